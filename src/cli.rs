@@ -1,0 +1,86 @@
+//! The command line, declared with clap.
+
+use crate::report::FailOn;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const DOCTOR_EXAMPLES: &str = "\
+Examples:
+  athena-doctor doctor --offline --config fixtures/examples/acme.toml
+  athena-doctor doctor --offline --format json --config connection.json --output report.json
+  ATHENA_DOCTOR_SECRET_ACCESS_KEY=… athena-doctor doctor --offline --config access-key.toml
+  athena-doctor explain CATALOG001
+
+Exit status: 0 no finding at or above --fail-on; 1 findings at or above it;
+2 usage, configuration or input error (with file, line and column).
+
+The secret access key is never taken from the command line: set
+ATHENA_DOCTOR_SECRET_ACCESS_KEY, or use --secret-file or --secret-stdin.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "athena-doctor",
+    version,
+    about = "Explains why a BI tool's connection to Amazon Athena fails, and prints the JSON that fixes it",
+    after_help = "Run `athena-doctor doctor --help` for examples."
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run every rule over a connection and print the findings.
+    #[command(visible_alias = "check", after_help = DOCTOR_EXAMPLES)]
+    Doctor(DoctorArgs),
+    /// List the rule catalogue.
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Print a rule's documentation.
+    Explain {
+        /// A rule code (CATALOG001) or name (catalog-not-lowercase).
+        rule: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct DoctorArgs {
+    /// The connection file (TOML, or JSON: nested, or keyed by the form's labels).
+    #[arg(long, short = 'c', value_name = "FILE", default_value = "athena-doctor.toml")]
+    pub config: PathBuf,
+    /// Use only files: make no AWS call. (Live inspection is not built yet, so every run is offline today.)
+    #[arg(long)]
+    pub offline: bool,
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The lowest severity that makes the run exit 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Read the secret access key from FILE (one line).
+    #[arg(long, value_name = "FILE", conflicts_with = "secret_stdin")]
+    pub secret_file: Option<PathBuf>,
+    /// Read the secret access key from standard input.
+    #[arg(long)]
+    pub secret_stdin: bool,
+    /// Also show skipped checks and why they were skipped.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ListFormat {
+    Table,
+    Json,
+}

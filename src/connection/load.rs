@@ -1,0 +1,405 @@
+//! Reading a connection file: size and encoding checks, TOML or JSON (nested or
+//! keyed by form labels), precise errors with line and column, unknown keys with a
+//! suggestion, and the secret kept apart from the model.
+
+use super::raw::{LABELS, Labelled, Nested, NestedAuth};
+use super::{AuthType, Connection, Field, FieldId, Form};
+use crate::error::Fatal;
+use crate::location::{Location, locate_key};
+use crate::secret::{Secret, SecretSource, looks_like_secret};
+use std::io::Read;
+use std::path::Path;
+
+/// Connection files are a few hundred bytes; anything this large is a wrong file.
+pub(crate) const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// A loaded connection and, apart from it, any secret the file held.
+#[derive(Debug)]
+pub(crate) struct Loaded {
+    pub connection: Connection,
+    pub file_secret: Option<Secret>,
+}
+
+pub(crate) fn load(path: &Path) -> Result<Loaded, Fatal> {
+    let text = read_text(path)?;
+    let (nested, form) = parse(path, &text)?;
+    build(path, &text, nested, form)
+}
+
+/// Read a small UTF-8 text file, or say exactly why not.
+pub(crate) fn read_text(path: &Path) -> Result<String, Fatal> {
+    let file = std::fs::File::open(path).map_err(|e| Fatal::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Fatal::io(path, e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Fatal::input(
+            path,
+            None,
+            format!("the file is larger than {MAX_FILE_BYTES} bytes; is it the right file?"),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bad = e.as_bytes()[valid];
+        let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]);
+        Fatal::input(
+            path,
+            Some(Location::of_offset(&prefix, valid)),
+            format!("the file is not UTF-8 text (byte 0x{bad:02X})"),
+        )
+    })
+}
+
+fn looks_like_json(path: &Path, text: &str) -> bool {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("json") => true,
+        Some(e) if e.eq_ignore_ascii_case("toml") => false,
+        _ => text.trim_start().starts_with('{'),
+    }
+}
+
+fn parse(path: &Path, text: &str) -> Result<(Nested, Form), Fatal> {
+    if looks_like_json(path, text) {
+        parse_json(path, text)
+    } else {
+        parse_toml(path, text).map(|n| (n, Form::Toml))
+    }
+}
+
+fn parse_toml(path: &Path, text: &str) -> Result<Nested, Fatal> {
+    let located = |e: &toml::de::Error| e.span().map(|s| Location::of_offset(text, s.start));
+    let de = toml::Deserializer::parse(text).map_err(|e| {
+        Fatal::input(path, located(&e), format!("invalid TOML: {}", e.message().trim_end()))
+    })?;
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        let (message, key) = explain(&field, inner.message());
+        let location = key.and_then(|k| locate_key(text, &k)).or_else(|| located(&inner));
+        Fatal::input(path, location, message)
+    })
+}
+
+fn parse_json(path: &Path, text: &str) -> Result<(Nested, Form), Fatal> {
+    let json_error = |e: &serde_json::Error| {
+        // serde_json appends " at line L column C"; the location is reported separately.
+        let full = e.to_string();
+        let message = full
+            .rsplit_once(" at line ")
+            .map_or(full.as_str(), |(m, _)| m)
+            .to_string();
+        let location = Location {
+            line: u32::try_from(e.line().max(1)).unwrap_or(u32::MAX),
+            column: u32::try_from(e.column().max(1)).unwrap_or(u32::MAX),
+        };
+        (message, location)
+    };
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        let (message, location) = json_error(&e);
+        Fatal::input(path, Some(location), format!("invalid JSON: {message}"))
+    })?;
+    let Some(object) = value.as_object() else {
+        let first = text.len() - text.trim_start().len();
+        return Err(Fatal::input(
+            path,
+            Some(Location::of_offset(text, first)),
+            "a connection file holds one JSON object",
+        ));
+    };
+    let flat = object.keys().any(|k| LABELS.contains(&k.as_str()));
+    let typed = |e: serde_path_to_error::Error<serde_json::Error>| {
+        let field = e.path().to_string();
+        let (_, location) = json_error(e.inner());
+        let (message, key) = explain(&field, &e.inner().to_string());
+        let message = message
+            .rsplit_once(" at line ")
+            .map_or(message.as_str(), |(m, _)| m)
+            .to_string();
+        let location = key.and_then(|k| locate_key(text, &k)).unwrap_or(location);
+        Fatal::input(path, Some(location), message)
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    if flat {
+        let labelled: Labelled = serde_path_to_error::deserialize(&mut de).map_err(typed)?;
+        Ok((labelled.into(), Form::FormLabels))
+    } else {
+        let nested: Nested = serde_path_to_error::deserialize(&mut de).map_err(typed)?;
+        Ok((nested, Form::Json))
+    }
+}
+
+/// Turn serde's message into one a person can act on. Returns the message and,
+/// for an unknown key, the key (so that its position can be found).
+fn explain(field: &str, message: &str) -> (String, Option<String>) {
+    if let Some((key, expected)) = parse_unknown_field(message) {
+        let hint = match nearest(&key, &expected) {
+            Some(best) => format!("; did you mean `{best}`?"),
+            None => format!("; known keys: {}", expected.join(", ")),
+        };
+        let place = match field.rsplit_once('.') {
+            Some((table, _)) => format!(" in `{table}`"),
+            None => String::new(),
+        };
+        return (format!("unknown key `{key}`{place}{hint}"), Some(key));
+    }
+    if field.ends_with("secret_access_key") || field.ends_with("AWS Secret Access Key") {
+        // serde quotes the offending value; for this field that could be a secret.
+        return (format!("`{field}`: expected a string"), None);
+    }
+    if field.is_empty() || field == "." {
+        (message.to_string(), None)
+    } else {
+        (format!("`{field}`: {message}"), None)
+    }
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" (or "expected `a`").
+fn parse_unknown_field(message: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (key, after) = rest.split_once('`')?;
+    let expected = after
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
+    Some((key.to_string(), expected))
+}
+
+/// The known key closest to `key`: same letters ignoring case and separators, or
+/// within a small edit distance.
+fn nearest(key: &str, known: &[String]) -> Option<String> {
+    let fold = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let folded = fold(key);
+    if let Some(k) = known.iter().find(|k| fold(k) == folded) {
+        return Some(k.clone());
+    }
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(&fold(k), &folded), k))
+        .filter(|(d, k)| *d <= 3.max(k.len() / 5))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.clone())
+}
+
+/// Accept the TOML/JSON values and the form's labels, in any case and spacing.
+fn parse_auth_type(raw: &str) -> Option<AuthType> {
+    let key: String = raw
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c == ' ' || c == '-' { '_' } else { c })
+        .collect();
+    match key.strip_prefix("aws_").unwrap_or(&key) {
+        "access_key" | "access_keys" | "iam_user" => Some(AuthType::AccessKey),
+        "cross_account_role" | "role" | "assume_role" | "iam_role" => Some(AuthType::CrossAccountRole),
+        _ => None,
+    }
+}
+
+fn build(path: &Path, text: &str, raw: Nested, form: Form) -> Result<Loaded, Fatal> {
+    // Auth keys sit bare under `[auth]`, so look for the last part of the key.
+    let locate = |id: FieldId| {
+        let key = id.key_in(form);
+        locate_key(text, key.rsplit('.').next().unwrap_or(key))
+    };
+    let field = |value: Option<String>, id: FieldId| {
+        value.map(|raw| Field {
+            raw,
+            location: locate(id),
+        })
+    };
+    let list = |value: Option<super::raw::StringOrList>, id: FieldId| field(value.map(|v| v.joined()), id);
+    let auth: NestedAuth = raw.auth.unwrap_or_default();
+
+    let type_location = locate(FieldId::AuthType);
+    let auth_type = match auth.auth_type.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(value) => Some(parse_auth_type(value).ok_or_else(|| {
+            Fatal::input(
+                path,
+                type_location,
+                format!(
+                    "`{}`: unknown authentication type `{value}`; expected `access_key` or \
+                     `cross_account_role` (the form's \"AWS Access Key\" or \"AWS Cross Account Role\")",
+                    FieldId::AuthType.key_in(form)
+                ),
+            )
+        })?),
+    };
+
+    let mut access_key_id = field(auth.access_key_id, FieldId::AccessKeyId);
+    let mut access_key_id_holds_secret = None;
+    if access_key_id.as_ref().is_some_and(|f| looks_like_secret(&f.raw)) {
+        // Someone pasted the secret into the key ID field: keep where, never what.
+        access_key_id_holds_secret = access_key_id.take().map(|f| f.location.unwrap_or(Location { line: 1, column: 1 }));
+    }
+
+    let secret_in_file = auth
+        .secret_access_key
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty())
+        .then(|| locate(FieldId::SecretAccessKey).unwrap_or(Location { line: 1, column: 1 }));
+    let file_secret = auth
+        .secret_access_key
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| Secret::new(s, SecretSource::ConnectionFile));
+
+    let data_buckets_location = locate(FieldId::DataBuckets);
+    let data_buckets = raw
+        .data_buckets
+        .map(|v| v.items())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|b| !b.trim().is_empty())
+        .map(|raw| Field {
+            raw,
+            location: data_buckets_location,
+        })
+        .collect();
+
+    let connection = Connection {
+        path: path.display().to_string(),
+        form,
+        display_name: field(raw.display_name, FieldId::DisplayName),
+        s3_output_bucket: field(raw.s3_output_bucket, FieldId::S3OutputBucket),
+        data_catalog: field(raw.data_catalog, FieldId::DataCatalog),
+        include_other_data_catalogs: list(raw.include_other_data_catalogs, FieldId::IncludeOtherDataCatalogs),
+        include_schemas: list(raw.include_schemas, FieldId::IncludeSchemas),
+        default_schema: field(raw.default_schema, FieldId::DefaultSchema),
+        database_timezone: field(raw.database_timezone, FieldId::DatabaseTimezone),
+        query_timezone: field(raw.query_timezone, FieldId::QueryTimezone),
+        allow_user_specific_timezones: raw.allow_user_specific_timezones,
+        region: field(raw.region, FieldId::Region),
+        workgroup: field(raw.workgroup, FieldId::Workgroup),
+        data_buckets,
+        account_id: field(raw.account_id, FieldId::AccountId),
+        auth: super::Auth {
+            auth_type,
+            type_location,
+            role_arn: field(auth.role_arn, FieldId::RoleArn),
+            external_id: field(auth.external_id, FieldId::ExternalId),
+            trusted_account_id: field(auth.trusted_account_id, FieldId::TrustedAccountId),
+            access_key_id,
+            access_key_id_holds_secret,
+            secret_in_file,
+        },
+    };
+    Ok(Loaded {
+        connection,
+        file_secret,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_str(name: &str, text: &str) -> Result<Loaded, Fatal> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        load(&path)
+    }
+
+    fn error(name: &str, text: &str) -> String {
+        let err = load_str(name, text).unwrap_err();
+        let Fatal::Input { location, message, .. } = err else {
+            panic!("expected an input error, got {err:?}")
+        };
+        match location {
+            Some(l) => format!("{l}: {message}"),
+            None => message,
+        }
+    }
+
+    #[test]
+    fn toml_and_json_give_the_same_connection() {
+        let toml = "display_name = \"A\"\ndata_catalog = \"awsdatacatalog\"\ninclude_schemas = \"a, b\"\n\
+                    [auth]\ntype = \"cross_account_role\"\nrole_arn = \"arn:aws:iam::111122223333:role/r\"\n";
+        let json = r#"{"display_name": "A", "data_catalog": "awsdatacatalog", "include_schemas": ["a", " b"],
+                       "auth": {"type": "cross_account_role", "role_arn": "arn:aws:iam::111122223333:role/r"}}"#;
+        let labels = r#"{"Display Name": "A", "Data Catalog": "awsdatacatalog", "Include Schemas": "a, b",
+                         "Authentication Type": "AWS Cross Account Role", "AWS Role ARN": "arn:aws:iam::111122223333:role/r"}"#;
+        let conns: Vec<Connection> = [("c.toml", toml), ("c.json", json), ("c.json", labels)]
+            .iter()
+            .map(|(n, t)| load_str(n, t).unwrap().connection)
+            .collect();
+        for c in &conns {
+            assert_eq!(c.value(FieldId::DataCatalog), Some("awsdatacatalog"));
+            assert_eq!(c.list(FieldId::IncludeSchemas), vec!["a", "b"]);
+            assert_eq!(c.auth.auth_type, Some(AuthType::CrossAccountRole));
+            assert_eq!(c.value(FieldId::RoleArn), Some("arn:aws:iam::111122223333:role/r"));
+        }
+        assert_eq!(conns[0].form, Form::Toml);
+        assert_eq!(conns[1].form, Form::Json);
+        assert_eq!(conns[2].form, Form::FormLabels);
+        assert_eq!(conns[0].location(FieldId::RoleArn), Some(Location { line: 6, column: 1 }));
+    }
+
+    #[test]
+    fn unknown_keys_suggest_the_nearest() {
+        assert_eq!(
+            error("c.toml", "display_name = \"x\"\ns3_output_bukcet = \"y\"\n"),
+            "2:1: unknown key `s3_output_bukcet`; did you mean `s3_output_bucket`?"
+        );
+        assert_eq!(
+            error("c.toml", "[auth]\nrolearn = \"y\"\n"),
+            "2:1: unknown key `rolearn` in `auth`; did you mean `role_arn`?"
+        );
+        assert_eq!(
+            error("c.json", "{\"Display Name\": \"x\",\n \"S3 Output bucket\": \"y\"}"),
+            "2:2: unknown key `S3 Output bucket`; did you mean `S3 Output Bucket`?"
+        );
+        assert!(error("c.toml", "zzzzzzzzzzzz = 1\n").contains("known keys: display_name"));
+    }
+
+    #[test]
+    fn type_errors_name_the_field_and_position() {
+        assert_eq!(
+            error("c.toml", "display_name = \"x\"\nregion = 5\n"),
+            "2:10: `region`: invalid type: integer `5`, expected a string"
+        );
+        let e = error("c.json", "{\n  \"auth\": {\"role_arn\": true}\n}");
+        assert!(e.starts_with("2:") && e.contains("`auth.role_arn`: invalid type: boolean `true`"), "{e}");
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        assert!(error("c.toml", "display_name = \"x\nregion = 1").starts_with("1:"));
+        assert_eq!(error("c.json", "{\"region\": \"x\",}"), "1:16: invalid JSON: trailing comma");
+        assert!(error("c.json", "[1]").contains("one JSON object"));
+        assert!(error("c.toml", "[auth]\ntype = \"password\"\n").starts_with("2:1: `auth.type`: unknown authentication type"));
+    }
+
+    #[test]
+    fn secrets_are_kept_apart_from_the_model() {
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let text = format!("[auth]\ntype = \"access_key\"\naccess_key_id = \"{secret}\"\nsecret_access_key = \"{secret}\"\n");
+        let loaded = load_str("c.toml", &text).unwrap();
+        assert_eq!(loaded.file_secret.as_ref().unwrap().source(), SecretSource::ConnectionFile);
+        assert_eq!(loaded.connection.auth.secret_in_file, Some(Location { line: 4, column: 1 }));
+        assert_eq!(loaded.connection.auth.access_key_id_holds_secret, Some(Location { line: 3, column: 1 }));
+        let shown = format!("{loaded:?} {}", serde_json::to_string(&loaded.connection).unwrap());
+        assert!(!shown.contains(secret), "{shown}");
+    }
+
+    #[test]
+    fn non_utf8_and_huge_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, b"region = \"\xff\"\n").unwrap();
+        let Fatal::Input { location, message, .. } = load(&path).unwrap_err() else { panic!() };
+        assert_eq!(location, Some(Location { line: 1, column: 11 }));
+        assert!(message.contains("not UTF-8"));
+        std::fs::write(&path, "#".repeat(MAX_FILE_BYTES as usize + 1)).unwrap();
+        assert!(load(&path).unwrap_err().to_string().contains("larger than"));
+    }
+}

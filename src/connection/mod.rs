@@ -1,0 +1,246 @@
+//! The connection as configured in the BI tool: the model rules read, with each
+//! field's raw text and position kept, and the normalisations the UI applies.
+
+mod load;
+mod raw;
+
+pub(crate) use load::{Loaded, load, read_text};
+
+use crate::aws::regions::DEFAULT_REGION;
+use crate::aws::s3::{OutputLocation, parse_output_location};
+use crate::location::Location;
+use serde::{Deserialize, Serialize};
+
+/// One field as written in the connection file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Field {
+    /// The text exactly as written, before any normalisation.
+    pub raw: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+impl Field {
+    /// The value the UI would use: trimmed; `None` when blank.
+    pub(crate) fn value(&self) -> Option<&str> {
+        Some(self.raw.trim()).filter(|v| !v.is_empty())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum AuthType {
+    AccessKey,
+    CrossAccountRole,
+}
+
+impl AuthType {
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            AuthType::AccessKey => "AWS Access Key",
+            AuthType::CrossAccountRole => "AWS Cross Account Role",
+        }
+    }
+}
+
+/// How the connection file was written, so fixes can use the same words.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Form {
+    #[default]
+    Toml,
+    Json,
+    /// A flat JSON object keyed by the connection form's labels.
+    FormLabels,
+}
+
+/// Every field a rule may name, with its key in the file and its label in the form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FieldId {
+    DisplayName,
+    S3OutputBucket,
+    DataCatalog,
+    IncludeOtherDataCatalogs,
+    IncludeSchemas,
+    DefaultSchema,
+    DatabaseTimezone,
+    QueryTimezone,
+    Region,
+    Workgroup,
+    DataBuckets,
+    AccountId,
+    AuthType,
+    RoleArn,
+    ExternalId,
+    TrustedAccountId,
+    AccessKeyId,
+    SecretAccessKey,
+}
+
+impl FieldId {
+    /// The key in TOML / nested JSON (auth fields live in the `[auth]` table).
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            FieldId::DisplayName => "display_name",
+            FieldId::S3OutputBucket => "s3_output_bucket",
+            FieldId::DataCatalog => "data_catalog",
+            FieldId::IncludeOtherDataCatalogs => "include_other_data_catalogs",
+            FieldId::IncludeSchemas => "include_schemas",
+            FieldId::DefaultSchema => "default_schema",
+            FieldId::DatabaseTimezone => "database_timezone",
+            FieldId::QueryTimezone => "query_timezone",
+            FieldId::Region => "region",
+            FieldId::Workgroup => "workgroup",
+            FieldId::DataBuckets => "data_buckets",
+            FieldId::AccountId => "account_id",
+            FieldId::AuthType => "auth.type",
+            FieldId::RoleArn => "auth.role_arn",
+            FieldId::ExternalId => "auth.external_id",
+            FieldId::TrustedAccountId => "auth.trusted_account_id",
+            FieldId::AccessKeyId => "auth.access_key_id",
+            FieldId::SecretAccessKey => "auth.secret_access_key",
+        }
+    }
+
+    /// The label of the vendor's connection form, or the doctor's own key for
+    /// fields the form does not have.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            FieldId::DisplayName => "Display Name",
+            FieldId::S3OutputBucket => "S3 Output Bucket",
+            FieldId::DataCatalog => "Data Catalog",
+            FieldId::IncludeOtherDataCatalogs => "Include Other Data Catalogs",
+            FieldId::IncludeSchemas => "Include Schemas",
+            FieldId::DefaultSchema => "Default Schema",
+            FieldId::DatabaseTimezone => "Database Timezone",
+            FieldId::QueryTimezone => "Query Timezone",
+            FieldId::Region => "Region",
+            FieldId::AuthType => "Authentication Type",
+            FieldId::RoleArn => "AWS Role ARN",
+            FieldId::AccessKeyId => "AWS Access Key ID",
+            FieldId::SecretAccessKey => "AWS Secret Access Key",
+            FieldId::Workgroup => "workgroup",
+            FieldId::DataBuckets => "data_buckets",
+            FieldId::AccountId => "account_id",
+            FieldId::ExternalId => "external_id",
+            FieldId::TrustedAccountId => "trusted_account_id",
+        }
+    }
+
+    /// The key as written in a file of the given form.
+    pub(crate) fn key_in(self, form: Form) -> &'static str {
+        match form {
+            Form::FormLabels => self.label(),
+            Form::Toml | Form::Json => self.key(),
+        }
+    }
+}
+
+/// The connection, as loaded. Holds no secret: see [`crate::secret`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Connection {
+    /// The file it was read from, as given on the command line.
+    pub path: String,
+    pub form: Form,
+    pub display_name: Option<Field>,
+    pub s3_output_bucket: Option<Field>,
+    pub data_catalog: Option<Field>,
+    pub include_other_data_catalogs: Option<Field>,
+    pub include_schemas: Option<Field>,
+    pub default_schema: Option<Field>,
+    pub database_timezone: Option<Field>,
+    pub query_timezone: Option<Field>,
+    pub allow_user_specific_timezones: Option<bool>,
+    pub region: Option<Field>,
+    pub workgroup: Option<Field>,
+    #[serde(default)]
+    pub data_buckets: Vec<Field>,
+    pub account_id: Option<Field>,
+    pub auth: Auth,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Auth {
+    #[serde(rename = "type")]
+    pub auth_type: Option<AuthType>,
+    pub type_location: Option<Location>,
+    pub role_arn: Option<Field>,
+    pub external_id: Option<Field>,
+    pub trusted_account_id: Option<Field>,
+    pub access_key_id: Option<Field>,
+    /// Where the access key ID field held a secret access key instead. The value is
+    /// dropped at load so that it is never echoed; only its position is kept.
+    pub access_key_id_holds_secret: Option<Location>,
+    /// Where a secret access key was written into the connection file.
+    pub secret_in_file: Option<Location>,
+}
+
+impl Connection {
+    pub(crate) fn field(&self, id: FieldId) -> Option<&Field> {
+        match id {
+            FieldId::DisplayName => self.display_name.as_ref(),
+            FieldId::S3OutputBucket => self.s3_output_bucket.as_ref(),
+            FieldId::DataCatalog => self.data_catalog.as_ref(),
+            FieldId::IncludeOtherDataCatalogs => self.include_other_data_catalogs.as_ref(),
+            FieldId::IncludeSchemas => self.include_schemas.as_ref(),
+            FieldId::DefaultSchema => self.default_schema.as_ref(),
+            FieldId::DatabaseTimezone => self.database_timezone.as_ref(),
+            FieldId::QueryTimezone => self.query_timezone.as_ref(),
+            FieldId::Region => self.region.as_ref(),
+            FieldId::Workgroup => self.workgroup.as_ref(),
+            FieldId::AccountId => self.account_id.as_ref(),
+            FieldId::RoleArn => self.auth.role_arn.as_ref(),
+            FieldId::ExternalId => self.auth.external_id.as_ref(),
+            FieldId::TrustedAccountId => self.auth.trusted_account_id.as_ref(),
+            FieldId::AccessKeyId => self.auth.access_key_id.as_ref(),
+            FieldId::AuthType | FieldId::SecretAccessKey | FieldId::DataBuckets => None,
+        }
+    }
+
+    /// The trimmed value of a field, `None` when absent or blank.
+    pub(crate) fn value(&self, id: FieldId) -> Option<&str> {
+        self.field(id).and_then(Field::value)
+    }
+
+    /// Where a field is written, for findings that point at it.
+    pub(crate) fn location(&self, id: FieldId) -> Option<Location> {
+        match id {
+            FieldId::AuthType => self.auth.type_location,
+            FieldId::SecretAccessKey => self.auth.secret_in_file,
+            FieldId::DataBuckets => self.data_buckets.first().and_then(|f| f.location),
+            FieldId::AccessKeyId => self
+                .auth
+                .access_key_id
+                .as_ref()
+                .and_then(|f| f.location)
+                .or(self.auth.access_key_id_holds_secret),
+            _ => self.field(id).and_then(|f| f.location),
+        }
+    }
+
+    /// A comma-separated field split as the UI splits it: trimmed, empties dropped.
+    pub(crate) fn list(&self, id: FieldId) -> Vec<&str> {
+        self.value(id).map(split_list).unwrap_or_default()
+    }
+
+    /// The region the connection uses: the field, or the UI's default.
+    pub(crate) fn region(&self) -> &str {
+        self.value(FieldId::Region).unwrap_or(DEFAULT_REGION)
+    }
+
+    /// The Athena workgroup: the field, or Athena's default.
+    #[allow(dead_code)] // read by the permission and live rules
+    pub(crate) fn workgroup(&self) -> &str {
+        self.value(FieldId::Workgroup).unwrap_or("primary")
+    }
+
+    /// The output location read as the UI reads it.
+    pub(crate) fn output_location(&self) -> Option<OutputLocation> {
+        self.value(FieldId::S3OutputBucket).map(parse_output_location)
+    }
+}
+
+/// Split a comma list the way the UI does: on commas, trimmed, empties dropped.
+pub(crate) fn split_list(s: &str) -> Vec<&str> {
+    s.split(',').map(str::trim).filter(|e| !e.is_empty()).collect()
+}

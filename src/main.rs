@@ -1,0 +1,148 @@
+//! athena-doctor: explains why a BI tool's connection to Amazon Athena fails.
+//!
+//! The pipeline is straight: collect (I/O) → facts → rules (pure) → report → render.
+
+mod aws;
+mod cli;
+mod collect;
+mod connection;
+mod engine;
+mod error;
+mod facts;
+mod fix;
+mod location;
+mod report;
+mod rules;
+mod secret;
+mod style;
+mod timezone;
+
+use clap::Parser;
+use cli::{Cli, Command, DoctorArgs, Format, ListFormat};
+use error::Fatal;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        // The one place that prints fatal errors.
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Fatal> {
+    match cli.command {
+        Command::Doctor(args) => doctor(&args),
+        Command::Rules { format } => {
+            let text = match format {
+                ListFormat::Table => report::catalogue::table(rules::REGISTRY, table_width(true)),
+                ListFormat::Json => report::catalogue::json(rules::REGISTRY),
+            };
+            print(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { rule } => {
+            let meta = rules::find(&rule).ok_or_else(|| unknown_rule(&rule))?;
+            print(&report::catalogue::explain(meta))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
+    if !args.config.exists() {
+        return Err(Fatal::Usage(format!(
+            "no connection file at {}: pass one with --config FILE",
+            args.config.display()
+        )));
+    }
+    if !args.offline {
+        eprintln!("note: live inspection is not built yet; running offline (rules that need AWS report a skip)");
+    }
+    let secret_input = collect::SecretInput {
+        file: args.secret_file.clone(),
+        stdin: args.secret_stdin,
+    };
+    let collected = collect::collect_offline(&args.config, &secret_input)?;
+    for warning in &collected.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let facts = collected.facts;
+    let checks = engine::run(rules::REGISTRY, &facts);
+    let report = report::Report::new(&facts, checks);
+
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let text = match args.format {
+        Format::Table => report::table::render(
+            &report,
+            &report::table::Options {
+                style: style::Style::detect(to_terminal),
+                verbose: args.verbose,
+                width: table_width(to_terminal),
+            },
+        ),
+        Format::Json => report::json::render(&report),
+    };
+    match &args.output {
+        Some(path) => write_atomically(path, &text)?,
+        None => print(&text)?,
+    }
+    Ok(if report.fails(args.fail_on) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// On a terminal comfy-table measures it; elsewhere `COLUMNS` or 120, so that
+/// piped output and snapshots are stable.
+fn table_width(to_terminal: bool) -> Option<u16> {
+    if to_terminal {
+        return None;
+    }
+    Some(
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .filter(|w| *w >= 40)
+            .unwrap_or(120),
+    )
+}
+
+fn print(text: &str) -> Result<(), Fatal> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|e| Fatal::io("<stdout>", e)),
+    }
+}
+
+/// Write to a temporary file beside `path`, then rename: a failed run never leaves
+/// half a report where a previous good one was.
+fn write_atomically(path: &Path, text: &str) -> Result<(), Fatal> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, text).map_err(|e| Fatal::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Fatal::io(path, e)
+    })
+}
+
+fn unknown_rule(rule: &str) -> Fatal {
+    let nearest = rules::REGISTRY
+        .iter()
+        .map(|r| r.meta())
+        .flat_map(|m| [m.code, m.name])
+        .min_by_key(|candidate| strsim::levenshtein(&candidate.to_lowercase(), &rule.to_lowercase()));
+    let hint = nearest.map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
+    Fatal::Usage(format!("no rule `{rule}`{hint} (`athena-doctor rules` lists them)"))
+}

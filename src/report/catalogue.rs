@@ -1,0 +1,60 @@
+//! Rendering the rule catalogue (`rules`) and a rule's document (`explain`).
+
+use crate::engine::{Rule, RuleMeta};
+use crate::rules::is_implemented;
+use comfy_table::{ContentArrangement, Table, presets};
+use serde_json::{Value, json};
+
+pub(crate) fn table(rules: &[&dyn Rule], width: Option<u16>) -> String {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .force_no_tty()
+        .set_header(["Code", "Name", "Severity", "Built", "Checks"]);
+    if let Some(width) = width {
+        table.set_width(width);
+    }
+    for meta in rules.iter().map(|r| r.meta()) {
+        let built = if is_implemented(meta) { "yes" } else { "not yet" };
+        let mut severity = meta.severity.as_str().to_string();
+        for tag in meta.tags {
+            severity.push_str(&format!(" ({tag})"));
+        }
+        table.add_row(vec![meta.code, meta.name, &severity, built, meta.summary]);
+    }
+    format!("{table}\n{} rules; `athena-doctor explain CODE` prints one.\n", rules.len())
+}
+
+pub(crate) fn json(rules: &[&dyn Rule]) -> String {
+    let list: Vec<Value> = rules
+        .iter()
+        .map(|r| {
+            let m: &RuleMeta = r.meta();
+            json!({
+                "code": m.code,
+                "name": m.name,
+                "family": m.family.as_str(),
+                "severity": m.severity.as_str(),
+                "tags": m.tags,
+                "summary": m.summary,
+                "implemented": is_implemented(m),
+            })
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&list).expect("a JSON value always serialises");
+    out.push('\n');
+    out
+}
+
+/// The rule's document, with a line saying whether it is built yet.
+pub(crate) fn explain(meta: &RuleMeta) -> String {
+    let mut out = meta.doc.to_string();
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    if !is_implemented(meta) {
+        out.push_str("\n> Not implemented yet: this rule reports a skip until its issue lands.\n");
+    }
+    out
+}

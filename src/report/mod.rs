@@ -1,0 +1,94 @@
+//! Report: every check of a run, its summary, and the exit decision. Renderers in
+//! the submodules only format a report.
+
+pub(crate) mod catalogue;
+pub(crate) mod json;
+pub(crate) mod table;
+
+use crate::engine::{Check, Severity, Status};
+use crate::facts::Facts;
+
+/// When a run should exit 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+#[derive(Debug)]
+pub(crate) struct Report {
+    /// The connection's display name, or its file when it has none.
+    pub connection: String,
+    pub checks: Vec<Check>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Summary {
+    pub error: usize,
+    pub warning: usize,
+    pub info: usize,
+    pub pass: usize,
+    pub skip: usize,
+}
+
+impl Report {
+    pub(crate) fn new(facts: &Facts, checks: Vec<Check>) -> Report {
+        let conn = &facts.connection;
+        Report {
+            connection: conn
+                .display_name
+                .as_ref()
+                .and_then(|f| f.value())
+                .unwrap_or(&conn.path)
+                .to_string(),
+            checks,
+        }
+    }
+
+    pub(crate) fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for check in &self.checks {
+            match (check.status, check.severity) {
+                (Status::Pass, _) => s.pass += 1,
+                (Status::Skip, _) => s.skip += 1,
+                (Status::Fail, Severity::Error) => s.error += 1,
+                (Status::Fail, Severity::Warning) => s.warning += 1,
+                (Status::Fail, Severity::Info) => s.info += 1,
+            }
+        }
+        s
+    }
+
+    /// Does the report hold a failure at or above `fail_on`?
+    pub(crate) fn fails(&self, fail_on: FailOn) -> bool {
+        let threshold = match fail_on {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Never => return false,
+        };
+        self.checks
+            .iter()
+            .any(|c| c.status == Status::Fail && c.severity >= threshold)
+    }
+}
+
+impl Summary {
+    /// `2 errors, 1 warning, 14 passed, 28 skipped` (zero counts of findings left out).
+    pub(crate) fn line(&self) -> String {
+        let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut parts = Vec::new();
+        if self.error > 0 || (self.warning == 0 && self.info == 0) {
+            parts.push(plural(self.error, "error", "errors"));
+        }
+        if self.warning > 0 {
+            parts.push(plural(self.warning, "warning", "warnings"));
+        }
+        if self.info > 0 {
+            parts.push(plural(self.info, "info", "infos"));
+        }
+        parts.push(format!("{} passed", self.pass));
+        parts.push(format!("{} skipped", self.skip));
+        parts.join(", ")
+    }
+}

@@ -1,0 +1,120 @@
+//! The terminal report: a findings table, each fix's JSON in full below it, numbered,
+//! and a one-line summary.
+
+use super::Report;
+use crate::engine::{Check, Severity, Status};
+use crate::style::Style;
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use std::fmt::Write;
+
+pub(crate) struct Options {
+    pub style: Style,
+    /// Show skipped checks and their reasons.
+    pub verbose: bool,
+    /// Total width; `None` lets the terminal decide.
+    pub width: Option<u16>,
+}
+
+fn glyph(check: &Check) -> (&'static str, Color) {
+    match (check.status, check.severity) {
+        (Status::Fail, Severity::Error) => ("✗", Color::Red),
+        (Status::Fail, Severity::Warning) => ("!", Color::Yellow),
+        (Status::Fail, Severity::Info) => ("i", Color::Blue),
+        (Status::Pass, _) => ("✓", Color::Green),
+        (Status::Skip, _) => ("-", Color::DarkGrey),
+    }
+}
+
+/// Failures first, worst first; then passes; then skips. Stable within each group,
+/// so the catalogue order is kept.
+fn order(check: &Check) -> (u8, std::cmp::Reverse<Severity>) {
+    let group = match check.status {
+        Status::Fail => 0,
+        Status::Pass => 1,
+        Status::Skip => 2,
+    };
+    (group, std::cmp::Reverse(check.severity))
+}
+
+pub(crate) fn render(report: &Report, options: &Options) -> String {
+    let style = options.style;
+    let mut shown: Vec<&Check> = report
+        .checks
+        .iter()
+        .filter(|c| options.verbose || c.status != Status::Skip)
+        .collect();
+    shown.sort_by_key(|c| order(c));
+
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(["", "Code", "Check", "Finding", "Fix"]);
+    if style.color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    if let Some(width) = options.width {
+        table.set_width(width);
+    }
+    let mut fixes = Vec::new();
+    for check in &shown {
+        let (symbol, color) = glyph(check);
+        let fix_cell = match &check.fix {
+            Some(fix) if check.status == Status::Fail => {
+                fixes.push(*check);
+                format!("[{}] {}", fixes.len(), fix.title())
+            }
+            _ => String::new(),
+        };
+        let mut glyph_cell = Cell::new(symbol);
+        if style.color {
+            glyph_cell = glyph_cell.fg(color);
+        }
+        table.add_row(vec![
+            glyph_cell,
+            Cell::new(check.code),
+            Cell::new(check.name),
+            Cell::new(&check.message),
+            Cell::new(fix_cell),
+        ]);
+    }
+
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", style.bold(&format!("athena-doctor: {}", report.connection)));
+    let _ = writeln!(out, "{table}");
+    if !fixes.is_empty() {
+        let _ = writeln!(out, "\n{}", style.bold("Suggested fixes"));
+        for (i, check) in fixes.iter().enumerate() {
+            let fix = check.fix.as_ref().expect("only checks with a fix are numbered");
+            let _ = writeln!(
+                out,
+                "\n[{}] {} {} ({})",
+                i + 1,
+                check.code,
+                fix.target,
+                fix.applicability.as_str()
+            );
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&fix.payload()).expect("a JSON value always serialises")
+            );
+        }
+    }
+    let summary = report.summary();
+    if !options.verbose && summary.skip > 0 {
+        let _ = writeln!(out, "\n{} skipped checks are hidden; -v shows them with their reasons.", summary.skip);
+    }
+    let line = summary.line();
+    let line = if summary.error > 0 {
+        style.red(&line)
+    } else if summary.warning > 0 {
+        style.yellow(&line)
+    } else {
+        style.green(&line)
+    };
+    let _ = writeln!(out, "\n{line}");
+    out
+}

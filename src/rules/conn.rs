@@ -1,0 +1,506 @@
+//! CONN rules: the connection form's fields, each read the way the vendor's UI reads it.
+
+use super::catalogue as c;
+use super::{named, needs};
+use crate::aws::access_key::{self, KeyKind};
+use crate::collect::SECRET_ENV;
+use crate::connection::{AuthType, Connection, FieldId, split_list};
+use crate::engine::{Check, Rule, RuleMeta, Severity};
+use crate::facts::Facts;
+use crate::fix::{Applicability, Fix};
+use crate::secret::strip_quotes;
+use crate::timezone::{self, Verdict};
+use serde_json::Value;
+
+/// Skip for rules about access keys when the connection uses a role, and the reverse.
+fn only_for(meta: &'static RuleMeta, conn: &Connection, wanted: AuthType, subject: FieldId) -> Option<Check> {
+    match conn.auth.auth_type {
+        Some(t) if t == wanted => None,
+        Some(t) => Some(meta.skip(
+            subject.key(),
+            format!("not applicable: the connection uses {}", t.label()),
+        )),
+        None => Some(meta.skip(subject.key(), "needs auth.type, which is not set")),
+    }
+}
+
+pub(crate) struct MissingRequiredField;
+
+impl Rule for MissingRequiredField {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::CONN001
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let conn = &facts.connection;
+        let account = conn.value(FieldId::AccountId).unwrap_or("<ACCOUNT_ID>");
+        let mut required: Vec<(FieldId, Value, Applicability)> = vec![
+            (FieldId::DisplayName, "<connection name>".into(), Applicability::DisplayOnly),
+            (FieldId::S3OutputBucket, "s3://<results-bucket>/<prefix>/".into(), Applicability::DisplayOnly),
+            (FieldId::DataCatalog, "awsdatacatalog".into(), Applicability::Unsafe),
+            (FieldId::DatabaseTimezone, "UTC".into(), Applicability::Unsafe),
+        ];
+        match conn.auth.auth_type {
+            None => required.push((FieldId::AuthType, "cross_account_role".into(), Applicability::DisplayOnly)),
+            Some(AuthType::CrossAccountRole) => required.push((
+                FieldId::RoleArn,
+                format!("arn:aws:iam::{account}:role/<ROLE_NAME>").into(),
+                Applicability::DisplayOnly,
+            )),
+            Some(AuthType::AccessKey) => {
+                if conn.auth.access_key_id_holds_secret.is_none() {
+                    required.push((FieldId::AccessKeyId, "AKIA…".into(), Applicability::DisplayOnly));
+                }
+            }
+        }
+        let mut checks: Vec<Check> = required
+            .into_iter()
+            .filter(|(id, _, _)| match id {
+                FieldId::AuthType => true,
+                _ => conn.value(*id).is_none(),
+            })
+            .map(|(id, value, applicability)| {
+                let state = if conn.field(id).is_some() { "is empty" } else { "is not set" };
+                self.meta()
+                    .fail(id.key(), format!("{} is required but {state}", named(conn, id)))
+                    .at(conn.location(id))
+                    .with_fix(Fix::field(conn, id, value, applicability))
+            })
+            .collect();
+        if conn.auth.auth_type == Some(AuthType::AccessKey) && facts.secret.is_none() {
+            checks.push(self.meta().fail(
+                FieldId::SecretAccessKey.key(),
+                format!(
+                    "\"AWS Secret Access Key\" is required for an access-key connection but none was supplied; \
+                     pass it with {SECRET_ENV}, --secret-file or --secret-stdin"
+                ),
+            ));
+        }
+        if checks.is_empty() {
+            checks.push(self.meta().pass("connection", "every required field is set"));
+        }
+        checks
+    }
+}
+
+pub(crate) struct AccessKeyIdMalformed;
+
+impl Rule for AccessKeyIdMalformed {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::CONN002
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let conn = &facts.connection;
+        let id = FieldId::AccessKeyId;
+        if let Some(skip) = only_for(self.meta(), conn, AuthType::AccessKey, id) {
+            return vec![skip];
+        }
+        let meta = self.meta();
+        if let Some(at) = conn.auth.access_key_id_holds_secret {
+            // Never echo it: the value looks like a secret access key.
+            return vec![
+                meta.fail(
+                    id.key(),
+                    format!(
+                        "{} holds 40 characters that look like a secret access key, not a key ID: \
+                         put the key ID (AKIA…) there and pass the secret with {SECRET_ENV}",
+                        named(conn, id)
+                    ),
+                )
+                .at(Some(at))
+                .with_fix(Fix::field(conn, id, "AKIA…", Applicability::DisplayOnly)),
+            ];
+        }
+        let Some(field) = conn.field(id).filter(|f| f.value().is_some()) else {
+            return vec![needs(meta, id)];
+        };
+        let raw = field.raw.as_str();
+        let at = field.location;
+        let fail = |message: String| meta.fail(id.key(), message).at(at);
+        let fixed = |value: &str| Fix::field(conn, id, value, Applicability::Safe);
+        let trimmed = raw.trim();
+        let unquoted = strip_quotes(trimmed);
+        let squeezed: String = unquoted.chars().filter(|c| !c.is_whitespace()).collect();
+        if access_key::is_well_formed(raw) {
+            return vec![meta.pass(id.key(), format!("`{raw}` is a well-formed access key ID")).at(at)];
+        }
+        if access_key::is_well_formed(&squeezed) {
+            let (what, severity) = if unquoted != trimmed {
+                ("is wrapped in quotes, which become part of the key", Severity::Error)
+            } else if squeezed != trimmed {
+                ("contains whitespace inside the key", Severity::Error)
+            } else {
+                ("has whitespace around it (the form trims it, other tools may not)", Severity::Warning)
+            };
+            return vec![
+                fail(format!("{} {what}", named(conn, id)))
+                    .severity(severity)
+                    .with_fix(fixed(&squeezed)),
+            ];
+        }
+        if access_key::is_well_formed(&squeezed.to_ascii_uppercase()) {
+            return vec![
+                fail(format!("{} is not upper-case: access key IDs are AKIA/ASIA and upper-case letters and digits 2–7", named(conn, id)))
+                    .with_fix(fixed(&squeezed.to_ascii_uppercase())),
+            ];
+        }
+        let why = match squeezed.get(..4) {
+            Some("AIDA") => "starts with AIDA: that is an IAM user's unique ID, not an access key ID".to_string(),
+            Some("AROA") => "starts with AROA: that is a role's unique ID, not an access key ID".to_string(),
+            Some("AKIA" | "ASIA") => format!(
+                "has {} characters after AKIA/ASIA where 16 of A–Z and 2–7 are expected",
+                squeezed.chars().count() - 4
+            ),
+            _ => "does not start with AKIA (long-term key) or ASIA (temporary key)".to_string(),
+        };
+        vec![fail(format!("{} `{}` {why}", named(conn, id), raw.trim()))
+            .with_fix(Fix::field(conn, id, "AKIA…", Applicability::DisplayOnly))]
+    }
+}
+
+pub(crate) struct TemporaryAccessKey;
+
+impl Rule for TemporaryAccessKey {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::CONN003
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let conn = &facts.connection;
+        let id = FieldId::AccessKeyId;
+        if let Some(skip) = only_for(self.meta(), conn, AuthType::AccessKey, id) {
+            return vec![skip];
+        }
+        let Some(value) = conn.value(id) else {
+            return vec![needs(self.meta(), id)];
+        };
+        let at = conn.location(id);
+        match access_key::kind(strip_quotes(value)) {
+            Some(KeyKind::Temporary) => vec![
+                self.meta()
+                    .fail(
+                        id.key(),
+                        "the key starts with ASIA: it is temporary session credentials, which need a session \
+                         token the form cannot take and expire within hours; create a long-term access key \
+                         (AKIA…) for a dedicated IAM user",
+                    )
+                    .at(at)
+                    .with_fix(Fix::field(conn, id, "AKIA…", Applicability::DisplayOnly)),
+            ],
+            Some(KeyKind::LongTerm) => vec![self.meta().pass(id.key(), "a long-term access key (AKIA…)").at(at)],
+            None => vec![self.meta().skip(id.key(), "the access key ID is malformed (CONN002)")],
+        }
+    }
+}
+
+pub(crate) struct SecretKeyMalformed;
+
+impl Rule for SecretKeyMalformed {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::CONN004
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let conn = &facts.connection;
+        let id = FieldId::SecretAccessKey;
+        if let Some(skip) = only_for(self.meta(), conn, AuthType::AccessKey, id) {
+            return vec![skip];
+        }
+        let Some(shape) = &facts.secret else {
+            return vec![self.meta().skip(id.key(), "no secret access key was supplied")];
+        };
+        let from = shape.source;
+        if shape.is_well_formed() {
+            return vec![self.meta().pass(id.key(), format!("the secret from {from} has the shape of a secret access key"))];
+        }
+        // Describe the shape; never the value.
+        let mut faults = Vec::new();
+        if shape.looks_like_access_key_id {
+            faults.push("it looks like an access key ID (AKIA…): the key ID and the secret seem swapped".to_string());
+        }
+        if shape.surrounding_quotes {
+            faults.push("it is wrapped in quotes".to_string());
+        }
+        if shape.surrounding_whitespace {
+            faults.push("it has whitespace or a line break around it".to_string());
+        }
+        if shape.inner_whitespace {
+            faults.push("it contains whitespace".to_string());
+        }
+        if shape.foreign_characters > 0 {
+            faults.push(format!(
+                "it has {} character(s) outside A–Z, a–z, 0–9, + and /",
+                shape.foreign_characters
+            ));
+        }
+        if shape.length != 40 && !shape.looks_like_access_key_id {
+            faults.push(format!("it is {} characters long where 40 are expected", shape.length));
+        }
+        vec![
+            self.meta()
+                .fail(
+                    id.key(),
+                    format!(
+                        "the secret from {from} is not a secret access key: {}; paste it again from the \
+                         key's creation (it cannot be shown again: create a new key if it is lost)",
+                        faults.join("; ")
+                    ),
+                )
+                .at(if from == crate::secret::SecretSource::ConnectionFile { conn.auth.secret_in_file } else { None }),
+        ]
+    }
+}
+
+pub(crate) struct OutputLocationMalformed;
+
+impl Rule for OutputLocationMalformed {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::CONN005
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let conn = &facts.connection;
+        let id = FieldId::S3OutputBucket;
+        let Some(parsed) = conn.output_location() else {
+            return vec![needs(self.meta(), id)];
+        };
+        let at = conn.location(id);
+        let raw = conn.value(id).unwrap_or_default();
+        if parsed.problems.is_empty() {
+            let loc = parsed.suggestion().unwrap_or_default();
+            return vec![self.meta().pass(id.key(), format!("results go to {loc}")).at(at)];
+        }
+        let severity = if parsed.problems.iter().any(|p| p.fatal) {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let problems: Vec<&str> = parsed.problems.iter().map(|p| p.message.as_str()).collect();
+        let mut check = self
+            .meta()
+            .fail(id.key(), format!("{} `{raw}`: {}", named(conn, id), problems.join("; ")))
+            .severity(severity)
+            .at(at);
+        if let Some(suggestion) = parsed.suggestion() {
+            check = check.with_fix(Fix::field(conn, id, suggestion, Applicability::Safe));
+        } else {
+            check = check.with_fix(Fix::field(conn, id, "s3://<results-bucket>/<prefix>/", Applicability::DisplayOnly));
+        }
+        vec![check]
+    }
+}
+
+pub(crate) struct ListFieldMalformed;
+
+impl ListFieldMalformed {
+    fn check_field(&self, conn: &Connection, id: FieldId) -> Check {
+        let meta = self.meta();
+        let Some(raw) = conn.value(id) else {
+            return meta.pass(id.key(), format!("{} is not set", named(conn, id)));
+        };
+        let at = conn.location(id);
+        let mut faults = Vec::new();
+        if raw.contains(';') {
+            faults.push("uses `;` where the form splits on `,`".to_string());
+        }
+        let pieces: Vec<&str> = raw.split([',', ';']).map(str::trim).collect();
+        if pieces.iter().any(|p| p.is_empty()) {
+            faults.push("has an empty entry (a doubled, leading or trailing comma)".to_string());
+        }
+        if pieces.iter().any(|p| p.contains(['"', '\'', '`'])) {
+            faults.push("has quotes, which become part of the name".to_string());
+        }
+        if let Some(p) = pieces.iter().find(|p| p.contains(char::is_whitespace)) {
+            faults.push(format!("has an entry with a space inside (`{p}`): is a comma missing?"));
+        }
+        let mut cleaned: Vec<String> = Vec::new();
+        let mut duplicates = Vec::new();
+        for p in &pieces {
+            let name = p.trim_matches(['"', '\'', '`']).trim();
+            if name.is_empty() {
+                continue;
+            }
+            // Athena lower-cases identifiers, so `Sales` and `sales` are the same schema.
+            if cleaned.iter().any(|c| c.eq_ignore_ascii_case(name)) {
+                duplicates.push(name.to_string());
+            } else {
+                cleaned.push(name.to_string());
+            }
+        }
+        if !duplicates.is_empty() {
+            faults.push(format!("lists {} more than once", duplicates.join(", ")));
+        }
+        if faults.is_empty() {
+            return meta.pass(id.key(), format!("{} lists {}", named(conn, id), split_list(raw).join(", "))).at(at);
+        }
+        meta.fail(id.key(), format!("{} `{raw}` {}", named(conn, id), faults.join("; ")))
+            .at(at)
+            .with_fix(Fix::field(conn, id, cleaned.join(", "), Applicability::Safe))
+    }
+}
+
+impl Rule for ListFieldMalformed {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::CONN006
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        [FieldId::IncludeOtherDataCatalogs, FieldId::IncludeSchemas]
+            .into_iter()
+            .map(|id| self.check_field(&facts.connection, id))
+            .collect()
+    }
+}
+
+pub(crate) struct DefaultSchemaNotIncluded;
+
+impl Rule for DefaultSchemaNotIncluded {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::CONN007
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let conn = &facts.connection;
+        let id = FieldId::DefaultSchema;
+        let meta = self.meta();
+        let Some(default) = conn.value(id) else {
+            return vec![meta.pass(id.key(), "no default schema is set")];
+        };
+        let included = conn.list(FieldId::IncludeSchemas);
+        let at = conn.location(id);
+        if included.is_empty() {
+            return vec![meta.pass(id.key(), "Include Schemas is empty: every schema is included").at(at)];
+        }
+        let clean = |s: &str| s.trim_matches(['"', '\'', '`']).trim().to_ascii_lowercase();
+        if included.iter().any(|s| clean(s) == clean(default)) {
+            return vec![meta.pass(id.key(), format!("`{default}` is among the included schemas")).at(at)];
+        }
+        let mut fixed: Vec<&str> = included.clone();
+        fixed.push(default);
+        vec![
+            meta.fail(
+                id.key(),
+                format!(
+                    "the default schema `{default}` is not in Include Schemas ({}): queries run against a \
+                     schema the connection does not model",
+                    included.join(", ")
+                ),
+            )
+            .at(at)
+            .with_fix(Fix::field(conn, FieldId::IncludeSchemas, fixed.join(", "), Applicability::Unsafe)),
+        ]
+    }
+}
+
+pub(crate) struct TimezoneInvalid;
+
+impl TimezoneInvalid {
+    fn check_field(&self, conn: &Connection, id: FieldId) -> Check {
+        let meta = self.meta();
+        let Some(value) = conn.value(id) else {
+            return match id {
+                FieldId::DatabaseTimezone => needs(meta, id),
+                _ => meta.pass(id.key(), format!("{} is not set", named(conn, id))),
+            };
+        };
+        let at = conn.location(id);
+        match timezone::check(value) {
+            Verdict::Valid => meta.pass(id.key(), format!("`{value}` is an IANA time zone")).at(at),
+            Verdict::Legacy { suggestion, why } => meta
+                .fail(id.key(), format!("{} {why}; did you mean `{suggestion}`?", named(conn, id)))
+                .severity(Severity::Warning)
+                .at(at)
+                .with_fix(Fix::field(conn, id, suggestion, Applicability::Unsafe)),
+            Verdict::Invalid { suggestion } => {
+                let check = meta.fail(
+                    id.key(),
+                    format!(
+                        "{} `{value}` is not an IANA time zone name{}",
+                        named(conn, id),
+                        suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+                    ),
+                );
+                let fix = match suggestion {
+                    Some(s) => Fix::field(conn, id, s, Applicability::Unsafe),
+                    None => Fix::field(conn, id, "Area/City (e.g. America/New_York)", Applicability::DisplayOnly),
+                };
+                check.at(at).with_fix(fix)
+            }
+        }
+    }
+}
+
+impl Rule for TimezoneInvalid {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::CONN008
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        [FieldId::DatabaseTimezone, FieldId::QueryTimezone]
+            .into_iter()
+            .map(|id| self.check_field(&facts.connection, id))
+            .collect()
+    }
+}
+
+pub(crate) struct AuthFieldsConflict;
+
+impl Rule for AuthFieldsConflict {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::CONN009
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let conn = &facts.connection;
+        let meta = self.meta();
+        let Some(auth_type) = conn.auth.auth_type else {
+            return vec![meta.skip(FieldId::AuthType.key(), "needs auth.type, which is not set")];
+        };
+        let remove = |id: FieldId, why: String| {
+            meta.fail(id.key(), why)
+                .at(conn.location(id))
+                .with_fix(Fix::field(conn, id, Value::Null, Applicability::Safe))
+        };
+        let mut checks = Vec::new();
+        match auth_type {
+            AuthType::CrossAccountRole => {
+                if conn.auth.secret_in_file.is_some() {
+                    checks.push(remove(
+                        FieldId::SecretAccessKey,
+                        "the connection uses a cross-account role, yet the file stores a secret access key: \
+                         it is never used and should not sit in a file; delete it (and rotate the key if \
+                         the file was shared)"
+                            .into(),
+                    ));
+                }
+                if conn.field(FieldId::AccessKeyId).is_some() || conn.auth.access_key_id_holds_secret.is_some() {
+                    checks.push(remove(
+                        FieldId::AccessKeyId,
+                        format!(
+                            "{} is set on a cross-account role connection, where it is ignored",
+                            named(conn, FieldId::AccessKeyId)
+                        ),
+                    ));
+                }
+            }
+            AuthType::AccessKey => {
+                for id in [FieldId::RoleArn, FieldId::ExternalId, FieldId::TrustedAccountId] {
+                    if conn.field(id).is_some() {
+                        checks.push(remove(
+                            id,
+                            format!("{} is set on an access-key connection, where it is ignored", named(conn, id)),
+                        ));
+                    }
+                }
+            }
+        }
+        if checks.is_empty() {
+            checks.push(meta.pass(
+                FieldId::AuthType.key(),
+                format!("only fields of {} are set", auth_type.label()),
+            ));
+        }
+        checks
+    }
+}

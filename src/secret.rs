@@ -1,0 +1,154 @@
+//! The secret access key: where it came from and what shape it has, never its value.
+//!
+//! The value lives only in [`Secret`], which cannot be printed, serialised or shown
+//! by `Debug`. Rules see a [`SecretShape`], which is enough to say what is wrong with
+//! a secret without repeating it.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Where the secret came from, in the order a later source overrides an earlier one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum SecretSource {
+    ConnectionFile,
+    Environment,
+    File,
+    Stdin,
+}
+
+impl fmt::Display for SecretSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SecretSource::ConnectionFile => "the connection file",
+            SecretSource::Environment => "ATHENA_DOCTOR_SECRET_ACCESS_KEY",
+            SecretSource::File => "--secret-file",
+            SecretSource::Stdin => "--secret-stdin",
+        })
+    }
+}
+
+/// A secret access key. No `Display`, no `Serialize`, and a `Debug` that redacts.
+#[derive(Clone)]
+pub(crate) struct Secret {
+    value: String,
+    source: SecretSource,
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret(<redacted>, from {})", self.source)
+    }
+}
+
+impl Secret {
+    pub(crate) fn new(value: String, source: SecretSource) -> Secret {
+        Secret { value, source }
+    }
+
+    /// The value, for the one place that signs requests with it.
+    #[allow(dead_code)] // used by live probing, which comes after the offline doctor
+    pub(crate) fn expose(&self) -> &str {
+        &self.value
+    }
+
+    pub(crate) fn source(&self) -> SecretSource {
+        self.source
+    }
+
+    pub(crate) fn shape(&self) -> SecretShape {
+        SecretShape::of(&self.value, self.source)
+    }
+}
+
+/// What can be said about a secret without revealing it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SecretShape {
+    pub source: SecretSource,
+    /// Length in characters after trimming surrounding whitespace.
+    pub length: usize,
+    pub surrounding_whitespace: bool,
+    pub inner_whitespace: bool,
+    pub surrounding_quotes: bool,
+    /// Characters outside `A-Za-z0-9+/` (whitespace and quotes not counted).
+    pub foreign_characters: usize,
+    /// The secret looks like an access key ID (`AKIA…`): the two fields were swapped.
+    pub looks_like_access_key_id: bool,
+}
+
+impl SecretShape {
+    pub(crate) fn of(value: &str, source: SecretSource) -> SecretShape {
+        let trimmed = value.trim();
+        let unquoted = strip_quotes(trimmed);
+        SecretShape {
+            source,
+            length: unquoted.chars().count(),
+            surrounding_whitespace: trimmed.len() != value.len(),
+            inner_whitespace: unquoted.chars().any(char::is_whitespace),
+            surrounding_quotes: unquoted.len() != trimmed.len(),
+            foreign_characters: unquoted
+                .chars()
+                .filter(|c| !c.is_whitespace() && !is_secret_char(*c))
+                .count(),
+            looks_like_access_key_id: crate::aws::access_key::is_well_formed(unquoted),
+        }
+    }
+
+    /// The shape of a valid secret access key: 40 characters of the base64 alphabet.
+    pub(crate) fn is_well_formed(&self) -> bool {
+        self.length == 40
+            && !self.surrounding_whitespace
+            && !self.inner_whitespace
+            && !self.surrounding_quotes
+            && self.foreign_characters == 0
+    }
+}
+
+pub(crate) fn is_secret_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '+' || c == '/'
+}
+
+/// Does this look like a secret access key (so must never be echoed)?
+pub(crate) fn looks_like_secret(value: &str) -> bool {
+    let v = strip_quotes(value.trim());
+    v.len() == 40 && v.chars().all(is_secret_char)
+}
+
+pub(crate) fn strip_quotes(s: &str) -> &str {
+    for q in ['"', '\''] {
+        if let Some(inner) = s.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CANARY: &str = "CANARYwJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXA";
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let s = Secret::new(CANARY.to_string(), SecretSource::Environment);
+        let shown = format!("{s:?} {:?} {:#?}", s.shape(), s);
+        assert!(!shown.contains(CANARY), "{shown}");
+        assert!(!shown.contains("CANARY"), "{shown}");
+        assert!(shown.contains("redacted"));
+    }
+
+    #[test]
+    fn shapes() {
+        let good = SecretShape::of("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", SecretSource::Stdin);
+        assert!(good.is_well_formed(), "{good:?}");
+        let padded = SecretShape::of(" wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", SecretSource::Stdin);
+        assert!(padded.surrounding_whitespace && !padded.is_well_formed());
+        let quoted = SecretShape::of("\"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"", SecretSource::Stdin);
+        assert!(quoted.surrounding_quotes && quoted.length == 40);
+        let swapped = SecretShape::of("AKIAIOSFODNN7EXAMPLE", SecretSource::Stdin);
+        assert!(swapped.looks_like_access_key_id && !swapped.is_well_formed());
+        let odd = SecretShape::of("wJalrXUtnFEMI-K7MDENG_bPxRfiCYEXAMPLEKEY", SecretSource::Stdin);
+        assert_eq!(odd.foreign_characters, 2);
+    }
+}
