@@ -76,7 +76,6 @@ const ALIASES: &[(&str, &str)] = &[
     ("zulu", "UTC"),
     ("utc+0", "UTC"),
     ("utc-0", "UTC"),
-    ("gmt+0", "UTC"),
     ("coordinated universal time", "UTC"),
 ];
 
@@ -173,7 +172,7 @@ mod tests {
 
     #[test]
     fn iana_names_are_valid() {
-        for ok in ["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Etc/GMT-2", "US/Eastern"] {
+        for ok in ["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Etc/GMT-2", "US/Eastern", "GMT+0"] {
             assert_eq!(check(ok), Verdict::Valid, "{ok}");
         }
     }
@@ -186,7 +185,6 @@ mod tests {
             ("Pacific Time", "America/Los_Angeles"),
             ("UTC+2", "Etc/GMT-2"),
             ("UTC-05:00", "Etc/GMT+5"),
-            ("GMT+0", "UTC"),
             ("america/new_york", "America/New_York"),
             ("America/New York", "America/New_York"),
             ("Berlin", "Europe/Berlin"),

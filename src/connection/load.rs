@@ -21,9 +21,14 @@ pub(crate) struct Loaded {
 }
 
 pub(crate) fn load(path: &Path) -> Result<Loaded, Fatal> {
-    let text = read_text(path)?;
-    let (nested, form) = parse(path, &text)?;
-    build(path, &text, nested, form)
+    from_text(path, &read_text(path)?)
+}
+
+/// Parse a connection from text already read; `path` names it in errors and
+/// decides TOML or JSON by its extension.
+pub(crate) fn from_text(path: &Path, text: &str) -> Result<Loaded, Fatal> {
+    let (nested, form) = parse(path, text)?;
+    build(path, text, nested, form)
 }
 
 /// Read a small UTF-8 text file, or say exactly why not.
@@ -389,6 +394,30 @@ mod tests {
         assert_eq!(loaded.connection.auth.access_key_id_holds_secret, Some(Location { line: 3, column: 1 }));
         let shown = format!("{loaded:?} {}", serde_json::to_string(&loaded.connection).unwrap());
         assert!(!shown.contains(secret), "{shown}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// No input makes the loader panic: arbitrary text, as TOML and as JSON.
+        #[test]
+        fn never_panics_on_arbitrary_text(text in "\\PC{0,200}") {
+            let _ = from_text(Path::new("c.toml"), &text);
+            let _ = from_text(Path::new("c.json"), &text);
+        }
+
+        /// Nor on text built from the pieces real files are made of.
+        #[test]
+        fn never_panics_on_near_miss_files(pieces in proptest::collection::vec(proptest::sample::select(vec![
+            "display_name = ", "\"x\"", "[auth]\n", "type = ", "\"access_key\"", "\"AWS Cross Account Role\"",
+            "{", "}", "[", "]", ",", ":", "\"Display Name\"", "\"auth\"", "\"region\"", "5", "true", "\n",
+            "role_arn", "=", "\"", "'", "#", "\u{e9}", "\"S3 Output Bucket\"", "data_buckets = [\"a\", 1]\n",
+        ]), 0..24)) {
+            let text: String = pieces.concat();
+            let _ = from_text(Path::new("c.toml"), &text);
+            let _ = from_text(Path::new("c.json"), &text);
+            let _ = from_text(Path::new("c"), &text);
+        }
     }
 
     #[test]

@@ -93,3 +93,67 @@ fn named(conn: &Connection, id: FieldId) -> String {
         format!("\"{}\" (`{key}`)", id.label())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn codes_and_names_are_unique_and_well_formed() {
+        let mut codes = BTreeSet::new();
+        let mut names = BTreeSet::new();
+        for meta in REGISTRY.iter().map(|r| r.meta()) {
+            assert!(codes.insert(meta.code), "code {} repeats", meta.code);
+            assert!(names.insert(meta.name), "name {} repeats", meta.name);
+            let (prefix, number) = meta.code.split_at(meta.code.len() - 3);
+            assert_eq!(prefix.to_lowercase(), meta.family.as_str(), "{} is in the wrong family", meta.code);
+            assert!(number.bytes().all(|b| b.is_ascii_digit()), "{} needs three digits", meta.code);
+            assert!(
+                meta.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{} is not kebab-case",
+                meta.name
+            );
+            assert!(!meta.summary.is_empty());
+        }
+        assert_eq!(REGISTRY.len(), 47, "DESIGN §4 catalogues 47 rules");
+    }
+
+    #[test]
+    fn every_rule_has_a_complete_doc() {
+        for meta in REGISTRY.iter().map(|r| r.meta()) {
+            let heading = format!("# {} {}\n", meta.code, meta.name);
+            assert!(meta.doc.starts_with(&heading), "{}: the doc must open with `{heading}`", meta.code);
+            let mut at = 0;
+            for section in ["## What it checks", "## Why it fails", "## Example", "## Fix"] {
+                let found = meta.doc[at..].find(section);
+                assert!(found.is_some(), "{}: section `{section}` is missing or out of order", meta.code);
+                at += found.unwrap() + section.len();
+            }
+        }
+    }
+
+    #[test]
+    fn every_doc_has_a_rule() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let registered: BTreeSet<String> = REGISTRY
+            .iter()
+            .map(|r| format!("{}-{}.md", r.meta().code, r.meta().name))
+            .collect();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().to_string();
+            if name.ends_with(".md") {
+                assert!(registered.contains(&name), "rules/{name} documents no registered rule");
+            }
+        }
+    }
+
+    #[test]
+    fn find_takes_codes_and_names() {
+        assert_eq!(find("catalog001").unwrap().code, "CATALOG001");
+        assert_eq!(find("catalog-not-lowercase").unwrap().code, "CATALOG001");
+        assert!(find("NOPE001").is_none());
+        assert!(is_implemented(find("CONN001").unwrap()));
+        assert!(!is_implemented(find("TRUST001").unwrap()));
+    }
+}

@@ -1,0 +1,50 @@
+//! Helpers shared by the CLI tests: the binary with a clean environment.
+#![allow(dead_code)] // each test crate uses a different subset
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+pub const SECRET_ENV: &str = "ATHENA_DOCTOR_SECRET_ACCESS_KEY";
+
+/// The binary, with nothing from the developer's shell that changes its output.
+pub fn doctor() -> Command {
+    let mut cmd = Command::cargo_bin("athena-doctor").expect("the binary builds");
+    cmd.env_remove(SECRET_ENV)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env("COLUMNS", "120");
+    cmd
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn scenarios() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/scenarios"))
+        .expect("fixtures/scenarios exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The connection file of a scenario: connection.toml or connection.json.
+pub fn connection_file(dir: &Path) -> PathBuf {
+    ["connection.toml", "connection.json"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("{} has no connection file", dir.display()))
+}
+
+pub fn stdout_json(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
