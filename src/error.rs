@@ -16,10 +16,7 @@ pub(crate) enum Fatal {
     },
     /// A file that could not be read or written.
     #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     /// Arguments that do not make sense together, or a missing input.
     #[error("{0}")]
     Usage(String),
@@ -33,7 +30,11 @@ fn position(path: &std::path::Path, location: Option<Location>) -> String {
 }
 
 impl Fatal {
-    pub(crate) fn input(path: impl Into<PathBuf>, location: Option<Location>, message: impl fmt::Display) -> Fatal {
+    pub(crate) fn input(
+        path: impl Into<PathBuf>,
+        location: Option<Location>,
+        message: impl fmt::Display,
+    ) -> Fatal {
         Fatal::Input {
             path: path.into(),
             location,

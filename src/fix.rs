@@ -36,12 +36,21 @@ pub(crate) struct Fix {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Edit {
     /// Set a connection field to `value`, or remove it when `value` is null.
-    Field { field: FieldId, form: Form, value: Value },
+    Field {
+        field: FieldId,
+        form: Form,
+        value: Value,
+    },
 }
 
 impl Fix {
     /// Set (or, with `Value::Null`, remove) one field of the connection.
-    pub(crate) fn field(connection: &Connection, field: FieldId, value: impl Into<Value>, applicability: Applicability) -> Fix {
+    pub(crate) fn field(
+        connection: &Connection,
+        field: FieldId,
+        value: impl Into<Value>,
+        applicability: Applicability,
+    ) -> Fix {
         Fix {
             target: format!("connection field {}", field.key_in(connection.form)),
             applicability,
@@ -61,7 +70,7 @@ impl Fix {
                 match (form, value) {
                     (_, Value::Null) => format!("remove {key}"),
                     (Form::Toml, v) => format!("{key} = {}", toml_value(v)),
-                    (Form::Json | Form::FormLabels, v) => format!("\"{key}\": {v}"),
+                    (Form::Json | Form::Labels, v) => format!("\"{key}\": {v}"),
                 }
             }
         }
@@ -75,7 +84,7 @@ impl Fix {
                 let key = field.key_in(*form);
                 let mut fragment = Map::new();
                 match key.split_once('.') {
-                    Some((table, leaf)) if *form != Form::FormLabels => {
+                    Some((table, leaf)) if *form != Form::Labels => {
                         fragment.insert(table.to_string(), json!({ leaf: value }));
                     }
                     _ => {
@@ -122,13 +131,35 @@ mod tests {
         let fix = Fix::field(&conn, FieldId::DataCatalog, "awsdatacatalog", Applicability::Safe);
         assert_eq!(fix.title(), "data_catalog = \"awsdatacatalog\"");
         assert_eq!(fix.payload(), json!({"data_catalog": "awsdatacatalog"}));
-        let fix = Fix::field(&conn, FieldId::RoleArn, "arn:aws:iam::111122223333:role/r", Applicability::Safe);
-        assert_eq!(fix.title(), "auth.role_arn = \"arn:aws:iam::111122223333:role/r\"");
-        assert_eq!(fix.payload(), json!({"auth": {"role_arn": "arn:aws:iam::111122223333:role/r"}}));
-        conn.form = Form::FormLabels;
-        let fix = Fix::field(&conn, FieldId::RoleArn, "arn:aws:iam::111122223333:role/r", Applicability::Safe);
-        assert_eq!(fix.title(), "\"AWS Role ARN\": \"arn:aws:iam::111122223333:role/r\"");
-        assert_eq!(fix.payload(), json!({"AWS Role ARN": "arn:aws:iam::111122223333:role/r"}));
+        let fix = Fix::field(
+            &conn,
+            FieldId::RoleArn,
+            "arn:aws:iam::111122223333:role/r",
+            Applicability::Safe,
+        );
+        assert_eq!(
+            fix.title(),
+            "auth.role_arn = \"arn:aws:iam::111122223333:role/r\""
+        );
+        assert_eq!(
+            fix.payload(),
+            json!({"auth": {"role_arn": "arn:aws:iam::111122223333:role/r"}})
+        );
+        conn.form = Form::Labels;
+        let fix = Fix::field(
+            &conn,
+            FieldId::RoleArn,
+            "arn:aws:iam::111122223333:role/r",
+            Applicability::Safe,
+        );
+        assert_eq!(
+            fix.title(),
+            "\"AWS Role ARN\": \"arn:aws:iam::111122223333:role/r\""
+        );
+        assert_eq!(
+            fix.payload(),
+            json!({"AWS Role ARN": "arn:aws:iam::111122223333:role/r"})
+        );
         assert_eq!(fix.target, "connection field AWS Role ARN");
         let fix = Fix::field(&conn, FieldId::SecretAccessKey, Value::Null, Applicability::Safe);
         assert_eq!(fix.title(), "remove AWS Secret Access Key");

@@ -87,12 +87,21 @@ mod tests {
     #[test]
     fn keys_are_found_in_toml_and_json() {
         let toml = "display_name = \"x\"\n[auth]\n  role_arn = \"y\"\n";
-        assert_eq!(locate_key(toml, "role_arn"), Some(Location { line: 3, column: 3 }));
+        assert_eq!(
+            locate_key(toml, "role_arn"),
+            Some(Location { line: 3, column: 3 })
+        );
         let json = "{\n  \"Data Catalog\": \"x\",\n  \"region\" : \"y\"}";
-        assert_eq!(locate_key(json, "Data Catalog"), Some(Location { line: 2, column: 3 }));
+        assert_eq!(
+            locate_key(json, "Data Catalog"),
+            Some(Location { line: 2, column: 3 })
+        );
         assert_eq!(locate_key(json, "region"), Some(Location { line: 3, column: 3 }));
         let one_line = "{\"a\": 1, \"region\": \"y\"}";
-        assert_eq!(locate_key(one_line, "region"), Some(Location { line: 1, column: 10 }));
+        assert_eq!(
+            locate_key(one_line, "region"),
+            Some(Location { line: 1, column: 10 })
+        );
         assert_eq!(locate_key(toml, "region"), None);
         // A value that merely contains the key is not the key.
         assert_eq!(locate_key("x = \"region\"\n", "region"), None);

@@ -63,7 +63,9 @@ fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
         )));
     }
     if !args.offline {
-        eprintln!("note: live inspection is not built yet; running offline (rules that need AWS report a skip)");
+        eprintln!(
+            "note: live inspection is not built yet; running offline (rules that need AWS report a skip)"
+        );
     }
     let secret_input = collect::SecretInput {
         file: args.secret_file.clone(),
@@ -127,8 +129,14 @@ fn print(text: &str) -> Result<(), Fatal> {
 /// Write to a temporary file beside `path`, then rename: a failed run never leaves
 /// half a report where a previous good one was.
 fn write_atomically(path: &Path, text: &str) -> Result<(), Fatal> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&tmp, text).map_err(|e| Fatal::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| {
@@ -143,6 +151,10 @@ fn unknown_rule(rule: &str) -> Fatal {
         .map(|r| r.meta())
         .flat_map(|m| [m.code, m.name])
         .min_by_key(|candidate| strsim::levenshtein(&candidate.to_lowercase(), &rule.to_lowercase()));
-    let hint = nearest.map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
-    Fatal::Usage(format!("no rule `{rule}`{hint} (`athena-doctor rules` lists them)"))
+    let hint = nearest
+        .map(|n| format!("; did you mean `{n}`?"))
+        .unwrap_or_default();
+    Fatal::Usage(format!(
+        "no rule `{rule}`{hint} (`athena-doctor rules` lists them)"
+    ))
 }

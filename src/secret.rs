@@ -144,7 +144,10 @@ mod tests {
         assert!(good.is_well_formed(), "{good:?}");
         let padded = SecretShape::of(" wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", SecretSource::Stdin);
         assert!(padded.surrounding_whitespace && !padded.is_well_formed());
-        let quoted = SecretShape::of("\"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"", SecretSource::Stdin);
+        let quoted = SecretShape::of(
+            "\"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"",
+            SecretSource::Stdin,
+        );
         assert!(quoted.surrounding_quotes && quoted.length == 40);
         let swapped = SecretShape::of("AKIAIOSFODNN7EXAMPLE", SecretSource::Stdin);
         assert!(swapped.looks_like_access_key_id && !swapped.is_well_formed());

@@ -119,7 +119,12 @@ fn suggest(name: &str) -> Option<String> {
     }
     // A bare city (`Berlin`, `New York`).
     if let Some(tz) = TZ_VARIANTS.iter().find(|tz| {
-        tz.name().contains('/') && tz.name().rsplit('/').next().is_some_and(|city| fold(city) == folded)
+        tz.name().contains('/')
+            && tz
+                .name()
+                .rsplit('/')
+                .next()
+                .is_some_and(|city| fold(city) == folded)
     }) {
         return Some(tz.name().to_string());
     }
@@ -172,7 +177,15 @@ mod tests {
 
     #[test]
     fn iana_names_are_valid() {
-        for ok in ["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Etc/GMT-2", "US/Eastern", "GMT+0"] {
+        for ok in [
+            "UTC",
+            "America/New_York",
+            "Europe/Berlin",
+            "Asia/Kolkata",
+            "Etc/GMT-2",
+            "US/Eastern",
+            "GMT+0",
+        ] {
             assert_eq!(check(ok), Verdict::Valid, "{ok}");
         }
     }

@@ -11,7 +11,8 @@ use std::path::Path;
 
 fn run(config: &Path, env: &serde_json::Map<String, Value>) -> (i32, Value) {
     let mut cmd = doctor();
-    cmd.args(["doctor", "--offline", "--format", "json", "--config"]).arg(config);
+    cmd.args(["doctor", "--offline", "--format", "json", "--config"])
+        .arg(config);
     for (k, v) in env {
         cmd.env(k, v.as_str().unwrap());
     }
@@ -63,7 +64,10 @@ fn every_scenario_reports_exactly_its_findings() {
                 .map(|c| c["message"].as_str().unwrap().to_string());
             let needle = w["message"].as_str().unwrap();
             if let Some(message) = found.filter(|m| !m.contains(needle)) {
-                problems.push(format!("{name}: {} message `{message}` lacks `{needle}`", w["code"]));
+                problems.push(format!(
+                    "{name}: {} message `{message}` lacks `{needle}`",
+                    w["code"]
+                ));
             }
         }
         // Nothing that is not built may pass silently.
@@ -130,8 +134,14 @@ fn applying_each_fix_makes_its_check_pass() {
             apply(&copy, &fix["payload"]);
             let (_, after) = run(&copy, &env);
             applied += 1;
-            if failures(&after).iter().any(|c| c["code"] == check["code"] && c["subject"] == check["subject"]) {
-                problems.push(format!("{name}: fix `{}` did not clear {}", fix["title"], check["code"]));
+            if failures(&after)
+                .iter()
+                .any(|c| c["code"] == check["code"] && c["subject"] == check["subject"])
+            {
+                problems.push(format!(
+                    "{name}: fix `{}` did not clear {}",
+                    fix["title"], check["code"]
+                ));
             }
         }
     }

@@ -22,7 +22,9 @@ pub(crate) fn kind(id: &str) -> Option<KeyKind> {
 pub(crate) fn is_well_formed(id: &str) -> bool {
     (id.starts_with("AKIA") || id.starts_with("ASIA"))
         && id.len() == 20
-        && id[4..].bytes().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
+        && id[4..]
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
 }
 
 #[cfg(test)]

@@ -68,7 +68,10 @@ impl Arn {
 
     /// What kind of IAM identity or object this ARN names, if it is an IAM or STS ARN.
     pub(crate) fn iam_resource(&self) -> IamResource {
-        let (kind, rest) = self.resource.split_once('/').unwrap_or((self.resource.as_str(), ""));
+        let (kind, rest) = self
+            .resource
+            .split_once('/')
+            .unwrap_or((self.resource.as_str(), ""));
         match (self.service.as_str(), kind) {
             ("iam", "root") if rest.is_empty() => IamResource::Root,
             ("iam", "role") => {
@@ -176,7 +179,10 @@ mod tests {
                 name: "athena".into()
             }
         );
-        assert_eq!(arn.to_string(), "arn:aws:iam::111122223333:role/service/bi/athena");
+        assert_eq!(
+            arn.to_string(),
+            "arn:aws:iam::111122223333:role/service/bi/athena"
+        );
     }
 
     #[test]
@@ -184,7 +190,10 @@ mod tests {
         let kinds = [
             ("arn:aws:iam::111122223333:user/alice", IamResource::User),
             ("arn:aws:iam::111122223333:policy/p", IamResource::Policy),
-            ("arn:aws:iam::111122223333:instance-profile/ip", IamResource::InstanceProfile),
+            (
+                "arn:aws:iam::111122223333:instance-profile/ip",
+                IamResource::InstanceProfile,
+            ),
             ("arn:aws:iam::111122223333:group/g", IamResource::Group),
             ("arn:aws:iam::111122223333:root", IamResource::Root),
             (
@@ -210,7 +219,10 @@ mod tests {
             Err(ArnError::UnknownPartition("amazon".into()))
         );
         assert_eq!(Arn::parse("arn:aws:::1:x"), Err(ArnError::EmptyService));
-        assert_eq!(Arn::parse("arn:aws:iam::111122223333:"), Err(ArnError::EmptyResource));
+        assert_eq!(
+            Arn::parse("arn:aws:iam::111122223333:"),
+            Err(ArnError::EmptyResource)
+        );
     }
 
     #[test]

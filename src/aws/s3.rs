@@ -51,7 +51,9 @@ pub(crate) fn bucket_name_problem(name: &str) -> Option<String> {
     }
     for suffix in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] {
         if name.ends_with(suffix) {
-            return Some(format!("bucket names may not end with `{suffix}` (that is an alias or access point, not a bucket)"));
+            return Some(format!(
+                "bucket names may not end with `{suffix}` (that is an alias or access point, not a bucket)"
+            ));
         }
     }
     None
@@ -93,11 +95,21 @@ pub(crate) fn parse_output_location(raw: &str) -> OutputLocation {
     let (bucket, prefix) = match split_known_forms(unquoted) {
         Ok(Form::S3 { bucket, prefix }) => (bucket, prefix),
         Ok(Form::Pasted { bucket, prefix, what }) => {
-            problem(true, format!("{what} is not an S3 location; Athena needs `s3://bucket/prefix/`"));
+            problem(
+                true,
+                format!("{what} is not an S3 location; Athena needs `s3://bucket/prefix/`"),
+            );
             (bucket, prefix)
         }
-        Ok(Form::OtherScheme { scheme, bucket, prefix }) => {
-            problem(true, format!("`{scheme}://` is not accepted; Athena needs `s3://`"));
+        Ok(Form::OtherScheme {
+            scheme,
+            bucket,
+            prefix,
+        }) => {
+            problem(
+                true,
+                format!("`{scheme}://` is not accepted; Athena needs `s3://`"),
+            );
             (bucket, prefix)
         }
         Err(message) => {
@@ -125,14 +137,27 @@ pub(crate) fn parse_output_location(raw: &str) -> OutputLocation {
         );
         prefix.push('/');
     }
-    let location = bucket_name_problem(&bucket).is_none().then(|| S3Location { bucket, prefix });
+    let location = bucket_name_problem(&bucket)
+        .is_none()
+        .then_some(S3Location { bucket, prefix });
     OutputLocation { location, problems }
 }
 
 enum Form {
-    S3 { bucket: String, prefix: String },
-    OtherScheme { scheme: String, bucket: String, prefix: String },
-    Pasted { bucket: String, prefix: String, what: &'static str },
+    S3 {
+        bucket: String,
+        prefix: String,
+    },
+    OtherScheme {
+        scheme: String,
+        bucket: String,
+        prefix: String,
+    },
+    Pasted {
+        bucket: String,
+        prefix: String,
+        what: &'static str,
+    },
 }
 
 fn split_bucket(rest: &str) -> (String, String) {
@@ -203,10 +228,10 @@ fn https_form(rest: &str) -> Result<Form, String> {
             .unwrap_or_default();
         return pasted((bucket, prefix), "an S3 console URL");
     }
-    if let Some(i) = host.find(".s3") {
-        if host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn") {
-            return pasted((host[..i].to_string(), path.to_string()), "an https URL");
-        }
+    if let Some(i) = host.find(".s3")
+        && (host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn"))
+    {
+        return pasted((host[..i].to_string(), path.to_string()), "an https URL");
     }
     if host.starts_with("s3") && host.contains("amazonaws.com") {
         return pasted(split_bucket(path), "an https URL");
@@ -227,13 +252,22 @@ mod tests {
         let parsed = parse_output_location(raw);
         (
             parsed.suggestion(),
-            parsed.problems.into_iter().map(|p| (p.fatal, p.message)).collect(),
+            parsed
+                .problems
+                .into_iter()
+                .map(|p| (p.fatal, p.message))
+                .collect(),
         )
     }
 
     #[test]
     fn accepts_s3_urls_and_bare_buckets() {
-        for ok in ["s3://acme-results/", "s3://acme-results/omni/", "acme-results", "acme-results/omni/"] {
+        for ok in [
+            "s3://acme-results/",
+            "s3://acme-results/omni/",
+            "acme-results",
+            "acme-results/omni/",
+        ] {
             let (_, problems) = loc(ok);
             assert!(problems.is_empty(), "{ok}: {problems:?}");
         }
@@ -243,9 +277,18 @@ mod tests {
     #[test]
     fn corrects_pasted_forms() {
         let cases = [
-            ("https://acme-results.s3.amazonaws.com/omni/", "s3://acme-results/omni/"),
-            ("https://acme-results.s3.eu-west-1.amazonaws.com/omni/", "s3://acme-results/omni/"),
-            ("https://s3.us-east-1.amazonaws.com/acme-results/omni/", "s3://acme-results/omni/"),
+            (
+                "https://acme-results.s3.amazonaws.com/omni/",
+                "s3://acme-results/omni/",
+            ),
+            (
+                "https://acme-results.s3.eu-west-1.amazonaws.com/omni/",
+                "s3://acme-results/omni/",
+            ),
+            (
+                "https://s3.us-east-1.amazonaws.com/acme-results/omni/",
+                "s3://acme-results/omni/",
+            ),
             (
                 "https://s3.console.aws.amazon.com/s3/buckets/acme-results?region=us-east-1&prefix=omni%2F&showversions=false",
                 "s3://acme-results/omni/",
@@ -273,7 +316,16 @@ mod tests {
 
     #[test]
     fn bad_bucket_names() {
-        for bad in ["ab", "Acme-Results", "acme_results", "-acme", "acme..results", "192.168.1.1", "xn--acme", "acme-s3alias"] {
+        for bad in [
+            "ab",
+            "Acme-Results",
+            "acme_results",
+            "-acme",
+            "acme..results",
+            "192.168.1.1",
+            "xn--acme",
+            "acme-s3alias",
+        ] {
             assert!(bucket_name_problem(bad).is_some(), "{bad}");
             assert_eq!(loc(bad).0, None, "{bad}");
         }
@@ -284,7 +336,11 @@ mod tests {
     fn hopeless_values_say_why() {
         assert!(loc("").1[0].1.contains("empty"));
         assert!(loc("my bucket").1[0].1.contains("whitespace"));
-        assert!(loc("arn:aws:iam::111122223333:role/x").1[0].1.contains("S3 bucket"));
+        assert!(
+            loc("arn:aws:iam::111122223333:role/x").1[0]
+                .1
+                .contains("S3 bucket")
+        );
         assert!(loc("https://example.com/x").1[0].1.contains("not an S3 address"));
     }
 }

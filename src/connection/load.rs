@@ -76,7 +76,11 @@ fn parse(path: &Path, text: &str) -> Result<(Nested, Form), Fatal> {
 fn parse_toml(path: &Path, text: &str) -> Result<Nested, Fatal> {
     let located = |e: &toml::de::Error| e.span().map(|s| Location::of_offset(text, s.start));
     let de = toml::Deserializer::parse(text).map_err(|e| {
-        Fatal::input(path, located(&e), format!("invalid TOML: {}", e.message().trim_end()))
+        Fatal::input(
+            path,
+            located(&e),
+            format!("invalid TOML: {}", e.message().trim_end()),
+        )
     })?;
     serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();
@@ -128,7 +132,7 @@ fn parse_json(path: &Path, text: &str) -> Result<(Nested, Form), Fatal> {
     let mut de = serde_json::Deserializer::from_str(text);
     if flat {
         let labelled: Labelled = serde_path_to_error::deserialize(&mut de).map_err(typed)?;
-        Ok((labelled.into(), Form::FormLabels))
+        Ok((labelled.into(), Form::Labels))
     } else {
         let nested: Nested = serde_path_to_error::deserialize(&mut de).map_err(typed)?;
         Ok((nested, Form::Json))
@@ -164,12 +168,7 @@ fn explain(field: &str, message: &str) -> (String, Option<String>) {
 fn parse_unknown_field(message: &str) -> Option<(String, Vec<String>)> {
     let rest = message.strip_prefix("unknown field `")?;
     let (key, after) = rest.split_once('`')?;
-    let expected = after
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect();
+    let expected = after.split('`').skip(1).step_by(2).map(str::to_string).collect();
     Some((key.to_string(), expected))
 }
 
@@ -244,7 +243,9 @@ fn build(path: &Path, text: &str, raw: Nested, form: Form) -> Result<Loaded, Fat
     let mut access_key_id_holds_secret = None;
     if access_key_id.as_ref().is_some_and(|f| looks_like_secret(&f.raw)) {
         // Someone pasted the secret into the key ID field: keep where, never what.
-        access_key_id_holds_secret = access_key_id.take().map(|f| f.location.unwrap_or(Location { line: 1, column: 1 }));
+        access_key_id_holds_secret = access_key_id
+            .take()
+            .map(|f| f.location.unwrap_or(Location { line: 1, column: 1 }));
     }
 
     let secret_in_file = auth
@@ -316,7 +317,10 @@ mod tests {
 
     fn error(name: &str, text: &str) -> String {
         let err = load_str(name, text).unwrap_err();
-        let Fatal::Input { location, message, .. } = err else {
+        let Fatal::Input {
+            location, message, ..
+        } = err
+        else {
             panic!("expected an input error, got {err:?}")
         };
         match location {
@@ -341,12 +345,18 @@ mod tests {
             assert_eq!(c.value(FieldId::DataCatalog), Some("awsdatacatalog"));
             assert_eq!(c.list(FieldId::IncludeSchemas), vec!["a", "b"]);
             assert_eq!(c.auth.auth_type, Some(AuthType::CrossAccountRole));
-            assert_eq!(c.value(FieldId::RoleArn), Some("arn:aws:iam::111122223333:role/r"));
+            assert_eq!(
+                c.value(FieldId::RoleArn),
+                Some("arn:aws:iam::111122223333:role/r")
+            );
         }
         assert_eq!(conns[0].form, Form::Toml);
         assert_eq!(conns[1].form, Form::Json);
-        assert_eq!(conns[2].form, Form::FormLabels);
-        assert_eq!(conns[0].location(FieldId::RoleArn), Some(Location { line: 6, column: 1 }));
+        assert_eq!(conns[2].form, Form::Labels);
+        assert_eq!(
+            conns[0].location(FieldId::RoleArn),
+            Some(Location { line: 6, column: 1 })
+        );
     }
 
     #[test]
@@ -360,7 +370,10 @@ mod tests {
             "2:1: unknown key `rolearn` in `auth`; did you mean `role_arn`?"
         );
         assert_eq!(
-            error("c.json", "{\"Display Name\": \"x\",\n \"S3 Output bucket\": \"y\"}"),
+            error(
+                "c.json",
+                "{\"Display Name\": \"x\",\n \"S3 Output bucket\": \"y\"}"
+            ),
             "2:2: unknown key `S3 Output bucket`; did you mean `S3 Output Bucket`?"
         );
         assert!(error("c.toml", "zzzzzzzzzzzz = 1\n").contains("known keys: display_name"));
@@ -373,26 +386,49 @@ mod tests {
             "2:10: `region`: invalid type: integer `5`, expected a string"
         );
         let e = error("c.json", "{\n  \"auth\": {\"role_arn\": true}\n}");
-        assert!(e.starts_with("2:") && e.contains("`auth.role_arn`: invalid type: boolean `true`"), "{e}");
+        assert!(
+            e.starts_with("2:") && e.contains("`auth.role_arn`: invalid type: boolean `true`"),
+            "{e}"
+        );
     }
 
     #[test]
     fn syntax_errors_have_positions() {
         assert!(error("c.toml", "display_name = \"x\nregion = 1").starts_with("1:"));
-        assert_eq!(error("c.json", "{\"region\": \"x\",}"), "1:16: invalid JSON: trailing comma");
+        assert_eq!(
+            error("c.json", "{\"region\": \"x\",}"),
+            "1:16: invalid JSON: trailing comma"
+        );
         assert!(error("c.json", "[1]").contains("one JSON object"));
-        assert!(error("c.toml", "[auth]\ntype = \"password\"\n").starts_with("2:1: `auth.type`: unknown authentication type"));
+        assert!(
+            error("c.toml", "[auth]\ntype = \"password\"\n")
+                .starts_with("2:1: `auth.type`: unknown authentication type")
+        );
     }
 
     #[test]
     fn secrets_are_kept_apart_from_the_model() {
         let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-        let text = format!("[auth]\ntype = \"access_key\"\naccess_key_id = \"{secret}\"\nsecret_access_key = \"{secret}\"\n");
+        let text = format!(
+            "[auth]\ntype = \"access_key\"\naccess_key_id = \"{secret}\"\nsecret_access_key = \"{secret}\"\n"
+        );
         let loaded = load_str("c.toml", &text).unwrap();
-        assert_eq!(loaded.file_secret.as_ref().unwrap().source(), SecretSource::ConnectionFile);
-        assert_eq!(loaded.connection.auth.secret_in_file, Some(Location { line: 4, column: 1 }));
-        assert_eq!(loaded.connection.auth.access_key_id_holds_secret, Some(Location { line: 3, column: 1 }));
-        let shown = format!("{loaded:?} {}", serde_json::to_string(&loaded.connection).unwrap());
+        assert_eq!(
+            loaded.file_secret.as_ref().unwrap().source(),
+            SecretSource::ConnectionFile
+        );
+        assert_eq!(
+            loaded.connection.auth.secret_in_file,
+            Some(Location { line: 4, column: 1 })
+        );
+        assert_eq!(
+            loaded.connection.auth.access_key_id_holds_secret,
+            Some(Location { line: 3, column: 1 })
+        );
+        let shown = format!(
+            "{loaded:?} {}",
+            serde_json::to_string(&loaded.connection).unwrap()
+        );
         assert!(!shown.contains(secret), "{shown}");
     }
 
@@ -425,7 +461,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(&path, b"region = \"\xff\"\n").unwrap();
-        let Fatal::Input { location, message, .. } = load(&path).unwrap_err() else { panic!() };
+        let Fatal::Input {
+            location, message, ..
+        } = load(&path).unwrap_err()
+        else {
+            panic!()
+        };
         assert_eq!(location, Some(Location { line: 1, column: 11 }));
         assert!(message.contains("not UTF-8"));
         std::fs::write(&path, "#".repeat(MAX_FILE_BYTES as usize + 1)).unwrap();

@@ -51,7 +51,7 @@ pub(crate) enum Form {
     Toml,
     Json,
     /// A flat JSON object keyed by the connection form's labels.
-    FormLabels,
+    Labels,
 }
 
 /// Every field a rule may name, with its key in the file and its label in the form.
@@ -130,7 +130,7 @@ impl FieldId {
     /// The key as written in a file of the given form.
     pub(crate) fn key_in(self, form: Form) -> &'static str {
         match form {
-            Form::FormLabels => self.label(),
+            Form::Labels => self.label(),
             Form::Toml | Form::Json => self.key(),
         }
     }

@@ -23,7 +23,10 @@ pub(crate) fn table(rules: &[&dyn Rule], width: Option<u16>) -> String {
         }
         table.add_row(vec![meta.code, meta.name, &severity, built, meta.summary]);
     }
-    format!("{table}\n{} rules; `athena-doctor explain CODE` prints one.\n", rules.len())
+    format!(
+        "{table}\n{} rules; `athena-doctor explain CODE` prints one.\n",
+        rules.len()
+    )
 }
 
 pub(crate) fn json(rules: &[&dyn Rule]) -> String {

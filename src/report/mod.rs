@@ -78,7 +78,10 @@ impl Summary {
     pub(crate) fn line(&self) -> String {
         let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let mut parts = Vec::new();
-        if self.error > 0 || (self.warning == 0 && self.info == 0) {
+        if self.error + self.warning + self.info == 0 {
+            parts.push("no findings".to_string());
+        }
+        if self.error > 0 {
             parts.push(plural(self.error, "error", "errors"));
         }
         if self.warning > 0 {
@@ -90,5 +93,28 @@ impl Summary {
         parts.push(format!("{} passed", self.pass));
         parts.push(format!("{} skipped", self.skip));
         parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_lines() {
+        let s = |error, warning, info| {
+            Summary {
+                error,
+                warning,
+                info,
+                pass: 3,
+                skip: 1,
+            }
+            .line()
+        };
+        assert_eq!(s(0, 0, 0), "no findings, 3 passed, 1 skipped");
+        assert_eq!(s(2, 1, 0), "2 errors, 1 warning, 3 passed, 1 skipped");
+        assert_eq!(s(1, 0, 2), "1 error, 2 infos, 3 passed, 1 skipped");
+        assert_eq!(s(0, 3, 0), "3 warnings, 3 passed, 1 skipped");
     }
 }

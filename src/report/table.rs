@@ -28,12 +28,11 @@ fn glyph(check: &Check) -> (&'static str, Color) {
 /// Failures first, worst first; then passes; then skips. Stable within each group,
 /// so the catalogue order is kept.
 fn order(check: &Check) -> (u8, std::cmp::Reverse<Severity>) {
-    let group = match check.status {
-        Status::Fail => 0,
-        Status::Pass => 1,
-        Status::Skip => 2,
-    };
-    (group, std::cmp::Reverse(check.severity))
+    match check.status {
+        Status::Fail => (0, std::cmp::Reverse(check.severity)),
+        Status::Pass => (1, std::cmp::Reverse(Severity::Info)),
+        Status::Skip => (2, std::cmp::Reverse(Severity::Info)),
+    }
 }
 
 pub(crate) fn render(report: &Report, options: &Options) -> String {
@@ -82,7 +81,11 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
     }
 
     let mut out = String::new();
-    let _ = writeln!(out, "{}", style.bold(&format!("athena-doctor: {}", report.connection)));
+    let _ = writeln!(
+        out,
+        "{}",
+        style.bold(&format!("athena-doctor: {}", report.connection))
+    );
     let _ = writeln!(out, "{table}");
     if !fixes.is_empty() {
         let _ = writeln!(out, "\n{}", style.bold("Suggested fixes"));
@@ -105,7 +108,11 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
     }
     let summary = report.summary();
     if !options.verbose && summary.skip > 0 {
-        let _ = writeln!(out, "\n{} skipped checks are hidden; -v shows them with their reasons.", summary.skip);
+        let _ = writeln!(
+            out,
+            "\n{} skipped checks are hidden; -v shows them with their reasons.",
+            summary.skip
+        );
     }
     let line = summary.line();
     let line = if summary.error > 0 {

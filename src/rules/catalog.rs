@@ -28,7 +28,11 @@ impl CatalogNotLowercase {
         }
         let fixed = match id {
             FieldId::DataCatalog => value.to_lowercase(),
-            _ => split_list(value).iter().map(|s| s.to_lowercase()).collect::<Vec<_>>().join(", "),
+            _ => split_list(value)
+                .iter()
+                .map(|s| s.to_lowercase())
+                .collect::<Vec<_>>()
+                .join(", "),
         };
         let quoted: Vec<String> = upper.iter().map(|n| format!("`{n}`")).collect();
         meta.fail(

@@ -35,13 +35,29 @@ impl Rule for MissingRequiredField {
         let conn = &facts.connection;
         let account = conn.value(FieldId::AccountId).unwrap_or("<ACCOUNT_ID>");
         let mut required: Vec<(FieldId, Value, Applicability)> = vec![
-            (FieldId::DisplayName, "<connection name>".into(), Applicability::DisplayOnly),
-            (FieldId::S3OutputBucket, "s3://<results-bucket>/<prefix>/".into(), Applicability::DisplayOnly),
-            (FieldId::DataCatalog, "awsdatacatalog".into(), Applicability::Unsafe),
+            (
+                FieldId::DisplayName,
+                "<connection name>".into(),
+                Applicability::DisplayOnly,
+            ),
+            (
+                FieldId::S3OutputBucket,
+                "s3://<results-bucket>/<prefix>/".into(),
+                Applicability::DisplayOnly,
+            ),
+            (
+                FieldId::DataCatalog,
+                "awsdatacatalog".into(),
+                Applicability::Unsafe,
+            ),
             (FieldId::DatabaseTimezone, "UTC".into(), Applicability::Unsafe),
         ];
         match conn.auth.auth_type {
-            None => required.push((FieldId::AuthType, "cross_account_role".into(), Applicability::DisplayOnly)),
+            None => required.push((
+                FieldId::AuthType,
+                "cross_account_role".into(),
+                Applicability::DisplayOnly,
+            )),
             Some(AuthType::CrossAccountRole) => required.push((
                 FieldId::RoleArn,
                 format!("arn:aws:iam::{account}:role/<ROLE_NAME>").into(),
@@ -60,7 +76,11 @@ impl Rule for MissingRequiredField {
                 _ => conn.value(*id).is_none(),
             })
             .map(|(id, value, applicability)| {
-                let state = if conn.field(id).is_some() { "is empty" } else { "is not set" };
+                let state = if conn.field(id).is_some() {
+                    "is empty"
+                } else {
+                    "is not set"
+                };
                 self.meta()
                     .fail(id.key(), format!("{} is required but {state}", named(conn, id)))
                     .at(conn.location(id))
@@ -123,15 +143,24 @@ impl Rule for AccessKeyIdMalformed {
         let unquoted = strip_quotes(trimmed);
         let squeezed: String = unquoted.chars().filter(|c| !c.is_whitespace()).collect();
         if access_key::is_well_formed(raw) {
-            return vec![meta.pass(id.key(), format!("`{raw}` is a well-formed access key ID")).at(at)];
+            return vec![
+                meta.pass(id.key(), format!("`{raw}` is a well-formed access key ID"))
+                    .at(at),
+            ];
         }
         if access_key::is_well_formed(&squeezed) {
             let (what, severity) = if unquoted != trimmed {
-                ("is wrapped in quotes, which become part of the key", Severity::Error)
+                (
+                    "is wrapped in quotes, which become part of the key",
+                    Severity::Error,
+                )
             } else if squeezed != trimmed {
                 ("contains whitespace inside the key", Severity::Error)
             } else {
-                ("has whitespace around it (the form trims it, other tools may not)", Severity::Warning)
+                (
+                    "has whitespace around it (the form trims it, other tools may not)",
+                    Severity::Warning,
+                )
             };
             return vec![
                 fail(format!("{} {what}", named(conn, id)))
@@ -146,7 +175,9 @@ impl Rule for AccessKeyIdMalformed {
             ];
         }
         let why = match squeezed.get(..4) {
-            Some("AIDA") => "starts with AIDA: that is an IAM user's unique ID, not an access key ID".to_string(),
+            Some("AIDA") => {
+                "starts with AIDA: that is an IAM user's unique ID, not an access key ID".to_string()
+            }
             Some("AROA") => "starts with AROA: that is a role's unique ID, not an access key ID".to_string(),
             Some("AKIA" | "ASIA") => format!(
                 "has {} characters after AKIA/ASIA where 16 of A–Z and 2–7 are expected",
@@ -154,8 +185,14 @@ impl Rule for AccessKeyIdMalformed {
             ),
             _ => "does not start with AKIA (long-term key) or ASIA (temporary key)".to_string(),
         };
-        vec![fail(format!("{} `{}` {why}", named(conn, id), raw.trim()))
-            .with_fix(Fix::field(conn, id, "AKIA…", Applicability::DisplayOnly))]
+        vec![
+            fail(format!("{} `{}` {why}", named(conn, id), raw.trim())).with_fix(Fix::field(
+                conn,
+                id,
+                "AKIA…",
+                Applicability::DisplayOnly,
+            )),
+        ]
     }
 }
 
@@ -171,6 +208,12 @@ impl Rule for TemporaryAccessKey {
         let id = FieldId::AccessKeyId;
         if let Some(skip) = only_for(self.meta(), conn, AuthType::AccessKey, id) {
             return vec![skip];
+        }
+        if conn.auth.access_key_id_holds_secret.is_some() {
+            return vec![
+                self.meta()
+                    .skip(id.key(), "the access key ID is malformed (CONN002)"),
+            ];
         }
         let Some(value) = conn.value(id) else {
             return vec![needs(self.meta(), id)];
@@ -188,8 +231,15 @@ impl Rule for TemporaryAccessKey {
                     .at(at)
                     .with_fix(Fix::field(conn, id, "AKIA…", Applicability::DisplayOnly)),
             ],
-            Some(KeyKind::LongTerm) => vec![self.meta().pass(id.key(), "a long-term access key (AKIA…)").at(at)],
-            None => vec![self.meta().skip(id.key(), "the access key ID is malformed (CONN002)")],
+            Some(KeyKind::LongTerm) => vec![
+                self.meta()
+                    .pass(id.key(), "a long-term access key (AKIA…)")
+                    .at(at),
+            ],
+            None => vec![
+                self.meta()
+                    .skip(id.key(), "the access key ID is malformed (CONN002)"),
+            ],
         }
     }
 }
@@ -212,12 +262,17 @@ impl Rule for SecretKeyMalformed {
         };
         let from = shape.source;
         if shape.is_well_formed() {
-            return vec![self.meta().pass(id.key(), format!("the secret from {from} has the shape of a secret access key"))];
+            return vec![self.meta().pass(
+                id.key(),
+                format!("the secret from {from} has the shape of a secret access key"),
+            )];
         }
         // Describe the shape; never the value.
         let mut faults = Vec::new();
         if shape.looks_like_access_key_id {
-            faults.push("it looks like an access key ID (AKIA…): the key ID and the secret seem swapped".to_string());
+            faults.push(
+                "it looks like an access key ID (AKIA…): the key ID and the secret seem swapped".to_string(),
+            );
         }
         if shape.surrounding_quotes {
             faults.push("it is wrapped in quotes".to_string());
@@ -235,7 +290,10 @@ impl Rule for SecretKeyMalformed {
             ));
         }
         if shape.length != 40 && !shape.looks_like_access_key_id {
-            faults.push(format!("it is {} characters long where 40 are expected", shape.length));
+            faults.push(format!(
+                "it is {} characters long where 40 are expected",
+                shape.length
+            ));
         }
         vec![
             self.meta()
@@ -247,7 +305,11 @@ impl Rule for SecretKeyMalformed {
                         faults.join("; ")
                     ),
                 )
-                .at(if from == crate::secret::SecretSource::ConnectionFile { conn.auth.secret_in_file } else { None }),
+                .at(if from == crate::secret::SecretSource::ConnectionFile {
+                    conn.auth.secret_in_file
+                } else {
+                    None
+                }),
         ]
     }
 }
@@ -279,13 +341,21 @@ impl Rule for OutputLocationMalformed {
         let problems: Vec<&str> = parsed.problems.iter().map(|p| p.message.as_str()).collect();
         let mut check = self
             .meta()
-            .fail(id.key(), format!("{} `{raw}`: {}", named(conn, id), problems.join("; ")))
+            .fail(
+                id.key(),
+                format!("{} `{raw}`: {}", named(conn, id), problems.join("; ")),
+            )
             .severity(severity)
             .at(at);
         if let Some(suggestion) = parsed.suggestion() {
             check = check.with_fix(Fix::field(conn, id, suggestion, Applicability::Safe));
         } else {
-            check = check.with_fix(Fix::field(conn, id, "s3://<results-bucket>/<prefix>/", Applicability::DisplayOnly));
+            check = check.with_fix(Fix::field(
+                conn,
+                id,
+                "s3://<results-bucket>/<prefix>/",
+                Applicability::DisplayOnly,
+            ));
         }
         vec![check]
     }
@@ -312,7 +382,9 @@ impl ListFieldMalformed {
             faults.push("has quotes, which become part of the name".to_string());
         }
         if let Some(p) = pieces.iter().find(|p| p.contains(char::is_whitespace)) {
-            faults.push(format!("has an entry with a space inside (`{p}`): is a comma missing?"));
+            faults.push(format!(
+                "has an entry with a space inside (`{p}`): is a comma missing?"
+            ));
         }
         let mut cleaned: Vec<String> = Vec::new();
         let mut duplicates = Vec::new();
@@ -332,11 +404,19 @@ impl ListFieldMalformed {
             faults.push(format!("lists {} more than once", duplicates.join(", ")));
         }
         if faults.is_empty() {
-            return meta.pass(id.key(), format!("{} lists {}", named(conn, id), split_list(raw).join(", "))).at(at);
+            return meta
+                .pass(
+                    id.key(),
+                    format!("{} lists {}", named(conn, id), split_list(raw).join(", ")),
+                )
+                .at(at);
         }
-        meta.fail(id.key(), format!("{} `{raw}` {}", named(conn, id), faults.join("; ")))
-            .at(at)
-            .with_fix(Fix::field(conn, id, cleaned.join(", "), Applicability::Safe))
+        meta.fail(
+            id.key(),
+            format!("{} `{raw}` {}", named(conn, id), faults.join("; ")),
+        )
+        .at(at)
+        .with_fix(Fix::field(conn, id, cleaned.join(", "), Applicability::Safe))
     }
 }
 
@@ -370,11 +450,17 @@ impl Rule for DefaultSchemaNotIncluded {
         let included = conn.list(FieldId::IncludeSchemas);
         let at = conn.location(id);
         if included.is_empty() {
-            return vec![meta.pass(id.key(), "Include Schemas is empty: every schema is included").at(at)];
+            return vec![
+                meta.pass(id.key(), "Include Schemas is empty: every schema is included")
+                    .at(at),
+            ];
         }
         let clean = |s: &str| s.trim_matches(['"', '\'', '`']).trim().to_ascii_lowercase();
         if included.iter().any(|s| clean(s) == clean(default)) {
-            return vec![meta.pass(id.key(), format!("`{default}` is among the included schemas")).at(at)];
+            return vec![
+                meta.pass(id.key(), format!("`{default}` is among the included schemas"))
+                    .at(at),
+            ];
         }
         let mut fixed: Vec<&str> = included.clone();
         fixed.push(default);
@@ -388,7 +474,12 @@ impl Rule for DefaultSchemaNotIncluded {
                 ),
             )
             .at(at)
-            .with_fix(Fix::field(conn, FieldId::IncludeSchemas, fixed.join(", "), Applicability::Unsafe)),
+            .with_fix(Fix::field(
+                conn,
+                FieldId::IncludeSchemas,
+                fixed.join(", "),
+                Applicability::Unsafe,
+            )),
         ]
     }
 }
@@ -406,9 +497,14 @@ impl TimezoneInvalid {
         };
         let at = conn.location(id);
         match timezone::check(value) {
-            Verdict::Valid => meta.pass(id.key(), format!("`{value}` is an IANA time zone")).at(at),
+            Verdict::Valid => meta
+                .pass(id.key(), format!("`{value}` is an IANA time zone"))
+                .at(at),
             Verdict::Legacy { suggestion, why } => meta
-                .fail(id.key(), format!("{} {why}; did you mean `{suggestion}`?", named(conn, id)))
+                .fail(
+                    id.key(),
+                    format!("{} {why}; did you mean `{suggestion}`?", named(conn, id)),
+                )
                 .severity(Severity::Warning)
                 .at(at)
                 .with_fix(Fix::field(conn, id, suggestion, Applicability::Unsafe)),
@@ -418,12 +514,20 @@ impl TimezoneInvalid {
                     format!(
                         "{} `{value}` is not an IANA time zone name{}",
                         named(conn, id),
-                        suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+                        suggestion
+                            .as_ref()
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default()
                     ),
                 );
                 let fix = match suggestion {
                     Some(s) => Fix::field(conn, id, s, Applicability::Unsafe),
-                    None => Fix::field(conn, id, "Area/City (e.g. America/New_York)", Applicability::DisplayOnly),
+                    None => Fix::field(
+                        conn,
+                        id,
+                        "Area/City (e.g. America/New_York)",
+                        Applicability::DisplayOnly,
+                    ),
                 };
                 check.at(at).with_fix(fix)
             }
@@ -474,7 +578,9 @@ impl Rule for AuthFieldsConflict {
                             .into(),
                     ));
                 }
-                if conn.field(FieldId::AccessKeyId).is_some() || conn.auth.access_key_id_holds_secret.is_some() {
+                if conn.field(FieldId::AccessKeyId).is_some()
+                    || conn.auth.access_key_id_holds_secret.is_some()
+                {
                     checks.push(remove(
                         FieldId::AccessKeyId,
                         format!(
@@ -489,7 +595,10 @@ impl Rule for AuthFieldsConflict {
                     if conn.field(id).is_some() {
                         checks.push(remove(
                             id,
-                            format!("{} is set on an access-key connection, where it is ignored", named(conn, id)),
+                            format!(
+                                "{} is set on an access-key connection, where it is ignored",
+                                named(conn, id)
+                            ),
                         ));
                     }
                 }

@@ -1,7 +1,7 @@
 //! Rules: the registry of every catalogued rule, and the rule families.
 
-pub(crate) mod catalogue;
 mod catalog;
+pub(crate) mod catalogue;
 mod conn;
 mod pending;
 mod region;
@@ -107,10 +107,21 @@ mod tests {
             assert!(codes.insert(meta.code), "code {} repeats", meta.code);
             assert!(names.insert(meta.name), "name {} repeats", meta.name);
             let (prefix, number) = meta.code.split_at(meta.code.len() - 3);
-            assert_eq!(prefix.to_lowercase(), meta.family.as_str(), "{} is in the wrong family", meta.code);
-            assert!(number.bytes().all(|b| b.is_ascii_digit()), "{} needs three digits", meta.code);
+            assert_eq!(
+                prefix.to_lowercase(),
+                meta.family.as_str(),
+                "{} is in the wrong family",
+                meta.code
+            );
             assert!(
-                meta.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                number.bytes().all(|b| b.is_ascii_digit()),
+                "{} needs three digits",
+                meta.code
+            );
+            assert!(
+                meta.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
                 "{} is not kebab-case",
                 meta.name
             );
@@ -123,11 +134,19 @@ mod tests {
     fn every_rule_has_a_complete_doc() {
         for meta in REGISTRY.iter().map(|r| r.meta()) {
             let heading = format!("# {} {}\n", meta.code, meta.name);
-            assert!(meta.doc.starts_with(&heading), "{}: the doc must open with `{heading}`", meta.code);
+            assert!(
+                meta.doc.starts_with(&heading),
+                "{}: the doc must open with `{heading}`",
+                meta.code
+            );
             let mut at = 0;
             for section in ["## What it checks", "## Why it fails", "## Example", "## Fix"] {
                 let found = meta.doc[at..].find(section);
-                assert!(found.is_some(), "{}: section `{section}` is missing or out of order", meta.code);
+                assert!(
+                    found.is_some(),
+                    "{}: section `{section}` is missing or out of order",
+                    meta.code
+                );
                 at += found.unwrap() + section.len();
             }
         }
@@ -143,7 +162,10 @@ mod tests {
         for entry in std::fs::read_dir(dir).unwrap() {
             let name = entry.unwrap().file_name().to_string_lossy().to_string();
             if name.ends_with(".md") {
-                assert!(registered.contains(&name), "rules/{name} documents no registered rule");
+                assert!(
+                    registered.contains(&name),
+                    "rules/{name} documents no registered rule"
+                );
             }
         }
     }

@@ -25,21 +25,43 @@ impl Rule for RegionInvalid {
         };
         let at = conn.location(ID);
         if let Some(region) = regions::find(value) {
-            return vec![meta.pass(ID.key(), format!("{} is {}", region.code, region.name)).at(at)];
+            return vec![
+                meta.pass(ID.key(), format!("{} is {}", region.code, region.name))
+                    .at(at),
+            ];
         }
-        let check = meta.fail(ID.key(), format!("{} `{value}` is not a region code", named(conn, ID))).at(at);
+        let check = meta
+            .fail(
+                ID.key(),
+                format!("{} `{value}` is not a region code", named(conn, ID)),
+            )
+            .at(at);
         match regions::suggest(value) {
             Some(region) => {
                 // Case and availability-zone suffixes are unambiguous; a spelling guess is not.
                 let certain = value.to_ascii_lowercase().starts_with(region.code);
-                let applicability = if certain { Applicability::Safe } else { Applicability::Unsafe };
-                vec![Check {
-                    message: format!("{}; did you mean {} ({})?", check.message, region.code, region.name),
-                    ..check
-                }
-                .with_fix(Fix::field(conn, ID, region.code, applicability))]
+                let applicability = if certain {
+                    Applicability::Safe
+                } else {
+                    Applicability::Unsafe
+                };
+                vec![
+                    Check {
+                        message: format!(
+                            "{}; did you mean {} ({})?",
+                            check.message, region.code, region.name
+                        ),
+                        ..check
+                    }
+                    .with_fix(Fix::field(conn, ID, region.code, applicability)),
+                ]
             }
-            None => vec![check.with_fix(Fix::field(conn, ID, "<region code, e.g. us-east-1>", Applicability::DisplayOnly))],
+            None => vec![check.with_fix(Fix::field(
+                conn,
+                ID,
+                "<region code, e.g. us-east-1>",
+                Applicability::DisplayOnly,
+            ))],
         }
     }
 }
@@ -54,7 +76,11 @@ impl Rule for RegionDefaulted {
     fn check(&self, facts: &Facts) -> Vec<Check> {
         let conn = &facts.connection;
         match conn.value(ID) {
-            Some(value) => vec![self.meta().pass(ID.key(), format!("the region is set ({value})")).at(conn.location(ID))],
+            Some(value) => vec![
+                self.meta()
+                    .pass(ID.key(), format!("the region is set ({value})"))
+                    .at(conn.location(ID)),
+            ],
             // Offline, the doctor cannot see where the resources are; live collection
             // adds that (REGION002's live part).
             None => vec![self.meta().fail(

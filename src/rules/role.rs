@@ -13,11 +13,12 @@ use crate::secret::strip_quotes;
 const ID: FieldId = FieldId::RoleArn;
 
 /// The role ARN field, or the skip that explains why there is nothing to read.
-fn role_arn<'a>(meta: &'static RuleMeta, conn: &'a Connection) -> Result<&'a str, Check> {
+fn role_arn<'a>(meta: &'static RuleMeta, conn: &'a Connection) -> Result<&'a str, Box<Check>> {
+    let skip = |reason: &str| Box::new(meta.skip(ID.key(), reason));
     match conn.auth.auth_type {
-        Some(AuthType::CrossAccountRole) => conn.value(ID).ok_or_else(|| needs(meta, ID)),
-        Some(AuthType::AccessKey) => Err(meta.skip(ID.key(), "not applicable: the connection uses an access key")),
-        None => Err(meta.skip(ID.key(), "needs auth.type, which is not set")),
+        Some(AuthType::CrossAccountRole) => conn.value(ID).ok_or_else(|| Box::new(needs(meta, ID))),
+        Some(AuthType::AccessKey) => Err(skip("not applicable: the connection uses an access key")),
+        None => Err(skip("needs auth.type, which is not set")),
     }
 }
 
@@ -51,8 +52,15 @@ impl RoleArnMalformed {
                     .map(|(_, n)| n.split(['?', '#', '/']).next().unwrap_or_default())
                     .unwrap_or(cleaned);
                 if is_role_name(name) {
-                    let what = if name == cleaned { "is a role name, not an ARN" } else { "is a console URL, not an ARN" };
-                    return Some((format!("{what}; the ARN is arn:aws:iam::ACCOUNT:role/{name}"), role_arn(name)));
+                    let what = if name == cleaned {
+                        "is a role name, not an ARN"
+                    } else {
+                        "is a console URL, not an ARN"
+                    };
+                    return Some((
+                        format!("{what}; the ARN is arn:aws:iam::ACCOUNT:role/{name}"),
+                        role_arn(name),
+                    ));
                 }
                 return Some((format!("is not an ARN: {e}"), None));
             }
@@ -65,12 +73,27 @@ impl RoleArnMalformed {
         };
         let digits: String = arn.account.chars().filter(char::is_ascii_digit).collect();
         if !arn.region.is_empty() {
-            let fixed = Arn { region: String::new(), ..arn.clone() };
-            return Some((format!("has a region (`{}`) but IAM ARNs have none", arn.region), Some(fixed.to_string())));
+            let fixed = Arn {
+                region: String::new(),
+                ..arn.clone()
+            };
+            return Some((
+                format!("has a region (`{}`) but IAM ARNs have none", arn.region),
+                Some(fixed.to_string()),
+            ));
         }
         if !is_account_id(&arn.account) {
-            let fixed = is_account_id(&digits).then(|| Arn { account: digits, ..arn.clone() }.to_string());
-            return Some((format!("has account `{}` where 12 digits are expected", arn.account), fixed));
+            let fixed = is_account_id(&digits).then(|| {
+                Arn {
+                    account: digits,
+                    ..arn.clone()
+                }
+                .to_string()
+            });
+            return Some((
+                format!("has account `{}` where 12 digits are expected", arn.account),
+                fixed,
+            ));
         }
         if !is_iam_path(&path) {
             return Some((format!("has an invalid path `{path}`"), None));
@@ -94,23 +117,35 @@ impl Rule for RoleArnMalformed {
         let conn = &facts.connection;
         let value = match role_arn(self.meta(), conn) {
             Ok(v) => v,
-            Err(skip) => return vec![skip],
+            Err(skip) => return vec![*skip],
         };
         let at = conn.location(ID);
         let account = conn.value(FieldId::AccountId).filter(|a| is_account_id(a));
         match Self::diagnose(value, account) {
-            None => vec![self.meta().pass(ID.key(), format!("`{value}` is a well-formed ARN")).at(at)],
+            None => vec![
+                self.meta()
+                    .pass(ID.key(), format!("`{value}` is a well-formed ARN"))
+                    .at(at),
+            ],
             Some((why, fixed)) => {
                 let fix = match fixed {
                     Some(arn) => Fix::field(conn, ID, arn, Applicability::Safe),
                     None => Fix::field(
                         conn,
                         ID,
-                        format!("arn:aws:iam::{}:role/<ROLE_NAME>", account.unwrap_or("<ACCOUNT_ID>")),
+                        format!(
+                            "arn:aws:iam::{}:role/<ROLE_NAME>",
+                            account.unwrap_or("<ACCOUNT_ID>")
+                        ),
                         Applicability::DisplayOnly,
                     ),
                 };
-                vec![self.meta().fail(ID.key(), format!("{} `{value}` {why}", named(conn, ID))).at(at).with_fix(fix)]
+                vec![
+                    self.meta()
+                        .fail(ID.key(), format!("{} `{value}` {why}", named(conn, ID)))
+                        .at(at)
+                        .with_fix(fix),
+                ]
             }
         }
     }
@@ -126,10 +161,13 @@ impl Rule for RoleArnWrongType {
     fn check(&self, facts: &Facts) -> Vec<Check> {
         let conn = &facts.connection;
         if let Err(skip) = role_arn(self.meta(), conn) {
-            return vec![skip];
+            return vec![*skip];
         }
         let Some(arn) = parsed(conn) else {
-            return vec![self.meta().skip(ID.key(), "the role ARN does not parse (ROLE001)")];
+            return vec![
+                self.meta()
+                    .skip(ID.key(), "the role ARN does not parse (ROLE001)"),
+            ];
         };
         let at = conn.location(ID);
         let role = |name: &str| format!("arn:{}:iam::{}:role/{name}", arn.partition, arn.account);
@@ -149,20 +187,29 @@ impl Rule for RoleArnWrongType {
             IamResource::InstanceProfile => {
                 let name = arn.resource.rsplit('/').next().unwrap_or_default();
                 (
-                    format!("names an instance profile; its role often has the same name: {}", role(name)),
+                    format!(
+                        "names an instance profile; its role often has the same name: {}",
+                        role(name)
+                    ),
                     Some((role(name), Applicability::Unsafe)),
                 )
             }
-            IamResource::Other if arn.service != "iam" && arn.service != "sts" => {
-                (format!("is an ARN of the `{}` service, not an IAM role", arn.service), None)
-            }
+            IamResource::Other if arn.service != "iam" && arn.service != "sts" => (
+                format!("is an ARN of the `{}` service, not an IAM role", arn.service),
+                None,
+            ),
             other => (format!("names {}, not a role", other.describe()), None),
         };
         let fix = match fix {
             Some((value, applicability)) => Fix::field(conn, ID, value, applicability),
             None => Fix::field(conn, ID, role("<ROLE_NAME>"), Applicability::DisplayOnly),
         };
-        vec![self.meta().fail(ID.key(), format!("{} {why}", named(conn, ID))).at(at).with_fix(fix)]
+        vec![
+            self.meta()
+                .fail(ID.key(), format!("{} {why}", named(conn, ID)))
+                .at(at)
+                .with_fix(fix),
+        ]
     }
 }
 
@@ -176,21 +223,33 @@ impl Rule for RolePartitionMismatch {
     fn check(&self, facts: &Facts) -> Vec<Check> {
         let conn = &facts.connection;
         if let Err(skip) = role_arn(self.meta(), conn) {
-            return vec![skip];
+            return vec![*skip];
         }
         let Some(arn) = parsed(conn) else {
-            return vec![self.meta().skip(ID.key(), "the role ARN does not parse (ROLE001)")];
+            return vec![
+                self.meta()
+                    .skip(ID.key(), "the role ARN does not parse (ROLE001)"),
+            ];
         };
         let Some(region) = regions::find(conn.region()) else {
-            return vec![self.meta().skip(ID.key(), "the region is not a region code (REGION001)")];
+            return vec![
+                self.meta()
+                    .skip(ID.key(), "the region is not a region code (REGION001)"),
+            ];
         };
         let at = conn.location(ID);
         if arn.partition == region.partition {
-            return vec![self.meta().pass(
-                ID.key(),
-                format!("the role and region {} are both in partition `{}`", region.code, region.partition),
-            )
-            .at(at)];
+            return vec![
+                self.meta()
+                    .pass(
+                        ID.key(),
+                        format!(
+                            "the role and region {} are both in partition `{}`",
+                            region.code, region.partition
+                        ),
+                    )
+                    .at(at),
+            ];
         }
         let regions_of: Vec<&str> = regions::REGIONS
             .iter()

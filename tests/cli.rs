@@ -1,0 +1,243 @@
+//! The command line as a user meets it: exit codes, output files, errors with
+//! positions, `rules` and `explain`.
+
+mod common;
+
+use common::{doctor, root, stdout_json};
+use predicates::prelude::*;
+use predicates::str::contains;
+
+fn scenario(name: &str) -> std::path::PathBuf {
+    common::connection_file(&root().join("fixtures/scenarios").join(name))
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    // (scenario, worst finding) × --fail-on → exit code.
+    let cases = [
+        ("healthy-role", "error", 0),
+        ("healthy-role", "warning", 0),
+        ("region-defaulted", "warning", 0), // an info finding never fails a run
+        ("default-schema-not-included", "error", 0),
+        ("default-schema-not-included", "warning", 1),
+        ("default-schema-not-included", "never", 0),
+        ("catalog-not-lowercase", "error", 1),
+        ("catalog-not-lowercase", "warning", 1),
+        ("catalog-not-lowercase", "never", 0),
+    ];
+    for (name, fail_on, code) in cases {
+        doctor()
+            .args(["doctor", "--offline", "--fail-on", fail_on, "--config"])
+            .arg(scenario(name))
+            .assert()
+            .code(code);
+    }
+}
+
+#[test]
+fn check_is_an_alias_and_json_is_the_v1_shape() {
+    let output = doctor()
+        .args(["check", "--offline", "--format", "json", "--config"])
+        .arg(scenario("catalog-not-lowercase"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report = stdout_json(&output);
+    let keys: Vec<&str> = report.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["version", "tool", "connection", "summary", "checks"]);
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["tool"]["name"], "athena-doctor");
+    assert_eq!(report["connection"], "Acme analytics");
+    for check in report["checks"].as_array().unwrap() {
+        let keys: Vec<&str> = check.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["code", "name", "status", "severity", "message", "subject", "fix"]
+        );
+    }
+    let summary = &report["summary"];
+    let total: u64 = ["error", "warning", "info", "pass", "skip"]
+        .iter()
+        .map(|k| summary[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(total as usize, report["checks"].as_array().unwrap().len());
+    assert_eq!(summary["error"], 2);
+}
+
+#[test]
+fn every_catalogued_rule_reports_and_unbuilt_ones_say_so() {
+    let output = doctor()
+        .args(["doctor", "--offline", "--format", "json", "--config"])
+        .arg(scenario("healthy-role"))
+        .output()
+        .unwrap();
+    let report = stdout_json(&output);
+    let checks = report["checks"].as_array().unwrap();
+    let codes: std::collections::BTreeSet<&str> =
+        checks.iter().map(|c| c["code"].as_str().unwrap()).collect();
+    assert_eq!(codes.len(), 47);
+    let trust = checks.iter().find(|c| c["code"] == "TRUST001").unwrap();
+    assert_eq!(trust["status"], "skip");
+    assert_eq!(trust["message"], "not implemented yet");
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    doctor()
+        .args(["doctor", "--offline", "--format", "json", "--config"])
+        .arg(scenario("healthy-role"))
+        .arg("--output")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(report["summary"]["error"], 0);
+    // No temporary file is left beside it.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn table_shows_fixes_and_a_summary_without_colour_when_piped() {
+    doctor()
+        .args(["doctor", "--offline", "--config"])
+        .arg(root().join("fixtures/examples/acme.toml"))
+        .assert()
+        .code(1)
+        .stdout(contains("Suggested fixes"))
+        .stdout(contains("\"data_catalog\": \"awsdatacatalog\""))
+        .stdout(contains("4 errors, 3 warnings, 7 passed, 36 skipped"))
+        .stdout(contains("\x1b[").not());
+}
+
+#[test]
+fn verbose_table_shows_skips_with_reasons() {
+    doctor()
+        .args(["doctor", "--offline", "-v", "--config"])
+        .arg(scenario("healthy-role"))
+        .assert()
+        .success()
+        .stdout(contains("not implemented yet"))
+        .stdout(contains("hidden").not());
+}
+
+#[test]
+fn malformed_files_exit_2_with_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("bad.toml", "display_name = \"x\"\nregion = [1\n", ":2:"),
+        (
+            "typo.toml",
+            "display_name = \"x\"\n\n[auth]\nrole_ran = \"y\"\n",
+            ":4:1: unknown key `role_ran` in `auth`; did you mean `role_arn`?",
+        ),
+        (
+            "type.toml",
+            "display_name = \"x\"\nallow_user_specific_timezones = \"yes\"\n",
+            ":2:33: `allow_user_specific_timezones`: invalid type",
+        ),
+        (
+            "bad.json",
+            "{\n  \"region\": \"us-east-1\"\n  \"data_catalog\": \"x\"\n}\n",
+            ":3:3: invalid JSON",
+        ),
+        (
+            "labels.json",
+            "{\"Display Name\": \"x\",\n \"Region \": \"y\"}",
+            ":2:2: unknown key `Region `; did you mean `Region`?",
+        ),
+        (
+            "auth.json",
+            "{\"auth\": {\"type\": \"sso\"}}",
+            "unknown authentication type `sso`",
+        ),
+    ];
+    for (name, text, needle) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        doctor()
+            .args(["doctor", "--offline", "--config"])
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(contains(format!("error: {}", path.display())))
+            .stderr(contains(needle));
+    }
+}
+
+#[test]
+fn unreadable_inputs_exit_2_without_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("binary.toml");
+    std::fs::write(&binary, [0x64, 0x3d, 0xff, 0xfe, 0x00]).unwrap();
+    for path in [binary, dir.path().join("missing.toml"), dir.path().to_path_buf()] {
+        doctor()
+            .args(["doctor", "--offline", "--config"])
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(contains("error: "))
+            .stderr(contains("panicked").not());
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    doctor().args(["doctor", "--format", "xml"]).assert().code(2);
+    doctor()
+        .args(["doctor", "--secret-stdin", "--secret-file", "x"])
+        .assert()
+        .code(2);
+    doctor().arg("frobnicate").assert().code(2);
+}
+
+#[test]
+fn help_shows_an_example_and_never_a_secret_flag_that_takes_a_value() {
+    doctor()
+        .args(["doctor", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("Examples:"))
+        .stdout(contains("athena-doctor doctor --offline --config"))
+        .stdout(contains("--secret-access-key").not());
+}
+
+#[test]
+fn rules_lists_the_catalogue_and_explain_prints_a_doc() {
+    doctor()
+        .arg("rules")
+        .assert()
+        .success()
+        .stdout(contains("CATALOG001"))
+        .stdout(contains("47 rules"));
+    doctor()
+        .args(["explain", "CATALOG001"])
+        .assert()
+        .success()
+        .stdout(contains("# CATALOG001 catalog-not-lowercase"))
+        .stdout(contains("## Fix"));
+    doctor()
+        .args(["explain", "external-id-missing"])
+        .assert()
+        .success()
+        .stdout(contains("# TRUST001"))
+        .stdout(contains("Not implemented yet"));
+    doctor()
+        .args(["explain", "CATALOG01"])
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean `CATALOG001`?"));
+}
+
+#[test]
+fn the_shipped_example_runs() {
+    doctor()
+        .args(["doctor", "--offline", "--format", "json", "--config"])
+        .arg(root().join("fixtures/examples/acme.toml"))
+        .assert()
+        .code(1)
+        .stdout(contains("\"code\": \"CATALOG001\""));
+}

@@ -1,0 +1,59 @@
+//! Snapshots of what users see: the table and the JSON for a few scenarios, and the
+//! list of rule codes (so that a rename or a removed code shows in review).
+
+mod common;
+
+use common::{doctor, root};
+
+fn run(config: &str, args: &[&str]) -> String {
+    let output = doctor()
+        .args(["doctor", "--offline", "--config"])
+        .arg(root().join(config))
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn example_table() {
+    insta::assert_snapshot!(run("fixtures/examples/acme.toml", &[]));
+}
+
+#[test]
+fn example_json() {
+    insta::assert_snapshot!(run("fixtures/examples/acme.toml", &["--format", "json"]));
+}
+
+#[test]
+fn healthy_table() {
+    insta::assert_snapshot!(run("fixtures/scenarios/healthy-role/connection.toml", &[]));
+}
+
+#[test]
+fn swapped_fields_json() {
+    insta::assert_snapshot!(run(
+        "fixtures/scenarios/access-key-fields-swapped/connection.json",
+        &["--format", "json"]
+    ));
+}
+
+#[test]
+fn rule_codes() {
+    let output = doctor().args(["rules", "--format", "json"]).output().unwrap();
+    let rules: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let lines: Vec<String> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r["code"].as_str().unwrap(),
+                r["name"].as_str().unwrap(),
+                r["severity"].as_str().unwrap()
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
