@@ -22,9 +22,11 @@ fn role_arn<'a>(meta: &'static RuleMeta, conn: &'a Connection) -> Result<&'a str
     }
 }
 
-/// The ARN exactly as AWS would read it (no trimming: the value is sent as typed).
-fn parsed(conn: &Connection) -> Option<Arn> {
-    conn.value(ID).and_then(|v| Arn::parse(v).ok())
+/// The ARN exactly as AWS would read it (no trimming: the value is sent as typed),
+/// or the skip for rules that need a parsed ARN.
+fn parsed(meta: &'static RuleMeta, conn: &Connection) -> Result<Arn, Box<Check>> {
+    let value = role_arn(meta, conn)?;
+    Arn::parse(value).map_err(|_| Box::new(meta.skip(ID.key(), "the role ARN does not parse (ROLE001)")))
 }
 
 pub(crate) struct RoleArnMalformed;
@@ -160,14 +162,9 @@ impl Rule for RoleArnWrongType {
 
     fn check(&self, facts: &Facts) -> Vec<Check> {
         let conn = &facts.connection;
-        if let Err(skip) = role_arn(self.meta(), conn) {
-            return vec![*skip];
-        }
-        let Some(arn) = parsed(conn) else {
-            return vec![
-                self.meta()
-                    .skip(ID.key(), "the role ARN does not parse (ROLE001)"),
-            ];
+        let arn = match parsed(self.meta(), conn) {
+            Ok(arn) => arn,
+            Err(skip) => return vec![*skip],
         };
         let at = conn.location(ID);
         let role = |name: &str| format!("arn:{}:iam::{}:role/{name}", arn.partition, arn.account);
@@ -222,14 +219,9 @@ impl Rule for RolePartitionMismatch {
 
     fn check(&self, facts: &Facts) -> Vec<Check> {
         let conn = &facts.connection;
-        if let Err(skip) = role_arn(self.meta(), conn) {
-            return vec![*skip];
-        }
-        let Some(arn) = parsed(conn) else {
-            return vec![
-                self.meta()
-                    .skip(ID.key(), "the role ARN does not parse (ROLE001)"),
-            ];
+        let arn = match parsed(self.meta(), conn) {
+            Ok(arn) => arn,
+            Err(skip) => return vec![*skip],
         };
         let Some(region) = regions::find(conn.region()) else {
             return vec![
