@@ -11,6 +11,7 @@ mod error;
 mod facts;
 mod fix;
 mod location;
+mod policy;
 mod report;
 mod rules;
 mod secret;

@@ -1,0 +1,73 @@
+//! The request context a policy is evaluated against: which condition keys have
+//! which values, which are known to be absent, and which the doctor cannot know.
+
+use std::collections::BTreeMap;
+
+/// What is known about one condition key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum KeyState<'a> {
+    Present(&'a [String]),
+    Absent,
+    /// The doctor cannot know (the vendor's source IP, tags it did not read, …).
+    Unknown,
+}
+
+/// Keys not in the map are unknown, except those the action can never carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Context {
+    /// Lower-cased key → `Some(values)` or `None` for a key known to be absent.
+    known: BTreeMap<String, Option<Vec<String>>>,
+}
+
+impl Context {
+    pub(crate) fn set(&mut self, key: &str, values: &[&str]) -> &mut Self {
+        self.known.insert(
+            key.to_ascii_lowercase(),
+            Some(values.iter().map(|v| v.to_string()).collect()),
+        );
+        self
+    }
+
+    pub(crate) fn absent(&mut self, key: &str) -> &mut Self {
+        self.known.insert(key.to_ascii_lowercase(), None);
+        self
+    }
+
+    /// The key's state for a request for `action` (condition keys are case-insensitive).
+    pub(crate) fn lookup(&self, key: &str, action: &str) -> KeyState<'_> {
+        let lower = key.to_ascii_lowercase();
+        match self.known.get(&lower) {
+            Some(Some(values)) => KeyState::Present(values),
+            Some(None) => KeyState::Absent,
+            None if never_carried(&lower, action) => KeyState::Absent,
+            None => KeyState::Unknown,
+        }
+    }
+}
+
+/// Service keys that exist only for some actions. AWS's service authorization
+/// reference lists `s3:prefix`, `s3:delimiter` and `s3:max-keys` for the listing
+/// actions only: `s3:GetBucketLocation` never carries them, so a grant conditioned
+/// on them grants nothing (S3007).
+fn never_carried(lower_key: &str, action: &str) -> bool {
+    const LISTING_KEYS: &[&str] = &["s3:prefix", "s3:delimiter", "s3:max-keys"];
+    const LISTING_ACTIONS: &[&str] = &["s3:listbucket", "s3:listbucketversions"];
+    LISTING_KEYS.contains(&lower_key) && !LISTING_ACTIONS.contains(&action.to_ascii_lowercase().as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_case_insensitive_and_action_scoped() {
+        let mut ctx = Context::default();
+        ctx.set("aws:CalledVia", &["athena.amazonaws.com"]).absent("aws:SourceVpce");
+        let via = vec!["athena.amazonaws.com".to_string()];
+        assert_eq!(ctx.lookup("AWS:calledvia", "s3:GetObject"), KeyState::Present(&via));
+        assert_eq!(ctx.lookup("aws:sourcevpce", "s3:GetObject"), KeyState::Absent);
+        assert_eq!(ctx.lookup("aws:PrincipalOrgID", "s3:GetObject"), KeyState::Unknown);
+        assert_eq!(ctx.lookup("s3:prefix", "s3:GetBucketLocation"), KeyState::Absent);
+        assert_eq!(ctx.lookup("s3:prefix", "s3:ListBucket"), KeyState::Unknown);
+    }
+}

@@ -1,0 +1,218 @@
+//! Getting a policy document out of what people hand us: raw JSON, the
+//! percent-encoded form IAM's API returns (RFC 3986: `+` is a plus, not a space),
+//! or the JSON the AWS CLI prints around a document.
+
+use super::json::{self, Node, Value};
+
+/// Where, in a file, the policy document was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Envelope {
+    /// The file is the document.
+    Bare,
+    /// The file was percent-encoded; positions refer to the decoded text.
+    PercentEncoded,
+    /// The document sits at this JSON pointer of the CLI's output, as an object.
+    Member(&'static str),
+    /// The document sits at this pointer as a JSON string (or encoded string);
+    /// positions refer to that string's decoded text.
+    Embedded(&'static str),
+}
+
+/// Which CLI output it was, which tells how the document is applied back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// A file holding just the document.
+    Document,
+    /// `aws iam get-role-policy` / `get-user-policy` (an inline policy).
+    InlinePolicy,
+    /// `aws iam get-policy-version` (a managed policy).
+    ManagedPolicy,
+    /// `aws s3api get-bucket-policy`.
+    BucketPolicy,
+    /// `aws iam get-role` (its trust policy).
+    Role,
+}
+
+/// The text the document's positions refer to, and how it was found.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Extracted {
+    /// Text whose byte offsets the returned node's offsets index into.
+    pub text: String,
+    pub node: Node,
+    pub envelope: Envelope,
+    pub origin: Origin,
+    /// Names the CLI output carried (role name, policy name, policy ARN).
+    pub names: Vec<(&'static str, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DecodeError {
+    /// Byte offset in `text` (which is the file, or the decoded text named in `in_decoded`).
+    pub offset: usize,
+    pub text: String,
+    pub message: String,
+}
+
+/// RFC 3986 percent-decoding; `None` when an escape is malformed or the bytes are not UTF-8.
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Parse text that is JSON or percent-encoded JSON.
+fn parse_maybe_encoded(text: &str) -> Result<(String, Node, bool), DecodeError> {
+    let trimmed = text.trim_start();
+    if !trimmed.starts_with('{') && !trimmed.starts_with('[') && trimmed.contains('%') {
+        let decoded = percent_decode(text.trim()).ok_or_else(|| DecodeError {
+            offset: 0,
+            text: text.to_string(),
+            message: "the document is neither JSON nor valid percent-encoded JSON".into(),
+        })?;
+        let node = json::parse(&decoded).map_err(|e| DecodeError {
+            offset: e.offset,
+            message: format!("invalid JSON after percent-decoding: {}", e.message),
+            text: decoded.clone(),
+        })?;
+        return Ok((decoded, node, true));
+    }
+    let node = json::parse(text).map_err(|e| DecodeError {
+        offset: e.offset,
+        text: text.to_string(),
+        message: format!("invalid JSON: {}", e.message),
+    })?;
+    Ok((text.to_string(), node, false))
+}
+
+/// Find the policy document in a file's text.
+pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
+    let (text, node, encoded) = parse_maybe_encoded(text)?;
+    // CLI outputs: the member holding the document, and the names worth keeping.
+    const WRAPPERS: &[(&str, &str, Origin, &[(&str, &str)])] = &[
+        ("/PolicyDocument", "PolicyDocument", Origin::InlinePolicy, &[("role", "RoleName"), ("user", "UserName"), ("policy", "PolicyName")]),
+        ("/PolicyVersion/Document", "PolicyVersion", Origin::ManagedPolicy, &[]),
+        ("/Policy", "Policy", Origin::BucketPolicy, &[]),
+        ("/Role/AssumeRolePolicyDocument", "Role", Origin::Role, &[]),
+    ];
+    for (pointer, member, origin, names) in WRAPPERS {
+        let Some(outer) = node.get(member) else { continue };
+        let inner = match *member {
+            "PolicyVersion" => outer.get("Document"),
+            "Role" => outer.get("AssumeRolePolicyDocument"),
+            _ => Some(outer),
+        };
+        let Some(inner) = inner else { continue };
+        let mut found: Vec<(&'static str, String)> = names
+            .iter()
+            .filter_map(|(what, key)| node.get(key).and_then(Node::as_str).map(|v| (*what, v.to_string())))
+            .collect();
+        if *member == "Role" {
+            for (what, key) in [("role", "RoleName"), ("arn", "Arn")] {
+                if let Some(v) = outer.get(key).and_then(Node::as_str) {
+                    found.push((what, v.to_string()));
+                }
+            }
+        }
+        return match &inner.value {
+            Value::Object(_) => Ok(Extracted {
+                text,
+                node: inner.clone(),
+                envelope: if encoded { Envelope::PercentEncoded } else { Envelope::Member(pointer) },
+                origin: *origin,
+                names: found,
+            }),
+            Value::String(s) => {
+                let (inner_text, inner_node, _) = parse_maybe_encoded(s)?;
+                Ok(Extracted {
+                    text: inner_text,
+                    node: inner_node,
+                    envelope: Envelope::Embedded(pointer),
+                    origin: *origin,
+                    names: found,
+                })
+            }
+            _ => Err(DecodeError {
+                offset: inner.offset,
+                text,
+                message: format!("`{pointer}` holds {}, not a policy document", inner.kind()),
+            }),
+        };
+    }
+    Ok(Extracted {
+        text,
+        node,
+        envelope: if encoded { Envelope::PercentEncoded } else { Envelope::Bare },
+        origin: Origin::Document,
+        names: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::a+b/*"}]}"#;
+
+    fn encode(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn plus_is_not_a_space() {
+        assert_eq!(percent_decode("a+b%20c").as_deref(), Some("a+b c"));
+        assert_eq!(percent_decode("%zz"), None);
+        assert_eq!(percent_decode("%4"), None);
+        assert_eq!(percent_decode("%FF"), None);
+    }
+
+    #[test]
+    fn finds_documents_in_every_wrapper() {
+        let bare = extract(DOC).unwrap();
+        assert_eq!((bare.envelope.clone(), bare.origin), (Envelope::Bare, Origin::Document));
+        let encoded = extract(&encode(DOC)).unwrap();
+        assert_eq!(encoded.envelope, Envelope::PercentEncoded);
+        assert_eq!(encoded.node, bare.node);
+        let inline = format!(r#"{{"RoleName":"bi","PolicyName":"athena","PolicyDocument":"{}"}}"#, encode(DOC));
+        let got = extract(&inline).unwrap();
+        assert_eq!((got.origin, got.envelope), (Origin::InlinePolicy, Envelope::Embedded("/PolicyDocument")));
+        assert_eq!(got.names, vec![("role", "bi".to_string()), ("policy", "athena".to_string())]);
+        assert_eq!(got.node.to_serde(), bare.node.to_serde());
+        let managed = format!(r#"{{"PolicyVersion":{{"Document":{DOC},"VersionId":"v2","IsDefaultVersion":true}}}}"#);
+        let got = extract(&managed).unwrap();
+        assert_eq!((got.origin, got.envelope), (Origin::ManagedPolicy, Envelope::Member("/PolicyVersion/Document")));
+        let bucket = serde_json::json!({"Policy": DOC}).to_string();
+        let got = extract(&bucket).unwrap();
+        assert_eq!(got.origin, Origin::BucketPolicy);
+        assert_eq!(got.node.to_serde(), bare.node.to_serde());
+        let role = format!(r#"{{"Role":{{"RoleName":"bi","Arn":"arn:aws:iam::1:role/bi","AssumeRolePolicyDocument":{DOC}}}}}"#);
+        let got = extract(&role).unwrap();
+        assert_eq!(got.origin, Origin::Role);
+        assert_eq!(got.names[0], ("role", "bi".to_string()));
+    }
+
+    #[test]
+    fn errors_carry_their_offset() {
+        let err = extract("{\"Version\": \"2012-10-17\",\n \"Statement\": [}").unwrap_err();
+        assert_eq!(err.offset, 41);
+        let err = extract("%7B%22a%22%3A%7D").unwrap_err();
+        assert!(err.message.contains("after percent-decoding"), "{}", err.message);
+        assert_eq!(err.text, "{\"a\":}");
+        assert!(extract(r#"{"Policy": 5}"#).unwrap_err().message.contains("holds a number"));
+    }
+}

@@ -1,0 +1,257 @@
+//! Policy evaluation, as AWS documents it for requests within one account: an
+//! explicit Deny anywhere wins; then an Allow from an identity policy or the
+//! resource's policy; a permissions boundary must also allow; otherwise the request
+//! is implicitly denied. Service control policies are not visible and not evaluated.
+
+use super::condition::{self, Substituted, Tri};
+use super::model::{Effect, Patterns, Principals, Statement, Version};
+use super::wildcard;
+use super::{Context, Policy};
+use crate::location::Location;
+
+/// Who is asking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Principal {
+    /// The role's or user's ARN (for a role session, the role's ARN).
+    pub arn: String,
+    pub account: String,
+    pub is_role: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Request<'a> {
+    pub action: &'a str,
+    pub resource: &'a str,
+    pub principal: &'a Principal,
+    pub context: &'a Context,
+}
+
+/// The policies that decide a request.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PolicySet<'a> {
+    pub identity: &'a [Policy],
+    pub boundary: Option<&'a Policy>,
+    /// The resource's own policy (a bucket policy), if it has one.
+    pub resource: Option<&'a Policy>,
+}
+
+/// A statement that decided (or could decide) a request, as findings cite it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StatementRef {
+    pub policy: String,
+    /// `statement 3 (Sid OnlyFromVpce)`.
+    pub statement: String,
+    pub index: usize,
+    pub location: Location,
+    pub pointer: String,
+}
+
+impl StatementRef {
+    fn new(policy: &Policy, s: &Statement) -> StatementRef {
+        StatementRef {
+            policy: policy.name.clone(),
+            statement: s.describe(),
+            index: s.index,
+            location: policy.location(s.offset),
+            pointer: policy.pointer(&s.pointer),
+        }
+    }
+
+    /// `statement 3 (Sid OnlyFromVpce) of bucket policy of B, line 7`.
+    pub(crate) fn cite(&self) -> String {
+        format!("{} of {}, line {}", self.statement, self.policy, self.location.line)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Decision {
+    Allowed(Vec<StatementRef>),
+    ExplicitDeny(StatementRef),
+    ImplicitDeny(ImplicitReason),
+    /// Allowed only if the listed conditions hold (keys the doctor cannot know).
+    Unknown {
+        conditions: Vec<String>,
+        statements: Vec<StatementRef>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ImplicitReason {
+    /// No statement allows it.
+    NoAllow,
+    /// An identity policy allows it, the permissions boundary does not.
+    Boundary(Vec<StatementRef>),
+}
+
+impl Decision {
+    pub(crate) fn is_allowed(&self) -> bool {
+        matches!(self, Decision::Allowed(_))
+    }
+}
+
+/// Does one statement apply to the request?
+pub(crate) fn applies(policy: &Policy, s: &Statement, req: &Request) -> Tri {
+    let variables = policy.document.version == Version::V2012;
+    Tri::from_bool(action_matches(&s.action, req.action))
+        .and(|| match &s.resource {
+            Some(r) => resource_matches(r, req, variables),
+            None => Tri::Yes,
+        })
+        .and(|| match &s.principal {
+            Some(p) => principal_matches(p, req.principal, s.effect),
+            None => Tri::Yes,
+        })
+        .and(|| {
+            s.conditions.iter().fold(Tri::Yes, |acc, c| {
+                acc.and(|| condition::evaluate(c, req.context, req.action, variables))
+            })
+        })
+}
+
+pub(crate) fn action_matches(patterns: &Patterns, action: &str) -> bool {
+    let any = patterns.items.iter().any(|p| wildcard::matches(p, action, true));
+    any != patterns.not
+}
+
+fn resource_matches(patterns: &Patterns, req: &Request, variables: bool) -> Tri {
+    let mut unknown = Vec::new();
+    let mut any = false;
+    for p in &patterns.items {
+        match condition::substitute(p, req.context, req.action, variables) {
+            Substituted::Text(t) => any |= wildcard::matches(&t, req.resource, false),
+            Substituted::Unknown(key) => unknown.push(format!("${{{key}}} in {p} matches {}", req.resource)),
+            Substituted::Absent(_) => {}
+        }
+        if any {
+            break;
+        }
+    }
+    match (any, unknown.is_empty(), patterns.not) {
+        (true, _, not) => Tri::from_bool(!not),
+        (false, true, not) => Tri::from_bool(not),
+        (false, false, _) => Tri::Maybe(unknown),
+    }
+}
+
+/// Principal matching within the principal's own account. An account principal
+/// (`123456789012`, `arn:aws:iam::123456789012:root`) in an Allow only delegates to
+/// the account's IAM policies, so it grants nothing by itself; in a Deny it covers
+/// every principal of the account.
+fn principal_matches(p: &Principals, who: &Principal, effect: Effect) -> Tri {
+    let names_us = |value: &str| -> bool {
+        if value == "*" || value == who.arn {
+            return true;
+        }
+        let is_account = value == who.account || value.strip_suffix(":root").is_some_and(|v| v.ends_with(&format!(":{}", who.account)));
+        if is_account {
+            return effect == Effect::Deny || p.not;
+        }
+        // A session of the role: arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/SESSION.
+        if who.is_role {
+            let name = who.arn.rsplit('/').next().unwrap_or_default();
+            if let Some(rest) = value.split_once(":assumed-role/").map(|(_, r)| r) {
+                return rest.split('/').next() == Some(name) && value.contains(&format!(":{}:", who.account));
+            }
+        }
+        false
+    };
+    let any = p.everyone || p.entries.iter().any(|(kind, value)| kind == "AWS" && names_us(value));
+    Tri::from_bool(any != p.not)
+}
+
+/// Statements of `policies` with `effect` that apply: definitely (with the first
+/// such statement), maybe (with what they depend on), or not at all.
+fn find(policies: &[&Policy], effect: Effect, req: &Request) -> (Tri, Vec<StatementRef>) {
+    let mut maybe = Vec::new();
+    let mut maybe_refs = Vec::new();
+    for policy in policies {
+        for s in policy.document.statements.iter().filter(|s| s.effect == effect) {
+            match applies(policy, s, req) {
+                Tri::Yes => return (Tri::Yes, vec![StatementRef::new(policy, s)]),
+                Tri::Maybe(c) => {
+                    maybe.extend(c);
+                    maybe_refs.push(StatementRef::new(policy, s));
+                }
+                Tri::No => {}
+            }
+        }
+    }
+    if maybe_refs.is_empty() {
+        (Tri::No, Vec::new())
+    } else {
+        (Tri::Maybe(maybe), maybe_refs)
+    }
+}
+
+fn or(a: (Tri, Vec<StatementRef>), b: (Tri, Vec<StatementRef>)) -> (Tri, Vec<StatementRef>) {
+    match (a, b) {
+        ((Tri::Yes, r), _) | (_, (Tri::Yes, r)) => (Tri::Yes, r),
+        ((Tri::Maybe(mut x), mut rx), (Tri::Maybe(y), ry)) => {
+            x.extend(y);
+            rx.extend(ry);
+            (Tri::Maybe(x), rx)
+        }
+        ((Tri::Maybe(x), r), _) | (_, (Tri::Maybe(x), r)) => (Tri::Maybe(x), r),
+        _ => (Tri::No, Vec::new()),
+    }
+}
+
+pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
+    let mut all: Vec<&Policy> = set.identity.iter().collect();
+    all.extend(set.boundary);
+    all.extend(set.resource);
+    // 1. An explicit Deny in any policy decides.
+    let (deny, deny_refs) = find(&all, Effect::Deny, req);
+    if deny == Tri::Yes {
+        return Decision::ExplicitDeny(deny_refs.into_iter().next().expect("a definite deny has its statement"));
+    }
+    // 2. Allows: identity ∪ resource policy, intersected with the boundary. For an
+    //    IAM user, a resource policy naming the user is not limited by the boundary.
+    let identity: Vec<&Policy> = set.identity.iter().collect();
+    let identity_allow = find(&identity, Effect::Allow, req);
+    let resource_allow = match set.resource {
+        Some(r) => find(&[r], Effect::Allow, req),
+        None => (Tri::No, Vec::new()),
+    };
+    let boundary = match set.boundary {
+        Some(b) => find(&[b], Effect::Allow, req),
+        None => (Tri::Yes, Vec::new()),
+    };
+    let bounded = |allow: (Tri, Vec<StatementRef>)| -> (Tri, Vec<StatementRef>) {
+        let (bt, br) = boundary.clone();
+        let (at, mut ar) = allow;
+        let t = at.and(|| bt);
+        if t != Tri::No {
+            ar.extend(br);
+        }
+        (t, ar)
+    };
+    let (allow, refs) = if req.principal.is_role {
+        bounded(or(identity_allow.clone(), resource_allow))
+    } else {
+        or(bounded(identity_allow.clone()), resource_allow)
+    };
+    match (allow, deny) {
+        (Tri::No, _) => {
+            if set.boundary.is_some() && identity_allow.0 == Tri::Yes {
+                Decision::ImplicitDeny(ImplicitReason::Boundary(identity_allow.1))
+            } else {
+                Decision::ImplicitDeny(ImplicitReason::NoAllow)
+            }
+        }
+        (Tri::Yes, Tri::No) => Decision::Allowed(refs),
+        (allow, deny) => {
+            let mut conditions = match allow {
+                Tri::Maybe(c) => c,
+                _ => Vec::new(),
+            };
+            if let Tri::Maybe(c) = deny {
+                conditions.extend(c.into_iter().map(|c| format!("not ({c})")));
+            }
+            let mut statements = refs;
+            statements.extend(deny_refs);
+            Decision::Unknown { conditions, statements }
+        }
+    }
+}
+

@@ -1,0 +1,159 @@
+//! The IAM policy language: decoding documents as IAM and the CLI hand them out,
+//! parsing with positions, wildcard matching, conditions, and evaluation.
+
+pub(crate) mod condition;
+pub(crate) mod context;
+pub(crate) mod decode;
+pub(crate) mod evaluate;
+pub(crate) mod json;
+pub(crate) mod model;
+pub(crate) mod wildcard;
+
+#[cfg(test)]
+mod cases;
+
+pub(crate) use context::Context;
+pub(crate) use evaluate::{Decision, PolicySet, Principal, Request, evaluate};
+pub(crate) use model::{Effect, PolicyKind, Statement};
+
+use crate::location::Location;
+use decode::{Envelope, Origin};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A policy document as found in a file (or an AWS answer), parsed and validated.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Policy {
+    /// How findings name it: a file name, or `bucket policy of B`.
+    pub name: String,
+    /// The file it came from, when it came from one.
+    pub path: Option<String>,
+    pub kind: PolicyKind,
+    /// The text positions refer to (the file, or the decoded document).
+    pub text: String,
+    pub envelope: Envelope,
+    pub origin: Origin,
+    /// Names the CLI's output carried: role, user, policy name, ARN.
+    pub names: Vec<(&'static str, String)>,
+    pub document: model::Document,
+    /// The document as JSON, for fixes that merge into it.
+    pub json: serde_json::Value,
+    /// The text exactly as read (what a snapshot stores, so a replay re-reads it the same).
+    pub source: String,
+}
+
+/// Why a policy could not be read: the position (in `Policy::text` terms) and a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PolicyError {
+    pub location: Location,
+    /// The JSON pointer of the element at fault, when the JSON parsed.
+    pub pointer: Option<String>,
+    pub message: String,
+    /// True when positions refer to a decoded or embedded document, not the file.
+    pub in_decoded: bool,
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.pointer {
+            Some(p) if !p.is_empty() => write!(f, "{} (at {p})", self.message)?,
+            _ => f.write_str(&self.message)?,
+        }
+        if self.in_decoded {
+            f.write_str(" [position in the decoded document]")?;
+        }
+        Ok(())
+    }
+}
+
+impl Policy {
+    pub(crate) fn from_text(name: &str, path: Option<&str>, text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+        let extracted = decode::extract(text).map_err(|e| PolicyError {
+            location: Location::of_offset(&e.text, e.offset),
+            pointer: None,
+            in_decoded: e.text != text,
+            message: e.message,
+        })?;
+        let in_decoded = matches!(extracted.envelope, Envelope::PercentEncoded | Envelope::Embedded(_));
+        let prefix = match extracted.envelope {
+            Envelope::Member(p) => p,
+            _ => "",
+        };
+        let document = model::parse_document(&extracted.node, kind).map_err(|e| PolicyError {
+            location: Location::of_offset(&extracted.text, e.offset),
+            pointer: Some(format!("{prefix}{}", e.pointer)),
+            message: e.message,
+            in_decoded,
+        })?;
+        Ok(Policy {
+            name: name.to_string(),
+            path: path.map(str::to_string),
+            kind,
+            json: extracted.node.to_serde(),
+            text: extracted.text,
+            envelope: extracted.envelope,
+            origin: extracted.origin,
+            names: extracted.names,
+            document,
+            source: text.to_string(),
+        })
+    }
+
+    /// Where a statement (or element) is written, as line:column of `text`.
+    pub(crate) fn location(&self, offset: usize) -> Location {
+        Location::of_offset(&self.text, offset)
+    }
+
+    /// A pointer that is valid in the file (it includes the CLI wrapper's path).
+    pub(crate) fn pointer(&self, inner: &str) -> String {
+        match self.envelope {
+            Envelope::Member(p) => format!("{p}{inner}"),
+            _ => inner.to_string(),
+        }
+    }
+
+    pub(crate) fn name_of(&self, what: &str) -> Option<&str> {
+        self.names.iter().find(|(w, _)| *w == what).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Snapshots store a policy as the text it was read from; reading re-parses it.
+#[derive(Serialize, Deserialize)]
+struct StoredPolicy {
+    name: String,
+    path: Option<String>,
+    kind: String,
+    text: String,
+}
+
+impl Serialize for Policy {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let kind = match self.kind {
+            PolicyKind::Identity => "identity",
+            PolicyKind::Boundary => "boundary",
+            PolicyKind::Resource => "resource",
+            PolicyKind::Trust => "trust",
+        };
+        StoredPolicy {
+            name: self.name.clone(),
+            path: self.path.clone(),
+            kind: kind.to_string(),
+            text: self.source.clone(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Policy {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Policy, D::Error> {
+        let stored = StoredPolicy::deserialize(d)?;
+        let kind = match stored.kind.as_str() {
+            "identity" => PolicyKind::Identity,
+            "boundary" => PolicyKind::Boundary,
+            "resource" => PolicyKind::Resource,
+            "trust" => PolicyKind::Trust,
+            other => return Err(serde::de::Error::custom(format!("unknown policy kind `{other}`"))),
+        };
+        Policy::from_text(&stored.name, stored.path.as_deref(), &stored.text, kind)
+            .map_err(|e| serde::de::Error::custom(format!("policy `{}`: {e}", stored.name)))
+    }
+}
