@@ -9,6 +9,7 @@ Examples:
   athena-doctor doctor --offline --config fixtures/examples/acme.toml
   athena-doctor doctor --offline --format json --config connection.json --output report.json
   ATHENA_DOCTOR_SECRET_ACCESS_KEY=… athena-doctor doctor --offline --config access-key.toml
+  athena-doctor doctor --offline --config c.toml --policy role-policy.json --bucket-policy bucket.json
   athena-doctor explain CATALOG001
 
 Exit status: 0 no finding at or above --fail-on; 1 findings at or above it;
@@ -39,6 +40,15 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
+    /// Print the least-privilege permissions policy (and, for a role, the trust
+    /// policy) the connection needs, from scratch.
+    Policy {
+        /// The connection file.
+        #[arg(long, short = 'c', value_name = "FILE", default_value = "athena-doctor.toml")]
+        config: PathBuf,
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
     /// Print a rule's documentation.
     Explain {
         /// A rule code (CATALOG001) or name (catalog-not-lowercase).
@@ -62,6 +72,18 @@ pub(crate) struct DoctorArgs {
     /// The lowest severity that makes the run exit 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// An identity policy of the connection's principal (repeatable): a policy
+    /// document, URL-encoded or not, or the JSON of `aws iam get-role-policy` /
+    /// `get-policy-version`.
+    #[arg(long = "policy", value_name = "FILE")]
+    pub policies: Vec<PathBuf>,
+    /// The principal's permissions boundary (a policy document).
+    #[arg(long, value_name = "FILE")]
+    pub boundary: Option<PathBuf>,
+    /// A bucket policy: FILE for the results bucket, BUCKET=FILE for another
+    /// (repeatable); also the JSON of `aws s3api get-bucket-policy`.
+    #[arg(long = "bucket-policy", value_name = "[BUCKET=]FILE")]
+    pub bucket_policies: Vec<String>,
     /// Read the secret access key from FILE (one line).
     #[arg(long, value_name = "FILE", conflicts_with = "secret_stdin")]
     pub secret_file: Option<PathBuf>,

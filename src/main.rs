@@ -11,6 +11,7 @@ mod error;
 mod facts;
 mod fix;
 mod location;
+mod permissions;
 mod policy;
 mod report;
 mod rules;
@@ -48,6 +49,11 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             print(&text)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Policy { config, format } => {
+            let loaded = connection::load(&config)?;
+            print(&report::policy::render(&loaded.connection, format))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Explain { rule } => {
             let meta = rules::find(&rule).ok_or_else(|| unknown_rule(&rule))?;
             print(&report::catalogue::explain(meta))?;
@@ -72,7 +78,12 @@ fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
         file: args.secret_file.clone(),
         stdin: args.secret_stdin,
     };
-    let collected = collect::collect_offline(&args.config, &secret_input)?;
+    let policies = collect::PolicyInputs {
+        identity: args.policies.clone(),
+        boundary: args.boundary.clone(),
+        buckets: args.bucket_policies.clone(),
+    };
+    let collected = collect::collect_offline(&args.config, &secret_input, &policies)?;
     for warning in &collected.warnings {
         eprintln!("warning: {warning}");
     }

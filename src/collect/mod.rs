@@ -3,4 +3,4 @@
 
 mod offline;
 
-pub(crate) use offline::{SECRET_ENV, SecretInput, collect_offline};
+pub(crate) use offline::{PolicyInputs, SECRET_ENV, SecretInput, collect_offline};

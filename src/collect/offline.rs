@@ -3,7 +3,9 @@
 
 use crate::connection::{self, Loaded};
 use crate::error::Fatal;
-use crate::facts::{FACTS_VERSION, Facts};
+use crate::facts::{FACTS_VERSION, Facts, Observed};
+use crate::policy::{Policy, PolicyKind};
+use std::collections::BTreeMap;
 use crate::secret::{Secret, SecretSource};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,17 @@ pub(crate) struct SecretInput {
     pub stdin: bool,
 }
 
+/// Policy documents given as files.
+#[derive(Debug, Default)]
+pub(crate) struct PolicyInputs {
+    /// `--policy FILE`: the principal's identity policies.
+    pub identity: Vec<PathBuf>,
+    /// `--boundary FILE`.
+    pub boundary: Option<PathBuf>,
+    /// `--bucket-policy FILE` (the results bucket) or `--bucket-policy BUCKET=FILE`.
+    pub buckets: Vec<String>,
+}
+
 /// What collection produced: the facts, the secret (kept out of the facts), and
 /// warnings for the user that are not findings about the connection.
 #[derive(Debug)]
@@ -28,7 +41,11 @@ pub(crate) struct Collected {
     pub warnings: Vec<String>,
 }
 
-pub(crate) fn collect_offline(config: &Path, secret_input: &SecretInput) -> Result<Collected, Fatal> {
+pub(crate) fn collect_offline(
+    config: &Path,
+    secret_input: &SecretInput,
+    policies: &PolicyInputs,
+) -> Result<Collected, Fatal> {
     let Loaded {
         connection,
         file_secret,
@@ -47,11 +64,39 @@ pub(crate) fn collect_offline(config: &Path, secret_input: &SecretInput) -> Resu
         ));
     }
     let secret = supplied.or(file_secret);
+    let identity_policies = if policies.identity.is_empty() {
+        Observed::NotCollected("needs the principal's identity policies: --policy FILE (repeatable)".into())
+    } else {
+        Observed::Known(
+            policies
+                .identity
+                .iter()
+                .map(|p| read_policy(p, PolicyKind::Identity, None))
+                .collect::<Result<_, _>>()?,
+        )
+    };
+    let permissions_boundary = match &policies.boundary {
+        Some(p) => Observed::Known(Some(read_policy(p, PolicyKind::Boundary, Some("permissions boundary"))?)),
+        None => Observed::NotCollected("no --boundary given: a permissions boundary, if any, is not checked".into()),
+    };
+    let results_bucket = connection
+        .output_location()
+        .and_then(|o| o.location)
+        .map(|l| l.bucket);
+    let mut bucket_policies = BTreeMap::new();
+    for arg in &policies.buckets {
+        let (bucket, path) = split_bucket_arg(arg, results_bucket.as_deref())?;
+        let label = format!("bucket policy of {bucket}");
+        bucket_policies.insert(bucket, read_policy(&path, PolicyKind::Resource, Some(&label))?);
+    }
     Ok(Collected {
         facts: Facts {
             version: FACTS_VERSION,
             secret: secret.as_ref().map(Secret::shape),
             connection,
+            identity_policies,
+            permissions_boundary,
+            bucket_policies,
         },
         secret,
         warnings,
@@ -88,4 +133,33 @@ fn strip_newline(mut value: String) -> String {
         }
     }
     value
+}
+
+/// Read and validate a policy file; a document IAM would refuse is an input error.
+fn read_policy(path: &Path, kind: PolicyKind, label: Option<&str>) -> Result<Policy, Fatal> {
+    let text = connection::read_text(path)?;
+    let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = match label {
+        Some(l) => format!("{l} ({file_name})"),
+        None => format!("policy {file_name}"),
+    };
+    let display = path.display().to_string();
+    Policy::from_text(&name, Some(&display), &text, kind).map_err(|e| Fatal::input(path, Some(e.location), e))
+}
+
+/// `BUCKET=FILE`, or a plain `FILE` for the results bucket.
+fn split_bucket_arg(arg: &str, results_bucket: Option<&str>) -> Result<(String, PathBuf), Fatal> {
+    if let Some((bucket, file)) = arg.split_once('=')
+        && !Path::new(arg).exists()
+        && crate::aws::s3::bucket_name_problem(bucket).is_none()
+    {
+        return Ok((bucket.to_string(), PathBuf::from(file)));
+    }
+    match results_bucket {
+        Some(b) => Ok((b.to_string(), PathBuf::from(arg))),
+        None => Err(Fatal::Usage(format!(
+            "--bucket-policy {arg}: a plain FILE is the results bucket's policy, but the connection names no \
+             valid results bucket; use --bucket-policy BUCKET=FILE"
+        ))),
+    }
 }

@@ -49,7 +49,7 @@ impl Context {
 /// reference lists `s3:prefix`, `s3:delimiter` and `s3:max-keys` for the listing
 /// actions only: `s3:GetBucketLocation` never carries them, so a grant conditioned
 /// on them grants nothing (S3007).
-fn never_carried(lower_key: &str, action: &str) -> bool {
+pub(crate) fn never_carried(lower_key: &str, action: &str) -> bool {
     const LISTING_KEYS: &[&str] = &["s3:prefix", "s3:delimiter", "s3:max-keys"];
     const LISTING_ACTIONS: &[&str] = &["s3:listbucket", "s3:listbucketversions"];
     LISTING_KEYS.contains(&lower_key) && !LISTING_ACTIONS.contains(&action.to_ascii_lowercase().as_str())

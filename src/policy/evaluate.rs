@@ -196,6 +196,15 @@ fn or(a: (Tri, Vec<StatementRef>), b: (Tri, Vec<StatementRef>)) -> (Tri, Vec<Sta
     }
 }
 
+/// Only the Deny side: does any policy of the set explicitly deny the request
+/// (definitely, or depending on conditions)? Used to judge a bucket policy alone.
+pub(crate) fn denial(req: &Request, set: &PolicySet) -> (Tri, Vec<StatementRef>) {
+    let mut all: Vec<&Policy> = set.identity.iter().collect();
+    all.extend(set.boundary);
+    all.extend(set.resource);
+    find(&all, Effect::Deny, req)
+}
+
 pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
     let mut all: Vec<&Policy> = set.identity.iter().collect();
     all.extend(set.boundary);

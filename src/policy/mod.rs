@@ -14,7 +14,7 @@ mod cases;
 
 pub(crate) use context::Context;
 pub(crate) use evaluate::{Decision, PolicySet, Principal, Request, evaluate};
-pub(crate) use model::{Effect, PolicyKind, Statement};
+pub(crate) use model::{Effect, PolicyKind};
 
 use crate::location::Location;
 use decode::{Envelope, Origin};

@@ -2,7 +2,6 @@
 //! with the position it was written at. Parsing rejects what IAM rejects.
 
 use super::json::{Node, Value, pointer_token};
-use crate::location::Location;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum PolicyKind {
@@ -479,11 +478,6 @@ impl Statement {
             _ => format!("statement {}", self.index + 1),
         }
     }
-}
-
-/// The position of an offset of `text`, for findings.
-pub(crate) fn location(text: &str, offset: usize) -> Location {
-    Location::of_offset(text, offset)
 }
 
 #[cfg(test)]

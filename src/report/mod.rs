@@ -3,6 +3,7 @@
 
 pub(crate) mod catalogue;
 pub(crate) mod json;
+pub(crate) mod policy;
 pub(crate) mod table;
 
 use crate::engine::{Check, Severity, Status};

@@ -99,11 +99,22 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
                 fix.target,
                 fix.applicability.as_str()
             );
-            let _ = writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&fix.payload()).expect("a JSON value always serialises")
-            );
+            let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).expect("a JSON value always serialises");
+            match &fix.edit {
+                crate::fix::Edit::Field { .. } => {
+                    let _ = writeln!(out, "{}", pretty(&fix.payload()));
+                }
+                crate::fix::Edit::Policy {
+                    statements,
+                    document,
+                    file,
+                    command,
+                } => {
+                    let _ = writeln!(out, "Statements:\n{}", pretty(&serde_json::Value::Array(statements.clone())));
+                    let _ = writeln!(out, "Corrected document ({file}):\n{}", pretty(document));
+                    let _ = writeln!(out, "Apply with (not run by the doctor):\n  {command}");
+                }
+            }
         }
     }
     let summary = report.summary();

@@ -1,5 +1,8 @@
 //! Rules: the registry of every catalogued rule, and the rule families.
 
+mod access;
+mod athena;
+mod bucket;
 mod catalog;
 pub(crate) mod catalogue;
 mod conn;
@@ -35,27 +38,27 @@ pub(crate) static REGISTRY: &[&dyn Rule] = &[
     &NotImplemented(&c::TRUST005),
     &NotImplemented(&c::TRUST006),
     &NotImplemented(&c::S3001),
-    &NotImplemented(&c::S3002),
-    &NotImplemented(&c::S3003),
-    &NotImplemented(&c::S3004),
+    &access::OutputBucketAccess,
+    &access::DataBucketAccess,
+    &bucket::BucketPolicyDenies,
     &NotImplemented(&c::S3005),
     &NotImplemented(&c::S3006),
-    &NotImplemented(&c::S3007),
-    &NotImplemented(&c::ATHENA001),
-    &NotImplemented(&c::ATHENA002),
+    &bucket::BucketLocationConditioned,
+    &access::AthenaAccess,
+    &access::GlueAccess,
     &NotImplemented(&c::ATHENA003),
     &NotImplemented(&c::ATHENA004),
     &NotImplemented(&c::ATHENA005),
     &NotImplemented(&c::ATHENA006),
     &NotImplemented(&c::ATHENA007),
-    &NotImplemented(&c::ATHENA008),
+    &athena::OverlyBroadPermissions,
     &region::RegionInvalid,
     &region::RegionDefaulted,
     &NotImplemented(&c::REGION003),
     &catalog::CatalogNotLowercase,
     &NotImplemented(&c::CATALOG002),
     &NotImplemented(&c::CATALOG003),
-    &NotImplemented(&c::CATALOG004),
+    &catalog::PolicyResourceCase,
     &NotImplemented(&c::PROBE001),
     &NotImplemented(&c::PROBE002),
     &NotImplemented(&c::PROBE003),

@@ -1,6 +1,8 @@
 //! Fixes as data: what to change, where, and the exact text that changes it.
 //! Renderers print them; nothing here applies them.
 
+pub(crate) mod policy;
+
 use crate::connection::{Connection, FieldId, Form};
 use serde_json::{Map, Value, json};
 
@@ -41,6 +43,14 @@ pub(crate) enum Edit {
         form: Form,
         value: Value,
     },
+    /// Change a policy document: the statements added or rewritten, the whole
+    /// corrected document, the file to write it to, and the command that applies it.
+    Policy {
+        statements: Vec<Value>,
+        document: Value,
+        file: String,
+        command: String,
+    },
 }
 
 impl Fix {
@@ -73,6 +83,13 @@ impl Fix {
                     (Form::Json | Form::Labels, v) => format!("\"{key}\": {v}"),
                 }
             }
+            Edit::Policy { statements, .. } => {
+                let sids: Vec<&str> = statements.iter().filter_map(|s| s.get("Sid")?.as_str()).collect();
+                match sids.as_slice() {
+                    [] => format!("edit {}", self.target),
+                    _ => format!("{} in {}", sids.join(", "), self.target),
+                }
+            }
         }
     }
 
@@ -93,6 +110,7 @@ impl Fix {
                 }
                 Value::Object(fragment)
             }
+            Edit::Policy { document, .. } => document.clone(),
         }
     }
 
@@ -108,6 +126,17 @@ impl Fix {
                 out["kind"] = json!("field");
                 out["field"] = json!(field.key_in(*form));
                 out["value"] = value.clone();
+            }
+            Edit::Policy {
+                statements,
+                file,
+                command,
+                ..
+            } => {
+                out["kind"] = json!("policy");
+                out["file"] = json!(file);
+                out["statements"] = json!(statements);
+                out["command"] = json!(command);
             }
         }
         out["payload"] = self.payload();

@@ -1,0 +1,336 @@
+//! Permission rules that evaluate the matrix: S3002 and S3003 (S3), ATHENA001
+//! (Athena) and ATHENA002 (Glue). Each need of DESIGN §5 becomes one check: pass,
+//! missing actions (with the statement that grants them), an identity-side Deny
+//! (with the Deny narrowed), or "allowed only if …".
+
+use super::catalogue as c;
+use crate::engine::{Check, Rule, RuleMeta, Severity};
+use crate::facts::Facts;
+use crate::fix::policy::{add_condition, statement_json};
+use crate::fix::{Applicability, Fix};
+use crate::permissions::{self, NETWORK_KEYS, Need, Target};
+use crate::policy::evaluate::StatementRef;
+use crate::policy::{Decision, Policy, PolicySet, Principal, Request, evaluate};
+use serde_json::json;
+
+/// What the permission rules evaluate against.
+pub(super) struct Env<'a> {
+    pub facts: &'a Facts,
+    pub target: Target,
+    pub principal: Principal,
+    pub identity: &'a [Policy],
+    pub boundary: Option<&'a Policy>,
+}
+
+impl<'a> Env<'a> {
+    /// The evaluation environment, or the skip that says what is missing.
+    pub(super) fn new(meta: &'static RuleMeta, facts: &'a Facts) -> Result<Env<'a>, Box<Check>> {
+        let identity = facts
+            .identity_policies
+            .known()
+            .map_err(|reason| Box::new(meta.skip("policies", reason)))?;
+        Ok(Env {
+            identity,
+            ..Env::without_identity(meta, facts)?
+        })
+    }
+
+    /// The environment for rules that judge resource policies alone.
+    pub(super) fn without_identity(meta: &'static RuleMeta, facts: &'a Facts) -> Result<Env<'a>, Box<Check>> {
+        let skip = |reason: &str| Box::new(meta.skip("policies", reason));
+        let identity: &[Policy] = &[];
+        let conn = &facts.connection;
+        let principal = match permissions::principal(conn) {
+            Some(p) => p,
+            None if conn.auth.auth_type.is_none() => return Err(skip("needs auth.type, which is not set")),
+            None if conn.auth.auth_type == Some(crate::connection::AuthType::CrossAccountRole) => {
+                return Err(skip("needs a role ARN that parses (ROLE001, ROLE002)"));
+            }
+            // An access key without account_id: S3 ARNs need no account.
+            None => Principal {
+                arn: String::new(),
+                account: String::new(),
+                is_role: false,
+            },
+        };
+        Ok(Env {
+            facts,
+            target: Target::of(conn),
+            principal,
+            identity,
+            boundary: facts.permissions_boundary.known().ok().and_then(|b| b.as_ref()),
+        })
+    }
+
+    pub(super) fn bucket_policy(&self, need: &Need) -> Option<&'a Policy> {
+        need.bucket.as_ref().and_then(|b| self.facts.bucket_policies.get(b))
+    }
+
+    /// Decide one action on one resource, with or without the bucket policy.
+    pub(super) fn decide(&self, need: &Need, action: &str, resource: &str, with_bucket_policy: bool) -> Decision {
+        let ctx = permissions::context(&self.target, Some(&self.principal), need.via_athena);
+        let set = PolicySet {
+            identity: self.identity,
+            boundary: self.boundary,
+            resource: if with_bucket_policy { self.bucket_policy(need) } else { None },
+        };
+        let req = Request {
+            action,
+            resource,
+            principal: &self.principal,
+            context: &ctx,
+        };
+        let decision = evaluate(&req, &set);
+        // The built-in catalog is displayed as AwsDataCatalog; policies written
+        // either way are honoured (the connection uses the lowercase name).
+        if !decision.is_allowed() && resource.ends_with(":datacatalog/awsdatacatalog") {
+            let display = resource.replace(":datacatalog/awsdatacatalog", ":datacatalog/AwsDataCatalog");
+            let retry = evaluate(&Request { resource: &display, ..req }, &set);
+            if retry.is_allowed() {
+                return retry;
+            }
+        }
+        decision
+    }
+
+    /// The identity policy that fixes adding statements go into: the first inline one.
+    pub(super) fn fix_target(&self) -> Option<&'a Policy> {
+        self.identity
+            .iter()
+            .find(|p| p.origin != crate::policy::decode::Origin::ManagedPolicy)
+            .or(self.identity.first())
+    }
+
+    /// A fix that narrows the Deny `by` so that it no longer matches this request.
+    pub(super) fn narrow_deny(&self, by: &StatementRef, need: &Need, bucket: Option<&str>) -> Option<Fix> {
+        let conn = &self.facts.connection;
+        let policy = self
+            .identity
+            .iter()
+            .chain(self.boundary)
+            .chain(self.bucket_policy(need))
+            .find(|p| p.name == by.policy)?;
+        let stmt = policy.document.statements.get(by.index)?;
+        let mut json = statement_json(policy, by.index);
+        let network = stmt
+            .conditions
+            .iter()
+            .any(|c| NETWORK_KEYS.iter().any(|k| k.eq_ignore_ascii_case(&c.key)));
+        // A network fence fails Athena because Athena's requests come from AWS,
+        // not the network: exempt requests made through Athena, as AWS advises.
+        // Otherwise exempt the connection's principal.
+        let applicability = if network && need.via_athena {
+            add_condition(&mut json, "ForAllValues:StringNotEquals", "aws:CalledVia", &["athena.amazonaws.com"]);
+            Applicability::Unsafe
+        } else if !self.principal.arn.is_empty() {
+            add_condition(&mut json, "ArnNotEquals", "aws:PrincipalArn", &[&self.principal.arn]);
+            Applicability::Unsafe
+        } else {
+            add_condition(
+                &mut json,
+                "ArnNotEquals",
+                "aws:PrincipalArn",
+                &["arn:aws:iam::<ACCOUNT_ID>:user/<USER_NAME>"],
+            );
+            Applicability::DisplayOnly
+        };
+        Some(Fix::replace_statement(conn, policy, bucket, by.index, json, applicability))
+    }
+}
+
+/// For an S3 resource, the other half of the bucket/object pair.
+fn sibling(resource: &str) -> Option<String> {
+    let rest = resource.split_once(":s3:::")?.1;
+    Some(match rest.split_once('/') {
+        Some((bucket, _)) => resource[..resource.len() - rest.len()].to_string() + bucket,
+        None => format!("{resource}/*"),
+    })
+}
+
+/// Check every need of one rule.
+pub(super) fn check_needs(meta: &'static RuleMeta, facts: &Facts, none_reason: &str) -> Vec<Check> {
+    let env = match Env::new(meta, facts) {
+        Ok(env) => env,
+        Err(skip) => return vec![*skip],
+    };
+    let (needs, unavailable) = permissions::needs(&env.target);
+    let mut checks: Vec<Check> = Vec::new();
+    for u in unavailable.iter().filter(|u| u.rule == meta.code) {
+        if !checks.iter().any(|c| c.message == u.reason) {
+            checks.push(meta.skip("policies", &u.reason));
+        }
+    }
+    // Needs of the same actions (Glue's catalog, databases and tables) are judged
+    // together: one finding, one statement listing every resource.
+    let mut groups: Vec<Vec<&Need>> = Vec::new();
+    for need in needs.iter().filter(|n| n.rule == meta.code) {
+        match groups.iter_mut().find(|g| {
+            g[0].required == need.required && g[0].recommended == need.recommended && g[0].bucket.is_none() && need.bucket.is_none()
+        }) {
+            Some(group) => group.push(need),
+            None => groups.push(vec![need]),
+        }
+    }
+    for group in &groups {
+        checks.extend(check_group(meta, &env, group));
+    }
+    if checks.is_empty() {
+        checks.push(meta.skip("policies", none_reason));
+    }
+    checks
+}
+
+fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check> {
+    let conn = &env.facts.connection;
+    let first = group[0];
+    let resources: Vec<&str> = group.iter().map(|n| n.resource.as_str()).collect();
+    let subject = resources.join(", ");
+    let what = group.iter().map(|n| n.what.as_str()).collect::<Vec<_>>().join(", ");
+    // (action, required) pairs missing on some resource, and those resources.
+    let mut missing: Vec<(&str, bool)> = Vec::new();
+    let mut missing_on: Vec<&str> = Vec::new();
+    let mut uncertain: Vec<(&str, Vec<String>)> = Vec::new();
+    let mut denied: Vec<(&str, StatementRef, &Need)> = Vec::new();
+    let mut allowed_by: Vec<StatementRef> = Vec::new();
+    for need in group {
+        let actions = need.required.iter().map(|a| (*a, true)).chain(need.recommended.iter().map(|a| (*a, false)));
+        for (action, required) in actions {
+            let mut decision = env.decide(need, action, &need.resource, true);
+            // A bucket policy's Deny is S3004's finding; here, judge the identity side.
+            if let Decision::ExplicitDeny(by) = &decision
+                && env.bucket_policy(need).is_some_and(|p| p.name == by.policy)
+            {
+                decision = env.decide(need, action, &need.resource, false);
+            }
+            match decision {
+                Decision::Allowed(refs) => allowed_by.extend(refs),
+                Decision::ExplicitDeny(by) => denied.push((action, by, need)),
+                Decision::ImplicitDeny(_) => {
+                    if !missing.contains(&(action, required)) {
+                        missing.push((action, required));
+                    }
+                    if !missing_on.contains(&need.resource.as_str()) {
+                        missing_on.push(&need.resource);
+                    }
+                }
+                Decision::Unknown { conditions, .. } => uncertain.push((action, conditions)),
+            }
+        }
+    }
+    let mut checks = Vec::new();
+    if !missing.is_empty() {
+        let all: Vec<&str> = missing.iter().map(|(a, _)| *a).collect();
+        let resource = if missing_on.len() == 1 { json!(missing_on[0]) } else { json!(missing_on) };
+        let statement = json!({"Sid": first.sid, "Effect": "Allow", "Action": all, "Resource": resource});
+        let fix = Fix::add_statements(conn, env.fix_target(), None, vec![statement], Applicability::Safe);
+        let required: Vec<&str> = missing.iter().filter(|(_, r)| *r).map(|(a, _)| *a).collect();
+        let recommended: Vec<&str> = missing.iter().filter(|(_, r)| !*r).map(|(a, _)| *a).collect();
+        let (list, severity, kind) = if required.is_empty() {
+            (&recommended, Severity::Warning, "recommended")
+        } else {
+            (&required, Severity::Error, "required")
+        };
+        let mut message = format!("{what}: {kind} {} not allowed on {}", plural_actions(list), missing_on.join(", "));
+        if let Some(hint) = confusion_hint(env, first, list) {
+            message.push_str(&format!(" ({hint})"));
+        }
+        if !required.is_empty() && !recommended.is_empty() {
+            message.push_str(&format!("; recommended too: {}", recommended.join(", ")));
+        }
+        checks.push(meta.fail(&subject, message).severity(severity).with_fix(fix));
+    }
+    // One finding per Deny statement, with that statement narrowed.
+    let mut seen: Vec<&StatementRef> = Vec::new();
+    for (_, by, need) in &denied {
+        if seen.contains(&by) {
+            continue;
+        }
+        seen.push(by);
+        let actions: Vec<&str> = denied.iter().filter(|(_, b, _)| b == by).map(|(a, _, _)| *a).collect();
+        let mut check = meta.fail(
+            &subject,
+            format!("{what}: {} on {} denied by {}", actions.join(", "), need.resource, by.cite()),
+        );
+        if let Some(fix) = env.narrow_deny(by, need, need.bucket.as_deref()) {
+            check = check.with_fix(fix);
+        }
+        checks.push(check);
+    }
+    if !uncertain.is_empty() {
+        let mut conditions: Vec<String> = uncertain.iter().flat_map(|(_, c)| c.clone()).collect();
+        conditions.sort();
+        conditions.dedup();
+        let mut actions: Vec<&str> = uncertain.iter().map(|(a, _)| *a).collect();
+        actions.dedup();
+        checks.push(
+            meta.fail(
+                &subject,
+                format!(
+                    "{what}: {} allowed only if {} (the doctor cannot know these keys)",
+                    actions.join(", "),
+                    conditions.join(" and ")
+                ),
+            )
+            .severity(Severity::Warning),
+        );
+    }
+    if checks.is_empty() {
+        let by = allowed_by.first().map(|r| format!(" (e.g. by {})", r.cite())).unwrap_or_default();
+        let caveat = if env.boundary.is_none() { "; no permissions boundary given" } else { "" };
+        checks.push(meta.pass(&subject, format!("{what}: every needed action is allowed{by}{caveat}")));
+    }
+    checks
+}
+
+fn plural_actions(actions: &[&str]) -> String {
+    let verb = if actions.len() == 1 { "is" } else { "are" };
+    format!("{} {verb}", actions.join(", "))
+}
+
+/// The bucket-versus-objects mix-up, in words, when the actions are granted on the
+/// other half of the pair.
+fn confusion_hint(env: &Env, need: &Need, actions: &[&str]) -> Option<String> {
+    let other = sibling(&need.resource)?;
+    let granted_there = actions.iter().any(|a| env.decide(need, a, &other, false).is_allowed());
+    if !granted_there {
+        return None;
+    }
+    Some(if need.resource.contains(":::") && need.resource.split_once(":::")?.1.contains('/') {
+        format!("allowed on {other}, but object actions need {}", need.resource)
+    } else {
+        format!("allowed on {other}, but bucket actions need {} itself", need.resource)
+    })
+}
+
+macro_rules! matrix_rule {
+    ($name:ident, $meta:expr, $none:literal) => {
+        pub(crate) struct $name;
+
+        impl Rule for $name {
+            fn meta(&self) -> &'static RuleMeta {
+                &$meta
+            }
+
+            fn check(&self, facts: &Facts) -> Vec<Check> {
+                check_needs(self.meta(), facts, $none)
+            }
+        }
+    };
+}
+
+matrix_rule!(OutputBucketAccess, c::S3002, "needs a results bucket");
+matrix_rule!(DataBucketAccess, c::S3003, "no data_buckets in the connection: nothing to check");
+matrix_rule!(AthenaAccess, c::ATHENA001, "no Athena resources to check");
+matrix_rule!(GlueAccess, c::ATHENA002, "the connection's catalog is not the Glue catalog (awsdatacatalog)");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn siblings() {
+        assert_eq!(sibling("arn:aws:s3:::b/omni/*").as_deref(), Some("arn:aws:s3:::b"));
+        assert_eq!(sibling("arn:aws:s3:::b").as_deref(), Some("arn:aws:s3:::b/*"));
+        assert_eq!(sibling("arn:aws:athena:us-east-1:1:workgroup/w"), None);
+    }
+}
