@@ -85,7 +85,11 @@ impl Target {
             }
         }
         let mut schemas: Vec<String> = Vec::new();
-        for s in conn.list(FieldId::IncludeSchemas).into_iter().chain(conn.value(FieldId::DefaultSchema)) {
+        for s in conn
+            .list(FieldId::IncludeSchemas)
+            .into_iter()
+            .chain(conn.value(FieldId::DefaultSchema))
+        {
             let s = s.to_lowercase();
             if !schemas.contains(&s) {
                 schemas.push(s);
@@ -101,7 +105,12 @@ impl Target {
             workgroup: conn.workgroup().to_string(),
             results_prefix: results.as_ref().map(|l| l.prefix.clone()).unwrap_or_default(),
             results_bucket: results.map(|l| l.bucket),
-            data_buckets: conn.data_buckets.iter().filter_map(|b| b.value()).map(str::to_string).collect(),
+            data_buckets: conn
+                .data_buckets
+                .iter()
+                .filter_map(|b| b.value())
+                .map(str::to_string)
+                .collect(),
             catalogs,
             schemas,
         }
@@ -162,7 +171,8 @@ pub(crate) fn needs(target: &Target) -> (Vec<Need>, Vec<Unavailable>) {
         if uses("account") && target.account.is_none() {
             missing.push(Unavailable {
                 rule,
-                reason: "needs the account: the role ARN's, or account_id for an access-key connection".into(),
+                reason: "needs the account: the role ARN's, or account_id for an access-key connection"
+                    .into(),
             });
             continue;
         }
@@ -186,7 +196,10 @@ pub(crate) fn needs(target: &Target) -> (Vec<Need>, Vec<Unavailable>) {
                     .replace("{region}", &target.region)
                     .replace("{account}", target.account.as_deref().unwrap_or_default())
                     .replace("{workgroup}", &target.workgroup)
-                    .replace("{results_bucket}", target.results_bucket.as_deref().unwrap_or_default())
+                    .replace(
+                        "{results_bucket}",
+                        target.results_bucket.as_deref().unwrap_or_default(),
+                    )
                     .replace("{results_prefix}", &target.results_prefix);
                 if let (Some(each), Some(v)) = (&grant.each, value) {
                     s = s.replace(&format!("{{{each}}}"), v);
@@ -218,7 +231,9 @@ pub(crate) fn needs(target: &Target) -> (Vec<Need>, Vec<Unavailable>) {
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// Action names live as long as the matrix, which lives for the program.
@@ -232,11 +247,18 @@ fn intern(action: &str) -> &'static str {
 }
 
 fn rule_code(code: &str) -> &'static str {
-    crate::rules::find(code).map(|m| m.code).expect("the matrix names catalogued rules (tested)")
+    crate::rules::find(code)
+        .map(|m| m.code)
+        .expect("the matrix names catalogued rules (tested)")
 }
 
 /// Network keys that Athena's own requests never carry.
-pub(crate) const NETWORK_KEYS: &[&str] = &["aws:SourceIp", "aws:SourceVpc", "aws:SourceVpce", "aws:VpcSourceIp"];
+pub(crate) const NETWORK_KEYS: &[&str] = &[
+    "aws:SourceIp",
+    "aws:SourceVpc",
+    "aws:SourceVpce",
+    "aws:VpcSourceIp",
+];
 
 /// The request context of DESIGN §6. `via_athena`: S3 and Glue calls Athena makes
 /// on the principal's behalf; otherwise the BI tool's own calls to Athena.
@@ -299,13 +321,18 @@ pub(crate) fn least_privilege(target: &Target) -> (serde_json::Value, Vec<Unavai
             serde_json::json!({"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource})
         })
         .collect();
-    (serde_json::json!({"Version": "2012-10-17", "Statement": statements}), missing)
+    (
+        serde_json::json!({"Version": "2012-10-17", "Statement": statements}),
+        missing,
+    )
 }
 
 /// The trust policy the vendor needs (DESIGN §5), with placeholders for what the
 /// connection does not say.
 pub(crate) fn trust_policy(conn: &Connection, target: &Target) -> serde_json::Value {
-    let vendor = conn.value(FieldId::TrustedAccountId).unwrap_or("<VENDOR_ACCOUNT_ID>");
+    let vendor = conn
+        .value(FieldId::TrustedAccountId)
+        .unwrap_or("<VENDOR_ACCOUNT_ID>");
     let external_id = conn.value(FieldId::ExternalId).unwrap_or("<EXTERNAL_ID>");
     serde_json::json!({
         "Version": "2012-10-17",
@@ -331,7 +358,11 @@ mod tests {
                 assert!(a.contains(':'), "{a}");
             }
             if let Some(each) = &g.each {
-                assert!(g.resource.contains(&format!("{{{each}}}")), "{} does not use {each}", g.resource);
+                assert!(
+                    g.resource.contains(&format!("{{{each}}}")),
+                    "{} does not use {each}",
+                    g.resource
+                );
             }
         }
     }
@@ -357,9 +388,18 @@ mod tests {
         assert!(resources.contains(&"arn:aws:athena:eu-west-1:111122223333:workgroup/primary"));
         assert!(resources.contains(&"arn:aws:athena:eu-west-1:111122223333:datacatalog/awsdatacatalog"));
         assert!(resources.contains(&"arn:aws:glue:eu-west-1:111122223333:table/sales/*"));
-        let lake = needs.iter().find(|n| n.resource == "arn:aws:s3:::acme-lake").unwrap();
-        assert_eq!((lake.sid.as_str(), lake.bucket.as_deref()), ("AthenaDataBucketAcmelake", Some("acme-lake")));
-        let (_, missing) = super::needs(&Target { account: None, ..target });
+        let lake = needs
+            .iter()
+            .find(|n| n.resource == "arn:aws:s3:::acme-lake")
+            .unwrap();
+        assert_eq!(
+            (lake.sid.as_str(), lake.bucket.as_deref()),
+            ("AthenaDataBucketAcmelake", Some("acme-lake"))
+        );
+        let (_, missing) = super::needs(&Target {
+            account: None,
+            ..target
+        });
         assert!(missing.iter().any(|m| m.rule == "ATHENA001"));
     }
 }

@@ -9,11 +9,16 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-fn run(config: &Path, env: &serde_json::Map<String, Value>) -> (i32, Value) {
+/// Run the doctor in the scenario's folder (its `args` name files there).
+fn run(config: &Path, expected: &Value) -> (i32, Value) {
     let mut cmd = doctor();
-    cmd.args(["doctor", "--offline", "--format", "json", "--config"])
-        .arg(config);
-    for (k, v) in env {
+    cmd.current_dir(config.parent().unwrap())
+        .args(["doctor", "--offline", "--format", "json", "--config"])
+        .arg(config.file_name().unwrap());
+    for arg in expected["args"].as_array().into_iter().flatten() {
+        cmd.arg(arg.as_str().unwrap());
+    }
+    for (k, v) in expected["env"].as_object().into_iter().flatten() {
         cmd.env(k, v.as_str().unwrap());
     }
     let output = cmd.output().unwrap();
@@ -46,8 +51,7 @@ fn every_scenario_reports_exactly_its_findings() {
         let name = dir.file_name().unwrap().to_string_lossy();
         let expected: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
-        let env = expected["env"].as_object().cloned().unwrap_or_default();
-        let (code, report) = run(&connection_file(dir), &env);
+        let (code, report) = run(&connection_file(dir), &expected);
         if code != expected["exit"].as_i64().unwrap() as i32 {
             problems.push(format!("{name}: exit {code}, expected {}", expected["exit"]));
         }
@@ -119,9 +123,8 @@ fn applying_each_fix_makes_its_check_pass() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let expected: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
-        let env = expected["env"].as_object().cloned().unwrap_or_default();
         let original = connection_file(&dir);
-        let (_, report) = run(&original, &env);
+        let (_, report) = run(&original, &expected);
         for check in failures(&report) {
             let fix = &check["fix"];
             // Display-only fixes hold placeholders that only the user can fill in.
@@ -129,15 +132,27 @@ fn applying_each_fix_makes_its_check_pass() {
                 continue;
             }
             let tmp = tempfile::tempdir().unwrap();
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                std::fs::copy(&path, tmp.path().join(path.file_name().unwrap())).unwrap();
+            }
             let copy = tmp.path().join(original.file_name().unwrap());
-            std::fs::copy(&original, &copy).unwrap();
-            apply(&copy, &fix["payload"]);
-            let (_, after) = run(&copy, &env);
+            match fix["kind"].as_str().unwrap() {
+                "field" => apply(&copy, &fix["payload"]),
+                // A policy fix: its corrected document replaces the file it names.
+                "policy" => {
+                    let file = tmp.path().join(fix["file"].as_str().unwrap());
+                    std::fs::write(file, serde_json::to_string_pretty(&fix["document"]).unwrap()).unwrap();
+                }
+                other => panic!("unknown fix kind {other}"),
+            }
+            let (_, after) = run(&copy, &expected);
             applied += 1;
-            if failures(&after)
-                .iter()
-                .any(|c| c["code"] == check["code"] && c["subject"] == check["subject"])
-            {
+            if failures(&after).iter().any(|c| {
+                c["code"] == check["code"]
+                    && c["subject"] == check["subject"]
+                    && c["severity"] == check["severity"]
+            }) {
                 problems.push(format!(
                     "{name}: fix `{}` did not clear {}",
                     fix["title"], check["code"]

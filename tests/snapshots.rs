@@ -38,6 +38,50 @@ fn swapped_fields_json() {
     ));
 }
 
+/// Run in a scenario's folder, whose policy files the arguments name.
+fn run_scenario(name: &str, args: &[&str]) -> String {
+    let output = doctor()
+        .current_dir(root().join("fixtures/scenarios").join(name))
+        .args(["doctor", "--offline", "--config", "connection.toml"])
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn bucket_policy_deny_table() {
+    insta::assert_snapshot!(run_scenario(
+        "bucket-policy-denies-outside-vpce",
+        &["--policy", "policy.json", "--bucket-policy", "bucket-policy.json"]
+    ));
+}
+
+#[test]
+fn bucket_policy_deny_json() {
+    insta::assert_snapshot!(run_scenario(
+        "bucket-policy-denies-outside-vpce",
+        &[
+            "--policy",
+            "policy.json",
+            "--bucket-policy",
+            "bucket-policy.json",
+            "--format",
+            "json"
+        ]
+    ));
+}
+
+#[test]
+fn policy_command() {
+    let output = doctor()
+        .args(["policy", "--config"])
+        .arg(root().join("fixtures/examples/acme-healthy.toml"))
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8(output.stdout).unwrap());
+}
+
 #[test]
 fn rule_codes() {
     let output = doctor().args(["rules", "--format", "json"]).output().unwrap();

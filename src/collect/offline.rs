@@ -5,8 +5,8 @@ use crate::connection::{self, Loaded};
 use crate::error::Fatal;
 use crate::facts::{FACTS_VERSION, Facts, Observed};
 use crate::policy::{Policy, PolicyKind};
-use std::collections::BTreeMap;
 use crate::secret::{Secret, SecretSource};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -76,8 +76,14 @@ pub(crate) fn collect_offline(
         )
     };
     let permissions_boundary = match &policies.boundary {
-        Some(p) => Observed::Known(Some(read_policy(p, PolicyKind::Boundary, Some("permissions boundary"))?)),
-        None => Observed::NotCollected("no --boundary given: a permissions boundary, if any, is not checked".into()),
+        Some(p) => Observed::Known(Some(read_policy(
+            p,
+            PolicyKind::Boundary,
+            Some("permissions boundary"),
+        )?)),
+        None => Observed::NotCollected(
+            "no --boundary given: a permissions boundary, if any, is not checked".into(),
+        ),
     };
     let results_bucket = connection
         .output_location()
@@ -138,7 +144,10 @@ fn strip_newline(mut value: String) -> String {
 /// Read and validate a policy file; a document IAM would refuse is an input error.
 fn read_policy(path: &Path, kind: PolicyKind, label: Option<&str>) -> Result<Policy, Fatal> {
     let text = connection::read_text(path)?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let name = match label {
         Some(l) => format!("{l} ({file_name})"),
         None => format!("policy {file_name}"),

@@ -126,6 +126,7 @@ impl Fix {
                 out["kind"] = json!("field");
                 out["field"] = json!(field.key_in(*form));
                 out["value"] = value.clone();
+                out["payload"] = self.payload();
             }
             Edit::Policy {
                 statements,
@@ -136,10 +137,10 @@ impl Fix {
                 out["kind"] = json!("policy");
                 out["file"] = json!(file);
                 out["statements"] = json!(statements);
+                out["document"] = self.payload();
                 out["command"] = json!(command);
             }
         }
-        out["payload"] = self.payload();
         out
     }
 }

@@ -30,10 +30,18 @@ fn destination(conn: &Connection, policy: Option<&Policy>, bucket: Option<&str>)
     let Some(p) = policy else {
         let file = "athena-doctor-policy.json".to_string();
         let command = match kind.as_str() {
-            "user" => format!("aws iam put-user-policy --user-name {name} --policy-name athena-doctor --policy-document file://{file}"),
-            _ => format!("aws iam put-role-policy --role-name {name} --policy-name athena-doctor --policy-document file://{file}"),
+            "user" => format!(
+                "aws iam put-user-policy --user-name {name} --policy-name athena-doctor --policy-document file://{file}"
+            ),
+            _ => format!(
+                "aws iam put-role-policy --role-name {name} --policy-name athena-doctor --policy-document file://{file}"
+            ),
         };
-        return (file, format!("new inline policy athena-doctor of {kind} {name}"), command);
+        return (
+            file,
+            format!("new inline policy athena-doctor of {kind} {name}"),
+            command,
+        );
     };
     let file = p.path.clone().unwrap_or_else(|| "policy.json".into());
     let stem = std::path::Path::new(&file)
@@ -43,23 +51,41 @@ fn destination(conn: &Connection, policy: Option<&Policy>, bucket: Option<&str>)
     match (p.kind, p.origin) {
         (PolicyKind::Resource, _) => {
             let b = bucket.unwrap_or("<BUCKET>");
-            (file.clone(), format!("bucket policy of {b}"), format!("aws s3api put-bucket-policy --bucket {b} --policy file://{file}"))
+            (
+                file.clone(),
+                format!("bucket policy of {b}"),
+                format!("aws s3api put-bucket-policy --bucket {b} --policy file://{file}"),
+            )
         }
         (PolicyKind::Boundary, _) | (_, Origin::ManagedPolicy) => {
-            let what = if p.kind == PolicyKind::Boundary { "permissions boundary" } else { "managed policy" };
+            let what = if p.kind == PolicyKind::Boundary {
+                "permissions boundary"
+            } else {
+                "managed policy"
+            };
             (
                 file.clone(),
                 format!("{what} {stem}"),
-                format!("aws iam create-policy-version --policy-arn <POLICY_ARN> --policy-document file://{file} --set-as-default"),
+                format!(
+                    "aws iam create-policy-version --policy-arn <POLICY_ARN> --policy-document file://{file} --set-as-default"
+                ),
             )
         }
         _ => {
             let policy_name = p.name_of("policy").unwrap_or(&stem).to_string();
             let command = match kind.as_str() {
-                "user" => format!("aws iam put-user-policy --user-name {name} --policy-name {policy_name} --policy-document file://{file}"),
-                _ => format!("aws iam put-role-policy --role-name {name} --policy-name {policy_name} --policy-document file://{file}"),
+                "user" => format!(
+                    "aws iam put-user-policy --user-name {name} --policy-name {policy_name} --policy-document file://{file}"
+                ),
+                _ => format!(
+                    "aws iam put-role-policy --role-name {name} --policy-name {policy_name} --policy-document file://{file}"
+                ),
             };
-            (file, format!("inline policy {policy_name} of {kind} {name}"), command)
+            (
+                file,
+                format!("inline policy {policy_name} of {kind} {name}"),
+                command,
+            )
         }
     }
 }
@@ -76,7 +102,9 @@ fn statements_mut(doc: &mut Value) -> &mut Vec<Value> {
         _ => Vec::new(),
     };
     map.insert("Statement".into(), Value::Array(list));
-    map.get_mut("Statement").and_then(Value::as_array_mut).expect("just inserted")
+    map.get_mut("Statement")
+        .and_then(Value::as_array_mut)
+        .expect("just inserted")
 }
 
 /// An empty document to add statements to.
@@ -99,7 +127,10 @@ impl Fix {
         for mut s in statements {
             // Keep Sids unique within the document.
             if let Some(sid) = s.get("Sid").and_then(Value::as_str).map(str::to_string) {
-                let taken = |c: &str| list.iter().any(|x| x.get("Sid").and_then(Value::as_str) == Some(c));
+                let taken = |c: &str| {
+                    list.iter()
+                        .any(|x| x.get("Sid").and_then(Value::as_str) == Some(c))
+                };
                 let mut candidate = sid.clone();
                 let mut n = 2;
                 while taken(&candidate) {
@@ -187,7 +218,11 @@ pub(crate) fn add_condition(statement: &mut Value, operator: &str, key: &str, va
             list.push(json!(v));
         }
     }
-    let value = if list.len() == 1 { list.remove(0) } else { Value::Array(list) };
+    let value = if list.len() == 1 {
+        list.remove(0)
+    } else {
+        Value::Array(list)
+    };
     block.insert(existing.unwrap_or_else(|| key.to_string()), value);
 }
 
@@ -199,7 +234,12 @@ mod tests {
     fn conditions_merge_into_existing_blocks() {
         let mut s = json!({"Effect": "Deny", "Condition": {"ArnNotEquals": {"aws:principalarn": "arn:a"}}});
         add_condition(&mut s, "ArnNotEquals", "aws:PrincipalArn", &["arn:b"]);
-        add_condition(&mut s, "ForAllValues:StringNotEquals", "aws:CalledVia", &["athena.amazonaws.com"]);
+        add_condition(
+            &mut s,
+            "ForAllValues:StringNotEquals",
+            "aws:CalledVia",
+            &["athena.amazonaws.com"],
+        );
         assert_eq!(
             s["Condition"],
             json!({"ArnNotEquals": {"aws:principalarn": ["arn:a", "arn:b"]},
@@ -217,8 +257,22 @@ mod tests {
         )
         .unwrap();
         let conn = Connection::default();
-        let fix = Fix::add_statements(&conn, Some(&p), None, vec![json!({"Sid": "A", "Effect": "Allow"})], Applicability::Safe);
-        let Edit::Policy { document, statements, file, command } = &fix.edit else { panic!() };
+        let fix = Fix::add_statements(
+            &conn,
+            Some(&p),
+            None,
+            vec![json!({"Sid": "A", "Effect": "Allow"})],
+            Applicability::Safe,
+        );
+        let Edit::Policy {
+            document,
+            statements,
+            file,
+            command,
+        } = &fix.edit
+        else {
+            panic!()
+        };
         assert_eq!(document["Statement"].as_array().unwrap().len(), 2);
         assert_eq!(statements[0]["Sid"], "A2");
         assert_eq!(file, "p.json");

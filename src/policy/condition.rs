@@ -118,14 +118,22 @@ pub(crate) fn evaluate(cond: &Condition, ctx: &Context, action: &str, variables:
         KeyState::Absent => {
             // AWS: IfExists and ForAllValues are true for a missing key; negated
             // operators are true for it; everything else is false.
-            let yes = op.if_exists || op.set == SetOp::ForAllValues || (op.set == SetOp::None && op.kind.is_negated());
+            let yes = op.if_exists
+                || op.set == SetOp::ForAllValues
+                || (op.set == SetOp::None && op.kind.is_negated());
             return Tri::from_bool(yes);
         }
         KeyState::Present(v) => v,
     };
     let positive = |c: &str| values.iter().any(|p| matches(op.kind, c, p));
     // For one context value: the operator's verdict (negated operators invert).
-    let holds = |c: &str| if op.kind.is_negated() { !positive(c) } else { positive(c) };
+    let holds = |c: &str| {
+        if op.kind.is_negated() {
+            !positive(c)
+        } else {
+            positive(c)
+        }
+    };
     let result = match op.set {
         SetOp::ForAnyValue => context_values.iter().any(|c| holds(c)),
         SetOp::ForAllValues => context_values.iter().all(|c| holds(c)),
@@ -142,7 +150,9 @@ fn matches(kind: OpKind, context: &str, policy: &str) -> bool {
     use OpKind::*;
     match kind {
         StringEquals | StringNotEquals | BinaryEquals => context == literal(policy),
-        StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => context.to_lowercase() == literal(policy).to_lowercase(),
+        StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => {
+            context.to_lowercase() == literal(policy).to_lowercase()
+        }
         StringLike | StringNotLike => wildcard::matches(policy, context, false),
         NumericEquals | NumericNotEquals => numeric(context, policy, |a, b| a == b),
         NumericLessThan => numeric(context, policy, |a, b| a < b),
@@ -197,16 +207,25 @@ fn date(context: &str, policy: &str, cmp: impl Fn(jiff::Timestamp, jiff::Timesta
 
 /// Is `context` (an address) inside `policy` (an address or CIDR block)?
 fn ip_in(context: &str, policy: &str) -> bool {
-    let Ok(ip) = context.trim().parse::<IpAddr>() else { return false };
+    let Ok(ip) = context.trim().parse::<IpAddr>() else {
+        return false;
+    };
     let (net, bits) = match policy.trim().split_once('/') {
         Some((n, b)) => (n, b.parse::<u32>().ok()),
         None => (policy.trim(), None),
     };
-    let Ok(net) = net.parse::<IpAddr>() else { return false };
+    let Ok(net) = net.parse::<IpAddr>() else {
+        return false;
+    };
     match (ip, net) {
         (IpAddr::V4(a), IpAddr::V4(n)) => {
             let bits = bits.unwrap_or(32);
-            bits <= 32 && prefix_eq(u128::from(u32::from(a)) << 96, u128::from(u32::from(n)) << 96, bits)
+            bits <= 32
+                && prefix_eq(
+                    u128::from(u32::from(a)) << 96,
+                    u128::from(u32::from(n)) << 96,
+                    bits,
+                )
         }
         (IpAddr::V6(a), IpAddr::V6(n)) => {
             let bits = bits.unwrap_or(128);
@@ -253,11 +272,21 @@ mod tests {
     #[test]
     fn variables() {
         let mut ctx = Context::default();
-        ctx.set("aws:username", &["alice"]).absent("aws:PrincipalTag/team");
+        ctx.set("aws:username", &["alice"])
+            .absent("aws:PrincipalTag/team");
         let s = |t: &str| substitute(t, &ctx, "s3:GetObject", true);
-        assert_eq!(s("home/${aws:username}/*"), Substituted::Text("home/alice/*".into()));
-        assert_eq!(s("${aws:PrincipalTag/team, 'none'}"), Substituted::Text("none".into()));
-        assert_eq!(s("${aws:PrincipalTag/team}"), Substituted::Absent("aws:PrincipalTag/team".into()));
+        assert_eq!(
+            s("home/${aws:username}/*"),
+            Substituted::Text("home/alice/*".into())
+        );
+        assert_eq!(
+            s("${aws:PrincipalTag/team, 'none'}"),
+            Substituted::Text("none".into())
+        );
+        assert_eq!(
+            s("${aws:PrincipalTag/team}"),
+            Substituted::Absent("aws:PrincipalTag/team".into())
+        );
         assert_eq!(s("${aws:userid}"), Substituted::Unknown("aws:userid".into()));
         assert_eq!(s("a${*}b${$}"), Substituted::Text(format!("a{LITERAL_STAR}b$")));
         assert_eq!(

@@ -62,11 +62,18 @@ mod tests {
     #[test]
     fn keys_are_case_insensitive_and_action_scoped() {
         let mut ctx = Context::default();
-        ctx.set("aws:CalledVia", &["athena.amazonaws.com"]).absent("aws:SourceVpce");
+        ctx.set("aws:CalledVia", &["athena.amazonaws.com"])
+            .absent("aws:SourceVpce");
         let via = vec!["athena.amazonaws.com".to_string()];
-        assert_eq!(ctx.lookup("AWS:calledvia", "s3:GetObject"), KeyState::Present(&via));
+        assert_eq!(
+            ctx.lookup("AWS:calledvia", "s3:GetObject"),
+            KeyState::Present(&via)
+        );
         assert_eq!(ctx.lookup("aws:sourcevpce", "s3:GetObject"), KeyState::Absent);
-        assert_eq!(ctx.lookup("aws:PrincipalOrgID", "s3:GetObject"), KeyState::Unknown);
+        assert_eq!(
+            ctx.lookup("aws:PrincipalOrgID", "s3:GetObject"),
+            KeyState::Unknown
+        );
         assert_eq!(ctx.lookup("s3:prefix", "s3:GetBucketLocation"), KeyState::Absent);
         assert_eq!(ctx.lookup("s3:prefix", "s3:ListBucket"), KeyState::Unknown);
     }

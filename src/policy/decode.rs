@@ -99,9 +99,30 @@ fn parse_maybe_encoded(text: &str) -> Result<(String, Node, bool), DecodeError> 
 pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
     let (text, node, encoded) = parse_maybe_encoded(text)?;
     // CLI outputs: the member holding the document, and the names worth keeping.
-    const WRAPPERS: &[(&str, &str, Origin, &[(&str, &str)])] = &[
-        ("/PolicyDocument", "PolicyDocument", Origin::InlinePolicy, &[("role", "RoleName"), ("user", "UserName"), ("policy", "PolicyName")]),
-        ("/PolicyVersion/Document", "PolicyVersion", Origin::ManagedPolicy, &[]),
+    /// (pointer of the document, top-level member, origin, names to keep: (what, key)).
+    type Wrapper = (
+        &'static str,
+        &'static str,
+        Origin,
+        &'static [(&'static str, &'static str)],
+    );
+    const WRAPPERS: &[Wrapper] = &[
+        (
+            "/PolicyDocument",
+            "PolicyDocument",
+            Origin::InlinePolicy,
+            &[
+                ("role", "RoleName"),
+                ("user", "UserName"),
+                ("policy", "PolicyName"),
+            ],
+        ),
+        (
+            "/PolicyVersion/Document",
+            "PolicyVersion",
+            Origin::ManagedPolicy,
+            &[],
+        ),
         ("/Policy", "Policy", Origin::BucketPolicy, &[]),
         ("/Role/AssumeRolePolicyDocument", "Role", Origin::Role, &[]),
     ];
@@ -115,7 +136,11 @@ pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
         let Some(inner) = inner else { continue };
         let mut found: Vec<(&'static str, String)> = names
             .iter()
-            .filter_map(|(what, key)| node.get(key).and_then(Node::as_str).map(|v| (*what, v.to_string())))
+            .filter_map(|(what, key)| {
+                node.get(key)
+                    .and_then(Node::as_str)
+                    .map(|v| (*what, v.to_string()))
+            })
             .collect();
         if *member == "Role" {
             for (what, key) in [("role", "RoleName"), ("arn", "Arn")] {
@@ -128,7 +153,11 @@ pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
             Value::Object(_) => Ok(Extracted {
                 text,
                 node: inner.clone(),
-                envelope: if encoded { Envelope::PercentEncoded } else { Envelope::Member(pointer) },
+                envelope: if encoded {
+                    Envelope::PercentEncoded
+                } else {
+                    Envelope::Member(pointer)
+                },
                 origin: *origin,
                 names: found,
             }),
@@ -152,7 +181,11 @@ pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
     Ok(Extracted {
         text,
         node,
-        envelope: if encoded { Envelope::PercentEncoded } else { Envelope::Bare },
+        envelope: if encoded {
+            Envelope::PercentEncoded
+        } else {
+            Envelope::Bare
+        },
         origin: Origin::Document,
         names: Vec::new(),
     })
@@ -167,7 +200,9 @@ mod tests {
     fn encode(s: &str) -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect()
@@ -184,23 +219,41 @@ mod tests {
     #[test]
     fn finds_documents_in_every_wrapper() {
         let bare = extract(DOC).unwrap();
-        assert_eq!((bare.envelope.clone(), bare.origin), (Envelope::Bare, Origin::Document));
+        assert_eq!(
+            (bare.envelope.clone(), bare.origin),
+            (Envelope::Bare, Origin::Document)
+        );
         let encoded = extract(&encode(DOC)).unwrap();
         assert_eq!(encoded.envelope, Envelope::PercentEncoded);
         assert_eq!(encoded.node, bare.node);
-        let inline = format!(r#"{{"RoleName":"bi","PolicyName":"athena","PolicyDocument":"{}"}}"#, encode(DOC));
+        let inline = format!(
+            r#"{{"RoleName":"bi","PolicyName":"athena","PolicyDocument":"{}"}}"#,
+            encode(DOC)
+        );
         let got = extract(&inline).unwrap();
-        assert_eq!((got.origin, got.envelope), (Origin::InlinePolicy, Envelope::Embedded("/PolicyDocument")));
-        assert_eq!(got.names, vec![("role", "bi".to_string()), ("policy", "athena".to_string())]);
+        assert_eq!(
+            (got.origin, got.envelope),
+            (Origin::InlinePolicy, Envelope::Embedded("/PolicyDocument"))
+        );
+        assert_eq!(
+            got.names,
+            vec![("role", "bi".to_string()), ("policy", "athena".to_string())]
+        );
         assert_eq!(got.node.to_serde(), bare.node.to_serde());
-        let managed = format!(r#"{{"PolicyVersion":{{"Document":{DOC},"VersionId":"v2","IsDefaultVersion":true}}}}"#);
+        let managed =
+            format!(r#"{{"PolicyVersion":{{"Document":{DOC},"VersionId":"v2","IsDefaultVersion":true}}}}"#);
         let got = extract(&managed).unwrap();
-        assert_eq!((got.origin, got.envelope), (Origin::ManagedPolicy, Envelope::Member("/PolicyVersion/Document")));
+        assert_eq!(
+            (got.origin, got.envelope),
+            (Origin::ManagedPolicy, Envelope::Member("/PolicyVersion/Document"))
+        );
         let bucket = serde_json::json!({"Policy": DOC}).to_string();
         let got = extract(&bucket).unwrap();
         assert_eq!(got.origin, Origin::BucketPolicy);
         assert_eq!(got.node.to_serde(), bare.node.to_serde());
-        let role = format!(r#"{{"Role":{{"RoleName":"bi","Arn":"arn:aws:iam::1:role/bi","AssumeRolePolicyDocument":{DOC}}}}}"#);
+        let role = format!(
+            r#"{{"Role":{{"RoleName":"bi","Arn":"arn:aws:iam::1:role/bi","AssumeRolePolicyDocument":{DOC}}}}}"#
+        );
         let got = extract(&role).unwrap();
         assert_eq!(got.origin, Origin::Role);
         assert_eq!(got.names[0], ("role", "bi".to_string()));
@@ -213,6 +266,11 @@ mod tests {
         let err = extract("%7B%22a%22%3A%7D").unwrap_err();
         assert!(err.message.contains("after percent-decoding"), "{}", err.message);
         assert_eq!(err.text, "{\"a\":}");
-        assert!(extract(r#"{"Policy": 5}"#).unwrap_err().message.contains("holds a number"));
+        assert!(
+            extract(r#"{"Policy": 5}"#)
+                .unwrap_err()
+                .message
+                .contains("holds a number")
+        );
     }
 }

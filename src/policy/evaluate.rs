@@ -59,7 +59,10 @@ impl StatementRef {
 
     /// `statement 3 (Sid OnlyFromVpce) of bucket policy of B, line 7`.
     pub(crate) fn cite(&self) -> String {
-        format!("{} of {}, line {}", self.statement, self.policy, self.location.line)
+        format!(
+            "{} of {}, line {}",
+            self.statement, self.policy, self.location.line
+        )
     }
 }
 
@@ -142,7 +145,10 @@ fn principal_matches(p: &Principals, who: &Principal, effect: Effect) -> Tri {
         if value == "*" || value == who.arn {
             return true;
         }
-        let is_account = value == who.account || value.strip_suffix(":root").is_some_and(|v| v.ends_with(&format!(":{}", who.account)));
+        let is_account = value == who.account
+            || value
+                .strip_suffix(":root")
+                .is_some_and(|v| v.ends_with(&format!(":{}", who.account)));
         if is_account {
             return effect == Effect::Deny || p.not;
         }
@@ -155,7 +161,10 @@ fn principal_matches(p: &Principals, who: &Principal, effect: Effect) -> Tri {
         }
         false
     };
-    let any = p.everyone || p.entries.iter().any(|(kind, value)| kind == "AWS" && names_us(value));
+    let any = p.everyone
+        || p.entries
+            .iter()
+            .any(|(kind, value)| kind == "AWS" && names_us(value));
     Tri::from_bool(any != p.not)
 }
 
@@ -212,7 +221,12 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
     // 1. An explicit Deny in any policy decides.
     let (deny, deny_refs) = find(&all, Effect::Deny, req);
     if deny == Tri::Yes {
-        return Decision::ExplicitDeny(deny_refs.into_iter().next().expect("a definite deny has its statement"));
+        return Decision::ExplicitDeny(
+            deny_refs
+                .into_iter()
+                .next()
+                .expect("a definite deny has its statement"),
+        );
     }
     // 2. Allows: identity ∪ resource policy, intersected with the boundary. For an
     //    IAM user, a resource policy naming the user is not limited by the boundary.
@@ -259,8 +273,10 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
             }
             let mut statements = refs;
             statements.extend(deny_refs);
-            Decision::Unknown { conditions, statements }
+            Decision::Unknown {
+                conditions,
+                statements,
+            }
         }
     }
 }
-

@@ -66,14 +66,22 @@ impl std::fmt::Display for PolicyError {
 }
 
 impl Policy {
-    pub(crate) fn from_text(name: &str, path: Option<&str>, text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+    pub(crate) fn from_text(
+        name: &str,
+        path: Option<&str>,
+        text: &str,
+        kind: PolicyKind,
+    ) -> Result<Policy, PolicyError> {
         let extracted = decode::extract(text).map_err(|e| PolicyError {
             location: Location::of_offset(&e.text, e.offset),
             pointer: None,
             in_decoded: e.text != text,
             message: e.message,
         })?;
-        let in_decoded = matches!(extracted.envelope, Envelope::PercentEncoded | Envelope::Embedded(_));
+        let in_decoded = matches!(
+            extracted.envelope,
+            Envelope::PercentEncoded | Envelope::Embedded(_)
+        );
         let prefix = match extracted.envelope {
             Envelope::Member(p) => p,
             _ => "",
@@ -112,7 +120,10 @@ impl Policy {
     }
 
     pub(crate) fn name_of(&self, what: &str) -> Option<&str> {
-        self.names.iter().find(|(w, _)| *w == what).map(|(_, v)| v.as_str())
+        self.names
+            .iter()
+            .find(|(w, _)| *w == what)
+            .map(|(_, v)| v.as_str())
     }
 }
 

@@ -171,8 +171,10 @@ impl Operator {
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    (s.len() >= prefix.len() && s.is_char_boundary(prefix.len()) && s[..prefix.len()].eq_ignore_ascii_case(prefix))
-        .then(|| &s[prefix.len()..])
+    (s.len() >= prefix.len()
+        && s.is_char_boundary(prefix.len())
+        && s[..prefix.len()].eq_ignore_ascii_case(prefix))
+    .then(|| &s[prefix.len()..])
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -226,7 +228,11 @@ fn invalid(node: &Node, pointer: &str, message: impl Into<String>) -> Invalid {
 /// Parse and validate a policy document of the given kind.
 pub(crate) fn parse_document(root: &Node, kind: PolicyKind) -> Result<Document, Invalid> {
     let Value::Object(members) = &root.value else {
-        return Err(invalid(root, "", format!("a policy is a JSON object, not {}", root.kind())));
+        return Err(invalid(
+            root,
+            "",
+            format!("a policy is a JSON object, not {}", root.kind()),
+        ));
     };
     for m in members {
         if !["Version", "Id", "Statement"].contains(&m.key.as_str()) {
@@ -242,7 +248,13 @@ pub(crate) fn parse_document(root: &Node, kind: PolicyKind) -> Result<Document, 
         Some(v) => match v.as_str() {
             Some("2012-10-17") => Version::V2012,
             Some("2008-10-17") => Version::V2008,
-            _ => return Err(invalid(v, "/Version", "`Version` must be \"2012-10-17\" or \"2008-10-17\"")),
+            _ => {
+                return Err(invalid(
+                    v,
+                    "/Version",
+                    "`Version` must be \"2012-10-17\" or \"2008-10-17\"",
+                ));
+            }
         },
     };
     let statement_node = root
@@ -283,19 +295,36 @@ const STATEMENT_KEYS: &[&str] = &[
     "Condition",
 ];
 
-fn parse_statement(node: &Node, index: usize, pointer: String, kind: PolicyKind) -> Result<Statement, Invalid> {
+fn parse_statement(
+    node: &Node,
+    index: usize,
+    pointer: String,
+    kind: PolicyKind,
+) -> Result<Statement, Invalid> {
     let Value::Object(members) = &node.value else {
-        return Err(invalid(node, &pointer, format!("a statement is an object, not {}", node.kind())));
+        return Err(invalid(
+            node,
+            &pointer,
+            format!("a statement is an object, not {}", node.kind()),
+        ));
     };
     let at = |key: &str| format!("{pointer}/{key}");
     for m in members {
         if !STATEMENT_KEYS.contains(&m.key.as_str()) {
-            return Err(invalid(&m.value, &at(&pointer_token(&m.key)), format!("unknown element `{}`", m.key)));
+            return Err(invalid(
+                &m.value,
+                &at(&pointer_token(&m.key)),
+                format!("unknown element `{}`", m.key),
+            ));
         }
     }
     let sid = match node.get("Sid") {
         None => None,
-        Some(n) => Some(n.as_str().ok_or_else(|| invalid(n, &at("Sid"), "`Sid` must be a string"))?.to_string()),
+        Some(n) => Some(
+            n.as_str()
+                .ok_or_else(|| invalid(n, &at("Sid"), "`Sid` must be a string"))?
+                .to_string(),
+        ),
     };
     let effect_node = node
         .get("Effect")
@@ -304,16 +333,29 @@ fn parse_statement(node: &Node, index: usize, pointer: String, kind: PolicyKind)
         Some("Allow") => Effect::Allow,
         Some("Deny") => Effect::Deny,
         _ => {
-            return Err(invalid(effect_node, &at("Effect"), "`Effect` must be \"Allow\" or \"Deny\""));
+            return Err(invalid(
+                effect_node,
+                &at("Effect"),
+                "`Effect` must be \"Allow\" or \"Deny\"",
+            ));
         }
     };
-    let action = pair(node, "Action", "NotAction", &pointer)?
-        .ok_or_else(|| invalid(node, &pointer, "the statement has neither `Action` nor `NotAction`"))?;
+    let action = pair(node, "Action", "NotAction", &pointer)?.ok_or_else(|| {
+        invalid(
+            node,
+            &pointer,
+            "the statement has neither `Action` nor `NotAction`",
+        )
+    })?;
     for (i, a) in action.items.iter().enumerate() {
         if a != "*" && !a.contains(':') {
             let key = if action.not { "NotAction" } else { "Action" };
             let n = node.get(key).expect("present");
-            return Err(invalid(n, &format!("{}/{i}", at(key)), format!("action `{a}` is not `service:action`")));
+            return Err(invalid(
+                n,
+                &format!("{}/{i}", at(key)),
+                format!("action `{a}` is not `service:action`"),
+            ));
         }
     }
     let resource = pair(node, "Resource", "NotResource", &pointer)?;
@@ -321,26 +363,50 @@ fn parse_statement(node: &Node, index: usize, pointer: String, kind: PolicyKind)
     match kind {
         PolicyKind::Identity | PolicyKind::Boundary => {
             if resource.is_none() {
-                return Err(invalid(node, &pointer, "the statement has neither `Resource` nor `NotResource`"));
+                return Err(invalid(
+                    node,
+                    &pointer,
+                    "the statement has neither `Resource` nor `NotResource`",
+                ));
             }
             if principal.is_some() {
-                return Err(invalid(node, &pointer, "an identity policy may not name a `Principal`"));
+                return Err(invalid(
+                    node,
+                    &pointer,
+                    "an identity policy may not name a `Principal`",
+                ));
             }
         }
         PolicyKind::Resource => {
             if resource.is_none() {
-                return Err(invalid(node, &pointer, "the statement has neither `Resource` nor `NotResource`"));
+                return Err(invalid(
+                    node,
+                    &pointer,
+                    "the statement has neither `Resource` nor `NotResource`",
+                ));
             }
             if principal.is_none() {
-                return Err(invalid(node, &pointer, "a bucket policy statement needs a `Principal`"));
+                return Err(invalid(
+                    node,
+                    &pointer,
+                    "a bucket policy statement needs a `Principal`",
+                ));
             }
         }
         PolicyKind::Trust => {
             if principal.is_none() {
-                return Err(invalid(node, &pointer, "a trust policy statement needs a `Principal`"));
+                return Err(invalid(
+                    node,
+                    &pointer,
+                    "a trust policy statement needs a `Principal`",
+                ));
             }
             if resource.is_some() {
-                return Err(invalid(node, &pointer, "a trust policy may not name a `Resource`"));
+                return Err(invalid(
+                    node,
+                    &pointer,
+                    "a trust policy may not name a `Resource`",
+                ));
             }
         }
     }
@@ -369,19 +435,31 @@ fn strings(node: &Node, pointer: &str) -> Result<Vec<String>, Invalid> {
             .iter()
             .enumerate()
             .map(|(i, n)| {
-                n.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| invalid(n, &format!("{pointer}/{i}"), format!("expected a string, not {}", n.kind())))
+                n.as_str().map(str::to_string).ok_or_else(|| {
+                    invalid(
+                        n,
+                        &format!("{pointer}/{i}"),
+                        format!("expected a string, not {}", n.kind()),
+                    )
+                })
             })
             .collect(),
-        _ => Err(invalid(node, pointer, format!("expected a string or a list of strings, not {}", node.kind()))),
+        _ => Err(invalid(
+            node,
+            pointer,
+            format!("expected a string or a list of strings, not {}", node.kind()),
+        )),
     }
 }
 
 /// `Action`/`NotAction` or `Resource`/`NotResource`: at most one of the two.
 fn pair(node: &Node, yes: &str, no: &str, pointer: &str) -> Result<Option<Patterns>, Invalid> {
     match (node.get(yes), node.get(no)) {
-        (Some(_), Some(n)) => Err(invalid(n, &format!("{pointer}/{no}"), format!("a statement may not have both `{yes}` and `{no}`"))),
+        (Some(_), Some(n)) => Err(invalid(
+            n,
+            &format!("{pointer}/{no}"),
+            format!("a statement may not have both `{yes}` and `{no}`"),
+        )),
         (Some(n), None) => Ok(Some(Patterns {
             not: false,
             items: strings(n, &format!("{pointer}/{yes}"))?,
@@ -397,7 +475,11 @@ fn pair(node: &Node, yes: &str, no: &str, pointer: &str) -> Result<Option<Patter
 fn principals(node: &Node, pointer: &str) -> Result<Option<Principals>, Invalid> {
     let (n, not, key) = match (node.get("Principal"), node.get("NotPrincipal")) {
         (Some(_), Some(n)) => {
-            return Err(invalid(n, &format!("{pointer}/NotPrincipal"), "a statement may not have both `Principal` and `NotPrincipal`"));
+            return Err(invalid(
+                n,
+                &format!("{pointer}/NotPrincipal"),
+                "a statement may not have both `Principal` and `NotPrincipal`",
+            ));
         }
         (Some(n), None) => (n, false, "Principal"),
         (None, Some(n)) => (n, true, "NotPrincipal"),
@@ -414,7 +496,11 @@ fn principals(node: &Node, pointer: &str) -> Result<Option<Principals>, Invalid>
             let mut entries = Vec::new();
             for m in members {
                 if !["AWS", "Service", "Federated", "CanonicalUser"].contains(&m.key.as_str()) {
-                    return Err(invalid(&m.value, &format!("{here}/{}", pointer_token(&m.key)), format!("unknown principal type `{}`", m.key)));
+                    return Err(invalid(
+                        &m.value,
+                        &format!("{here}/{}", pointer_token(&m.key)),
+                        format!("unknown principal type `{}`", m.key),
+                    ));
                 }
                 for v in strings(&m.value, &format!("{here}/{}", m.key))? {
                     entries.push((m.key.clone(), v));
@@ -426,7 +512,11 @@ fn principals(node: &Node, pointer: &str) -> Result<Option<Principals>, Invalid>
                 entries,
             }))
         }
-        _ => Err(invalid(n, &here, "`Principal` must be \"*\" or an object such as {\"AWS\": …}")),
+        _ => Err(invalid(
+            n,
+            &here,
+            "`Principal` must be \"*\" or an object such as {\"AWS\": …}",
+        )),
     }
 }
 
@@ -437,10 +527,19 @@ fn conditions(node: &Node, pointer: &str) -> Result<Vec<Condition>, Invalid> {
     let mut out = Vec::new();
     for block in blocks {
         let here = format!("{pointer}/{}", pointer_token(&block.key));
-        let operator = Operator::parse(&block.key)
-            .ok_or_else(|| invalid(&block.value, &here, format!("unknown condition operator `{}`", block.key)))?;
+        let operator = Operator::parse(&block.key).ok_or_else(|| {
+            invalid(
+                &block.value,
+                &here,
+                format!("unknown condition operator `{}`", block.key),
+            )
+        })?;
         let Value::Object(keys) = &block.value.value else {
-            return Err(invalid(&block.value, &here, "a condition operator maps keys to values"));
+            return Err(invalid(
+                &block.value,
+                &here,
+                "a condition operator maps keys to values",
+            ));
         };
         for k in keys {
             let key_pointer = format!("{here}/{}", pointer_token(&k.key));
@@ -448,7 +547,14 @@ fn conditions(node: &Node, pointer: &str) -> Result<Vec<Condition>, Invalid> {
                 Value::String(s) => Ok(s.clone()),
                 Value::Bool(b) => Ok(b.to_string()),
                 Value::Number(x) => Ok(x.clone()),
-                _ => Err(invalid(n, p, format!("a condition value is a string, number or boolean, not {}", n.kind()))),
+                _ => Err(invalid(
+                    n,
+                    p,
+                    format!(
+                        "a condition value is a string, number or boolean, not {}",
+                        n.kind()
+                    ),
+                )),
             };
             let values = match &k.value.value {
                 Value::Array(items) => items
@@ -523,18 +629,66 @@ mod tests {
     #[test]
     fn rejects_what_iam_rejects_with_a_pointer() {
         let cases = [
-            (r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "NotAction": "s3:Get*", "Resource": "*"}]}"#, "/Statement/0/NotAction", "both"),
-            (r#"{"Statement": [{"Effect": "Alow", "Action": "s3:*", "Resource": "*"}]}"#, "/Statement/0/Effect", "Allow"),
-            (r#"{"Statement": [{"Effect": "Allow", "Resource": "*"}]}"#, "/Statement/0", "neither `Action`"),
-            (r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*"}]}"#, "/Statement/0", "neither `Resource`"),
-            (r#"{"Statement": [{"Effect": "Allow", "Action": "GetObject", "Resource": "*"}]}"#, "/Statement/0/Action/0", "service:action"),
-            (r#"{"Version": "2013-01-01", "Statement": []}"#, "/Version", "2012-10-17"),
-            (r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringEqualz": {"a": "b"}}}]}"#, "/Statement/0/Condition/StringEqualz", "unknown condition operator"),
-            (r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Principal": "*"}]}"#, "/Statement/0", "may not name a `Principal`"),
-            (r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Actions": "x"}]}"#, "/Statement/0/Actions", "unknown element"),
-            (r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"NullIfExists": {"a": "true"}}}]}"#, "/Statement/0/Condition/NullIfExists", "unknown condition operator"),
-            (r#"{"Statement": [{"Effect": "Allow", "Action": ["s3:*", 5], "Resource": "*"}]}"#, "/Statement/0/Action/1", "expected a string"),
-            (r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringEquals": {"a": {"b": 1}}}}]}"#, "/Statement/0/Condition/StringEquals/a", "not an object"),
+            (
+                r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "NotAction": "s3:Get*", "Resource": "*"}]}"#,
+                "/Statement/0/NotAction",
+                "both",
+            ),
+            (
+                r#"{"Statement": [{"Effect": "Alow", "Action": "s3:*", "Resource": "*"}]}"#,
+                "/Statement/0/Effect",
+                "Allow",
+            ),
+            (
+                r#"{"Statement": [{"Effect": "Allow", "Resource": "*"}]}"#,
+                "/Statement/0",
+                "neither `Action`",
+            ),
+            (
+                r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*"}]}"#,
+                "/Statement/0",
+                "neither `Resource`",
+            ),
+            (
+                r#"{"Statement": [{"Effect": "Allow", "Action": "GetObject", "Resource": "*"}]}"#,
+                "/Statement/0/Action/0",
+                "service:action",
+            ),
+            (
+                r#"{"Version": "2013-01-01", "Statement": []}"#,
+                "/Version",
+                "2012-10-17",
+            ),
+            (
+                r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringEqualz": {"a": "b"}}}]}"#,
+                "/Statement/0/Condition/StringEqualz",
+                "unknown condition operator",
+            ),
+            (
+                r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Principal": "*"}]}"#,
+                "/Statement/0",
+                "may not name a `Principal`",
+            ),
+            (
+                r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Actions": "x"}]}"#,
+                "/Statement/0/Actions",
+                "unknown element",
+            ),
+            (
+                r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"NullIfExists": {"a": "true"}}}]}"#,
+                "/Statement/0/Condition/NullIfExists",
+                "unknown condition operator",
+            ),
+            (
+                r#"{"Statement": [{"Effect": "Allow", "Action": ["s3:*", 5], "Resource": "*"}]}"#,
+                "/Statement/0/Action/1",
+                "expected a string",
+            ),
+            (
+                r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringEquals": {"a": {"b": 1}}}}]}"#,
+                "/Statement/0/Condition/StringEquals/a",
+                "not an object",
+            ),
             (r#"{"Statements": []}"#, "/Statements", "unknown top-level"),
             (r#"[1]"#, "", "JSON object"),
         ];
@@ -545,14 +699,21 @@ mod tests {
         }
         let err = parse(r#"{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "1"}, "Action": "sts:AssumeRole", "Resource": "*"}]}"#, PolicyKind::Trust).unwrap_err();
         assert!(err.message.contains("may not name a `Resource`"));
-        let err = parse(r#"{"Statement": [{"Effect": "Allow", "Principal": {"Aws": "1"}, "Action": "sts:AssumeRole"}]}"#, PolicyKind::Trust).unwrap_err();
+        let err = parse(
+            r#"{"Statement": [{"Effect": "Allow", "Principal": {"Aws": "1"}, "Action": "sts:AssumeRole"}]}"#,
+            PolicyKind::Trust,
+        )
+        .unwrap_err();
         assert_eq!(err.pointer, "/Statement/0/Principal/Aws");
     }
 
     #[test]
     fn operators_parse_case_insensitively() {
         let op = Operator::parse("forallvalues:stringnotequalsifexists").unwrap();
-        assert_eq!((op.kind, op.if_exists, op.set), (OpKind::StringNotEquals, true, SetOp::ForAllValues));
+        assert_eq!(
+            (op.kind, op.if_exists, op.set),
+            (OpKind::StringNotEquals, true, SetOp::ForAllValues)
+        );
         assert!(Operator::parse("StringEqualsIfExistsX").is_none());
         assert!(Operator::parse("IfExists").is_none());
         assert!(Operator::parse("é").is_none());

@@ -55,7 +55,11 @@ mod tests {
             (Some(_), None) => false,
             (Some('?'), Some(_)) => reference(&p[1..], &t[1..], ci),
             (Some(a), Some(b)) => {
-                let same = if ci { a.to_lowercase().eq(b.to_lowercase()) } else { a == b };
+                let same = if ci {
+                    a.to_lowercase().eq(b.to_lowercase())
+                } else {
+                    a == b
+                };
                 same && reference(&p[1..], &t[1..], ci)
             }
         }
@@ -66,10 +70,18 @@ mod tests {
         assert!(matches("s3:Get*", "s3:GetObject", true));
         assert!(matches("S3:GETOBJECT", "s3:GetObject", true));
         assert!(!matches("S3:GETOBJECT", "s3:GetObject", false));
-        assert!(matches("arn:aws:s3:::acme-*", "arn:aws:s3:::acme-results/omni/x.csv", false));
+        assert!(matches(
+            "arn:aws:s3:::acme-*",
+            "arn:aws:s3:::acme-results/omni/x.csv",
+            false
+        ));
         assert!(matches("arn:aws:s3:::*/omni/*", "arn:aws:s3:::b/omni/x", false));
         assert!(matches("*", "", false));
-        assert!(matches("arn:aws:iam::?????????????:role/*", "arn:aws:iam::1111222233334:role/x", false));
+        assert!(matches(
+            "arn:aws:iam::?????????????:role/*",
+            "arn:aws:iam::1111222233334:role/x",
+            false
+        ));
         assert!(!matches("arn:aws:s3:::acme", "arn:aws:s3:::acme/x", false));
         assert!(!matches("arn:aws:s3:::acme/*", "arn:aws:s3:::acme", false));
         assert!(matches("a?c", "aéc", false));

@@ -99,7 +99,9 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
                 fix.target,
                 fix.applicability.as_str()
             );
-            let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).expect("a JSON value always serialises");
+            let pretty = |v: &serde_json::Value| {
+                serde_json::to_string_pretty(v).expect("a JSON value always serialises")
+            };
             match &fix.edit {
                 crate::fix::Edit::Field { .. } => {
                     let _ = writeln!(out, "{}", pretty(&fix.payload()));
@@ -110,7 +112,11 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
                     file,
                     command,
                 } => {
-                    let _ = writeln!(out, "Statements:\n{}", pretty(&serde_json::Value::Array(statements.clone())));
+                    let _ = writeln!(
+                        out,
+                        "Statements:\n{}",
+                        pretty(&serde_json::Value::Array(statements.clone()))
+                    );
                     let _ = writeln!(out, "Corrected document ({file}):\n{}", pretty(document));
                     let _ = writeln!(out, "Apply with (not run by the doctor):\n  {command}");
                 }

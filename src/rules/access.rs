@@ -9,7 +9,7 @@ use crate::facts::Facts;
 use crate::fix::policy::{add_condition, statement_json};
 use crate::fix::{Applicability, Fix};
 use crate::permissions::{self, NETWORK_KEYS, Need, Target};
-use crate::policy::evaluate::StatementRef;
+use crate::policy::evaluate::{ImplicitReason, StatementRef};
 use crate::policy::{Decision, Policy, PolicySet, Principal, Request, evaluate};
 use serde_json::json;
 
@@ -63,16 +63,28 @@ impl<'a> Env<'a> {
     }
 
     pub(super) fn bucket_policy(&self, need: &Need) -> Option<&'a Policy> {
-        need.bucket.as_ref().and_then(|b| self.facts.bucket_policies.get(b))
+        need.bucket
+            .as_ref()
+            .and_then(|b| self.facts.bucket_policies.get(b))
     }
 
     /// Decide one action on one resource, with or without the bucket policy.
-    pub(super) fn decide(&self, need: &Need, action: &str, resource: &str, with_bucket_policy: bool) -> Decision {
+    pub(super) fn decide(
+        &self,
+        need: &Need,
+        action: &str,
+        resource: &str,
+        with_bucket_policy: bool,
+    ) -> Decision {
         let ctx = permissions::context(&self.target, Some(&self.principal), need.via_athena);
         let set = PolicySet {
             identity: self.identity,
             boundary: self.boundary,
-            resource: if with_bucket_policy { self.bucket_policy(need) } else { None },
+            resource: if with_bucket_policy {
+                self.bucket_policy(need)
+            } else {
+                None
+            },
         };
         let req = Request {
             action,
@@ -85,7 +97,13 @@ impl<'a> Env<'a> {
         // either way are honoured (the connection uses the lowercase name).
         if !decision.is_allowed() && resource.ends_with(":datacatalog/awsdatacatalog") {
             let display = resource.replace(":datacatalog/awsdatacatalog", ":datacatalog/AwsDataCatalog");
-            let retry = evaluate(&Request { resource: &display, ..req }, &set);
+            let retry = evaluate(
+                &Request {
+                    resource: &display,
+                    ..req
+                },
+                &set,
+            );
             if retry.is_allowed() {
                 return retry;
             }
@@ -120,10 +138,20 @@ impl<'a> Env<'a> {
         // not the network: exempt requests made through Athena, as AWS advises.
         // Otherwise exempt the connection's principal.
         let applicability = if network && need.via_athena {
-            add_condition(&mut json, "ForAllValues:StringNotEquals", "aws:CalledVia", &["athena.amazonaws.com"]);
+            add_condition(
+                &mut json,
+                "ForAllValues:StringNotEquals",
+                "aws:CalledVia",
+                &["athena.amazonaws.com"],
+            );
             Applicability::Unsafe
         } else if !self.principal.arn.is_empty() {
-            add_condition(&mut json, "ArnNotEquals", "aws:PrincipalArn", &[&self.principal.arn]);
+            add_condition(
+                &mut json,
+                "ArnNotEquals",
+                "aws:PrincipalArn",
+                &[&self.principal.arn],
+            );
             Applicability::Unsafe
         } else {
             add_condition(
@@ -134,7 +162,14 @@ impl<'a> Env<'a> {
             );
             Applicability::DisplayOnly
         };
-        Some(Fix::replace_statement(conn, policy, bucket, by.index, json, applicability))
+        Some(Fix::replace_statement(
+            conn,
+            policy,
+            bucket,
+            by.index,
+            json,
+            applicability,
+        ))
     }
 }
 
@@ -165,7 +200,10 @@ pub(super) fn check_needs(meta: &'static RuleMeta, facts: &Facts, none_reason: &
     let mut groups: Vec<Vec<&Need>> = Vec::new();
     for need in needs.iter().filter(|n| n.rule == meta.code) {
         match groups.iter_mut().find(|g| {
-            g[0].required == need.required && g[0].recommended == need.recommended && g[0].bucket.is_none() && need.bucket.is_none()
+            g[0].required == need.required
+                && g[0].recommended == need.recommended
+                && g[0].bucket.is_none()
+                && need.bucket.is_none()
         }) {
             Some(group) => group.push(need),
             None => groups.push(vec![need]),
@@ -185,15 +223,25 @@ fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check
     let first = group[0];
     let resources: Vec<&str> = group.iter().map(|n| n.resource.as_str()).collect();
     let subject = resources.join(", ");
-    let what = group.iter().map(|n| n.what.as_str()).collect::<Vec<_>>().join(", ");
+    let what = group
+        .iter()
+        .map(|n| n.what.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     // (action, required) pairs missing on some resource, and those resources.
     let mut missing: Vec<(&str, bool)> = Vec::new();
     let mut missing_on: Vec<&str> = Vec::new();
     let mut uncertain: Vec<(&str, Vec<String>)> = Vec::new();
     let mut denied: Vec<(&str, StatementRef, &Need)> = Vec::new();
     let mut allowed_by: Vec<StatementRef> = Vec::new();
+    // Allowed by an identity policy but not by the permissions boundary.
+    let mut bounded: Vec<&str> = Vec::new();
     for need in group {
-        let actions = need.required.iter().map(|a| (*a, true)).chain(need.recommended.iter().map(|a| (*a, false)));
+        let actions = need
+            .required
+            .iter()
+            .map(|a| (*a, true))
+            .chain(need.recommended.iter().map(|a| (*a, false)));
         for (action, required) in actions {
             let mut decision = env.decide(need, action, &need.resource, true);
             // A bucket policy's Deny is S3004's finding; here, judge the identity side.
@@ -205,7 +253,12 @@ fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check
             match decision {
                 Decision::Allowed(refs) => allowed_by.extend(refs),
                 Decision::ExplicitDeny(by) => denied.push((action, by, need)),
-                Decision::ImplicitDeny(_) => {
+                Decision::ImplicitDeny(ImplicitReason::Boundary(_)) => {
+                    if !bounded.contains(&action) {
+                        bounded.push(action);
+                    }
+                }
+                Decision::ImplicitDeny(ImplicitReason::NoAllow) => {
                     if !missing.contains(&(action, required)) {
                         missing.push((action, required));
                     }
@@ -220,7 +273,11 @@ fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check
     let mut checks = Vec::new();
     if !missing.is_empty() {
         let all: Vec<&str> = missing.iter().map(|(a, _)| *a).collect();
-        let resource = if missing_on.len() == 1 { json!(missing_on[0]) } else { json!(missing_on) };
+        let resource = if missing_on.len() == 1 {
+            json!(missing_on[0])
+        } else {
+            json!(missing_on)
+        };
         let statement = json!({"Sid": first.sid, "Effect": "Allow", "Action": all, "Resource": resource});
         let fix = Fix::add_statements(conn, env.fix_target(), None, vec![statement], Applicability::Safe);
         let required: Vec<&str> = missing.iter().filter(|(_, r)| *r).map(|(a, _)| *a).collect();
@@ -230,7 +287,11 @@ fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check
         } else {
             (&required, Severity::Error, "required")
         };
-        let mut message = format!("{what}: {kind} {} not allowed on {}", plural_actions(list), missing_on.join(", "));
+        let mut message = format!(
+            "{what}: {kind} {} not allowed on {}",
+            plural_actions(list),
+            missing_on.join(", ")
+        );
         if let Some(hint) = confusion_hint(env, first, list) {
             message.push_str(&format!(" ({hint})"));
         }
@@ -239,6 +300,27 @@ fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check
         }
         checks.push(meta.fail(&subject, message).severity(severity).with_fix(fix));
     }
+    if let (false, Some(boundary)) = (bounded.is_empty(), env.boundary) {
+        let statement =
+            json!({"Sid": first.sid, "Effect": "Allow", "Action": bounded, "Resource": resources});
+        checks.push(
+            meta.fail(
+                &subject,
+                format!(
+                    "{what}: {} allowed by the identity policies but not by the {}, which caps them",
+                    plural_actions(&bounded),
+                    boundary.name
+                ),
+            )
+            .with_fix(Fix::add_statements(
+                conn,
+                Some(boundary),
+                None,
+                vec![statement],
+                Applicability::Safe,
+            )),
+        );
+    }
     // One finding per Deny statement, with that statement narrowed.
     let mut seen: Vec<&StatementRef> = Vec::new();
     for (_, by, need) in &denied {
@@ -246,10 +328,19 @@ fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check
             continue;
         }
         seen.push(by);
-        let actions: Vec<&str> = denied.iter().filter(|(_, b, _)| b == by).map(|(a, _, _)| *a).collect();
+        let actions: Vec<&str> = denied
+            .iter()
+            .filter(|(_, b, _)| b == by)
+            .map(|(a, _, _)| *a)
+            .collect();
         let mut check = meta.fail(
             &subject,
-            format!("{what}: {} on {} denied by {}", actions.join(", "), need.resource, by.cite()),
+            format!(
+                "{what}: {} on {} denied by {}",
+                actions.join(", "),
+                need.resource,
+                by.cite()
+            ),
         );
         if let Some(fix) = env.narrow_deny(by, need, need.bucket.as_deref()) {
             check = check.with_fix(fix);
@@ -275,9 +366,19 @@ fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check
         );
     }
     if checks.is_empty() {
-        let by = allowed_by.first().map(|r| format!(" (e.g. by {})", r.cite())).unwrap_or_default();
-        let caveat = if env.boundary.is_none() { "; no permissions boundary given" } else { "" };
-        checks.push(meta.pass(&subject, format!("{what}: every needed action is allowed{by}{caveat}")));
+        let by = allowed_by
+            .first()
+            .map(|r| format!(" (e.g. by {})", r.cite()))
+            .unwrap_or_default();
+        let caveat = if env.boundary.is_none() {
+            "; no permissions boundary given"
+        } else {
+            ""
+        };
+        checks.push(meta.pass(
+            &subject,
+            format!("{what}: every needed action is allowed{by}{caveat}"),
+        ));
     }
     checks
 }
@@ -291,15 +392,22 @@ fn plural_actions(actions: &[&str]) -> String {
 /// other half of the pair.
 fn confusion_hint(env: &Env, need: &Need, actions: &[&str]) -> Option<String> {
     let other = sibling(&need.resource)?;
-    let granted_there = actions.iter().any(|a| env.decide(need, a, &other, false).is_allowed());
+    let granted_there = actions
+        .iter()
+        .any(|a| env.decide(need, a, &other, false).is_allowed());
     if !granted_there {
         return None;
     }
-    Some(if need.resource.contains(":::") && need.resource.split_once(":::")?.1.contains('/') {
-        format!("allowed on {other}, but object actions need {}", need.resource)
-    } else {
-        format!("allowed on {other}, but bucket actions need {} itself", need.resource)
-    })
+    Some(
+        if need.resource.contains(":::") && need.resource.split_once(":::")?.1.contains('/') {
+            format!("allowed on {other}, but object actions need {}", need.resource)
+        } else {
+            format!(
+                "allowed on {other}, but bucket actions need {} itself",
+                need.resource
+            )
+        },
+    )
 }
 
 macro_rules! matrix_rule {
@@ -319,9 +427,17 @@ macro_rules! matrix_rule {
 }
 
 matrix_rule!(OutputBucketAccess, c::S3002, "needs a results bucket");
-matrix_rule!(DataBucketAccess, c::S3003, "no data_buckets in the connection: nothing to check");
+matrix_rule!(
+    DataBucketAccess,
+    c::S3003,
+    "no data_buckets in the connection: nothing to check"
+);
 matrix_rule!(AthenaAccess, c::ATHENA001, "no Athena resources to check");
-matrix_rule!(GlueAccess, c::ATHENA002, "the connection's catalog is not the Glue catalog (awsdatacatalog)");
+matrix_rule!(
+    GlueAccess,
+    c::ATHENA002,
+    "the connection's catalog is not the Glue catalog (awsdatacatalog)"
+);
 
 #[cfg(test)]
 mod tests {
@@ -329,7 +445,10 @@ mod tests {
 
     #[test]
     fn siblings() {
-        assert_eq!(sibling("arn:aws:s3:::b/omni/*").as_deref(), Some("arn:aws:s3:::b"));
+        assert_eq!(
+            sibling("arn:aws:s3:::b/omni/*").as_deref(),
+            Some("arn:aws:s3:::b")
+        );
         assert_eq!(sibling("arn:aws:s3:::b").as_deref(), Some("arn:aws:s3:::b/*"));
         assert_eq!(sibling("arn:aws:athena:us-east-1:1:workgroup/w"), None);
     }

@@ -11,10 +11,24 @@ use crate::policy::model::Statement;
 use crate::policy::{Effect, Policy};
 
 /// Services where `service:*` hands out far more than reading data.
-const SENSITIVE_SERVICES: &[&str] = &["s3", "glue", "athena", "iam", "kms", "lakeformation", "sts", "lambda"];
+const SENSITIVE_SERVICES: &[&str] = &[
+    "s3",
+    "glue",
+    "athena",
+    "iam",
+    "kms",
+    "lakeformation",
+    "sts",
+    "lambda",
+];
 
 /// Actions that, on every resource, let the holder destroy or expose data.
-const DESTRUCTIVE: &[&str] = &["s3:DeleteBucket", "s3:DeleteObject", "s3:PutBucketPolicy", "s3:PutObject"];
+const DESTRUCTIVE: &[&str] = &[
+    "s3:DeleteBucket",
+    "s3:DeleteObject",
+    "s3:PutBucketPolicy",
+    "s3:PutObject",
+];
 
 /// Why a statement is broader than needed, in words, or `None`.
 fn breadth(s: &Statement) -> Option<String> {
@@ -22,14 +36,18 @@ fn breadth(s: &Statement) -> Option<String> {
         return None;
     }
     if s.action.not {
-        return Some(format!("allows every action except {}", s.action.items.join(", ")));
+        return Some(format!(
+            "allows every action except {}",
+            s.action.items.join(", ")
+        ));
     }
     if s.action.items.iter().any(|a| a == "*") {
         return Some("allows every action (`*`)".into());
     }
     if let Some(a) = s.action.items.iter().find(|a| {
-        a.split_once(':')
-            .is_some_and(|(svc, rest)| rest == "*" && SENSITIVE_SERVICES.contains(&svc.to_ascii_lowercase().as_str()))
+        a.split_once(':').is_some_and(|(svc, rest)| {
+            rest == "*" && SENSITIVE_SERVICES.contains(&svc.to_ascii_lowercase().as_str())
+        })
     }) {
         return Some(format!("allows every action of a service (`{a}`)"));
     }
@@ -84,7 +102,10 @@ impl Rule for OverlyBroadPermissions {
             }
         }
         if checks.is_empty() {
-            checks.push(meta.pass("policies", "no statement grants wildcard actions or destructive actions everywhere"));
+            checks.push(meta.pass(
+                "policies",
+                "no statement grants wildcard actions or destructive actions everywhere",
+            ));
         }
         checks
     }
@@ -94,7 +115,13 @@ impl Rule for OverlyBroadPermissions {
 /// Display-only: the broad grant may serve something other than Athena.
 fn replace_with_least(facts: &Facts, policy: &Policy, s: &Statement, least: &serde_json::Value) -> Fix {
     let statements: Vec<serde_json::Value> = least["Statement"].as_array().cloned().unwrap_or_default();
-    let mut fix = Fix::add_statements(&facts.connection, Some(policy), None, statements, Applicability::DisplayOnly);
+    let mut fix = Fix::add_statements(
+        &facts.connection,
+        Some(policy),
+        None,
+        statements,
+        Applicability::DisplayOnly,
+    );
     if let crate::fix::Edit::Policy { document, .. } = &mut fix.edit
         && let Some(list) = document.get_mut("Statement").and_then(|l| l.as_array_mut())
         && s.index < list.len()

@@ -32,7 +32,10 @@ impl Rule for BucketPolicyDenies {
     fn check(&self, facts: &Facts) -> Vec<Check> {
         let meta = self.meta();
         if facts.bucket_policies.is_empty() {
-            return vec![meta.skip("bucket policies", "needs a bucket policy: --bucket-policy [BUCKET=]FILE")];
+            return vec![meta.skip(
+                "bucket policies",
+                "needs a bucket policy: --bucket-policy [BUCKET=]FILE",
+            )];
         }
         let env = match Env::without_identity(meta, facts) {
             Ok(env) => env,
@@ -41,7 +44,10 @@ impl Rule for BucketPolicyDenies {
         let needs = s3_needs(&env);
         let mut checks = Vec::new();
         for (bucket, policy) in &facts.bucket_policies {
-            let mine: Vec<&Need> = needs.iter().filter(|n| n.bucket.as_deref() == Some(bucket)).collect();
+            let mine: Vec<&Need> = needs
+                .iter()
+                .filter(|n| n.bucket.as_deref() == Some(bucket))
+                .collect();
             if mine.is_empty() {
                 checks.push(meta.skip(
                     format!("bucket {bucket}"),
@@ -67,8 +73,14 @@ impl Rule for BucketPolicyDenies {
                     };
                     match denial(&req, &set) {
                         (Tri::Yes, refs) => {
-                            let by = refs.into_iter().next().expect("a definite deny names its statement");
-                            match denials.iter_mut().find(|(b, n, _)| *b == by && n.resource == need.resource) {
+                            let by = refs
+                                .into_iter()
+                                .next()
+                                .expect("a definite deny names its statement");
+                            match denials
+                                .iter_mut()
+                                .find(|(b, n, _)| *b == by && n.resource == need.resource)
+                            {
                                 Some((_, _, actions)) => actions.push(action),
                                 None => denials.push((by, need, vec![action])),
                             }
@@ -80,8 +92,13 @@ impl Rule for BucketPolicyDenies {
             }
             for (by, need, actions) in &denials {
                 let mut check = meta.fail(
-                    format!("bucket {bucket}"),
-                    format!("{} on {} is denied by {}", actions.join(", "), need.resource, by.cite()),
+                    &need.resource,
+                    format!(
+                        "{} on {} is denied by {}",
+                        actions.join(", "),
+                        need.resource,
+                        by.cite()
+                    ),
                 );
                 if let Some(fix) = env.narrow_deny(by, need, Some(bucket)) {
                     check = check.with_fix(fix);
@@ -93,7 +110,11 @@ impl Rule for BucketPolicyDenies {
                 checks.push(
                     meta.fail(
                         format!("bucket {bucket}"),
-                        format!("the {} denies Athena's requests if {}", policy.name, maybe.join(" or ")),
+                        format!(
+                            "the {} denies Athena's requests if {}",
+                            policy.name,
+                            maybe.join(" or ")
+                        ),
                     )
                     .severity(Severity::Warning),
                 );
@@ -134,8 +155,14 @@ impl Rule for BucketLocationConditioned {
         let conn = &facts.connection;
         let mut checks = Vec::new();
         for need in &needs {
-            if env.decide(need, GET_BUCKET_LOCATION, &need.resource, false).is_allowed() {
-                checks.push(meta.pass(&need.resource, format!("{GET_BUCKET_LOCATION} is allowed on {}", need.resource)));
+            if env
+                .decide(need, GET_BUCKET_LOCATION, &need.resource, false)
+                .is_allowed()
+            {
+                checks.push(meta.pass(
+                    &need.resource,
+                    format!("{GET_BUCKET_LOCATION} is allowed on {}", need.resource),
+                ));
                 continue;
             }
             let ctx = permissions::context(&env.target, Some(&env.principal), need.via_athena);
@@ -152,7 +179,10 @@ impl Rule for BucketLocationConditioned {
                     if s.effect != Effect::Allow {
                         return None;
                     }
-                    let key = s.conditions.iter().find(|c| never_carried(&c.key.to_ascii_lowercase(), GET_BUCKET_LOCATION))?;
+                    let key = s
+                        .conditions
+                        .iter()
+                        .find(|c| never_carried(&c.key.to_ascii_lowercase(), GET_BUCKET_LOCATION))?;
                     let mut bare = s.clone();
                     bare.conditions.clear();
                     (applies(p, &bare, &req) == Tri::Yes).then(|| (p, s, key.key.clone()))
@@ -189,7 +219,10 @@ impl Rule for BucketLocationConditioned {
                 }
                 None => checks.push(meta.pass(
                     &need.resource,
-                    format!("no grant of {GET_BUCKET_LOCATION} on {} hangs on a key it never carries", need.resource),
+                    format!(
+                        "no grant of {GET_BUCKET_LOCATION} on {} hangs on a key it never carries",
+                        need.resource
+                    ),
                 )),
             }
         }

@@ -1,15 +1,15 @@
 //! CATALOG rules that need no AWS call: how catalog names are written.
 
+use super::access::Env;
 use super::catalogue as c;
 use super::{named, needs};
-use super::access::Env;
 use crate::connection::{Connection, FieldId, split_list};
-use crate::fix::policy::statement_json;
-use crate::policy::Effect;
-use serde_json::Value;
 use crate::engine::{Check, Rule, RuleMeta};
 use crate::facts::Facts;
+use crate::fix::policy::statement_json;
 use crate::fix::{Applicability, Fix};
+use crate::policy::Effect;
+use serde_json::Value;
 
 pub(crate) struct CatalogNotLowercase;
 
@@ -78,10 +78,15 @@ fn lowered_glue_arn(resource: &str) -> Option<String> {
         return None;
     }
     let (kind, names) = parts[5].split_once('/')?;
-    if !["database", "table", "userDefinedFunction"].contains(&kind) || !names.chars().any(char::is_uppercase) {
+    if !["database", "table", "userDefinedFunction"].contains(&kind) || !names.chars().any(char::is_uppercase)
+    {
         return None;
     }
-    Some(format!("{}:{kind}/{}", parts[..5].join(":"), names.to_lowercase()))
+    Some(format!(
+        "{}:{kind}/{}",
+        parts[..5].join(":"),
+        names.to_lowercase()
+    ))
 }
 
 impl Rule for PolicyResourceCase {
@@ -97,7 +102,12 @@ impl Rule for PolicyResourceCase {
         };
         let mut checks = Vec::new();
         for policy in env.identity {
-            for s in policy.document.statements.iter().filter(|s| s.effect == Effect::Allow) {
+            for s in policy
+                .document
+                .statements
+                .iter()
+                .filter(|s| s.effect == Effect::Allow)
+            {
                 let Some(resources) = &s.resource else { continue };
                 let bad: Vec<(&String, String)> = resources
                     .items
@@ -114,7 +124,11 @@ impl Rule for PolicyResourceCase {
                     .iter()
                     .map(|r| Value::String(lowered_glue_arn(r).unwrap_or_else(|| r.to_string())))
                     .collect();
-                json[key] = if fixed.len() == 1 { fixed[0].clone() } else { Value::Array(fixed) };
+                json[key] = if fixed.len() == 1 {
+                    fixed[0].clone()
+                } else {
+                    Value::Array(fixed)
+                };
                 let names: Vec<String> = bad.iter().map(|(r, _)| format!("`{r}`")).collect();
                 checks.push(
                     meta.fail(
@@ -157,8 +171,14 @@ mod tests {
             lowered_glue_arn("arn:aws:glue:us-east-1:111122223333:table/Sales/Orders*").as_deref(),
             Some("arn:aws:glue:us-east-1:111122223333:table/sales/orders*")
         );
-        assert_eq!(lowered_glue_arn("arn:aws:glue:us-east-1:111122223333:table/sales/*"), None);
-        assert_eq!(lowered_glue_arn("arn:aws:glue:us-east-1:111122223333:catalog"), None);
+        assert_eq!(
+            lowered_glue_arn("arn:aws:glue:us-east-1:111122223333:table/sales/*"),
+            None
+        );
+        assert_eq!(
+            lowered_glue_arn("arn:aws:glue:us-east-1:111122223333:catalog"),
+            None
+        );
         assert_eq!(lowered_glue_arn("arn:aws:s3:::Bucket/Key"), None);
     }
 }
