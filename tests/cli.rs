@@ -241,3 +241,106 @@ fn the_shipped_example_runs() {
         .code(1)
         .stdout(contains("\"code\": \"CATALOG001\""));
 }
+
+#[test]
+fn invalid_policy_files_exit_2_with_position_and_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = scenario("policy-healthy");
+    let cases = [
+        (
+            "syntax.json",
+            "{\n  \"Statement\": [\n    {\"Effect\": \"Allow\",}\n  ]\n}",
+            ":3:24: invalid JSON: trailing comma",
+        ),
+        (
+            "both.json",
+            "{\"Version\": \"2012-10-17\",\n \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:*\", \"NotAction\": \"iam:*\", \"Resource\": \"*\"}]}",
+            ":2:67: a statement may not have both `Action` and `NotAction` (at /Statement/0/NotAction)",
+        ),
+        (
+            "wrapped.json",
+            "{\"PolicyVersion\": {\"Document\": {\"Statement\": [{\"Effect\": \"Permit\", \"Action\": \"s3:*\", \"Resource\": \"*\"}]}}}",
+            "(at /PolicyVersion/Document/Statement/0/Effect)",
+        ),
+        (
+            "encoded.json",
+            "%7B%22Version%22%3A%222012-10-17%22%7D",
+            ":1:1: the policy has no `Statement` [position in the decoded document]",
+        ),
+    ];
+    for (name, text, needle) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        doctor()
+            .args(["doctor", "--offline", "--config"])
+            .arg(&config)
+            .arg("--policy")
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(contains(format!("error: {}", path.display())))
+            .stderr(contains(needle));
+    }
+}
+
+#[test]
+fn a_plain_bucket_policy_needs_a_results_bucket() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, "display_name = \"x\"\n").unwrap();
+    let policy = dir.path().join("b.json");
+    std::fs::write(&policy, "{\"Statement\": []}").unwrap();
+    doctor()
+        .args(["doctor", "--offline", "--config"])
+        .arg(&config)
+        .arg("--bucket-policy")
+        .arg(&policy)
+        .assert()
+        .code(2)
+        .stderr(contains("use --bucket-policy BUCKET=FILE"));
+}
+
+#[test]
+fn policy_command_prints_least_privilege_and_trust() {
+    let output = doctor()
+        .args(["policy", "--format", "json", "--config"])
+        .arg(root().join("fixtures/examples/acme-healthy.toml"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let doc = stdout_json(&output);
+    let statements = doc["permissions"]["Statement"].as_array().unwrap();
+    assert!(
+        statements
+            .iter()
+            .any(|s| s["Resource"] == "arn:aws:s3:::acme-athena-results/omni/*")
+    );
+    assert_eq!(
+        doc["trust"]["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
+        "omni-4f2a9c"
+    );
+    assert_eq!(
+        doc["trust"]["Statement"][0]["Principal"]["AWS"],
+        "arn:aws:iam::999988887777:root"
+    );
+    // Least privilege passes the doctor's own permission rules.
+    let tmp = tempfile::tempdir().unwrap();
+    let policy = tmp.path().join("p.json");
+    std::fs::write(&policy, doc["permissions"].to_string()).unwrap();
+    let output = doctor()
+        .args(["doctor", "--offline", "--format", "json", "--config"])
+        .arg(root().join("fixtures/examples/acme-healthy.toml"))
+        .arg("--policy")
+        .arg(&policy)
+        .output()
+        .unwrap();
+    let report = stdout_json(&output);
+    let failing: Vec<&serde_json::Value> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .collect();
+    assert!(failing.is_empty(), "{failing:?}");
+}

@@ -35,8 +35,13 @@ impl Context {
 
     /// The key's state for a request for `action` (condition keys are case-insensitive).
     pub(crate) fn lookup(&self, key: &str, action: &str) -> KeyState<'_> {
-        let lower = key.to_ascii_lowercase();
-        match self.known.get(&lower) {
+        // Keys are stored lower-cased; most policies already write them so.
+        let lower: std::borrow::Cow<str> = if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            key.to_ascii_lowercase().into()
+        } else {
+            key.into()
+        };
+        match self.known.get(lower.as_ref()) {
             Some(Some(values)) => KeyState::Present(values),
             Some(None) => KeyState::Absent,
             None if never_carried(&lower, action) => KeyState::Absent,

@@ -10,6 +10,8 @@ pub(crate) mod model;
 pub(crate) mod wildcard;
 
 #[cfg(test)]
+mod bench;
+#[cfg(test)]
 mod cases;
 
 pub(crate) use context::Context;

@@ -3,8 +3,19 @@
 //! no escapes.
 
 /// Does `pattern` match all of `text`? Linear-time greedy matching with one
-/// backtrack point, over characters (not bytes), so `?` matches one `é`.
+/// backtrack point. ASCII (nearly every ARN and action) is matched on bytes without
+/// allocating; anything else on characters, so `?` matches one `é`.
 pub(crate) fn matches(pattern: &str, text: &str, case_insensitive: bool) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        let eq = |a: u8, b: u8| {
+            if case_insensitive {
+                a.eq_ignore_ascii_case(&b)
+            } else {
+                a == b
+            }
+        };
+        return match_units(pattern.as_bytes(), text.as_bytes(), b'*', b'?', eq);
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     let eq = |a: char, b: char| {
@@ -20,18 +31,28 @@ pub(crate) fn matches(pattern: &str, text: &str, case_insensitive: bool) -> bool
             a == b
         }
     };
+    match_units(&p, &t, '*', '?', eq)
+}
+
+fn match_units<T: Copy + PartialEq>(
+    p: &[T],
+    t: &[T],
+    star_unit: T,
+    any_unit: T,
+    eq: impl Fn(T, T) -> bool,
+) -> bool {
     let (mut pi, mut ti) = (0, 0);
     // Where the last `*` was, and the text position it is currently standing in for.
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], t[ti]))) {
+        if pi < p.len() && (p[pi] == any_unit || (p[pi] != star_unit && eq(p[pi], t[ti]))) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == star_unit {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
-            // Let the last `*` swallow one more character and retry.
+            // Let the last `*` swallow one more unit and retry.
             pi = sp + 1;
             ti = st + 1;
             star = Some((sp, st + 1));
@@ -39,7 +60,7 @@ pub(crate) fn matches(pattern: &str, text: &str, case_insensitive: bool) -> bool
             return false;
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    p[pi..].iter().all(|c| *c == star_unit)
 }
 
 #[cfg(test)]
