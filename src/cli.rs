@@ -84,6 +84,10 @@ pub(crate) struct DoctorArgs {
     /// (repeatable); also the JSON of `aws s3api get-bucket-policy`.
     #[arg(long = "bucket-policy", value_name = "[BUCKET=]FILE")]
     pub bucket_policies: Vec<String>,
+    /// The role's trust policy: a document, URL-encoded or not, or the JSON of
+    /// `aws iam get-role`.
+    #[arg(long, value_name = "FILE")]
+    pub trust_policy: Option<PathBuf>,
     /// Read the secret access key from FILE (one line).
     #[arg(long, value_name = "FILE", conflicts_with = "secret_stdin")]
     pub secret_file: Option<PathBuf>,

@@ -2,6 +2,7 @@
 //! the snapshot format (versioned; it never holds a secret).
 
 use crate::connection::Connection;
+use crate::location::Location;
 use crate::policy::Policy;
 use crate::secret::SecretShape;
 use serde::{Deserialize, Serialize};
@@ -40,4 +41,19 @@ pub(crate) struct Facts {
     pub permissions_boundary: Observed<Option<Policy>>,
     /// Bucket policies by bucket name; a bucket missing here was not looked at.
     pub bucket_policies: BTreeMap<String, Policy>,
+    /// The role's trust policy, or why it could not be read (TRUST005).
+    pub trust_policy: Observed<TrustPolicy>,
+}
+
+/// A trust policy as read: valid, or the reason IAM would refuse it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum TrustPolicy {
+    Valid(Policy),
+    Invalid {
+        /// The file, as given.
+        path: String,
+        location: Option<Location>,
+        message: String,
+    },
 }

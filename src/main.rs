@@ -82,6 +82,7 @@ fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
         identity: args.policies.clone(),
         boundary: args.boundary.clone(),
         buckets: args.bucket_policies.clone(),
+        trust: args.trust_policy.clone(),
     };
     let collected = collect::collect_offline(&args.config, &secret_input, &policies)?;
     for warning in &collected.warnings {

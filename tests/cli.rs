@@ -76,9 +76,9 @@ fn every_catalogued_rule_reports_and_unbuilt_ones_say_so() {
     let codes: std::collections::BTreeSet<&str> =
         checks.iter().map(|c| c["code"].as_str().unwrap()).collect();
     assert_eq!(codes.len(), 47);
-    let trust = checks.iter().find(|c| c["code"] == "TRUST001").unwrap();
-    assert_eq!(trust["status"], "skip");
-    assert_eq!(trust["message"], "not implemented yet");
+    let probe = checks.iter().find(|c| c["code"] == "PROBE001").unwrap();
+    assert_eq!(probe["status"], "skip");
+    assert_eq!(probe["message"], "not implemented yet");
 }
 
 #[test]
@@ -220,10 +220,10 @@ fn rules_lists_the_catalogue_and_explain_prints_a_doc() {
         .stdout(contains("# CATALOG001 catalog-not-lowercase"))
         .stdout(contains("## Fix"));
     doctor()
-        .args(["explain", "external-id-missing"])
+        .args(["explain", "credentials-rejected"])
         .assert()
         .success()
-        .stdout(contains("# TRUST001"))
+        .stdout(contains("# PROBE001"))
         .stdout(contains("Not implemented yet"));
     doctor()
         .args(["explain", "CATALOG01"])

@@ -3,7 +3,7 @@
 
 use crate::connection::{self, Loaded};
 use crate::error::Fatal;
-use crate::facts::{FACTS_VERSION, Facts, Observed};
+use crate::facts::{FACTS_VERSION, Facts, Observed, TrustPolicy};
 use crate::policy::{Policy, PolicyKind};
 use crate::secret::{Secret, SecretSource};
 use std::collections::BTreeMap;
@@ -29,6 +29,8 @@ pub(crate) struct PolicyInputs {
     pub boundary: Option<PathBuf>,
     /// `--bucket-policy FILE` (the results bucket) or `--bucket-policy BUCKET=FILE`.
     pub buckets: Vec<String>,
+    /// `--trust-policy FILE`: the role's trust policy.
+    pub trust: Option<PathBuf>,
 }
 
 /// What collection produced: the facts, the secret (kept out of the facts), and
@@ -95,6 +97,13 @@ pub(crate) fn collect_offline(
         let label = format!("bucket policy of {bucket}");
         bucket_policies.insert(bucket, read_policy(&path, PolicyKind::Resource, Some(&label))?);
     }
+    let trust_policy = match &policies.trust {
+        Some(path) => Observed::Known(read_trust_policy(path)?),
+        None => Observed::NotCollected(
+            "needs the role's trust policy: --trust-policy FILE (a document, or `aws iam get-role` output)"
+                .into(),
+        ),
+    };
     Ok(Collected {
         facts: Facts {
             version: FACTS_VERSION,
@@ -103,6 +112,7 @@ pub(crate) fn collect_offline(
             identity_policies,
             permissions_boundary,
             bucket_policies,
+            trust_policy,
         },
         secret,
         warnings,
@@ -154,6 +164,44 @@ fn read_policy(path: &Path, kind: PolicyKind, label: Option<&str>) -> Result<Pol
     };
     let display = path.display().to_string();
     Policy::from_text(&name, Some(&display), &text, kind).map_err(|e| Fatal::input(path, Some(e.location), e))
+}
+
+/// Read a trust policy. A file that cannot be opened is an input error; a document
+/// that does not parse or validate is TRUST005's finding, and the run goes on.
+fn read_trust_policy(path: &Path) -> Result<TrustPolicy, Fatal> {
+    let display = path.display().to_string();
+    let text = match connection::read_text(path) {
+        Ok(text) => text,
+        Err(Fatal::Input {
+            location, message, ..
+        }) => {
+            return Ok(TrustPolicy::Invalid {
+                path: display,
+                location,
+                message,
+            });
+        }
+        Err(other) => return Err(other),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    Ok(
+        match Policy::from_text(
+            &format!("trust policy ({file_name})"),
+            Some(&display),
+            &text,
+            PolicyKind::Trust,
+        ) {
+            Ok(policy) => TrustPolicy::Valid(policy),
+            Err(e) => TrustPolicy::Invalid {
+                path: display,
+                location: Some(e.location),
+                message: e.to_string(),
+            },
+        },
+    )
 }
 
 /// `BUCKET=FILE`, or a plain `FILE` for the results bucket.

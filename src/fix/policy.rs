@@ -49,6 +49,11 @@ fn destination(conn: &Connection, policy: Option<&Policy>, bucket: Option<&str>)
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_else(|| "policy".into());
     match (p.kind, p.origin) {
+        (PolicyKind::Trust, _) => (
+            file.clone(),
+            format!("trust policy of role {name}"),
+            format!("aws iam update-assume-role-policy --role-name {name} --policy-document file://{file}"),
+        ),
         (PolicyKind::Resource, _) => {
             let b = bucket.unwrap_or("<BUCKET>");
             (

@@ -9,6 +9,7 @@ mod conn;
 mod pending;
 mod region;
 mod role;
+mod trust;
 
 use crate::connection::{Connection, FieldId};
 use crate::engine::{Check, Rule, RuleMeta};
@@ -31,12 +32,12 @@ pub(crate) static REGISTRY: &[&dyn Rule] = &[
     &role::RoleArnWrongType,
     &NotImplemented(&c::ROLE003),
     &role::RolePartitionMismatch,
-    &NotImplemented(&c::TRUST001),
-    &NotImplemented(&c::TRUST002),
-    &NotImplemented(&c::TRUST003),
-    &NotImplemented(&c::TRUST004),
-    &NotImplemented(&c::TRUST005),
-    &NotImplemented(&c::TRUST006),
+    &trust::ExternalIdMissing,
+    &trust::ExternalIdMismatch,
+    &trust::VendorNotTrusted,
+    &trust::TrustTooBroad,
+    &trust::TrustPolicyInvalid,
+    &trust::TrustDeniesVendor,
     &NotImplemented(&c::S3001),
     &access::OutputBucketAccess,
     &access::DataBucketAccess,
@@ -179,6 +180,6 @@ mod tests {
         assert_eq!(find("catalog-not-lowercase").unwrap().code, "CATALOG001");
         assert!(find("NOPE001").is_none());
         assert!(is_implemented(find("CONN001").unwrap()));
-        assert!(!is_implemented(find("TRUST001").unwrap()));
+        assert!(!is_implemented(find("PROBE001").unwrap()));
     }
 }

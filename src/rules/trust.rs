@@ -1,0 +1,681 @@
+//! TRUST rules: can the vendor assume the role with the External ID it issued — and
+//! only with it? The trust policy is judged in the vendor's request context: a
+//! principal of the vendor's account calling `sts:AssumeRole`, with the issued ID,
+//! with another ID, and with none.
+
+use super::catalogue as c;
+use crate::aws::arn::is_account_id;
+use crate::connection::{AuthType, FieldId};
+use crate::engine::{Check, Rule, RuleMeta, Severity};
+use crate::facts::{Facts, TrustPolicy};
+use crate::fix::policy::statement_json;
+use crate::fix::{Applicability, Fix};
+use crate::permissions::Target;
+use crate::policy::condition::{self, Tri};
+use crate::policy::evaluate::action_matches;
+use crate::policy::model::{Condition, OpKind, SetOp, Statement, Version};
+use crate::policy::{Context, Effect, Policy};
+use serde_json::{Value, json};
+
+const ASSUME_ROLE: &str = "sts:AssumeRole";
+const EXTERNAL_ID: &str = "sts:ExternalId";
+/// An ID that is certainly not the issued one, to see whether any ID gets in.
+const OTHER_ID: &str = "athena-doctor-not-the-issued-id";
+
+/// What the trust rules work with.
+struct Trust<'a> {
+    policy: &'a Policy,
+    vendor: &'a str,
+    partition: String,
+    external_id: Option<&'a str>,
+    facts: &'a Facts,
+}
+
+fn trust<'a>(meta: &'static RuleMeta, facts: &'a Facts) -> Result<Trust<'a>, Box<Check>> {
+    let skip = |reason: &str| Box::new(meta.skip("trust policy", reason));
+    let conn = &facts.connection;
+    match conn.auth.auth_type {
+        Some(AuthType::AccessKey) => return Err(skip("not applicable: the connection uses an access key")),
+        None => return Err(skip("needs auth.type, which is not set")),
+        Some(AuthType::CrossAccountRole) => {}
+    }
+    let policy = match facts.trust_policy.known().map_err(skip)? {
+        TrustPolicy::Valid(p) => p,
+        TrustPolicy::Invalid { .. } => return Err(skip("the trust policy is invalid (TRUST005)")),
+    };
+    let vendor = conn
+        .value(FieldId::TrustedAccountId)
+        .ok_or_else(|| skip("needs auth.trusted_account_id (the vendor's AWS account), which is not set"))?;
+    if !is_account_id(vendor) {
+        return Err(skip("auth.trusted_account_id is not a 12-digit account ID"));
+    }
+    Ok(Trust {
+        policy,
+        vendor,
+        partition: Target::of(conn).partition,
+        external_id: conn.value(FieldId::ExternalId),
+        facts,
+    })
+}
+
+/// How a statement's principal covers the vendor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Covers {
+    No,
+    /// `"*"`, `{"AWS": "*"}`, or a NotPrincipal that does not name the vendor.
+    Everyone,
+    /// The vendor's account (`999988887777` or `arn:aws:iam::999988887777:root`).
+    Account,
+    /// A role or user in the vendor's account.
+    Specific,
+}
+
+fn covers(s: &Statement, vendor: &str) -> Covers {
+    let Some(p) = &s.principal else { return Covers::No };
+    let names_vendor = |v: &str| -> Covers {
+        if v == "*" {
+            Covers::Everyone
+        } else if v == vendor
+            || v.strip_suffix(":root")
+                .is_some_and(|a| a.ends_with(&format!(":iam::{vendor}")))
+        {
+            Covers::Account
+        } else if v.contains(&format!(":iam::{vendor}:")) || v.contains(&format!(":sts::{vendor}:")) {
+            Covers::Specific
+        } else {
+            Covers::No
+        }
+    };
+    let found = if p.everyone {
+        Covers::Everyone
+    } else {
+        p.entries
+            .iter()
+            .filter(|(kind, _)| kind == "AWS")
+            .map(|(_, v)| names_vendor(v))
+            .find(|c| *c != Covers::No)
+            .unwrap_or(Covers::No)
+    };
+    match (p.not, found) {
+        (false, c) => c,
+        // NotPrincipal: everyone but those listed.
+        (true, Covers::No) => Covers::Everyone,
+        (true, _) => Covers::No,
+    }
+}
+
+fn is_external_id(c: &Condition) -> bool {
+    c.key.eq_ignore_ascii_case(EXTERNAL_ID)
+}
+
+/// Keys that look like the External ID but are not `sts:ExternalId`.
+fn is_wrong_external_id_key(c: &Condition) -> bool {
+    let k: String = c
+        .key
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|ch| ch.is_ascii_alphanumeric())
+        .collect();
+    k.contains("externalid") && !is_external_id(c)
+}
+
+/// The vendor's request, with the issued ID, another ID, or none.
+fn context(vendor: &str, external_id: Option<&str>) -> Context {
+    let mut ctx = Context::default();
+    ctx.set("aws:PrincipalAccount", &[vendor])
+        .set("aws:SecureTransport", &["true"])
+        .absent("aws:MultiFactorAuthPresent");
+    match external_id {
+        Some(id) => ctx.set(EXTERNAL_ID, &[id]),
+        None => ctx.absent(EXTERNAL_ID),
+    };
+    ctx
+}
+
+/// Do a statement's conditions (all of them, or only the External ID ones) hold?
+fn holds(policy: &Policy, s: &Statement, ctx: &Context, only_external_id: bool) -> Tri {
+    let variables = policy.document.version == Version::V2012;
+    s.conditions
+        .iter()
+        .filter(|c| !only_external_id || is_external_id(c))
+        .fold(Tri::Yes, |acc, c| {
+            acc.and(|| condition::evaluate(c, ctx, ASSUME_ROLE, variables))
+        })
+}
+
+/// Allow statements for `sts:AssumeRole` that cover the vendor.
+fn admitting<'a>(t: &Trust<'a>) -> Vec<(&'a Statement, Covers)> {
+    t.policy
+        .document
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow && action_matches(&s.action, ASSUME_ROLE))
+        .map(|s| (s, covers(s, t.vendor)))
+        .filter(|(_, c)| *c != Covers::No)
+        .collect()
+}
+
+impl Trust<'_> {
+    fn id_or_placeholder(&self) -> (&str, Applicability) {
+        match self.external_id {
+            Some(id) => (id, Applicability::Safe),
+            None => ("<EXTERNAL_ID>", Applicability::DisplayOnly),
+        }
+    }
+
+    /// The vendor's statement repaired in place: the vendor's account as principal
+    /// where it was anyone, and exactly `StringEquals sts:ExternalId = ID` in place of
+    /// every External ID condition (right or wrong key, any operator).
+    fn repaired(&self, s: &Statement) -> (Value, Applicability) {
+        let mut json = statement_json(self.policy, s.index);
+        let (id, applicability) = self.id_or_placeholder();
+        let obj = json.as_object_mut().expect("a statement is an object");
+        if covers(s, self.vendor) == Covers::Everyone {
+            obj.remove("NotPrincipal");
+            obj.insert(
+                "Principal".into(),
+                json!({"AWS": format!("arn:{}:iam::{}:root", self.partition, self.vendor)}),
+            );
+        }
+        let mut conditions = obj
+            .remove("Condition")
+            .and_then(|c| c.as_object().cloned())
+            .unwrap_or_default();
+        for block in conditions.values_mut() {
+            if let Some(keys) = block.as_object_mut() {
+                keys.retain(|k, _| {
+                    let folded: String = k
+                        .to_ascii_lowercase()
+                        .chars()
+                        .filter(|c| c.is_ascii_alphanumeric())
+                        .collect();
+                    !folded.contains("externalid")
+                });
+            }
+        }
+        conditions.retain(|_, block| block.as_object().is_none_or(|k| !k.is_empty()));
+        let equals = conditions.entry("StringEquals").or_insert_with(|| json!({}));
+        if let Some(keys) = equals.as_object_mut() {
+            keys.insert(EXTERNAL_ID.into(), json!(id));
+        }
+        obj.insert("Condition".into(), Value::Object(conditions));
+        (json, applicability)
+    }
+
+    fn repair_fix(&self, s: &Statement) -> Fix {
+        let (json, applicability) = self.repaired(s);
+        Fix::replace_statement(
+            &self.facts.connection,
+            self.policy,
+            None,
+            s.index,
+            json,
+            applicability,
+        )
+    }
+
+    fn cite(&self, s: &Statement) -> String {
+        format!(
+            "{} of the {} (line {})",
+            s.describe(),
+            self.policy.name,
+            self.policy.location(s.offset).line
+        )
+    }
+}
+
+macro_rules! trust_env {
+    ($meta:expr, $facts:expr) => {
+        match trust($meta, $facts) {
+            Ok(t) => t,
+            Err(skip) => return vec![*skip],
+        }
+    };
+}
+
+pub(crate) struct ExternalIdMissing;
+
+impl Rule for ExternalIdMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::TRUST001
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let meta = self.meta();
+        let t = trust_env!(meta, facts);
+        let admits = admitting(&t);
+        let Some((first, _)) = admits
+            .iter()
+            .find(|(_, c)| *c != Covers::Everyone)
+            .or(admits.first())
+        else {
+            return vec![meta.skip("trust policy", "the vendor is not trusted at all (TRUST003)")];
+        };
+        if let Some((s, _)) = admits
+            .iter()
+            .find(|(s, _)| s.conditions.iter().any(is_external_id))
+        {
+            return vec![meta.pass(
+                "trust policy",
+                format!("{} requires an sts:ExternalId", t.cite(s)),
+            )];
+        }
+        let wrong: Vec<String> = admits
+            .iter()
+            .flat_map(|(s, _)| s.conditions.iter().filter(|c| is_wrong_external_id_key(c)))
+            .map(|c| format!("`{}`", c.key))
+            .collect();
+        let hint = if wrong.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; it checks {}, which AWS never sets: the key is `sts:ExternalId`",
+                wrong.join(", ")
+            )
+        };
+        vec![
+            meta.fail(
+                "trust policy",
+                format!(
+                    "{} lets the vendor's account {} assume the role without an sts:ExternalId condition{hint} \
+                     (\"AWS Role must be configured to check for an External ID\")",
+                    t.cite(first),
+                    t.vendor
+                ),
+            )
+            .with_fix(t.repair_fix(first)),
+        ]
+    }
+}
+
+/// Words for a value that should have been the issued ID.
+fn describe_mismatch(found: &str, issued: &str, ignore_case: bool) -> String {
+    let lower = found.to_ascii_lowercase();
+    const PLACEHOLDERS: &[&str] = &[
+        "we-will-add-this-later",
+        "placeholder",
+        "tbd",
+        "todo",
+        "changeme",
+        "change-me",
+        "replace",
+        "external-id",
+        "externalid",
+        "external_id",
+        "xxx",
+        "example",
+    ];
+    if found.trim().is_empty() || found.contains('<') || PLACEHOLDERS.iter().any(|p| lower.contains(p)) {
+        return format!(
+            "`{found}` is a placeholder: the role was created before the vendor issued its ID, and the \
+             trust policy was never updated to `{issued}`"
+        );
+    }
+    if found.trim() == issued {
+        return format!("`{found}` has whitespace around the issued ID `{issued}`");
+    }
+    if !ignore_case && found.eq_ignore_ascii_case(issued) {
+        return format!("`{found}` differs from `{issued}` only in case, and StringEquals is case-sensitive");
+    }
+    let f: Vec<char> = found.chars().collect();
+    let i: Vec<char> = issued.chars().collect();
+    if strsim::levenshtein(found, issued) == 1 {
+        let at = f
+            .iter()
+            .zip(&i)
+            .position(|(a, b)| a != b)
+            .unwrap_or(f.len().min(i.len()));
+        let detail = match f.len().cmp(&i.len()) {
+            std::cmp::Ordering::Equal => format!("`{}` where the issued ID has `{}`", f[at], i[at]),
+            std::cmp::Ordering::Greater => format!("an extra `{}`", f[at]),
+            std::cmp::Ordering::Less => format!("`{}` is missing", i[at]),
+        };
+        return format!(
+            "`{found}` differs from the issued `{issued}` in one character, at position {}: {detail}",
+            at + 1
+        );
+    }
+    format!("`{found}` is not the issued ID `{issued}`")
+}
+
+pub(crate) struct ExternalIdMismatch;
+
+impl Rule for ExternalIdMismatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::TRUST002
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let meta = self.meta();
+        let t = trust_env!(meta, facts);
+        let Some(issued) = t.external_id else {
+            return vec![meta.skip(
+                "trust policy",
+                "needs auth.external_id (the External ID the vendor issued), which is not set",
+            )];
+        };
+        let admits = admitting(&t);
+        if admits.is_empty() {
+            return vec![meta.skip("trust policy", "the vendor is not trusted at all (TRUST003)")];
+        }
+        let with_ids: Vec<&Statement> = admits
+            .iter()
+            .map(|(s, _)| *s)
+            .filter(|s| s.conditions.iter().any(is_external_id))
+            .collect();
+        if with_ids.is_empty() {
+            return vec![meta.skip(
+                "trust policy",
+                "no statement has an sts:ExternalId condition (TRUST001)",
+            )];
+        }
+        let ctx = context(t.vendor, Some(issued));
+        if let Some(s) = with_ids
+            .iter()
+            .find(|s| holds(t.policy, s, &ctx, true) == Tri::Yes)
+        {
+            return vec![meta.pass(
+                "trust policy",
+                format!("{} accepts the issued External ID", t.cite(s)),
+            )];
+        }
+        let s = with_ids[0];
+        let mut reasons: Vec<String> = Vec::new();
+        for c in s.conditions.iter().filter(|c| is_external_id(c)) {
+            let ignore_case = matches!(c.operator.kind, OpKind::StringEqualsIgnoreCase);
+            for v in &c.values {
+                let reason = describe_mismatch(v, issued, ignore_case);
+                if !reasons.contains(&reason) {
+                    reasons.push(reason);
+                }
+            }
+        }
+        vec![
+            meta.fail(
+                "trust policy",
+                format!(
+                    "{} requires an External ID, but not the one the vendor issued: {}",
+                    t.cite(s),
+                    reasons.join("; ")
+                ),
+            )
+            .with_fix(t.repair_fix(s)),
+        ]
+    }
+}
+
+pub(crate) struct VendorNotTrusted;
+
+impl Rule for VendorNotTrusted {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::TRUST003
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let meta = self.meta();
+        let t = trust_env!(meta, facts);
+        if let Some((s, _)) = admitting(&t).first() {
+            return vec![meta.pass(
+                "trust policy",
+                format!("{} trusts the vendor's account {}", t.cite(s), t.vendor),
+            )];
+        }
+        let trusted: Vec<String> = t
+            .policy
+            .document
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow)
+            .filter_map(|s| s.principal.as_ref())
+            .flat_map(|p| p.entries.iter().map(|(_, v)| v.clone()))
+            .collect();
+        let now = if trusted.is_empty() {
+            String::new()
+        } else {
+            format!(" (it trusts {})", trusted.join(", "))
+        };
+        let (id, applicability) = t.id_or_placeholder();
+        let statement = json!({
+            "Sid": "TrustVendor",
+            "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:{}:iam::{}:root", t.partition, t.vendor)},
+            "Action": ASSUME_ROLE,
+            "Condition": {"StringEquals": {EXTERNAL_ID: id}},
+        });
+        vec![
+            meta.fail(
+                "trust policy",
+                format!(
+                    "no statement of the {} allows sts:AssumeRole to the vendor's account {}{now}: \
+                     STS denies every attempt with AccessDenied",
+                    t.policy.name, t.vendor
+                ),
+            )
+            .with_fix(Fix::add_statements(
+                &facts.connection,
+                Some(t.policy),
+                None,
+                vec![statement],
+                applicability,
+            )),
+        ]
+    }
+}
+
+/// Why a statement that admits the vendor is too broad, or `None`.
+fn too_broad(t: &Trust, s: &Statement, covered: Covers, id_required_elsewhere: bool) -> Option<String> {
+    let restricted_principal = s.conditions.iter().any(|c| {
+        [
+            "aws:PrincipalAccount",
+            "aws:PrincipalOrgID",
+            "aws:PrincipalArn",
+            "aws:SourceAccount",
+        ]
+        .iter()
+        .any(|k| c.key.eq_ignore_ascii_case(k))
+    });
+    if covered == Covers::Everyone && !restricted_principal {
+        return Some(
+            "trusts any AWS principal (`*`): every account in the world, not only the vendor, may try to \
+             assume the role, and the External ID becomes its only defence"
+                .into(),
+        );
+    }
+    let ids: Vec<&Condition> = s.conditions.iter().filter(|c| is_external_id(c)).collect();
+    if let Some(c) = ids.iter().find(|c| c.operator.set != SetOp::None) {
+        return Some(format!(
+            "uses `{}` on sts:ExternalId, a single-valued key: set operators are for multivalued keys and \
+             ForAllValues is true when the ID is missing",
+            c.operator.raw
+        ));
+    }
+    let without = holds(t.policy, s, &context(t.vendor, None), false);
+    let other = holds(t.policy, s, &context(t.vendor, Some(OTHER_ID)), false);
+    if without == Tri::No && other == Tri::No {
+        return None;
+    }
+    // Say which construct opens the door.
+    let how = if let Some(c) = ids.iter().find(|c| c.operator.if_exists) {
+        format!("`{}` makes the External ID optional", c.operator.raw)
+    } else if let Some(c) = ids.iter().find(|c| c.operator.kind == OpKind::Null) {
+        format!(
+            "`{}` only checks that some External ID is present, not which",
+            c.operator.raw
+        )
+    } else if let Some(c) = ids.iter().find(|c| {
+        matches!(c.operator.kind, OpKind::StringLike) && c.values.iter().any(|v| v.contains(['*', '?']))
+    }) {
+        format!("`{}` with a wildcard accepts any External ID", c.operator.raw)
+    } else if ids.is_empty() && id_required_elsewhere {
+        "admits the vendor without any External ID, next to a statement that requires one".to_string()
+    } else if ids.is_empty() {
+        return None; // no ID anywhere: TRUST001's finding
+    } else {
+        "accepts an External ID other than the issued one".to_string()
+    };
+    let unless = match (&without, &other) {
+        (Tri::Maybe(c), _) | (_, Tri::Maybe(c)) => format!(" (if {})", c.join(" and ")),
+        _ => String::new(),
+    };
+    Some(format!("{how}{unless}"))
+}
+
+pub(crate) struct TrustTooBroad;
+
+impl Rule for TrustTooBroad {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::TRUST004
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let meta = self.meta();
+        let t = trust_env!(meta, facts);
+        let admits = admitting(&t);
+        if admits.is_empty() {
+            return vec![meta.skip("trust policy", "the vendor is not trusted at all (TRUST003)")];
+        }
+        let id_required = admits
+            .iter()
+            .any(|(s, _)| s.conditions.iter().any(is_external_id));
+        let mut checks = Vec::new();
+        for (s, covered) in &admits {
+            let Some(why) = too_broad(&t, s, *covered, id_required) else {
+                continue;
+            };
+            checks.push(
+                meta.fail(
+                    format!("trust policy {}", s.describe()),
+                    format!(
+                        "{} {why}. That is the confused deputy: another customer of the vendor could name this \
+                         role and have the vendor read your data",
+                        t.cite(s)
+                    ),
+                )
+                .with_fix(t.repair_fix(s)),
+            );
+        }
+        if checks.is_empty() {
+            checks.push(meta.pass(
+                "trust policy",
+                "only the vendor's account is trusted, and only with the External ID",
+            ));
+        }
+        checks
+    }
+}
+
+pub(crate) struct TrustPolicyInvalid;
+
+impl Rule for TrustPolicyInvalid {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::TRUST005
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let meta = self.meta();
+        if facts.connection.auth.auth_type == Some(AuthType::AccessKey) {
+            return vec![meta.skip(
+                "trust policy",
+                "not applicable: the connection uses an access key",
+            )];
+        }
+        match facts.trust_policy.known() {
+            Err(reason) => vec![meta.skip("trust policy", reason)],
+            Ok(TrustPolicy::Valid(p)) => {
+                vec![meta.pass("trust policy", format!("the {} is a valid policy", p.name))]
+            }
+            Ok(TrustPolicy::Invalid {
+                path,
+                location,
+                message,
+            }) => {
+                let at = location.map(|l| format!(":{l}")).unwrap_or_default();
+                vec![meta.fail(
+                    "trust policy",
+                    format!("{path}{at}: {message}; the trust rules cannot judge it until it parses"),
+                )]
+            }
+        }
+    }
+}
+
+pub(crate) struct TrustDeniesVendor;
+
+impl Rule for TrustDeniesVendor {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::TRUST006
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let meta = self.meta();
+        let t = trust_env!(meta, facts);
+        let ctx = context(t.vendor, Some(t.external_id.unwrap_or(OTHER_ID)));
+        let mut checks = Vec::new();
+        for s in &t.policy.document.statements {
+            if s.effect != Effect::Deny
+                || !action_matches(&s.action, ASSUME_ROLE)
+                || covers(s, t.vendor) == Covers::No
+            {
+                continue;
+            }
+            let (severity, when) = match holds(t.policy, s, &ctx, false) {
+                Tri::No => continue,
+                Tri::Yes => (Severity::Error, String::new()),
+                Tri::Maybe(c) => (Severity::Warning, format!(" if {}", c.join(" and "))),
+            };
+            let mut narrowed = statement_json(t.policy, s.index);
+            crate::fix::policy::add_condition(
+                &mut narrowed,
+                "StringNotEquals",
+                "aws:PrincipalAccount",
+                &[t.vendor],
+            );
+            checks.push(
+                meta.fail(
+                    format!("trust policy {}", s.describe()),
+                    format!(
+                        "{} denies the vendor's sts:AssumeRole{when}: an explicit Deny beats every Allow",
+                        t.cite(s)
+                    ),
+                )
+                .severity(severity)
+                .with_fix(Fix::replace_statement(
+                    &facts.connection,
+                    t.policy,
+                    None,
+                    s.index,
+                    narrowed,
+                    Applicability::Unsafe,
+                )),
+            );
+        }
+        if checks.is_empty() {
+            checks.push(meta.pass(
+                "trust policy",
+                "no Deny statement matches the vendor's sts:AssumeRole",
+            ));
+        }
+        checks
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mismatches_are_described() {
+        let id = "omni-4f2a9c";
+        assert!(describe_mismatch("we-will-add-this-later", id, false).contains("placeholder"));
+        assert!(describe_mismatch("<EXTERNAL_ID>", id, false).contains("placeholder"));
+        assert!(describe_mismatch("TBD", id, false).contains("placeholder"));
+        assert!(describe_mismatch(" omni-4f2a9c", id, false).contains("whitespace"));
+        assert!(describe_mismatch("OMNI-4F2A9C", id, false).contains("only in case"));
+        assert_eq!(
+            describe_mismatch("omni-4f2a9d", id, false),
+            "`omni-4f2a9d` differs from the issued `omni-4f2a9c` in one character, at position 11: `d` where the issued ID has `c`"
+        );
+        assert!(describe_mismatch("omni-4f2a9", id, false).contains("`c` is missing"));
+        assert!(describe_mismatch("something-else", id, false).contains("is not the issued ID"));
+    }
+}
