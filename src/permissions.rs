@@ -136,9 +136,18 @@ pub(crate) fn principal(conn: &Connection) -> Option<Principal> {
     match conn.auth.auth_type? {
         AuthType::CrossAccountRole => {
             let arn = Arn::parse(conn.value(FieldId::RoleArn)?).ok()?;
-            matches!(arn.iam_resource(), IamResource::Role { .. }).then(|| Principal {
+            let role_arn = match arn.iam_resource() {
+                IamResource::Role { .. } => arn.to_string(),
+                // A session ARN (ROLE002's finding) still names the role whose
+                // policies apply; only its path is lost.
+                IamResource::AssumedRole { role, .. } => {
+                    format!("arn:{}:iam::{}:role/{role}", arn.partition, arn.account)
+                }
+                _ => return None,
+            };
+            Some(Principal {
                 account: arn.account.clone(),
-                arn: arn.to_string(),
+                arn: role_arn,
                 is_role: true,
             })
         }
@@ -184,6 +193,13 @@ pub(crate) fn needs(target: &Target) -> (Vec<Need>, Vec<Unavailable>) {
                 rule,
                 reason: "needs the account: the role ARN's, or account_id for an access-key connection"
                     .into(),
+            });
+            continue;
+        }
+        if uses("region") && regions::find(&target.region).is_none() {
+            missing.push(Unavailable {
+                rule,
+                reason: "needs a region code (REGION001)".into(),
             });
             continue;
         }
