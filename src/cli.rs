@@ -34,7 +34,7 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Run every rule over a connection and print the findings.
     #[command(visible_alias = "check", after_help = DOCTOR_EXAMPLES)]
-    Doctor(DoctorArgs),
+    Doctor(Box<DoctorArgs>),
     /// List the rule catalogue.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
@@ -49,6 +49,13 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
+    /// Print a shell completion script (from this command line's definition).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
     /// Print a rule's documentation.
     Explain {
         /// A rule code (CATALOG001) or name (catalog-not-lowercase).
@@ -66,6 +73,34 @@ pub(crate) struct DoctorArgs {
     pub offline: bool,
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Also write SARIF 2.1.0 to FILE (code scanning), in the same run.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Also write JUnit XML to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write the v1 JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write the Markdown summary to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Report only these rules: codes, names or families (TRUST), comma-separated.
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Leave these rules out: codes, names or families, comma-separated. (To keep a
+    /// finding visible with a reason, use `[doctor] ignore` in the connection file.)
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Exit 0 whatever the findings (2 still means bad input).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Colour: auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE forces), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print only failures and the summary.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -94,7 +129,7 @@ pub(crate) struct DoctorArgs {
     /// Read the secret access key from standard input.
     #[arg(long)]
     pub secret_stdin: bool,
-    /// Also show skipped checks and why they were skipped.
+    /// Also show passed checks, and skipped ones with their reasons.
     #[arg(long, short = 'v')]
     pub verbose: bool,
 }
@@ -103,6 +138,17 @@ pub(crate) struct DoctorArgs {
 pub(crate) enum Format {
     Table,
     Json,
+    Sarif,
+    Github,
+    Markdown,
+    Junit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -7,7 +7,7 @@ use crate::location::Location;
 use serde::Serialize;
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Severity {
     Info,
@@ -115,8 +115,11 @@ pub(crate) struct Check {
     /// For a skip, the reason it could not run.
     pub message: String,
     pub fix: Option<Fix>,
-    /// Where in the connection file the subject is written, when it is.
+    /// Where the subject is written: in `file`, or in the connection file when
+    /// `file` is `None`.
     pub location: Option<Location>,
+    /// The file `location` refers to, when it is not the connection file (a policy).
+    pub file: Option<String>,
     pub tags: &'static [&'static str],
 }
 
@@ -131,6 +134,7 @@ impl RuleMeta {
             message: message.into(),
             fix: None,
             location: None,
+            file: None,
             tags: self.tags,
         }
     }
@@ -157,6 +161,15 @@ impl Check {
 
     pub(crate) fn at(mut self, location: Option<Location>) -> Check {
         self.location = location;
+        self
+    }
+
+    /// Point at a position in another file than the connection file.
+    pub(crate) fn in_file(mut self, file: Option<&str>, location: Location) -> Check {
+        if let Some(file) = file {
+            self.file = Some(file.to_string());
+            self.location = Some(location);
+        }
         self
     }
 

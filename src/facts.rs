@@ -49,7 +49,7 @@ pub(crate) struct Facts {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum TrustPolicy {
-    Valid(Policy),
+    Valid(Box<Policy>),
     Invalid {
         /// The file, as given.
         path: String,

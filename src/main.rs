@@ -54,6 +54,25 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             print(&report::policy::render(&loaded.connection, format))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "athena-doctor",
+                &mut out,
+            );
+            print(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(|e| Fatal::io("<stdout>", e))?;
+            print(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Explain { rule } => {
             let meta = rules::find(&rule).ok_or_else(|| unknown_rule(&rule))?;
             print(&report::catalogue::explain(meta))?;
@@ -89,30 +108,71 @@ fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
         eprintln!("warning: {warning}");
     }
     let facts = collected.facts;
+    let selection = report::gate::Selection::new(&args.select, &args.ignore)?;
     let checks = engine::run(rules::REGISTRY, &facts);
+    let checks = report::gate::apply(checks, &selection, &facts.connection.doctor);
     let report = report::Report::new(&facts, checks);
 
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let text = match args.format {
-        Format::Table => report::table::render(
-            &report,
-            &report::table::Options {
-                style: style::Style::detect(to_terminal),
-                verbose: args.verbose,
-                width: table_width(to_terminal),
-            },
-        ),
-        Format::Json => report::json::render(&report),
-    };
+    let to_stdout = args.output.is_none();
+    let text = render(&report, args.format, args, to_stdout);
     match &args.output {
         Some(path) => write_atomically(path, &text)?,
         None => print(&text)?,
     }
-    Ok(if report.fails(args.fail_on) {
+    // One run, several outputs: each extra report file in its own format.
+    let extra = [
+        (&args.sarif, Format::Sarif),
+        (&args.junit, Format::Junit),
+        (&args.json, Format::Json),
+        (&args.markdown, Format::Markdown),
+    ];
+    for (path, format) in extra {
+        if let Some(path) = path {
+            write_atomically(path, &render(&report, format, args, false))?;
+        }
+    }
+    if args.format == Format::Github
+        && let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty())
+    {
+        append(std::path::Path::new(&summary), &report::markdown::render(&report))?;
+    }
+    Ok(if !args.exit_zero && report.fails(args.fail_on) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn render(report: &report::Report, format: Format, args: &DoctorArgs, to_stdout: bool) -> String {
+    match format {
+        Format::Table => {
+            let to_terminal = to_stdout && std::io::stdout().is_terminal();
+            report::table::render(
+                report,
+                &report::table::Options {
+                    style: style::Style::detect(args.color, to_stdout),
+                    verbose: args.verbose,
+                    quiet: args.quiet,
+                    width: table_width(to_terminal),
+                },
+            )
+        }
+        Format::Json => report::json::render(report),
+        Format::Sarif => report::sarif::render(report, rules::REGISTRY),
+        Format::Github => report::github::render(report),
+        Format::Markdown => report::markdown::render(report),
+        Format::Junit => report::junit::render(report),
+    }
+}
+
+/// Append to a file (the CI run's step summary), creating it if needed.
+fn append(path: &Path, text: &str) -> Result<(), Fatal> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| Fatal::io(path, e))?;
+    file.write_all(text.as_bytes()).map_err(|e| Fatal::io(path, e))
 }
 
 /// On a terminal comfy-table measures it; elsewhere `COLUMNS` or 120, so that

@@ -1,5 +1,6 @@
 //! Terminal styling in one place: colour only on a terminal, never with NO_COLOR.
 
+use crate::cli::ColorChoice;
 use std::io::IsTerminal;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -8,13 +9,18 @@ pub(crate) struct Style {
 }
 
 impl Style {
-    /// Colour when writing to a terminal and `NO_COLOR` is unset or empty
-    /// (https://no-color.org).
-    pub(crate) fn detect(to_terminal: bool) -> Style {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Style {
-            color: to_terminal && !no_color && std::io::stdout().is_terminal(),
-        }
+    /// `never`/`always` decide; `auto` colours a terminal unless `NO_COLOR` is set
+    /// (https://no-color.org), and `CLICOLOR_FORCE` colours even a pipe.
+    pub(crate) fn detect(choice: ColorChoice, to_stdout: bool) -> Style {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+        let color = match choice {
+            ColorChoice::Never => false,
+            ColorChoice::Always => true,
+            ColorChoice::Auto if set("NO_COLOR") => false,
+            ColorChoice::Auto if set("CLICOLOR_FORCE") => true,
+            ColorChoice::Auto => to_stdout && std::io::stdout().is_terminal(),
+        };
+        Style { color }
     }
 
     fn paint(self, code: &str, text: &str) -> String {

@@ -194,7 +194,7 @@ fn read_trust_policy(path: &Path) -> Result<TrustPolicy, Fatal> {
             &text,
             PolicyKind::Trust,
         ) {
-            Ok(policy) => TrustPolicy::Valid(policy),
+            Ok(policy) => TrustPolicy::Valid(Box::new(policy)),
             Err(e) => TrustPolicy::Invalid {
                 path: display,
                 location: Some(e.location),

@@ -271,6 +271,7 @@ fn build(path: &Path, text: &str, raw: Nested, form: Form) -> Result<Loaded, Fat
         })
         .collect();
 
+    let doctor = doctor_config(path, text, raw.doctor.unwrap_or_default())?;
     let connection = Connection {
         path: path.display().to_string(),
         form,
@@ -297,11 +298,66 @@ fn build(path: &Path, text: &str, raw: Nested, form: Form) -> Result<Loaded, Fat
             access_key_id_holds_secret,
             secret_in_file,
         },
+        doctor,
     };
     Ok(Loaded {
         connection,
         file_secret,
     })
+}
+
+/// Validate the `[doctor]` table: every code must name rules, every ignore have a
+/// reason, every severity be one of the three.
+fn doctor_config(
+    path: &Path,
+    text: &str,
+    raw: super::raw::DoctorSection,
+) -> Result<super::DoctorConfig, Fatal> {
+    let at = |key: &str| locate_key(text, key).or_else(|| locate_key(text, "doctor"));
+    let check_code = |code: &str| -> Result<(), Fatal> {
+        crate::rules::matching(code)
+            .map(|_| ())
+            .map_err(|hint| Fatal::input(path, at("code").or_else(|| at(code)), format!("`doctor`: {hint}")))
+    };
+    let mut ignore = Vec::new();
+    for entry in raw.ignore {
+        check_code(&entry.code)?;
+        if entry.reason.trim().is_empty() {
+            return Err(Fatal::input(
+                path,
+                at("reason"),
+                format!(
+                    "`doctor.ignore` of {}: the reason is empty; say why it is safe to ignore",
+                    entry.code
+                ),
+            ));
+        }
+        ignore.push(super::Ignore {
+            code: entry.code,
+            reason: entry.reason.trim().to_string(),
+        });
+    }
+    let mut severity = Vec::new();
+    for (code, level) in raw.severity {
+        check_code(&code)?;
+        let level = match level.as_str() {
+            "error" => crate::engine::Severity::Error,
+            "warning" => crate::engine::Severity::Warning,
+            "info" => crate::engine::Severity::Info,
+            other => {
+                return Err(Fatal::input(
+                    path,
+                    at(&code),
+                    format!("`doctor.severity.{code}`: `{other}` is not error, warning or info"),
+                ));
+            }
+        };
+        severity.push(super::SeverityOverride {
+            code,
+            severity: level,
+        });
+    }
+    Ok(super::DoctorConfig { ignore, severity })
 }
 
 #[cfg(test)]

@@ -157,6 +157,29 @@ pub(crate) struct Connection {
     pub data_buckets: Vec<Field>,
     pub account_id: Option<Field>,
     pub auth: Auth,
+    /// The `[doctor]` table: ignores with their reasons, and severity overrides.
+    #[serde(default)]
+    pub doctor: DoctorConfig,
+}
+
+/// How the report of this connection is gated, from its `[doctor]` table.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct DoctorConfig {
+    pub ignore: Vec<Ignore>,
+    pub severity: Vec<SeverityOverride>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Ignore {
+    /// A rule code, rule name, or family (`TRUST`).
+    pub code: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SeverityOverride {
+    pub code: String,
+    pub severity: crate::engine::Severity,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

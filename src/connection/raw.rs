@@ -45,6 +45,26 @@ pub(super) struct Nested {
     pub data_buckets: Option<StringOrList>,
     pub account_id: Option<String>,
     pub auth: Option<NestedAuth>,
+    pub doctor: Option<DoctorSection>,
+}
+
+/// The `[doctor]` table: how this connection's report is gated.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DoctorSection {
+    #[serde(default)]
+    pub ignore: Vec<IgnoreEntry>,
+    /// Code (or name, or family) → `error` | `warning` | `info`.
+    #[serde(default)]
+    pub severity: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(super) struct IgnoreEntry {
+    pub code: String,
+    /// Required: an ignore without a reason is how findings get lost.
+    pub reason: String,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -96,6 +116,7 @@ pub(super) struct Labelled {
     pub workgroup: Option<String>,
     pub data_buckets: Option<StringOrList>,
     pub account_id: Option<String>,
+    pub doctor: Option<DoctorSection>,
 }
 
 /// The form labels: a JSON object with any of these keys is the flat form.
@@ -132,6 +153,7 @@ impl From<Labelled> for Nested {
             workgroup: l.workgroup,
             data_buckets: l.data_buckets,
             account_id: l.account_id,
+            doctor: l.doctor,
             auth: Some(NestedAuth {
                 auth_type: l.authentication_type,
                 role_arn: l.role_arn,

@@ -43,6 +43,9 @@ pub(crate) struct Extracted {
     pub origin: Origin,
     /// Names the CLI output carried (role name, policy name, policy ARN).
     pub names: Vec<(&'static str, String)>,
+    /// For a document inside an encoded string: where that string starts in the
+    /// file, which is what a finding can point a person (or a CI annotation) at.
+    pub file_offset: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,6 +163,7 @@ pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
                 },
                 origin: *origin,
                 names: found,
+                file_offset: encoded.then_some(0),
             }),
             Value::String(s) => {
                 let (inner_text, inner_node, _) = parse_maybe_encoded(s)?;
@@ -169,6 +173,8 @@ pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
                     envelope: Envelope::Embedded(pointer),
                     origin: *origin,
                     names: found,
+                    // A percent-encoded file has no positions of its own either.
+                    file_offset: Some(if encoded { 0 } else { inner.offset }),
                 })
             }
             _ => Err(DecodeError {
@@ -188,6 +194,7 @@ pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
         },
         origin: Origin::Document,
         names: Vec::new(),
+        file_offset: encoded.then_some(0),
     })
 }
 

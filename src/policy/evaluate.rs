@@ -39,6 +39,8 @@ pub(crate) struct PolicySet<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct StatementRef {
     pub policy: String,
+    /// The policy's file, when it came from one.
+    pub path: Option<String>,
     /// `statement 3 (Sid OnlyFromVpce)`.
     pub statement: String,
     pub index: usize,
@@ -50,6 +52,7 @@ impl StatementRef {
     fn new(policy: &Policy, s: &Statement) -> StatementRef {
         StatementRef {
             policy: policy.name.clone(),
+            path: policy.path.clone(),
             statement: s.describe(),
             index: s.index,
             location: policy.location(s.offset),

@@ -41,6 +41,8 @@ pub(crate) struct Policy {
     pub json: serde_json::Value,
     /// The text exactly as read (what a snapshot stores, so a replay re-reads it the same).
     pub source: String,
+    /// Where an encoded document sits in `source`: findings point there.
+    pub file_offset: Option<usize>,
 }
 
 /// Why a policy could not be read: the position (in `Policy::text` terms) and a message.
@@ -105,12 +107,18 @@ impl Policy {
             names: extracted.names,
             document,
             source: text.to_string(),
+            file_offset: extracted.file_offset,
         })
     }
 
-    /// Where a statement (or element) is written, as line:column of `text`.
+    /// Where a statement (or element) is written, as line:column of the file. A
+    /// document inside an encoded string has no positions of its own in the file:
+    /// that string's position stands for all of it.
     pub(crate) fn location(&self, offset: usize) -> Location {
-        Location::of_offset(&self.text, offset)
+        match self.file_offset {
+            Some(anchor) => Location::of_offset(&self.source, anchor),
+            None => Location::of_offset(&self.text, offset),
+        }
     }
 
     /// A pointer that is valid in the file (it includes the CLI wrapper's path).

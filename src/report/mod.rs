@@ -2,8 +2,13 @@
 //! the submodules only format a report.
 
 pub(crate) mod catalogue;
+pub(crate) mod gate;
+pub(crate) mod github;
 pub(crate) mod json;
+pub(crate) mod junit;
+pub(crate) mod markdown;
 pub(crate) mod policy;
+pub(crate) mod sarif;
 pub(crate) mod table;
 
 use crate::engine::{Check, Severity, Status};
@@ -21,6 +26,8 @@ pub(crate) enum FailOn {
 pub(crate) struct Report {
     /// The connection's display name, or its file when it has none.
     pub connection: String,
+    /// The connection file, as given: where findings without a file of their own point.
+    pub path: String,
     pub checks: Vec<Check>,
 }
 
@@ -43,6 +50,7 @@ impl Report {
                 .and_then(|f| f.value())
                 .unwrap_or(&conn.path)
                 .to_string(),
+            path: conn.path.clone(),
             checks,
         }
     }
@@ -59,6 +67,13 @@ impl Report {
             }
         }
         s
+    }
+
+    /// The failures, worst first (stable: catalogue order within a severity).
+    pub(crate) fn worst_first(&self) -> Vec<&Check> {
+        let mut failures: Vec<&Check> = self.checks.iter().filter(|c| c.status == Status::Fail).collect();
+        failures.sort_by_key(|c| std::cmp::Reverse(c.severity));
+        failures
     }
 
     /// Does the report hold a failure at or above `fail_on`?

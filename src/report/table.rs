@@ -11,6 +11,8 @@ pub(crate) struct Options {
     pub style: Style,
     /// Show skipped checks and their reasons.
     pub verbose: bool,
+    /// Only failures and the summary: no fix bodies, no hints.
+    pub quiet: bool,
     /// Total width; `None` lets the terminal decide.
     pub width: Option<u16>,
 }
@@ -40,7 +42,7 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
     let mut shown: Vec<&Check> = report
         .checks
         .iter()
-        .filter(|c| options.verbose || c.status != Status::Skip)
+        .filter(|c| options.verbose || c.status == Status::Fail)
         .collect();
     shown.sort_by_key(|c| order(c));
 
@@ -86,8 +88,12 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
         "{}",
         style.bold(&format!("athena-doctor: {}", report.connection))
     );
-    let _ = writeln!(out, "{table}");
-    if !fixes.is_empty() {
+    if shown.is_empty() {
+        let _ = writeln!(out, "No findings.");
+    } else {
+        let _ = writeln!(out, "{table}");
+    }
+    if !fixes.is_empty() && !options.quiet {
         let _ = writeln!(out, "\n{}", style.bold("Suggested fixes"));
         for (i, check) in fixes.iter().enumerate() {
             let fix = check.fix.as_ref().expect("only checks with a fix are numbered");
@@ -124,11 +130,11 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
         }
     }
     let summary = report.summary();
-    if !options.verbose && summary.skip > 0 {
+    if !options.verbose && !options.quiet && summary.pass + summary.skip > 0 {
         let _ = writeln!(
             out,
-            "\n{} skipped checks are hidden; -v shows them with their reasons.",
-            summary.skip
+            "\n{} passed and {} skipped checks are hidden; -v shows them (skips with their reasons).",
+            summary.pass, summary.skip
         );
     }
     let line = summary.line();

@@ -298,7 +298,14 @@ fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check
         if !required.is_empty() && !recommended.is_empty() {
             message.push_str(&format!("; recommended too: {}", recommended.join(", ")));
         }
-        checks.push(meta.fail(&subject, message).severity(severity).with_fix(fix));
+        let file = env.fix_target().and_then(|p| p.path.as_deref());
+        let top = crate::location::Location { line: 1, column: 1 };
+        checks.push(
+            meta.fail(&subject, message)
+                .severity(severity)
+                .with_fix(fix)
+                .in_file(file, top),
+        );
     }
     if let (false, Some(boundary)) = (bounded.is_empty(), env.boundary) {
         let statement =
@@ -342,6 +349,7 @@ fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check
                 by.cite()
             ),
         );
+        check = check.in_file(by.path.as_deref(), by.location);
         if let Some(fix) = env.narrow_deny(by, need, need.bucket.as_deref()) {
             check = check.with_fix(fix);
         }

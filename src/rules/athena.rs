@@ -97,7 +97,8 @@ impl Rule for OverlyBroadPermissions {
                             policy.location(s.offset).line
                         ),
                     )
-                    .with_fix(replace_with_least(facts, policy, s, &least)),
+                    .with_fix(replace_with_least(facts, policy, s, &least))
+                    .in_file(policy.path.as_deref(), policy.location(s.offset)),
                 );
             }
         }

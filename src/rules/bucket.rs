@@ -100,6 +100,7 @@ impl Rule for BucketPolicyDenies {
                         by.cite()
                     ),
                 );
+                check = check.in_file(by.path.as_deref(), by.location);
                 if let Some(fix) = env.narrow_deny(by, need, Some(bucket)) {
                     check = check.with_fix(fix);
                 }
@@ -214,7 +215,8 @@ impl Rule for BucketLocationConditioned {
                                 policy.location(statement.offset).line
                             ),
                         )
-                        .with_fix(fix),
+                        .with_fix(fix)
+                        .in_file(policy.path.as_deref(), policy.location(statement.offset)),
                     );
                 }
                 None => checks.push(meta.pass(

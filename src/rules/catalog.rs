@@ -150,7 +150,8 @@ impl Rule for PolicyResourceCase {
                         s.index,
                         json,
                         Applicability::Safe,
-                    )),
+                    ))
+                    .in_file(policy.path.as_deref(), policy.location(s.offset)),
                 );
             }
         }

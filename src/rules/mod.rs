@@ -76,6 +76,31 @@ pub(crate) fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
         .find(|m| m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name)
 }
 
+/// The rules a code, name or family (`TRUST`, case-insensitive) names; or, when it
+/// names none, a message with the nearest candidate.
+pub(crate) fn matching(pattern: &str) -> Result<Vec<&'static RuleMeta>, String> {
+    let p = pattern.trim();
+    let found: Vec<&'static RuleMeta> = REGISTRY
+        .iter()
+        .map(|r| r.meta())
+        .filter(|m| {
+            m.code.eq_ignore_ascii_case(p) || m.name == p || m.family.as_str().eq_ignore_ascii_case(p)
+        })
+        .collect();
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    let nearest = REGISTRY
+        .iter()
+        .map(|r| r.meta())
+        .flat_map(|m| [m.code, m.name])
+        .min_by_key(|c| strsim::levenshtein(&c.to_lowercase(), &p.to_lowercase()));
+    let hint = nearest
+        .map(|n| format!("; did you mean `{n}`?"))
+        .unwrap_or_default();
+    Err(format!("no rule, rule name or family `{p}`{hint}"))
+}
+
 /// Is this rule built yet (as opposed to a placeholder that always skips)?
 pub(crate) fn is_implemented(meta: &RuleMeta) -> bool {
     !REGISTRY

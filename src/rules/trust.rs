@@ -283,7 +283,8 @@ impl Rule for ExternalIdMissing {
                     t.vendor
                 ),
             )
-            .with_fix(t.repair_fix(first)),
+            .with_fix(t.repair_fix(first))
+            .in_file(t.policy.path.as_deref(), t.policy.location(first.offset)),
         ]
     }
 }
@@ -399,7 +400,8 @@ impl Rule for ExternalIdMismatch {
                     reasons.join("; ")
                 ),
             )
-            .with_fix(t.repair_fix(s)),
+            .with_fix(t.repair_fix(s))
+            .in_file(t.policy.path.as_deref(), t.policy.location(s.offset)),
         ]
     }
 }
@@ -551,7 +553,8 @@ impl Rule for TrustTooBroad {
                         t.cite(s)
                     ),
                 )
-                .with_fix(t.repair_fix(s)),
+                .with_fix(t.repair_fix(s))
+            .in_file(t.policy.path.as_deref(), t.policy.location(s.offset)),
             );
         }
         if checks.is_empty() {
@@ -590,10 +593,14 @@ impl Rule for TrustPolicyInvalid {
                 message,
             }) => {
                 let at = location.map(|l| format!(":{l}")).unwrap_or_default();
-                vec![meta.fail(
-                    "trust policy",
-                    format!("{path}{at}: {message}; the trust rules cannot judge it until it parses"),
-                )]
+                let position = location.unwrap_or(crate::location::Location { line: 1, column: 1 });
+                vec![
+                    meta.fail(
+                        "trust policy",
+                        format!("{path}{at}: {message}; the trust rules cannot judge it until it parses"),
+                    )
+                    .in_file(Some(path), position),
+                ]
             }
         }
     }
@@ -639,6 +646,7 @@ impl Rule for TrustDeniesVendor {
                     ),
                 )
                 .severity(severity)
+                .in_file(t.policy.path.as_deref(), t.policy.location(s.offset))
                 .with_fix(Fix::replace_statement(
                     &facts.connection,
                     t.policy,

@@ -1,0 +1,83 @@
+//! The Markdown summary: for a CI run page (`GITHUB_STEP_SUMMARY`) or a ticket.
+
+use super::Report;
+use crate::engine::{Check, Severity, Status};
+use std::fmt::Write;
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', "<br>")
+}
+
+fn icon(c: &Check) -> &'static str {
+    match (c.status, c.severity) {
+        (Status::Fail, Severity::Error) => "❌",
+        (Status::Fail, Severity::Warning) => "⚠️",
+        (Status::Fail, Severity::Info) => "ℹ️",
+        (Status::Pass, _) => "✅",
+        (Status::Skip, _) => "⏭️",
+    }
+}
+
+pub(crate) fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let summary = report.summary();
+    let _ = writeln!(out, "## athena-doctor: {}\n", cell(&report.connection));
+    let _ = writeln!(out, "**{}**\n", summary.line());
+    let failures = report.worst_first();
+    if failures.is_empty() {
+        let _ = writeln!(out, "No findings.");
+    } else {
+        let _ = writeln!(out, "| | Code | Check | Finding | Fix |\n|---|---|---|---|---|");
+        for c in &failures {
+            let fix = c
+                .fix
+                .as_ref()
+                .map(|f| format!("`{}`", f.title().replace('`', "'")))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                icon(c),
+                c.code,
+                c.name,
+                cell(&c.message),
+                cell(&fix)
+            );
+        }
+        let with_fix: Vec<&&Check> = failures.iter().filter(|c| c.fix.is_some()).collect();
+        if !with_fix.is_empty() {
+            let _ = writeln!(out, "\n<details><summary>Suggested fixes</summary>\n");
+            for c in with_fix {
+                let fix = c.fix.as_ref().expect("filtered");
+                let _ = writeln!(
+                    out,
+                    "**{}** — {} ({})\n",
+                    c.code,
+                    fix.target,
+                    fix.applicability.as_str()
+                );
+                let body =
+                    serde_json::to_string_pretty(&fix.payload()).expect("a JSON value always serialises");
+                let _ = writeln!(out, "```json\n{body}\n```\n");
+            }
+            let _ = writeln!(out, "</details>");
+        }
+    }
+    let skipped: Vec<&Check> = report
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Skip)
+        .collect();
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n<details><summary>{} skipped checks</summary>\n",
+            skipped.len()
+        );
+        for c in skipped {
+            let _ = writeln!(out, "- {} {}: {}", c.code, c.name, cell(&c.message));
+        }
+        let _ = writeln!(out, "\n</details>");
+    }
+    out
+}

@@ -1,0 +1,135 @@
+//! SARIF 2.1.0 for code scanning: the rule catalogue as `tool.driver.rules`, each
+//! failing check as a result located at the connection file line of the field at
+//! fault, or the policy file line of the statement at fault.
+
+use super::Report;
+use crate::engine::{Check, Rule, Severity, Status};
+use serde_json::{Value, json};
+
+pub(crate) fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// A fingerprint that stays the same across runs and versions (FNV-1a 64, not
+/// std's hasher, whose output may change between Rust releases).
+pub(crate) fn fingerprint(check: &Check) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in check.code.bytes().chain([0]).chain(check.subject.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// A path as given on the command line, as a SARIF URI relative to the checkout.
+pub(crate) fn uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let path = path.trim_start_matches("./");
+    if path.starts_with('/') {
+        format!("file://{path}")
+    } else {
+        path.to_string()
+    }
+}
+
+/// The "What it checks" section of a rule's document.
+fn what_it_checks(doc: &str) -> String {
+    doc.split("## What it checks")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+pub(crate) fn render(report: &Report, rules: &[&dyn Rule]) -> String {
+    let metas: Vec<_> = rules.iter().map(|r| r.meta()).collect();
+    let driver_rules: Vec<Value> = metas
+        .iter()
+        .map(|m| {
+            let mut tags: Vec<&str> = vec![m.family.as_str()];
+            tags.extend(m.tags);
+            let mut properties = json!({"tags": tags});
+            if m.tags.contains(&"security") {
+                let score = if m.severity == Severity::Error {
+                    "8.0"
+                } else {
+                    "5.0"
+                };
+                properties["security-severity"] = json!(score);
+            }
+            json!({
+                "id": m.code,
+                "name": m.name,
+                "shortDescription": {"text": m.summary},
+                "fullDescription": {"text": what_it_checks(m.doc)},
+                "help": {"text": m.doc, "markdown": m.doc},
+                "defaultConfiguration": {"level": level(m.severity)},
+                "properties": properties,
+            })
+        })
+        .collect();
+    let results: Vec<Value> = report
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Fail)
+        .map(|c| {
+            let file = c.file.as_deref().unwrap_or(&report.path);
+            let loc = c
+                .location
+                .unwrap_or(crate::location::Location { line: 1, column: 1 });
+            let mut text = c.message.clone();
+            if let Some(fix) = &c.fix {
+                text.push_str(&format!(" Fix: {}.", fix.title()));
+            }
+            json!({
+                "ruleId": c.code,
+                "ruleIndex": metas.iter().position(|m| m.code == c.code).unwrap_or(0),
+                "level": level(c.severity),
+                "message": {"text": text},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri(file)},
+                        "region": {"startLine": loc.line, "startColumn": loc.column},
+                    }
+                }],
+                "partialFingerprints": {"athenaDoctorFinding/v1": fingerprint(c)},
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": env!("CARGO_PKG_NAME"),
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": env!("CARGO_PKG_HOMEPAGE"),
+                "rules": driver_rules,
+            }},
+            "results": results,
+        }],
+    });
+    let mut out = serde_json::to_string_pretty(&doc).expect("a JSON value always serialises");
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_and_sections() {
+        assert_eq!(uri("./ci/conn.toml"), "ci/conn.toml");
+        assert_eq!(uri("ci\\conn.toml"), "ci/conn.toml");
+        assert_eq!(uri("/abs/conn.toml"), "file:///abs/conn.toml");
+        assert_eq!(
+            what_it_checks("# X\n\n## What it checks\n\nA  b\nc.\n\n## Why it fails\n\nd"),
+            "A b c."
+        );
+    }
+}
