@@ -73,28 +73,16 @@ impl Target {
         let region = conn.region().to_string();
         let partition = regions::find(&region).map_or("aws", |r| r.partition).to_string();
         let results = conn.output_location().and_then(|o| o.location);
-        let mut catalogs: Vec<String> = Vec::new();
-        for c in conn
-            .value(FieldId::DataCatalog)
-            .into_iter()
-            .chain(conn.list(FieldId::IncludeOtherDataCatalogs))
-        {
-            let c = c.to_lowercase();
-            if !catalogs.contains(&c) {
-                catalogs.push(c);
-            }
-        }
-        let mut schemas: Vec<String> = Vec::new();
-        for s in conn
-            .list(FieldId::IncludeSchemas)
-            .into_iter()
-            .chain(conn.value(FieldId::DefaultSchema))
-        {
-            let s = s.to_lowercase();
-            if !schemas.contains(&s) {
-                schemas.push(s);
-            }
-        }
+        let catalogs = lowercase_unique(
+            conn.value(FieldId::DataCatalog)
+                .into_iter()
+                .chain(conn.list(FieldId::IncludeOtherDataCatalogs)),
+        );
+        let mut schemas = lowercase_unique(
+            conn.list(FieldId::IncludeSchemas)
+                .into_iter()
+                .chain(conn.value(FieldId::DefaultSchema)),
+        );
         if schemas.is_empty() {
             schemas.push("*".into());
         }
@@ -115,6 +103,17 @@ impl Target {
             schemas,
         }
     }
+}
+
+/// Names lower-cased (as Athena and Glue store them), first occurrence kept.
+fn lowercase_unique<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in names.map(str::to_lowercase) {
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
 }
 
 /// The customer's account: from the role ARN, or `account_id`.

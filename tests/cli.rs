@@ -7,6 +7,28 @@ use common::{doctor, root, stdout_json};
 use predicates::prelude::*;
 use predicates::str::contains;
 
+/// Write `text` to `dir/name`, run the doctor with it (after `args`), and expect
+/// exit 2 with an error that names the file and contains `needle`.
+fn assert_input_error(
+    dir: &std::path::Path,
+    name: &str,
+    text: &str,
+    args: &[&std::ffi::OsStr],
+    needle: &str,
+) {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    doctor()
+        .args(["doctor", "--offline"])
+        .args(args)
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains(format!("error: {}", path.display())))
+        .stderr(contains(needle));
+}
+
 fn scenario(name: &str) -> std::path::PathBuf {
     common::connection_file(&root().join("fixtures/scenarios").join(name))
 }
@@ -155,16 +177,7 @@ fn malformed_files_exit_2_with_file_line_and_column() {
         ),
     ];
     for (name, text, needle) in cases {
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        doctor()
-            .args(["doctor", "--offline", "--config"])
-            .arg(&path)
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(contains(format!("error: {}", path.display())))
-            .stderr(contains(needle));
+        assert_input_error(dir.path(), name, text, &["--config".as_ref()], needle);
     }
 }
 
@@ -269,18 +282,8 @@ fn invalid_policy_files_exit_2_with_position_and_pointer() {
         ),
     ];
     for (name, text, needle) in cases {
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        doctor()
-            .args(["doctor", "--offline", "--config"])
-            .arg(&config)
-            .arg("--policy")
-            .arg(&path)
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(contains(format!("error: {}", path.display())))
-            .stderr(contains(needle));
+        let args = ["--config".as_ref(), config.as_os_str(), "--policy".as_ref()];
+        assert_input_error(dir.path(), name, text, &args, needle);
     }
 }
 
