@@ -40,6 +40,18 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
+    /// Inspect the account live (read-only) and write the facts as a snapshot,
+    /// secrets removed, to replay later with `doctor --snapshot FILE`.
+    Snapshot {
+        /// The connection file.
+        #[arg(long, short = 'c', value_name = "FILE", default_value = "athena-doctor.toml")]
+        config: PathBuf,
+        /// Where to write the snapshot (standard output when absent).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        live: LiveArgs,
+    },
     /// Print the least-privilege permissions policy (and, for a role, the trust
     /// policy) the connection needs, from scratch.
     Policy {
@@ -68,9 +80,15 @@ pub(crate) struct DoctorArgs {
     /// The connection file (TOML, or JSON: nested, or keyed by the form's labels).
     #[arg(long, short = 'c', value_name = "FILE", default_value = "athena-doctor.toml")]
     pub config: PathBuf,
-    /// Use only files: make no AWS call. (Live inspection is not built yet, so every run is offline today.)
-    #[arg(long)]
+    /// Use only files: make no AWS call.
+    #[arg(long, conflicts_with = "snapshot")]
     pub offline: bool,
+    /// Replay a snapshot written by `athena-doctor snapshot` instead of reading the
+    /// connection file and the account.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Also write SARIF 2.1.0 to FILE (code scanning), in the same run.
@@ -132,6 +150,44 @@ pub(crate) struct DoctorArgs {
     /// Also show passed checks, and skipped ones with their reasons.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+}
+
+/// How live inspection reaches AWS. It only reads: Get*, List*, Head* calls and
+/// sts:GetCallerIdentity; nothing is ever changed.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct LiveArgs {
+    /// The AWS profile for the doctor's own calls (standard chain otherwise:
+    /// environment, profile, SSO, credential_process, web identity).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The region for the doctor's own calls (the connection's by default).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Allow credentials from the EC2 instance metadata service (off by default).
+    #[arg(long)]
+    pub imds: bool,
+    /// Timeout of each AWS call, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub timeout: u64,
+    /// Deadline for the whole live inspection, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub deadline: u64,
+    /// Make the calls one after another (for measuring; slower).
+    #[arg(long, hide = true)]
+    pub sequential: bool,
+}
+
+impl LiveArgs {
+    pub(crate) fn options(&self) -> crate::collect::LiveOptions {
+        crate::collect::LiveOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            imds: self.imds,
+            timeout: std::time::Duration::from_secs(self.timeout.max(1)),
+            deadline: std::time::Duration::from_secs(self.deadline.max(1)),
+            sequential: self.sequential,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

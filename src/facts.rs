@@ -18,13 +18,52 @@ pub(crate) enum Observed<T> {
     Known(T),
     /// Not collected; the reason says what would collect it.
     NotCollected(String),
+    /// The doctor's own call failed: the failure is itself a fact.
+    Failed(Failure),
+}
+
+/// Why one of the doctor's own AWS calls did not give an answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Failure {
+    pub kind: FailureKind,
+    /// The call, as IAM names it (`iam:GetRole`).
+    pub action: String,
+    /// AWS's message (or the transport's), as returned.
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum FailureKind {
+    Denied,
+    NotFound,
+    Throttled,
+    Timeout,
+    Unreachable,
+    Other,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.kind {
+            FailureKind::Denied => "was denied",
+            FailureKind::NotFound => "found nothing",
+            FailureKind::Throttled => "was throttled",
+            FailureKind::Timeout => "timed out",
+            FailureKind::Unreachable => "could not reach AWS",
+            FailureKind::Other => "failed",
+        };
+        write!(f, "needs {}, which {what}: {}", self.action, self.message)
+    }
 }
 
 impl<T> Observed<T> {
-    pub(crate) fn known(&self) -> Result<&T, &str> {
+    /// The value, or the reason a rule that needs it skips.
+    pub(crate) fn known(&self) -> Result<&T, String> {
         match self {
             Observed::Known(v) => Ok(v),
-            Observed::NotCollected(why) => Err(why),
+            Observed::NotCollected(why) => Err(why.clone()),
+            Observed::Failed(failure) => Err(failure.to_string()),
         }
     }
 }
@@ -43,6 +82,73 @@ pub(crate) struct Facts {
     pub bucket_policies: BTreeMap<String, Policy>,
     /// The role's trust policy, or why it could not be read (TRUST005).
     pub trust_policy: Observed<TrustPolicy>,
+    /// What only the live account can tell (`NotCollected` offline).
+    pub live: Observed<Box<LiveFacts>>,
+    /// `AWS_ENDPOINT_URL*` variables in effect: answers may not come from AWS.
+    #[serde(default)]
+    pub endpoint_overrides: Vec<(String, String)>,
+}
+
+/// Facts read from the account by live inspection.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct LiveFacts {
+    /// Who the doctor itself is (`sts:GetCallerIdentity`).
+    pub caller: Observed<String>,
+    /// The role, for role connections (`iam:GetRole`).
+    pub role: Observed<RoleFacts>,
+    /// The results bucket and data buckets, by name.
+    pub buckets: BTreeMap<String, BucketFacts>,
+    /// The connection's workgroup (`athena:GetWorkGroup`); `None` when it does not exist.
+    pub workgroup: Observed<Option<WorkgroupFacts>>,
+    /// Every catalog in the region with its type (`athena:ListDataCatalogs` + `GetDataCatalog`).
+    pub catalogs: Observed<Vec<CatalogFacts>>,
+    /// Database names by catalog (Glue `GetDatabases`, Athena `ListDatabases` for others).
+    pub databases: BTreeMap<String, Observed<Vec<String>>>,
+    /// Tables of the included schemas (Glue `GetTables`), by schema.
+    pub tables: BTreeMap<String, Observed<Vec<TableFacts>>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct RoleFacts {
+    pub arn: String,
+    pub path: String,
+    pub max_session_duration: Option<i32>,
+    pub boundary_arn: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct BucketFacts {
+    /// `HeadBucket`: exists (true), or NotFound.
+    pub exists: Observed<bool>,
+    /// The bucket's region (`HeadBucket` header, or `GetBucketLocation`: empty is us-east-1).
+    pub region: Observed<String>,
+    /// Default encryption: the KMS key when SSE-KMS, `None` otherwise.
+    pub kms_key: Observed<Option<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WorkgroupFacts {
+    pub name: String,
+    pub enabled: bool,
+    /// "Override client-side settings".
+    pub enforced: bool,
+    pub output_location: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CatalogFacts {
+    pub name: String,
+    /// GLUE, LAMBDA, HIVE, FEDERATED.
+    pub kind: String,
+    /// For LAMBDA catalogs: the function(s) it invokes.
+    pub functions: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct TableFacts {
+    pub name: String,
+    pub location: Option<String>,
+    pub lake_formation: bool,
 }
 
 /// A trust policy as read: valid, or the reason IAM would refuse it.

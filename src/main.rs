@@ -49,6 +49,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             print(&text)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Snapshot { config, output, live } => snapshot(&config, output.as_deref(), &live),
         Command::Policy { config, format } => {
             let loaded = connection::load(&config)?;
             print(&report::policy::render(&loaded.connection, format))?;
@@ -82,17 +83,6 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
 }
 
 fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
-    if !args.config.exists() {
-        return Err(Fatal::Usage(format!(
-            "no connection file at {}: pass one with --config FILE",
-            args.config.display()
-        )));
-    }
-    if !args.offline {
-        eprintln!(
-            "note: live inspection is not built yet; running offline (rules that need AWS report a skip)"
-        );
-    }
     let secret_input = collect::SecretInput {
         file: args.secret_file.clone(),
         stdin: args.secret_stdin,
@@ -103,11 +93,21 @@ fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
         buckets: args.bucket_policies.clone(),
         trust: args.trust_policy.clone(),
     };
-    let collected = collect::collect_offline(&args.config, &secret_input, &policies)?;
-    for warning in &collected.warnings {
-        eprintln!("warning: {warning}");
-    }
-    let facts = collected.facts;
+    let facts = match &args.snapshot {
+        Some(path) => collect::read_snapshot(path)?,
+        None => {
+            require_config(&args.config)?;
+            let collected = if args.offline {
+                collect::collect_offline(&args.config, &secret_input, &policies)?
+            } else {
+                collect::collect_live(&args.config, &secret_input, &policies, &args.live.options())?.0
+            };
+            for warning in &collected.warnings {
+                eprintln!("warning: {warning}");
+            }
+            collected.facts
+        }
+    };
     let selection = report::gate::Selection::new(&args.select, &args.ignore)?;
     let checks = engine::run(rules::REGISTRY, &facts);
     let checks = report::gate::apply(checks, &selection, &facts.connection.doctor);
@@ -173,6 +173,35 @@ fn append(path: &Path, text: &str) -> Result<(), Fatal> {
         .open(path)
         .map_err(|e| Fatal::io(path, e))?;
     file.write_all(text.as_bytes()).map_err(|e| Fatal::io(path, e))
+}
+
+fn require_config(config: &Path) -> Result<(), Fatal> {
+    if config.exists() {
+        Ok(())
+    } else {
+        Err(Fatal::Usage(format!(
+            "no connection file at {}: pass one with --config FILE",
+            config.display()
+        )))
+    }
+}
+
+fn snapshot(config: &Path, output: Option<&Path>, live: &cli::LiveArgs) -> Result<ExitCode, Fatal> {
+    require_config(config)?;
+    let start = std::time::Instant::now();
+    let (collected, calls) = collect::collect_live(
+        config,
+        &collect::SecretInput::default(),
+        &collect::PolicyInputs::default(),
+        &live.options(),
+    )?;
+    let text = collect::write_snapshot(&collected.facts);
+    match output {
+        Some(path) => write_atomically(path, &text)?,
+        None => print(&text)?,
+    }
+    eprintln!("athena-doctor: {calls} AWS calls in {:.2} s", start.elapsed().as_secs_f64());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// On a terminal comfy-table measures it; elsewhere `COLUMNS` or 120, so that

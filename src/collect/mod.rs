@@ -1,6 +1,44 @@
-//! Collect: the only stage that does I/O. It reads the connection (and, in later
-//! stages, policy files, snapshots and the live account) and produces [`Facts`].
+//! Collect: the only stage that does I/O. It reads the connection, policy files,
+//! snapshots and (live) the account, and produces [`Facts`].
 
+mod live;
 mod offline;
+mod snapshot;
 
-pub(crate) use offline::{PolicyInputs, SECRET_ENV, SecretInput, collect_offline};
+pub(crate) use live::{LiveOptions, Tracker};
+pub(crate) use offline::{Collected, PolicyInputs, SECRET_ENV, SecretInput, collect_offline};
+pub(crate) use snapshot::{read_snapshot, write_snapshot};
+
+use crate::error::Fatal;
+use crate::facts::Observed;
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// The files, then the account: what the user gave explicitly wins over what the
+/// account says (a file is how a support engineer tries a change before applying it).
+pub(crate) fn collect_live(
+    config: &Path,
+    secret_input: &SecretInput,
+    policies: &PolicyInputs,
+    options: &LiveOptions,
+) -> Result<(Collected, usize), Fatal> {
+    let mut collected = collect_offline(config, secret_input, policies)?;
+    let tracker = Tracker::new(std::io::stderr().is_terminal(), options.sequential);
+    let live = live::collect(&collected.facts.connection, options, &tracker)?;
+    let facts = &mut collected.facts;
+    if policies.identity.is_empty() {
+        facts.identity_policies = live.identity_policies;
+    }
+    if policies.boundary.is_none() {
+        facts.permissions_boundary = live.permissions_boundary;
+    }
+    if policies.trust.is_none() {
+        facts.trust_policy = live.trust_policy;
+    }
+    for (bucket, policy) in live.bucket_policies {
+        facts.bucket_policies.entry(bucket).or_insert(policy);
+    }
+    facts.live = Observed::Known(Box::new(live.live));
+    facts.endpoint_overrides = live::endpoint_overrides();
+    Ok((collected, tracker.calls.load(std::sync::atomic::Ordering::Relaxed)))
+}

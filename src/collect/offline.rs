@@ -113,6 +113,8 @@ pub(crate) fn collect_offline(
             permissions_boundary,
             bucket_policies,
             trust_policy,
+            live: Observed::NotCollected("needs live inspection: run without --offline".into()),
+            endpoint_overrides: Vec::new(),
         },
         secret,
         warnings,

@@ -218,7 +218,7 @@ pub(super) fn check_needs(meta: &'static RuleMeta, facts: &Facts, none_reason: &
     checks
 }
 
-fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check> {
+pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check> {
     let conn = &env.facts.connection;
     let first = group[0];
     let resources: Vec<&str> = group.iter().map(|n| n.resource.as_str()).collect();

@@ -6,6 +6,7 @@ mod bucket;
 mod catalog;
 pub(crate) mod catalogue;
 mod conn;
+mod live;
 mod pending;
 mod region;
 mod role;
@@ -30,7 +31,7 @@ pub(crate) static REGISTRY: &[&dyn Rule] = &[
     &conn::AuthFieldsConflict,
     &role::RoleArnMalformed,
     &role::RoleArnWrongType,
-    &NotImplemented(&c::ROLE003),
+    &live::RoleNotFound,
     &role::RolePartitionMismatch,
     &trust::ExternalIdMissing,
     &trust::ExternalIdMismatch,
@@ -38,34 +39,34 @@ pub(crate) static REGISTRY: &[&dyn Rule] = &[
     &trust::TrustTooBroad,
     &trust::TrustPolicyInvalid,
     &trust::TrustDeniesVendor,
-    &NotImplemented(&c::S3001),
+    &live::OutputBucketNotFound,
     &access::OutputBucketAccess,
     &access::DataBucketAccess,
     &bucket::BucketPolicyDenies,
-    &NotImplemented(&c::S3005),
-    &NotImplemented(&c::S3006),
+    &live::KmsAccessMissing,
+    &live::OutputInsideDataLocation,
     &bucket::BucketLocationConditioned,
     &access::AthenaAccess,
     &access::GlueAccess,
-    &NotImplemented(&c::ATHENA003),
-    &NotImplemented(&c::ATHENA004),
-    &NotImplemented(&c::ATHENA005),
-    &NotImplemented(&c::ATHENA006),
-    &NotImplemented(&c::ATHENA007),
+    &live::WorkgroupUnusable,
+    &live::WorkgroupOverridesOutput,
+    &live::NoOutputLocation,
+    &live::LakeFormationAccess,
+    &live::LambdaCatalogInvoke,
     &athena::OverlyBroadPermissions,
     &region::RegionInvalid,
     &region::RegionDefaulted,
-    &NotImplemented(&c::REGION003),
+    &live::BucketRegionMismatch,
     &catalog::CatalogNotLowercase,
-    &NotImplemented(&c::CATALOG002),
-    &NotImplemented(&c::CATALOG003),
+    &live::CatalogNotFound,
+    &live::SchemaNotFound,
     &catalog::PolicyResourceCase,
     &NotImplemented(&c::PROBE001),
     &NotImplemented(&c::PROBE002),
     &NotImplemented(&c::PROBE003),
     &NotImplemented(&c::PROBE004),
     &NotImplemented(&c::PROBE005),
-    &NotImplemented(&c::PROBE006),
+    &live::EndpointOverrideActive,
 ];
 
 /// The rule with this code or name (codes case-insensitive).

@@ -81,8 +81,23 @@ impl Rule for RegionDefaulted {
                     .pass(ID.key(), format!("the region is set ({value})"))
                     .at(conn.location(ID)),
             ],
-            // Offline, the doctor cannot see where the resources are; live collection
-            // adds that (REGION002's live part).
+            // Live, the results bucket's region says whether the default is wrong.
+            None if live_region(facts).is_some_and(|r| r != DEFAULT_REGION) => {
+                let r = live_region(facts).unwrap_or_default();
+                vec![
+                    self.meta()
+                        .fail(
+                            ID.key(),
+                            format!(
+                                "{} is not set, so {DEFAULT_REGION} is assumed, but the results bucket is in {r}",
+                                named(conn, ID)
+                            ),
+                        )
+                        .severity(crate::engine::Severity::Warning)
+                        .with_fix(Fix::field(conn, ID, r, Applicability::Safe)),
+                ]
+            }
+            // Offline (or when the bucket is where the default says), information only.
             None => vec![self.meta().fail(
                 ID.key(),
                 format!(
@@ -93,5 +108,15 @@ impl Rule for RegionDefaulted {
             )
             .with_fix(Fix::field(conn, ID, DEFAULT_REGION, Applicability::Unsafe))],
         }
+    }
+}
+
+/// The results bucket's region, when live inspection found it.
+fn live_region(facts: &Facts) -> Option<String> {
+    let crate::facts::Observed::Known(live) = &facts.live else { return None };
+    let bucket = facts.connection.output_location()?.location?.bucket;
+    match &live.buckets.get(&bucket)?.region {
+        crate::facts::Observed::Known(r) => Some(r.clone()),
+        _ => None,
     }
 }

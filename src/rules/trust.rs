@@ -39,7 +39,7 @@ fn trust<'a>(meta: &'static RuleMeta, facts: &'a Facts) -> Result<Trust<'a>, Box
         None => return Err(skip("needs auth.type, which is not set")),
         Some(AuthType::CrossAccountRole) => {}
     }
-    let policy = match facts.trust_policy.known().map_err(skip)? {
+    let policy = match facts.trust_policy.known().map_err(|r| skip(&r))? {
         TrustPolicy::Valid(p) => p,
         TrustPolicy::Invalid { .. } => return Err(skip("the trust policy is invalid (TRUST005)")),
     };

@@ -1,0 +1,178 @@
+//! Athena and Glue: the workgroup, the catalogs, the included databases and their
+//! tables (whose locations name data buckets and feed S3006).
+
+use super::Clients;
+use super::call::Tracker;
+use super::iam::all;
+use crate::connection::Connection;
+use crate::facts::{CatalogFacts, FailureKind, Observed, TableFacts, WorkgroupFacts};
+use crate::permissions::Target;
+use std::collections::BTreeMap;
+
+type CatalogAnswer = (
+    Observed<Option<WorkgroupFacts>>,
+    Observed<Vec<CatalogFacts>>,
+    BTreeMap<String, Observed<Vec<String>>>,
+    BTreeMap<String, Observed<Vec<TableFacts>>>,
+);
+
+const BUILT_IN: &str = "AwsDataCatalog";
+
+async fn workgroup(name: &str, c: &Clients, t: &Tracker) -> Observed<Option<WorkgroupFacts>> {
+    let answer = t
+        .call("athena:GetWorkGroup", "athena:GetWorkGroup", c.athena.get_work_group().work_group(name).send(), |o| {
+            o.work_group().map(|w| {
+                let config = w.configuration();
+                WorkgroupFacts {
+                    name: w.name().to_string(),
+                    enabled: w.state().is_none_or(|s| s.as_str() != "DISABLED"),
+                    enforced: config.and_then(|c| c.enforce_work_group_configuration()).unwrap_or(false),
+                    output_location: config
+                        .and_then(|c| c.result_configuration())
+                        .and_then(|r| r.output_location())
+                        .map(str::to_string),
+                }
+            })
+        })
+        .await;
+    match answer {
+        // AWS says "WorkGroup x is not found" as an InvalidRequestException.
+        Observed::Failed(f) if f.message.contains("not found") || f.kind == FailureKind::NotFound => Observed::Known(None),
+        other => other,
+    }
+}
+
+async fn catalogs(target: &Target, c: &Clients, t: &Tracker) -> Observed<Vec<CatalogFacts>> {
+    let listed = t
+        .call("athena:ListDataCatalogs", "athena:ListDataCatalogs", c.athena.list_data_catalogs().send(), |o| {
+            o.data_catalogs_summary()
+                .iter()
+                .map(|s| {
+                    (
+                        s.catalog_name().unwrap_or_default().to_string(),
+                        s.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+    let Observed::Known(mut listed) = listed else {
+        return match listed {
+            Observed::Failed(f) => Observed::Failed(f),
+            _ => Observed::NotCollected("athena:ListDataCatalogs gave nothing".into()),
+        };
+    };
+    // The built-in catalog always exists (moto's listing omits it).
+    if !listed.iter().any(|(n, _)| n.eq_ignore_ascii_case(BUILT_IN)) {
+        listed.push((BUILT_IN.into(), "GLUE".into()));
+    }
+    // Lambda catalogs the connection uses: which function they invoke.
+    let wanted: Vec<(String, String)> = listed
+        .iter()
+        .filter(|(n, kind)| kind == "LAMBDA" && target.catalogs.iter().any(|c| c.eq_ignore_ascii_case(n)))
+        .cloned()
+        .collect();
+    let functions = all(
+        t,
+        wanted
+            .iter()
+            .map(|(name, _)| {
+                t.call(
+                    "athena:GetDataCatalog",
+                    format!("athena:GetDataCatalog {name}"),
+                    c.athena.get_data_catalog().name(name).send(),
+                    |o| {
+                        o.data_catalog()
+                            .and_then(|d| d.parameters())
+                            .map(|p| {
+                                let mut f: Vec<String> = p
+                                    .iter()
+                                    .filter(|(k, _)| k.ends_with("function"))
+                                    .map(|(_, v)| v.clone())
+                                    .collect();
+                                f.sort();
+                                f
+                            })
+                            .unwrap_or_default()
+                    },
+                )
+            })
+            .collect(),
+    )
+    .await;
+    Observed::Known(
+        listed
+            .into_iter()
+            .map(|(name, kind)| {
+                let fns = wanted
+                    .iter()
+                    .position(|(n, _)| *n == name)
+                    .and_then(|i| match &functions[i] {
+                        Observed::Known(f) => Some(f.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                CatalogFacts {
+                    name,
+                    kind,
+                    functions: fns,
+                }
+            })
+            .collect(),
+    )
+}
+
+async fn databases(catalog: &str, c: &Clients, t: &Tracker) -> Observed<Vec<String>> {
+    if catalog.eq_ignore_ascii_case(BUILT_IN) {
+        t.call("glue:GetDatabases", "glue:GetDatabases", c.glue.get_databases().send(), |o| {
+            o.database_list().iter().map(|d| d.name().to_string()).collect()
+        })
+        .await
+    } else {
+        t.call(
+            "athena:ListDatabases",
+            format!("athena:ListDatabases {catalog}"),
+            c.athena.list_databases().catalog_name(catalog).send(),
+            |o| o.database_list().iter().map(|d| d.name().to_string()).collect(),
+        )
+        .await
+    }
+}
+
+async fn tables(schema: &str, c: &Clients, t: &Tracker) -> Observed<Vec<TableFacts>> {
+    t.call(
+        "glue:GetTables",
+        format!("glue:GetTables {schema}"),
+        c.glue.get_tables().database_name(schema).send(),
+        |o| {
+            o.table_list()
+                .iter()
+                .map(|tb| TableFacts {
+                    name: tb.name().to_string(),
+                    location: tb.storage_descriptor().and_then(|s| s.location()).map(str::to_string),
+                    lake_formation: tb.is_registered_with_lake_formation(),
+                })
+                .collect()
+        },
+    )
+    .await
+}
+
+pub(super) async fn catalog(_conn: &Connection, target: &Target, c: &Clients, t: &Tracker) -> CatalogAnswer {
+    let schemas: Vec<String> = target.schemas.iter().filter(|s| *s != "*").cloned().collect();
+    let glue = target.catalogs.iter().any(|c| c == "awsdatacatalog");
+    let wg = workgroup(&target.workgroup, c, t);
+    let cats = catalogs(target, c, t);
+    let dbs = all(t, target.catalogs.iter().map(|name| databases(name, c, t)).collect());
+    let tbls = async {
+        if glue {
+            all(t, schemas.iter().map(|s| tables(s, c, t)).collect()).await
+        } else {
+            Vec::new()
+        }
+    };
+    let ((wg, cats), (dbs, tbls)) = super::both(t, super::both(t, wg, cats), super::both(t, dbs, tbls)).await;
+    let databases = target.catalogs.iter().cloned().zip(dbs).collect();
+    let tables = if glue { schemas.into_iter().zip(tbls).collect() } else { BTreeMap::new() };
+    (wg, cats, databases, tables)
+}

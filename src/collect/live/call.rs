@@ -1,0 +1,136 @@
+//! One AWS call: counted, shown as pending while it runs (on a terminal), and
+//! turned into a fact — its value, or a classified failure. Never a panic.
+
+use crate::facts::{Failure, FailureKind, Observed};
+use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Counts calls and tracks the pending ones for the progress line.
+#[derive(Debug, Default)]
+pub(crate) struct Tracker {
+    pub calls: AtomicUsize,
+    pending: Mutex<BTreeSet<String>>,
+    /// Draw the pending calls on stderr (only when it is a terminal).
+    pub progress: bool,
+    /// Await calls one by one instead of all at once (for measurement only).
+    pub sequential: bool,
+}
+
+impl Tracker {
+    pub(crate) fn new(progress: bool, sequential: bool) -> Tracker {
+        Tracker {
+            progress,
+            sequential,
+            ..Default::default()
+        }
+    }
+
+    fn draw(&self, pending: &BTreeSet<String>) {
+        if !self.progress {
+            return;
+        }
+        let list: Vec<&str> = pending.iter().map(String::as_str).take(4).collect();
+        let more = pending.len().saturating_sub(list.len());
+        let tail = if more > 0 { format!(" +{more}") } else { String::new() };
+        eprint!("\r\x1b[2Kathena-doctor: waiting for {}{tail}", list.join(", "));
+        if pending.is_empty() {
+            eprint!("\r\x1b[2K");
+        }
+    }
+
+    fn start(&self, label: &str) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.insert(label.to_string());
+        self.draw(&pending);
+    }
+
+    fn finish(&self, label: &str) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.remove(label);
+        self.draw(&pending);
+    }
+
+    /// Run one call and keep its outcome as a fact.
+    pub(crate) async fn call<T, O, E, R, F>(
+        &self,
+        action: &str,
+        label: impl Into<String>,
+        future: F,
+        value: impl FnOnce(O) -> T,
+    ) -> Observed<T>
+    where
+        F: Future<Output = Result<O, SdkError<E, R>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        let label = label.into();
+        self.start(&label);
+        let result = future.await;
+        self.finish(&label);
+        match result {
+            Ok(output) => Observed::Known(value(output)),
+            Err(err) => Observed::Failed(classify(action, &err)),
+        }
+    }
+}
+
+/// Sort an SDK error into the failures rules understand.
+pub(crate) fn classify<E, R>(action: &str, err: &SdkError<E, R>) -> Failure
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let failure = |kind: FailureKind, message: String| Failure {
+        kind,
+        action: action.to_string(),
+        message,
+    };
+    match err {
+        SdkError::TimeoutError(_) => failure(FailureKind::Timeout, "the call timed out".into()),
+        SdkError::DispatchFailure(d) if d.is_timeout() => failure(FailureKind::Timeout, "the connection timed out".into()),
+        SdkError::DispatchFailure(_) => {
+            let text = DisplayErrorContext(err).to_string();
+            if text.contains("no credentials") || text.contains("credential provider") {
+                failure(
+                    FailureKind::Other,
+                    format!("the doctor has no usable AWS credentials (AWS_PROFILE, --profile, environment, SSO): {text}"),
+                )
+            } else {
+                failure(FailureKind::Unreachable, text)
+            }
+        }
+        _ => {
+            let code = err.code().unwrap_or_default();
+            let message = err.message().map(str::to_string).unwrap_or_else(|| {
+                if code.is_empty() {
+                    DisplayErrorContext(err).to_string()
+                } else {
+                    code.to_string()
+                }
+            });
+            let kind = match code {
+                "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError"
+                | "UnrecognizedClientException" | "InvalidClientTokenId" | "SignatureDoesNotMatch" | "ExpiredToken" => {
+                    FailureKind::Denied
+                }
+                "NoSuchEntity" | "NoSuchBucket" | "NotFound" | "EntityNotFoundException"
+                | "ResourceNotFoundException" | "NoSuchBucketPolicy" | "ServerSideEncryptionConfigurationNotFoundError" => {
+                    FailureKind::NotFound
+                }
+                "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "SlowDown"
+                | "RequestLimitExceeded" => FailureKind::Throttled,
+                _ => match err {
+                    // HeadBucket answers 404 with no body.
+                    SdkError::ServiceError(_) if message.contains("404") || code == "404" => FailureKind::NotFound,
+                    SdkError::ServiceError(_) if code == "403" => FailureKind::Denied,
+                    _ => FailureKind::Other,
+                },
+            };
+            failure(kind, if code.is_empty() || message == code { message } else { format!("{code}: {message}") })
+        }
+    }
+}

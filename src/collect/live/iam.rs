@@ -1,0 +1,339 @@
+//! IAM: the connection principal's policies (inline, attached, group), its
+//! permissions boundary and, for a role, the role itself and its trust policy.
+
+use super::Clients;
+use super::call::Tracker;
+use crate::aws::arn::{Arn, IamResource};
+use crate::connection::{Connection, FieldId};
+use crate::facts::{Failure, FailureKind, Observed, RoleFacts, TrustPolicy};
+use crate::policy::{Policy, PolicyKind};
+use futures_util::future::join_all;
+use std::future::Future;
+
+/// What IAM tells about the principal.
+pub(super) struct Principal {
+    pub role: Observed<RoleFacts>,
+    pub identity: Observed<Vec<Policy>>,
+    pub boundary: Observed<Option<Policy>>,
+    pub trust: Observed<TrustPolicy>,
+}
+
+impl Principal {
+    pub(super) fn not_collected(why: &str) -> Principal {
+        Principal {
+            role: Observed::NotCollected(why.into()),
+            identity: Observed::NotCollected(why.into()),
+            boundary: Observed::NotCollected(why.into()),
+            trust: Observed::NotCollected(why.into()),
+        }
+    }
+}
+
+/// Await futures all at once, or one by one when measuring the difference.
+pub(super) async fn all<F: Future>(t: &Tracker, futures: Vec<F>) -> Vec<F::Output> {
+    if t.sequential {
+        let mut out = Vec::new();
+        for f in futures {
+            out.push(f.await);
+        }
+        out
+    } else {
+        join_all(futures).await
+    }
+}
+
+/// A document as IAM returns it (URL-encoded), parsed; a parse failure is a fact too.
+fn parse(name: &str, text: &str, kind: PolicyKind, action: &str) -> Observed<Policy> {
+    match Policy::from_text(name, None, text, kind) {
+        Ok(p) => Observed::Known(p),
+        Err(e) => Observed::Failed(Failure {
+            kind: FailureKind::Other,
+            action: action.into(),
+            message: format!("the document AWS returned does not parse: {e}"),
+        }),
+    }
+}
+
+/// A managed policy's default version (`iam:GetPolicy` + `iam:GetPolicyVersion`).
+async fn managed(c: &Clients, t: &Tracker, arn: &str, kind: PolicyKind) -> Observed<Policy> {
+    let version = t
+        .call("iam:GetPolicy", format!("iam:GetPolicy {arn}"), c.iam.get_policy().policy_arn(arn).send(), |o| {
+            o.policy().and_then(|p| p.default_version_id()).map(str::to_string)
+        })
+        .await;
+    let version = match version {
+        Observed::Known(Some(v)) => v,
+        Observed::Known(None) => return Observed::NotCollected(format!("{arn} has no default version")),
+        Observed::Failed(f) => return Observed::Failed(f),
+        Observed::NotCollected(w) => return Observed::NotCollected(w),
+    };
+    let document = t
+        .call(
+            "iam:GetPolicyVersion",
+            format!("iam:GetPolicyVersion {arn}"),
+            c.iam.get_policy_version().policy_arn(arn).version_id(&version).send(),
+            |o| o.policy_version().and_then(|v| v.document()).map(str::to_string),
+        )
+        .await;
+    match document {
+        Observed::Known(Some(doc)) => parse(&format!("managed policy {arn}"), &doc, kind, "iam:GetPolicyVersion"),
+        Observed::Known(None) => Observed::NotCollected(format!("{arn} {version} has no document")),
+        Observed::Failed(f) => Observed::Failed(f),
+        Observed::NotCollected(w) => Observed::NotCollected(w),
+    }
+}
+
+/// Every policy, or the first failure (a partial set would judge wrongly).
+fn gather(results: Vec<Observed<Policy>>) -> Observed<Vec<Policy>> {
+    let mut out = Vec::new();
+    for r in results {
+        match r {
+            Observed::Known(p) => out.push(p),
+            Observed::Failed(f) => return Observed::Failed(f),
+            Observed::NotCollected(w) => return Observed::NotCollected(w),
+        }
+    }
+    Observed::Known(out)
+}
+
+fn flatten<T>(o: Observed<Observed<T>>) -> Observed<T> {
+    match o {
+        Observed::Known(inner) => inner,
+        Observed::Failed(f) => Observed::Failed(f),
+        Observed::NotCollected(w) => Observed::NotCollected(w),
+    }
+}
+
+pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> Principal {
+    let name = match conn.value(FieldId::RoleArn).and_then(|a| Arn::parse(a).ok()).map(|a| a.iam_resource()) {
+        Some(IamResource::Role { name, .. }) | Some(IamResource::AssumedRole { role: name, .. }) => name,
+        _ => return Principal::not_collected("needs a role ARN that parses (ROLE001, ROLE002)"),
+    };
+    let get_role = t.call("iam:GetRole", "iam:GetRole", c.iam.get_role().role_name(&name).send(), |o| o.role().cloned());
+    let inline_names = t.call(
+        "iam:ListRolePolicies",
+        "iam:ListRolePolicies",
+        c.iam.list_role_policies().role_name(&name).send(),
+        |o| o.policy_names().to_vec(),
+    );
+    let attached = t.call(
+        "iam:ListAttachedRolePolicies",
+        "iam:ListAttachedRolePolicies",
+        c.iam.list_attached_role_policies().role_name(&name).send(),
+        |o| o.attached_policies().iter().filter_map(|p| p.policy_arn()).map(str::to_string).collect::<Vec<_>>(),
+    );
+    let (role, (inline_names, attached)) = super::both(t, get_role, super::both(t, inline_names, attached)).await;
+    let name = &name;
+    let inline = async {
+        let Observed::Known(names) = &inline_names else {
+            return vec![];
+        };
+        all(
+            t,
+            names
+                .iter()
+                .map(|p| async move {
+                    let doc = t
+                        .call(
+                            "iam:GetRolePolicy",
+                            format!("iam:GetRolePolicy {p}"),
+                            c.iam.get_role_policy().role_name(name).policy_name(p).send(),
+                            |o| o.policy_document().to_string(),
+                        )
+                        .await;
+                    flatten(match doc {
+                        Observed::Known(d) => Observed::Known(parse(
+                            &format!("inline policy {p} of role {name}"),
+                            &d,
+                            PolicyKind::Identity,
+                            "iam:GetRolePolicy",
+                        )),
+                        Observed::Failed(f) => Observed::Failed(f),
+                        Observed::NotCollected(w) => Observed::NotCollected(w),
+                    })
+                })
+                .collect(),
+        )
+        .await
+    };
+    let managed_docs = async {
+        let Observed::Known(arns) = &attached else {
+            return vec![];
+        };
+        all(t, arns.iter().map(|a| managed(c, t, a, PolicyKind::Identity)).collect()).await
+    };
+    let boundary_arn = match &role {
+        Observed::Known(Some(r)) => r
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn())
+            .map(str::to_string),
+        _ => None,
+    };
+    let boundary = async {
+        match &boundary_arn {
+            Some(arn) => match managed(c, t, arn, PolicyKind::Boundary).await {
+                Observed::Known(p) => Observed::Known(Some(p)),
+                Observed::Failed(f) => Observed::Failed(f),
+                Observed::NotCollected(w) => Observed::NotCollected(w),
+            },
+            None => Observed::Known(None),
+        }
+    };
+    let ((inline, managed_docs), boundary) = super::both(t, super::both(t, inline, managed_docs), boundary).await;
+    let identity = match (&inline_names, &attached) {
+        (Observed::Failed(f), _) | (_, Observed::Failed(f)) => Observed::Failed(f.clone()),
+        _ => gather(inline.into_iter().chain(managed_docs).collect()),
+    };
+    let (role_facts, trust, boundary) = match role {
+        Observed::Known(Some(r)) => {
+            let trust = match r.assume_role_policy_document() {
+                Some(doc) => match Policy::from_text(&format!("trust policy of role {name}"), None, doc, PolicyKind::Trust) {
+                    Ok(p) => Observed::Known(TrustPolicy::Valid(Box::new(p))),
+                    Err(e) => Observed::Known(TrustPolicy::Invalid {
+                        path: format!("role {name}"),
+                        location: Some(e.location),
+                        message: e.to_string(),
+                    }),
+                },
+                None => Observed::NotCollected("iam:GetRole returned no trust policy".into()),
+            };
+            let facts = RoleFacts {
+                arn: r.arn().to_string(),
+                path: r.path().to_string(),
+                max_session_duration: r.max_session_duration(),
+                boundary_arn,
+            };
+            (Observed::Known(facts), trust, boundary)
+        }
+        // moto answers an unknown role with an empty body; AWS with NoSuchEntity.
+        Observed::Known(None) => {
+            let f = Failure {
+                kind: FailureKind::NotFound,
+                action: "iam:GetRole".into(),
+                message: format!("The role with name {name} cannot be found."),
+            };
+            (Observed::Failed(f.clone()), Observed::Failed(f.clone()), Observed::Failed(f))
+        }
+        Observed::Failed(f) => (Observed::Failed(f.clone()), Observed::Failed(f.clone()), Observed::Failed(f)),
+        Observed::NotCollected(w) => (
+            Observed::NotCollected(w.clone()),
+            Observed::NotCollected(w.clone()),
+            Observed::NotCollected(w),
+        ),
+    };
+    Principal {
+        role: role_facts,
+        identity,
+        boundary,
+        trust,
+    }
+}
+
+pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> Principal {
+    let no_role = "not applicable: the connection uses an access key";
+    let Some(key) = conn.value(FieldId::AccessKeyId) else {
+        return Principal::not_collected("needs auth.access_key_id");
+    };
+    let user = t
+        .call(
+            "iam:GetAccessKeyLastUsed",
+            "iam:GetAccessKeyLastUsed",
+            c.iam.get_access_key_last_used().access_key_id(key).send(),
+            |o| o.user_name().map(str::to_string),
+        )
+        .await;
+    let name = match user {
+        Observed::Known(Some(n)) => n,
+        Observed::Known(None) => {
+            return Principal::not_collected("iam:GetAccessKeyLastUsed names no user for the access key");
+        }
+        Observed::Failed(f) => {
+            return Principal {
+                role: Observed::NotCollected(no_role.into()),
+                identity: Observed::Failed(f.clone()),
+                boundary: Observed::Failed(f),
+                trust: Observed::NotCollected(no_role.into()),
+            };
+        }
+        Observed::NotCollected(w) => return Principal::not_collected(&w),
+    };
+    let inline_names = t.call(
+        "iam:ListUserPolicies",
+        "iam:ListUserPolicies",
+        c.iam.list_user_policies().user_name(&name).send(),
+        |o| o.policy_names().to_vec(),
+    );
+    let attached = t.call(
+        "iam:ListAttachedUserPolicies",
+        "iam:ListAttachedUserPolicies",
+        c.iam.list_attached_user_policies().user_name(&name).send(),
+        |o| o.attached_policies().iter().filter_map(|p| p.policy_arn()).map(str::to_string).collect::<Vec<_>>(),
+    );
+    let get_user = t.call("iam:GetUser", "iam:GetUser", c.iam.get_user().user_name(&name).send(), |o| {
+        o.user()
+            .and_then(|u| u.permissions_boundary())
+            .and_then(|b| b.permissions_boundary_arn())
+            .map(str::to_string)
+    });
+    let (inline_names, (attached, boundary_arn)) = super::both(t, inline_names, super::both(t, attached, get_user)).await;
+    let name = &name;
+    let inline = async {
+        let Observed::Known(names) = &inline_names else {
+            return vec![];
+        };
+        all(
+            t,
+            names
+                .iter()
+                .map(|p| async move {
+                    let doc = t
+                        .call(
+                            "iam:GetUserPolicy",
+                            format!("iam:GetUserPolicy {p}"),
+                            c.iam.get_user_policy().user_name(name).policy_name(p).send(),
+                            |o| o.policy_document().to_string(),
+                        )
+                        .await;
+                    flatten(match doc {
+                        Observed::Known(d) => Observed::Known(parse(
+                            &format!("inline policy {p} of user {name}"),
+                            &d,
+                            PolicyKind::Identity,
+                            "iam:GetUserPolicy",
+                        )),
+                        Observed::Failed(f) => Observed::Failed(f),
+                        Observed::NotCollected(w) => Observed::NotCollected(w),
+                    })
+                })
+                .collect(),
+        )
+        .await
+    };
+    let managed_docs = async {
+        let Observed::Known(arns) = &attached else {
+            return vec![];
+        };
+        all(t, arns.iter().map(|a| managed(c, t, a, PolicyKind::Identity)).collect()).await
+    };
+    let (inline, managed_docs) = super::both(t, inline, managed_docs).await;
+    let identity = match (&inline_names, &attached) {
+        (Observed::Failed(f), _) | (_, Observed::Failed(f)) => Observed::Failed(f.clone()),
+        _ => gather(inline.into_iter().chain(managed_docs).collect()),
+    };
+    let boundary = match boundary_arn {
+        Observed::Known(Some(arn)) => match managed(c, t, &arn, PolicyKind::Boundary).await {
+            Observed::Known(p) => Observed::Known(Some(p)),
+            Observed::Failed(f) => Observed::Failed(f),
+            Observed::NotCollected(w) => Observed::NotCollected(w),
+        },
+        Observed::Known(None) => Observed::Known(None),
+        Observed::Failed(f) => Observed::Failed(f),
+        Observed::NotCollected(w) => Observed::NotCollected(w),
+    };
+    Principal {
+        role: Observed::NotCollected(no_role.into()),
+        identity,
+        boundary,
+        trust: Observed::NotCollected(no_role.into()),
+    }
+}

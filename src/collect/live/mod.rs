@@ -1,0 +1,197 @@
+//! Live collection: read the account through the AWS SDK for Rust, read-only
+//! (Get*, List*, Head*, sts:GetCallerIdentity), every independent call in flight at
+//! once, each answer — or refusal — kept as a fact.
+
+mod athena;
+mod call;
+mod iam;
+mod s3;
+
+pub(crate) use call::Tracker;
+
+use crate::connection::{AuthType, Connection, FieldId};
+use crate::error::Fatal;
+use crate::facts::{LiveFacts, Observed};
+use crate::permissions::Target;
+use aws_config::BehaviorVersion;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// How to reach AWS.
+#[derive(Clone, Debug)]
+pub(crate) struct LiveOptions {
+    pub profile: Option<String>,
+    /// Overrides the connection's region for the doctor's own calls.
+    pub region: Option<String>,
+    /// Allow the EC2 instance metadata service in the credentials chain.
+    pub imds: bool,
+    /// Per-attempt and per-operation timeout.
+    pub timeout: Duration,
+    /// The whole collection's deadline.
+    pub deadline: Duration,
+    pub sequential: bool,
+}
+
+/// The `AWS_ENDPOINT_URL*` variables in effect (PROBE006).
+pub(crate) fn endpoint_overrides() -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, v)| k.starts_with("AWS_ENDPOINT_URL") && !v.is_empty())
+        .collect();
+    found.sort();
+    found
+}
+
+/// The SDK configuration: the standard credentials chain (without IMDS unless asked),
+/// the region, timeouts on every call and standard retries.
+async fn sdk_config(conn: &Connection, options: &LiveOptions) -> aws_config::SdkConfig {
+    use aws_config::meta::credentials::CredentialsProviderChain;
+    let region = options.region.clone().unwrap_or_else(|| conn.region().to_string());
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .operation_timeout(options.timeout)
+        .operation_attempt_timeout(options.timeout)
+        .connect_timeout(options.timeout)
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(aws_config::Region::new(region))
+        .timeout_config(timeouts)
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if !options.imds {
+        // The default chain minus IMDS: on a laptop, probing 169.254.169.254 only
+        // costs seconds before failing.
+        let mut profile = aws_config::profile::ProfileFileCredentialsProvider::builder();
+        if let Some(p) = &options.profile {
+            profile = profile.profile_name(p);
+        }
+        let chain = CredentialsProviderChain::first_try(
+            "Environment",
+            aws_config::environment::credentials::EnvironmentVariableCredentialsProvider::new(),
+        )
+        .or_else("Profile", profile.build())
+        .or_else(
+            "WebIdentityToken",
+            aws_config::web_identity_token::WebIdentityTokenCredentialsProvider::builder().build(),
+        )
+        .or_else("EcsContainer", aws_config::ecs::EcsCredentialsProvider::builder().build());
+        loader = loader.credentials_provider(chain);
+    }
+    loader.load().await
+}
+
+/// Clients for every service the doctor reads.
+pub(crate) struct Clients {
+    pub sts: aws_sdk_sts::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub athena: aws_sdk_athena::Client,
+    pub glue: aws_sdk_glue::Client,
+}
+
+impl Clients {
+    fn new(config: &aws_config::SdkConfig, path_style: bool) -> Clients {
+        let s3 = aws_sdk_s3::config::Builder::from(config)
+            // Emulators (and some proxies) only answer path-style requests.
+            .force_path_style(path_style)
+            .build();
+        Clients {
+            sts: aws_sdk_sts::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            s3: aws_sdk_s3::Client::from_conf(s3),
+            athena: aws_sdk_athena::Client::new(config),
+            glue: aws_sdk_glue::Client::new(config),
+        }
+    }
+}
+
+/// What live collection adds to the offline facts.
+pub(crate) struct Collected {
+    pub live: LiveFacts,
+    pub identity_policies: Observed<Vec<crate::policy::Policy>>,
+    pub permissions_boundary: Observed<Option<crate::policy::Policy>>,
+    pub trust_policy: Observed<crate::facts::TrustPolicy>,
+    pub bucket_policies: BTreeMap<String, crate::policy::Policy>,
+}
+
+/// Collect everything the account can tell about this connection.
+pub(crate) fn collect(conn: &Connection, options: &LiveOptions, tracker: &Tracker) -> Result<Collected, Fatal> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_stack_size(16 * 1024 * 1024)
+        .enable_all()
+        .build()
+        .map_err(|e| Fatal::Usage(format!("cannot start the async runtime: {e}")))?;
+    // The SDK's futures are large (in debug builds, polling them needs megabytes of
+    // stack): drive them on a thread of our own with room to spare.
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("live-inspection".into())
+            .stack_size(64 * 1024 * 1024)
+            .spawn_scoped(scope, || {
+                runtime.block_on(Box::pin(async {
+                    let config = Box::pin(sdk_config(conn, options)).await;
+                    let clients = Clients::new(&config, !endpoint_overrides().is_empty());
+                    match tokio::time::timeout(options.deadline, Box::pin(gather(conn, &clients, tracker))).await {
+                        Ok(collected) => Ok(collected),
+                        Err(_) => Err(Fatal::Usage(format!(
+                            "live inspection did not finish within the --deadline of {} s",
+                            options.deadline.as_secs()
+                        ))),
+                    }
+                }))
+            })
+            .map_err(|e| Fatal::Usage(format!("cannot start live inspection: {e}")))?
+            .join()
+            .map_err(|_| Fatal::Usage("live inspection stopped unexpectedly".into()))?
+    })
+}
+
+/// Run `a` and `b` at once, or one after the other when measuring.
+async fn both<A: std::future::Future, B: std::future::Future>(tracker: &Tracker, a: A, b: B) -> (A::Output, B::Output) {
+    if tracker.sequential {
+        let x = a.await;
+        (x, b.await)
+    } else {
+        tokio::join!(a, b)
+    }
+}
+
+async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Collected {
+    let target = Target::of(conn);
+    let mut buckets: Vec<String> = target.results_bucket.iter().cloned().collect();
+    buckets.extend(target.data_buckets.iter().cloned());
+    buckets.dedup();
+    let caller = t.call("sts:GetCallerIdentity", "sts:GetCallerIdentity", c.sts.get_caller_identity().send(), |o| {
+        o.arn().unwrap_or_default().to_string()
+    });
+    let principal = async {
+        match conn.auth.auth_type {
+            Some(AuthType::CrossAccountRole) => iam::role(conn, c, t).await,
+            Some(AuthType::AccessKey) => iam::user(conn, c, t).await,
+            None => iam::Principal::not_collected("needs auth.type"),
+        }
+    };
+    let storage = s3::buckets(&buckets, c, t);
+    let catalog = athena::catalog(conn, &target, c, t);
+    let ((caller, principal), (storage, catalog)) =
+        both(t, both(t, caller, principal), both(t, storage, catalog)).await;
+    let (bucket_facts, bucket_policies) = storage;
+    let (workgroup, catalogs, databases, tables) = catalog;
+    let _ = conn.value(FieldId::RoleArn);
+    Collected {
+        live: LiveFacts {
+            caller,
+            role: principal.role,
+            buckets: bucket_facts,
+            workgroup,
+            catalogs,
+            databases,
+            tables,
+        },
+        identity_policies: principal.identity,
+        permissions_boundary: principal.boundary,
+        trust_policy: principal.trust,
+        bucket_policies,
+    }
+}

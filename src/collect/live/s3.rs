@@ -1,0 +1,109 @@
+//! S3: for the results bucket and each data bucket, whether it exists, its region,
+//! its policy and its default encryption.
+
+use super::Clients;
+use super::call::Tracker;
+use super::iam::all;
+use crate::facts::{BucketFacts, FailureKind, Observed};
+use crate::policy::{Policy, PolicyKind};
+use std::collections::BTreeMap;
+
+/// `GetBucketLocation` answers empty for us-east-1 and `EU` for old eu-west-1 buckets.
+pub(super) fn location_to_region(constraint: &str) -> String {
+    match constraint {
+        "" => "us-east-1".into(),
+        "EU" => "eu-west-1".into(),
+        other => other.into(),
+    }
+}
+
+async fn bucket(name: &str, c: &Clients, t: &Tracker) -> (BucketFacts, Option<Policy>) {
+    let head = t.call("s3:HeadBucket", format!("s3:HeadBucket {name}"), c.s3.head_bucket().bucket(name).send(), |o| {
+        o.bucket_region().map(str::to_string)
+    });
+    let location = t.call(
+        "s3:GetBucketLocation",
+        format!("s3:GetBucketLocation {name}"),
+        c.s3.get_bucket_location().bucket(name).send(),
+        |o| location_to_region(o.location_constraint().map(|l| l.as_str()).unwrap_or_default()),
+    );
+    let policy = t.call(
+        "s3:GetBucketPolicy",
+        format!("s3:GetBucketPolicy {name}"),
+        c.s3.get_bucket_policy().bucket(name).send(),
+        |o| o.policy().map(str::to_string),
+    );
+    let encryption = t.call(
+        "s3:GetBucketEncryption",
+        format!("s3:GetBucketEncryption {name}"),
+        c.s3.get_bucket_encryption().bucket(name).send(),
+        |o| {
+            o.server_side_encryption_configuration()
+                .and_then(|c| c.rules().first())
+                .and_then(|r| r.apply_server_side_encryption_by_default())
+                .filter(|d| d.sse_algorithm().as_str().starts_with("aws:kms"))
+                .map(|d| d.kms_master_key_id().unwrap_or("aws/s3").to_string())
+        },
+    );
+    let ((head, location), (policy, encryption)) =
+        super::both(t, super::both(t, head, location), super::both(t, policy, encryption)).await;
+    let exists = match &head {
+        Observed::Known(_) => Observed::Known(true),
+        Observed::Failed(f) if f.kind == FailureKind::NotFound => Observed::Known(false),
+        Observed::Failed(f) => Observed::Failed(f.clone()),
+        Observed::NotCollected(w) => Observed::NotCollected(w.clone()),
+    };
+    // HeadBucket names the region even when it is denied; GetBucketLocation is the fallback.
+    let region = match (head, location) {
+        (Observed::Known(Some(r)), _) => Observed::Known(r),
+        (_, location) => location,
+    };
+    // No policy and no encryption configuration are answers, not failures.
+    let (policy, kms_key) = (
+        match policy {
+            Observed::Known(Some(text)) => {
+                Policy::from_text(&format!("bucket policy of {name}"), None, &text, PolicyKind::Resource).ok()
+            }
+            _ => None,
+        },
+        match encryption {
+            Observed::Failed(f) if f.kind == FailureKind::NotFound => Observed::Known(None),
+            other => other,
+        },
+    );
+    (
+        BucketFacts {
+            exists,
+            region,
+            kms_key,
+        },
+        policy,
+    )
+}
+
+pub(super) async fn buckets(
+    names: &[String],
+    c: &Clients,
+    t: &Tracker,
+) -> (BTreeMap<String, BucketFacts>, BTreeMap<String, Policy>) {
+    let results = all(t, names.iter().map(|n| bucket(n, c, t)).collect()).await;
+    let mut facts = BTreeMap::new();
+    let mut policies = BTreeMap::new();
+    for (name, (f, p)) in names.iter().zip(results) {
+        facts.insert(name.clone(), f);
+        if let Some(p) = p {
+            policies.insert(name.clone(), p);
+        }
+    }
+    (facts, policies)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn locations() {
+        assert_eq!(super::location_to_region(""), "us-east-1");
+        assert_eq!(super::location_to_region("EU"), "eu-west-1");
+        assert_eq!(super::location_to_region("eu-central-1"), "eu-central-1");
+    }
+}

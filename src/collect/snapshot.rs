@@ -1,0 +1,40 @@
+//! Snapshots: the facts of a live run, written as versioned JSON (no secret is ever
+//! in the facts), and read back to replay the run offline.
+
+use crate::error::Fatal;
+use crate::facts::{FACTS_VERSION, Facts};
+use crate::location::Location;
+use std::path::Path;
+
+pub(crate) fn write_snapshot(facts: &Facts) -> String {
+    let mut out = serde_json::to_string_pretty(facts).expect("facts always serialise");
+    out.push('\n');
+    out
+}
+
+pub(crate) fn read_snapshot(path: &Path) -> Result<Facts, Fatal> {
+    let text = crate::connection::read_text(path)?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Fatal::input(
+            path,
+            Some(Location {
+                line: u32::try_from(e.line().max(1)).unwrap_or(u32::MAX),
+                column: u32::try_from(e.column().max(1)).unwrap_or(u32::MAX),
+            }),
+            format!("invalid JSON: {}", e.to_string().rsplit_once(" at line ").map_or(e.to_string(), |(m, _)| m.to_string())),
+        )
+    })?;
+    match value.get("version").and_then(serde_json::Value::as_u64) {
+        Some(v) if v == u64::from(FACTS_VERSION) => {}
+        Some(v) => {
+            return Err(Fatal::input(
+                path,
+                None,
+                format!("snapshot version {v}; this doctor reads version {FACTS_VERSION}"),
+            ));
+        }
+        None => return Err(Fatal::input(path, None, "not an athena-doctor snapshot (no `version`)")),
+    }
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| Fatal::input(path, None, format!("`{}`: {}", e.path(), e.inner())))
+}

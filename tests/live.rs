@@ -1,0 +1,296 @@
+//! Live inspection against moto (the AWS emulator, started by tests/with-moto.sh):
+//! each test builds its account state through the AWS SDK for Rust, with names of
+//! its own, then runs the real binary against it over HTTP.
+
+mod common;
+
+use aws_config::BehaviorVersion;
+use common::{doctor, stdout_json};
+use serde_json::Value;
+use std::path::Path;
+
+const ACCOUNT: &str = "123456789012"; // moto's default account
+const VENDOR: &str = "999988887777";
+const EXTERNAL_ID: &str = "omni-4f2a9c";
+
+fn endpoint() -> String {
+    std::env::var("MOTO_ENDPOINT").expect(
+        "the live tests need moto: run them with `bash tests/with-moto.sh` (it starts moto and sets MOTO_ENDPOINT)",
+    )
+}
+
+/// Names no other test (or earlier run against the same server) uses.
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{prefix}-{}-{nanos}", std::process::id())
+}
+
+struct Aws {
+    iam: aws_sdk_iam::Client,
+    s3: aws_sdk_s3::Client,
+    athena: aws_sdk_athena::Client,
+    glue: aws_sdk_glue::Client,
+}
+
+async fn aws() -> Aws {
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "tests"))
+        .load()
+        .await;
+    Aws {
+        iam: aws_sdk_iam::Client::new(&config),
+        s3: aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build()),
+        athena: aws_sdk_athena::Client::new(&config),
+        glue: aws_sdk_glue::Client::new(&config),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+fn trust_policy() -> String {
+    serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{VENDOR}:root")}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}}}]})
+    .to_string()
+}
+
+/// An account with a role under a path, a results bucket, a data bucket in another
+/// region, a disabled workgroup, and a Glue database whose table sits inside the
+/// results prefix.
+struct Account {
+    role: String,
+    results: String,
+    lake: String,
+    workgroup: String,
+    schema: String,
+}
+
+fn build_account() -> Account {
+    let id = unique("ad").replace('-', "");
+    let account = Account {
+        role: format!("bi-{id}"),
+        results: format!("ad-results-{id}"),
+        lake: format!("ad-lake-{id}"),
+        workgroup: format!("wg-{id}"),
+        schema: format!("sales_{id}"),
+    };
+    runtime().block_on(async {
+        let aws = aws().await;
+        aws.iam
+            .create_role()
+            .role_name(&account.role)
+            .path("/service/")
+            .assume_role_policy_document(trust_policy())
+            .send()
+            .await
+            .unwrap();
+        let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:*", "athena:*", "glue:*"], "Resource": "*"}]});
+        aws.iam
+            .put_role_policy()
+            .role_name(&account.role)
+            .policy_name("athena")
+            .policy_document(policy.to_string())
+            .send()
+            .await
+            .unwrap();
+        aws.s3.create_bucket().bucket(&account.results).send().await.unwrap();
+        aws.s3
+            .create_bucket()
+            .bucket(&account.lake)
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        aws.athena.create_work_group().name(&account.workgroup).send().await.unwrap();
+        aws.athena
+            .update_work_group()
+            .work_group(&account.workgroup)
+            .state(aws_sdk_athena::types::WorkGroupState::Disabled)
+            .send()
+            .await
+            .unwrap();
+        aws.glue
+            .create_database()
+            .database_input(aws_sdk_glue::types::DatabaseInput::builder().name(&account.schema).build().unwrap())
+            .send()
+            .await
+            .unwrap();
+        aws.glue
+            .create_table()
+            .database_name(&account.schema)
+            .table_input(
+                aws_sdk_glue::types::TableInput::builder()
+                    .name("orders")
+                    .storage_descriptor(
+                        aws_sdk_glue::types::StorageDescriptor::builder()
+                            .location(format!("s3://{}/omni/orders/", account.results))
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    account
+}
+
+fn connection(dir: &Path, a: &Account, results: &str, workgroup: &str, role_path: &str, extra: &str) -> std::path::PathBuf {
+    let text = format!(
+        "display_name = \"live\"\ns3_output_bucket = \"s3://{results}/omni/\"\ndata_catalog = \"awsdatacatalog\"\n\
+         include_schemas = \"{schema}, missing_schema\"\ndefault_schema = \"{schema}\"\ndatabase_timezone = \"UTC\"\n\
+         region = \"us-east-1\"\nworkgroup = \"{workgroup}\"\ndata_buckets = [\"{lake}\"]\n{extra}\n\
+         [auth]\ntype = \"cross_account_role\"\nrole_arn = \"arn:aws:iam::{ACCOUNT}:role/{role_path}{role}\"\n\
+         external_id = \"{EXTERNAL_ID}\"\ntrusted_account_id = \"{VENDOR}\"\n",
+        schema = a.schema,
+        lake = a.lake,
+        role = a.role,
+    );
+    let path = dir.join("connection.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The doctor, talking to moto.
+fn live_doctor() -> assert_cmd::Command {
+    let mut cmd = doctor();
+    cmd.env("AWS_ENDPOINT_URL", endpoint()).args(["--timeout", "10"]);
+    cmd
+}
+
+fn run_live(config: &Path, extra: &[&str]) -> Value {
+    let mut cmd = doctor();
+    cmd.env("AWS_ENDPOINT_URL", endpoint())
+        .args(["doctor", "--format", "json", "--timeout", "10", "--config"])
+        .arg(config)
+        .args(extra);
+    stdout_json(&cmd.output().unwrap())
+}
+
+fn find<'a>(report: &'a Value, code: &str, subject: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == code && c["subject"] == subject)
+        .unwrap_or_else(|| panic!("no {code} check about {subject} in {report:#}"))
+}
+
+fn status(report: &Value, code: &str, subject: &str) -> String {
+    let c = find(report, code, subject);
+    format!("{} {}", c["status"].as_str().unwrap(), c["severity"].as_str().unwrap())
+}
+
+#[test]
+fn live_rules_read_the_account() {
+    let a = build_account();
+    let dir = tempfile::tempdir().unwrap();
+    // The role exists under /service/, the connection names it without the path.
+    let config = connection(dir.path(), &a, &a.results, &a.workgroup, "", "");
+    let report = run_live(&config, &[]);
+    let role3 = find(&report, "ROLE003", "auth.role_arn");
+    assert_eq!(role3["status"], "fail", "{role3:#}");
+    assert_eq!(role3["fix"]["value"], format!("arn:aws:iam::{ACCOUNT}:role/service/{}", a.role));
+    assert_eq!(status(&report, "S3001", &a.results), "pass error");
+    assert_eq!(status(&report, "REGION003", &a.results), "pass error");
+    assert_eq!(status(&report, "ATHENA003", &a.workgroup), "fail error");
+    assert_eq!(status(&report, "CATALOG003", &a.schema), "pass error");
+    assert_eq!(status(&report, "CATALOG003", "missing_schema"), "fail error");
+    assert_eq!(status(&report, "CATALOG002", "awsdatacatalog"), "pass error");
+    let overlap = find(&report, "S3006", &format!("s3://{}/omni/", a.results));
+    assert_eq!(overlap["status"], "fail");
+    assert!(overlap["message"].as_str().unwrap().contains(&format!("{}.orders", a.schema)));
+    assert_eq!(status(&report, "PROBE006", "environment"), "fail info");
+    // The trust and permission rules were fed from the live documents.
+    assert_eq!(status(&report, "TRUST002", "trust policy"), "pass error");
+    assert_eq!(status(&report, "S3002", &format!("arn:aws:s3:::{}", a.results)), "pass error");
+
+    // With the right path, another region's bucket, a missing workgroup and catalog.
+    let config = connection(
+        dir.path(),
+        &a,
+        &a.lake,
+        "no-such-workgroup",
+        "service/",
+        "include_other_data_catalogs = \"no_such_catalog\"",
+    );
+    let report = run_live(&config, &[]);
+    assert_eq!(status(&report, "ROLE003", "auth.role_arn"), "pass error");
+    let region = find(&report, "REGION003", &a.lake);
+    assert_eq!(region["status"], "fail");
+    assert_eq!(region["fix"]["value"], "eu-west-1");
+    assert_eq!(status(&report, "ATHENA003", "no-such-workgroup"), "fail error");
+    assert_eq!(status(&report, "CATALOG002", "no_such_catalog"), "fail error");
+
+    // A results bucket that does not exist.
+    let config = connection(dir.path(), &a, &unique("ad-missing"), "primary", "service/", "");
+    let report = run_live(&config, &[]);
+    let missing = report["checks"].as_array().unwrap().iter().find(|c| c["code"] == "S3001").unwrap();
+    assert_eq!(missing["status"], "fail", "{missing:#}");
+}
+
+#[test]
+fn a_snapshot_replays_to_the_same_report_and_holds_no_secret() {
+    let a = build_account();
+    let dir = tempfile::tempdir().unwrap();
+    let config = connection(dir.path(), &a, &a.results, &a.workgroup, "service/", "");
+    let snap = dir.path().join("snap.json");
+    let canary = "CANARYxUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKY";
+    live_doctor()
+        .env("ATHENA_DOCTOR_SECRET_ACCESS_KEY", canary)
+        .env("AWS_SESSION_TOKEN", "CANARY-SESSION-TOKEN")
+        .env("AWS_SECRET_ACCESS_KEY", "CANARY-AWS-SECRET")
+        .args(["snapshot", "--config"])
+        .arg(&config)
+        .arg("-o")
+        .arg(&snap)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&snap).unwrap();
+    assert!(!text.contains("CANARY"), "a secret reached the snapshot");
+    let live = run_live(&config, &[]);
+    let replay = stdout_json(
+        &doctor()
+            .args(["doctor", "--format", "json", "--snapshot"])
+            .arg(&snap)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(live["checks"], replay["checks"]);
+    assert!(live["checks"].as_array().unwrap().iter().any(|c| c["code"] == "ROLE003" && c["status"] == "pass"));
+}
+
+#[test]
+fn an_unreachable_endpoint_becomes_skips_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        std::fs::read_to_string(common::root().join("fixtures/scenarios/healthy-role/connection.toml")).unwrap(),
+    )
+    .unwrap();
+    // Nothing listens on port 9 (discard) here: every call is refused.
+    let output = doctor()
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .args(["doctor", "--format", "json", "--timeout", "2", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let report = stdout_json(&output);
+    let role = find(&report, "ROLE003", "auth.role_arn");
+    assert_eq!(role["status"], "skip");
+    assert!(role["message"].as_str().unwrap().contains("needs iam:GetRole, which could not reach AWS"), "{role:#}");
+}
