@@ -200,7 +200,10 @@ fn snapshot(config: &Path, output: Option<&Path>, live: &cli::LiveArgs) -> Resul
         Some(path) => write_atomically(path, &text)?,
         None => print(&text)?,
     }
-    eprintln!("athena-doctor: {calls} AWS calls in {:.2} s", start.elapsed().as_secs_f64());
+    eprintln!(
+        "athena-doctor: {calls} AWS calls in {:.2} s",
+        start.elapsed().as_secs_f64()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

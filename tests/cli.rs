@@ -130,7 +130,7 @@ fn table_shows_fixes_and_a_summary_without_colour_when_piped() {
         .code(1)
         .stdout(contains("Suggested fixes"))
         .stdout(contains("\"data_catalog\": \"awsdatacatalog\""))
-        .stdout(contains("4 errors, 3 warnings, 7 passed, 36 skipped"))
+        .stdout(contains("4 errors, 3 warnings, 8 passed, 35 skipped"))
         .stdout(contains("\x1b[").not());
 }
 

@@ -21,7 +21,10 @@ fn endpoint() -> String {
 
 /// Names no other test (or earlier run against the same server) uses.
 fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
     format!("{prefix}-{}-{nanos}", std::process::id())
 }
 
@@ -36,19 +39,28 @@ async fn aws() -> Aws {
     let config = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint())
         .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "tests"))
+        .credentials_provider(aws_sdk_sts::config::Credentials::new(
+            "testing", "testing", None, None, "tests",
+        ))
         .load()
         .await;
     Aws {
         iam: aws_sdk_iam::Client::new(&config),
-        s3: aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build()),
+        s3: aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        ),
         athena: aws_sdk_athena::Client::new(&config),
         glue: aws_sdk_glue::Client::new(&config),
     }
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn trust_policy() -> String {
@@ -59,8 +71,8 @@ fn trust_policy() -> String {
 }
 
 /// An account with a role under a path, a results bucket, a data bucket in another
-/// region, a disabled workgroup, and a Glue database whose table sits inside the
-/// results prefix.
+/// region, a workgroup that enforces its own output location, and a Glue database
+/// whose table sits inside the results prefix.
 struct Account {
     role: String,
     results: String,
@@ -98,7 +110,12 @@ fn build_account() -> Account {
             .send()
             .await
             .unwrap();
-        aws.s3.create_bucket().bucket(&account.results).send().await.unwrap();
+        aws.s3
+            .create_bucket()
+            .bucket(&account.results)
+            .send()
+            .await
+            .unwrap();
         aws.s3
             .create_bucket()
             .bucket(&account.lake)
@@ -110,17 +127,32 @@ fn build_account() -> Account {
             .send()
             .await
             .unwrap();
-        aws.athena.create_work_group().name(&account.workgroup).send().await.unwrap();
+        // A workgroup that overrides client-side settings with its own location.
+        // (moto cannot disable a workgroup: it has no UpdateWorkGroup.)
         aws.athena
-            .update_work_group()
-            .work_group(&account.workgroup)
-            .state(aws_sdk_athena::types::WorkGroupState::Disabled)
+            .create_work_group()
+            .name(&account.workgroup)
+            .configuration(
+                aws_sdk_athena::types::WorkGroupConfiguration::builder()
+                    .enforce_work_group_configuration(true)
+                    .result_configuration(
+                        aws_sdk_athena::types::ResultConfiguration::builder()
+                            .output_location(format!("s3://{}/workgroup/", account.results))
+                            .build(),
+                    )
+                    .build(),
+            )
             .send()
             .await
             .unwrap();
         aws.glue
             .create_database()
-            .database_input(aws_sdk_glue::types::DatabaseInput::builder().name(&account.schema).build().unwrap())
+            .database_input(
+                aws_sdk_glue::types::DatabaseInput::builder()
+                    .name(&account.schema)
+                    .build()
+                    .unwrap(),
+            )
             .send()
             .await
             .unwrap();
@@ -145,7 +177,14 @@ fn build_account() -> Account {
     account
 }
 
-fn connection(dir: &Path, a: &Account, results: &str, workgroup: &str, role_path: &str, extra: &str) -> std::path::PathBuf {
+fn connection(
+    dir: &Path,
+    a: &Account,
+    results: &str,
+    workgroup: &str,
+    role_path: &str,
+    extra: &str,
+) -> std::path::PathBuf {
     let text = format!(
         "display_name = \"live\"\ns3_output_bucket = \"s3://{results}/omni/\"\ndata_catalog = \"awsdatacatalog\"\n\
          include_schemas = \"{schema}, missing_schema\"\ndefault_schema = \"{schema}\"\ndatabase_timezone = \"UTC\"\n\
@@ -159,13 +198,6 @@ fn connection(dir: &Path, a: &Account, results: &str, workgroup: &str, role_path
     let path = dir.join("connection.toml");
     std::fs::write(&path, text).unwrap();
     path
-}
-
-/// The doctor, talking to moto.
-fn live_doctor() -> assert_cmd::Command {
-    let mut cmd = doctor();
-    cmd.env("AWS_ENDPOINT_URL", endpoint()).args(["--timeout", "10"]);
-    cmd
 }
 
 fn run_live(config: &Path, extra: &[&str]) -> Value {
@@ -188,7 +220,11 @@ fn find<'a>(report: &'a Value, code: &str, subject: &str) -> &'a Value {
 
 fn status(report: &Value, code: &str, subject: &str) -> String {
     let c = find(report, code, subject);
-    format!("{} {}", c["status"].as_str().unwrap(), c["severity"].as_str().unwrap())
+    format!(
+        "{} {}",
+        c["status"].as_str().unwrap(),
+        c["severity"].as_str().unwrap()
+    )
 }
 
 #[test]
@@ -200,20 +236,34 @@ fn live_rules_read_the_account() {
     let report = run_live(&config, &[]);
     let role3 = find(&report, "ROLE003", "auth.role_arn");
     assert_eq!(role3["status"], "fail", "{role3:#}");
-    assert_eq!(role3["fix"]["value"], format!("arn:aws:iam::{ACCOUNT}:role/service/{}", a.role));
+    assert_eq!(
+        role3["fix"]["value"],
+        format!("arn:aws:iam::{ACCOUNT}:role/service/{}", a.role)
+    );
     assert_eq!(status(&report, "S3001", &a.results), "pass error");
     assert_eq!(status(&report, "REGION003", &a.results), "pass error");
-    assert_eq!(status(&report, "ATHENA003", &a.workgroup), "fail error");
+    assert_eq!(status(&report, "ATHENA003", &a.workgroup), "pass error");
+    let enforced = find(&report, "ATHENA004", &a.workgroup);
+    assert_eq!(enforced["status"], "fail", "{enforced:#}");
+    assert_eq!(enforced["fix"]["value"], format!("s3://{}/workgroup/", a.results));
     assert_eq!(status(&report, "CATALOG003", &a.schema), "pass error");
     assert_eq!(status(&report, "CATALOG003", "missing_schema"), "fail error");
     assert_eq!(status(&report, "CATALOG002", "awsdatacatalog"), "pass error");
     let overlap = find(&report, "S3006", &format!("s3://{}/omni/", a.results));
     assert_eq!(overlap["status"], "fail");
-    assert!(overlap["message"].as_str().unwrap().contains(&format!("{}.orders", a.schema)));
+    assert!(
+        overlap["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{}.orders", a.schema))
+    );
     assert_eq!(status(&report, "PROBE006", "environment"), "fail info");
     // The trust and permission rules were fed from the live documents.
     assert_eq!(status(&report, "TRUST002", "trust policy"), "pass error");
-    assert_eq!(status(&report, "S3002", &format!("arn:aws:s3:::{}", a.results)), "pass error");
+    assert_eq!(
+        status(&report, "S3002", &format!("arn:aws:s3:::{}", a.results)),
+        "pass error"
+    );
 
     // With the right path, another region's bucket, a missing workgroup and catalog.
     let config = connection(
@@ -235,7 +285,12 @@ fn live_rules_read_the_account() {
     // A results bucket that does not exist.
     let config = connection(dir.path(), &a, &unique("ad-missing"), "primary", "service/", "");
     let report = run_live(&config, &[]);
-    let missing = report["checks"].as_array().unwrap().iter().find(|c| c["code"] == "S3001").unwrap();
+    let missing = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "S3001")
+        .unwrap();
     assert_eq!(missing["status"], "fail", "{missing:#}");
 }
 
@@ -246,11 +301,12 @@ fn a_snapshot_replays_to_the_same_report_and_holds_no_secret() {
     let config = connection(dir.path(), &a, &a.results, &a.workgroup, "service/", "");
     let snap = dir.path().join("snap.json");
     let canary = "CANARYxUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKY";
-    live_doctor()
+    doctor()
+        .env("AWS_ENDPOINT_URL", endpoint())
         .env("ATHENA_DOCTOR_SECRET_ACCESS_KEY", canary)
         .env("AWS_SESSION_TOKEN", "CANARY-SESSION-TOKEN")
         .env("AWS_SECRET_ACCESS_KEY", "CANARY-AWS-SECRET")
-        .args(["snapshot", "--config"])
+        .args(["snapshot", "--timeout", "10", "--config"])
         .arg(&config)
         .arg("-o")
         .arg(&snap)
@@ -267,7 +323,13 @@ fn a_snapshot_replays_to_the_same_report_and_holds_no_secret() {
             .unwrap(),
     );
     assert_eq!(live["checks"], replay["checks"]);
-    assert!(live["checks"].as_array().unwrap().iter().any(|c| c["code"] == "ROLE003" && c["status"] == "pass"));
+    assert!(
+        live["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"] == "ROLE003" && c["status"] == "pass")
+    );
 }
 
 #[test]
@@ -276,7 +338,8 @@ fn an_unreachable_endpoint_becomes_skips_not_a_crash() {
     let config = dir.path().join("c.toml");
     std::fs::write(
         &config,
-        std::fs::read_to_string(common::root().join("fixtures/scenarios/healthy-role/connection.toml")).unwrap(),
+        std::fs::read_to_string(common::root().join("fixtures/scenarios/healthy-role/connection.toml"))
+            .unwrap(),
     )
     .unwrap();
     // Nothing listens on port 9 (discard) here: every call is refused.
@@ -288,9 +351,20 @@ fn an_unreachable_endpoint_becomes_skips_not_a_crash() {
         .arg(&config)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report = stdout_json(&output);
     let role = find(&report, "ROLE003", "auth.role_arn");
     assert_eq!(role["status"], "skip");
-    assert!(role["message"].as_str().unwrap().contains("needs iam:GetRole, which could not reach AWS"), "{role:#}");
+    assert!(
+        role["message"]
+            .as_str()
+            .unwrap()
+            .contains("needs iam:GetRole, which could not reach AWS"),
+        "{role:#}"
+    );
 }

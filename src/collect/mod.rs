@@ -40,5 +40,8 @@ pub(crate) fn collect_live(
     }
     facts.live = Observed::Known(Box::new(live.live));
     facts.endpoint_overrides = live::endpoint_overrides();
-    Ok((collected, tracker.calls.load(std::sync::atomic::Ordering::Relaxed)))
+    Ok((
+        collected,
+        tracker.calls.load(std::sync::atomic::Ordering::Relaxed),
+    ))
 }

@@ -21,7 +21,12 @@ pub(crate) fn read_snapshot(path: &Path) -> Result<Facts, Fatal> {
                 line: u32::try_from(e.line().max(1)).unwrap_or(u32::MAX),
                 column: u32::try_from(e.column().max(1)).unwrap_or(u32::MAX),
             }),
-            format!("invalid JSON: {}", e.to_string().rsplit_once(" at line ").map_or(e.to_string(), |(m, _)| m.to_string())),
+            format!(
+                "invalid JSON: {}",
+                e.to_string()
+                    .rsplit_once(" at line ")
+                    .map_or(e.to_string(), |(m, _)| m.to_string())
+            ),
         )
     })?;
     match value.get("version").and_then(serde_json::Value::as_u64) {
@@ -33,7 +38,13 @@ pub(crate) fn read_snapshot(path: &Path) -> Result<Facts, Fatal> {
                 format!("snapshot version {v}; this doctor reads version {FACTS_VERSION}"),
             ));
         }
-        None => return Err(Fatal::input(path, None, "not an athena-doctor snapshot (no `version`)")),
+        None => {
+            return Err(Fatal::input(
+                path,
+                None,
+                "not an athena-doctor snapshot (no `version`)",
+            ));
+        }
     }
     serde_path_to_error::deserialize(value)
         .map_err(|e| Fatal::input(path, None, format!("`{}`: {}", e.path(), e.inner())))

@@ -15,7 +15,9 @@ use crate::permissions::Need;
 fn live<'a>(meta: &'static RuleMeta, facts: &'a Facts) -> Result<&'a LiveFacts, Box<Check>> {
     match &facts.live {
         Observed::Known(l) => Ok(l),
-        other => Err(Box::new(meta.skip("account", other.known().err().unwrap_or_default()))),
+        other => Err(Box::new(
+            meta.skip("account", other.known().err().unwrap_or_default()),
+        )),
     }
 }
 
@@ -49,16 +51,23 @@ impl Rule for RoleNotFound {
         let meta = self.meta();
         let conn = &facts.connection;
         if conn.auth.auth_type != Some(AuthType::CrossAccountRole) {
-            return vec![meta.skip("auth.role_arn", "not applicable: not a cross-account role connection")];
+            return vec![meta.skip(
+                "auth.role_arn",
+                "not applicable: not a cross-account role connection",
+            )];
         }
         let l = live_env!(meta, facts);
         let configured = conn.value(FieldId::RoleArn).unwrap_or_default();
         let at = conn.location(FieldId::RoleArn);
         match &l.role {
             Observed::Known(role) => {
-                let is_role_arn = Arn::parse(configured).is_ok_and(|a| matches!(a.iam_resource(), IamResource::Role { .. }));
+                let is_role_arn = Arn::parse(configured)
+                    .is_ok_and(|a| matches!(a.iam_resource(), IamResource::Role { .. }));
                 if !is_role_arn || role.arn == configured {
-                    vec![meta.pass("auth.role_arn", format!("the role {} exists", role.arn)).at(at)]
+                    vec![
+                        meta.pass("auth.role_arn", format!("the role {} exists", role.arn))
+                            .at(at),
+                    ]
                 } else {
                     vec![
                         meta.fail(
@@ -77,7 +86,10 @@ impl Rule for RoleNotFound {
             Observed::Failed(f) if f.kind == FailureKind::NotFound => vec![
                 meta.fail(
                     "auth.role_arn",
-                    format!("no role `{configured}` exists in the account ({}): create it, or fix the name", f.message),
+                    format!(
+                        "no role `{configured}` exists in the account ({}): create it, or fix the name",
+                        f.message
+                    ),
                 )
                 .at(at),
             ],
@@ -170,18 +182,32 @@ impl Rule for WorkgroupUnusable {
         let name = conn.workgroup();
         let at = conn.location(FieldId::Workgroup);
         match &l.workgroup {
-            Observed::Known(Some(w)) if w.enabled => vec![meta.pass(name, format!("workgroup {name} exists and is enabled")).at(at)],
-            Observed::Known(Some(_)) => vec![
-                meta.fail(name, format!("workgroup {name} is disabled: \"WorkGroup {name} is disabled\""))
+            Observed::Known(Some(w)) if w.enabled => vec![
+                meta.pass(name, format!("workgroup {name} exists and is enabled"))
                     .at(at),
+            ],
+            Observed::Known(Some(_)) => vec![
+                meta.fail(
+                    name,
+                    format!("workgroup {name} is disabled: \"WorkGroup {name} is disabled\""),
+                )
+                .at(at),
             ],
             Observed::Known(None) => vec![
                 meta.fail(
                     name,
-                    format!("workgroup {name} does not exist in {}: \"WorkGroup {name} is not found\"", conn.region()),
+                    format!(
+                        "workgroup {name} does not exist in {}: \"WorkGroup {name} is not found\"",
+                        conn.region()
+                    ),
                 )
                 .at(at)
-                .with_fix(Fix::field(conn, FieldId::Workgroup, "primary", Applicability::Unsafe)),
+                .with_fix(Fix::field(
+                    conn,
+                    FieldId::Workgroup,
+                    "primary",
+                    Applicability::Unsafe,
+                )),
             ],
             other => vec![meta.skip(name, other.known().err().unwrap_or_default())],
         }
@@ -202,7 +228,9 @@ impl Rule for WorkgroupOverridesOutput {
         let name = conn.workgroup();
         let ours = conn.output_location().and_then(|o| o.suggestion());
         match &l.workgroup {
-            Observed::Known(Some(w)) if w.enforced && w.output_location.is_some() && w.output_location != ours => {
+            Observed::Known(Some(w))
+                if w.enforced && w.output_location.is_some() && w.output_location != ours =>
+            {
                 let theirs = w.output_location.clone().unwrap_or_default();
                 vec![
                     meta.fail(
@@ -217,7 +245,9 @@ impl Rule for WorkgroupOverridesOutput {
                     .with_fix(Fix::field(conn, FieldId::S3OutputBucket, theirs, Applicability::Unsafe)),
                 ]
             }
-            Observed::Known(Some(_)) => vec![meta.pass(name, "the workgroup does not override the output location")],
+            Observed::Known(Some(_)) => {
+                vec![meta.pass(name, "the workgroup does not override the output location")]
+            }
             Observed::Known(None) => vec![meta.skip(name, "the workgroup does not exist (ATHENA003)")],
             other => vec![meta.skip(name, other.known().err().unwrap_or_default())],
         }
@@ -261,7 +291,13 @@ impl Rule for NoOutputLocation {
 }
 
 /// A need the matrix does not list: an action on a resource found live.
-fn live_need(rule: &'static str, what: String, resource: String, actions: Vec<&'static str>, sid: &str) -> Need {
+fn live_need(
+    rule: &'static str,
+    what: String,
+    resource: String,
+    actions: Vec<&'static str>,
+    sid: &str,
+) -> Need {
     Need {
         rule,
         what,
@@ -302,7 +338,9 @@ impl Rule for KmsAccessMissing {
         let target = crate::permissions::Target::of(&facts.connection);
         let mut needs = Vec::new();
         for (bucket, b) in &l.buckets {
-            let Observed::Known(Some(key)) = &b.kms_key else { continue };
+            let Observed::Known(Some(key)) = &b.kms_key else {
+                continue;
+            };
             // The AWS-managed key's policy lets principals of the account use it through S3.
             if key == "aws/s3" || key.ends_with("alias/aws/s3") {
                 continue;
@@ -318,10 +356,25 @@ impl Rule for KmsAccessMissing {
                 )
             };
             let results = target.results_bucket.as_deref() == Some(bucket.as_str());
-            let actions = if results { vec!["kms:GenerateDataKey", "kms:Decrypt"] } else { vec!["kms:Decrypt"] };
-            needs.push(live_need(meta.code, format!("the KMS key of bucket {bucket}"), arn, actions, "AthenaBucketKms"));
+            let actions = if results {
+                vec!["kms:GenerateDataKey", "kms:Decrypt"]
+            } else {
+                vec!["kms:Decrypt"]
+            };
+            needs.push(live_need(
+                meta.code,
+                format!("the KMS key of bucket {bucket}"),
+                arn,
+                actions,
+                "AthenaBucketKms",
+            ));
         }
-        check_live_needs(meta, facts, needs, "no inspected bucket uses a customer-managed KMS key")
+        check_live_needs(
+            meta,
+            facts,
+            needs,
+            "no inspected bucket uses a customer-managed KMS key",
+        )
     }
 }
 
@@ -342,7 +395,12 @@ impl Rule for LakeFormationAccess {
                 Observed::Known(tables) => Some((schema, tables)),
                 _ => None,
             })
-            .flat_map(|(schema, tables)| tables.iter().filter(|t| t.lake_formation).map(move |t| format!("{schema}.{}", t.name)))
+            .flat_map(|(schema, tables)| {
+                tables
+                    .iter()
+                    .filter(|t| t.lake_formation)
+                    .map(move |t| format!("{schema}.{}", t.name))
+            })
             .collect();
         if governed.is_empty() {
             return vec![meta.pass("account", "no inspected table is registered with Lake Formation")];
@@ -378,7 +436,13 @@ impl Rule for LambdaCatalogInvoke {
             .filter(|c| c.kind == "LAMBDA" && target.catalogs.iter().any(|t| t.eq_ignore_ascii_case(&c.name)))
             .flat_map(|c| {
                 c.functions.iter().map(|f| {
-                    live_need(meta.code, format!("the function of catalog {}", c.name), f.clone(), vec!["lambda:InvokeFunction"], "FederatedCatalog")
+                    live_need(
+                        meta.code,
+                        format!("the function of catalog {}", c.name),
+                        f.clone(),
+                        vec!["lambda:InvokeFunction"],
+                        "FederatedCatalog",
+                    )
                 })
             })
             .collect();
@@ -406,7 +470,11 @@ impl Rule for OutputInsideDataLocation {
             for t in tables {
                 let Some(location) = &t.location else { continue };
                 seen += 1;
-                let loc = if location.ends_with('/') { location.clone() } else { format!("{location}/") };
+                let loc = if location.ends_with('/') {
+                    location.clone()
+                } else {
+                    format!("{location}/")
+                };
                 if loc.starts_with(&results) || results.starts_with(&loc) {
                     checks.push(
                         meta.fail(
@@ -427,7 +495,10 @@ impl Rule for OutputInsideDataLocation {
             if seen == 0 && l.tables.values().all(|t| !matches!(t, Observed::Known(_))) {
                 return vec![meta.skip(&results, "needs the tables' locations (glue:GetTables)")];
             }
-            checks.push(meta.pass(&results, format!("the results prefix overlaps none of {seen} table locations")));
+            checks.push(meta.pass(
+                &results,
+                format!("the results prefix overlaps none of {seen} table locations"),
+            ));
         }
         checks
     }
@@ -462,8 +533,14 @@ impl Rule for CatalogNotFound {
                     .min_by_key(|(d, _)| *d)
                     .filter(|(d, _)| *d <= 3)
                     .map(|(_, n)| n.to_lowercase());
-                let hint = nearest.as_ref().map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
-                let field = if conn.value(FieldId::DataCatalog).is_some_and(|d| d.eq_ignore_ascii_case(wanted)) {
+                let hint = nearest
+                    .as_ref()
+                    .map(|n| format!("; did you mean `{n}`?"))
+                    .unwrap_or_default();
+                let field = if conn
+                    .value(FieldId::DataCatalog)
+                    .is_some_and(|d| d.eq_ignore_ascii_case(wanted))
+                {
                     FieldId::DataCatalog
                 } else {
                     FieldId::IncludeOtherDataCatalogs
@@ -471,11 +548,16 @@ impl Rule for CatalogNotFound {
                 let check = meta
                     .fail(
                         wanted,
-                        format!("catalog {wanted} does not exist in {}: CATALOG_NOT_FOUND{hint}", conn.region()),
+                        format!(
+                            "catalog {wanted} does not exist in {}: CATALOG_NOT_FOUND{hint}",
+                            conn.region()
+                        ),
                     )
                     .at(conn.location(field));
                 match (nearest, field) {
-                    (Some(n), FieldId::DataCatalog) => check.with_fix(Fix::field(conn, field, n, Applicability::Unsafe)),
+                    (Some(n), FieldId::DataCatalog) => {
+                        check.with_fix(Fix::field(conn, field, n, Applicability::Unsafe))
+                    }
                     _ => check,
                 }
             })
@@ -533,8 +615,13 @@ impl Rule for SchemaNotFound {
                         .map(|(_, d)| format!("; did you mean `{d}`?"))
                         .unwrap_or_default()
                 };
-                meta.fail(name, format!("schema {name} does not exist in {catalog}: SCHEMA_NOT_FOUND{hint}"))
-                    .at(conn.location(FieldId::IncludeSchemas).or(conn.location(FieldId::DefaultSchema)))
+                meta.fail(
+                    name,
+                    format!("schema {name} does not exist in {catalog}: SCHEMA_NOT_FOUND{hint}"),
+                )
+                .at(conn
+                    .location(FieldId::IncludeSchemas)
+                    .or(conn.location(FieldId::DefaultSchema)))
             })
             .collect()
     }
@@ -551,12 +638,22 @@ impl Rule for EndpointOverrideActive {
         let meta = self.meta();
         live_env!(meta, facts);
         if facts.endpoint_overrides.is_empty() {
-            return vec![meta.pass("environment", "no AWS_ENDPOINT_URL* variable is set: the answers came from AWS")];
+            return vec![meta.pass(
+                "environment",
+                "no AWS_ENDPOINT_URL* variable is set: the answers came from AWS",
+            )];
         }
-        let list: Vec<String> = facts.endpoint_overrides.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let list: Vec<String> = facts
+            .endpoint_overrides
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         vec![meta.fail(
             "environment",
-            format!("{} is set: the answers came from there, not from AWS", list.join(", ")),
+            format!(
+                "{} is set: the answers came from there, not from AWS",
+                list.join(", ")
+            ),
         )]
     }
 }

@@ -113,7 +113,9 @@ impl Rule for RegionDefaulted {
 
 /// The results bucket's region, when live inspection found it.
 fn live_region(facts: &Facts) -> Option<String> {
-    let crate::facts::Observed::Known(live) = &facts.live else { return None };
+    let crate::facts::Observed::Known(live) = &facts.live else {
+        return None;
+    };
     let bucket = facts.connection.output_location()?.location?.bucket;
     match &live.buckets.get(&bucket)?.region {
         crate::facts::Observed::Known(r) => Some(r.clone()),

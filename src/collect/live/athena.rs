@@ -20,41 +20,55 @@ const BUILT_IN: &str = "AwsDataCatalog";
 
 async fn workgroup(name: &str, c: &Clients, t: &Tracker) -> Observed<Option<WorkgroupFacts>> {
     let answer = t
-        .call("athena:GetWorkGroup", "athena:GetWorkGroup", c.athena.get_work_group().work_group(name).send(), |o| {
-            o.work_group().map(|w| {
-                let config = w.configuration();
-                WorkgroupFacts {
-                    name: w.name().to_string(),
-                    enabled: w.state().is_none_or(|s| s.as_str() != "DISABLED"),
-                    enforced: config.and_then(|c| c.enforce_work_group_configuration()).unwrap_or(false),
-                    output_location: config
-                        .and_then(|c| c.result_configuration())
-                        .and_then(|r| r.output_location())
-                        .map(str::to_string),
-                }
-            })
-        })
+        .call(
+            "athena:GetWorkGroup",
+            "athena:GetWorkGroup",
+            c.athena.get_work_group().work_group(name).send(),
+            |o| {
+                o.work_group().map(|w| {
+                    let config = w.configuration();
+                    WorkgroupFacts {
+                        name: w.name().to_string(),
+                        enabled: w.state().is_none_or(|s| s.as_str() != "DISABLED"),
+                        enforced: config
+                            .and_then(|c| c.enforce_work_group_configuration())
+                            .unwrap_or(false),
+                        output_location: config
+                            .and_then(|c| c.result_configuration())
+                            .and_then(|r| r.output_location())
+                            .map(str::to_string),
+                    }
+                })
+            },
+        )
         .await;
     match answer {
         // AWS says "WorkGroup x is not found" as an InvalidRequestException.
-        Observed::Failed(f) if f.message.contains("not found") || f.kind == FailureKind::NotFound => Observed::Known(None),
+        Observed::Failed(f) if f.message.contains("not found") || f.kind == FailureKind::NotFound => {
+            Observed::Known(None)
+        }
         other => other,
     }
 }
 
 async fn catalogs(target: &Target, c: &Clients, t: &Tracker) -> Observed<Vec<CatalogFacts>> {
     let listed = t
-        .call("athena:ListDataCatalogs", "athena:ListDataCatalogs", c.athena.list_data_catalogs().send(), |o| {
-            o.data_catalogs_summary()
-                .iter()
-                .map(|s| {
-                    (
-                        s.catalog_name().unwrap_or_default().to_string(),
-                        s.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
-                    )
-                })
-                .collect::<Vec<_>>()
-        })
+        .call(
+            "athena:ListDataCatalogs",
+            "athena:ListDataCatalogs",
+            c.athena.list_data_catalogs().send(),
+            |o| {
+                o.data_catalogs_summary()
+                    .iter()
+                    .map(|s| {
+                        (
+                            s.catalog_name().unwrap_or_default().to_string(),
+                            s.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            },
+        )
         .await;
     let Observed::Known(mut listed) = listed else {
         return match listed {
@@ -124,9 +138,12 @@ async fn catalogs(target: &Target, c: &Clients, t: &Tracker) -> Observed<Vec<Cat
 
 async fn databases(catalog: &str, c: &Clients, t: &Tracker) -> Observed<Vec<String>> {
     if catalog.eq_ignore_ascii_case(BUILT_IN) {
-        t.call("glue:GetDatabases", "glue:GetDatabases", c.glue.get_databases().send(), |o| {
-            o.database_list().iter().map(|d| d.name().to_string()).collect()
-        })
+        t.call(
+            "glue:GetDatabases",
+            "glue:GetDatabases",
+            c.glue.get_databases().send(),
+            |o| o.database_list().iter().map(|d| d.name().to_string()).collect(),
+        )
         .await
     } else {
         t.call(
@@ -149,7 +166,10 @@ async fn tables(schema: &str, c: &Clients, t: &Tracker) -> Observed<Vec<TableFac
                 .iter()
                 .map(|tb| TableFacts {
                     name: tb.name().to_string(),
-                    location: tb.storage_descriptor().and_then(|s| s.location()).map(str::to_string),
+                    location: tb
+                        .storage_descriptor()
+                        .and_then(|s| s.location())
+                        .map(str::to_string),
                     lake_formation: tb.is_registered_with_lake_formation(),
                 })
                 .collect()
@@ -163,7 +183,10 @@ pub(super) async fn catalog(_conn: &Connection, target: &Target, c: &Clients, t:
     let glue = target.catalogs.iter().any(|c| c == "awsdatacatalog");
     let wg = workgroup(&target.workgroup, c, t);
     let cats = catalogs(target, c, t);
-    let dbs = all(t, target.catalogs.iter().map(|name| databases(name, c, t)).collect());
+    let dbs = all(
+        t,
+        target.catalogs.iter().map(|name| databases(name, c, t)).collect(),
+    );
     let tbls = async {
         if glue {
             all(t, schemas.iter().map(|s| tables(s, c, t)).collect()).await
@@ -173,6 +196,10 @@ pub(super) async fn catalog(_conn: &Connection, target: &Target, c: &Clients, t:
     };
     let ((wg, cats), (dbs, tbls)) = super::both(t, super::both(t, wg, cats), super::both(t, dbs, tbls)).await;
     let databases = target.catalogs.iter().cloned().zip(dbs).collect();
-    let tables = if glue { schemas.into_iter().zip(tbls).collect() } else { BTreeMap::new() };
+    let tables = if glue {
+        schemas.into_iter().zip(tbls).collect()
+    } else {
+        BTreeMap::new()
+    };
     (wg, cats, databases, tables)
 }

@@ -34,7 +34,11 @@ impl Tracker {
         }
         let list: Vec<&str> = pending.iter().map(String::as_str).take(4).collect();
         let more = pending.len().saturating_sub(list.len());
-        let tail = if more > 0 { format!(" +{more}") } else { String::new() };
+        let tail = if more > 0 {
+            format!(" +{more}")
+        } else {
+            String::new()
+        };
         eprint!("\r\x1b[2Kathena-doctor: waiting for {}{tail}", list.join(", "));
         if pending.is_empty() {
             eprint!("\r\x1b[2K");
@@ -91,13 +95,17 @@ where
     };
     match err {
         SdkError::TimeoutError(_) => failure(FailureKind::Timeout, "the call timed out".into()),
-        SdkError::DispatchFailure(d) if d.is_timeout() => failure(FailureKind::Timeout, "the connection timed out".into()),
+        SdkError::DispatchFailure(d) if d.is_timeout() => {
+            failure(FailureKind::Timeout, "the connection timed out".into())
+        }
         SdkError::DispatchFailure(_) => {
             let text = DisplayErrorContext(err).to_string();
             if text.contains("no credentials") || text.contains("credential provider") {
                 failure(
                     FailureKind::Other,
-                    format!("the doctor has no usable AWS credentials (AWS_PROFILE, --profile, environment, SSO): {text}"),
+                    format!(
+                        "the doctor has no usable AWS credentials (AWS_PROFILE, --profile, environment, SSO): {text}"
+                    ),
                 )
             } else {
                 failure(FailureKind::Unreachable, text)
@@ -113,24 +121,43 @@ where
                 }
             });
             let kind = match code {
-                "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError"
-                | "UnrecognizedClientException" | "InvalidClientTokenId" | "SignatureDoesNotMatch" | "ExpiredToken" => {
-                    FailureKind::Denied
-                }
-                "NoSuchEntity" | "NoSuchBucket" | "NotFound" | "EntityNotFoundException"
-                | "ResourceNotFoundException" | "NoSuchBucketPolicy" | "ServerSideEncryptionConfigurationNotFoundError" => {
-                    FailureKind::NotFound
-                }
-                "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "SlowDown"
+                "AccessDenied"
+                | "AccessDeniedException"
+                | "UnauthorizedOperation"
+                | "AuthorizationError"
+                | "UnrecognizedClientException"
+                | "InvalidClientTokenId"
+                | "SignatureDoesNotMatch"
+                | "ExpiredToken" => FailureKind::Denied,
+                "NoSuchEntity"
+                | "NoSuchBucket"
+                | "NotFound"
+                | "EntityNotFoundException"
+                | "ResourceNotFoundException"
+                | "NoSuchBucketPolicy"
+                | "ServerSideEncryptionConfigurationNotFoundError" => FailureKind::NotFound,
+                "Throttling"
+                | "ThrottlingException"
+                | "TooManyRequestsException"
+                | "SlowDown"
                 | "RequestLimitExceeded" => FailureKind::Throttled,
                 _ => match err {
                     // HeadBucket answers 404 with no body.
-                    SdkError::ServiceError(_) if message.contains("404") || code == "404" => FailureKind::NotFound,
+                    SdkError::ServiceError(_) if message.contains("404") || code == "404" => {
+                        FailureKind::NotFound
+                    }
                     SdkError::ServiceError(_) if code == "403" => FailureKind::Denied,
                     _ => FailureKind::Other,
                 },
             };
-            failure(kind, if code.is_empty() || message == code { message } else { format!("{code}: {message}") })
+            failure(
+                kind,
+                if code.is_empty() || message == code {
+                    message
+                } else {
+                    format!("{code}: {message}")
+                },
+            )
         }
     }
 }

@@ -57,9 +57,16 @@ fn parse(name: &str, text: &str, kind: PolicyKind, action: &str) -> Observed<Pol
 /// A managed policy's default version (`iam:GetPolicy` + `iam:GetPolicyVersion`).
 async fn managed(c: &Clients, t: &Tracker, arn: &str, kind: PolicyKind) -> Observed<Policy> {
     let version = t
-        .call("iam:GetPolicy", format!("iam:GetPolicy {arn}"), c.iam.get_policy().policy_arn(arn).send(), |o| {
-            o.policy().and_then(|p| p.default_version_id()).map(str::to_string)
-        })
+        .call(
+            "iam:GetPolicy",
+            format!("iam:GetPolicy {arn}"),
+            c.iam.get_policy().policy_arn(arn).send(),
+            |o| {
+                o.policy()
+                    .and_then(|p| p.default_version_id())
+                    .map(str::to_string)
+            },
+        )
         .await;
     let version = match version {
         Observed::Known(Some(v)) => v,
@@ -71,12 +78,21 @@ async fn managed(c: &Clients, t: &Tracker, arn: &str, kind: PolicyKind) -> Obser
         .call(
             "iam:GetPolicyVersion",
             format!("iam:GetPolicyVersion {arn}"),
-            c.iam.get_policy_version().policy_arn(arn).version_id(&version).send(),
+            c.iam
+                .get_policy_version()
+                .policy_arn(arn)
+                .version_id(&version)
+                .send(),
             |o| o.policy_version().and_then(|v| v.document()).map(str::to_string),
         )
         .await;
     match document {
-        Observed::Known(Some(doc)) => parse(&format!("managed policy {arn}"), &doc, kind, "iam:GetPolicyVersion"),
+        Observed::Known(Some(doc)) => parse(
+            &format!("managed policy {arn}"),
+            &doc,
+            kind,
+            "iam:GetPolicyVersion",
+        ),
         Observed::Known(None) => Observed::NotCollected(format!("{arn} {version} has no document")),
         Observed::Failed(f) => Observed::Failed(f),
         Observed::NotCollected(w) => Observed::NotCollected(w),
@@ -105,11 +121,20 @@ fn flatten<T>(o: Observed<Observed<T>>) -> Observed<T> {
 }
 
 pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> Principal {
-    let name = match conn.value(FieldId::RoleArn).and_then(|a| Arn::parse(a).ok()).map(|a| a.iam_resource()) {
+    let name = match conn
+        .value(FieldId::RoleArn)
+        .and_then(|a| Arn::parse(a).ok())
+        .map(|a| a.iam_resource())
+    {
         Some(IamResource::Role { name, .. }) | Some(IamResource::AssumedRole { role: name, .. }) => name,
         _ => return Principal::not_collected("needs a role ARN that parses (ROLE001, ROLE002)"),
     };
-    let get_role = t.call("iam:GetRole", "iam:GetRole", c.iam.get_role().role_name(&name).send(), |o| o.role().cloned());
+    let get_role = t.call(
+        "iam:GetRole",
+        "iam:GetRole",
+        c.iam.get_role().role_name(&name).send(),
+        |o| o.role().cloned(),
+    );
     let inline_names = t.call(
         "iam:ListRolePolicies",
         "iam:ListRolePolicies",
@@ -120,9 +145,16 @@ pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
         "iam:ListAttachedRolePolicies",
         "iam:ListAttachedRolePolicies",
         c.iam.list_attached_role_policies().role_name(&name).send(),
-        |o| o.attached_policies().iter().filter_map(|p| p.policy_arn()).map(str::to_string).collect::<Vec<_>>(),
+        |o| {
+            o.attached_policies()
+                .iter()
+                .filter_map(|p| p.policy_arn())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        },
     );
-    let (role, (inline_names, attached)) = super::both(t, get_role, super::both(t, inline_names, attached)).await;
+    let (role, (inline_names, attached)) =
+        super::both(t, get_role, super::both(t, inline_names, attached)).await;
     let name = &name;
     let inline = async {
         let Observed::Known(names) = &inline_names else {
@@ -160,7 +192,13 @@ pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
         let Observed::Known(arns) = &attached else {
             return vec![];
         };
-        all(t, arns.iter().map(|a| managed(c, t, a, PolicyKind::Identity)).collect()).await
+        all(
+            t,
+            arns.iter()
+                .map(|a| managed(c, t, a, PolicyKind::Identity))
+                .collect(),
+        )
+        .await
     };
     let boundary_arn = match &role {
         Observed::Known(Some(r)) => r
@@ -179,7 +217,8 @@ pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
             None => Observed::Known(None),
         }
     };
-    let ((inline, managed_docs), boundary) = super::both(t, super::both(t, inline, managed_docs), boundary).await;
+    let ((inline, managed_docs), boundary) =
+        super::both(t, super::both(t, inline, managed_docs), boundary).await;
     let identity = match (&inline_names, &attached) {
         (Observed::Failed(f), _) | (_, Observed::Failed(f)) => Observed::Failed(f.clone()),
         _ => gather(inline.into_iter().chain(managed_docs).collect()),
@@ -187,7 +226,12 @@ pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
     let (role_facts, trust, boundary) = match role {
         Observed::Known(Some(r)) => {
             let trust = match r.assume_role_policy_document() {
-                Some(doc) => match Policy::from_text(&format!("trust policy of role {name}"), None, doc, PolicyKind::Trust) {
+                Some(doc) => match Policy::from_text(
+                    &format!("trust policy of role {name}"),
+                    None,
+                    doc,
+                    PolicyKind::Trust,
+                ) {
                     Ok(p) => Observed::Known(TrustPolicy::Valid(Box::new(p))),
                     Err(e) => Observed::Known(TrustPolicy::Invalid {
                         path: format!("role {name}"),
@@ -212,9 +256,17 @@ pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
                 action: "iam:GetRole".into(),
                 message: format!("The role with name {name} cannot be found."),
             };
-            (Observed::Failed(f.clone()), Observed::Failed(f.clone()), Observed::Failed(f))
+            (
+                Observed::Failed(f.clone()),
+                Observed::Failed(f.clone()),
+                Observed::Failed(f),
+            )
         }
-        Observed::Failed(f) => (Observed::Failed(f.clone()), Observed::Failed(f.clone()), Observed::Failed(f)),
+        Observed::Failed(f) => (
+            Observed::Failed(f.clone()),
+            Observed::Failed(f.clone()),
+            Observed::Failed(f),
+        ),
         Observed::NotCollected(w) => (
             Observed::NotCollected(w.clone()),
             Observed::NotCollected(w.clone()),
@@ -267,15 +319,27 @@ pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
         "iam:ListAttachedUserPolicies",
         "iam:ListAttachedUserPolicies",
         c.iam.list_attached_user_policies().user_name(&name).send(),
-        |o| o.attached_policies().iter().filter_map(|p| p.policy_arn()).map(str::to_string).collect::<Vec<_>>(),
+        |o| {
+            o.attached_policies()
+                .iter()
+                .filter_map(|p| p.policy_arn())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        },
     );
-    let get_user = t.call("iam:GetUser", "iam:GetUser", c.iam.get_user().user_name(&name).send(), |o| {
-        o.user()
-            .and_then(|u| u.permissions_boundary())
-            .and_then(|b| b.permissions_boundary_arn())
-            .map(str::to_string)
-    });
-    let (inline_names, (attached, boundary_arn)) = super::both(t, inline_names, super::both(t, attached, get_user)).await;
+    let get_user = t.call(
+        "iam:GetUser",
+        "iam:GetUser",
+        c.iam.get_user().user_name(&name).send(),
+        |o| {
+            o.user()
+                .and_then(|u| u.permissions_boundary())
+                .and_then(|b| b.permissions_boundary_arn())
+                .map(str::to_string)
+        },
+    );
+    let (inline_names, (attached, boundary_arn)) =
+        super::both(t, inline_names, super::both(t, attached, get_user)).await;
     let name = &name;
     let inline = async {
         let Observed::Known(names) = &inline_names else {
@@ -313,7 +377,13 @@ pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
         let Observed::Known(arns) = &attached else {
             return vec![];
         };
-        all(t, arns.iter().map(|a| managed(c, t, a, PolicyKind::Identity)).collect()).await
+        all(
+            t,
+            arns.iter()
+                .map(|a| managed(c, t, a, PolicyKind::Identity))
+                .collect(),
+        )
+        .await
     };
     let (inline, managed_docs) = super::both(t, inline, managed_docs).await;
     let identity = match (&inline_names, &attached) {

@@ -45,7 +45,10 @@ pub(crate) fn endpoint_overrides() -> Vec<(String, String)> {
 /// the region, timeouts on every call and standard retries.
 async fn sdk_config(conn: &Connection, options: &LiveOptions) -> aws_config::SdkConfig {
     use aws_config::meta::credentials::CredentialsProviderChain;
-    let region = options.region.clone().unwrap_or_else(|| conn.region().to_string());
+    let region = options
+        .region
+        .clone()
+        .unwrap_or_else(|| conn.region().to_string());
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .operation_timeout(options.timeout)
         .operation_attempt_timeout(options.timeout)
@@ -74,7 +77,10 @@ async fn sdk_config(conn: &Connection, options: &LiveOptions) -> aws_config::Sdk
             "WebIdentityToken",
             aws_config::web_identity_token::WebIdentityTokenCredentialsProvider::builder().build(),
         )
-        .or_else("EcsContainer", aws_config::ecs::EcsCredentialsProvider::builder().build());
+        .or_else(
+            "EcsContainer",
+            aws_config::ecs::EcsCredentialsProvider::builder().build(),
+        );
         loader = loader.credentials_provider(chain);
     }
     loader.load().await
@@ -115,7 +121,11 @@ pub(crate) struct Collected {
 }
 
 /// Collect everything the account can tell about this connection.
-pub(crate) fn collect(conn: &Connection, options: &LiveOptions, tracker: &Tracker) -> Result<Collected, Fatal> {
+pub(crate) fn collect(
+    conn: &Connection,
+    options: &LiveOptions,
+    tracker: &Tracker,
+) -> Result<Collected, Fatal> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_stack_size(16 * 1024 * 1024)
@@ -132,7 +142,9 @@ pub(crate) fn collect(conn: &Connection, options: &LiveOptions, tracker: &Tracke
                 runtime.block_on(Box::pin(async {
                     let config = Box::pin(sdk_config(conn, options)).await;
                     let clients = Clients::new(&config, !endpoint_overrides().is_empty());
-                    match tokio::time::timeout(options.deadline, Box::pin(gather(conn, &clients, tracker))).await {
+                    match tokio::time::timeout(options.deadline, Box::pin(gather(conn, &clients, tracker)))
+                        .await
+                    {
                         Ok(collected) => Ok(collected),
                         Err(_) => Err(Fatal::Usage(format!(
                             "live inspection did not finish within the --deadline of {} s",
@@ -148,7 +160,11 @@ pub(crate) fn collect(conn: &Connection, options: &LiveOptions, tracker: &Tracke
 }
 
 /// Run `a` and `b` at once, or one after the other when measuring.
-async fn both<A: std::future::Future, B: std::future::Future>(tracker: &Tracker, a: A, b: B) -> (A::Output, B::Output) {
+async fn both<A: std::future::Future, B: std::future::Future>(
+    tracker: &Tracker,
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
     if tracker.sequential {
         let x = a.await;
         (x, b.await)
@@ -162,9 +178,12 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Collected {
     let mut buckets: Vec<String> = target.results_bucket.iter().cloned().collect();
     buckets.extend(target.data_buckets.iter().cloned());
     buckets.dedup();
-    let caller = t.call("sts:GetCallerIdentity", "sts:GetCallerIdentity", c.sts.get_caller_identity().send(), |o| {
-        o.arn().unwrap_or_default().to_string()
-    });
+    let caller = t.call(
+        "sts:GetCallerIdentity",
+        "sts:GetCallerIdentity",
+        c.sts.get_caller_identity().send(),
+        |o| o.arn().unwrap_or_default().to_string(),
+    );
     let principal = async {
         match conn.auth.auth_type {
             Some(AuthType::CrossAccountRole) => iam::role(conn, c, t).await,

@@ -18,9 +18,12 @@ pub(super) fn location_to_region(constraint: &str) -> String {
 }
 
 async fn bucket(name: &str, c: &Clients, t: &Tracker) -> (BucketFacts, Option<Policy>) {
-    let head = t.call("s3:HeadBucket", format!("s3:HeadBucket {name}"), c.s3.head_bucket().bucket(name).send(), |o| {
-        o.bucket_region().map(str::to_string)
-    });
+    let head = t.call(
+        "s3:HeadBucket",
+        format!("s3:HeadBucket {name}"),
+        c.s3.head_bucket().bucket(name).send(),
+        |o| o.bucket_region().map(str::to_string),
+    );
     let location = t.call(
         "s3:GetBucketLocation",
         format!("s3:GetBucketLocation {name}"),
@@ -45,8 +48,12 @@ async fn bucket(name: &str, c: &Clients, t: &Tracker) -> (BucketFacts, Option<Po
                 .map(|d| d.kms_master_key_id().unwrap_or("aws/s3").to_string())
         },
     );
-    let ((head, location), (policy, encryption)) =
-        super::both(t, super::both(t, head, location), super::both(t, policy, encryption)).await;
+    let ((head, location), (policy, encryption)) = super::both(
+        t,
+        super::both(t, head, location),
+        super::both(t, policy, encryption),
+    )
+    .await;
     let exists = match &head {
         Observed::Known(_) => Observed::Known(true),
         Observed::Failed(f) if f.kind == FailureKind::NotFound => Observed::Known(false),
@@ -61,9 +68,13 @@ async fn bucket(name: &str, c: &Clients, t: &Tracker) -> (BucketFacts, Option<Po
     // No policy and no encryption configuration are answers, not failures.
     let (policy, kms_key) = (
         match policy {
-            Observed::Known(Some(text)) => {
-                Policy::from_text(&format!("bucket policy of {name}"), None, &text, PolicyKind::Resource).ok()
-            }
+            Observed::Known(Some(text)) => Policy::from_text(
+                &format!("bucket policy of {name}"),
+                None,
+                &text,
+                PolicyKind::Resource,
+            )
+            .ok(),
             _ => None,
         },
         match encryption {
