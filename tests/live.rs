@@ -79,6 +79,7 @@ struct Account {
     lake: String,
     workgroup: String,
     schema: String,
+    lambda_catalog: String,
 }
 
 fn build_account() -> Account {
@@ -89,6 +90,7 @@ fn build_account() -> Account {
         lake: format!("ad-lake-{id}"),
         workgroup: format!("wg-{id}"),
         schema: format!("sales_{id}"),
+        lambda_catalog: format!("fed_{id}"),
     };
     runtime().block_on(async {
         let aws = aws().await;
@@ -169,6 +171,46 @@ fn build_account() -> Account {
                     )
                     .build()
                     .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        // SSE-KMS with a customer key the role's policy does not mention.
+        let by_default = aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+            .kms_master_key_id(format!(
+                "arn:aws:kms:us-east-1:{ACCOUNT}:key/{}",
+                account.lambda_catalog
+            ))
+            .build()
+            .unwrap();
+        aws.s3
+            .put_bucket_encryption()
+            .bucket(&account.results)
+            .server_side_encryption_configuration(
+                aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
+                    .rules(
+                        aws_sdk_s3::types::ServerSideEncryptionRule::builder()
+                            .apply_server_side_encryption_by_default(by_default)
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        // A federated catalog backed by a Lambda function.
+        aws.athena
+            .create_data_catalog()
+            .name(&account.lambda_catalog)
+            .r#type(aws_sdk_athena::types::DataCatalogType::Lambda)
+            .parameters(
+                "function",
+                format!(
+                    "arn:aws:lambda:us-east-1:{ACCOUNT}:function:{}",
+                    account.lambda_catalog
+                ),
             )
             .send()
             .await
@@ -258,6 +300,15 @@ fn live_rules_read_the_account() {
             .contains(&format!("{}.orders", a.schema))
     );
     assert_eq!(status(&report, "PROBE006", "environment"), "fail info");
+    let key = format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/{}", a.lambda_catalog);
+    let kms = find(&report, "S3005", &key);
+    assert_eq!(kms["status"], "fail", "{kms:#}");
+    assert!(
+        kms["message"]
+            .as_str()
+            .unwrap()
+            .contains("kms:GenerateDataKey, kms:Decrypt are not allowed")
+    );
     // The trust and permission rules were fed from the live documents.
     assert_eq!(status(&report, "TRUST002", "trust policy"), "pass error");
     assert_eq!(
@@ -281,6 +332,49 @@ fn live_rules_read_the_account() {
     assert_eq!(region["fix"]["value"], "eu-west-1");
     assert_eq!(status(&report, "ATHENA003", "no-such-workgroup"), "fail error");
     assert_eq!(status(&report, "CATALOG002", "no_such_catalog"), "fail error");
+
+    // The federated catalog: the role may not invoke its function.
+    let config = connection(
+        dir.path(),
+        &a,
+        &a.results,
+        "primary",
+        "service/",
+        &format!("include_other_data_catalogs = \"{}\"", a.lambda_catalog),
+    );
+    let report = run_live(&config, &[]);
+    let function = format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:{}", a.lambda_catalog);
+    assert_eq!(status(&report, "ATHENA007", &function), "fail error");
+    assert_eq!(status(&report, "CATALOG002", &a.lambda_catalog), "pass error");
+
+    // No region: us-east-1 is assumed, but the results bucket is in eu-west-1.
+    let config = connection(dir.path(), &a, &a.lake, "primary", "service/", "");
+    std::fs::write(
+        &config,
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .replace("region = \"us-east-1\"\n", ""),
+    )
+    .unwrap();
+    let report = run_live(&config, &[]);
+    let region = find(&report, "REGION002", "region");
+    assert_eq!(
+        (region["status"].as_str(), region["severity"].as_str()),
+        (Some("fail"), Some("warning"))
+    );
+    assert_eq!(region["fix"]["value"], "eu-west-1");
+
+    // No output location anywhere: the connection has none and neither has `primary`.
+    let config = connection(dir.path(), &a, &a.results, "primary", "service/", "");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("s3_output_bucket"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&config, text).unwrap();
+    let report = run_live(&config, &[]);
+    assert_eq!(status(&report, "ATHENA005", "output location"), "fail error");
 
     // A results bucket that does not exist.
     let config = connection(dir.path(), &a, &unique("ad-missing"), "primary", "service/", "");

@@ -56,10 +56,15 @@ async fn catalogs(target: &Target, c: &Clients, t: &Tracker) -> Observed<Vec<Cat
         .call(
             "athena:ListDataCatalogs",
             "athena:ListDataCatalogs",
-            c.athena.list_data_catalogs().send(),
-            |o| {
-                o.data_catalogs_summary()
+            c.athena
+                .list_data_catalogs()
+                .into_paginator()
+                .send()
+                .try_collect(),
+            |pages| {
+                pages
                     .iter()
+                    .flat_map(|o| o.data_catalogs_summary())
                     .map(|s| {
                         (
                             s.catalog_name().unwrap_or_default().to_string(),
@@ -141,16 +146,33 @@ async fn databases(catalog: &str, c: &Clients, t: &Tracker) -> Observed<Vec<Stri
         t.call(
             "glue:GetDatabases",
             "glue:GetDatabases",
-            c.glue.get_databases().send(),
-            |o| o.database_list().iter().map(|d| d.name().to_string()).collect(),
+            c.glue.get_databases().into_paginator().send().try_collect(),
+            |pages| {
+                pages
+                    .iter()
+                    .flat_map(|o| o.database_list())
+                    .map(|d| d.name().to_string())
+                    .collect()
+            },
         )
         .await
     } else {
         t.call(
             "athena:ListDatabases",
             format!("athena:ListDatabases {catalog}"),
-            c.athena.list_databases().catalog_name(catalog).send(),
-            |o| o.database_list().iter().map(|d| d.name().to_string()).collect(),
+            c.athena
+                .list_databases()
+                .catalog_name(catalog)
+                .into_paginator()
+                .send()
+                .try_collect(),
+            |pages| {
+                pages
+                    .iter()
+                    .flat_map(|o| o.database_list())
+                    .map(|d| d.name().to_string())
+                    .collect()
+            },
         )
         .await
     }
@@ -160,10 +182,16 @@ async fn tables(schema: &str, c: &Clients, t: &Tracker) -> Observed<Vec<TableFac
     t.call(
         "glue:GetTables",
         format!("glue:GetTables {schema}"),
-        c.glue.get_tables().database_name(schema).send(),
-        |o| {
-            o.table_list()
+        c.glue
+            .get_tables()
+            .database_name(schema)
+            .into_paginator()
+            .send()
+            .try_collect(),
+        |pages| {
+            pages
                 .iter()
+                .flat_map(|o| o.table_list())
                 .map(|tb| TableFacts {
                     name: tb.name().to_string(),
                     location: tb

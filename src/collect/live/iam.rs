@@ -138,16 +138,32 @@ pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
     let inline_names = t.call(
         "iam:ListRolePolicies",
         "iam:ListRolePolicies",
-        c.iam.list_role_policies().role_name(&name).send(),
-        |o| o.policy_names().to_vec(),
+        c.iam
+            .list_role_policies()
+            .role_name(&name)
+            .into_paginator()
+            .send()
+            .try_collect(),
+        |pages| {
+            pages
+                .iter()
+                .flat_map(|o| o.policy_names().to_vec())
+                .collect::<Vec<_>>()
+        },
     );
     let attached = t.call(
         "iam:ListAttachedRolePolicies",
         "iam:ListAttachedRolePolicies",
-        c.iam.list_attached_role_policies().role_name(&name).send(),
-        |o| {
-            o.attached_policies()
+        c.iam
+            .list_attached_role_policies()
+            .role_name(&name)
+            .into_paginator()
+            .send()
+            .try_collect(),
+        |pages| {
+            pages
                 .iter()
+                .flat_map(|o| o.attached_policies())
                 .filter_map(|p| p.policy_arn())
                 .map(str::to_string)
                 .collect::<Vec<_>>()
@@ -312,16 +328,32 @@ pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
     let inline_names = t.call(
         "iam:ListUserPolicies",
         "iam:ListUserPolicies",
-        c.iam.list_user_policies().user_name(&name).send(),
-        |o| o.policy_names().to_vec(),
+        c.iam
+            .list_user_policies()
+            .user_name(&name)
+            .into_paginator()
+            .send()
+            .try_collect(),
+        |pages| {
+            pages
+                .iter()
+                .flat_map(|o| o.policy_names().to_vec())
+                .collect::<Vec<_>>()
+        },
     );
     let attached = t.call(
         "iam:ListAttachedUserPolicies",
         "iam:ListAttachedUserPolicies",
-        c.iam.list_attached_user_policies().user_name(&name).send(),
-        |o| {
-            o.attached_policies()
+        c.iam
+            .list_attached_user_policies()
+            .user_name(&name)
+            .into_paginator()
+            .send()
+            .try_collect(),
+        |pages| {
+            pages
                 .iter()
+                .flat_map(|o| o.attached_policies())
                 .filter_map(|p| p.policy_arn())
                 .map(str::to_string)
                 .collect::<Vec<_>>()
