@@ -462,3 +462,73 @@ fn an_unreachable_endpoint_becomes_skips_not_a_crash() {
         "{role:#}"
     );
 }
+
+#[test]
+fn an_access_key_users_group_policies_count() {
+    let id = unique("u").replace('-', "");
+    let (key_id, user) = runtime().block_on(async {
+        let aws = aws().await;
+        let user = format!("bi-user-{id}");
+        let group = format!("bi-group-{id}");
+        aws.iam.create_user().user_name(&user).send().await.unwrap();
+        aws.iam.create_group().group_name(&group).send().await.unwrap();
+        aws.iam
+            .add_user_to_group()
+            .group_name(&group)
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap();
+        let athena_only = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "athena:*", "Resource": "*"}]});
+        aws.iam
+            .put_group_policy()
+            .group_name(&group)
+            .policy_name("athena")
+            .policy_document(athena_only.to_string())
+            .send()
+            .await
+            .unwrap();
+        let key = aws.iam.create_access_key().user_name(&user).send().await.unwrap();
+        (key.access_key().unwrap().access_key_id().to_string(), user)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "display_name = \"user\"\ns3_output_bucket = \"s3://{bucket}/\"\ndata_catalog = \"awsdatacatalog\"\n\
+             database_timezone = \"UTC\"\nregion = \"us-east-1\"\naccount_id = \"{ACCOUNT}\"\n\
+             [auth]\ntype = \"access_key\"\naccess_key_id = \"{key_id}\"\n",
+            bucket = unique("ad-user-results"),
+        ),
+    )
+    .unwrap();
+    let report = run_live(&config, &[]);
+    let workgroup = format!("arn:aws:athena:us-east-1:{ACCOUNT}:workgroup/primary");
+    // Allowed only through the group's policy: the group was read.
+    let athena = find(&report, "ATHENA001", &workgroup);
+    assert_eq!(athena["status"], "pass", "{athena:#}");
+    assert!(
+        athena["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("of group bi-group-{id}")),
+        "{athena:#}"
+    );
+    // Nothing grants S3: the fix adds a statement for user {user}.
+    let s3 = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "S3002" && c["status"] == "fail")
+        .unwrap();
+    assert!(
+        s3["fix"]["command"]
+            .as_str()
+            .unwrap()
+            .starts_with("aws iam put-user-policy"),
+        "{s3:#}"
+    );
+    let _ = user;
+}

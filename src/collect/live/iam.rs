@@ -417,10 +417,19 @@ pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
         )
         .await
     };
-    let (inline, managed_docs) = super::both(t, inline, managed_docs).await;
-    let identity = match (&inline_names, &attached) {
-        (Observed::Failed(f), _) | (_, Observed::Failed(f)) => Observed::Failed(f.clone()),
-        _ => gather(inline.into_iter().chain(managed_docs).collect()),
+    let ((inline, managed_docs), groups) =
+        super::both(t, super::both(t, inline, managed_docs), groups(name, c, t)).await;
+    let identity = match (&inline_names, &attached, groups) {
+        (Observed::Failed(f), _, _) | (_, Observed::Failed(f), _) => Observed::Failed(f.clone()),
+        (_, _, Observed::Known(group_policies)) => gather(
+            inline
+                .into_iter()
+                .chain(managed_docs)
+                .chain(group_policies)
+                .collect(),
+        ),
+        (_, _, Observed::Failed(f)) => Observed::Failed(f),
+        (_, _, Observed::NotCollected(w)) => Observed::NotCollected(w),
     };
     let boundary = match boundary_arn {
         Observed::Known(Some(arn)) => match managed(c, t, &arn, PolicyKind::Boundary).await {
@@ -438,4 +447,117 @@ pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
         boundary,
         trust: Observed::NotCollected(no_role.into()),
     }
+}
+
+/// The policies a user has through its groups: each group's inline and attached ones.
+async fn groups(user: &str, c: &Clients, t: &Tracker) -> Observed<Vec<Observed<Policy>>> {
+    let names = t
+        .call(
+            "iam:ListGroupsForUser",
+            "iam:ListGroupsForUser",
+            c.iam
+                .list_groups_for_user()
+                .user_name(user)
+                .into_paginator()
+                .send()
+                .try_collect(),
+            |pages| {
+                pages
+                    .iter()
+                    .flat_map(|o| o.groups())
+                    .map(|g| g.group_name().to_string())
+                    .collect::<Vec<_>>()
+            },
+        )
+        .await;
+    let names = match names {
+        Observed::Known(n) => n,
+        Observed::Failed(f) => return Observed::Failed(f),
+        Observed::NotCollected(w) => return Observed::NotCollected(w),
+    };
+    let per_group = all(
+        t,
+        names
+            .iter()
+            .map(|group| async move {
+                let inline = t
+                    .call(
+                        "iam:ListGroupPolicies",
+                        format!("iam:ListGroupPolicies {group}"),
+                        c.iam
+                            .list_group_policies()
+                            .group_name(group)
+                            .into_paginator()
+                            .send()
+                            .try_collect(),
+                        |pages| {
+                            pages
+                                .iter()
+                                .flat_map(|o| o.policy_names().to_vec())
+                                .collect::<Vec<_>>()
+                        },
+                    )
+                    .await;
+                let attached = t
+                    .call(
+                        "iam:ListAttachedGroupPolicies",
+                        format!("iam:ListAttachedGroupPolicies {group}"),
+                        c.iam
+                            .list_attached_group_policies()
+                            .group_name(group)
+                            .into_paginator()
+                            .send()
+                            .try_collect(),
+                        |pages| {
+                            pages
+                                .iter()
+                                .flat_map(|o| o.attached_policies())
+                                .filter_map(|p| p.policy_arn())
+                                .map(str::to_string)
+                                .collect::<Vec<_>>()
+                        },
+                    )
+                    .await;
+                let mut out: Vec<Observed<Policy>> = Vec::new();
+                match inline {
+                    Observed::Known(policies) => {
+                        for p in policies {
+                            let doc = t
+                                .call(
+                                    "iam:GetGroupPolicy",
+                                    format!("iam:GetGroupPolicy {group} {p}"),
+                                    c.iam.get_group_policy().group_name(group).policy_name(&p).send(),
+                                    |o| o.policy_document().to_string(),
+                                )
+                                .await;
+                            out.push(flatten(match doc {
+                                Observed::Known(d) => Observed::Known(parse(
+                                    &format!("inline policy {p} of group {group}"),
+                                    &d,
+                                    PolicyKind::Identity,
+                                    "iam:GetGroupPolicy",
+                                )),
+                                Observed::Failed(f) => Observed::Failed(f),
+                                Observed::NotCollected(w) => Observed::NotCollected(w),
+                            }));
+                        }
+                    }
+                    Observed::Failed(f) => out.push(Observed::Failed(f)),
+                    Observed::NotCollected(w) => out.push(Observed::NotCollected(w)),
+                }
+                match attached {
+                    Observed::Known(arns) => {
+                        for arn in arns {
+                            out.push(managed(c, t, &arn, PolicyKind::Identity).await);
+                        }
+                    }
+                    Observed::Failed(f) => out.push(Observed::Failed(f)),
+                    Observed::NotCollected(w) => out.push(Observed::NotCollected(w)),
+                }
+                out
+            })
+            .collect(),
+    )
+    .await;
+    Observed::Known(per_group.into_iter().flatten().collect())
 }
