@@ -454,13 +454,11 @@ fn an_unreachable_endpoint_becomes_skips_not_a_crash() {
     let report = stdout_json(&output);
     let role = find(&report, "ROLE003", "auth.role_arn");
     assert_eq!(role["status"], "skip");
-    assert!(
-        role["message"]
-            .as_str()
-            .unwrap()
-            .contains("needs iam:GetRole, which could not reach AWS"),
-        "{role:#}"
-    );
+    // Refused, or (on a loaded machine) timed out: either way a skip with the
+    // failed call and its reason, not a crash and not a finding.
+    let message = role["message"].as_str().unwrap();
+    assert!(message.starts_with("needs iam:GetRole, which "), "{role:#}");
+    assert!(!message.contains("found nothing"), "{role:#}");
 }
 
 #[test]
