@@ -112,12 +112,27 @@ fn gather(results: Vec<Observed<Policy>>) -> Observed<Vec<Policy>> {
     Observed::Known(out)
 }
 
-fn flatten<T>(o: Observed<Observed<T>>) -> Observed<T> {
-    match o {
-        Observed::Known(inner) => inner,
+/// An inline policy's document, as fetched, parsed.
+fn inline_doc(doc: Observed<String>, name: &str, action: &str) -> Observed<Policy> {
+    match doc {
+        Observed::Known(d) => parse(name, &d, PolicyKind::Identity, action),
         Observed::Failed(f) => Observed::Failed(f),
         Observed::NotCollected(w) => Observed::NotCollected(w),
     }
+}
+
+/// Every managed policy of a listing of attached policies.
+async fn managed_all(c: &Clients, t: &Tracker, attached: &Observed<Vec<String>>) -> Vec<Observed<Policy>> {
+    let Observed::Known(arns) = attached else {
+        return vec![];
+    };
+    all(
+        t,
+        arns.iter()
+            .map(|a| managed(c, t, a, PolicyKind::Identity))
+            .collect(),
+    )
+    .await
 }
 
 pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> Principal {
@@ -189,33 +204,17 @@ pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
                             |o| o.policy_document().to_string(),
                         )
                         .await;
-                    flatten(match doc {
-                        Observed::Known(d) => Observed::Known(parse(
-                            &format!("inline policy {p} of role {name}"),
-                            &d,
-                            PolicyKind::Identity,
-                            "iam:GetRolePolicy",
-                        )),
-                        Observed::Failed(f) => Observed::Failed(f),
-                        Observed::NotCollected(w) => Observed::NotCollected(w),
-                    })
+                    inline_doc(
+                        doc,
+                        &format!("inline policy {p} of role {name}"),
+                        "iam:GetRolePolicy",
+                    )
                 })
                 .collect(),
         )
         .await
     };
-    let managed_docs = async {
-        let Observed::Known(arns) = &attached else {
-            return vec![];
-        };
-        all(
-            t,
-            arns.iter()
-                .map(|a| managed(c, t, a, PolicyKind::Identity))
-                .collect(),
-        )
-        .await
-    };
+    let managed_docs = managed_all(c, t, &attached);
     let boundary_arn = match &role {
         Observed::Known(Some(r)) => r
             .permissions_boundary()
@@ -390,33 +389,17 @@ pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
                             |o| o.policy_document().to_string(),
                         )
                         .await;
-                    flatten(match doc {
-                        Observed::Known(d) => Observed::Known(parse(
-                            &format!("inline policy {p} of user {name}"),
-                            &d,
-                            PolicyKind::Identity,
-                            "iam:GetUserPolicy",
-                        )),
-                        Observed::Failed(f) => Observed::Failed(f),
-                        Observed::NotCollected(w) => Observed::NotCollected(w),
-                    })
+                    inline_doc(
+                        doc,
+                        &format!("inline policy {p} of user {name}"),
+                        "iam:GetUserPolicy",
+                    )
                 })
                 .collect(),
         )
         .await
     };
-    let managed_docs = async {
-        let Observed::Known(arns) = &attached else {
-            return vec![];
-        };
-        all(
-            t,
-            arns.iter()
-                .map(|a| managed(c, t, a, PolicyKind::Identity))
-                .collect(),
-        )
-        .await
-    };
+    let managed_docs = managed_all(c, t, &attached);
     let ((inline, managed_docs), groups) =
         super::both(t, super::both(t, inline, managed_docs), groups(name, c, t)).await;
     let identity = match (&inline_names, &attached, groups) {
@@ -530,16 +513,11 @@ async fn groups(user: &str, c: &Clients, t: &Tracker) -> Observed<Vec<Observed<P
                                     |o| o.policy_document().to_string(),
                                 )
                                 .await;
-                            out.push(flatten(match doc {
-                                Observed::Known(d) => Observed::Known(parse(
-                                    &format!("inline policy {p} of group {group}"),
-                                    &d,
-                                    PolicyKind::Identity,
-                                    "iam:GetGroupPolicy",
-                                )),
-                                Observed::Failed(f) => Observed::Failed(f),
-                                Observed::NotCollected(w) => Observed::NotCollected(w),
-                            }));
+                            out.push(inline_doc(
+                                doc,
+                                &format!("inline policy {p} of group {group}"),
+                                "iam:GetGroupPolicy",
+                            ));
                         }
                     }
                     Observed::Failed(f) => out.push(Observed::Failed(f)),
