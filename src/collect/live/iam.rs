@@ -121,6 +121,53 @@ fn inline_doc(doc: Observed<String>, name: &str, action: &str) -> Observed<Polic
     }
 }
 
+/// Whose inline policies to read.
+#[derive(Clone, Copy)]
+enum Owner<'a> {
+    Role(&'a str),
+    User(&'a str),
+}
+
+/// Every inline policy of a listing, fetched at once and parsed.
+async fn inline_all(
+    c: &Clients,
+    t: &Tracker,
+    owner: Owner<'_>,
+    names: &Observed<Vec<String>>,
+) -> Vec<Observed<Policy>> {
+    let Observed::Known(names) = names else {
+        return vec![];
+    };
+    let fetch = names.iter().map(|p| async move {
+        let (doc, action, whose) = match owner {
+            Owner::Role(name) => (
+                t.call(
+                    "iam:GetRolePolicy",
+                    format!("iam:GetRolePolicy {p}"),
+                    c.iam.get_role_policy().role_name(name).policy_name(p).send(),
+                    |o| o.policy_document().to_string(),
+                )
+                .await,
+                "iam:GetRolePolicy",
+                format!("role {name}"),
+            ),
+            Owner::User(name) => (
+                t.call(
+                    "iam:GetUserPolicy",
+                    format!("iam:GetUserPolicy {p}"),
+                    c.iam.get_user_policy().user_name(name).policy_name(p).send(),
+                    |o| o.policy_document().to_string(),
+                )
+                .await,
+                "iam:GetUserPolicy",
+                format!("user {name}"),
+            ),
+        };
+        inline_doc(doc, &format!("inline policy {p} of {whose}"), action)
+    });
+    all(t, fetch.collect()).await
+}
+
 /// Every managed policy of a listing of attached policies.
 async fn managed_all(c: &Clients, t: &Tracker, attached: &Observed<Vec<String>>) -> Vec<Observed<Policy>> {
     let Observed::Known(arns) = attached else {
@@ -187,33 +234,7 @@ pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
     let (role, (inline_names, attached)) =
         super::both(t, get_role, super::both(t, inline_names, attached)).await;
     let name = &name;
-    let inline = async {
-        let Observed::Known(names) = &inline_names else {
-            return vec![];
-        };
-        all(
-            t,
-            names
-                .iter()
-                .map(|p| async move {
-                    let doc = t
-                        .call(
-                            "iam:GetRolePolicy",
-                            format!("iam:GetRolePolicy {p}"),
-                            c.iam.get_role_policy().role_name(name).policy_name(p).send(),
-                            |o| o.policy_document().to_string(),
-                        )
-                        .await;
-                    inline_doc(
-                        doc,
-                        &format!("inline policy {p} of role {name}"),
-                        "iam:GetRolePolicy",
-                    )
-                })
-                .collect(),
-        )
-        .await
-    };
+    let inline = inline_all(c, t, Owner::Role(name), &inline_names);
     let managed_docs = managed_all(c, t, &attached);
     let boundary_arn = match &role {
         Observed::Known(Some(r)) => r
@@ -372,33 +393,7 @@ pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
     let (inline_names, (attached, boundary_arn)) =
         super::both(t, inline_names, super::both(t, attached, get_user)).await;
     let name = &name;
-    let inline = async {
-        let Observed::Known(names) = &inline_names else {
-            return vec![];
-        };
-        all(
-            t,
-            names
-                .iter()
-                .map(|p| async move {
-                    let doc = t
-                        .call(
-                            "iam:GetUserPolicy",
-                            format!("iam:GetUserPolicy {p}"),
-                            c.iam.get_user_policy().user_name(name).policy_name(p).send(),
-                            |o| o.policy_document().to_string(),
-                        )
-                        .await;
-                    inline_doc(
-                        doc,
-                        &format!("inline policy {p} of user {name}"),
-                        "iam:GetUserPolicy",
-                    )
-                })
-                .collect(),
-        )
-        .await
-    };
+    let inline = inline_all(c, t, Owner::User(name), &inline_names);
     let managed_docs = managed_all(c, t, &attached);
     let ((inline, managed_docs), groups) =
         super::both(t, super::both(t, inline, managed_docs), groups(name, c, t)).await;
