@@ -10,7 +10,15 @@ Examples:
   athena-doctor doctor --offline --format json --config connection.json --output report.json
   ATHENA_DOCTOR_SECRET_ACCESS_KEY=… athena-doctor doctor --offline --config access-key.toml
   athena-doctor doctor --offline --config c.toml --policy role-policy.json --bucket-policy bucket.json
+  athena-doctor doctor --config c.toml --profile vendor --probe-query
   athena-doctor explain CATALOG001
+
+Live mode (without --offline or --snapshot) reads the account and probes the
+connection: the access key with sts:GetCallerIdentity, or the role with
+sts:AssumeRole with and without the External ID (from your credentials, which for
+a role connection should be the vendor's), then athena:GetWorkGroup,
+ListDataCatalogs, glue:GetDatabases and s3:HeadBucket with the connection's
+credentials. Only --probe-query writes (one small query result object).
 
 Exit status: 0 no finding at or above --fail-on; 1 findings at or above it;
 2 usage, configuration or input error (with file, line and column).
@@ -152,8 +160,10 @@ pub(crate) struct DoctorArgs {
     pub verbose: bool,
 }
 
-/// How live inspection reaches AWS. It only reads: Get*, List*, Head* calls and
-/// sts:GetCallerIdentity; nothing is ever changed.
+/// How live inspection reaches AWS. It only reads (Get*, List*, Head*,
+/// sts:GetCallerIdentity) and probes (sts:AssumeRole; the reads again with the
+/// connection's own credentials); nothing is ever changed. `--probe-query` is the
+/// only option that makes AWS write anything.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct LiveArgs {
     /// The AWS profile for the doctor's own calls (standard chain otherwise:
@@ -175,6 +185,16 @@ pub(crate) struct LiveArgs {
     /// Make the calls one after another (for measuring; slower).
     #[arg(long, hide = true)]
     pub sequential: bool,
+    /// Also run `SELECT 1` as the connection (athena:StartQueryExecution, then
+    /// GetQueryExecution until it ends). THIS WRITES: Athena stores one small result
+    /// object in the output location; it is the doctor's only write.
+    #[arg(long)]
+    pub probe_query: bool,
+    /// The session length, in seconds, the BI tool asks AssumeRole for: the probe
+    /// asks for the same, so a role whose MaxSessionDuration is shorter fails here.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600,
+          value_parser = clap::value_parser!(i32).range(900..=43200))]
+    pub session_duration: i32,
 }
 
 impl LiveArgs {
@@ -186,6 +206,8 @@ impl LiveArgs {
             timeout: std::time::Duration::from_secs(self.timeout.max(1)),
             deadline: std::time::Duration::from_secs(self.deadline.max(1)),
             sequential: self.sequential,
+            probe_query: self.probe_query,
+            session_duration: self.session_duration,
         }
     }
 }

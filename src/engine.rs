@@ -96,11 +96,6 @@ pub(crate) struct RuleMeta {
 pub(crate) trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, facts: &Facts) -> Vec<Check>;
-
-    /// True only for catalogued rules that are not built yet.
-    fn is_placeholder(&self) -> bool {
-        false
-    }
 }
 
 /// One outcome of one rule about one subject.

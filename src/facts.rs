@@ -28,6 +28,9 @@ pub(crate) struct Failure {
     pub kind: FailureKind,
     /// The call, as IAM names it (`iam:GetRole`).
     pub action: String,
+    /// AWS's error code (`InvalidClientTokenId`), when it gave one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub code: String,
     /// AWS's message (or the transport's), as returned.
     pub message: String,
 }
@@ -106,6 +109,57 @@ pub(crate) struct LiveFacts {
     pub databases: BTreeMap<String, Observed<Vec<String>>>,
     /// Tables of the included schemas (Glue `GetTables`), by schema.
     pub tables: BTreeMap<String, Observed<Vec<TableFacts>>>,
+    /// The connection tried as the BI tool tries it (snapshots from before probes
+    /// existed read as not collected).
+    #[serde(default = "probes_not_collected")]
+    pub probes: Observed<ProbeFacts>,
+}
+
+fn probes_not_collected() -> Observed<ProbeFacts> {
+    Observed::NotCollected("the snapshot holds no probes".into())
+}
+
+/// What the connection's own credentials could do. Session credentials obtained
+/// here are used and dropped; only identities and outcomes are kept.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ProbeFacts {
+    /// Access-key connections: `sts:GetCallerIdentity` signed with the connection's
+    /// key and secret — the ARN it answers with.
+    pub credentials: Observed<String>,
+    /// Role connections: `sts:AssumeRole` with the External ID from the doctor's own
+    /// (vendor-side) credentials — the assumed-role ARN.
+    pub assume_with_id: Observed<String>,
+    /// The same AssumeRole without any External ID.
+    pub assume_without_id: Observed<String>,
+    /// The session length asked for (`DurationSeconds`).
+    pub session_duration: i32,
+    /// Read calls made with the connection's effective credentials.
+    pub calls: Vec<ProbeCall>,
+    /// The opt-in `SELECT 1` (`--probe-query`).
+    pub query: Observed<QueryProbe>,
+}
+
+/// One call made with the connection's effective credentials.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ProbeCall {
+    /// The IAM action it needs (`s3:ListBucket` for `HeadBucket`).
+    pub action: String,
+    /// The resource the call is about, as an ARN.
+    pub resource: String,
+    /// A short description of the answer, or why there was none.
+    pub outcome: Observed<String>,
+}
+
+/// How the opt-in `SELECT 1` ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct QueryProbe {
+    pub query_id: String,
+    /// SUCCEEDED, FAILED, CANCELLED — or RUNNING when the deadline came first.
+    pub state: String,
+    /// Athena's `StateChangeReason` (or its error message).
+    pub reason: Option<String>,
+    /// Where Athena wrote (or meant to write) the result.
+    pub output_location: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -87,7 +87,7 @@ fn check_is_an_alias_and_json_is_the_v1_shape() {
 }
 
 #[test]
-fn every_catalogued_rule_reports_and_unbuilt_ones_say_so() {
+fn every_catalogued_rule_reports_and_offline_probes_say_why_they_skip() {
     let output = doctor()
         .args(["doctor", "--offline", "--format", "json", "--config"])
         .arg(scenario("healthy-role"))
@@ -100,7 +100,10 @@ fn every_catalogued_rule_reports_and_unbuilt_ones_say_so() {
     assert_eq!(codes.len(), 47);
     let probe = checks.iter().find(|c| c["code"] == "PROBE001").unwrap();
     assert_eq!(probe["status"], "skip");
-    assert_eq!(probe["message"], "not implemented yet");
+    assert_eq!(
+        probe["message"],
+        "not applicable: not an AWS Access Key connection"
+    );
 }
 
 #[test]
@@ -141,7 +144,7 @@ fn verbose_table_shows_skips_with_reasons() {
         .arg(scenario("healthy-role"))
         .assert()
         .success()
-        .stdout(contains("not implemented yet"))
+        .stdout(contains("needs live inspection: run without --offline"))
         .stdout(contains("hidden").not());
 }
 

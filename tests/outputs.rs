@@ -387,7 +387,7 @@ fn quiet_and_verbose() {
     let verbose = text(&verbose);
     assert!(
         verbose.contains("✓")
-            && verbose.contains("not implemented yet")
+            && verbose.contains("needs live inspection")
             && verbose.contains("Suggested fixes")
     );
 }

@@ -24,7 +24,12 @@ pub(crate) fn collect_live(
 ) -> Result<(Collected, usize), Fatal> {
     let mut collected = collect_offline(config, secret_input, policies)?;
     let tracker = Tracker::new(std::io::stderr().is_terminal(), options.sequential);
-    let live = live::collect(&collected.facts.connection, options, &tracker)?;
+    let live = live::collect(
+        &collected.facts.connection,
+        collected.secret.as_ref(),
+        options,
+        &tracker,
+    )?;
     let facts = &mut collected.facts;
     if policies.identity.is_empty() {
         facts.identity_policies = live.identity_policies;

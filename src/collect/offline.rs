@@ -38,7 +38,6 @@ pub(crate) struct PolicyInputs {
 #[derive(Debug)]
 pub(crate) struct Collected {
     pub facts: Facts,
-    #[allow(dead_code)] // signs live probes once they exist
     pub secret: Option<Secret>,
     pub warnings: Vec<String>,
 }

@@ -1,7 +1,6 @@
 //! Rendering the rule catalogue (`rules`) and a rule's document (`explain`).
 
 use crate::engine::{Rule, RuleMeta};
-use crate::rules::is_implemented;
 use comfy_table::{ContentArrangement, Table, presets};
 use serde_json::{Value, json};
 
@@ -11,17 +10,16 @@ pub(crate) fn table(rules: &[&dyn Rule], width: Option<u16>) -> String {
         .load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .force_no_tty()
-        .set_header(["Code", "Name", "Severity", "Built", "Checks"]);
+        .set_header(["Code", "Name", "Severity", "Checks"]);
     if let Some(width) = width {
         table.set_width(width);
     }
     for meta in rules.iter().map(|r| r.meta()) {
-        let built = if is_implemented(meta) { "yes" } else { "not yet" };
         let mut severity = meta.severity.as_str().to_string();
         for tag in meta.tags {
             severity.push_str(&format!(" ({tag})"));
         }
-        table.add_row(vec![meta.code, meta.name, &severity, built, meta.summary]);
+        table.add_row(vec![meta.code, meta.name, &severity, meta.summary]);
     }
     format!(
         "{table}\n{} rules; `athena-doctor explain CODE` prints one.\n",
@@ -41,7 +39,6 @@ pub(crate) fn json(rules: &[&dyn Rule]) -> String {
                 "severity": m.severity.as_str(),
                 "tags": m.tags,
                 "summary": m.summary,
-                "implemented": is_implemented(m),
             })
         })
         .collect();
@@ -50,14 +47,11 @@ pub(crate) fn json(rules: &[&dyn Rule]) -> String {
     out
 }
 
-/// The rule's document, with a line saying whether it is built yet.
+/// The rule's document.
 pub(crate) fn explain(meta: &RuleMeta) -> String {
     let mut out = meta.doc.to_string();
     if !out.ends_with('\n') {
         out.push('\n');
-    }
-    if !is_implemented(meta) {
-        out.push_str("\n> Not implemented yet: this rule reports a skip until its issue lands.\n");
     }
     out
 }

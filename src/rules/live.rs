@@ -715,6 +715,7 @@ mod tests {
                 catalogs: Observed::NotCollected("-".into()),
                 databases: BTreeMap::new(),
                 tables,
+                probes: Observed::NotCollected("-".into()),
             })),
             endpoint_overrides: Vec::new(),
         }

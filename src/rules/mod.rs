@@ -7,15 +7,13 @@ mod catalog;
 pub(crate) mod catalogue;
 mod conn;
 mod live;
-mod pending;
+mod probe;
 mod region;
 mod role;
 mod trust;
 
 use crate::connection::{Connection, FieldId};
 use crate::engine::{Check, Rule, RuleMeta};
-use catalogue as c;
-use pending::NotImplemented;
 
 /// Every rule, in catalogue order. Rules whose issue has not landed report a skip
 /// saying so, so that nothing silently passes.
@@ -61,11 +59,11 @@ pub(crate) static REGISTRY: &[&dyn Rule] = &[
     &live::CatalogNotFound,
     &live::SchemaNotFound,
     &catalog::PolicyResourceCase,
-    &NotImplemented(&c::PROBE001),
-    &NotImplemented(&c::PROBE002),
-    &NotImplemented(&c::PROBE003),
-    &NotImplemented(&c::PROBE004),
-    &NotImplemented(&c::PROBE005),
+    &probe::CredentialsRejected,
+    &probe::AssumeRoleDenied,
+    &probe::AssumeRoleWithoutExternalId,
+    &probe::QueryProbeFailed,
+    &probe::AccessDenied,
     &live::EndpointOverrideActive,
 ];
 
@@ -100,13 +98,6 @@ pub(crate) fn matching(pattern: &str) -> Result<Vec<&'static RuleMeta>, String> 
         .map(|n| format!("; did you mean `{n}`?"))
         .unwrap_or_default();
     Err(format!("no rule, rule name or family `{p}`{hint}"))
-}
-
-/// Is this rule built yet (as opposed to a placeholder that always skips)?
-pub(crate) fn is_implemented(meta: &RuleMeta) -> bool {
-    !REGISTRY
-        .iter()
-        .any(|r| std::ptr::eq(r.meta(), meta) && r.is_placeholder())
 }
 
 /// A skip for a check whose input field is not set: CONN001 reports the gap.
@@ -205,7 +196,5 @@ mod tests {
         assert_eq!(find("catalog001").unwrap().code, "CATALOG001");
         assert_eq!(find("catalog-not-lowercase").unwrap().code, "CATALOG001");
         assert!(find("NOPE001").is_none());
-        assert!(is_implemented(find("CONN001").unwrap()));
-        assert!(!is_implemented(find("PROBE001").unwrap()));
     }
 }

@@ -2,6 +2,7 @@
 //! turned into a fact — its value, or a classified failure. Never a panic.
 
 use crate::facts::{Failure, FailureKind, Observed};
+use aws_sdk_sts::config::http::HttpResponse;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -59,7 +60,7 @@ impl Tracker {
     }
 
     /// Run one call and keep its outcome as a fact.
-    pub(crate) async fn call<T, O, E, R, F>(
+    pub(crate) async fn call<T, O, E, F>(
         &self,
         action: &str,
         label: impl Into<String>,
@@ -67,9 +68,8 @@ impl Tracker {
         value: impl FnOnce(O) -> T,
     ) -> Observed<T>
     where
-        F: Future<Output = Result<O, SdkError<E, R>>>,
+        F: Future<Output = Result<O, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
     {
         let label = label.into();
         self.start(&label);
@@ -83,14 +83,18 @@ impl Tracker {
 }
 
 /// Sort an SDK error into the failures rules understand.
-pub(crate) fn classify<E, R>(action: &str, err: &SdkError<E, R>) -> Failure
+pub(crate) fn classify<E>(action: &str, err: &SdkError<E, HttpResponse>) -> Failure
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
 {
+    if let Some(failure) = unparsed_denial(action, err) {
+        return failure;
+    }
+    let code = err.code().unwrap_or_default().to_string();
     let failure = |kind: FailureKind, message: String| Failure {
         kind,
         action: action.to_string(),
+        code: code.clone(),
         message,
     };
     match err {
@@ -128,7 +132,8 @@ where
                 | "UnrecognizedClientException"
                 | "InvalidClientTokenId"
                 | "SignatureDoesNotMatch"
-                | "ExpiredToken" => FailureKind::Denied,
+                | "ExpiredToken"
+                | "Forbidden" => FailureKind::Denied,
                 "NoSuchEntity"
                 | "NoSuchBucket"
                 | "NotFound"
@@ -160,4 +165,38 @@ where
             )
         }
     }
+}
+
+/// A 403 whose body the SDK could not read as its protocol's error (an XML body to
+/// a JSON API, from a proxy or an emulator; or S3's bodiless HEAD): still a denial,
+/// with the `<Message>` of the body when there is one.
+fn unparsed_denial<E>(action: &str, err: &SdkError<E, HttpResponse>) -> Option<Failure>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let SdkError::ServiceError(context) = err else {
+        return None;
+    };
+    if err.code().is_some() || context.raw().status().as_u16() != 403 {
+        return None;
+    }
+    let body = context
+        .raw()
+        .body()
+        .bytes()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    let tag = |name: &str| {
+        let open = format!("<{name}>");
+        let start = body.find(&open)? + open.len();
+        let end = body[start..].find(&format!("</{name}>"))? + start;
+        Some(body[start..end].to_string())
+    };
+    let message = tag("Message").unwrap_or_else(|| "Forbidden (HTTP 403, no reason given)".to_string());
+    Some(Failure {
+        kind: FailureKind::Denied,
+        action: action.to_string(),
+        code: tag("Code").unwrap_or_default(),
+        message,
+    })
 }

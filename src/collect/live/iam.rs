@@ -49,6 +49,7 @@ fn parse(name: &str, text: &str, kind: PolicyKind, action: &str) -> Observed<Pol
         Err(e) => Observed::Failed(Failure {
             kind: FailureKind::Other,
             action: action.into(),
+            code: String::new(),
             message: format!("the document AWS returned does not parse: {e}"),
         }),
     }
@@ -290,6 +291,7 @@ pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
             let f = Failure {
                 kind: FailureKind::NotFound,
                 action: "iam:GetRole".into(),
+                code: "NoSuchEntity".into(),
                 message: format!("The role with name {name} cannot be found."),
             };
             (

@@ -5,11 +5,12 @@
 mod athena;
 mod call;
 mod iam;
+mod probe;
 mod s3;
 
 pub(crate) use call::Tracker;
 
-use crate::connection::{AuthType, Connection, FieldId};
+use crate::connection::{AuthType, Connection};
 use crate::error::Fatal;
 use crate::facts::{LiveFacts, Observed};
 use crate::permissions::Target;
@@ -30,6 +31,10 @@ pub(crate) struct LiveOptions {
     /// The whole collection's deadline.
     pub deadline: Duration,
     pub sequential: bool,
+    /// Run `SELECT 1` as the connection (the only probe that writes).
+    pub probe_query: bool,
+    /// The session length the BI tool asks AssumeRole for.
+    pub session_duration: i32,
 }
 
 /// The `AWS_ENDPOINT_URL*` variables in effect (PROBE006).
@@ -123,6 +128,7 @@ pub(crate) struct Collected {
 /// Collect everything the account can tell about this connection.
 pub(crate) fn collect(
     conn: &Connection,
+    secret: Option<&crate::secret::Secret>,
     options: &LiveOptions,
     tracker: &Tracker,
 ) -> Result<Collected, Fatal> {
@@ -141,10 +147,16 @@ pub(crate) fn collect(
             .spawn_scoped(scope, || {
                 runtime.block_on(Box::pin(async {
                     let config = Box::pin(sdk_config(conn, options)).await;
-                    let clients = Clients::new(&config, !endpoint_overrides().is_empty());
-                    match tokio::time::timeout(options.deadline, Box::pin(gather(conn, &clients, tracker)))
-                        .await
-                    {
+                    let path_style = !endpoint_overrides().is_empty();
+                    let clients = Clients::new(&config, path_style);
+                    let inspection = gather(conn, &clients, tracker);
+                    let probes = probe::probe(conn, secret, &config, &clients, options, path_style, tracker);
+                    let work = async {
+                        let (mut collected, probes) = both(tracker, inspection, probes).await;
+                        collected.live.probes = Observed::Known(probes);
+                        collected
+                    };
+                    match tokio::time::timeout(options.deadline, Box::pin(work)).await {
                         Ok(collected) => Ok(collected),
                         Err(_) => Err(Fatal::Usage(format!(
                             "live inspection did not finish within the --deadline of {} s",
@@ -197,7 +209,6 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Collected {
         both(t, both(t, caller, principal), both(t, storage, catalog)).await;
     let (bucket_facts, bucket_policies) = storage;
     let (workgroup, catalogs, databases, tables) = catalog;
-    let _ = conn.value(FieldId::RoleArn);
     Collected {
         live: LiveFacts {
             caller,
@@ -207,6 +218,7 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Collected {
             catalogs,
             databases,
             tables,
+            probes: Observed::NotCollected("not probed".into()),
         },
         identity_policies: principal.identity,
         permissions_boundary: principal.boundary,

@@ -1,0 +1,347 @@
+//! Probes: the connection tried the way the BI tool tries it — its own access key,
+//! or AssumeRole with and without the External ID from the doctor's (vendor-side)
+//! credentials — then a few reads with the credentials that gives, and, opt-in,
+//! `SELECT 1`. Session credentials are used here and dropped; only identities and
+//! outcomes become facts.
+
+use super::{Clients, LiveOptions, Tracker, both};
+use crate::connection::{AuthType, Connection, FieldId};
+use crate::facts::{Failure, FailureKind, Observed, ProbeCall, ProbeFacts, QueryProbe};
+use crate::permissions::Target;
+use crate::secret::Secret;
+use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
+use std::time::{Duration, Instant};
+
+/// The session name the doctor's AssumeRole calls use (visible in CloudTrail).
+const SESSION_NAME: &str = "athena-doctor-probe";
+/// The shortest session AWS grants; the probe without the ID asks for it so that a
+/// MaxSessionDuration problem cannot hide its answer.
+const MIN_SESSION: i32 = 900;
+
+fn not_collected<T>(why: &str) -> Observed<T> {
+    Observed::NotCollected(why.to_string())
+}
+
+/// Clients that sign with `credentials` instead of the doctor's own.
+fn clients_with(config: &aws_config::SdkConfig, credentials: Credentials, path_style: bool) -> Clients {
+    let config = config
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .build();
+    Clients::new(&config, path_style)
+}
+
+/// Run every probe that applies to the connection.
+pub(super) async fn probe(
+    conn: &Connection,
+    secret: Option<&Secret>,
+    config: &aws_config::SdkConfig,
+    ambient: &Clients,
+    options: &LiveOptions,
+    path_style: bool,
+    t: &Tracker,
+) -> ProbeFacts {
+    let started = Instant::now();
+    let mut facts = ProbeFacts {
+        credentials: not_collected("not applicable: a cross-account role connection"),
+        assume_with_id: not_collected("not applicable: an access-key connection"),
+        assume_without_id: not_collected("not applicable: an access-key connection"),
+        session_duration: options.session_duration,
+        calls: Vec::new(),
+        query: not_collected(
+            "opt-in: run with --probe-query to try `SELECT 1` (writes one small result object)",
+        ),
+    };
+    let effective = match conn.auth.auth_type {
+        Some(AuthType::AccessKey) => access_key(conn, secret, config, path_style, t, &mut facts).await,
+        Some(AuthType::CrossAccountRole) => assume(conn, config, ambient, path_style, t, &mut facts).await,
+        None => {
+            facts.credentials = not_collected("needs auth.type");
+            facts.assume_with_id = not_collected("needs auth.type");
+            facts.assume_without_id = not_collected("needs auth.type");
+            None
+        }
+    };
+    let Some(clients) = effective else {
+        facts.query = match &facts.query {
+            Observed::NotCollected(_) if !options.probe_query => facts.query.clone(),
+            _ => not_collected("needs the connection's credentials, which the probes above did not obtain"),
+        };
+        return facts;
+    };
+    let target = Target::of(conn);
+    facts.calls = reads(&target, &clients, t).await;
+    if options.probe_query {
+        let budget = options.deadline.mul_f32(0.75).saturating_sub(started.elapsed());
+        facts.query = query(conn, &target, &clients, budget, t).await;
+    }
+    facts
+}
+
+/// `sts:GetCallerIdentity` signed with the connection's own key and secret.
+async fn access_key(
+    conn: &Connection,
+    secret: Option<&Secret>,
+    config: &aws_config::SdkConfig,
+    path_style: bool,
+    t: &Tracker,
+    facts: &mut ProbeFacts,
+) -> Option<Clients> {
+    let Some(key) = conn.value(FieldId::AccessKeyId) else {
+        facts.credentials = not_collected("needs auth.access_key_id");
+        return None;
+    };
+    let Some(secret) = secret else {
+        facts.credentials = not_collected(
+            "needs the secret access key: ATHENA_DOCTOR_SECRET_ACCESS_KEY, --secret-file or --secret-stdin",
+        );
+        return None;
+    };
+    let credentials = Credentials::new(key.trim(), secret.expose().trim(), None, None, "connection");
+    let clients = clients_with(config, credentials, path_style);
+    facts.credentials = t
+        .call(
+            "sts:GetCallerIdentity",
+            "sts:GetCallerIdentity (connection key)",
+            clients.sts.get_caller_identity().send(),
+            |o| o.arn().unwrap_or_default().to_string(),
+        )
+        .await;
+    matches!(facts.credentials, Observed::Known(_)).then_some(clients)
+}
+
+/// AssumeRole with the External ID (the BI tool's call) and without it (the check
+/// AWS recommends to vendors), both from the doctor's own credentials.
+async fn assume(
+    conn: &Connection,
+    config: &aws_config::SdkConfig,
+    ambient: &Clients,
+    path_style: bool,
+    t: &Tracker,
+    facts: &mut ProbeFacts,
+) -> Option<Clients> {
+    let Some(role) = conn.value(FieldId::RoleArn).map(str::trim) else {
+        facts.assume_with_id = not_collected("needs auth.role_arn");
+        facts.assume_without_id = not_collected("needs auth.role_arn");
+        return None;
+    };
+    let request = || {
+        ambient
+            .sts
+            .assume_role()
+            .role_arn(role)
+            .role_session_name(SESSION_NAME)
+    };
+    let keep = |o: aws_sdk_sts::operation::assume_role::AssumeRoleOutput| {
+        let arn = o
+            .assumed_role_user()
+            .map(|u| u.arn().to_string())
+            .unwrap_or_default();
+        let credentials = o.credentials().map(|c| {
+            Credentials::new(
+                c.access_key_id(),
+                c.secret_access_key(),
+                Some(c.session_token().to_string()),
+                None,
+                "assumed-role",
+            )
+        });
+        (arn, credentials)
+    };
+    let duration = facts.session_duration;
+    let with_id = async {
+        match conn.value(FieldId::ExternalId).map(str::trim) {
+            Some(id) => {
+                let call = request().external_id(id).duration_seconds(duration).send();
+                t.call("sts:AssumeRole", "sts:AssumeRole (with External ID)", call, keep)
+                    .await
+            }
+            None => not_collected("needs auth.external_id (the External ID the vendor issued)"),
+        }
+    };
+    let without_id = t.call(
+        "sts:AssumeRole",
+        "sts:AssumeRole (without External ID)",
+        request().duration_seconds(MIN_SESSION).send(),
+        keep,
+    );
+    let (with_id, without_id) = both(t, with_id, without_id).await;
+    facts.assume_without_id = split(without_id).0;
+    let (arn, credentials) = split(with_id);
+    facts.assume_with_id = arn;
+    credentials.map(|c| clients_with(config, c, path_style))
+}
+
+/// An AssumeRole outcome as a fact, and the credentials it gave (if any).
+fn split(outcome: Observed<(String, Option<Credentials>)>) -> (Observed<String>, Option<Credentials>) {
+    match outcome {
+        Observed::Known((arn, credentials)) => (Observed::Known(arn), credentials),
+        Observed::NotCollected(why) => (Observed::NotCollected(why), None),
+        Observed::Failed(f) => (Observed::Failed(f), None),
+    }
+}
+
+/// The reads the BI tool makes first, each with the connection's credentials.
+async fn reads(target: &Target, c: &Clients, t: &Tracker) -> Vec<ProbeCall> {
+    let (p, region) = (&target.partition, &target.region);
+    let account = target.account.as_deref().unwrap_or("*");
+    let workgroup = t.call(
+        "athena:GetWorkGroup",
+        "athena:GetWorkGroup (as the connection)",
+        c.athena.get_work_group().work_group(&target.workgroup).send(),
+        |_| "allowed".to_string(),
+    );
+    let catalogs = t.call(
+        "athena:ListDataCatalogs",
+        "athena:ListDataCatalogs (as the connection)",
+        c.athena.list_data_catalogs().send(),
+        |o| format!("allowed ({} catalogs)", o.data_catalogs_summary().len()),
+    );
+    let databases = t.call(
+        "glue:GetDatabases",
+        "glue:GetDatabases (as the connection)",
+        c.glue.get_databases().send(),
+        |o| {
+            format!(
+                "allowed ({} databases on the first page)",
+                o.database_list().len()
+            )
+        },
+    );
+    let bucket = async {
+        match &target.results_bucket {
+            Some(b) => Some((
+                b.clone(),
+                t.call(
+                    "s3:ListBucket",
+                    format!("s3:HeadBucket {b} (as the connection)"),
+                    c.s3.head_bucket().bucket(b).send(),
+                    |_| "allowed".to_string(),
+                )
+                .await,
+            )),
+            None => None,
+        }
+    };
+    let ((workgroup, catalogs), (databases, bucket)) =
+        both(t, both(t, workgroup, catalogs), both(t, databases, bucket)).await;
+    let mut calls = vec![
+        ProbeCall {
+            action: "athena:GetWorkGroup".into(),
+            resource: format!("arn:{p}:athena:{region}:{account}:workgroup/{}", target.workgroup),
+            outcome: workgroup,
+        },
+        ProbeCall {
+            action: "athena:ListDataCatalogs".into(),
+            resource: "*".into(),
+            outcome: catalogs,
+        },
+        ProbeCall {
+            action: "glue:GetDatabases".into(),
+            resource: format!("arn:{p}:glue:{region}:{account}:catalog"),
+            outcome: databases,
+        },
+    ];
+    if let Some((bucket, outcome)) = bucket {
+        calls.push(ProbeCall {
+            action: "s3:ListBucket".into(),
+            resource: format!("arn:{p}:s3:::{bucket}"),
+            outcome,
+        });
+    }
+    calls
+}
+
+/// `SELECT 1` with the connection's catalog, schema, workgroup and output location,
+/// polled with backoff until it ends or the budget is spent.
+async fn query(
+    conn: &Connection,
+    target: &Target,
+    c: &Clients,
+    budget: Duration,
+    t: &Tracker,
+) -> Observed<QueryProbe> {
+    use aws_sdk_athena::types::{QueryExecutionContext, QueryExecutionState, ResultConfiguration};
+    let output_location = target
+        .results_bucket
+        .as_ref()
+        .map(|b| format!("s3://{b}/{}", target.results_prefix));
+    let context = QueryExecutionContext::builder()
+        // As typed: the probe reproduces what the BI tool sends.
+        .catalog(conn.value(FieldId::DataCatalog).unwrap_or("AwsDataCatalog"))
+        .set_database(conn.value(FieldId::DefaultSchema).map(str::to_string))
+        .build();
+    let mut start = c
+        .athena
+        .start_query_execution()
+        .query_string("SELECT 1")
+        .work_group(&target.workgroup)
+        .query_execution_context(context);
+    if let Some(out) = &output_location {
+        start = start.result_configuration(ResultConfiguration::builder().output_location(out).build());
+    }
+    let id = match t
+        .call(
+            "athena:StartQueryExecution",
+            "athena:StartQueryExecution SELECT 1",
+            start.send(),
+            |o| o.query_execution_id().unwrap_or_default().to_string(),
+        )
+        .await
+    {
+        Observed::Known(id) => id,
+        Observed::Failed(f) => return Observed::Failed(f),
+        Observed::NotCollected(why) => return Observed::NotCollected(why),
+    };
+    let deadline = Instant::now() + budget;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        let status = t
+            .call(
+                "athena:GetQueryExecution",
+                "athena:GetQueryExecution",
+                c.athena.get_query_execution().query_execution_id(&id).send(),
+                |o| o.query_execution().cloned(),
+            )
+            .await;
+        let execution = match status {
+            Observed::Known(Some(e)) => e,
+            Observed::Known(None) => {
+                return Observed::Failed(Failure {
+                    kind: FailureKind::Other,
+                    action: "athena:GetQueryExecution".into(),
+                    code: String::new(),
+                    message: format!("Athena returned no execution for query {id}"),
+                });
+            }
+            Observed::Failed(f) => return Observed::Failed(f),
+            Observed::NotCollected(why) => return Observed::NotCollected(why),
+        };
+        let status = execution.status();
+        let state = status.and_then(|s| s.state()).cloned();
+        let done = matches!(
+            state,
+            Some(
+                QueryExecutionState::Succeeded | QueryExecutionState::Failed | QueryExecutionState::Cancelled
+            )
+        );
+        if done || Instant::now() + pause > deadline {
+            let reason = status
+                .and_then(|s| s.athena_error().and_then(|e| e.error_message()))
+                .or_else(|| status.and_then(|s| s.state_change_reason()))
+                .map(str::to_string);
+            return Observed::Known(QueryProbe {
+                query_id: id,
+                state: state.map_or("UNKNOWN".to_string(), |s| s.as_str().to_string()),
+                reason,
+                output_location: execution
+                    .result_configuration()
+                    .and_then(|r| r.output_location())
+                    .map(str::to_string)
+                    .or(output_location),
+            });
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(2));
+    }
+}

@@ -1,0 +1,673 @@
+//! PROBE rules: what the connection's own credentials got when the doctor tried
+//! them as the BI tool does, explained. A probe says *that* something fails; the
+//! static rule it points to (run on the same facts) says *why*, with its fix.
+
+use super::catalogue as c;
+use crate::aws::denial::{Denial, PolicyKind, Reason, role_of_session};
+use crate::connection::{AuthType, FieldId};
+use crate::engine::{Check, Rule, RuleMeta, Status};
+use crate::facts::{Facts, FailureKind, Observed, ProbeFacts, QueryProbe};
+use crate::fix::{Applicability, Fix};
+use crate::policy::Policy;
+use serde_json::json;
+
+/// The probe facts, or the skip saying why there are none.
+fn probes<'a>(meta: &'static RuleMeta, facts: &'a Facts) -> Result<&'a ProbeFacts, Box<Check>> {
+    let skip = |why: String| Box::new(meta.skip("connection", why));
+    match &facts.live {
+        Observed::Known(l) => l.probes.known().map_err(skip),
+        other => Err(skip(other.known().err().unwrap_or_default())),
+    }
+}
+
+macro_rules! probes_or_skip {
+    ($meta:expr, $facts:expr) => {
+        match probes($meta, $facts) {
+            Ok(p) => p,
+            Err(skip) => return vec![*skip],
+        }
+    };
+}
+
+/// The skip for a rule about the other kind of connection.
+fn only_for(meta: &'static RuleMeta, facts: &Facts, kind: AuthType) -> Option<Check> {
+    (facts.connection.auth.auth_type != Some(kind)).then(|| {
+        meta.skip(
+            "connection",
+            format!("not applicable: not an {} connection", kind.label()),
+        )
+    })
+}
+
+/// The failing checks of other (non-probe) rules on the same facts: the static
+/// findings that explain a probe's answer.
+fn explained_by(facts: &Facts, codes: &[&str]) -> Vec<Check> {
+    codes
+        .iter()
+        .flat_map(|code| super::REGISTRY.iter().filter(move |r| r.meta().code == *code))
+        .flat_map(|r| r.check(facts))
+        .filter(|c| c.status == Status::Fail)
+        .collect()
+}
+
+/// `" — TRUST002 external-id-mismatch: …"` for each explaining finding.
+fn cite(explaining: &[Check]) -> String {
+    explaining
+        .iter()
+        .map(|c| format!(" — {} {}: {}", c.code, c.name, c.message))
+        .collect()
+}
+
+/// The account of an ARN (`arn:aws:sts::111122223333:assumed-role/…`).
+fn account_of(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+/// The identity policy a new statement goes into (the first inline one).
+fn identity_target(facts: &Facts) -> Option<&Policy> {
+    let policies = facts.identity_policies.known().ok()?;
+    policies
+        .iter()
+        .find(|p| p.origin != crate::policy::decode::Origin::ManagedPolicy)
+        .or(policies.first())
+}
+
+/// The fix for a decoded denial: a statement where the missing Allow belongs. A
+/// Deny is never "fixed" by adding: the message names the Deny to narrow instead.
+fn denial_fix(facts: &Facts, denial: &Denial) -> Option<Fix> {
+    let conn = &facts.connection;
+    let statement = denial.allow_statement();
+    match &denial.reason {
+        Reason::NoAllow(PolicyKind::Identity) | Reason::Unstated => Some(Fix::add_statements(
+            conn,
+            identity_target(facts),
+            None,
+            vec![statement],
+            Applicability::Unsafe,
+        )),
+        Reason::NoAllow(PolicyKind::Boundary) => {
+            let boundary = facts.permissions_boundary.known().ok().and_then(Option::as_ref);
+            Some(Fix::add_statements(
+                conn,
+                boundary,
+                None,
+                vec![statement],
+                Applicability::Unsafe,
+            ))
+        }
+        Reason::NoAllow(PolicyKind::Resource) => {
+            let principal = denial
+                .principal
+                .as_deref()
+                .map(|p| role_of_session(p).unwrap_or_else(|| p.to_string()))?;
+            let mut statement = statement;
+            statement["Principal"] = json!({ "AWS": principal });
+            let bucket = denial
+                .resource_arn()
+                .strip_prefix("arn:aws:s3:::")
+                .map(|r| r.split('/').next().unwrap_or(r).to_string());
+            let policy = bucket.as_deref().and_then(|b| facts.bucket_policies.get(b));
+            Some(Fix::add_statements(
+                conn,
+                policy,
+                bucket.as_deref(),
+                vec![statement],
+                Applicability::DisplayOnly,
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// A failed check for a decoded denial, with its fix.
+fn denial_check(meta: &'static RuleMeta, facts: &Facts, subject: &str, lead: &str, denial: &Denial) -> Check {
+    let check = meta.fail(subject, format!("{lead}{denial}: {}", denial.advice()));
+    match denial_fix(facts, denial) {
+        Some(fix) => check.with_fix(fix),
+        None => check,
+    }
+}
+
+pub(crate) struct CredentialsRejected;
+
+impl Rule for CredentialsRejected {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::PROBE001
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let meta = self.meta();
+        if let Some(skip) = only_for(meta, facts, AuthType::AccessKey) {
+            return vec![skip];
+        }
+        let p = probes_or_skip!(meta, facts);
+        let conn = &facts.connection;
+        let key = conn.value(FieldId::AccessKeyId).unwrap_or_default().trim();
+        let at = conn.location(FieldId::AccessKeyId);
+        let subject = "auth.access_key_id";
+        let f = match &p.credentials {
+            Observed::Known(arn) => {
+                return vec![
+                    meta.pass(
+                        subject,
+                        format!("AWS accepts the access key {key}: it signs as {arn}"),
+                    )
+                    .at(at),
+                ];
+            }
+            Observed::Failed(f) if f.kind == FailureKind::Denied => f,
+            other => return vec![meta.skip(subject, other.known().err().unwrap_or_default())],
+        };
+        let temporary = key.starts_with("ASIA");
+        let (cause, field) = match f.code.as_str() {
+            "InvalidClientTokenId" | "UnrecognizedClientException" if temporary => (
+                format!(
+                    "AWS does not accept the key {key} ({}): it is a temporary ASIA… key, which only works with \
+                     the session token it was issued with, and the connection cannot hold one. Create a long-lived \
+                     access key (AKIA…) for an IAM user and paste its ID and secret",
+                    f.code
+                ),
+                FieldId::AccessKeyId,
+            ),
+            "InvalidClientTokenId" | "UnrecognizedClientException" => (
+                format!(
+                    "AWS does not know the access key {key} ({}): it was deleted or deactivated (after a rotation?), \
+                     or belongs to another partition. Create a new access key for the IAM user and paste its ID \
+                     and secret into the connection",
+                    f.code
+                ),
+                FieldId::AccessKeyId,
+            ),
+            "SignatureDoesNotMatch" => (
+                format!(
+                    "the access key {key} exists, but the secret does not belong to it (SignatureDoesNotMatch): it \
+                     was mistyped, truncated, or is another key's secret. Paste the secret shown when {key} was \
+                     created; AWS cannot show it again, so if it is lost create a new key"
+                ),
+                FieldId::SecretAccessKey,
+            ),
+            "ExpiredToken" => (
+                format!(
+                    "the access key {key} is a temporary session key whose session has expired (ExpiredToken): \
+                     use a long-lived access key (AKIA…) of an IAM user instead"
+                ),
+                FieldId::AccessKeyId,
+            ),
+            _ => (
+                format!("AWS refuses the access key {key}: {}", f.message),
+                FieldId::AccessKeyId,
+            ),
+        };
+        let placeholder = match field {
+            FieldId::SecretAccessKey => format!("<the secret access key of {key}>"),
+            _ => "<a new access key ID (AKIA…)>".to_string(),
+        };
+        vec![meta.fail(subject, cause).at(at).with_fix(Fix::field(
+            conn,
+            field,
+            placeholder,
+            Applicability::DisplayOnly,
+        ))]
+    }
+}
+
+/// Why the doctor's own AssumeRole tells nothing about the vendor's: it ran as a
+/// principal outside the vendor's account.
+fn not_the_vendor(facts: &Facts) -> Option<String> {
+    let vendor = facts.connection.value(FieldId::TrustedAccountId)?.trim();
+    let Observed::Known(live) = &facts.live else {
+        return None;
+    };
+    let caller = live.caller.known().ok()?;
+    let account = account_of(caller)?;
+    (account != vendor).then(|| {
+        format!(
+            "the doctor ran as {caller}, which is not in the vendor's account {vendor}: the trust policy is meant \
+             to refuse it, so the answer says nothing about the vendor. Probe with the vendor's credentials \
+             (--profile) to try the connection as the BI tool does"
+        )
+    })
+}
+
+pub(crate) struct AssumeRoleDenied;
+
+impl Rule for AssumeRoleDenied {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::PROBE002
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let meta = self.meta();
+        if let Some(skip) = only_for(meta, facts, AuthType::CrossAccountRole) {
+            return vec![skip];
+        }
+        let p = probes_or_skip!(meta, facts);
+        let conn = &facts.connection;
+        let role = conn.value(FieldId::RoleArn).unwrap_or_default().trim();
+        let at = conn.location(FieldId::RoleArn);
+        let subject = "auth.role_arn";
+        let f = match &p.assume_with_id {
+            Observed::Known(arn) => {
+                return vec![
+                    meta.pass(
+                        subject,
+                        format!("AssumeRole with the External ID succeeds: the session is {arn}"),
+                    )
+                    .at(at),
+                ];
+            }
+            Observed::Failed(f) => f,
+            other => return vec![meta.skip(subject, other.known().err().unwrap_or_default())],
+        };
+        if f.message.contains("DurationSeconds") || f.message.contains("MaxSessionDuration") {
+            let allowed = match &facts.live {
+                Observed::Known(l) => l.role.known().ok().and_then(|r| r.max_session_duration),
+                _ => None,
+            };
+            let allowed = allowed.map(|s| format!(" ({s} s)")).unwrap_or_default();
+            let name = role.rsplit('/').next().unwrap_or(role);
+            return vec![
+                meta.fail(
+                    subject,
+                    format!(
+                        "AssumeRole asks for {} s sessions, longer than the role's MaxSessionDuration{allowed}: \
+                         {}. Raise it: `aws iam update-role --role-name {name} --max-session-duration {}` \
+                         (at most 43200), or have the BI tool ask for a shorter session",
+                        p.session_duration, f.message, p.session_duration
+                    ),
+                )
+                .at(at),
+            ];
+        }
+        if f.kind != FailureKind::Denied {
+            return vec![meta.skip(subject, f.to_string())];
+        }
+        if let Some(why) = not_the_vendor(facts) {
+            return vec![meta.skip(subject, format!("AssumeRole was denied, but {why}"))];
+        }
+        let explaining = explained_by(
+            facts,
+            &[
+                "ROLE003", "TRUST003", "TRUST002", "TRUST001", "TRUST006", "TRUST005",
+            ],
+        );
+        let trust_known = matches!(facts.trust_policy, Observed::Known(_));
+        let denial = Denial::parse(&f.message);
+        let vendor_side = || {
+            let caller = denial
+                .as_ref()
+                .and_then(|d| d.principal.clone())
+                .unwrap_or_else(|| "the vendor's principal".into());
+            format!(
+                "the trust policy admits the vendor with this External ID, so the refusal comes from the vendor's \
+                 side: {caller}'s own policies must allow sts:AssumeRole on {role} (or the trust policy names a \
+                 specific vendor principal other than this caller)"
+            )
+        };
+        let cause = if !explaining.is_empty() {
+            format!("the cause:{}", cite(&explaining))
+        } else if trust_known {
+            vendor_side()
+        } else {
+            "AWS does not say why: the role may not exist (or its ARN lacks its path), the trust policy may not \
+             admit the vendor's account, or may require another External ID. Give --trust-policy, or run with \
+             iam:GetRole allowed, to narrow it"
+                .to_string()
+        };
+        let mut check = meta
+            .fail(
+                subject,
+                format!(
+                    "AssumeRole with the External ID is denied ({}); {cause}",
+                    f.message
+                ),
+            )
+            .at(at);
+        if let Some(fix) = explaining.iter().find_map(|c| c.fix.clone()) {
+            check = check.with_fix(fix);
+        } else if trust_known && explaining.is_empty() {
+            // The vendor's policy is not the customer's to change: shown, not applied.
+            let statement = json!({"Sid": "AllowAssumeCustomerRole", "Effect": "Allow",
+                                   "Action": "sts:AssumeRole", "Resource": role});
+            let mut fix = Fix::add_statements(conn, None, None, vec![statement], Applicability::DisplayOnly);
+            fix.target = "the vendor-side principal's identity policy".into();
+            check = check.with_fix(fix);
+        }
+        vec![check]
+    }
+}
+
+pub(crate) struct AssumeRoleWithoutExternalId;
+
+impl Rule for AssumeRoleWithoutExternalId {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::PROBE003
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let meta = self.meta();
+        if let Some(skip) = only_for(meta, facts, AuthType::CrossAccountRole) {
+            return vec![skip];
+        }
+        let p = probes_or_skip!(meta, facts);
+        let subject = "trust policy";
+        if let Some(why) = not_the_vendor(facts) {
+            return vec![meta.skip(subject, why)];
+        }
+        match (&p.assume_with_id, &p.assume_without_id) {
+            (_, Observed::Known(arn)) => {
+                let explaining = explained_by(facts, &["TRUST001", "TRUST004"]);
+                let mut check = meta.fail(
+                    subject,
+                    format!(
+                        "AssumeRole WITHOUT any External ID succeeds (session {arn}): the role does not require \
+                         the ID, so anyone its trust policy admits can use it without one — the confused-deputy \
+                         protection is missing. Add the sts:ExternalId condition{}",
+                        cite(&explaining)
+                    ),
+                );
+                if let Some(fix) = explaining.iter().find_map(|c| c.fix.clone()) {
+                    check = check.with_fix(fix);
+                }
+                vec![check]
+            }
+            (Observed::Known(_), Observed::Failed(f)) if f.kind == FailureKind::Denied => vec![meta.pass(
+                subject,
+                "AssumeRole without the External ID is refused while it succeeds with it: the role requires the ID",
+            )],
+            (Observed::Known(_), other) => vec![meta.skip(subject, other.known().err().unwrap_or_default())],
+            (_, _) => vec![meta.skip(
+                subject,
+                "AssumeRole with the External ID did not succeed (PROBE002): a refusal without it proves nothing yet",
+            )],
+        }
+    }
+}
+
+/// A known cause of a failed query: the words Athena uses, what they mean, and
+/// the rules that find the cause statically.
+struct Cause {
+    /// Any of these, case-insensitively, in the reason.
+    markers: &'static [&'static str],
+    meaning: &'static str,
+    rules: &'static [&'static str],
+}
+
+/// In order: the first cause whose marker appears wins (the write-access message
+/// mentions KMS too, so it comes before the KMS cause).
+const CAUSES: &[Cause] = &[
+    Cause {
+        markers: &["unable to verify/create output bucket"],
+        meaning: "Athena could not use the results bucket: it does not exist, s3:GetBucketLocation or \
+                  s3:ListBucket is not allowed on it (or only under a condition), a bucket policy denies, or KMS",
+        rules: &["S3001", "S3007", "S3002", "S3004", "S3005", "REGION003"],
+    },
+    Cause {
+        markers: &[
+            "access denied when writing output to url",
+            "access denied when writing to location",
+        ],
+        meaning: "the principal may not write the result object: s3:PutObject on the results prefix (`bucket/*`) \
+                  is missing, a bucket policy denies it, or the KMS key does not allow it",
+        rules: &["S3002", "S3004", "S3005", "ATHENA004"],
+    },
+    Cause {
+        markers: &["s3 location provided to save your query results is invalid"],
+        meaning: "the results location is malformed or the bucket is in another region than the connection",
+        rules: &["REGION003", "CONN005", "REGION002"],
+    },
+    Cause {
+        markers: &["no output location provided"],
+        meaning: "neither the connection nor the workgroup sets an output location",
+        rules: &["ATHENA005"],
+    },
+    Cause {
+        markers: &["is disabled", "workgroup is not found", "is not found"],
+        meaning: "the workgroup is disabled, deleted or misspelled",
+        rules: &["ATHENA003"],
+    },
+    Cause {
+        markers: &[
+            "lake formation permission",
+            "does not have any privilege on specified resource",
+        ],
+        meaning: "Lake Formation governs the data: grants (SELECT, DESCRIBE) or lakeformation:GetDataAccess missing",
+        rules: &["ATHENA006"],
+    },
+    Cause {
+        markers: &["catalog_not_found", "datacatalog"],
+        meaning: "the data catalog does not exist under that name in this region (Athena lower-cases names)",
+        rules: &["CATALOG001", "CATALOG002"],
+    },
+    Cause {
+        markers: &["schema_not_found"],
+        meaning: "the default schema does not exist in the catalog (wrong name, case, or region)",
+        rules: &["CATALOG003"],
+    },
+    Cause {
+        markers: &["kms", "ciphertext refers to a customer master key"],
+        meaning: "the KMS key that encrypts the results or data does not allow this principal",
+        rules: &["S3005"],
+    },
+    Cause {
+        markers: &["permission denied on s3 path"],
+        meaning: "a data location is not readable (S3, KMS or Lake Formation)",
+        rules: &["S3003", "S3005", "ATHENA006"],
+    },
+];
+
+/// The cause of a failed query, by its reason.
+fn classify(reason: &str) -> Option<&'static Cause> {
+    let lower = reason.to_ascii_lowercase();
+    let catalog_missing = lower.contains("catalog") && lower.contains("does not exist");
+    CAUSES.iter().find(|c| {
+        c.markers.iter().any(|m| lower.contains(m)) || (catalog_missing && c.rules.contains(&"CATALOG002"))
+    })
+}
+
+pub(crate) struct QueryProbeFailed;
+
+impl QueryProbeFailed {
+    fn explain(&self, facts: &Facts, subject: &str, lead: String, reason: &str) -> Check {
+        let meta = self.meta();
+        if let Some(denial) = Denial::parse(reason) {
+            return denial_check(meta, facts, subject, &format!("{lead}: "), &denial);
+        }
+        let Some(cause) = classify(reason) else {
+            return meta.fail(
+                subject,
+                format!("{lead}: {reason} — not a cause the doctor knows; the message is Athena's own"),
+            );
+        };
+        let explaining = explained_by(facts, cause.rules);
+        let found = if explaining.is_empty() {
+            format!(
+                "; the static checks ({}) found nothing, so look at what they could not see (their skips, with -v)",
+                cause.rules.join(", ")
+            )
+        } else {
+            cite(&explaining)
+        };
+        let check = meta.fail(subject, format!("{lead}: {reason} — {}{found}", cause.meaning));
+        match explaining.into_iter().find_map(|c| c.fix) {
+            Some(fix) => check.with_fix(fix),
+            None => check,
+        }
+    }
+}
+
+impl Rule for QueryProbeFailed {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::PROBE004
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let meta = self.meta();
+        let p = probes_or_skip!(meta, facts);
+        let subject = "SELECT 1";
+        match &p.query {
+            Observed::Known(QueryProbe {
+                state,
+                reason,
+                output_location,
+                query_id,
+            }) => match state.as_str() {
+                "SUCCEEDED" => vec![meta.pass(
+                    subject,
+                    format!(
+                        "SELECT 1 succeeded (query {query_id}); its result is in {}",
+                        output_location.as_deref().unwrap_or("the workgroup's location")
+                    ),
+                )],
+                "FAILED" | "CANCELLED" => {
+                    let reason = reason.as_deref().unwrap_or("Athena gave no reason");
+                    vec![self.explain(
+                        facts,
+                        subject,
+                        format!("SELECT 1 {}", state.to_lowercase()),
+                        reason,
+                    )]
+                }
+                other => vec![meta.skip(
+                    subject,
+                    format!("SELECT 1 (query {query_id}) was still {other} when the deadline came"),
+                )],
+            },
+            Observed::Failed(f)
+                if matches!(
+                    f.kind,
+                    FailureKind::Denied | FailureKind::Other | FailureKind::NotFound
+                ) =>
+            {
+                vec![self.explain(
+                    facts,
+                    subject,
+                    format!("{} refused SELECT 1", f.action),
+                    &f.message,
+                )]
+            }
+            other => vec![meta.skip(subject, other.known().err().unwrap_or_default())],
+        }
+    }
+}
+
+pub(crate) struct AccessDenied;
+
+impl Rule for AccessDenied {
+    fn meta(&self) -> &'static RuleMeta {
+        &c::PROBE005
+    }
+
+    fn check(&self, facts: &Facts) -> Vec<Check> {
+        let meta = self.meta();
+        let p = probes_or_skip!(meta, facts);
+        if p.calls.is_empty() {
+            let why = match (&p.credentials, &p.assume_with_id) {
+                (Observed::Failed(_), _) => "the connection's credentials were rejected (PROBE001)",
+                (_, Observed::Failed(_)) => "the role could not be assumed (PROBE002)",
+                _ => "the connection's credentials were not obtained",
+            };
+            return vec![meta.skip("connection", format!("no call was made as the connection: {why}"))];
+        }
+        p.calls
+            .iter()
+            .map(|call| {
+                let subject = format!("{} on {}", call.action, call.resource);
+                match &call.outcome {
+                    Observed::Known(what) => meta.pass(
+                        &subject,
+                        format!("the connection may call {}: {what}", call.action),
+                    ),
+                    Observed::Failed(f) if f.kind == FailureKind::Denied => match Denial::parse(&f.message) {
+                        Some(denial) => denial_check(meta, facts, &subject, "", &denial),
+                        // S3 answers HEAD with a bare 403: the action and resource are ours.
+                        None => {
+                            let denial = Denial {
+                                principal: None,
+                                action: call.action.clone(),
+                                resource: Some(call.resource.clone()),
+                                reason: Reason::Unstated,
+                            };
+                            denial_check(
+                                meta,
+                                facts,
+                                &subject,
+                                &format!("refused without a reason ({}); ", f.message),
+                                &denial,
+                            )
+                        }
+                    },
+                    other => meta.skip(&subject, other.known().err().unwrap_or_default()),
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_athena_failure_is_classified() {
+        let cases = [
+            (
+                "Unable to verify/create output bucket acme-athena-results",
+                "S3001",
+            ),
+            (
+                "Access denied when writing output to url: s3://acme-athena-results/q/1.csv . Please ensure you are \
+                 allowed to access the S3 bucket. If you are encrypting query results with KMS key, please ensure you \
+                 are allowed to access your KMS key",
+                "S3002",
+            ),
+            (
+                "The S3 location provided to save your query results is invalid. Please check your S3 location is \
+                 correct and is in the same region and try again. If you continue to see the issue, contact \
+                 customer support for further assistance.",
+                "REGION003",
+            ),
+            (
+                "No output location provided. An output location is required either through the Workgroup result \
+                 configuration setting or as an API input.",
+                "ATHENA005",
+            ),
+            ("WorkGroup analytics is disabled.", "ATHENA003"),
+            ("WorkGroup analytcs is not found.", "ATHENA003"),
+            (
+                "Insufficient permissions to execute the query. Insufficient Lake Formation permission(s) on sales",
+                "ATHENA006",
+            ),
+            (
+                "CATALOG_NOT_FOUND: line 1:22: Catalog 'AwsDataCatalog2' does not exist",
+                "CATALOG002",
+            ),
+            (
+                "SYNTAX_ERROR: line 1:8: Catalog mycatalogname does not exist",
+                "CATALOG002",
+            ),
+            (
+                "SCHEMA_NOT_FOUND: line 1:15: Schema 'slaes' does not exist",
+                "CATALOG003",
+            ),
+            (
+                "Error opening Hive split s3://acme-data/x.parquet: The ciphertext refers to a customer master key \
+                 that does not exist, does not exist in this region, or you are not allowed to access.",
+                "S3005",
+            ),
+            (
+                "Permission denied on S3 path: s3://acme-data/sales/part-0.parquet",
+                "S3003",
+            ),
+        ];
+        for (reason, rule) in cases {
+            let cause = classify(reason).unwrap_or_else(|| panic!("not classified: {reason}"));
+            assert!(
+                cause.rules.contains(&rule),
+                "{reason} → {:?}, expected {rule}",
+                cause.rules
+            );
+        }
+        assert!(classify("line 1:8: mismatched input 'SELEC'").is_none());
+    }
+}
