@@ -218,6 +218,9 @@ fn help_shows_an_example_and_never_a_secret_flag_that_takes_a_value() {
         .success()
         .stdout(contains("Examples:"))
         .stdout(contains("athena-doctor doctor --offline --config"))
+        // The only write is opt-in, and the help says so.
+        .stdout(contains("--probe-query"))
+        .stdout(contains("THIS WRITES"))
         .stdout(contains("--secret-access-key").not());
 }
 
@@ -240,7 +243,7 @@ fn rules_lists_the_catalogue_and_explain_prints_a_doc() {
         .assert()
         .success()
         .stdout(contains("# PROBE001"))
-        .stdout(contains("Not implemented yet"));
+        .stdout(contains("SignatureDoesNotMatch"));
     doctor()
         .args(["explain", "CATALOG01"])
         .assert()

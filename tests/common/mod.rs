@@ -1,6 +1,8 @@
 //! Helpers shared by the CLI tests: the binary with a clean environment.
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod double;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 

@@ -149,8 +149,11 @@ pub(crate) fn collect(
                     let config = Box::pin(sdk_config(conn, options)).await;
                     let path_style = !endpoint_overrides().is_empty();
                     let clients = Clients::new(&config, path_style);
-                    let inspection = gather(conn, &clients, tracker);
-                    let probes = probe::probe(conn, secret, &config, &clients, options, path_style, tracker);
+                    // Boxed: in debug builds these state machines are too large for any stack.
+                    let inspection = Box::pin(gather(conn, &clients, tracker));
+                    let probes = Box::pin(probe::probe(
+                        conn, secret, &config, &clients, options, path_style, tracker,
+                    ));
                     let work = async {
                         let (mut collected, probes) = both(tracker, inspection, probes).await;
                         collected.live.probes = Observed::Known(probes);

@@ -53,8 +53,12 @@ pub(super) async fn probe(
         ),
     };
     let effective = match conn.auth.auth_type {
-        Some(AuthType::AccessKey) => access_key(conn, secret, config, path_style, t, &mut facts).await,
-        Some(AuthType::CrossAccountRole) => assume(conn, config, ambient, path_style, t, &mut facts).await,
+        Some(AuthType::AccessKey) => {
+            Box::pin(access_key(conn, secret, config, path_style, t, &mut facts)).await
+        }
+        Some(AuthType::CrossAccountRole) => {
+            Box::pin(assume(conn, config, ambient, path_style, t, &mut facts)).await
+        }
         None => {
             facts.credentials = not_collected("needs auth.type");
             facts.assume_with_id = not_collected("needs auth.type");
@@ -70,10 +74,10 @@ pub(super) async fn probe(
         return facts;
     };
     let target = Target::of(conn);
-    facts.calls = reads(&target, &clients, t).await;
+    facts.calls = Box::pin(reads(&target, &clients, t)).await;
     if options.probe_query {
         let budget = options.deadline.mul_f32(0.75).saturating_sub(started.elapsed());
-        facts.query = query(conn, &target, &clients, budget, t).await;
+        facts.query = Box::pin(query(conn, &target, &clients, budget, t)).await;
     }
     facts
 }
@@ -99,14 +103,13 @@ async fn access_key(
     };
     let credentials = Credentials::new(key.trim(), secret.expose().trim(), None, None, "connection");
     let clients = clients_with(config, credentials, path_style);
-    facts.credentials = t
-        .call(
-            "sts:GetCallerIdentity",
-            "sts:GetCallerIdentity (connection key)",
-            clients.sts.get_caller_identity().send(),
-            |o| o.arn().unwrap_or_default().to_string(),
-        )
-        .await;
+    facts.credentials = Box::pin(t.call(
+        "sts:GetCallerIdentity",
+        "sts:GetCallerIdentity (connection key)",
+        clients.sts.get_caller_identity().send(),
+        |o| o.arn().unwrap_or_default().to_string(),
+    ))
+    .await;
     matches!(facts.credentials, Observed::Known(_)).then_some(clients)
 }
 
@@ -149,22 +152,21 @@ async fn assume(
         (arn, credentials)
     };
     let duration = facts.session_duration;
-    let with_id = async {
+    let with_id = Box::pin(async {
         match conn.value(FieldId::ExternalId).map(str::trim) {
             Some(id) => {
                 let call = request().external_id(id).duration_seconds(duration).send();
-                t.call("sts:AssumeRole", "sts:AssumeRole (with External ID)", call, keep)
-                    .await
+                Box::pin(t.call("sts:AssumeRole", "sts:AssumeRole (with External ID)", call, keep)).await
             }
             None => not_collected("needs auth.external_id (the External ID the vendor issued)"),
         }
-    };
-    let without_id = t.call(
+    });
+    let without_id = Box::pin(t.call(
         "sts:AssumeRole",
         "sts:AssumeRole (without External ID)",
         request().duration_seconds(MIN_SESSION).send(),
         keep,
-    );
+    ));
     let (with_id, without_id) = both(t, with_id, without_id).await;
     facts.assume_without_id = split(without_id).0;
     let (arn, credentials) = split(with_id);
@@ -185,19 +187,19 @@ fn split(outcome: Observed<(String, Option<Credentials>)>) -> (Observed<String>,
 async fn reads(target: &Target, c: &Clients, t: &Tracker) -> Vec<ProbeCall> {
     let (p, region) = (&target.partition, &target.region);
     let account = target.account.as_deref().unwrap_or("*");
-    let workgroup = t.call(
+    let workgroup = Box::pin(t.call(
         "athena:GetWorkGroup",
         "athena:GetWorkGroup (as the connection)",
         c.athena.get_work_group().work_group(&target.workgroup).send(),
         |_| "allowed".to_string(),
-    );
-    let catalogs = t.call(
+    ));
+    let catalogs = Box::pin(t.call(
         "athena:ListDataCatalogs",
         "athena:ListDataCatalogs (as the connection)",
         c.athena.list_data_catalogs().send(),
         |o| format!("allowed ({} catalogs)", o.data_catalogs_summary().len()),
-    );
-    let databases = t.call(
+    ));
+    let databases = Box::pin(t.call(
         "glue:GetDatabases",
         "glue:GetDatabases (as the connection)",
         c.glue.get_databases().send(),
@@ -207,8 +209,8 @@ async fn reads(target: &Target, c: &Clients, t: &Tracker) -> Vec<ProbeCall> {
                 o.database_list().len()
             )
         },
-    );
-    let bucket = async {
+    ));
+    let bucket = Box::pin(async {
         match &target.results_bucket {
             Some(b) => Some((
                 b.clone(),
@@ -222,7 +224,7 @@ async fn reads(target: &Target, c: &Clients, t: &Tracker) -> Vec<ProbeCall> {
             )),
             None => None,
         }
-    };
+    });
     let ((workgroup, catalogs), (databases, bucket)) =
         both(t, both(t, workgroup, catalogs), both(t, databases, bucket)).await;
     let mut calls = vec![
@@ -280,14 +282,13 @@ async fn query(
     if let Some(out) = &output_location {
         start = start.result_configuration(ResultConfiguration::builder().output_location(out).build());
     }
-    let id = match t
-        .call(
-            "athena:StartQueryExecution",
-            "athena:StartQueryExecution SELECT 1",
-            start.send(),
-            |o| o.query_execution_id().unwrap_or_default().to_string(),
-        )
-        .await
+    let id = match Box::pin(t.call(
+        "athena:StartQueryExecution",
+        "athena:StartQueryExecution SELECT 1",
+        start.send(),
+        |o| o.query_execution_id().unwrap_or_default().to_string(),
+    ))
+    .await
     {
         Observed::Known(id) => id,
         Observed::Failed(f) => return Observed::Failed(f),
@@ -296,14 +297,13 @@ async fn query(
     let deadline = Instant::now() + budget;
     let mut pause = Duration::from_millis(100);
     loop {
-        let status = t
-            .call(
-                "athena:GetQueryExecution",
-                "athena:GetQueryExecution",
-                c.athena.get_query_execution().query_execution_id(&id).send(),
-                |o| o.query_execution().cloned(),
-            )
-            .await;
+        let status = Box::pin(t.call(
+            "athena:GetQueryExecution",
+            "athena:GetQueryExecution",
+            c.athena.get_query_execution().query_execution_id(&id).send(),
+            |o| o.query_execution().cloned(),
+        ))
+        .await;
         let execution = match status {
             Observed::Known(Some(e)) => e,
             Observed::Known(None) => {
