@@ -291,6 +291,24 @@ fn live_rules_read_the_account() {
     assert_eq!(status(&report, "CATALOG003", &a.schema), "pass error");
     assert_eq!(status(&report, "CATALOG003", "missing_schema"), "fail error");
     assert_eq!(status(&report, "CATALOG002", "awsdatacatalog"), "pass error");
+    // The doctor runs as moto's account, not the vendor's: its AssumeRole answers
+    // say nothing about the vendor's, and both role probes skip saying so.
+    for code in ["PROBE002", "PROBE003"] {
+        let probe = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code)
+            .unwrap();
+        assert_eq!(probe["status"], "skip", "{probe:#}");
+        assert!(
+            probe["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("not in the vendor's account {VENDOR}")),
+            "{probe:#}"
+        );
+    }
     let overlap = find(&report, "S3006", &format!("s3://{}/omni/", a.results));
     assert_eq!(overlap["status"], "fail");
     assert!(

@@ -222,9 +222,9 @@ fn not_the_vendor(facts: &Facts) -> Option<String> {
     let account = account_of(caller)?;
     (account != vendor).then(|| {
         format!(
-            "the doctor ran as {caller}, which is not in the vendor's account {vendor}: the trust policy is meant \
-             to refuse it, so the answer says nothing about the vendor. Probe with the vendor's credentials \
-             (--profile) to try the connection as the BI tool does"
+            "the doctor ran as {caller}, which is not in the vendor's account {vendor}: the answer says nothing \
+             about the vendor's. Probe with the vendor's credentials (--profile) to try the connection as the BI \
+             tool does"
         )
     })
 }
@@ -246,6 +246,17 @@ impl Rule for AssumeRoleDenied {
         let role = conn.value(FieldId::RoleArn).unwrap_or_default().trim();
         let at = conn.location(FieldId::RoleArn);
         let subject = "auth.role_arn";
+        if let Some(why) = not_the_vendor(facts) {
+            let outcome = match &p.assume_with_id {
+                Observed::Known(_) => "succeeded",
+                Observed::Failed(_) => "was refused",
+                Observed::NotCollected(_) => "was not tried",
+            };
+            return vec![meta.skip(
+                subject,
+                format!("AssumeRole with the External ID {outcome}, but {why}"),
+            )];
+        }
         let f = match &p.assume_with_id {
             Observed::Known(arn) => {
                 return vec![
@@ -281,9 +292,6 @@ impl Rule for AssumeRoleDenied {
         }
         if f.kind != FailureKind::Denied {
             return vec![meta.skip(subject, f.to_string())];
-        }
-        if let Some(why) = not_the_vendor(facts) {
-            return vec![meta.skip(subject, format!("AssumeRole was denied, but {why}"))];
         }
         let explaining = explained_by(
             facts,
