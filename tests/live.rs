@@ -4,29 +4,14 @@
 
 mod common;
 
-use aws_config::BehaviorVersion;
-use common::{doctor, stdout_json};
+use common::moto::{endpoint, runtime, unique};
+use common::{doctor, moto, stdout_json};
 use serde_json::Value;
 use std::path::Path;
 
 const ACCOUNT: &str = "123456789012"; // moto's default account
 const VENDOR: &str = "999988887777";
 const EXTERNAL_ID: &str = "omni-4f2a9c";
-
-fn endpoint() -> String {
-    std::env::var("MOTO_ENDPOINT").expect(
-        "the live tests need moto: run them with `bash tests/with-moto.sh` (it starts moto and sets MOTO_ENDPOINT)",
-    )
-}
-
-/// Names no other test (or earlier run against the same server) uses.
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!("{prefix}-{}-{nanos}", std::process::id())
-}
 
 struct Aws {
     iam: aws_sdk_iam::Client,
@@ -36,14 +21,7 @@ struct Aws {
 }
 
 async fn aws() -> Aws {
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(endpoint())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sts::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
-        .load()
-        .await;
+    let config = moto::config().await;
     Aws {
         iam: aws_sdk_iam::Client::new(&config),
         s3: aws_sdk_s3::Client::from_conf(
@@ -54,13 +32,6 @@ async fn aws() -> Aws {
         athena: aws_sdk_athena::Client::new(&config),
         glue: aws_sdk_glue::Client::new(&config),
     }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 fn trust_policy() -> String {

@@ -7,8 +7,8 @@
 
 mod common;
 
-use aws_config::BehaviorVersion;
 use common::double::{self, Reply, Request};
+use common::moto::{endpoint as moto, runtime, unique};
 use common::{doctor, stdout_json};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -390,12 +390,6 @@ fn an_expired_session_key_is_named() {
 
 // ---------------------------------------------------------------- moto, auth mode
 
-fn moto() -> String {
-    std::env::var("MOTO_ENDPOINT").expect(
-        "the live tests need moto: run them with `bash tests/with-moto.sh` (it starts moto and sets MOTO_ENDPOINT)",
-    )
-}
-
 /// moto's auth mode is server-wide: one test at a time turns it on.
 static AUTH: Mutex<()> = Mutex::new(());
 
@@ -430,31 +424,8 @@ impl Drop for Enforced {
     }
 }
 
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!("{prefix}-{}-{nanos}", std::process::id())
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 async fn iam() -> aws_sdk_iam::Client {
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(moto())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sts::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
-        .load()
-        .await;
-    aws_sdk_iam::Client::new(&config)
+    aws_sdk_iam::Client::new(&common::moto::config().await)
 }
 
 fn allow(actions: &[&str]) -> String {

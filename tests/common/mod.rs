@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test crate uses a different subset
 
 pub mod double;
+pub mod moto;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
