@@ -505,6 +505,92 @@ mod tests {
         assert_eq!(iam.resource_arn(), "*", "IAM's `role r` is not an ARN");
     }
 
+    use proptest::prelude::*;
+
+    const KINDS: [PolicyKind; 7] = [
+        PolicyKind::Identity,
+        PolicyKind::Resource,
+        PolicyKind::ServiceControl,
+        PolicyKind::ResourceControl,
+        PolicyKind::Boundary,
+        PolicyKind::Session,
+        PolicyKind::VpcEndpoint,
+    ];
+
+    /// The phrase AWS writes for a kind, with its article.
+    fn written(kind: PolicyKind) -> &'static str {
+        match kind {
+            PolicyKind::Identity => "an identity-based policy",
+            PolicyKind::Resource => "a resource-based policy",
+            PolicyKind::ServiceControl => "a service control policy",
+            PolicyKind::ResourceControl => "a resource control policy",
+            PolicyKind::Boundary => "a permissions boundary",
+            PolicyKind::Session => "a session policy",
+            PolicyKind::VpcEndpoint => "a VPC endpoint policy",
+        }
+    }
+
+    fn reason() -> impl Strategy<Value = Reason> {
+        let kind = (0..KINDS.len()).prop_map(|i| KINDS[i]);
+        prop_oneof![
+            Just(Reason::Unstated),
+            kind.clone().prop_map(Reason::NoAllow),
+            (
+                kind,
+                proptest::option::of("arn:aws:(iam|organizations)::[0-9]{12}:policy/[A-Za-z0-9/_-]{1,30}")
+            )
+                .prop_map(|(k, arn)| Reason::ExplicitDeny(k, arn)),
+        ]
+    }
+
+    proptest! {
+        /// Messages written the way AWS writes them decode to what they were made of.
+        #[test]
+        fn messages_round_trip(
+            principal in "arn:aws:(iam::[0-9]{12}:user|sts::[0-9]{12}:assumed-role)/[a-z0-9-]{1,20}(/[a-z0-9-]{1,12})?",
+            action in "[a-z0-9]{2,12}:[A-Z][A-Za-z]{1,30}",
+            // A final `.` would end the sentence: AWS's resources never end with one.
+            resource in proptest::option::of("arn:aws:[a-z0-9]{2,10}:[a-z0-9-]{0,12}:([0-9]{12})?:[A-Za-z0-9/*._:-]{0,39}[A-Za-z0-9/*_:-]"),
+            quoted in any::<bool>(),
+            reason in reason(),
+            prefix in prop_oneof![Just(""), Just("AccessDeniedException: "), Just("An error occurred (AccessDenied) when calling the X operation: ")],
+        ) {
+            let mut message = format!("{prefix}User: {principal} is not authorized to perform: {action}");
+            if let Some(r) = &resource {
+                if quoted {
+                    message.push_str(&format!(" on resource: \"{r}\""));
+                } else {
+                    message.push_str(&format!(" on resource: {r}"));
+                }
+            }
+            match &reason {
+                Reason::Unstated => {}
+                Reason::NoAllow(k) => message.push_str(&format!(
+                    " because no {} allows the {action} action",
+                    written(*k).trim_start_matches("an ").trim_start_matches("a ")
+                )),
+                Reason::ExplicitDeny(k, arn) => {
+                    message.push_str(&format!(" with an explicit deny in {}", written(*k)));
+                    if let Some(arn) = arn {
+                        message.push_str(&format!(": {arn}"));
+                    }
+                }
+            }
+            let d = Denial::parse(&message).expect("parses");
+            prop_assert_eq!(d.principal.as_deref(), Some(principal.as_str()));
+            prop_assert_eq!(&d.action, &action);
+            prop_assert_eq!(d.resource.as_deref(), resource.as_deref());
+            prop_assert_eq!(&d.reason, &reason);
+        }
+
+        /// Anything else never panics.
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+            let _ = Denial::parse(&text);
+            let _ = Denial::parse(&format!("User: x is not authorized to perform: {text}"));
+        }
+    }
+
     #[test]
     fn session_arns_name_their_role() {
         assert_eq!(

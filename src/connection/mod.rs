@@ -4,6 +4,8 @@
 mod load;
 mod raw;
 
+#[cfg(test)]
+pub(crate) use load::from_text;
 pub(crate) use load::{Loaded, load, read_text};
 
 use crate::aws::regions::DEFAULT_REGION;

@@ -40,14 +40,17 @@ fn only_for(meta: &'static RuleMeta, facts: &Facts, kind: AuthType) -> Option<Ch
 }
 
 /// The failing checks of other (non-probe) rules on the same facts: the static
-/// findings that explain a probe's answer.
+/// findings that explain a probe's answer, errors first (their fix is the one a
+/// probe carries), then in the order the codes are given.
 fn explained_by(facts: &Facts, codes: &[&str]) -> Vec<Check> {
-    codes
+    let mut found: Vec<Check> = codes
         .iter()
         .flat_map(|code| super::REGISTRY.iter().filter(move |r| r.meta().code == *code))
         .flat_map(|r| r.check(facts))
         .filter(|c| c.status == Status::Fail)
-        .collect()
+        .collect();
+    found.sort_by_key(|c| std::cmp::Reverse(c.severity));
+    found
 }
 
 /// `" — TRUST002 external-id-mismatch: …"` for each explaining finding.
@@ -395,70 +398,76 @@ impl Rule for AssumeRoleWithoutExternalId {
 /// A known cause of a failed query: the words Athena uses, what they mean, and
 /// the rules that find the cause statically.
 struct Cause {
-    /// Any of these, case-insensitively, in the reason.
-    markers: &'static [&'static str],
+    /// The reason matches when every part of any one marker appears in it
+    /// (case-insensitively).
+    markers: &'static [&'static [&'static str]],
     meaning: &'static str,
     rules: &'static [&'static str],
 }
 
 /// In order: the first cause whose marker appears wins (the write-access message
-/// mentions KMS too, so it comes before the KMS cause).
+/// mentions KMS too, so it comes before the KMS cause; a missing schema may name
+/// its catalog, so schemas come before catalogs).
 const CAUSES: &[Cause] = &[
     Cause {
-        markers: &["unable to verify/create output bucket"],
+        markers: &[&["unable to verify/create output bucket"]],
         meaning: "Athena could not use the results bucket: it does not exist, s3:GetBucketLocation or \
                   s3:ListBucket is not allowed on it (or only under a condition), a bucket policy denies, or KMS",
         rules: &["S3001", "S3007", "S3002", "S3004", "S3005", "REGION003"],
     },
     Cause {
         markers: &[
-            "access denied when writing output to url",
-            "access denied when writing to location",
+            &["access denied when writing output to url"],
+            &["access denied when writing to location"],
         ],
         meaning: "the principal may not write the result object: s3:PutObject on the results prefix (`bucket/*`) \
                   is missing, a bucket policy denies it, or the KMS key does not allow it",
         rules: &["S3002", "S3004", "S3005", "ATHENA004"],
     },
     Cause {
-        markers: &["s3 location provided to save your query results is invalid"],
+        markers: &[&["s3 location provided to save your query results is invalid"]],
         meaning: "the results location is malformed or the bucket is in another region than the connection",
         rules: &["REGION003", "CONN005", "REGION002"],
     },
     Cause {
-        markers: &["no output location provided"],
+        markers: &[&["no output location provided"]],
         meaning: "neither the connection nor the workgroup sets an output location",
         rules: &["ATHENA005"],
     },
     Cause {
-        markers: &["is disabled", "workgroup is not found", "is not found"],
+        markers: &[&["workgroup", "is disabled"], &["workgroup", "not found"]],
         meaning: "the workgroup is disabled, deleted or misspelled",
         rules: &["ATHENA003"],
     },
     Cause {
         markers: &[
-            "lake formation permission",
-            "does not have any privilege on specified resource",
+            &["lake formation permission"],
+            &["does not have any privilege on specified resource"],
         ],
         meaning: "Lake Formation governs the data: grants (SELECT, DESCRIBE) or lakeformation:GetDataAccess missing",
         rules: &["ATHENA006"],
     },
     Cause {
-        markers: &["catalog_not_found", "datacatalog"],
-        meaning: "the data catalog does not exist under that name in this region (Athena lower-cases names)",
-        rules: &["CATALOG001", "CATALOG002"],
-    },
-    Cause {
-        markers: &["schema_not_found"],
+        markers: &[&["schema_not_found"], &["schema", "does not exist"]],
         meaning: "the default schema does not exist in the catalog (wrong name, case, or region)",
         rules: &["CATALOG003"],
     },
     Cause {
-        markers: &["kms", "ciphertext refers to a customer master key"],
+        markers: &[
+            &["catalog_not_found"],
+            &["catalog", "does not exist"],
+            &["datacatalog", "not found"],
+        ],
+        meaning: "the data catalog does not exist under that name in this region (Athena lower-cases names)",
+        rules: &["CATALOG001", "CATALOG002"],
+    },
+    Cause {
+        markers: &[&["kms"], &["ciphertext refers to a customer master key"]],
         meaning: "the KMS key that encrypts the results or data does not allow this principal",
         rules: &["S3005"],
     },
     Cause {
-        markers: &["permission denied on s3 path"],
+        markers: &[&["permission denied on s3 path"]],
         meaning: "a data location is not readable (S3, KMS or Lake Formation)",
         rules: &["S3003", "S3005", "ATHENA006"],
     },
@@ -467,9 +476,10 @@ const CAUSES: &[Cause] = &[
 /// The cause of a failed query, by its reason.
 fn classify(reason: &str) -> Option<&'static Cause> {
     let lower = reason.to_ascii_lowercase();
-    let catalog_missing = lower.contains("catalog") && lower.contains("does not exist");
     CAUSES.iter().find(|c| {
-        c.markers.iter().any(|m| lower.contains(m)) || (catalog_missing && c.rules.contains(&"CATALOG002"))
+        c.markers
+            .iter()
+            .any(|parts| parts.iter().all(|p| lower.contains(p)))
     })
 }
 
@@ -615,6 +625,297 @@ impl Rule for AccessDenied {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::{FACTS_VERSION, Failure, LiveFacts, ProbeCall, RoleFacts, TrustPolicy};
+    use crate::policy::PolicyKind as Kind;
+    use std::collections::BTreeMap;
+
+    const ROLE_CONN: &str = r#"
+display_name = "t"
+s3_output_bucket = "s3://acme-athena-results/omni/"
+data_catalog = "awsdatacatalog"
+database_timezone = "UTC"
+region = "us-east-1"
+[auth]
+type = "cross_account_role"
+role_arn = "arn:aws:iam::111122223333:role/bi-athena"
+external_id = "omni-4f2a9c"
+trusted_account_id = "999988887777"
+"#;
+    const VENDOR_CALLER: &str = "arn:aws:iam::999988887777:user/omni";
+    const DENIED: &str = "User: arn:aws:iam::999988887777:user/omni is not authorized to perform: \
+                          sts:AssumeRole on resource: arn:aws:iam::111122223333:role/bi-athena";
+
+    fn trust(external_id: &str) -> String {
+        format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
+                "Principal": {{"AWS": "arn:aws:iam::999988887777:root"}}, "Action": "sts:AssumeRole",
+                "Condition": {{"StringEquals": {{"sts:ExternalId": "{external_id}"}}}}}}]}}"#
+        )
+    }
+
+    fn denied(action: &str, code: &str, message: &str) -> Failure {
+        Failure {
+            kind: FailureKind::Denied,
+            action: action.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    fn probes() -> ProbeFacts {
+        ProbeFacts {
+            credentials: Observed::NotCollected("-".into()),
+            assume_with_id: Observed::Known("arn:aws:sts::111122223333:assumed-role/bi-athena/p".into()),
+            assume_without_id: Observed::Failed(denied("sts:AssumeRole", "AccessDenied", DENIED)),
+            session_duration: 3600,
+            calls: Vec::new(),
+            query: Observed::NotCollected("opt-in".into()),
+        }
+    }
+
+    /// A role connection's facts as the vendor would see them: `trust` is the trust
+    /// policy (None: not read), `policy` the role's identity policy.
+    fn facts(trust_policy: Option<&str>, policy: &str, probes: ProbeFacts) -> Facts {
+        let loaded = crate::connection::from_text(std::path::Path::new("c.toml"), ROLE_CONN).unwrap();
+        Facts {
+            version: FACTS_VERSION,
+            connection: loaded.connection,
+            secret: None,
+            identity_policies: Observed::Known(vec![
+                Policy::from_text("role-policy", Some("role-policy.json"), policy, Kind::Identity).unwrap(),
+            ]),
+            permissions_boundary: Observed::Known(None),
+            bucket_policies: BTreeMap::new(),
+            trust_policy: match trust_policy {
+                Some(t) => Observed::Known(TrustPolicy::Valid(Box::new(
+                    Policy::from_text("trust policy", Some("trust.json"), t, Kind::Trust).unwrap(),
+                ))),
+                None => Observed::NotCollected("-".into()),
+            },
+            live: Observed::Known(Box::new(LiveFacts {
+                caller: Observed::Known(VENDOR_CALLER.into()),
+                role: Observed::Known(RoleFacts {
+                    arn: "arn:aws:iam::111122223333:role/bi-athena".into(),
+                    path: "/".into(),
+                    max_session_duration: Some(3600),
+                    boundary_arn: None,
+                }),
+                buckets: BTreeMap::new(),
+                workgroup: Observed::NotCollected("-".into()),
+                catalogs: Observed::NotCollected("-".into()),
+                databases: BTreeMap::new(),
+                tables: BTreeMap::new(),
+                probes: Observed::Known(probes),
+            })),
+            endpoint_overrides: Vec::new(),
+        }
+    }
+
+    const ALL_S3_READ: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"], "Resource": "*"}]}"#;
+
+    fn one(rule: &dyn Rule, facts: &Facts) -> Check {
+        let checks = rule.check(facts);
+        assert_eq!(checks.len(), 1, "{checks:#?}");
+        checks.into_iter().next().unwrap()
+    }
+
+    fn with_assume(outcome: Observed<String>) -> ProbeFacts {
+        ProbeFacts {
+            assume_with_id: outcome,
+            ..probes()
+        }
+    }
+
+    #[test]
+    fn assume_role_denial_is_narrowed_by_the_trust_policy() {
+        let refused = || with_assume(Observed::Failed(denied("sts:AssumeRole", "AccessDenied", DENIED)));
+        // A placeholder in the trust policy: TRUST002 explains it and fixes it.
+        let placeholder = trust("we-will-add-this-later");
+        let check = one(
+            &AssumeRoleDenied,
+            &facts(Some(&placeholder), ALL_S3_READ, refused()),
+        );
+        assert_eq!(check.status, Status::Fail);
+        assert!(
+            check.message.contains("TRUST002") && check.message.contains("placeholder"),
+            "{}",
+            check.message
+        );
+        let fix = check.fix.expect("TRUST002's fix");
+        assert!(
+            fix.payload().to_string().contains("omni-4f2a9c"),
+            "{}",
+            fix.payload()
+        );
+        // The trust policy admits the vendor with this ID: the vendor side refuses.
+        let right = trust("omni-4f2a9c");
+        let check = one(&AssumeRoleDenied, &facts(Some(&right), ALL_S3_READ, refused()));
+        assert!(check.message.contains("vendor's side"), "{}", check.message);
+        let fix = check.fix.expect("the vendor-side statement");
+        assert_eq!(fix.applicability, Applicability::DisplayOnly);
+        assert!(fix.payload().to_string().contains("sts:AssumeRole"));
+        // Nothing known about the trust policy: the candidates are listed.
+        let check = one(&AssumeRoleDenied, &facts(None, ALL_S3_READ, refused()));
+        assert!(
+            check.message.contains("AWS does not say why"),
+            "{}",
+            check.message
+        );
+        // The role does not exist.
+        let mut f = facts(None, ALL_S3_READ, refused());
+        if let Observed::Known(l) = &mut f.live {
+            l.role = Observed::Failed(Failure {
+                kind: FailureKind::NotFound,
+                action: "iam:GetRole".into(),
+                code: "NoSuchEntity".into(),
+                message: "The role with name bi-athena cannot be found.".into(),
+            });
+        }
+        let check = one(&AssumeRoleDenied, &f);
+        assert!(check.message.contains("ROLE003"), "{}", check.message);
+    }
+
+    #[test]
+    fn a_caller_outside_the_vendor_account_proves_nothing() {
+        let mut f = facts(None, ALL_S3_READ, probes());
+        if let Observed::Known(l) = &mut f.live {
+            l.caller = Observed::Known("arn:aws:iam::111122223333:user/admin".into());
+        }
+        for rule in [&AssumeRoleDenied as &dyn Rule, &AssumeRoleWithoutExternalId] {
+            let check = one(rule, &f);
+            assert_eq!(check.status, Status::Skip);
+            assert!(
+                check.message.contains("not in the vendor's account 999988887777"),
+                "{}",
+                check.message
+            );
+        }
+    }
+
+    #[test]
+    fn without_the_external_id_success_is_a_security_finding() {
+        let right = trust("omni-4f2a9c");
+        let check = one(
+            &AssumeRoleWithoutExternalId,
+            &facts(Some(&right), ALL_S3_READ, probes()),
+        );
+        assert_eq!(check.status, Status::Pass);
+        let open = ProbeFacts {
+            assume_without_id: Observed::Known("arn:aws:sts::111122223333:assumed-role/bi-athena/p".into()),
+            ..probes()
+        };
+        let check = one(&AssumeRoleWithoutExternalId, &facts(None, ALL_S3_READ, open));
+        assert_eq!(check.status, Status::Fail);
+        assert_eq!(check.tags, &["security"]);
+        // With the ID refused too, a refusal without it proves nothing.
+        let both_refused = with_assume(Observed::Failed(denied("sts:AssumeRole", "AccessDenied", DENIED)));
+        let check = one(
+            &AssumeRoleWithoutExternalId,
+            &facts(None, ALL_S3_READ, both_refused),
+        );
+        assert_eq!(check.status, Status::Skip);
+    }
+
+    #[test]
+    fn a_failed_query_carries_the_fix_of_the_rule_that_explains_it() {
+        let failed = ProbeFacts {
+            query: Observed::Known(QueryProbe {
+                query_id: "q-1".into(),
+                state: "FAILED".into(),
+                reason: Some(
+                    "Access denied when writing output to url: s3://acme-athena-results/omni/q-1.csv".into(),
+                ),
+                output_location: None,
+            }),
+            ..probes()
+        };
+        let check = one(&QueryProbeFailed, &facts(None, ALL_S3_READ, failed));
+        assert_eq!(check.status, Status::Fail);
+        assert!(check.message.contains("S3002"), "{}", check.message);
+        let fix = check.fix.expect("S3002's fix");
+        assert!(
+            fix.payload().to_string().contains("s3:PutObject"),
+            "{}",
+            fix.payload()
+        );
+    }
+
+    #[test]
+    fn denials_become_allows_and_denies_are_named() {
+        let deny = "User: arn:aws:sts::111122223333:assumed-role/bi-athena/p is not authorized to perform: \
+                    glue:GetDatabases on resource: arn:aws:glue:us-east-1:111122223333:catalog with an explicit \
+                    deny in an identity-based policy: arn:aws:iam::111122223333:policy/NoGlue";
+        let calls = ProbeFacts {
+            calls: vec![
+                ProbeCall {
+                    action: "glue:GetDatabases".into(),
+                    resource: "arn:aws:glue:us-east-1:111122223333:catalog".into(),
+                    outcome: Observed::Failed(denied("glue:GetDatabases", "AccessDeniedException", deny)),
+                },
+                ProbeCall {
+                    action: "s3:ListBucket".into(),
+                    resource: "arn:aws:s3:::acme-athena-results".into(),
+                    outcome: Observed::Failed(denied(
+                        "s3:ListBucket",
+                        "",
+                        "Forbidden (HTTP 403, no reason given)",
+                    )),
+                },
+                ProbeCall {
+                    action: "athena:GetWorkGroup".into(),
+                    resource: "arn:aws:athena:us-east-1:111122223333:workgroup/primary".into(),
+                    outcome: Observed::Known("allowed".into()),
+                },
+            ],
+            ..probes()
+        };
+        let checks = AccessDenied.check(&facts(None, ALL_S3_READ, calls));
+        let [glue, head, workgroup] = checks.as_slice() else {
+            panic!("{checks:#?}")
+        };
+        assert_eq!(glue.status, Status::Fail);
+        assert!(glue.message.contains("narrow that Deny") && glue.message.contains("policy/NoGlue"));
+        assert!(glue.fix.is_none(), "adding an Allow never beats a Deny");
+        assert_eq!(head.status, Status::Fail);
+        let statement = &head.fix.as_ref().expect("an Allow").to_json()["statements"][0];
+        assert_eq!(statement["Action"], "s3:ListBucket");
+        assert_eq!(statement["Resource"], "arn:aws:s3:::acme-athena-results");
+        assert_eq!(workgroup.status, Status::Pass);
+    }
+
+    #[test]
+    fn rejected_keys_are_told_apart() {
+        let conn = ROLE_CONN
+            .replace("type = \"cross_account_role\"", "type = \"access_key\"")
+            .replace(
+                "role_arn = \"arn:aws:iam::111122223333:role/bi-athena\"",
+                "access_key_id = \"ASIAIOSFODNN7EXAMPLE\"",
+            )
+            .replace("external_id = \"omni-4f2a9c\"\n", "")
+            .replace("trusted_account_id = \"999988887777\"\n", "");
+        let mut f = facts(None, ALL_S3_READ, probes());
+        f.connection = crate::connection::from_text(std::path::Path::new("c.toml"), &conn)
+            .unwrap()
+            .connection;
+        let cases = [
+            ("InvalidClientTokenId", "temporary ASIA… key"),
+            ("SignatureDoesNotMatch", "secret does not belong to it"),
+            ("ExpiredToken", "session has expired"),
+        ];
+        for (code, words) in cases {
+            let p = ProbeFacts {
+                credentials: Observed::Failed(denied("sts:GetCallerIdentity", code, "AWS's message")),
+                ..probes()
+            };
+            if let Observed::Known(l) = &mut f.live {
+                l.probes = Observed::Known(p);
+            }
+            let check = one(&CredentialsRejected, &f);
+            assert_eq!(check.status, Status::Fail, "{code}");
+            assert!(check.message.contains(words), "{code}: {}", check.message);
+        }
+    }
 
     #[test]
     fn every_listed_athena_failure_is_classified() {
