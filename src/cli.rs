@@ -188,8 +188,12 @@ pub(crate) struct LiveArgs {
     /// Also run `SELECT 1` as the connection (athena:StartQueryExecution, then
     /// GetQueryExecution until it ends). THIS WRITES: Athena stores one small result
     /// object in the output location; it is the doctor's only write.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_probes")]
     pub probe_query: bool,
+    /// Inspect only: make no call with the connection's credentials and no
+    /// AssumeRole (failed AssumeRole attempts show in CloudTrail and may alert).
+    #[arg(long)]
+    pub no_probes: bool,
     /// The session length, in seconds, the BI tool asks AssumeRole for: the probe
     /// asks for the same, so a role whose MaxSessionDuration is shorter fails here.
     #[arg(long, value_name = "SECONDS", default_value_t = 3600,
@@ -207,6 +211,7 @@ impl LiveArgs {
             deadline: std::time::Duration::from_secs(self.deadline.max(1)),
             sequential: self.sequential,
             probe_query: self.probe_query,
+            probes: !self.no_probes,
             session_duration: self.session_duration,
         }
     }

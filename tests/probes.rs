@@ -257,6 +257,25 @@ fn role_probes_try_with_and_without_the_external_id_and_read_as_the_role() {
             .all(|r| !r.action.contains("StartQueryExecution")),
         "a query was started without --probe-query"
     );
+    drop(later);
+
+    // --no-probes: inspection only, no AssumeRole at all.
+    let before = d.requests.lock().unwrap().len();
+    let (report, _) = run(
+        &d.endpoint,
+        VENDOR_KEY,
+        "vendor-secret",
+        &config,
+        &["--no-probes"],
+    );
+    let p2 = find(&report, "PROBE002", "connection");
+    assert_eq!(p2["status"], "skip");
+    assert!(p2["message"].as_str().unwrap().contains("--no-probes"));
+    let later = d.requests.lock().unwrap();
+    assert!(
+        later[before..].iter().all(|r| r.action != "Query.AssumeRole"),
+        "AssumeRole was called with --no-probes"
+    );
 }
 
 /// moto never fails a query: the double returns Athena's real failure reasons.

@@ -31,6 +31,8 @@ pub(crate) struct LiveOptions {
     /// The whole collection's deadline.
     pub deadline: Duration,
     pub sequential: bool,
+    /// Try the connection's own credentials (AssumeRole, reads as the connection).
+    pub probes: bool,
     /// Run `SELECT 1` as the connection (the only probe that writes).
     pub probe_query: bool,
     /// The session length the BI tool asks AssumeRole for.
@@ -155,6 +157,12 @@ pub(crate) fn collect(
                         conn, secret, &config, &clients, options, path_style, tracker,
                     ));
                     let work = async {
+                        if !options.probes {
+                            let mut collected = inspection.await;
+                            collected.live.probes =
+                                Observed::NotCollected("probes turned off (--no-probes)".into());
+                            return collected;
+                        }
                         let (mut collected, probes) = both(tracker, inspection, probes).await;
                         collected.live.probes = Observed::Known(probes);
                         collected
