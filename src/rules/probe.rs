@@ -66,6 +66,19 @@ fn account_of(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
+/// Is the caller `caller` the principal a trust policy names as `admitted`? A
+/// session of a role is that role (whose ARN in the policy may carry a path).
+fn same_principal(admitted: &str, caller: &str) -> bool {
+    if admitted == caller {
+        return true;
+    }
+    let Some(role) = role_of_session(caller) else {
+        return false;
+    };
+    let (head, name) = role.split_once(":role/").unwrap_or((&role, ""));
+    admitted.starts_with(head) && admitted.rsplit('/').next() == Some(name) && admitted.contains(":role/")
+}
+
 /// The identity policy a new statement goes into (the first inline one).
 fn identity_target(facts: &Facts) -> Option<&Policy> {
     let policies = facts.identity_policies.known().ok()?;
@@ -304,21 +317,34 @@ impl Rule for AssumeRoleDenied {
         );
         let trust_known = matches!(facts.trust_policy, Observed::Known(_));
         let denial = Denial::parse(&f.message);
-        let vendor_side = || {
-            let caller = denial
-                .as_ref()
-                .and_then(|d| d.principal.clone())
-                .unwrap_or_else(|| "the vendor's principal".into());
-            format!(
-                "the trust policy admits the vendor with this External ID, so the refusal comes from the vendor's \
-                 side: {caller}'s own policies must allow sts:AssumeRole on {role} (or the trust policy names a \
-                 specific vendor principal other than this caller)"
-            )
-        };
+        let caller = denial
+            .as_ref()
+            .and_then(|d| d.principal.clone())
+            .or_else(|| match &facts.live {
+                Observed::Known(l) => l.caller.known().ok().cloned(),
+                _ => None,
+            });
+        let wrong_principal = caller.as_deref().and_then(|caller| {
+            let admitted = super::trust::specific_principals(facts)?;
+            (!admitted.iter().any(|a| same_principal(a, caller))).then(|| {
+                format!(
+                    "wrong principal: the trust policy admits only {} of the vendor's account, and the call came \
+                     from {caller}. The vendor must call from an admitted principal, or the trust policy must name \
+                     this one",
+                    admitted.join(", ")
+                )
+            })
+        });
         let cause = if !explaining.is_empty() {
             format!("the cause:{}", cite(&explaining))
+        } else if let Some(wrong) = wrong_principal {
+            wrong
         } else if trust_known {
-            vendor_side()
+            format!(
+                "the trust policy admits the vendor with this External ID, so the refusal comes from the vendor's \
+                 side: {}'s own policies must allow sts:AssumeRole on {role}",
+                caller.as_deref().unwrap_or("the vendor's principal")
+            )
         } else {
             "AWS does not say why: the role may not exist (or its ARN lacks its path), the trust policy may not \
              admit the vendor's account, or may require another External ID. Give --trust-policy, or run with \
@@ -755,6 +781,23 @@ trusted_account_id = "999988887777"
         let fix = check.fix.expect("the vendor-side statement");
         assert_eq!(fix.applicability, Applicability::DisplayOnly);
         assert!(fix.payload().to_string().contains("sts:AssumeRole"));
+        // The trust policy names one role of the vendor's, and another called.
+        let specific = right.replace(
+            "arn:aws:iam::999988887777:root",
+            "arn:aws:iam::999988887777:role/omni/connector",
+        );
+        let check = one(&AssumeRoleDenied, &facts(Some(&specific), ALL_S3_READ, refused()));
+        assert!(check.message.contains("wrong principal"), "{}", check.message);
+        assert!(check.message.contains("role/omni/connector"), "{}", check.message);
+        // … which a session of the admitted role is not.
+        assert!(same_principal(
+            "arn:aws:iam::999988887777:role/omni/connector",
+            "arn:aws:sts::999988887777:assumed-role/connector/s"
+        ));
+        assert!(!same_principal(
+            "arn:aws:iam::999988887777:role/omni/connector",
+            "arn:aws:sts::999988887777:assumed-role/other/s"
+        ));
         // Nothing known about the trust policy: the candidates are listed.
         let check = one(&AssumeRoleDenied, &facts(None, ALL_S3_READ, refused()));
         assert!(

@@ -155,6 +155,25 @@ fn admitting<'a>(t: &Trust<'a>) -> Vec<(&'a Statement, Covers)> {
         .collect()
 }
 
+/// The vendor principals the trust policy names, when it admits the vendor only
+/// through such specific roles or users (no account-wide or `*` statement): any
+/// other caller of the vendor's is refused, whatever External ID it passes.
+pub(super) fn specific_principals(facts: &Facts) -> Option<Vec<String>> {
+    let t = trust(&super::catalogue::TRUST003, facts).ok()?;
+    let admitting = admitting(&t);
+    if admitting.is_empty() || admitting.iter().any(|(_, c)| *c != Covers::Specific) {
+        return None;
+    }
+    let names = admitting
+        .iter()
+        .filter_map(|(s, _)| s.principal.as_ref())
+        .flat_map(|p| p.entries.iter())
+        .filter(|(kind, v)| kind == "AWS" && v.contains(&format!("::{}:", t.vendor)))
+        .map(|(_, v)| v.clone())
+        .collect();
+    Some(names)
+}
+
 impl Trust<'_> {
     fn id_or_placeholder(&self) -> (&str, Applicability) {
         match self.external_id {
