@@ -507,7 +507,13 @@ fn moto_auth_mode_rejects_wrong_secrets_unknown_keys_and_unallowed_calls() {
     let p1 = find(&report, "PROBE001", "auth.access_key_id");
     assert_eq!(p1["status"], "pass", "{p1:#}");
     assert!(p1["message"].as_str().unwrap().contains(&arn));
-    assert_eq!(find(&report, "PROBE005", "athena:GetWorkGroup")["status"], "pass");
+    // The key's account, learnt from GetCallerIdentity, names the resources.
+    let workgroup = find(
+        &report,
+        "PROBE005",
+        "arn:aws:athena:us-east-1:123456789012:workgroup/primary",
+    );
+    assert_eq!(workgroup["status"], "pass", "{workgroup:#}");
     // moto's denial names the user and the action but no reason (AWS's older form).
     let glue = find(&report, "PROBE005", "glue:GetDatabases");
     assert_eq!(glue["status"], "fail", "{glue:#}");

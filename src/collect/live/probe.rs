@@ -73,7 +73,17 @@ pub(super) async fn probe(
         };
         return facts;
     };
-    let target = Target::of(conn);
+    let mut target = Target::of(conn);
+    if target.account.is_none() {
+        // An access-key connection names no account: the key's identity does.
+        if let Observed::Known(arn) = &facts.credentials {
+            target.account = arn
+                .split(':')
+                .nth(4)
+                .map(str::to_string)
+                .filter(|a| !a.is_empty());
+        }
+    }
     facts.calls = Box::pin(reads(&target, &clients, t)).await;
     if options.probe_query {
         let budget = options.deadline.mul_f32(0.75).saturating_sub(started.elapsed());
