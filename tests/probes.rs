@@ -500,6 +500,13 @@ fn moto_auth_mode_rejects_wrong_secrets_unknown_keys_and_unallowed_calls() {
             .arg(conn)
             .output()
             .unwrap();
+        for value in [secret_value, secret.as_str()] {
+            assert!(
+                !String::from_utf8_lossy(&output.stdout).contains(value)
+                    && !String::from_utf8_lossy(&output.stderr).contains(value),
+                "a secret reached the output"
+            );
+        }
         stdout_json(&output)
     };
 
