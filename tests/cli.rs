@@ -225,6 +225,28 @@ fn help_shows_an_example_and_never_a_secret_flag_that_takes_a_value() {
 }
 
 #[test]
+fn explain_prints_every_rules_own_document() {
+    let output = doctor().args(["rules", "--format", "json"]).output().unwrap();
+    let rules = stdout_json(&output);
+    let rules = rules.as_array().unwrap();
+    assert_eq!(rules.len(), 47);
+    for rule in rules {
+        let (code, name) = (rule["code"].as_str().unwrap(), rule["name"].as_str().unwrap());
+        let doc = std::fs::read_to_string(root().join(format!("rules/{code}-{name}.md")))
+            .unwrap_or_else(|e| panic!("rules/{code}-{name}.md: {e}"));
+        for key in [code, name] {
+            let shown = doctor().args(["explain", key]).output().unwrap();
+            assert!(shown.status.success(), "explain {key}");
+            assert_eq!(
+                String::from_utf8_lossy(&shown.stdout).trim_end(),
+                doc.trim_end(),
+                "explain {key} prints rules/{code}-{name}.md"
+            );
+        }
+    }
+}
+
+#[test]
 fn rules_lists_the_catalogue_and_explain_prints_a_doc() {
     doctor()
         .arg("rules")

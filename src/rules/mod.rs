@@ -191,6 +191,46 @@ mod tests {
         }
     }
 
+    /// Every rule code the source mentions (probes cite rules by code, messages
+    /// point at them) names a registered rule — and so a document: a typo would
+    /// silently cite nothing.
+    #[test]
+    fn every_code_in_the_source_is_a_registered_rule() {
+        let registered: BTreeSet<&str> = REGISTRY.iter().map(|r| r.meta().code).collect();
+        let families = [
+            "CONN", "ROLE", "TRUST", "S3", "ATHENA", "REGION", "CATALOG", "PROBE",
+        ];
+        let mut files = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src")];
+        let mut seen = 0;
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let bytes = text.as_bytes();
+            for family in families {
+                for (at, _) in text.match_indices(family) {
+                    let end = at + family.len();
+                    let before_ok = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
+                    let digits = bytes[end..].iter().take_while(|b| b.is_ascii_digit()).count();
+                    let after_ok = bytes.get(end + digits).is_none_or(|b| !b.is_ascii_alphanumeric());
+                    if before_ok && digits == 3 && after_ok {
+                        let code = &text[at..end + 3];
+                        // `NOPE001`-style examples of unknown codes are not rule citations.
+                        assert!(
+                            registered.contains(code),
+                            "{} mentions {code}, which is not a registered rule",
+                            path.display()
+                        );
+                        seen += 1;
+                    }
+                }
+            }
+        }
+        assert!(seen > 100, "the scan found only {seen} mentions");
+    }
+
     #[test]
     fn find_takes_codes_and_names() {
         assert_eq!(find("catalog001").unwrap().code, "CATALOG001");
