@@ -154,6 +154,12 @@ impl Check {
         self
     }
 
+    /// The fix, when there is one.
+    pub(crate) fn with_fix_if(mut self, fix: Option<Fix>) -> Check {
+        self.fix = fix.or(self.fix);
+        self
+    }
+
     pub(crate) fn at(mut self, location: Option<Location>) -> Check {
         self.location = location;
         self

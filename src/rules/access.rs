@@ -22,6 +22,15 @@ pub(super) struct Env<'a> {
     pub boundary: Option<&'a Policy>,
 }
 
+/// The identity policy that fixes adding statements go into: the first inline one
+/// (a managed policy may be shared with other principals), else the first.
+pub(super) fn fix_target(identity: &[Policy]) -> Option<&Policy> {
+    identity
+        .iter()
+        .find(|p| p.origin != crate::policy::decode::Origin::ManagedPolicy)
+        .or(identity.first())
+}
+
 impl<'a> Env<'a> {
     /// The evaluation environment, or the skip that says what is missing.
     pub(super) fn new(meta: &'static RuleMeta, facts: &'a Facts) -> Result<Env<'a>, Box<Check>> {
@@ -111,12 +120,9 @@ impl<'a> Env<'a> {
         decision
     }
 
-    /// The identity policy that fixes adding statements go into: the first inline one.
+    /// The identity policy that fixes adding statements go into.
     pub(super) fn fix_target(&self) -> Option<&'a Policy> {
-        self.identity
-            .iter()
-            .find(|p| p.origin != crate::policy::decode::Origin::ManagedPolicy)
-            .or(self.identity.first())
+        fix_target(self.identity)
     }
 
     /// A fix that narrows the Deny `by` so that it no longer matches this request.

@@ -3,12 +3,13 @@
 //! static rule it points to (run on the same facts) says *why*, with its fix.
 
 use super::catalogue as c;
+use crate::aws::access_key::{self, KeyKind};
+use crate::aws::arn::Arn;
 use crate::aws::denial::{Denial, PolicyKind, Reason, role_of_session};
 use crate::connection::{AuthType, FieldId};
 use crate::engine::{Check, Rule, RuleMeta, Status};
 use crate::facts::{Facts, FailureKind, Observed, ProbeFacts, QueryProbe};
 use crate::fix::{Applicability, Fix};
-use crate::policy::Policy;
 use serde_json::json;
 
 /// The probe facts, or the skip saying why there are none.
@@ -53,17 +54,17 @@ fn explained_by(facts: &Facts, codes: &[&str]) -> Vec<Check> {
     found
 }
 
+/// The fix a probe finding carries: that of the most severe explaining finding.
+fn first_fix(explaining: &[Check]) -> Option<Fix> {
+    explaining.iter().find_map(|c| c.fix.clone())
+}
+
 /// `" — TRUST002 external-id-mismatch: …"` for each explaining finding.
 fn cite(explaining: &[Check]) -> String {
     explaining
         .iter()
         .map(|c| format!(" — {} {}: {}", c.code, c.name, c.message))
         .collect()
-}
-
-/// The account of an ARN (`arn:aws:sts::111122223333:assumed-role/…`).
-fn account_of(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
 /// Is the caller `caller` the principal a trust policy names as `admitted`? A
@@ -79,15 +80,6 @@ fn same_principal(admitted: &str, caller: &str) -> bool {
     admitted.starts_with(head) && admitted.rsplit('/').next() == Some(name) && admitted.contains(":role/")
 }
 
-/// The identity policy a new statement goes into (the first inline one).
-fn identity_target(facts: &Facts) -> Option<&Policy> {
-    let policies = facts.identity_policies.known().ok()?;
-    policies
-        .iter()
-        .find(|p| p.origin != crate::policy::decode::Origin::ManagedPolicy)
-        .or(policies.first())
-}
-
 /// The fix for a decoded denial: a statement where the missing Allow belongs. A
 /// Deny is never "fixed" by adding: the message names the Deny to narrow instead.
 fn denial_fix(facts: &Facts, denial: &Denial) -> Option<Fix> {
@@ -96,7 +88,11 @@ fn denial_fix(facts: &Facts, denial: &Denial) -> Option<Fix> {
     match &denial.reason {
         Reason::NoAllow(PolicyKind::Identity) | Reason::Unstated => Some(Fix::add_statements(
             conn,
-            identity_target(facts),
+            facts
+                .identity_policies
+                .known()
+                .ok()
+                .and_then(|p| super::access::fix_target(p)),
             None,
             vec![statement],
             Applicability::Unsafe,
@@ -118,10 +114,10 @@ fn denial_fix(facts: &Facts, denial: &Denial) -> Option<Fix> {
                 .map(|p| role_of_session(p).unwrap_or_else(|| p.to_string()))?;
             let mut statement = statement;
             statement["Principal"] = json!({ "AWS": principal });
-            let bucket = denial
-                .resource_arn()
-                .strip_prefix("arn:aws:s3:::")
-                .map(|r| r.split('/').next().unwrap_or(r).to_string());
+            let bucket = Arn::parse(denial.resource_arn())
+                .ok()
+                .filter(|a| a.service == "s3")
+                .and_then(|a| a.resource.split('/').next().map(str::to_string));
             let policy = bucket.as_deref().and_then(|b| facts.bucket_policies.get(b));
             Some(Fix::add_statements(
                 conn,
@@ -137,11 +133,8 @@ fn denial_fix(facts: &Facts, denial: &Denial) -> Option<Fix> {
 
 /// A failed check for a decoded denial, with its fix.
 fn denial_check(meta: &'static RuleMeta, facts: &Facts, subject: &str, lead: &str, denial: &Denial) -> Check {
-    let check = meta.fail(subject, format!("{lead}{denial}: {}", denial.advice()));
-    match denial_fix(facts, denial) {
-        Some(fix) => check.with_fix(fix),
-        None => check,
-    }
+    meta.fail(subject, format!("{lead}{denial}: {}", denial.advice()))
+        .with_fix_if(denial_fix(facts, denial))
 }
 
 pub(crate) struct CredentialsRejected;
@@ -174,7 +167,7 @@ impl Rule for CredentialsRejected {
             Observed::Failed(f) if f.kind == FailureKind::Denied => f,
             other => return vec![meta.skip(subject, other.known().err().unwrap_or_default())],
         };
-        let temporary = key.starts_with("ASIA");
+        let temporary = access_key::kind(key) == Some(KeyKind::Temporary);
         let (cause, field) = match f.code.as_str() {
             "InvalidClientTokenId" | "UnrecognizedClientException" if temporary => (
                 format!(
@@ -235,7 +228,7 @@ fn not_the_vendor(facts: &Facts) -> Option<String> {
         return None;
     };
     let caller = live.caller.known().ok()?;
-    let account = account_of(caller)?;
+    let account = Arn::parse(caller).ok()?.account;
     (account != vendor).then(|| {
         format!(
             "the doctor ran as {caller}, which is not in the vendor's account {vendor}: the answer says nothing \
@@ -360,7 +353,7 @@ impl Rule for AssumeRoleDenied {
                 ),
             )
             .at(at);
-        if let Some(fix) = explaining.iter().find_map(|c| c.fix.clone()) {
+        if let Some(fix) = first_fix(&explaining) {
             check = check.with_fix(fix);
         } else if trust_known && explaining.is_empty() {
             // The vendor's policy is not the customer's to change: shown, not applied.
@@ -394,7 +387,7 @@ impl Rule for AssumeRoleWithoutExternalId {
         match (&p.assume_with_id, &p.assume_without_id) {
             (_, Observed::Known(arn)) => {
                 let explaining = explained_by(facts, &["TRUST001", "TRUST004"]);
-                let mut check = meta.fail(
+                let check = meta.fail(
                     subject,
                     format!(
                         "AssumeRole WITHOUT any External ID succeeds (session {arn}): the role does not require \
@@ -403,10 +396,7 @@ impl Rule for AssumeRoleWithoutExternalId {
                         cite(&explaining)
                     ),
                 );
-                if let Some(fix) = explaining.iter().find_map(|c| c.fix.clone()) {
-                    check = check.with_fix(fix);
-                }
-                vec![check]
+                vec![check.with_fix_if(first_fix(&explaining))]
             }
             (Observed::Known(_), Observed::Failed(f)) if f.kind == FailureKind::Denied => vec![meta.pass(
                 subject,
@@ -532,11 +522,8 @@ impl QueryProbeFailed {
         } else {
             cite(&explaining)
         };
-        let check = meta.fail(subject, format!("{lead}: {reason} — {}{found}", cause.meaning));
-        match explaining.into_iter().find_map(|c| c.fix) {
-            Some(fix) => check.with_fix(fix),
-            None => check,
-        }
+        meta.fail(subject, format!("{lead}: {reason} — {}{found}", cause.meaning))
+            .with_fix_if(first_fix(&explaining))
     }
 }
 
@@ -652,7 +639,7 @@ impl Rule for AccessDenied {
 mod tests {
     use super::*;
     use crate::facts::{FACTS_VERSION, Failure, LiveFacts, ProbeCall, RoleFacts, TrustPolicy};
-    use crate::policy::PolicyKind as Kind;
+    use crate::policy::{Policy, PolicyKind as Kind};
     use std::collections::BTreeMap;
 
     const ROLE_CONN: &str = r#"

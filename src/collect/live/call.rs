@@ -116,7 +116,7 @@ where
             }
         }
         _ => {
-            let code = err.code().unwrap_or_default();
+            let code = code.as_str();
             let message = err.message().map(str::to_string).unwrap_or_else(|| {
                 if code.is_empty() {
                     DisplayErrorContext(err).to_string()

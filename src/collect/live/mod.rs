@@ -157,14 +157,8 @@ pub(crate) fn collect(
                         conn, secret, &config, &clients, options, path_style, tracker,
                     ));
                     let work = async {
-                        if !options.probes {
-                            let mut collected = inspection.await;
-                            collected.live.probes =
-                                Observed::NotCollected("probes turned off (--no-probes)".into());
-                            return collected;
-                        }
                         let (mut collected, probes) = both(tracker, inspection, probes).await;
-                        collected.live.probes = Observed::Known(probes);
+                        collected.live.probes = probes;
                         collected
                     };
                     match tokio::time::timeout(options.deadline, Box::pin(work)).await {

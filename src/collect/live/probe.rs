@@ -5,6 +5,7 @@
 //! outcomes become facts.
 
 use super::{Clients, LiveOptions, Tracker, both};
+use crate::aws::arn::Arn;
 use crate::connection::{AuthType, Connection, FieldId};
 use crate::facts::{Failure, FailureKind, Observed, ProbeCall, ProbeFacts, QueryProbe};
 use crate::permissions::Target;
@@ -31,8 +32,23 @@ fn clients_with(config: &aws_config::SdkConfig, credentials: Credentials, path_s
     Clients::new(&config, path_style)
 }
 
-/// Run every probe that applies to the connection.
+/// Run every probe that applies to the connection (none with `--no-probes`).
 pub(super) async fn probe(
+    conn: &Connection,
+    secret: Option<&Secret>,
+    config: &aws_config::SdkConfig,
+    ambient: &Clients,
+    options: &LiveOptions,
+    path_style: bool,
+    t: &Tracker,
+) -> Observed<ProbeFacts> {
+    if !options.probes {
+        return not_collected("probes turned off (--no-probes)");
+    }
+    Observed::Known(Box::pin(run(conn, secret, config, ambient, options, path_style, t)).await)
+}
+
+async fn run(
     conn: &Connection,
     secret: Option<&Secret>,
     config: &aws_config::SdkConfig,
@@ -67,21 +83,17 @@ pub(super) async fn probe(
         }
     };
     let Some(clients) = effective else {
-        facts.query = match &facts.query {
-            Observed::NotCollected(_) if !options.probe_query => facts.query.clone(),
-            _ => not_collected("needs the connection's credentials, which the probes above did not obtain"),
-        };
+        if options.probe_query {
+            facts.query =
+                not_collected("needs the connection's credentials, which the probes above did not obtain");
+        }
         return facts;
     };
     let mut target = Target::of(conn);
     if target.account.is_none() {
         // An access-key connection names no account: the key's identity does.
         if let Observed::Known(arn) = &facts.credentials {
-            target.account = arn
-                .split(':')
-                .nth(4)
-                .map(str::to_string)
-                .filter(|a| !a.is_empty());
+            target.account = Arn::parse(arn).ok().map(|a| a.account).filter(|a| !a.is_empty());
         }
     }
     facts.calls = Box::pin(reads(&target, &clients, t)).await;
