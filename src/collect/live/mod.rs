@@ -153,11 +153,16 @@ pub(crate) fn collect(
                     let clients = Clients::new(&config, path_style);
                     // Boxed: in debug builds these state machines are too large for any stack.
                     let inspection = Box::pin(gather(conn, &clients, tracker));
-                    let probes = Box::pin(probe::probe(
-                        conn, secret, &config, &clients, options, path_style, tracker,
-                    ));
+                    let probes = async {
+                        if !options.probes {
+                            return Observed::NotCollected("probes turned off (--no-probes)".into());
+                        }
+                        let probes =
+                            probe::probe(conn, secret, &config, &clients, options, path_style, tracker);
+                        Observed::Known(Box::pin(probes).await)
+                    };
                     let work = async {
-                        let (mut collected, probes) = both(tracker, inspection, probes).await;
+                        let (mut collected, probes) = both(tracker, inspection, Box::pin(probes)).await;
                         collected.live.probes = probes;
                         collected
                     };

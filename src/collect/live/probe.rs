@@ -32,23 +32,8 @@ fn clients_with(config: &aws_config::SdkConfig, credentials: Credentials, path_s
     Clients::new(&config, path_style)
 }
 
-/// Run every probe that applies to the connection (none with `--no-probes`).
+/// Run every probe that applies to the connection.
 pub(super) async fn probe(
-    conn: &Connection,
-    secret: Option<&Secret>,
-    config: &aws_config::SdkConfig,
-    ambient: &Clients,
-    options: &LiveOptions,
-    path_style: bool,
-    t: &Tracker,
-) -> Observed<ProbeFacts> {
-    if !options.probes {
-        return not_collected("probes turned off (--no-probes)");
-    }
-    Observed::Known(Box::pin(run(conn, secret, config, ambient, options, path_style, t)).await)
-}
-
-async fn run(
     conn: &Connection,
     secret: Option<&Secret>,
     config: &aws_config::SdkConfig,
