@@ -2,6 +2,7 @@
 //! the snapshot format (versioned; it never holds a secret).
 
 use crate::connection::Connection;
+use crate::engine::Skip;
 use crate::location::Location;
 use crate::policy::Policy;
 use crate::secret::SecretShape;
@@ -67,6 +68,29 @@ impl<T> Observed<T> {
             Observed::Known(v) => Ok(v),
             Observed::NotCollected(why) => Err(why.clone()),
             Observed::Failed(failure) => Err(failure.to_string()),
+        }
+    }
+
+    /// The value, or the skip of a rule that needs it to judge `subject`:
+    /// `let role = facts.live.require("account")?;`.
+    pub(crate) fn require(&self, subject: &str) -> Result<&T, Skip> {
+        self.known().map_err(|reason| Skip::new(subject, reason))
+    }
+
+    pub(crate) fn as_ref(&self) -> Observed<&T> {
+        match self {
+            Observed::Known(v) => Observed::Known(v),
+            Observed::NotCollected(why) => Observed::NotCollected(why.clone()),
+            Observed::Failed(failure) => Observed::Failed(failure.clone()),
+        }
+    }
+
+    /// A fact known only through another (the probes, through the live facts).
+    pub(crate) fn and_then<U>(self, f: impl FnOnce(T) -> Observed<U>) -> Observed<U> {
+        match self {
+            Observed::Known(v) => f(v),
+            Observed::NotCollected(why) => Observed::NotCollected(why),
+            Observed::Failed(failure) => Observed::Failed(failure),
         }
     }
 }

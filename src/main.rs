@@ -43,8 +43,8 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::Doctor(args) => doctor(&args),
         Command::Rules { format } => {
             let text = match format {
-                ListFormat::Table => report::catalogue::table(rules::REGISTRY, table_width(true)),
-                ListFormat::Json => report::catalogue::json(rules::REGISTRY),
+                ListFormat::Table => report::catalogue::table(&rules::REGISTRY, table_width(true)),
+                ListFormat::Json => report::catalogue::json(&rules::REGISTRY),
             };
             print(&text)?;
             Ok(ExitCode::SUCCESS)
@@ -109,8 +109,8 @@ fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
         }
     };
     let selection = report::gate::Selection::new(&args.select, &args.ignore)?;
-    let checks = engine::run(rules::REGISTRY, &facts);
-    let checks = report::gate::apply(checks, &selection, &facts.connection.doctor);
+    let checks = engine::run(&rules::REGISTRY, &facts);
+    let checks = engine::link(report::gate::apply(checks, &selection, &facts.connection.doctor));
     let report = report::Report::new(&facts, checks);
 
     let to_stdout = args.output.is_none();
@@ -158,7 +158,7 @@ fn render(report: &report::Report, format: Format, args: &DoctorArgs, to_stdout:
             )
         }
         Format::Json => report::json::render(report),
-        Format::Sarif => report::sarif::render(report, rules::REGISTRY),
+        Format::Sarif => report::sarif::render(report, &rules::REGISTRY),
         Format::Github => report::github::render(report),
         Format::Markdown => report::markdown::render(report),
         Format::Junit => report::junit::render(report),

@@ -28,7 +28,7 @@ for _ in range(120):
 sys.exit("moto did not start; see target/moto.log")
 PY
 
-export MOTO_ENDPOINT="$endpoint"
+export MOTO_ENDPOINT="$endpoint" ATHENA_DOCTOR_REQUIRE_MOTO=1
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing
 export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_ENDPOINT_URL

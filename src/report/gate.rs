@@ -45,13 +45,13 @@ fn names(pattern: &str, code: &str) -> bool {
 pub(crate) fn apply(checks: Vec<Check>, selection: &Selection, config: &DoctorConfig) -> Vec<Check> {
     checks
         .into_iter()
-        .filter(|c| selection.keeps(c.code))
+        .filter(|c| selection.keeps(c.code()))
         .map(|mut c| {
-            if let Some(o) = config.severity.iter().rev().find(|o| names(&o.code, c.code)) {
+            if let Some(o) = config.severity.iter().rev().find(|o| names(&o.code, c.code())) {
                 c.severity = o.severity;
             }
             if c.status == Status::Fail
-                && let Some(ignore) = config.ignore.iter().find(|i| names(&i.code, c.code))
+                && let Some(ignore) = config.ignore.iter().find(|i| names(&i.code, c.code()))
             {
                 c.status = Status::Skip;
                 c.message = format!(
@@ -70,14 +70,14 @@ mod tests {
     use super::*;
     use crate::connection::{Ignore, SeverityOverride};
     use crate::engine::Severity;
-    use crate::rules::catalogue as c;
+    use crate::rules::find;
 
     #[test]
     fn select_ignore_and_config() {
         let checks = vec![
-            c::CONN007.fail("default_schema", "x"),
-            c::TRUST001.fail("trust policy", "y"),
-            c::CONN003.fail("auth.access_key_id", "z"),
+            find("CONN007").unwrap().fail("default_schema", "x"),
+            find("TRUST001").unwrap().fail("trust policy", "y"),
+            find("CONN003").unwrap().fail("auth.access_key_id", "z"),
         ];
         let sel = Selection::new(&["conn".into()], &["CONN003".into()]).unwrap();
         let config = DoctorConfig {
@@ -92,7 +92,7 @@ mod tests {
         };
         let out = apply(checks, &sel, &config);
         assert_eq!(out.len(), 1);
-        assert_eq!(out[0].code, "CONN007");
+        assert_eq!(out[0].code(), "CONN007");
         assert_eq!(out[0].status, Status::Skip);
         assert_eq!(out[0].severity, Severity::Error);
         assert!(

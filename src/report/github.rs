@@ -38,7 +38,7 @@ pub(crate) fn render(report: &Report) -> String {
             escape_property(&uri(file)),
             loc.line,
             loc.column,
-            escape_property(&format!("{} {}", c.code, c.name)),
+            escape_property(&format!("{} {}", c.code(), c.name())),
             escape_data(&message)
         );
     }

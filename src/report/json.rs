@@ -13,8 +13,8 @@ pub(crate) fn render(report: &Report) -> String {
         .iter()
         .map(|c| {
             json!({
-                "code": c.code,
-                "name": c.name,
+                "code": c.code(),
+                "name": c.name(),
                 "status": c.status.as_str(),
                 "severity": c.severity.as_str(),
                 "message": c.message,

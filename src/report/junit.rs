@@ -39,10 +39,10 @@ pub(crate) fn render(report: &Report) -> String {
         s.skip
     );
     for c in &report.checks {
-        let name = escape(&format!("{} {} [{}]", c.code, c.name, c.subject));
+        let name = escape(&format!("{} {} [{}]", c.code(), c.name(), c.subject));
         let class = format!(
             "athena-doctor.{}",
-            c.code
+            c.code()
                 .trim_end_matches(|ch: char| ch.is_ascii_digit())
                 .to_lowercase()
         );

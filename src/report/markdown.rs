@@ -38,8 +38,8 @@ pub(crate) fn render(report: &Report) -> String {
                 out,
                 "| {} | {} | {} | {} | {} |",
                 icon(c),
-                c.code,
-                c.name,
+                c.code(),
+                c.name(),
                 cell(&c.message),
                 cell(&fix)
             );
@@ -52,7 +52,7 @@ pub(crate) fn render(report: &Report) -> String {
                 let _ = writeln!(
                     out,
                     "**{}** — {} ({})\n",
-                    c.code,
+                    c.code(),
                     fix.target,
                     fix.applicability.as_str()
                 );
@@ -75,7 +75,7 @@ pub(crate) fn render(report: &Report) -> String {
             skipped.len()
         );
         for c in skipped {
-            let _ = writeln!(out, "- {} {}: {}", c.code, c.name, cell(&c.message));
+            let _ = writeln!(out, "- {} {}: {}", c.code(), c.name(), cell(&c.message));
         }
         let _ = writeln!(out, "\n</details>");
     }

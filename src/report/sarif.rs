@@ -18,7 +18,7 @@ pub(crate) fn level(severity: Severity) -> &'static str {
 /// std's hasher, whose output may change between Rust releases).
 pub(crate) fn fingerprint(check: &Check) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in check.code.bytes().chain([0]).chain(check.subject.bytes()) {
+    for byte in check.code().bytes().chain([0]).chain(check.subject.bytes()) {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
@@ -86,8 +86,8 @@ pub(crate) fn render(report: &Report, rules: &[&dyn Rule]) -> String {
                 text.push_str(&format!(" Fix: {}.", fix.title()));
             }
             json!({
-                "ruleId": c.code,
-                "ruleIndex": metas.iter().position(|m| m.code == c.code).unwrap_or(0),
+                "ruleId": c.code(),
+                "ruleIndex": metas.iter().position(|m| m.code == c.code()).unwrap_or(0),
                 "level": level(c.severity),
                 "message": {"text": text},
                 "locations": [{

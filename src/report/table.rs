@@ -75,8 +75,8 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
         }
         table.add_row(vec![
             glyph_cell,
-            Cell::new(check.code),
-            Cell::new(check.name),
+            Cell::new(check.code()),
+            Cell::new(check.name()),
             Cell::new(&check.message),
             Cell::new(fix_cell),
         ]);
@@ -101,7 +101,7 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
                 out,
                 "\n[{}] {} {} ({})",
                 i + 1,
-                check.code,
+                check.code(),
                 fix.target,
                 fix.applicability.as_str()
             );

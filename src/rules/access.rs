@@ -1,10 +1,10 @@
-//! Permission rules that evaluate the matrix: S3002 and S3003 (S3), ATHENA001
-//! (Athena) and ATHENA002 (Glue). Each need of DESIGN §5 becomes one check: pass,
-//! missing actions (with the statement that grants them), an identity-side Deny
-//! (with the Deny narrowed), or "allowed only if …".
+//! The permission evaluation that S3 and ATHENA rules share: the matrix of
+//! DESIGN §5 (S3002, S3003, ATHENA001, ATHENA002) and needs found live (S3005,
+//! ATHENA006, ATHENA007). Each need becomes one check: pass, missing actions (with
+//! the statement that grants them), an identity-side Deny (with the Deny
+//! narrowed), or "allowed only if …".
 
-use super::catalogue as c;
-use crate::engine::{Check, Rule, RuleMeta, Severity};
+use crate::engine::{Check, Outcome, RuleMeta, Severity, Skip};
 use crate::facts::Facts;
 use crate::fix::policy::{add_condition, statement_json};
 use crate::fix::{Applicability, Fix};
@@ -33,20 +33,17 @@ pub(super) fn fix_target(identity: &[Policy]) -> Option<&Policy> {
 
 impl<'a> Env<'a> {
     /// The evaluation environment, or the skip that says what is missing.
-    pub(super) fn new(meta: &'static RuleMeta, facts: &'a Facts) -> Result<Env<'a>, Box<Check>> {
-        let identity = facts
-            .identity_policies
-            .known()
-            .map_err(|reason| Box::new(meta.skip("policies", reason)))?;
+    pub(super) fn new(facts: &'a Facts) -> Result<Env<'a>, Skip> {
+        let identity = facts.identity_policies.require("policies")?;
         Ok(Env {
             identity,
-            ..Env::without_identity(meta, facts)?
+            ..Env::without_identity(facts)?
         })
     }
 
     /// The environment for rules that judge resource policies alone.
-    pub(super) fn without_identity(meta: &'static RuleMeta, facts: &'a Facts) -> Result<Env<'a>, Box<Check>> {
-        let skip = |reason: &str| Box::new(meta.skip("policies", reason));
+    pub(super) fn without_identity(facts: &'a Facts) -> Result<Env<'a>, Skip> {
+        let skip = |reason: &str| Skip::new("policies", reason);
         let identity: &[Policy] = &[];
         let conn = &facts.connection;
         let principal = match permissions::principal(conn) {
@@ -189,11 +186,8 @@ fn sibling(resource: &str) -> Option<String> {
 }
 
 /// Check every need of one rule.
-pub(super) fn check_needs(meta: &'static RuleMeta, facts: &Facts, none_reason: &str) -> Vec<Check> {
-    let env = match Env::new(meta, facts) {
-        Ok(env) => env,
-        Err(skip) => return vec![*skip],
-    };
+pub(super) fn check_needs(meta: &'static RuleMeta, facts: &Facts, none_reason: &str) -> Outcome {
+    let env = Env::new(facts)?;
     let (needs, unavailable) = permissions::needs(&env.target);
     let mut checks: Vec<Check> = Vec::new();
     for u in unavailable.iter().filter(|u| u.rule == meta.code) {
@@ -221,7 +215,7 @@ pub(super) fn check_needs(meta: &'static RuleMeta, facts: &Facts, none_reason: &
     if checks.is_empty() {
         checks.push(meta.skip("policies", none_reason));
     }
-    checks
+    Ok(checks)
 }
 
 pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check> {
@@ -424,34 +418,42 @@ fn confusion_hint(env: &Env, need: &Need, actions: &[&str]) -> Option<String> {
     )
 }
 
-macro_rules! matrix_rule {
-    ($name:ident, $meta:expr, $none:literal) => {
-        pub(crate) struct $name;
-
-        impl Rule for $name {
-            fn meta(&self) -> &'static RuleMeta {
-                &$meta
-            }
-
-            fn check(&self, facts: &Facts) -> Vec<Check> {
-                check_needs(self.meta(), facts, $none)
-            }
-        }
-    };
+/// A need the matrix does not list: an action on a resource found live.
+pub(super) fn live_need(
+    rule: &'static str,
+    what: String,
+    resource: String,
+    actions: Vec<&'static str>,
+    sid: &str,
+) -> Need {
+    Need {
+        rule,
+        what,
+        resource,
+        required: actions,
+        recommended: Vec::new(),
+        via_athena: true,
+        sid: sid.to_string(),
+        bucket: None,
+    }
 }
 
-matrix_rule!(OutputBucketAccess, c::S3002, "needs a results bucket");
-matrix_rule!(
-    DataBucketAccess,
-    c::S3003,
-    "no data_buckets in the connection: nothing to check"
-);
-matrix_rule!(AthenaAccess, c::ATHENA001, "no Athena resources to check");
-matrix_rule!(
-    GlueAccess,
-    c::ATHENA002,
-    "the connection's catalog is not the Glue catalog (awsdatacatalog)"
-);
+/// Check needs found live with the permission rules' evaluator and fixes.
+pub(super) fn check_live_needs(
+    meta: &'static RuleMeta,
+    facts: &Facts,
+    needs: Vec<Need>,
+    none: &str,
+) -> Outcome {
+    if needs.is_empty() {
+        return Ok(vec![meta.pass("account", none)]);
+    }
+    let env = Env::new(facts)?;
+    Ok(needs
+        .iter()
+        .flat_map(|need| check_group(meta, &env, &[need]))
+        .collect())
+}
 
 #[cfg(test)]
 mod tests {

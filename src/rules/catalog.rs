@@ -1,24 +1,38 @@
 //! CATALOG rules that need no AWS call: how catalog names are written.
 
 use super::access::Env;
-use super::catalogue as c;
 use super::{named, needs};
 use crate::connection::{Connection, FieldId, split_list};
-use crate::engine::{Check, Rule, RuleMeta};
-use crate::facts::Facts;
+use crate::engine::{Check, Outcome, Rule, Skip, declare_rule};
+use crate::facts::{Facts, Observed};
 use crate::fix::policy::statement_json;
 use crate::fix::{Applicability, Fix};
 use crate::policy::Effect;
 use serde_json::Value;
 
-pub(crate) struct CatalogNotLowercase;
+/// The family's rules (the registry sorts them by code).
+pub(super) static RULES: &[&dyn Rule] = &[
+    &CatalogNotLowercase,
+    &CatalogNotFound,
+    &SchemaNotFound,
+    &PolicyResourceCase,
+];
+
+declare_rule! {
+    pub(crate) struct CatalogNotLowercase {
+        code: "CATALOG001",
+        name: "catalog-not-lowercase",
+        severity: Error,
+        summary: "A data catalog name is not lowercase",
+    }
+}
 
 impl CatalogNotLowercase {
     fn check_field(&self, conn: &Connection, id: FieldId) -> Check {
-        let meta = self.meta();
+        let meta = Self::META;
         let Some(value) = conn.value(id) else {
             return match id {
-                FieldId::DataCatalog => needs(meta, id),
+                FieldId::DataCatalog => meta.skipped(needs(id)),
                 _ => meta.pass(id.key(), format!("{} is not set", named(conn, id))),
             };
         };
@@ -56,19 +70,156 @@ impl CatalogNotLowercase {
 }
 
 impl Rule for CatalogNotLowercase {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::CATALOG001
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
-        [FieldId::DataCatalog, FieldId::IncludeOtherDataCatalogs]
+    fn check(&self, facts: &Facts) -> Outcome {
+        Ok([FieldId::DataCatalog, FieldId::IncludeOtherDataCatalogs]
             .into_iter()
             .map(|id| self.check_field(&facts.connection, id))
-            .collect()
+            .collect())
     }
 }
 
-pub(crate) struct PolicyResourceCase;
+declare_rule! {
+    pub(crate) struct CatalogNotFound {
+        code: "CATALOG002",
+        name: "catalog-not-found",
+        severity: Error,
+        summary: "The catalog does not exist in the region (live)",
+    }
+}
+
+impl Rule for CatalogNotFound {
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let l = super::live(facts)?;
+        let catalogs = match &l.catalogs {
+            Observed::Known(c) => c,
+            other => return Err(Skip::new("catalogs", other.known().err().unwrap_or_default())),
+        };
+        let conn = &facts.connection;
+        let target = crate::permissions::Target::of(conn);
+        Ok(target
+            .catalogs
+            .iter()
+            .map(|wanted| {
+                if catalogs.iter().any(|c| c.name.eq_ignore_ascii_case(wanted)) {
+                    return meta.pass(wanted, format!("catalog {wanted} exists"));
+                }
+                let nearest = catalogs
+                    .iter()
+                    .map(|c| (strsim::levenshtein(&c.name.to_lowercase(), wanted), &c.name))
+                    .min_by_key(|(d, _)| *d)
+                    .filter(|(d, _)| *d <= 3)
+                    .map(|(_, n)| n.to_lowercase());
+                let hint = nearest
+                    .as_ref()
+                    .map(|n| format!("; did you mean `{n}`?"))
+                    .unwrap_or_default();
+                let field = if conn
+                    .value(FieldId::DataCatalog)
+                    .is_some_and(|d| d.eq_ignore_ascii_case(wanted))
+                {
+                    FieldId::DataCatalog
+                } else {
+                    FieldId::IncludeOtherDataCatalogs
+                };
+                let check = meta
+                    .fail(
+                        wanted,
+                        format!(
+                            "catalog {wanted} does not exist in {}: CATALOG_NOT_FOUND{hint}",
+                            conn.region()
+                        ),
+                    )
+                    .at(conn.location(field));
+                match (nearest, field) {
+                    (Some(n), FieldId::DataCatalog) => {
+                        check.with_fix(Fix::field(conn, field, n, Applicability::Unsafe))
+                    }
+                    _ => check,
+                }
+            })
+            .collect())
+    }
+}
+
+declare_rule! {
+    pub(crate) struct SchemaNotFound {
+        code: "CATALOG003",
+        name: "schema-not-found",
+        severity: Error,
+        summary: "An included or default schema does not exist (live)",
+    }
+}
+
+impl Rule for SchemaNotFound {
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let l = super::live(facts)?;
+        let conn = &facts.connection;
+        let Some(catalog) = conn.value(FieldId::DataCatalog).map(str::to_lowercase) else {
+            return Err(Skip::new("schemas", "needs data_catalog, which is not set"));
+        };
+        let names: Vec<&str> = conn
+            .list(FieldId::IncludeSchemas)
+            .into_iter()
+            .chain(conn.value(FieldId::DefaultSchema))
+            .collect();
+        if names.is_empty() {
+            return Ok(vec![meta.pass("schemas", "no schema is named: all are included")]);
+        }
+        let databases = match l.databases.get(&catalog) {
+            Some(Observed::Known(d)) => d,
+            Some(other) => return Err(Skip::new("schemas", other.known().err().unwrap_or_default())),
+            None => {
+                return Err(Skip::new(
+                    "schemas",
+                    format!("the databases of {catalog} were not listed"),
+                ));
+            }
+        };
+        let mut seen = Vec::new();
+        Ok(names
+            .into_iter()
+            .filter(|n| {
+                let first = !seen.contains(n);
+                seen.push(*n);
+                first
+            })
+            .map(|name| {
+                if databases.iter().any(|d| d == name) {
+                    return meta.pass(name, format!("schema {name} exists in {catalog}"));
+                }
+                let hint = if let Some(d) = databases.iter().find(|d| d.eq_ignore_ascii_case(name)) {
+                    format!("; Glue names are lowercase: `{d}`")
+                } else {
+                    databases
+                        .iter()
+                        .map(|d| (strsim::levenshtein(d, &name.to_lowercase()), d))
+                        .min_by_key(|(dist, _)| *dist)
+                        .filter(|(dist, _)| *dist <= 3)
+                        .map(|(_, d)| format!("; did you mean `{d}`?"))
+                        .unwrap_or_default()
+                };
+                meta.fail(
+                    name,
+                    format!("schema {name} does not exist in {catalog}: SCHEMA_NOT_FOUND{hint}"),
+                )
+                .at(conn
+                    .location(FieldId::IncludeSchemas)
+                    .or(conn.location(FieldId::DefaultSchema)))
+            })
+            .collect())
+    }
+}
+
+declare_rule! {
+    pub(crate) struct PolicyResourceCase {
+        code: "CATALOG004",
+        name: "policy-resource-case",
+        severity: Error,
+        summary: "Glue/Athena ARNs in a policy have uppercase names that never match",
+    }
+}
 
 /// A Glue database or table ARN with capitals in its names, lower-cased there;
 /// `None` when it has none. Partition, region and account are left alone.
@@ -90,16 +241,9 @@ fn lowered_glue_arn(resource: &str) -> Option<String> {
 }
 
 impl Rule for PolicyResourceCase {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::CATALOG004
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
-        let meta = self.meta();
-        let env = match Env::new(meta, facts) {
-            Ok(env) => env,
-            Err(skip) => return vec![*skip],
-        };
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let env = Env::new(facts)?;
         let mut checks = Vec::new();
         for policy in env.identity {
             for s in policy
@@ -158,7 +302,7 @@ impl Rule for PolicyResourceCase {
         if checks.is_empty() {
             checks.push(meta.pass("policies", "no Glue ARN in the policies has upper-case names"));
         }
-        checks
+        Ok(checks)
     }
 }
 

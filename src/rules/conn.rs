@@ -1,37 +1,52 @@
 //! CONN rules: the connection form's fields, each read the way the vendor's UI reads it.
 
-use super::catalogue as c;
 use super::{named, needs};
 use crate::aws::access_key::{self, KeyKind};
 use crate::collect::SECRET_ENV;
 use crate::connection::{AuthType, Connection, FieldId, split_list};
-use crate::engine::{Check, Rule, RuleMeta, Severity};
+use crate::engine::{Check, Outcome, Rule, Severity, Skip, declare_rule};
 use crate::facts::Facts;
 use crate::fix::{Applicability, Fix};
 use crate::secret::strip_quotes;
 use crate::timezone::{self, Verdict};
 use serde_json::Value;
 
-/// Skip for rules about access keys when the connection uses a role, and the reverse.
-fn only_for(meta: &'static RuleMeta, conn: &Connection, wanted: AuthType, subject: FieldId) -> Option<Check> {
+/// The family's rules (the registry sorts them by code).
+pub(super) static RULES: &[&dyn Rule] = &[
+    &MissingRequiredField,
+    &AccessKeyIdMalformed,
+    &TemporaryAccessKey,
+    &SecretKeyMalformed,
+    &OutputLocationMalformed,
+    &ListFieldMalformed,
+    &DefaultSchemaNotIncluded,
+    &TimezoneInvalid,
+    &AuthFieldsConflict,
+];
+
+/// The skip of rules about access keys when the connection uses a role, and the reverse.
+fn only_for(conn: &Connection, wanted: AuthType, subject: FieldId) -> Result<(), Skip> {
     match conn.auth.auth_type {
-        Some(t) if t == wanted => None,
-        Some(t) => Some(meta.skip(
+        Some(t) if t == wanted => Ok(()),
+        Some(t) => Err(Skip::new(
             subject.key(),
             format!("not applicable: the connection uses {}", t.label()),
         )),
-        None => Some(meta.skip(subject.key(), "needs auth.type, which is not set")),
+        None => Err(Skip::new(subject.key(), "needs auth.type, which is not set")),
     }
 }
 
-pub(crate) struct MissingRequiredField;
+declare_rule! {
+    pub(crate) struct MissingRequiredField {
+        code: "CONN001",
+        name: "missing-required-field",
+        severity: Error,
+        summary: "A field required for the chosen authentication type is empty",
+    }
+}
 
 impl Rule for MissingRequiredField {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::CONN001
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
+    fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
         let account = conn.value(FieldId::AccountId).unwrap_or("<ACCOUNT_ID>");
         let mut required: Vec<(FieldId, Value, Applicability)> = vec![
@@ -81,14 +96,14 @@ impl Rule for MissingRequiredField {
                 } else {
                     "is not set"
                 };
-                self.meta()
+                Self::META
                     .fail(id.key(), format!("{} is required but {state}", named(conn, id)))
                     .at(conn.location(id))
                     .with_fix(Fix::field(conn, id, value, applicability))
             })
             .collect();
         if conn.auth.auth_type == Some(AuthType::AccessKey) && facts.secret.is_none() {
-            checks.push(self.meta().fail(
+            checks.push(Self::META.fail(
                 FieldId::SecretAccessKey.key(),
                 format!(
                     "\"AWS Secret Access Key\" is required for an access-key connection but none was supplied; \
@@ -97,29 +112,30 @@ impl Rule for MissingRequiredField {
             ));
         }
         if checks.is_empty() {
-            checks.push(self.meta().pass("connection", "every required field is set"));
+            checks.push(Self::META.pass("connection", "every required field is set"));
         }
-        checks
+        Ok(checks)
     }
 }
 
-pub(crate) struct AccessKeyIdMalformed;
+declare_rule! {
+    pub(crate) struct AccessKeyIdMalformed {
+        code: "CONN002",
+        name: "access-key-id-malformed",
+        severity: Error,
+        summary: "The access key ID is not AKIA/ASIA and 16 base32 characters",
+    }
+}
 
 impl Rule for AccessKeyIdMalformed {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::CONN002
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
+    fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
         let id = FieldId::AccessKeyId;
-        if let Some(skip) = only_for(self.meta(), conn, AuthType::AccessKey, id) {
-            return vec![skip];
-        }
-        let meta = self.meta();
+        only_for(conn, AuthType::AccessKey, id)?;
+        let meta = Self::META;
         if let Some(at) = conn.auth.access_key_id_holds_secret {
             // Never echo it: the value looks like a secret access key.
-            return vec![
+            return Ok(vec![
                 meta.fail(
                     id.key(),
                     format!(
@@ -130,10 +146,10 @@ impl Rule for AccessKeyIdMalformed {
                 )
                 .at(Some(at))
                 .with_fix(Fix::field(conn, id, "AKIA…", Applicability::DisplayOnly)),
-            ];
+            ]);
         }
         let Some(field) = conn.field(id).filter(|f| f.value().is_some()) else {
-            return vec![needs(meta, id)];
+            return Err(needs(id));
         };
         let raw = field.raw.as_str();
         let at = field.location;
@@ -143,10 +159,10 @@ impl Rule for AccessKeyIdMalformed {
         let unquoted = strip_quotes(trimmed);
         let squeezed: String = unquoted.chars().filter(|c| !c.is_whitespace()).collect();
         if access_key::is_well_formed(raw) {
-            return vec![
+            return Ok(vec![
                 meta.pass(id.key(), format!("`{raw}` is a well-formed access key ID"))
                     .at(at),
-            ];
+            ]);
         }
         if access_key::is_well_formed(&squeezed) {
             let (what, severity) = if unquoted != trimmed {
@@ -162,17 +178,17 @@ impl Rule for AccessKeyIdMalformed {
                     Severity::Warning,
                 )
             };
-            return vec![
+            return Ok(vec![
                 fail(format!("{} {what}", named(conn, id)))
                     .severity(severity)
                     .with_fix(fixed(&squeezed)),
-            ];
+            ]);
         }
         if access_key::is_well_formed(&squeezed.to_ascii_uppercase()) {
-            return vec![
+            return Ok(vec![
                 fail(format!("{} is not upper-case: access key IDs are AKIA/ASIA and upper-case letters and digits 2–7", named(conn, id)))
                     .with_fix(fixed(&squeezed.to_ascii_uppercase())),
-            ];
+            ]);
         }
         let why = match squeezed.get(..4) {
             Some("AIDA") => {
@@ -185,43 +201,41 @@ impl Rule for AccessKeyIdMalformed {
             ),
             _ => "does not start with AKIA (long-term key) or ASIA (temporary key)".to_string(),
         };
-        vec![
+        Ok(vec![
             fail(format!("{} `{}` {why}", named(conn, id), raw.trim())).with_fix(Fix::field(
                 conn,
                 id,
                 "AKIA…",
                 Applicability::DisplayOnly,
             )),
-        ]
+        ])
     }
 }
 
-pub(crate) struct TemporaryAccessKey;
+declare_rule! {
+    pub(crate) struct TemporaryAccessKey {
+        code: "CONN003",
+        name: "temporary-access-key",
+        severity: Warning,
+        summary: "An ASIA… key is temporary: the connection breaks when it expires",
+    }
+}
 
 impl Rule for TemporaryAccessKey {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::CONN003
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
+    fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
         let id = FieldId::AccessKeyId;
-        if let Some(skip) = only_for(self.meta(), conn, AuthType::AccessKey, id) {
-            return vec![skip];
-        }
+        only_for(conn, AuthType::AccessKey, id)?;
         if conn.auth.access_key_id_holds_secret.is_some() {
-            return vec![
-                self.meta()
-                    .skip(id.key(), "the access key ID is malformed (CONN002)"),
-            ];
+            return Err(Skip::new(id.key(), "the access key ID is malformed (CONN002)"));
         }
         let Some(value) = conn.value(id) else {
-            return vec![needs(self.meta(), id)];
+            return Err(needs(id));
         };
         let at = conn.location(id);
         match access_key::kind(strip_quotes(value)) {
-            Some(KeyKind::Temporary) => vec![
-                self.meta()
+            Some(KeyKind::Temporary) => Ok(vec![
+                Self::META
                     .fail(
                         id.key(),
                         "the key starts with ASIA: it is temporary session credentials, which need a session \
@@ -230,42 +244,40 @@ impl Rule for TemporaryAccessKey {
                     )
                     .at(at)
                     .with_fix(Fix::field(conn, id, "AKIA…", Applicability::DisplayOnly)),
-            ],
-            Some(KeyKind::LongTerm) => vec![
-                self.meta()
-                    .pass(id.key(), "a long-term access key (AKIA…)")
-                    .at(at),
-            ],
-            None => vec![
-                self.meta()
-                    .skip(id.key(), "the access key ID is malformed (CONN002)"),
-            ],
+            ]),
+            Some(KeyKind::LongTerm) => Ok(vec![
+                Self::META.pass(id.key(), "a long-term access key (AKIA…)").at(at),
+            ]),
+            None => Ok(vec![
+                Self::META.skip(id.key(), "the access key ID is malformed (CONN002)"),
+            ]),
         }
     }
 }
 
-pub(crate) struct SecretKeyMalformed;
+declare_rule! {
+    pub(crate) struct SecretKeyMalformed {
+        code: "CONN004",
+        name: "secret-key-malformed",
+        severity: Error,
+        summary: "The secret access key is not 40 characters of the base64 alphabet",
+    }
+}
 
 impl Rule for SecretKeyMalformed {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::CONN004
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
+    fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
         let id = FieldId::SecretAccessKey;
-        if let Some(skip) = only_for(self.meta(), conn, AuthType::AccessKey, id) {
-            return vec![skip];
-        }
+        only_for(conn, AuthType::AccessKey, id)?;
         let Some(shape) = &facts.secret else {
-            return vec![self.meta().skip(id.key(), "no secret access key was supplied")];
+            return Err(Skip::new(id.key(), "no secret access key was supplied"));
         };
         let from = shape.source;
         if shape.is_well_formed() {
-            return vec![self.meta().pass(
+            return Ok(vec![Self::META.pass(
                 id.key(),
                 format!("the secret from {from} has the shape of a secret access key"),
-            )];
+            )]);
         }
         // Describe the shape; never the value.
         let mut faults = Vec::new();
@@ -295,8 +307,8 @@ impl Rule for SecretKeyMalformed {
                 shape.length
             ));
         }
-        vec![
-            self.meta()
+        Ok(vec![
+            Self::META
                 .fail(
                     id.key(),
                     format!(
@@ -310,28 +322,33 @@ impl Rule for SecretKeyMalformed {
                 } else {
                     None
                 }),
-        ]
+        ])
     }
 }
 
-pub(crate) struct OutputLocationMalformed;
+declare_rule! {
+    pub(crate) struct OutputLocationMalformed {
+        code: "CONN005",
+        name: "output-location-malformed",
+        severity: Error,
+        summary: "The S3 Output Bucket is not s3://bucket[/prefix/] or a bare bucket",
+    }
+}
 
 impl Rule for OutputLocationMalformed {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::CONN005
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
+    fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
         let id = FieldId::S3OutputBucket;
         let Some(parsed) = conn.output_location() else {
-            return vec![needs(self.meta(), id)];
+            return Err(needs(id));
         };
         let at = conn.location(id);
         let raw = conn.value(id).unwrap_or_default();
         if parsed.problems.is_empty() {
             let loc = parsed.suggestion().unwrap_or_default();
-            return vec![self.meta().pass(id.key(), format!("results go to {loc}")).at(at)];
+            return Ok(vec![
+                Self::META.pass(id.key(), format!("results go to {loc}")).at(at),
+            ]);
         }
         let severity = if parsed.problems.iter().any(|p| p.fatal) {
             Severity::Error
@@ -339,8 +356,7 @@ impl Rule for OutputLocationMalformed {
             Severity::Warning
         };
         let problems: Vec<&str> = parsed.problems.iter().map(|p| p.message.as_str()).collect();
-        let mut check = self
-            .meta()
+        let mut check = Self::META
             .fail(
                 id.key(),
                 format!("{} `{raw}`: {}", named(conn, id), problems.join("; ")),
@@ -357,15 +373,22 @@ impl Rule for OutputLocationMalformed {
                 Applicability::DisplayOnly,
             ));
         }
-        vec![check]
+        Ok(vec![check])
     }
 }
 
-pub(crate) struct ListFieldMalformed;
+declare_rule! {
+    pub(crate) struct ListFieldMalformed {
+        code: "CONN006",
+        name: "list-field-malformed",
+        severity: Warning,
+        summary: "A comma list has empty entries, semicolons, quotes or duplicates",
+    }
+}
 
 impl ListFieldMalformed {
     fn check_field(&self, conn: &Connection, id: FieldId) -> Check {
-        let meta = self.meta();
+        let meta = Self::META;
         let Some(raw) = conn.value(id) else {
             return meta.pass(id.key(), format!("{} is not set", named(conn, id)));
         };
@@ -421,50 +444,49 @@ impl ListFieldMalformed {
 }
 
 impl Rule for ListFieldMalformed {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::CONN006
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
-        [FieldId::IncludeOtherDataCatalogs, FieldId::IncludeSchemas]
+    fn check(&self, facts: &Facts) -> Outcome {
+        Ok([FieldId::IncludeOtherDataCatalogs, FieldId::IncludeSchemas]
             .into_iter()
             .map(|id| self.check_field(&facts.connection, id))
-            .collect()
+            .collect())
     }
 }
 
-pub(crate) struct DefaultSchemaNotIncluded;
+declare_rule! {
+    pub(crate) struct DefaultSchemaNotIncluded {
+        code: "CONN007",
+        name: "default-schema-not-included",
+        severity: Warning,
+        summary: "The default schema is missing from a non-empty Include Schemas",
+    }
+}
 
 impl Rule for DefaultSchemaNotIncluded {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::CONN007
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
+    fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
         let id = FieldId::DefaultSchema;
-        let meta = self.meta();
+        let meta = Self::META;
         let Some(default) = conn.value(id) else {
-            return vec![meta.pass(id.key(), "no default schema is set")];
+            return Ok(vec![meta.pass(id.key(), "no default schema is set")]);
         };
         let included = conn.list(FieldId::IncludeSchemas);
         let at = conn.location(id);
         if included.is_empty() {
-            return vec![
+            return Ok(vec![
                 meta.pass(id.key(), "Include Schemas is empty: every schema is included")
                     .at(at),
-            ];
+            ]);
         }
         let clean = |s: &str| s.trim_matches(['"', '\'', '`']).trim().to_ascii_lowercase();
         if included.iter().any(|s| clean(s) == clean(default)) {
-            return vec![
+            return Ok(vec![
                 meta.pass(id.key(), format!("`{default}` is among the included schemas"))
                     .at(at),
-            ];
+            ]);
         }
         let mut fixed: Vec<&str> = included.clone();
         fixed.push(default);
-        vec![
+        Ok(vec![
             meta.fail(
                 id.key(),
                 format!(
@@ -480,18 +502,25 @@ impl Rule for DefaultSchemaNotIncluded {
                 fixed.join(", "),
                 Applicability::Unsafe,
             )),
-        ]
+        ])
     }
 }
 
-pub(crate) struct TimezoneInvalid;
+declare_rule! {
+    pub(crate) struct TimezoneInvalid {
+        code: "CONN008",
+        name: "timezone-invalid",
+        severity: Error,
+        summary: "A time zone is not an IANA zone name",
+    }
+}
 
 impl TimezoneInvalid {
     fn check_field(&self, conn: &Connection, id: FieldId) -> Check {
-        let meta = self.meta();
+        let meta = Self::META;
         let Some(value) = conn.value(id) else {
             return match id {
-                FieldId::DatabaseTimezone => needs(meta, id),
+                FieldId::DatabaseTimezone => meta.skipped(needs(id)),
                 _ => meta.pass(id.key(), format!("{} is not set", named(conn, id))),
             };
         };
@@ -536,30 +565,33 @@ impl TimezoneInvalid {
 }
 
 impl Rule for TimezoneInvalid {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::CONN008
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
-        [FieldId::DatabaseTimezone, FieldId::QueryTimezone]
+    fn check(&self, facts: &Facts) -> Outcome {
+        Ok([FieldId::DatabaseTimezone, FieldId::QueryTimezone]
             .into_iter()
             .map(|id| self.check_field(&facts.connection, id))
-            .collect()
+            .collect())
     }
 }
 
-pub(crate) struct AuthFieldsConflict;
+declare_rule! {
+    pub(crate) struct AuthFieldsConflict {
+        code: "CONN009",
+        name: "auth-fields-conflict",
+        severity: Warning,
+        summary: "Fields of the other authentication type are set",
+        tags: ["security"],
+    }
+}
 
 impl Rule for AuthFieldsConflict {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::CONN009
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
+    fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
-        let meta = self.meta();
+        let meta = Self::META;
         let Some(auth_type) = conn.auth.auth_type else {
-            return vec![meta.skip(FieldId::AuthType.key(), "needs auth.type, which is not set")];
+            return Err(Skip::new(
+                FieldId::AuthType.key(),
+                "needs auth.type, which is not set",
+            ));
         };
         let remove = |id: FieldId, why: String| {
             meta.fail(id.key(), why)
@@ -610,6 +642,6 @@ impl Rule for AuthFieldsConflict {
                 format!("only fields of {} are set", auth_type.label()),
             ));
         }
-        checks
+        Ok(checks)
     }
 }

@@ -2,69 +2,52 @@
 //! them as the BI tool does, explained. A probe says *that* something fails; the
 //! static rule it points to (run on the same facts) says *why*, with its fix.
 
-use super::catalogue as c;
+use super::athena::{LakeFormationAccess, NoOutputLocation, WorkgroupOverridesOutput, WorkgroupUnusable};
+use super::catalog::{CatalogNotFound, CatalogNotLowercase, SchemaNotFound};
+use super::conn::OutputLocationMalformed;
+use super::region::{BucketRegionMismatch, RegionDefaulted};
+use super::role::RoleNotFound;
+use super::s3::{
+    BucketLocationConditioned, BucketPolicyDenies, DataBucketAccess, KmsAccessMissing, OutputBucketAccess,
+    OutputBucketNotFound,
+};
+use super::trust::{
+    ExternalIdMismatch, ExternalIdMissing, TrustDeniesVendor, TrustPolicyInvalid, TrustTooBroad,
+    VendorNotTrusted,
+};
 use crate::aws::access_key::{self, KeyKind};
 use crate::aws::arn::Arn;
 use crate::aws::denial::{Denial, PolicyKind, Reason, role_of_session};
 use crate::connection::{AuthType, FieldId};
-use crate::engine::{Check, Rule, RuleMeta, Status};
+use crate::engine::{Check, Outcome, Rule, RuleMeta, Skip, declare_rule};
 use crate::facts::{Facts, FailureKind, Observed, ProbeFacts, QueryProbe};
 use crate::fix::{Applicability, Fix};
 use serde_json::json;
 
+/// The family's rules (the registry sorts them by code).
+pub(super) static RULES: &[&dyn Rule] = &[
+    &CredentialsRejected,
+    &AssumeRoleDenied,
+    &AssumeRoleWithoutExternalId,
+    &QueryProbeFailed,
+    &AccessDenied,
+    &EndpointOverrideActive,
+];
+
 /// The probe facts, or the skip saying why there are none.
-fn probes<'a>(meta: &'static RuleMeta, facts: &'a Facts) -> Result<&'a ProbeFacts, Box<Check>> {
-    let skip = |why: String| Box::new(meta.skip("connection", why));
-    match &facts.live {
-        Observed::Known(l) => l.probes.known().map_err(skip),
-        other => Err(skip(other.known().err().unwrap_or_default())),
+fn probes(facts: &Facts) -> Result<&ProbeFacts, Skip> {
+    facts.live.require("connection")?.probes.require("connection")
+}
+
+/// The skip of a rule about the other kind of connection.
+fn only_for(facts: &Facts, kind: AuthType) -> Result<(), Skip> {
+    if facts.connection.auth.auth_type == Some(kind) {
+        return Ok(());
     }
-}
-
-macro_rules! probes_or_skip {
-    ($meta:expr, $facts:expr) => {
-        match probes($meta, $facts) {
-            Ok(p) => p,
-            Err(skip) => return vec![*skip],
-        }
-    };
-}
-
-/// The skip for a rule about the other kind of connection.
-fn only_for(meta: &'static RuleMeta, facts: &Facts, kind: AuthType) -> Option<Check> {
-    (facts.connection.auth.auth_type != Some(kind)).then(|| {
-        meta.skip(
-            "connection",
-            format!("not applicable: not an {} connection", kind.label()),
-        )
-    })
-}
-
-/// The failing checks of other (non-probe) rules on the same facts: the static
-/// findings that explain a probe's answer, errors first (their fix is the one a
-/// probe carries), then in the order the codes are given.
-fn explained_by(facts: &Facts, codes: &[&str]) -> Vec<Check> {
-    let mut found: Vec<Check> = codes
-        .iter()
-        .flat_map(|code| super::REGISTRY.iter().filter(move |r| r.meta().code == *code))
-        .flat_map(|r| r.check(facts))
-        .filter(|c| c.status == Status::Fail)
-        .collect();
-    found.sort_by_key(|c| std::cmp::Reverse(c.severity));
-    found
-}
-
-/// The fix a probe finding carries: that of the most severe explaining finding.
-fn first_fix(explaining: &[Check]) -> Option<Fix> {
-    explaining.iter().find_map(|c| c.fix.clone())
-}
-
-/// `" — TRUST002 external-id-mismatch: …"` for each explaining finding.
-fn cite(explaining: &[Check]) -> String {
-    explaining
-        .iter()
-        .map(|c| format!(" — {} {}: {}", c.code, c.name, c.message))
-        .collect()
+    Err(Skip::new(
+        "connection",
+        format!("not applicable: not an {} connection", kind.label()),
+    ))
 }
 
 /// Is the caller `caller` the principal a trust policy names as `admitted`? A
@@ -137,35 +120,36 @@ fn denial_check(meta: &'static RuleMeta, facts: &Facts, subject: &str, lead: &st
         .with_fix_if(denial_fix(facts, denial))
 }
 
-pub(crate) struct CredentialsRejected;
+declare_rule! {
+    pub(crate) struct CredentialsRejected {
+        code: "PROBE001",
+        name: "credentials-rejected",
+        severity: Error,
+        summary: "The connection's own credentials are rejected",
+    }
+}
 
 impl Rule for CredentialsRejected {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::PROBE001
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
-        let meta = self.meta();
-        if let Some(skip) = only_for(meta, facts, AuthType::AccessKey) {
-            return vec![skip];
-        }
-        let p = probes_or_skip!(meta, facts);
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        only_for(facts, AuthType::AccessKey)?;
+        let p = probes(facts)?;
         let conn = &facts.connection;
         let key = conn.value(FieldId::AccessKeyId).unwrap_or_default().trim();
         let at = conn.location(FieldId::AccessKeyId);
         let subject = "auth.access_key_id";
         let f = match &p.credentials {
             Observed::Known(arn) => {
-                return vec![
+                return Ok(vec![
                     meta.pass(
                         subject,
                         format!("AWS accepts the access key {key}: it signs as {arn}"),
                     )
                     .at(at),
-                ];
+                ]);
             }
             Observed::Failed(f) if f.kind == FailureKind::Denied => f,
-            other => return vec![meta.skip(subject, other.known().err().unwrap_or_default())],
+            other => return Err(Skip::new(subject, other.known().err().unwrap_or_default())),
         };
         let temporary = access_key::kind(key) == Some(KeyKind::Temporary);
         let (cause, field) = match f.code.as_str() {
@@ -211,12 +195,12 @@ impl Rule for CredentialsRejected {
             FieldId::SecretAccessKey => format!("<the secret access key of {key}>"),
             _ => "<a new access key ID (AKIA…)>".to_string(),
         };
-        vec![meta.fail(subject, cause).at(at).with_fix(Fix::field(
+        Ok(vec![meta.fail(subject, cause).at(at).with_fix(Fix::field(
             conn,
             field,
             placeholder,
             Applicability::DisplayOnly,
-        ))]
+        ))])
     }
 }
 
@@ -238,19 +222,28 @@ fn not_the_vendor(facts: &Facts) -> Option<String> {
     })
 }
 
-pub(crate) struct AssumeRoleDenied;
+declare_rule! {
+    pub(crate) struct AssumeRoleDenied {
+        code: "PROBE002",
+        name: "assume-role-denied",
+        severity: Error,
+        summary: "AssumeRole with the external ID is denied",
+        explained_by: [
+            RoleNotFound,
+            VendorNotTrusted,
+            ExternalIdMismatch,
+            ExternalIdMissing,
+            TrustDeniesVendor,
+            TrustPolicyInvalid,
+        ],
+    }
+}
 
 impl Rule for AssumeRoleDenied {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::PROBE002
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
-        let meta = self.meta();
-        if let Some(skip) = only_for(meta, facts, AuthType::CrossAccountRole) {
-            return vec![skip];
-        }
-        let p = probes_or_skip!(meta, facts);
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        only_for(facts, AuthType::CrossAccountRole)?;
+        let p = probes(facts)?;
         let conn = &facts.connection;
         let role = conn.value(FieldId::RoleArn).unwrap_or_default().trim();
         let at = conn.location(FieldId::RoleArn);
@@ -261,32 +254,30 @@ impl Rule for AssumeRoleDenied {
                 Observed::Failed(_) => "was refused",
                 Observed::NotCollected(_) => "was not tried",
             };
-            return vec![meta.skip(
+            return Err(Skip::new(
                 subject,
                 format!("AssumeRole with the External ID {outcome}, but {why}"),
-            )];
+            ));
         }
         let f = match &p.assume_with_id {
             Observed::Known(arn) => {
-                return vec![
+                return Ok(vec![
                     meta.pass(
                         subject,
                         format!("AssumeRole with the External ID succeeds: the session is {arn}"),
                     )
                     .at(at),
-                ];
+                ]);
             }
             Observed::Failed(f) => f,
-            other => return vec![meta.skip(subject, other.known().err().unwrap_or_default())],
+            other => return Err(Skip::new(subject, other.known().err().unwrap_or_default())),
         };
         if f.message.contains("DurationSeconds") || f.message.contains("MaxSessionDuration") {
-            let allowed = match &facts.live {
-                Observed::Known(l) => l.role.known().ok().and_then(|r| r.max_session_duration),
-                _ => None,
-            };
+            let found = facts.live.as_ref().and_then(|l| l.role.as_ref());
+            let allowed = found.known().ok().and_then(|r| r.max_session_duration);
             let allowed = allowed.map(|s| format!(" ({s} s)")).unwrap_or_default();
             let name = role.rsplit('/').next().unwrap_or(role);
-            return vec![
+            return Ok(vec![
                 meta.fail(
                     subject,
                     format!(
@@ -297,26 +288,17 @@ impl Rule for AssumeRoleDenied {
                     ),
                 )
                 .at(at),
-            ];
+            ]);
         }
         if f.kind != FailureKind::Denied {
-            return vec![meta.skip(subject, f.to_string())];
+            return Err(Skip::new(subject, f.to_string()));
         }
-        let explaining = explained_by(
-            facts,
-            &[
-                "ROLE003", "TRUST003", "TRUST002", "TRUST001", "TRUST006", "TRUST005",
-            ],
-        );
         let trust_known = matches!(facts.trust_policy, Observed::Known(_));
         let denial = Denial::parse(&f.message);
-        let caller = denial
-            .as_ref()
-            .and_then(|d| d.principal.clone())
-            .or_else(|| match &facts.live {
-                Observed::Known(l) => l.caller.known().ok().cloned(),
-                _ => None,
-            });
+        let caller = denial.as_ref().and_then(|d| d.principal.clone()).or_else(|| {
+            let caller = facts.live.as_ref().and_then(|l| l.caller.as_ref());
+            caller.known().ok().map(|c| c.to_string())
+        });
         let wrong_principal = caller.as_deref().and_then(|caller| {
             let admitted = super::trust::specific_principals(facts)?;
             (!admitted.iter().any(|a| same_principal(a, caller))).then(|| {
@@ -328,9 +310,7 @@ impl Rule for AssumeRoleDenied {
                 )
             })
         });
-        let cause = if !explaining.is_empty() {
-            format!("the cause:{}", cite(&explaining))
-        } else if let Some(wrong) = wrong_principal {
+        let cause = if let Some(wrong) = wrong_principal {
             wrong
         } else if trust_known {
             format!(
@@ -352,10 +332,15 @@ impl Rule for AssumeRoleDenied {
                     f.message
                 ),
             )
-            .at(at);
-        if let Some(fix) = first_fix(&explaining) {
-            check = check.with_fix(fix);
-        } else if trust_known && explaining.is_empty() {
+            .at(at)
+            .explainable(
+                Self::META.explained_by,
+                format!(
+                    "AssumeRole with the External ID is denied ({}); the cause:",
+                    f.message
+                ),
+            );
+        if trust_known {
             // The vendor's policy is not the customer's to change: shown, not applied.
             let statement = json!({"Sid": "AllowAssumeCustomerRole", "Effect": "Allow",
                                    "Action": "sts:AssumeRole", "Resource": role});
@@ -363,50 +348,54 @@ impl Rule for AssumeRoleDenied {
             fix.target = "the vendor-side principal's identity policy".into();
             check = check.with_fix(fix);
         }
-        vec![check]
+        Ok(vec![check])
     }
 }
 
-pub(crate) struct AssumeRoleWithoutExternalId;
+declare_rule! {
+    pub(crate) struct AssumeRoleWithoutExternalId {
+        code: "PROBE003",
+        name: "assume-role-without-external-id",
+        severity: Error,
+        summary: "AssumeRole without the external ID succeeds",
+        tags: ["security"],
+        explained_by: [
+            ExternalIdMissing,
+            TrustTooBroad,
+        ],
+    }
+}
 
 impl Rule for AssumeRoleWithoutExternalId {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::PROBE003
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
-        let meta = self.meta();
-        if let Some(skip) = only_for(meta, facts, AuthType::CrossAccountRole) {
-            return vec![skip];
-        }
-        let p = probes_or_skip!(meta, facts);
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        only_for(facts, AuthType::CrossAccountRole)?;
+        let p = probes(facts)?;
         let subject = "trust policy";
         if let Some(why) = not_the_vendor(facts) {
-            return vec![meta.skip(subject, why)];
+            return Err(Skip::new(subject, why));
         }
         match (&p.assume_with_id, &p.assume_without_id) {
             (_, Observed::Known(arn)) => {
-                let explaining = explained_by(facts, &["TRUST001", "TRUST004"]);
-                let check = meta.fail(
-                    subject,
-                    format!(
-                        "AssumeRole WITHOUT any External ID succeeds (session {arn}): the role does not require \
-                         the ID, so anyone its trust policy admits can use it without one — the confused-deputy \
-                         protection is missing. Add the sts:ExternalId condition{}",
-                        cite(&explaining)
-                    ),
+                let message = format!(
+                    "AssumeRole WITHOUT any External ID succeeds (session {arn}): the role does not require the ID, \
+                     so anyone its trust policy admits can use it without one — the confused-deputy protection is \
+                     missing. Add the sts:ExternalId condition"
                 );
-                vec![check.with_fix_if(first_fix(&explaining))]
+                Ok(vec![
+                    meta.fail(subject, &message)
+                        .explainable(Self::META.explained_by, message),
+                ])
             }
-            (Observed::Known(_), Observed::Failed(f)) if f.kind == FailureKind::Denied => vec![meta.pass(
+            (Observed::Known(_), Observed::Failed(f)) if f.kind == FailureKind::Denied => Ok(vec![meta.pass(
                 subject,
                 "AssumeRole without the External ID is refused while it succeeds with it: the role requires the ID",
-            )],
-            (Observed::Known(_), other) => vec![meta.skip(subject, other.known().err().unwrap_or_default())],
-            (_, _) => vec![meta.skip(
+            )]),
+            (Observed::Known(_), other) => Ok(vec![meta.skip(subject, other.known().err().unwrap_or_default())]),
+            (_, _) => Ok(vec![meta.skip(
                 subject,
                 "AssumeRole with the External ID did not succeed (PROBE002): a refusal without it proves nothing yet",
-            )],
+            )]),
         }
     }
 }
@@ -418,7 +407,7 @@ struct Cause {
     /// (case-insensitively).
     markers: &'static [&'static [&'static str]],
     meaning: &'static str,
-    rules: &'static [&'static str],
+    rules: &'static [&'static RuleMeta],
 }
 
 /// In order: the first cause whose marker appears wins (the write-access message
@@ -429,7 +418,14 @@ const CAUSES: &[Cause] = &[
         markers: &[&["unable to verify/create output bucket"]],
         meaning: "Athena could not use the results bucket: it does not exist, s3:GetBucketLocation or \
                   s3:ListBucket is not allowed on it (or only under a condition), a bucket policy denies, or KMS",
-        rules: &["S3001", "S3007", "S3002", "S3004", "S3005", "REGION003"],
+        rules: &[
+            OutputBucketNotFound::META,
+            BucketLocationConditioned::META,
+            OutputBucketAccess::META,
+            BucketPolicyDenies::META,
+            KmsAccessMissing::META,
+            BucketRegionMismatch::META,
+        ],
     },
     Cause {
         markers: &[
@@ -438,22 +434,31 @@ const CAUSES: &[Cause] = &[
         ],
         meaning: "the principal may not write the result object: s3:PutObject on the results prefix (`bucket/*`) \
                   is missing, a bucket policy denies it, or the KMS key does not allow it",
-        rules: &["S3002", "S3004", "S3005", "ATHENA004"],
+        rules: &[
+            OutputBucketAccess::META,
+            BucketPolicyDenies::META,
+            KmsAccessMissing::META,
+            WorkgroupOverridesOutput::META,
+        ],
     },
     Cause {
         markers: &[&["s3 location provided to save your query results is invalid"]],
         meaning: "the results location is malformed or the bucket is in another region than the connection",
-        rules: &["REGION003", "CONN005", "REGION002"],
+        rules: &[
+            BucketRegionMismatch::META,
+            OutputLocationMalformed::META,
+            RegionDefaulted::META,
+        ],
     },
     Cause {
         markers: &[&["no output location provided"]],
         meaning: "neither the connection nor the workgroup sets an output location",
-        rules: &["ATHENA005"],
+        rules: &[NoOutputLocation::META],
     },
     Cause {
         markers: &[&["workgroup", "is disabled"], &["workgroup", "not found"]],
         meaning: "the workgroup is disabled, deleted or misspelled",
-        rules: &["ATHENA003"],
+        rules: &[WorkgroupUnusable::META],
     },
     Cause {
         markers: &[
@@ -461,12 +466,12 @@ const CAUSES: &[Cause] = &[
             &["does not have any privilege on specified resource"],
         ],
         meaning: "Lake Formation governs the data: grants (SELECT, DESCRIBE) or lakeformation:GetDataAccess missing",
-        rules: &["ATHENA006"],
+        rules: &[LakeFormationAccess::META],
     },
     Cause {
         markers: &[&["schema_not_found"], &["schema", "does not exist"]],
         meaning: "the default schema does not exist in the catalog (wrong name, case, or region)",
-        rules: &["CATALOG003"],
+        rules: &[SchemaNotFound::META],
     },
     Cause {
         markers: &[
@@ -475,17 +480,21 @@ const CAUSES: &[Cause] = &[
             &["datacatalog", "not found"],
         ],
         meaning: "the data catalog does not exist under that name in this region (Athena lower-cases names)",
-        rules: &["CATALOG001", "CATALOG002"],
+        rules: &[CatalogNotLowercase::META, CatalogNotFound::META],
     },
     Cause {
         markers: &[&["kms"], &["ciphertext refers to a customer master key"]],
         meaning: "the KMS key that encrypts the results or data does not allow this principal",
-        rules: &["S3005"],
+        rules: &[KmsAccessMissing::META],
     },
     Cause {
         markers: &[&["permission denied on s3 path"]],
         meaning: "a data location is not readable (S3, KMS or Lake Formation)",
-        rules: &["S3003", "S3005", "ATHENA006"],
+        rules: &[
+            DataBucketAccess::META,
+            KmsAccessMissing::META,
+            LakeFormationAccess::META,
+        ],
     },
 ];
 
@@ -499,11 +508,36 @@ fn classify(reason: &str) -> Option<&'static Cause> {
     })
 }
 
-pub(crate) struct QueryProbeFailed;
+declare_rule! {
+    pub(crate) struct QueryProbeFailed {
+        code: "PROBE004",
+        name: "query-probe-failed",
+        severity: Error,
+        summary: "The opt-in SELECT 1 failed",
+        explained_by: [
+            OutputBucketNotFound,
+            OutputBucketAccess,
+            DataBucketAccess,
+            BucketPolicyDenies,
+            KmsAccessMissing,
+            BucketLocationConditioned,
+            WorkgroupUnusable,
+            WorkgroupOverridesOutput,
+            NoOutputLocation,
+            LakeFormationAccess,
+            RegionDefaulted,
+            BucketRegionMismatch,
+            OutputLocationMalformed,
+            CatalogNotLowercase,
+            CatalogNotFound,
+            SchemaNotFound,
+        ],
+    }
+}
 
 impl QueryProbeFailed {
     fn explain(&self, facts: &Facts, subject: &str, lead: String, reason: &str) -> Check {
-        let meta = self.meta();
+        let meta = Self::META;
         if let Some(denial) = Denial::parse(reason) {
             return denial_check(meta, facts, subject, &format!("{lead}: "), &denial);
         }
@@ -513,28 +547,24 @@ impl QueryProbeFailed {
                 format!("{lead}: {reason} — not a cause the doctor knows; the message is Athena's own"),
             );
         };
-        let explaining = explained_by(facts, cause.rules);
-        let found = if explaining.is_empty() {
+        let explained = format!("{lead}: {reason} — {}", cause.meaning);
+        let codes: Vec<&str> = cause.rules.iter().map(|r| r.code).collect();
+        meta.fail(
+            subject,
             format!(
-                "; the static checks ({}) found nothing, so look at what they could not see (their skips, with -v)",
-                cause.rules.join(", ")
-            )
-        } else {
-            cite(&explaining)
-        };
-        meta.fail(subject, format!("{lead}: {reason} — {}{found}", cause.meaning))
-            .with_fix_if(first_fix(&explaining))
+                "{explained}; the static checks ({}) found nothing, so look at what they could not see (their \
+                 skips, with -v)",
+                codes.join(", ")
+            ),
+        )
+        .explainable(cause.rules, explained)
     }
 }
 
 impl Rule for QueryProbeFailed {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::PROBE004
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
-        let meta = self.meta();
-        let p = probes_or_skip!(meta, facts);
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let p = probes(facts)?;
         let subject = "SELECT 1";
         match &p.query {
             Observed::Known(QueryProbe {
@@ -543,26 +573,26 @@ impl Rule for QueryProbeFailed {
                 output_location,
                 query_id,
             }) => match state.as_str() {
-                "SUCCEEDED" => vec![meta.pass(
+                "SUCCEEDED" => Ok(vec![meta.pass(
                     subject,
                     format!(
                         "SELECT 1 succeeded (query {query_id}); its result is in {}",
                         output_location.as_deref().unwrap_or("the workgroup's location")
                     ),
-                )],
+                )]),
                 "FAILED" | "CANCELLED" => {
                     let reason = reason.as_deref().unwrap_or("Athena gave no reason");
-                    vec![self.explain(
+                    Ok(vec![self.explain(
                         facts,
                         subject,
                         format!("SELECT 1 {}", state.to_lowercase()),
                         reason,
-                    )]
+                    )])
                 }
-                other => vec![meta.skip(
+                other => Ok(vec![meta.skip(
                     subject,
                     format!("SELECT 1 (query {query_id}) was still {other} when the deadline came"),
-                )],
+                )]),
             },
             Observed::Failed(f)
                 if matches!(
@@ -570,37 +600,43 @@ impl Rule for QueryProbeFailed {
                     FailureKind::Denied | FailureKind::Other | FailureKind::NotFound
                 ) =>
             {
-                vec![self.explain(
+                Ok(vec![self.explain(
                     facts,
                     subject,
                     format!("{} refused SELECT 1", f.action),
                     &f.message,
-                )]
+                )])
             }
-            other => vec![meta.skip(subject, other.known().err().unwrap_or_default())],
+            other => Ok(vec![meta.skip(subject, other.known().err().unwrap_or_default())]),
         }
     }
 }
 
-pub(crate) struct AccessDenied;
+declare_rule! {
+    pub(crate) struct AccessDenied {
+        code: "PROBE005",
+        name: "access-denied",
+        severity: Error,
+        summary: "An AccessDenied message decoded into principal, action, resource and reason",
+    }
+}
 
 impl Rule for AccessDenied {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::PROBE005
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
-        let meta = self.meta();
-        let p = probes_or_skip!(meta, facts);
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let p = probes(facts)?;
         if p.calls.is_empty() {
             let why = match (&p.credentials, &p.assume_with_id) {
                 (Observed::Failed(_), _) => "the connection's credentials were rejected (PROBE001)",
                 (_, Observed::Failed(_)) => "the role could not be assumed (PROBE002)",
                 _ => "the connection's credentials were not obtained",
             };
-            return vec![meta.skip("connection", format!("no call was made as the connection: {why}"))];
+            return Err(Skip::new(
+                "connection",
+                format!("no call was made as the connection: {why}"),
+            ));
         }
-        p.calls
+        Ok(p.calls
             .iter()
             .map(|call| {
                 let subject = format!("{} on {}", call.action, call.resource);
@@ -631,13 +667,48 @@ impl Rule for AccessDenied {
                     other => meta.skip(&subject, other.known().err().unwrap_or_default()),
                 }
             })
-            .collect()
+            .collect())
+    }
+}
+
+declare_rule! {
+    pub(crate) struct EndpointOverrideActive {
+        code: "PROBE006",
+        name: "endpoint-override-active",
+        severity: Info,
+        summary: "AWS_ENDPOINT_URL* is set: results may not reflect AWS",
+    }
+}
+
+impl Rule for EndpointOverrideActive {
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        super::live(facts)?;
+        if facts.endpoint_overrides.is_empty() {
+            return Ok(vec![meta.pass(
+                "environment",
+                "no AWS_ENDPOINT_URL* variable is set: the answers came from AWS",
+            )]);
+        }
+        let list: Vec<String> = facts
+            .endpoint_overrides
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        Ok(vec![meta.fail(
+            "environment",
+            format!(
+                "{} is set: the answers came from there, not from AWS",
+                list.join(", ")
+            ),
+        )])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Status;
     use crate::facts::{FACTS_VERSION, Failure, LiveFacts, ProbeCall, RoleFacts, TrustPolicy};
     use crate::policy::{Policy, PolicyKind as Kind};
     use std::collections::BTreeMap;
@@ -727,8 +798,13 @@ trusted_account_id = "999988887777"
     const ALL_S3_READ: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
         "Action": ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"], "Resource": "*"}]}"#;
 
+    /// The one check of `rule`, as a report holds it: every rule run, then
+    /// linked to the findings that explain it.
     fn one(rule: &dyn Rule, facts: &Facts) -> Check {
-        let checks = rule.check(facts);
+        let checks: Vec<Check> = crate::engine::link(crate::engine::run(&crate::rules::REGISTRY, facts))
+            .into_iter()
+            .filter(|c| c.rule == rule.meta())
+            .collect();
         assert_eq!(checks.len(), 1, "{checks:#?}");
         checks.into_iter().next().unwrap()
     }
@@ -737,6 +813,54 @@ trusted_account_id = "999988887777"
         ProbeFacts {
             assume_with_id: outcome,
             ..probes()
+        }
+    }
+
+    /// A finding the gate ignored (or left out) explains nothing: the probe keeps
+    /// its own words, and quotes no fix the user chose to ignore.
+    #[test]
+    fn an_ignored_finding_explains_nothing() {
+        use crate::connection::{DoctorConfig, Ignore};
+        use crate::report::gate::{Selection, apply};
+        let refused = with_assume(Observed::Failed(denied("sts:AssumeRole", "AccessDenied", DENIED)));
+        let placeholder = trust("we-will-add-this-later");
+        let facts = facts(Some(&placeholder), ALL_S3_READ, refused);
+        let run = |selection: &Selection, config: &DoctorConfig| {
+            let checks = apply(
+                crate::engine::run(&crate::rules::REGISTRY, &facts),
+                selection,
+                config,
+            );
+            let checks = crate::engine::link(checks);
+            checks.into_iter().find(|c| c.code() == "PROBE002").unwrap()
+        };
+        let everything = Selection::new(&[], &[]).unwrap();
+        let explained = run(&everything, &DoctorConfig::default());
+        assert!(explained.message.contains("TRUST002"), "{}", explained.message);
+        let ignored = DoctorConfig {
+            ignore: vec![Ignore {
+                code: "TRUST002".into(),
+                reason: "rotating the ID".into(),
+            }],
+            severity: Vec::new(),
+        };
+        for (selection, config) in [
+            (&everything, &ignored),
+            (
+                &Selection::new(&[], &["TRUST002".into()]).unwrap(),
+                &DoctorConfig::default(),
+            ),
+        ] {
+            let probe = run(selection, config);
+            assert_eq!(probe.status, Status::Fail);
+            assert!(!probe.message.contains("TRUST002"), "{}", probe.message);
+            assert!(
+                probe
+                    .fix
+                    .as_ref()
+                    .is_none_or(|f| !f.payload().to_string().contains("omni-4f2a9c")),
+                "the ignored finding's fix is not quoted"
+            );
         }
     }
 
@@ -837,7 +961,7 @@ trusted_account_id = "999988887777"
         };
         let check = one(&AssumeRoleWithoutExternalId, &facts(None, ALL_S3_READ, open));
         assert_eq!(check.status, Status::Fail);
-        assert_eq!(check.tags, &["security"]);
+        assert_eq!(check.rule.tags, &["security"]);
         // With the ID refused too, a refusal without it proves nothing.
         let both_refused = with_assume(Observed::Failed(denied("sts:AssumeRole", "AccessDenied", DENIED)));
         let check = one(
@@ -900,7 +1024,7 @@ trusted_account_id = "999988887777"
             ],
             ..probes()
         };
-        let checks = AccessDenied.check(&facts(None, ALL_S3_READ, calls));
+        let checks = AccessDenied.check(&facts(None, ALL_S3_READ, calls)).unwrap();
         let [glue, head, workgroup] = checks.as_slice() else {
             panic!("{checks:#?}")
         };
@@ -1002,7 +1126,7 @@ trusted_account_id = "999988887777"
         for (reason, rule) in cases {
             let cause = classify(reason).unwrap_or_else(|| panic!("not classified: {reason}"));
             assert!(
-                cause.rules.contains(&rule),
+                cause.rules.iter().any(|r| r.code == rule),
                 "{reason} → {:?}, expected {rule}",
                 cause.rules
             );

@@ -1,34 +1,41 @@
 //! REGION rules that need no AWS call: the region field itself.
 
-use super::catalogue as c;
 use super::named;
 use crate::aws::regions::{self, DEFAULT_REGION};
 use crate::connection::FieldId;
-use crate::engine::{Check, Rule, RuleMeta};
-use crate::facts::Facts;
+use crate::engine::{Check, Outcome, Rule, declare_rule};
+use crate::facts::{Facts, Observed};
 use crate::fix::{Applicability, Fix};
+
+/// The family's rules (the registry sorts them by code).
+pub(super) static RULES: &[&dyn Rule] = &[&RegionInvalid, &RegionDefaulted, &BucketRegionMismatch];
 
 const ID: FieldId = FieldId::Region;
 
-pub(crate) struct RegionInvalid;
+declare_rule! {
+    pub(crate) struct RegionInvalid {
+        code: "REGION001",
+        name: "region-invalid",
+        severity: Error,
+        summary: "The region is not an AWS region code",
+    }
+}
 
 impl Rule for RegionInvalid {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::REGION001
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
+    fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
-        let meta = self.meta();
+        let meta = Self::META;
         let Some(value) = conn.value(ID) else {
-            return vec![meta.pass(ID.key(), format!("not set: {DEFAULT_REGION} is used"))];
+            return Ok(vec![
+                meta.pass(ID.key(), format!("not set: {DEFAULT_REGION} is used")),
+            ]);
         };
         let at = conn.location(ID);
         if let Some(region) = regions::find(value) {
-            return vec![
+            return Ok(vec![
                 meta.pass(ID.key(), format!("{} is {}", region.code, region.name))
                     .at(at),
-            ];
+            ]);
         }
         let check = meta
             .fail(
@@ -45,7 +52,7 @@ impl Rule for RegionInvalid {
                 } else {
                     Applicability::Unsafe
                 };
-                vec![
+                Ok(vec![
                     Check {
                         message: format!(
                             "{}; did you mean {} ({})?",
@@ -54,38 +61,41 @@ impl Rule for RegionInvalid {
                         ..check
                     }
                     .with_fix(Fix::field(conn, ID, region.code, applicability)),
-                ]
+                ])
             }
-            None => vec![check.with_fix(Fix::field(
+            None => Ok(vec![check.with_fix(Fix::field(
                 conn,
                 ID,
                 "<region code, e.g. us-east-1>",
                 Applicability::DisplayOnly,
-            ))],
+            ))]),
         }
     }
 }
 
-pub(crate) struct RegionDefaulted;
+declare_rule! {
+    pub(crate) struct RegionDefaulted {
+        code: "REGION002",
+        name: "region-defaulted",
+        severity: Info,
+        summary: "The region is unset and us-east-1 is assumed",
+    }
+}
 
 impl Rule for RegionDefaulted {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::REGION002
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
+    fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
         match conn.value(ID) {
-            Some(value) => vec![
-                self.meta()
+            Some(value) => Ok(vec![
+                Self::META
                     .pass(ID.key(), format!("the region is set ({value})"))
                     .at(conn.location(ID)),
-            ],
+            ]),
             // Live, the results bucket's region says whether the default is wrong.
             None if live_region(facts).is_some_and(|r| r != DEFAULT_REGION) => {
                 let r = live_region(facts).unwrap_or_default();
-                vec![
-                    self.meta()
+                Ok(vec![
+                    Self::META
                         .fail(
                             ID.key(),
                             format!(
@@ -95,10 +105,10 @@ impl Rule for RegionDefaulted {
                         )
                         .severity(crate::engine::Severity::Warning)
                         .with_fix(Fix::field(conn, ID, r, Applicability::Safe)),
-                ]
+                ])
             }
             // Offline (or when the bucket is where the default says), information only.
-            None => vec![self.meta().fail(
+            None => Ok(vec![Self::META.fail(
                 ID.key(),
                 format!(
                     "{} is not set, so {DEFAULT_REGION} is assumed; set it to the region of the Athena \
@@ -106,7 +116,7 @@ impl Rule for RegionDefaulted {
                     named(conn, ID)
                 ),
             )
-            .with_fix(Fix::field(conn, ID, DEFAULT_REGION, Applicability::Unsafe))],
+            .with_fix(Fix::field(conn, ID, DEFAULT_REGION, Applicability::Unsafe))]),
         }
     }
 }
@@ -120,5 +130,42 @@ fn live_region(facts: &Facts) -> Option<String> {
     match &live.buckets.get(&bucket)?.region {
         crate::facts::Observed::Known(r) => Some(r.clone()),
         _ => None,
+    }
+}
+
+declare_rule! {
+    pub(crate) struct BucketRegionMismatch {
+        code: "REGION003",
+        name: "bucket-region-mismatch",
+        severity: Error,
+        summary: "The results bucket is in another region than the connection (live)",
+    }
+}
+
+impl Rule for BucketRegionMismatch {
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let l = super::live(facts)?;
+        let bucket = super::results_bucket(facts)?;
+        let conn = &facts.connection;
+        let region = conn.region();
+        match l.buckets.get(&bucket).map(|b| &b.region) {
+            Some(Observed::Known(r)) if r == region => {
+                Ok(vec![meta.pass(&bucket, format!("the results bucket is in {r}, the connection's region"))])
+            }
+            Some(Observed::Known(r)) => Ok(vec![
+                meta.fail(
+                    &bucket,
+                    format!(
+                        "the results bucket {bucket} is in {r}, the connection in {region}: \"The S3 location \
+                         provided to save your query results is invalid … same region\""
+                    ),
+                )
+                .at(conn.location(FieldId::Region).or(conn.location(FieldId::S3OutputBucket)))
+                .with_fix(Fix::field(conn, FieldId::Region, r.clone(), Applicability::Unsafe)),
+            ]),
+            Some(other) => Ok(vec![meta.skip(&bucket, other.known().err().unwrap_or_default())]),
+            None => Ok(vec![meta.skip(&bucket, "the results bucket was not inspected")]),
+        }
     }
 }

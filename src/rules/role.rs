@@ -1,22 +1,29 @@
 //! ROLE rules: the AWS Role ARN of a cross-account role connection, read offline.
 
-use super::catalogue as c;
 use super::{named, needs};
 use crate::aws::arn::{Arn, IamResource, is_account_id, is_iam_path, is_role_name};
 use crate::aws::regions;
 use crate::connection::{AuthType, Connection, FieldId};
-use crate::engine::{Check, Rule, RuleMeta};
-use crate::facts::Facts;
+use crate::engine::{Outcome, Rule, Skip, declare_rule};
+use crate::facts::{Facts, FailureKind, Observed};
 use crate::fix::{Applicability, Fix};
 use crate::secret::strip_quotes;
+
+/// The family's rules (the registry sorts them by code).
+pub(super) static RULES: &[&dyn Rule] = &[
+    &RoleArnMalformed,
+    &RoleArnWrongType,
+    &RoleNotFound,
+    &RolePartitionMismatch,
+];
 
 const ID: FieldId = FieldId::RoleArn;
 
 /// The role ARN field, or the skip that explains why there is nothing to read.
-fn role_arn<'a>(meta: &'static RuleMeta, conn: &'a Connection) -> Result<&'a str, Box<Check>> {
-    let skip = |reason: &str| Box::new(meta.skip(ID.key(), reason));
+fn role_arn(conn: &Connection) -> Result<&str, Skip> {
+    let skip = |reason: &str| Skip::new(ID.key(), reason);
     match conn.auth.auth_type {
-        Some(AuthType::CrossAccountRole) => conn.value(ID).ok_or_else(|| Box::new(needs(meta, ID))),
+        Some(AuthType::CrossAccountRole) => conn.value(ID).ok_or_else(|| needs(ID)),
         Some(AuthType::AccessKey) => Err(skip("not applicable: the connection uses an access key")),
         None => Err(skip("needs auth.type, which is not set")),
     }
@@ -24,12 +31,19 @@ fn role_arn<'a>(meta: &'static RuleMeta, conn: &'a Connection) -> Result<&'a str
 
 /// The ARN exactly as AWS would read it (no trimming: the value is sent as typed),
 /// or the skip for rules that need a parsed ARN.
-fn parsed(meta: &'static RuleMeta, conn: &Connection) -> Result<Arn, Box<Check>> {
-    let value = role_arn(meta, conn)?;
-    Arn::parse(value).map_err(|_| Box::new(meta.skip(ID.key(), "the role ARN does not parse (ROLE001)")))
+fn parsed(conn: &Connection) -> Result<Arn, Skip> {
+    let value = role_arn(conn)?;
+    Arn::parse(value).map_err(|_| Skip::new(ID.key(), "the role ARN does not parse (ROLE001)"))
 }
 
-pub(crate) struct RoleArnMalformed;
+declare_rule! {
+    pub(crate) struct RoleArnMalformed {
+        code: "ROLE001",
+        name: "role-arn-malformed",
+        severity: Error,
+        summary: "The role ARN is not arn:PARTITION:iam::ACCOUNT:role/[path/]name",
+    }
+}
 
 impl RoleArnMalformed {
     /// What is wrong with a role ARN, and the corrected ARN when it can be made out.
@@ -111,24 +125,17 @@ impl RoleArnMalformed {
 }
 
 impl Rule for RoleArnMalformed {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::ROLE001
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
+    fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
-        let value = match role_arn(self.meta(), conn) {
-            Ok(v) => v,
-            Err(skip) => return vec![*skip],
-        };
+        let value = role_arn(conn)?;
         let at = conn.location(ID);
         let account = conn.value(FieldId::AccountId).filter(|a| is_account_id(a));
         match Self::diagnose(value, account) {
-            None => vec![
-                self.meta()
+            None => Ok(vec![
+                Self::META
                     .pass(ID.key(), format!("`{value}` is a well-formed ARN"))
                     .at(at),
-            ],
+            ]),
             Some((why, fixed)) => {
                 let fix = match fixed {
                     Some(arn) => Fix::field(conn, ID, arn, Applicability::Safe),
@@ -142,36 +149,38 @@ impl Rule for RoleArnMalformed {
                         Applicability::DisplayOnly,
                     ),
                 };
-                vec![
-                    self.meta()
+                Ok(vec![
+                    Self::META
                         .fail(ID.key(), format!("{} `{value}` {why}", named(conn, ID)))
                         .at(at)
                         .with_fix(fix),
-                ]
+                ])
             }
         }
     }
 }
 
-pub(crate) struct RoleArnWrongType;
+declare_rule! {
+    pub(crate) struct RoleArnWrongType {
+        code: "ROLE002",
+        name: "role-arn-wrong-type",
+        severity: Error,
+        summary: "The ARN names a user, policy, instance profile or session, not a role",
+    }
+}
 
 impl Rule for RoleArnWrongType {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::ROLE002
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
+    fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
-        let arn = match parsed(self.meta(), conn) {
-            Ok(arn) => arn,
-            Err(skip) => return vec![*skip],
-        };
+        let arn = parsed(conn)?;
         let at = conn.location(ID);
         let role = |name: &str| format!("arn:{}:iam::{}:role/{name}", arn.partition, arn.account);
         let resource = arn.iam_resource();
         let (why, fix) = match &resource {
             IamResource::Role { .. } if arn.service == "iam" => {
-                return vec![self.meta().pass(ID.key(), "the ARN names an IAM role").at(at)];
+                return Ok(vec![
+                    Self::META.pass(ID.key(), "the ARN names an IAM role").at(at),
+                ]);
             }
             IamResource::AssumedRole { role: name, session } => (
                 format!(
@@ -201,38 +210,98 @@ impl Rule for RoleArnWrongType {
             Some((value, applicability)) => Fix::field(conn, ID, value, applicability),
             None => Fix::field(conn, ID, role("<ROLE_NAME>"), Applicability::DisplayOnly),
         };
-        vec![
-            self.meta()
+        Ok(vec![
+            Self::META
                 .fail(ID.key(), format!("{} {why}", named(conn, ID)))
                 .at(at)
                 .with_fix(fix),
-        ]
+        ])
     }
 }
 
-pub(crate) struct RolePartitionMismatch;
+declare_rule! {
+    pub(crate) struct RoleNotFound {
+        code: "ROLE003",
+        name: "role-not-found",
+        severity: Error,
+        summary: "The role does not exist (live)",
+    }
+}
+
+impl Rule for RoleNotFound {
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let conn = &facts.connection;
+        if conn.auth.auth_type != Some(AuthType::CrossAccountRole) {
+            return Err(Skip::new(
+                "auth.role_arn",
+                "not applicable: not a cross-account role connection",
+            ));
+        }
+        let l = super::live(facts)?;
+        let configured = conn.value(FieldId::RoleArn).unwrap_or_default();
+        let at = conn.location(FieldId::RoleArn);
+        match &l.role {
+            Observed::Known(role) => {
+                let is_role_arn = Arn::parse(configured)
+                    .is_ok_and(|a| matches!(a.iam_resource(), IamResource::Role { .. }));
+                if !is_role_arn || role.arn == configured {
+                    Ok(vec![
+                        meta.pass("auth.role_arn", format!("the role {} exists", role.arn))
+                            .at(at),
+                    ])
+                } else {
+                    Ok(vec![
+                        meta.fail(
+                            "auth.role_arn",
+                            format!(
+                                "a role of that name exists, but as {} (path {}): the connection's `{configured}` \
+                                 names no role, and AssumeRole on it is denied",
+                                role.arn, role.path
+                            ),
+                        )
+                        .at(at)
+                        .with_fix(Fix::field(conn, FieldId::RoleArn, role.arn.clone(), Applicability::Safe)),
+                    ])
+                }
+            }
+            Observed::Failed(f) if f.kind == FailureKind::NotFound => Ok(vec![
+                meta.fail(
+                    "auth.role_arn",
+                    format!(
+                        "no role `{configured}` exists in the account ({}): create it, or fix the name",
+                        f.message
+                    ),
+                )
+                .at(at),
+            ]),
+            other => Ok(vec![
+                meta.skip("auth.role_arn", other.known().err().unwrap_or_default()),
+            ]),
+        }
+    }
+}
+
+declare_rule! {
+    pub(crate) struct RolePartitionMismatch {
+        code: "ROLE004",
+        name: "role-partition-mismatch",
+        severity: Error,
+        summary: "The ARN's partition differs from the region's",
+    }
+}
 
 impl Rule for RolePartitionMismatch {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::ROLE004
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
+    fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
-        let arn = match parsed(self.meta(), conn) {
-            Ok(arn) => arn,
-            Err(skip) => return vec![*skip],
-        };
+        let arn = parsed(conn)?;
         let Some(region) = regions::find(conn.region()) else {
-            return vec![
-                self.meta()
-                    .skip(ID.key(), "the region is not a region code (REGION001)"),
-            ];
+            return Err(Skip::new(ID.key(), "the region is not a region code (REGION001)"));
         };
         let at = conn.location(ID);
         if arn.partition == region.partition {
-            return vec![
-                self.meta()
+            return Ok(vec![
+                Self::META
                     .pass(
                         ID.key(),
                         format!(
@@ -241,7 +310,7 @@ impl Rule for RolePartitionMismatch {
                         ),
                     )
                     .at(at),
-            ];
+            ]);
         }
         let regions_of: Vec<&str> = regions::REGIONS
             .iter()
@@ -253,7 +322,7 @@ impl Rule for RolePartitionMismatch {
         } else {
             format!(" (its regions: {})", regions_of.join(", "))
         };
-        vec![self.meta().fail(
+        Ok(vec![Self::META.fail(
             ID.key(),
             format!(
                 "the role is in partition `{}`{hint} but the connection's region {} is in `{}`: \
@@ -261,6 +330,6 @@ impl Rule for RolePartitionMismatch {
                 arn.partition, region.code, region.partition
             ),
         )
-        .at(at)]
+        .at(at)])
     }
 }

@@ -3,10 +3,9 @@
 //! principal of the vendor's account calling `sts:AssumeRole`, with the issued ID,
 //! with another ID, and with none.
 
-use super::catalogue as c;
 use crate::aws::arn::is_account_id;
 use crate::connection::{AuthType, FieldId};
-use crate::engine::{Check, Rule, RuleMeta, Severity};
+use crate::engine::{Outcome, Rule, Severity, Skip, declare_rule};
 use crate::facts::{Facts, TrustPolicy};
 use crate::fix::policy::statement_json;
 use crate::fix::{Applicability, Fix};
@@ -16,6 +15,16 @@ use crate::policy::evaluate::action_matches;
 use crate::policy::model::{Condition, OpKind, SetOp, Statement, Version};
 use crate::policy::{Context, Effect, Policy};
 use serde_json::{Value, json};
+
+/// The family's rules (the registry sorts them by code).
+pub(super) static RULES: &[&dyn Rule] = &[
+    &ExternalIdMissing,
+    &ExternalIdMismatch,
+    &VendorNotTrusted,
+    &TrustTooBroad,
+    &TrustPolicyInvalid,
+    &TrustDeniesVendor,
+];
 
 const ASSUME_ROLE: &str = "sts:AssumeRole";
 const EXTERNAL_ID: &str = "sts:ExternalId";
@@ -31,8 +40,8 @@ struct Trust<'a> {
     facts: &'a Facts,
 }
 
-fn trust<'a>(meta: &'static RuleMeta, facts: &'a Facts) -> Result<Trust<'a>, Box<Check>> {
-    let skip = |reason: &str| Box::new(meta.skip("trust policy", reason));
+fn trust(facts: &Facts) -> Result<Trust<'_>, Skip> {
+    let skip = |reason: &str| Skip::new("trust policy", reason);
     let conn = &facts.connection;
     match conn.auth.auth_type {
         Some(AuthType::AccessKey) => return Err(skip("not applicable: the connection uses an access key")),
@@ -159,7 +168,7 @@ fn admitting<'a>(t: &Trust<'a>) -> Vec<(&'a Statement, Covers)> {
 /// through such specific roles or users (no account-wide or `*` statement): any
 /// other caller of the vendor's is refused, whatever External ID it passes.
 pub(super) fn specific_principals(facts: &Facts) -> Option<Vec<String>> {
-    let t = trust(&super::catalogue::TRUST003, facts).ok()?;
+    let t = trust(facts).ok()?;
     let admitting = admitting(&t);
     if admitting.is_empty() || admitting.iter().any(|(_, c)| *c != Covers::Specific) {
         return None;
@@ -243,41 +252,39 @@ impl Trust<'_> {
     }
 }
 
-macro_rules! trust_env {
-    ($meta:expr, $facts:expr) => {
-        match trust($meta, $facts) {
-            Ok(t) => t,
-            Err(skip) => return vec![*skip],
-        }
-    };
+declare_rule! {
+    pub(crate) struct ExternalIdMissing {
+        code: "TRUST001",
+        name: "external-id-missing",
+        severity: Error,
+        summary: "The statement trusting the vendor has no sts:ExternalId condition",
+        tags: ["security"],
+    }
 }
 
-pub(crate) struct ExternalIdMissing;
-
 impl Rule for ExternalIdMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::TRUST001
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
-        let meta = self.meta();
-        let t = trust_env!(meta, facts);
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let t = trust(facts)?;
         let admits = admitting(&t);
         let Some((first, _)) = admits
             .iter()
             .find(|(_, c)| *c != Covers::Everyone)
             .or(admits.first())
         else {
-            return vec![meta.skip("trust policy", "the vendor is not trusted at all (TRUST003)")];
+            return Err(Skip::new(
+                "trust policy",
+                "the vendor is not trusted at all (TRUST003)",
+            ));
         };
         if let Some((s, _)) = admits
             .iter()
             .find(|(s, _)| s.conditions.iter().any(is_external_id))
         {
-            return vec![meta.pass(
+            return Ok(vec![meta.pass(
                 "trust policy",
                 format!("{} requires an sts:ExternalId", t.cite(s)),
-            )];
+            )]);
         }
         let wrong: Vec<String> = admits
             .iter()
@@ -292,7 +299,7 @@ impl Rule for ExternalIdMissing {
                 wrong.join(", ")
             )
         };
-        vec![
+        Ok(vec![
             meta.fail(
                 "trust policy",
                 format!(
@@ -304,7 +311,7 @@ impl Rule for ExternalIdMissing {
             )
             .with_fix(t.repair_fix(first))
             .in_file(t.policy.path.as_deref(), t.policy.location(first.offset)),
-        ]
+        ])
     }
 }
 
@@ -358,25 +365,31 @@ fn describe_mismatch(found: &str, issued: &str, ignore_case: bool) -> String {
     format!("`{found}` is not the issued ID `{issued}`")
 }
 
-pub(crate) struct ExternalIdMismatch;
+declare_rule! {
+    pub(crate) struct ExternalIdMismatch {
+        code: "TRUST002",
+        name: "external-id-mismatch",
+        severity: Error,
+        summary: "The sts:ExternalId condition does not hold the vendor-issued ID",
+    }
+}
 
 impl Rule for ExternalIdMismatch {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::TRUST002
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
-        let meta = self.meta();
-        let t = trust_env!(meta, facts);
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let t = trust(facts)?;
         let Some(issued) = t.external_id else {
-            return vec![meta.skip(
+            return Err(Skip::new(
                 "trust policy",
                 "needs auth.external_id (the External ID the vendor issued), which is not set",
-            )];
+            ));
         };
         let admits = admitting(&t);
         if admits.is_empty() {
-            return vec![meta.skip("trust policy", "the vendor is not trusted at all (TRUST003)")];
+            return Err(Skip::new(
+                "trust policy",
+                "the vendor is not trusted at all (TRUST003)",
+            ));
         }
         let with_ids: Vec<&Statement> = admits
             .iter()
@@ -384,20 +397,20 @@ impl Rule for ExternalIdMismatch {
             .filter(|s| s.conditions.iter().any(is_external_id))
             .collect();
         if with_ids.is_empty() {
-            return vec![meta.skip(
+            return Err(Skip::new(
                 "trust policy",
                 "no statement has an sts:ExternalId condition (TRUST001)",
-            )];
+            ));
         }
         let ctx = context(t.vendor, Some(issued));
         if let Some(s) = with_ids
             .iter()
             .find(|s| holds(t.policy, s, &ctx, true) == Tri::Yes)
         {
-            return vec![meta.pass(
+            return Ok(vec![meta.pass(
                 "trust policy",
                 format!("{} accepts the issued External ID", t.cite(s)),
-            )];
+            )]);
         }
         let s = with_ids[0];
         let mut reasons: Vec<String> = Vec::new();
@@ -410,7 +423,7 @@ impl Rule for ExternalIdMismatch {
                 }
             }
         }
-        vec![
+        Ok(vec![
             meta.fail(
                 "trust policy",
                 format!(
@@ -421,25 +434,28 @@ impl Rule for ExternalIdMismatch {
             )
             .with_fix(t.repair_fix(s))
             .in_file(t.policy.path.as_deref(), t.policy.location(s.offset)),
-        ]
+        ])
     }
 }
 
-pub(crate) struct VendorNotTrusted;
+declare_rule! {
+    pub(crate) struct VendorNotTrusted {
+        code: "TRUST003",
+        name: "vendor-not-trusted",
+        severity: Error,
+        summary: "No Allow sts:AssumeRole for the vendor's account or principal",
+    }
+}
 
 impl Rule for VendorNotTrusted {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::TRUST003
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
-        let meta = self.meta();
-        let t = trust_env!(meta, facts);
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let t = trust(facts)?;
         if let Some((s, _)) = admitting(&t).first() {
-            return vec![meta.pass(
+            return Ok(vec![meta.pass(
                 "trust policy",
                 format!("{} trusts the vendor's account {}", t.cite(s), t.vendor),
-            )];
+            )]);
         }
         let trusted: Vec<String> = t
             .policy
@@ -463,7 +479,7 @@ impl Rule for VendorNotTrusted {
             "Action": ASSUME_ROLE,
             "Condition": {"StringEquals": {EXTERNAL_ID: id}},
         });
-        vec![
+        Ok(vec![
             meta.fail(
                 "trust policy",
                 format!(
@@ -479,7 +495,7 @@ impl Rule for VendorNotTrusted {
                 vec![statement],
                 applicability,
             )),
-        ]
+        ])
     }
 }
 
@@ -541,19 +557,26 @@ fn too_broad(t: &Trust, s: &Statement, covered: Covers, id_required_elsewhere: b
     Some(format!("{how}{unless}"))
 }
 
-pub(crate) struct TrustTooBroad;
+declare_rule! {
+    pub(crate) struct TrustTooBroad {
+        code: "TRUST004",
+        name: "trust-too-broad",
+        severity: Warning,
+        summary: "Any principal, or the external ID made optional: a confused deputy",
+        tags: ["security"],
+    }
+}
 
 impl Rule for TrustTooBroad {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::TRUST004
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
-        let meta = self.meta();
-        let t = trust_env!(meta, facts);
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let t = trust(facts)?;
         let admits = admitting(&t);
         if admits.is_empty() {
-            return vec![meta.skip("trust policy", "the vendor is not trusted at all (TRUST003)")];
+            return Err(Skip::new(
+                "trust policy",
+                "the vendor is not trusted at all (TRUST003)",
+            ));
         }
         let id_required = admits
             .iter()
@@ -582,29 +605,35 @@ impl Rule for TrustTooBroad {
                 "only the vendor's account is trusted, and only with the External ID",
             ));
         }
-        checks
+        Ok(checks)
     }
 }
 
-pub(crate) struct TrustPolicyInvalid;
+declare_rule! {
+    pub(crate) struct TrustPolicyInvalid {
+        code: "TRUST005",
+        name: "trust-policy-invalid",
+        severity: Error,
+        summary: "The trust policy does not parse or is not a valid policy",
+    }
+}
 
 impl Rule for TrustPolicyInvalid {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::TRUST005
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
-        let meta = self.meta();
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
         if facts.connection.auth.auth_type == Some(AuthType::AccessKey) {
-            return vec![meta.skip(
+            return Err(Skip::new(
                 "trust policy",
                 "not applicable: the connection uses an access key",
-            )];
+            ));
         }
         match facts.trust_policy.known() {
-            Err(reason) => vec![meta.skip("trust policy", reason)],
+            Err(reason) => Ok(vec![meta.skip("trust policy", reason)]),
             Ok(TrustPolicy::Valid(p)) => {
-                vec![meta.pass("trust policy", format!("the {} is a valid policy", p.name))]
+                Ok(vec![meta.pass(
+                    "trust policy",
+                    format!("the {} is a valid policy", p.name),
+                )])
             }
             Ok(TrustPolicy::Invalid {
                 path,
@@ -613,28 +642,31 @@ impl Rule for TrustPolicyInvalid {
             }) => {
                 let at = location.map(|l| format!(":{l}")).unwrap_or_default();
                 let position = location.unwrap_or(crate::location::Location { line: 1, column: 1 });
-                vec![
+                Ok(vec![
                     meta.fail(
                         "trust policy",
                         format!("{path}{at}: {message}; the trust rules cannot judge it until it parses"),
                     )
                     .in_file(Some(path), position),
-                ]
+                ])
             }
         }
     }
 }
 
-pub(crate) struct TrustDeniesVendor;
+declare_rule! {
+    pub(crate) struct TrustDeniesVendor {
+        code: "TRUST006",
+        name: "trust-denies-vendor",
+        severity: Error,
+        summary: "An explicit Deny matches the vendor's AssumeRole",
+    }
+}
 
 impl Rule for TrustDeniesVendor {
-    fn meta(&self) -> &'static RuleMeta {
-        &c::TRUST006
-    }
-
-    fn check(&self, facts: &Facts) -> Vec<Check> {
-        let meta = self.meta();
-        let t = trust_env!(meta, facts);
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let t = trust(facts)?;
         let ctx = context(t.vendor, Some(t.external_id.unwrap_or(OTHER_ID)));
         let mut checks = Vec::new();
         for s in &t.policy.document.statements {
@@ -682,7 +714,7 @@ impl Rule for TrustDeniesVendor {
                 "no Deny statement matches the vendor's sts:AssumeRole",
             ));
         }
-        checks
+        Ok(checks)
     }
 }
 

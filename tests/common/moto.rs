@@ -2,11 +2,36 @@
 //! configuration for building test state, and names no other test uses.
 
 use aws_config::BehaviorVersion;
+use std::io::Write;
 
 pub fn endpoint() -> String {
     std::env::var("MOTO_ENDPOINT").expect(
         "the live tests need moto: run them with `bash tests/with-moto.sh` (it starts moto and sets MOTO_ENDPOINT)",
     )
+}
+
+/// Whether moto is there for this test. A plain `cargo test` (no
+/// `MOTO_ENDPOINT`) skips the test and says why; under `tests/with-moto.sh` or CI
+/// (`ATHENA_DOCTOR_REQUIRE_MOTO` or `CI` set) a missing emulator fails it.
+pub fn available() -> bool {
+    if std::env::var_os("MOTO_ENDPOINT").is_some_and(|v| !v.is_empty()) {
+        return true;
+    }
+    let test = std::thread::current().name().unwrap_or("a test").to_string();
+    let required = ["ATHENA_DOCTOR_REQUIRE_MOTO", "CI"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()));
+    assert!(
+        !required,
+        "{test} needs moto, and this run requires it, but MOTO_ENDPOINT is not set: run `bash tests/with-moto.sh`"
+    );
+    // Straight to the process's stderr: the test harness captures `eprintln!`
+    // of passing tests, and this reason must be seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped {test}: it needs moto and MOTO_ENDPOINT is not set (`bash tests/with-moto.sh` runs it)"
+    );
+    false
 }
 
 /// Names no other test (or earlier run against the same server) uses.

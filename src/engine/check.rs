@@ -1,35 +1,10 @@
-//! The rule engine: rule metadata, the `Rule` trait, the checks rules return, and
-//! running every registered rule over the facts.
+//! What rules return: checks (pass, fail, skip) built from a rule's metadata, and
+//! the `Skip` that ends a rule which cannot run at all.
 
-use crate::facts::Facts;
+use super::meta::{RuleMeta, Severity};
 use crate::fix::Fix;
 use crate::location::Location;
 use serde::Serialize;
-use std::fmt;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -49,61 +24,13 @@ impl Status {
     }
 }
 
-/// The families of DESIGN §4; a code's prefix names its family.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Family {
-    Conn,
-    Role,
-    Trust,
-    S3,
-    Athena,
-    Region,
-    Catalog,
-    Probe,
-}
-
-impl Family {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Family::Conn => "conn",
-            Family::Role => "role",
-            Family::Trust => "trust",
-            Family::S3 => "s3",
-            Family::Athena => "athena",
-            Family::Region => "region",
-            Family::Catalog => "catalog",
-            Family::Probe => "probe",
-        }
-    }
-}
-
-/// What a rule is: its stable code and name, default severity and documentation.
-#[derive(Debug)]
-pub(crate) struct RuleMeta {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub family: Family,
-    pub severity: Severity,
-    /// One line: what the rule checks.
-    pub summary: &'static str,
-    /// `security` for findings that make the set-up unsafe rather than broken.
-    pub tags: &'static [&'static str],
-    /// The Markdown document `rules/<CODE>-<name>.md`, included at compile time.
-    pub doc: &'static str,
-}
-
-/// A rule: a pure function of the facts. Rules never do I/O.
-pub(crate) trait Rule: Sync {
-    fn meta(&self) -> &'static RuleMeta;
-    fn check(&self, facts: &Facts) -> Vec<Check>;
-}
-
 /// One outcome of one rule about one subject.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Check {
-    pub code: &'static str,
-    pub name: &'static str,
+    /// The rule that made it: code, name, family and tags are read from there.
+    pub rule: &'static RuleMeta,
     pub status: Status,
+    /// The rule's default severity, unless the rule or `[doctor]` changed it.
     pub severity: Severity,
     /// What the check is about: a field (`data_catalog`), a role, a bucket…
     pub subject: String,
@@ -115,14 +42,44 @@ pub(crate) struct Check {
     pub location: Option<Location>,
     /// The file `location` refers to, when it is not the connection file (a policy).
     pub file: Option<String>,
-    pub tags: &'static [&'static str],
+    /// How the finding reads once the engine finds a failing finding of one of
+    /// these rules in the same report (`engine::link`).
+    pub explanation: Option<Explanation>,
+}
+
+/// A finding that other rules' findings may explain: a probe says *that*
+/// something fails, the static rule says *why*, with the fix.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Explanation {
+    /// The rules that can explain it, in the order they are cited; each must be
+    /// among the rule's declared `explained_by`.
+    pub by: &'static [&'static RuleMeta],
+    /// The message when explained: the citations are appended to it, and the fix
+    /// becomes the most severe explaining finding's.
+    pub message: String,
+}
+
+/// Why a whole rule could not run: one subject, one reason. A rule returns it
+/// with `?`; the engine turns it into the rule's one skipped check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Skip {
+    pub subject: String,
+    pub reason: String,
+}
+
+impl Skip {
+    pub(crate) fn new(subject: impl Into<String>, reason: impl Into<String>) -> Skip {
+        Skip {
+            subject: subject.into(),
+            reason: reason.into(),
+        }
+    }
 }
 
 impl RuleMeta {
     fn check(&'static self, status: Status, subject: impl Into<String>, message: impl Into<String>) -> Check {
         Check {
-            code: self.code,
-            name: self.name,
+            rule: self,
             status,
             severity: self.severity,
             subject: subject.into(),
@@ -130,7 +87,7 @@ impl RuleMeta {
             fix: None,
             location: None,
             file: None,
-            tags: self.tags,
+            explanation: None,
         }
     }
 
@@ -145,6 +102,11 @@ impl RuleMeta {
     /// A check that could not run; `reason` says what it needs.
     pub(crate) fn skip(&'static self, subject: impl Into<String>, reason: impl Into<String>) -> Check {
         self.check(Status::Skip, subject, reason)
+    }
+
+    /// The check of a `Skip`: for one subject of a rule that judges several.
+    pub(crate) fn skipped(&'static self, skip: Skip) -> Check {
+        self.skip(skip.subject, skip.reason)
     }
 }
 
@@ -179,20 +141,26 @@ impl Check {
         self.severity = severity;
         self
     }
-}
 
-/// Run every rule over the facts, in registry order. A rule that returns nothing
-/// would be a silent pass, so the engine turns that into a skip that says so.
-pub(crate) fn run(rules: &[&dyn Rule], facts: &Facts) -> Vec<Check> {
-    rules
-        .iter()
-        .flat_map(|rule| {
-            let checks = rule.check(facts);
-            if checks.is_empty() {
-                vec![rule.meta().skip("-", "the rule found nothing to check")]
-            } else {
-                checks
-            }
-        })
-        .collect()
+    /// Let the engine explain this finding with failing findings of `by`; when it
+    /// does, the message becomes `message` followed by the citations.
+    pub(crate) fn explainable(
+        mut self,
+        by: &'static [&'static RuleMeta],
+        message: impl Into<String>,
+    ) -> Check {
+        self.explanation = Some(Explanation {
+            by,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub(crate) fn code(&self) -> &'static str {
+        self.rule.code
+    }
+
+    pub(crate) fn name(&self) -> &'static str {
+        self.rule.name
+    }
 }

@@ -1,0 +1,65 @@
+//! The rule engine: runs every rule over the facts (`run`), and, after the gate
+//! has decided what the report holds, links findings to the findings that explain
+//! them (`link`). Rules never see each other; only the engine does.
+
+mod check;
+mod meta;
+
+pub(crate) use check::{Check, Skip, Status};
+pub(crate) use meta::{Declared, Family, Outcome, Rule, RuleMeta, Severity, declare_rule};
+
+use crate::facts::Facts;
+
+/// Run every rule over the facts, in the order given. A rule that returns
+/// nothing would be a silent pass, so the engine turns that into a skip that says
+/// so; a rule that cannot run becomes its one skip.
+pub(crate) fn run(rules: &[&dyn Rule], facts: &Facts) -> Vec<Check> {
+    rules
+        .iter()
+        .flat_map(|rule| match rule.check(facts) {
+            Ok(checks) if checks.is_empty() => vec![rule.meta().skip("-", "the rule found nothing to check")],
+            Ok(checks) => checks,
+            Err(skip) => vec![rule.meta().skipped(skip)],
+        })
+        .collect()
+}
+
+/// Explain findings by the failing findings of the rules they name, among the
+/// checks the report holds: a finding the gate ignored or left out explains
+/// nothing. An explained finding cites each explaining finding (errors first,
+/// then in the order its rule lists them) and carries the fix of the first that
+/// has one; an unexplained one keeps its own message and fix.
+pub(crate) fn link(mut checks: Vec<Check>) -> Vec<Check> {
+    let failing: Vec<Check> = checks
+        .iter()
+        .filter(|c| c.status == Status::Fail && c.explanation.is_none())
+        .cloned()
+        .collect();
+    for check in checks.iter_mut().filter(|c| c.status == Status::Fail) {
+        let Some(explanation) = check.explanation.take() else {
+            continue;
+        };
+        debug_assert!(
+            explanation
+                .by
+                .iter()
+                .all(|by| check.rule.explained_by.contains(by)),
+            "{} cites a rule it does not declare in explained_by",
+            check.rule.code
+        );
+        let mut explaining: Vec<&Check> = explanation
+            .by
+            .iter()
+            .flat_map(|by| failing.iter().filter(move |c| c.rule == *by))
+            .collect();
+        if explaining.is_empty() {
+            continue;
+        }
+        explaining.sort_by_key(|c| std::cmp::Reverse(c.severity));
+        check.message = explaining.iter().fold(explanation.message, |message, c| {
+            format!("{message} — {} {}: {}", c.code(), c.name(), c.message)
+        });
+        check.fix = explaining.iter().find_map(|c| c.fix.clone());
+    }
+    checks
+}
