@@ -210,6 +210,11 @@ fn one_run_writes_several_reports() {
     assert_eq!(json["summary"]["error"], 2);
     let xml = std::fs::read_to_string(path("r.xml")).unwrap();
     assert!(xml.contains("<failure type=\"error\"") && xml.contains("<skipped message="));
+    // The class is the rule's family: S3004 is in `athena-doctor.s3`.
+    assert!(
+        xml.contains("<testcase classname=\"athena-doctor.s3\" name=\"S3004 "),
+        "{xml}"
+    );
     assert_eq!(
         xml.matches("<testcase ").count(),
         json["checks"].as_array().unwrap().len()

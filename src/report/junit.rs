@@ -40,12 +40,7 @@ pub(crate) fn render(report: &Report) -> String {
     );
     for c in &report.checks {
         let name = escape(&format!("{} {} [{}]", c.code(), c.name(), c.subject));
-        let class = format!(
-            "athena-doctor.{}",
-            c.code()
-                .trim_end_matches(|ch: char| ch.is_ascii_digit())
-                .to_lowercase()
-        );
+        let class = format!("athena-doctor.{}", c.rule.family.as_str());
         match c.status {
             Status::Pass => {
                 let _ = writeln!(out, "    <testcase classname=\"{class}\" name=\"{name}\"/>");
