@@ -159,17 +159,6 @@ pub(crate) fn principal(conn: &Connection) -> Option<Principal> {
     }
 }
 
-/// The principal of a role ARN (for tests and the benchmark).
-#[cfg(test)]
-pub(crate) fn principal_of_role(arn: &str) -> Principal {
-    let parsed = Arn::parse(arn).expect("a role ARN");
-    Principal {
-        account: parsed.account.clone(),
-        arn: arn.to_string(),
-        is_role: true,
-    }
-}
-
 /// Why a grant could not be expanded (a missing input), by rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Unavailable {

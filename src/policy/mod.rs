@@ -10,9 +10,7 @@ pub(crate) mod model;
 pub(crate) mod wildcard;
 
 #[cfg(test)]
-mod bench;
-#[cfg(test)]
-mod cases;
+mod tests;
 
 pub(crate) use context::Context;
 pub(crate) use evaluate::{Decision, PolicySet, Principal, Request, evaluate};

@@ -7,7 +7,6 @@ pub(crate) mod github;
 pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod markdown;
-pub(crate) mod policy;
 pub(crate) mod sarif;
 pub(crate) mod table;
 

@@ -1,0 +1,252 @@
+//! The commands: parse the arguments, run one command, and print a fatal error
+//! in the one place that does (`main`). Each command wires the pipeline's stages;
+//! none holds a stage's logic.
+
+mod policy;
+
+use crate::cli::{self, Cli, Command, DoctorArgs, Format, ListFormat};
+use crate::error::Fatal;
+use crate::{collect, connection, engine, report, rules, style};
+use clap::Parser;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// The whole command line: what the binary's `main` calls.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        // The one place that prints fatal errors.
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Fatal> {
+    match cli.command {
+        Command::Doctor(args) => doctor(&args),
+        Command::Rules { format } => {
+            let text = match format {
+                ListFormat::Table => report::catalogue::table(&rules::REGISTRY, table_width(true)),
+                ListFormat::Json => report::catalogue::json(&rules::REGISTRY),
+            };
+            print(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Snapshot { config, output, live } => snapshot(&config, output.as_deref(), &live),
+        Command::Policy { config, format } => {
+            let loaded = connection::load(&config)?;
+            print(&policy::render(&loaded.connection, format))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "athena-doctor",
+                &mut out,
+            );
+            print(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(|e| Fatal::io("<stdout>", e))?;
+            print(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { rule } => {
+            let meta = rules::find(&rule).ok_or_else(|| unknown_rule(&rule))?;
+            print(&report::catalogue::explain(meta))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
+    let secret_input = collect::SecretInput {
+        file: args.secret_file.clone(),
+        stdin: args.secret_stdin,
+    };
+    let policies = collect::PolicyInputs {
+        identity: args.policies.clone(),
+        boundary: args.boundary.clone(),
+        buckets: args.bucket_policies.clone(),
+        trust: args.trust_policy.clone(),
+    };
+    let facts = match &args.snapshot {
+        Some(path) => collect::read_snapshot(path)?,
+        None => {
+            require_config(&args.config)?;
+            let collected = if args.offline {
+                collect::collect_offline(&args.config, &secret_input, &policies)?
+            } else {
+                collect::collect_live(&args.config, &secret_input, &policies, &args.live.options())?.0
+            };
+            for warning in &collected.warnings {
+                eprintln!("warning: {warning}");
+            }
+            collected.facts
+        }
+    };
+    let selection = report::gate::Selection::new(&args.select, &args.ignore)?;
+    let checks = engine::run(&rules::REGISTRY, &facts);
+    let checks = engine::link(report::gate::apply(checks, &selection, &facts.connection.doctor));
+    let report = report::Report::new(&facts, checks);
+
+    let to_stdout = args.output.is_none();
+    let text = render(&report, args.format, args, to_stdout);
+    match &args.output {
+        Some(path) => write_atomically(path, &text)?,
+        None => print(&text)?,
+    }
+    // One run, several outputs: each extra report file in its own format.
+    let extra = [
+        (&args.sarif, Format::Sarif),
+        (&args.junit, Format::Junit),
+        (&args.json, Format::Json),
+        (&args.markdown, Format::Markdown),
+    ];
+    for (path, format) in extra {
+        if let Some(path) = path {
+            write_atomically(path, &render(&report, format, args, false))?;
+        }
+    }
+    if args.format == Format::Github
+        && let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty())
+    {
+        append(std::path::Path::new(&summary), &report::markdown::render(&report))?;
+    }
+    Ok(if !args.exit_zero && report.fails(args.fail_on) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn render(report: &report::Report, format: Format, args: &DoctorArgs, to_stdout: bool) -> String {
+    match format {
+        Format::Table => {
+            let to_terminal = to_stdout && std::io::stdout().is_terminal();
+            report::table::render(
+                report,
+                &report::table::Options {
+                    style: style::Style::detect(args.color, to_stdout),
+                    verbose: args.verbose,
+                    quiet: args.quiet,
+                    width: table_width(to_terminal),
+                },
+            )
+        }
+        Format::Json => report::json::render(report),
+        Format::Sarif => report::sarif::render(report, &rules::REGISTRY),
+        Format::Github => report::github::render(report),
+        Format::Markdown => report::markdown::render(report),
+        Format::Junit => report::junit::render(report),
+    }
+}
+
+/// Append to a file (the CI run's step summary), creating it if needed.
+fn append(path: &Path, text: &str) -> Result<(), Fatal> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| Fatal::io(path, e))?;
+    file.write_all(text.as_bytes()).map_err(|e| Fatal::io(path, e))
+}
+
+fn require_config(config: &Path) -> Result<(), Fatal> {
+    if config.exists() {
+        Ok(())
+    } else {
+        Err(Fatal::Usage(format!(
+            "no connection file at {}: pass one with --config FILE",
+            config.display()
+        )))
+    }
+}
+
+fn snapshot(config: &Path, output: Option<&Path>, live: &cli::LiveArgs) -> Result<ExitCode, Fatal> {
+    require_config(config)?;
+    let start = std::time::Instant::now();
+    let (collected, calls) = collect::collect_live(
+        config,
+        &collect::SecretInput::default(),
+        &collect::PolicyInputs::default(),
+        &live.options(),
+    )?;
+    let text = collect::write_snapshot(&collected.facts);
+    match output {
+        Some(path) => write_atomically(path, &text)?,
+        None => print(&text)?,
+    }
+    eprintln!(
+        "athena-doctor: {calls} AWS calls in {:.2} s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// On a terminal comfy-table measures it; elsewhere `COLUMNS` or 120, so that
+/// piped output and snapshots are stable.
+fn table_width(to_terminal: bool) -> Option<u16> {
+    if to_terminal {
+        return None;
+    }
+    Some(
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .filter(|w| *w >= 40)
+            .unwrap_or(120),
+    )
+}
+
+fn print(text: &str) -> Result<(), Fatal> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|e| Fatal::io("<stdout>", e)),
+    }
+}
+
+/// Write to a temporary file beside `path`, then rename: a failed run never leaves
+/// half a report where a previous good one was.
+fn write_atomically(path: &Path, text: &str) -> Result<(), Fatal> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, text).map_err(|e| Fatal::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Fatal::io(path, e)
+    })
+}
+
+fn unknown_rule(rule: &str) -> Fatal {
+    let nearest = rules::REGISTRY
+        .iter()
+        .map(|r| r.meta())
+        .flat_map(|m| [m.code, m.name])
+        .min_by_key(|candidate| strsim::levenshtein(&candidate.to_lowercase(), &rule.to_lowercase()));
+    let hint = nearest
+        .map(|n| format!("; did you mean `{n}`?"))
+        .unwrap_or_default();
+    Fatal::Usage(format!(
+        "no rule `{rule}`{hint} (`athena-doctor rules` lists them)"
+    ))
+}

@@ -1,0 +1,178 @@
+//! Evaluator tests that look inside a decision: the statement and reason it
+//! cites, and no panic on arbitrary documents. The case table of decisions is data:
+//! `tests/evaluator/cases.toml`, run by `tests/evaluator.rs`.
+
+use super::evaluate::{Decision, ImplicitReason, PolicySet, Principal, Request, evaluate};
+use super::{Context, Policy, PolicyKind};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Want {
+    Allow,
+    /// Explicit deny.
+    Deny,
+    /// Implicit deny.
+    Implicit,
+    /// Depends on a key the context does not know.
+    Unknown,
+}
+use Want::*;
+
+const ROLE: &str = "arn:aws:iam::111122223333:role/bi-athena";
+
+fn principal() -> Principal {
+    Principal {
+        arn: ROLE.into(),
+        account: "111122223333".into(),
+        is_role: true,
+    }
+}
+
+/// `k=v1,v2` sets a key; `!k` makes it absent; separated by `;`.
+fn context(spec: &str) -> Context {
+    let mut ctx = Context::default();
+    for part in spec.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        if let Some(k) = part.strip_prefix('!') {
+            ctx.absent(k);
+        } else {
+            let (k, v) = part.split_once('=').expect("k=v");
+            let values: Vec<&str> = v.split(',').collect();
+            ctx.set(k, &values);
+        }
+    }
+    ctx
+}
+
+/// Statements (one object or a list) become an identity policy, Version 2012-10-17,
+/// unless the text is already a whole document.
+fn policy(text: &str, kind: PolicyKind) -> Policy {
+    let doc = if text.trim_start().starts_with("{\"Version\"") || text.contains("\"Statement\"") {
+        text.to_string()
+    } else {
+        format!("{{\"Version\": \"2012-10-17\", \"Statement\": {text}}}")
+    };
+    Policy::from_text("test", None, &doc, kind).unwrap_or_else(|e| panic!("{doc}: {e}"))
+}
+
+fn decide(set: &PolicySet, action: &str, resource: &str, ctx: &str) -> Want {
+    let ctx = context(ctx);
+    let p = principal();
+    let req = Request {
+        action,
+        resource,
+        principal: &p,
+        context: &ctx,
+    };
+    match evaluate(&req, set) {
+        Decision::Allowed(_) => Allow,
+        Decision::ExplicitDeny(_) => Deny,
+        Decision::ImplicitDeny(_) => Implicit,
+        Decision::Unknown { .. } => Unknown,
+    }
+}
+
+#[test]
+fn decisions_name_their_statement_and_reason() {
+    let p = policy(
+        r#"[{"Sid": "All", "Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {"Sid": "OnlyFromVpce", "Effect": "Deny", "Action": "s3:*", "Resource": "*",
+             "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}}]"#,
+        PolicyKind::Identity,
+    );
+    let ctx = context("!aws:SourceVpce");
+    let who = principal();
+    let req = Request {
+        action: "s3:GetObject",
+        resource: "arn:aws:s3:::acme/k",
+        principal: &who,
+        context: &ctx,
+    };
+    let set = PolicySet {
+        identity: std::slice::from_ref(&p),
+        ..Default::default()
+    };
+    let Decision::ExplicitDeny(by) = evaluate(&req, &set) else {
+        panic!()
+    };
+    assert_eq!(by.statement, "statement 2 (Sid OnlyFromVpce)");
+    assert_eq!(by.pointer, "/Statement/1");
+    assert_eq!(by.location.line, 2);
+    // A boundary that does not allow is named as the reason.
+    let boundary = policy(
+        r#"{"Effect": "Allow", "Action": "athena:*", "Resource": "*"}"#,
+        PolicyKind::Boundary,
+    );
+    let allow = policy(
+        r#"{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}"#,
+        PolicyKind::Identity,
+    );
+    let set = PolicySet {
+        identity: std::slice::from_ref(&allow),
+        boundary: Some(&boundary),
+        resource: None,
+    };
+    assert!(matches!(
+        evaluate(&req, &set),
+        Decision::ImplicitDeny(ImplicitReason::Boundary(_))
+    ));
+    // Unknown names the conditions it depends on.
+    let maybe = policy(
+        r#"{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}}"#,
+        PolicyKind::Identity,
+    );
+    let set = PolicySet {
+        identity: std::slice::from_ref(&maybe),
+        ..Default::default()
+    };
+    let Decision::Unknown { conditions, .. } = evaluate(&req, &set) else {
+        panic!()
+    };
+    assert_eq!(conditions, vec!["StringEquals aws:PrincipalOrgID o-1"]);
+}
+
+#[test]
+fn never_panics_on_arbitrary_documents() {
+    use proptest::prelude::*;
+    let pieces = proptest::collection::vec(
+        proptest::sample::select(vec![
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "\"Version\"",
+            "\"2012-10-17\"",
+            "\"Statement\"",
+            "\"Effect\"",
+            "\"Allow\"",
+            "\"Deny\"",
+            "\"Action\"",
+            "\"NotAction\"",
+            "\"Resource\"",
+            "\"*\"",
+            "\"s3:*\"",
+            "\"Condition\"",
+            "\"StringLike\"",
+            "\"ForAllValues:StringNotEqualsIfExists\"",
+            "\"Null\"",
+            "\"aws:x\"",
+            "\"${aws:x}\"",
+            "\"${\"",
+            "true",
+            "1",
+            "\"%7B\"",
+            "\"Principal\"",
+            "\"AWS\"",
+        ]),
+        0..40,
+    );
+    proptest!(ProptestConfig::with_cases(1000), |(parts in pieces)| {
+        let text = parts.concat();
+        for kind in [PolicyKind::Identity, PolicyKind::Resource, PolicyKind::Trust] {
+            if let Ok(p) = Policy::from_text("fuzz", None, &text, kind) {
+                let set = PolicySet { identity: std::slice::from_ref(&p), ..Default::default() };
+                let _ = decide(&set, "s3:GetObject", "arn:aws:s3:::a/${x}", "aws:x=1");
+            }
+        }
+    });
+}
