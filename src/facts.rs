@@ -2,7 +2,6 @@
 //! the snapshot format (versioned; it never holds a secret).
 
 use crate::connection::Connection;
-use crate::engine::Skip;
 use crate::location::Location;
 use crate::policy::Policy;
 use crate::secret::SecretShape;
@@ -69,12 +68,6 @@ impl<T> Observed<T> {
             Observed::NotCollected(why) => Err(why.clone()),
             Observed::Failed(failure) => Err(failure.to_string()),
         }
-    }
-
-    /// The value, or the skip of a rule that needs it to judge `subject`:
-    /// `let role = facts.live.require("account")?;`.
-    pub(crate) fn require(&self, subject: &str) -> Result<&T, Skip> {
-        self.known().map_err(|reason| Skip::new(subject, reason))
     }
 
     pub(crate) fn as_ref(&self) -> Observed<&T> {

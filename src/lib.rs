@@ -16,6 +16,7 @@ mod error;
 pub mod evaluator;
 mod facts;
 mod fix;
+mod gate;
 mod location;
 mod permissions;
 mod policy;

@@ -7,6 +7,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Environment variable that may hold the secret access key.
+pub(crate) const SECRET_ENV: &str = "ATHENA_DOCTOR_SECRET_ACCESS_KEY";
+
 /// Where the secret came from, in the order a later source overrides an earlier one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -21,7 +24,7 @@ impl fmt::Display for SecretSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             SecretSource::ConnectionFile => "the connection file",
-            SecretSource::Environment => "ATHENA_DOCTOR_SECRET_ACCESS_KEY",
+            SecretSource::Environment => SECRET_ENV,
             SecretSource::File => "--secret-file",
             SecretSource::Stdin => "--secret-stdin",
         })

@@ -20,16 +20,16 @@ pub(crate) struct Denial {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Reason {
     /// `because no <kind> allows the <action> action`.
-    NoAllow(PolicyKind),
+    NoAllow(PolicyType),
     /// `with an explicit deny in a <kind>[: <policy ARN>]`.
-    ExplicitDeny(PolicyKind, Option<String>),
+    ExplicitDeny(PolicyType, Option<String>),
     /// No reason given (older messages, and services that do not add one).
     Unstated,
 }
 
 /// The kinds of policy AWS names in its messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum PolicyKind {
+pub(crate) enum PolicyType {
     Identity,
     Resource,
     ServiceControl,
@@ -39,19 +39,19 @@ pub(crate) enum PolicyKind {
     VpcEndpoint,
 }
 
-impl PolicyKind {
+impl PolicyType {
     /// The phrases AWS uses, longest first where one contains another.
-    const PHRASES: &'static [(&'static str, PolicyKind)] = &[
-        ("identity-based policy", PolicyKind::Identity),
-        ("resource-based policy", PolicyKind::Resource),
-        ("service control policy", PolicyKind::ServiceControl),
-        ("resource control policy", PolicyKind::ResourceControl),
-        ("permissions boundary", PolicyKind::Boundary),
-        ("session policy", PolicyKind::Session),
-        ("vpc endpoint policy", PolicyKind::VpcEndpoint),
+    const PHRASES: &'static [(&'static str, PolicyType)] = &[
+        ("identity-based policy", PolicyType::Identity),
+        ("resource-based policy", PolicyType::Resource),
+        ("service control policy", PolicyType::ServiceControl),
+        ("resource control policy", PolicyType::ResourceControl),
+        ("permissions boundary", PolicyType::Boundary),
+        ("session policy", PolicyType::Session),
+        ("vpc endpoint policy", PolicyType::VpcEndpoint),
     ];
 
-    fn find(text: &str) -> Option<PolicyKind> {
+    fn find(text: &str) -> Option<PolicyType> {
         let lower = text.to_ascii_lowercase();
         Self::PHRASES
             .iter()
@@ -61,13 +61,13 @@ impl PolicyKind {
 
     pub(crate) fn describe(self) -> &'static str {
         match self {
-            PolicyKind::Identity => "identity-based policy",
-            PolicyKind::Resource => "resource-based policy",
-            PolicyKind::ServiceControl => "service control policy (AWS Organizations)",
-            PolicyKind::ResourceControl => "resource control policy (AWS Organizations)",
-            PolicyKind::Boundary => "permissions boundary",
-            PolicyKind::Session => "session policy",
-            PolicyKind::VpcEndpoint => "VPC endpoint policy",
+            PolicyType::Identity => "identity-based policy",
+            PolicyType::Resource => "resource-based policy",
+            PolicyType::ServiceControl => "service control policy (AWS Organizations)",
+            PolicyType::ResourceControl => "resource control policy (AWS Organizations)",
+            PolicyType::Boundary => "permissions boundary",
+            PolicyType::Session => "session policy",
+            PolicyType::VpcEndpoint => "VPC endpoint policy",
         }
     }
 }
@@ -118,12 +118,12 @@ impl Denial {
             None => (None, rest),
         };
         let reason = if let Some(i) = tail.find(BECAUSE_NO) {
-            PolicyKind::find(&tail[i + BECAUSE_NO.len()..]).map_or(Reason::Unstated, Reason::NoAllow)
+            PolicyType::find(&tail[i + BECAUSE_NO.len()..]).map_or(Reason::Unstated, Reason::NoAllow)
         } else if let Some(i) = tail.find(EXPLICIT_DENY) {
             let what = tail[i + EXPLICIT_DENY.len()..]
                 .trim_start_matches("an ")
                 .trim_start_matches("a ");
-            match PolicyKind::find(what) {
+            match PolicyType::find(what) {
                 Some(kind) => {
                     let arn = what.find(": ").map(|c| {
                         what[c + 2..]
@@ -171,7 +171,7 @@ impl Denial {
     pub(crate) fn advice(&self) -> String {
         let action = &self.action;
         match &self.reason {
-            Reason::NoAllow(PolicyKind::Identity) | Reason::Unstated => {
+            Reason::NoAllow(PolicyType::Identity) | Reason::Unstated => {
                 let unstated = if self.reason == Reason::Unstated {
                     " (AWS did not say which policy refused it; a missing Allow is the usual cause — if the \
                      statement is already there, look for a Deny in a bucket policy, boundary or SCP)"
@@ -180,30 +180,30 @@ impl Denial {
                 };
                 format!("add an Allow for {action} to the principal's identity policy{unstated}")
             }
-            Reason::NoAllow(PolicyKind::Resource) => format!(
+            Reason::NoAllow(PolicyType::Resource) => format!(
                 "the resource's own policy (bucket policy, KMS key policy, Glue catalog policy) must allow \
                  {action} to this principal: it is in another account, or the key policy does not delegate to IAM"
             ),
-            Reason::NoAllow(PolicyKind::Boundary) => {
+            Reason::NoAllow(PolicyType::Boundary) => {
                 format!(
                     "add {action} to the principal's permissions boundary, which caps its identity policies"
                 )
             }
-            Reason::NoAllow(PolicyKind::Session) => format!(
+            Reason::NoAllow(PolicyType::Session) => format!(
                 "the session policy passed with AssumeRole does not allow {action}: widen the session policy the \
                  BI tool passes"
             ),
-            Reason::NoAllow(kind @ (PolicyKind::ServiceControl | PolicyKind::ResourceControl)) => format!(
+            Reason::NoAllow(kind @ (PolicyType::ServiceControl | PolicyType::ResourceControl)) => format!(
                 "a {} does not allow {action}: it is changed in the organisation's management account, not in \
                  this account",
                 kind.describe()
             ),
-            Reason::NoAllow(PolicyKind::VpcEndpoint) => {
+            Reason::NoAllow(PolicyType::VpcEndpoint) => {
                 format!("the VPC endpoint's policy must allow {action}")
             }
             Reason::ExplicitDeny(kind, arn) => {
                 let which = arn.as_ref().map(|a| format!(" {a}")).unwrap_or_default();
-                let where_ = if matches!(kind, PolicyKind::ServiceControl | PolicyKind::ResourceControl) {
+                let where_ = if matches!(kind, PolicyType::ServiceControl | PolicyType::ResourceControl) {
                     ", in the organisation's management account"
                 } else {
                     ""
@@ -272,7 +272,7 @@ mod tests {
     /// "Access denied error messages", and messages quoted in the reference).
     #[test]
     fn decodes_every_known_suffix() {
-        use PolicyKind::*;
+        use PolicyType::*;
         let cases: &[(&str, &str, Option<&str>, Reason)] = &[
             (
                 "User: arn:aws:sts::111122223333:assumed-role/bi-athena/omni is not authorized to perform: athena:StartQueryExecution on resource: arn:aws:athena:us-east-1:111122223333:workgroup/primary because no identity-based policy allows the athena:StartQueryExecution action",
@@ -507,26 +507,26 @@ mod tests {
 
     use proptest::prelude::*;
 
-    const KINDS: [PolicyKind; 7] = [
-        PolicyKind::Identity,
-        PolicyKind::Resource,
-        PolicyKind::ServiceControl,
-        PolicyKind::ResourceControl,
-        PolicyKind::Boundary,
-        PolicyKind::Session,
-        PolicyKind::VpcEndpoint,
+    const KINDS: [PolicyType; 7] = [
+        PolicyType::Identity,
+        PolicyType::Resource,
+        PolicyType::ServiceControl,
+        PolicyType::ResourceControl,
+        PolicyType::Boundary,
+        PolicyType::Session,
+        PolicyType::VpcEndpoint,
     ];
 
     /// The phrase AWS writes for a kind, with its article.
-    fn written(kind: PolicyKind) -> &'static str {
+    fn written(kind: PolicyType) -> &'static str {
         match kind {
-            PolicyKind::Identity => "an identity-based policy",
-            PolicyKind::Resource => "a resource-based policy",
-            PolicyKind::ServiceControl => "a service control policy",
-            PolicyKind::ResourceControl => "a resource control policy",
-            PolicyKind::Boundary => "a permissions boundary",
-            PolicyKind::Session => "a session policy",
-            PolicyKind::VpcEndpoint => "a VPC endpoint policy",
+            PolicyType::Identity => "an identity-based policy",
+            PolicyType::Resource => "a resource-based policy",
+            PolicyType::ServiceControl => "a service control policy",
+            PolicyType::ResourceControl => "a resource control policy",
+            PolicyType::Boundary => "a permissions boundary",
+            PolicyType::Session => "a session policy",
+            PolicyType::VpcEndpoint => "a VPC endpoint policy",
         }
     }
 

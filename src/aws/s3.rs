@@ -93,15 +93,15 @@ pub(crate) fn parse_output_location(raw: &str) -> OutputLocation {
         problem(true, "the value is wrapped in quotes".into());
     }
     let (bucket, prefix) = match split_known_forms(unquoted) {
-        Ok(Form::S3 { bucket, prefix }) => (bucket, prefix),
-        Ok(Form::Pasted { bucket, prefix, what }) => {
+        Ok(Spelling::S3 { bucket, prefix }) => (bucket, prefix),
+        Ok(Spelling::Pasted { bucket, prefix, what }) => {
             problem(
                 true,
                 format!("{what} is not an S3 location; Athena needs `s3://bucket/prefix/`"),
             );
             (bucket, prefix)
         }
-        Ok(Form::OtherScheme {
+        Ok(Spelling::OtherScheme {
             scheme,
             bucket,
             prefix,
@@ -143,7 +143,7 @@ pub(crate) fn parse_output_location(raw: &str) -> OutputLocation {
     OutputLocation { location, problems }
 }
 
-enum Form {
+enum Spelling {
     S3 {
         bucket: String,
         prefix: String,
@@ -168,7 +168,7 @@ fn split_bucket(rest: &str) -> (String, String) {
     }
 }
 
-fn split_known_forms(v: &str) -> Result<Form, String> {
+fn split_known_forms(v: &str) -> Result<Spelling, String> {
     if v.is_empty() {
         return Err("the value is empty".into());
     }
@@ -176,13 +176,13 @@ fn split_known_forms(v: &str) -> Result<Form, String> {
         let lower = scheme.to_ascii_lowercase();
         if lower == "s3" && scheme == "s3" {
             let (bucket, prefix) = split_bucket(rest);
-            return Ok(Form::S3 { bucket, prefix });
+            return Ok(Spelling::S3 { bucket, prefix });
         }
         if lower == "https" || lower == "http" {
             return https_form(rest);
         }
         let (bucket, prefix) = split_bucket(rest);
-        return Ok(Form::OtherScheme {
+        return Ok(Spelling::OtherScheme {
             scheme: scheme.to_string(),
             bucket,
             prefix,
@@ -193,7 +193,7 @@ fn split_known_forms(v: &str) -> Result<Form, String> {
         let parts: Vec<&str> = rest.splitn(5, ':').collect();
         if parts.len() == 5 && parts[1] == "s3" {
             let (bucket, prefix) = split_bucket(parts[4]);
-            return Ok(Form::Pasted {
+            return Ok(Spelling::Pasted {
                 bucket,
                 prefix,
                 what: "an S3 ARN",
@@ -206,15 +206,15 @@ fn split_known_forms(v: &str) -> Result<Form, String> {
     }
     // A bare bucket, optionally with a prefix: the UI adds `s3://` itself.
     let (bucket, prefix) = split_bucket(v);
-    Ok(Form::S3 { bucket, prefix })
+    Ok(Spelling::S3 { bucket, prefix })
 }
 
 /// `https://BUCKET.s3[.REGION].amazonaws.com/KEY`, `https://s3[.REGION].amazonaws.com/BUCKET/KEY`,
 /// and the console's `https://s3.console.aws.amazon.com/s3/buckets/BUCKET?prefix=KEY`.
-fn https_form(rest: &str) -> Result<Form, String> {
+fn https_form(rest: &str) -> Result<Spelling, String> {
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     let host = host.to_ascii_lowercase();
-    let pasted = |(bucket, prefix): (String, String), what| Ok(Form::Pasted { bucket, prefix, what });
+    let pasted = |(bucket, prefix): (String, String), what| Ok(Spelling::Pasted { bucket, prefix, what });
     if host.ends_with("console.aws.amazon.com") {
         let after = path
             .strip_prefix("s3/buckets/")

@@ -6,23 +6,21 @@ mod offline;
 mod snapshot;
 
 pub(crate) use live::{LiveOptions, Tracker};
-pub(crate) use offline::{Collected, PolicyInputs, SECRET_ENV, SecretInput, collect_offline};
+pub(crate) use offline::{Collected, PolicyInputs, SecretInput, collect_offline};
 pub(crate) use snapshot::{read_snapshot, write_snapshot};
 
 use crate::error::Fatal;
 use crate::facts::Observed;
 use std::io::IsTerminal;
-use std::path::Path;
 
-/// The files, then the account: what the user gave explicitly wins over what the
-/// account says (a file is how a support engineer tries a change before applying it).
+/// The account, after the files (`collect_offline`): what the user gave explicitly
+/// wins over what the account says (a file is how a support engineer tries a
+/// change before applying it).
 pub(crate) fn collect_live(
-    config: &Path,
-    secret_input: &SecretInput,
+    mut collected: Collected,
     policies: &PolicyInputs,
     options: &LiveOptions,
 ) -> Result<(Collected, usize), Fatal> {
-    let mut collected = collect_offline(config, secret_input, policies)?;
     let tracker = Tracker::new(std::io::stderr().is_terminal(), options.sequential);
     let live = live::collect(
         &collected.facts.connection,

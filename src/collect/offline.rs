@@ -5,13 +5,10 @@ use crate::connection::{self, Loaded};
 use crate::error::Fatal;
 use crate::facts::{FACTS_VERSION, Facts, Observed, TrustPolicy};
 use crate::policy::{Policy, PolicyKind};
-use crate::secret::{Secret, SecretSource};
+use crate::secret::{SECRET_ENV, Secret, SecretSource};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-
-/// Environment variable that may hold the secret access key.
-pub(crate) const SECRET_ENV: &str = "ATHENA_DOCTOR_SECRET_ACCESS_KEY";
 
 /// Where the user asked us to read the secret from (never from argv).
 #[derive(Debug, Default)]

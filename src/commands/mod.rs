@@ -6,6 +6,7 @@ mod policy;
 
 use crate::cli::{self, Cli, Command, DoctorArgs, Format, ListFormat};
 use crate::error::Fatal;
+use crate::gate::Gate;
 use crate::{collect, connection, engine, report, rules, style};
 use clap::Parser;
 use std::io::{IsTerminal, Write};
@@ -80,24 +81,30 @@ fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
         buckets: args.bucket_policies.clone(),
         trust: args.trust_policy.clone(),
     };
-    let facts = match &args.snapshot {
-        Some(path) => collect::read_snapshot(path)?,
+    let (facts, gate) = match &args.snapshot {
+        Some(path) => {
+            let facts = collect::read_snapshot(path)?;
+            let gate = Gate::new(&args.select, &args.ignore, &facts.connection)?;
+            (facts, gate)
+        }
         None => {
             require_config(&args.config)?;
+            let collected = collect::collect_offline(&args.config, &secret_input, &policies)?;
+            // Bad input ends the run before the first AWS call.
+            let gate = Gate::new(&args.select, &args.ignore, &collected.facts.connection)?;
             let collected = if args.offline {
-                collect::collect_offline(&args.config, &secret_input, &policies)?
+                collected
             } else {
-                collect::collect_live(&args.config, &secret_input, &policies, &args.live.options())?.0
+                collect::collect_live(collected, &policies, &args.live.options())?.0
             };
             for warning in &collected.warnings {
                 eprintln!("warning: {warning}");
             }
-            collected.facts
+            (collected.facts, gate)
         }
     };
-    let selection = report::gate::Selection::new(&args.select, &args.ignore)?;
     let checks = engine::run(&rules::REGISTRY, &facts);
-    let checks = engine::link(report::gate::apply(checks, &selection, &facts.connection.doctor));
+    let checks = engine::link(gate.apply(checks));
     let report = report::Report::new(&facts, checks);
 
     let to_stdout = args.output.is_none();
@@ -176,12 +183,9 @@ fn require_config(config: &Path) -> Result<(), Fatal> {
 fn snapshot(config: &Path, output: Option<&Path>, live: &cli::LiveArgs) -> Result<ExitCode, Fatal> {
     require_config(config)?;
     let start = std::time::Instant::now();
-    let (collected, calls) = collect::collect_live(
-        config,
-        &collect::SecretInput::default(),
-        &collect::PolicyInputs::default(),
-        &live.options(),
-    )?;
+    let policies = collect::PolicyInputs::default();
+    let offline = collect::collect_offline(config, &collect::SecretInput::default(), &policies)?;
+    let (collected, calls) = collect::collect_live(offline, &policies, &live.options())?;
     let text = collect::write_snapshot(&collected.facts);
     match output {
         Some(path) => write_atomically(path, &text)?,

@@ -306,22 +306,16 @@ fn build(path: &Path, text: &str, raw: Nested, form: Form) -> Result<Loaded, Fat
     })
 }
 
-/// Validate the `[doctor]` table: every code must name rules, every ignore have a
-/// reason, every severity be one of the three.
+/// Read the `[doctor]` table: every ignore needs a reason. Codes and grades are
+/// the gate's to resolve (`gate::Gate::new`), with the locations kept here.
 fn doctor_config(
     path: &Path,
     text: &str,
     raw: super::raw::DoctorSection,
 ) -> Result<super::DoctorConfig, Fatal> {
     let at = |key: &str| locate_key(text, key).or_else(|| locate_key(text, "doctor"));
-    let check_code = |code: &str| -> Result<(), Fatal> {
-        crate::rules::matching(code)
-            .map(|_| ())
-            .map_err(|hint| Fatal::input(path, at("code").or_else(|| at(code)), format!("`doctor`: {hint}")))
-    };
     let mut ignore = Vec::new();
     for entry in raw.ignore {
-        check_code(&entry.code)?;
         if entry.reason.trim().is_empty() {
             return Err(Fatal::input(
                 path,
@@ -333,30 +327,20 @@ fn doctor_config(
             ));
         }
         ignore.push(super::Ignore {
+            location: at("code").or_else(|| at(&entry.code)),
             code: entry.code,
             reason: entry.reason.trim().to_string(),
         });
     }
-    let mut severity = Vec::new();
-    for (code, level) in raw.severity {
-        check_code(&code)?;
-        let level = match level.as_str() {
-            "error" => crate::engine::Severity::Error,
-            "warning" => crate::engine::Severity::Warning,
-            "info" => crate::engine::Severity::Info,
-            other => {
-                return Err(Fatal::input(
-                    path,
-                    at(&code),
-                    format!("`doctor.severity.{code}`: `{other}` is not error, warning or info"),
-                ));
-            }
-        };
-        severity.push(super::SeverityOverride {
+    let severity = raw
+        .severity
+        .into_iter()
+        .map(|(code, level)| super::SeverityOverride {
+            location: at(&code),
             code,
             severity: level,
-        });
-    }
+        })
+        .collect();
     Ok(super::DoctorConfig { ignore, severity })
 }
 

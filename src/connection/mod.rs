@@ -164,7 +164,9 @@ pub(crate) struct Connection {
     pub doctor: DoctorConfig,
 }
 
-/// How the report of this connection is gated, from its `[doctor]` table.
+/// The connection's `[doctor]` table as written: which findings to ignore (each
+/// with its reason) and which to re-grade. The gate stage resolves the codes and
+/// grades (`gate::Gate::new`); the connection model knows no rules.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct DoctorConfig {
     pub ignore: Vec<Ignore>,
@@ -176,12 +178,19 @@ pub(crate) struct Ignore {
     /// A rule code, rule name, or family (`TRUST`).
     pub code: String,
     pub reason: String,
+    /// Where the entry is written, for errors about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct SeverityOverride {
+    /// A rule code, rule name, or family.
     pub code: String,
-    pub severity: crate::engine::Severity,
+    /// `error`, `warning` or `info`, as written.
+    pub severity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

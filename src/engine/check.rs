@@ -2,6 +2,7 @@
 //! the `Skip` that ends a rule which cannot run at all.
 
 use super::meta::{RuleMeta, Severity};
+use crate::facts::Observed;
 use crate::fix::Fix;
 use crate::location::Location;
 use serde::Serialize;
@@ -73,6 +74,16 @@ impl Skip {
             subject: subject.into(),
             reason: reason.into(),
         }
+    }
+}
+
+/// Rules read facts through this: the fact, or the rule's skip (kept here so that
+/// facts know nothing of rules).
+impl<T> Observed<T> {
+    /// The value, or the skip of a rule that needs it to judge `subject`:
+    /// `let live = facts.live.require("account")?;`.
+    pub(crate) fn require(&self, subject: &str) -> Result<&T, Skip> {
+        self.known().map_err(|reason| Skip::new(subject, reason))
     }
 }
 

@@ -141,7 +141,7 @@ pub(crate) type Outcome = Result<Vec<Check>, Skip>;
 /// the associated const `META`, and `Declared`. The document path is derived from
 /// the code and name, so a rule without its document does not compile.
 ///
-/// ```ignore
+/// ```text
 /// declare_rule! {
 ///     /// REGION001: the region is a region code.
 ///     pub(crate) struct RegionInvalid {

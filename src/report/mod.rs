@@ -2,7 +2,6 @@
 //! the submodules only format a report.
 
 pub(crate) mod catalogue;
-pub(crate) mod gate;
 pub(crate) mod github;
 pub(crate) mod json;
 pub(crate) mod junit;

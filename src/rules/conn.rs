@@ -2,11 +2,11 @@
 
 use super::{named, needs};
 use crate::aws::access_key::{self, KeyKind};
-use crate::collect::SECRET_ENV;
 use crate::connection::{AuthType, Connection, FieldId, split_list};
 use crate::engine::{Check, Outcome, Rule, Severity, Skip, declare_rule};
 use crate::facts::Facts;
 use crate::fix::{Applicability, Fix};
+use crate::secret::SECRET_ENV;
 use crate::secret::strip_quotes;
 use crate::timezone::{self, Verdict};
 use serde_json::Value;

@@ -225,6 +225,13 @@ mod tests {
     }
 
     #[test]
+    fn the_permission_matrix_names_registered_rules() {
+        for grant in crate::permissions::MATRIX.iter() {
+            assert!(find(&grant.rule).is_some(), "{} is not a rule", grant.rule);
+        }
+    }
+
+    #[test]
     fn find_takes_codes_and_names() {
         assert_eq!(find("catalog001").unwrap().code, "CATALOG001");
         assert_eq!(find("catalog-not-lowercase").unwrap().code, "CATALOG001");

@@ -17,7 +17,7 @@ use super::trust::{
 };
 use crate::aws::access_key::{self, KeyKind};
 use crate::aws::arn::Arn;
-use crate::aws::denial::{Denial, PolicyKind, Reason, role_of_session};
+use crate::aws::denial::{Denial, PolicyType, Reason, role_of_session};
 use crate::connection::{AuthType, FieldId};
 use crate::engine::{Check, Outcome, Rule, RuleMeta, Skip, declare_rule};
 use crate::facts::{Facts, FailureKind, Observed, ProbeFacts, QueryProbe};
@@ -69,7 +69,7 @@ fn denial_fix(facts: &Facts, denial: &Denial) -> Option<Fix> {
     let conn = &facts.connection;
     let statement = denial.allow_statement();
     match &denial.reason {
-        Reason::NoAllow(PolicyKind::Identity) | Reason::Unstated => Some(Fix::add_statements(
+        Reason::NoAllow(PolicyType::Identity) | Reason::Unstated => Some(Fix::add_statements(
             conn,
             facts
                 .identity_policies
@@ -80,7 +80,7 @@ fn denial_fix(facts: &Facts, denial: &Denial) -> Option<Fix> {
             vec![statement],
             Applicability::Unsafe,
         )),
-        Reason::NoAllow(PolicyKind::Boundary) => {
+        Reason::NoAllow(PolicyType::Boundary) => {
             let boundary = facts.permissions_boundary.known().ok().and_then(Option::as_ref);
             Some(Fix::add_statements(
                 conn,
@@ -90,7 +90,7 @@ fn denial_fix(facts: &Facts, denial: &Denial) -> Option<Fix> {
                 Applicability::Unsafe,
             ))
         }
-        Reason::NoAllow(PolicyKind::Resource) => {
+        Reason::NoAllow(PolicyType::Resource) => {
             let principal = denial
                 .principal
                 .as_deref()
@@ -710,7 +710,7 @@ mod tests {
     use super::*;
     use crate::engine::Status;
     use crate::facts::{FACTS_VERSION, Failure, LiveFacts, ProbeCall, RoleFacts, TrustPolicy};
-    use crate::policy::{Policy, PolicyKind as Kind};
+    use crate::policy::{Policy, PolicyKind};
     use std::collections::BTreeMap;
 
     const ROLE_CONN: &str = r#"
@@ -766,13 +766,19 @@ trusted_account_id = "999988887777"
             connection: loaded.connection,
             secret: None,
             identity_policies: Observed::Known(vec![
-                Policy::from_text("role-policy", Some("role-policy.json"), policy, Kind::Identity).unwrap(),
+                Policy::from_text(
+                    "role-policy",
+                    Some("role-policy.json"),
+                    policy,
+                    PolicyKind::Identity,
+                )
+                .unwrap(),
             ]),
             permissions_boundary: Observed::Known(None),
             bucket_policies: BTreeMap::new(),
             trust_policy: match trust_policy {
                 Some(t) => Observed::Known(TrustPolicy::Valid(Box::new(
-                    Policy::from_text("trust policy", Some("trust.json"), t, Kind::Trust).unwrap(),
+                    Policy::from_text("trust policy", Some("trust.json"), t, PolicyKind::Trust).unwrap(),
                 ))),
                 None => Observed::NotCollected("-".into()),
             },
@@ -820,38 +826,36 @@ trusted_account_id = "999988887777"
     /// its own words, and quotes no fix the user chose to ignore.
     #[test]
     fn an_ignored_finding_explains_nothing() {
-        use crate::connection::{DoctorConfig, Ignore};
-        use crate::report::gate::{Selection, apply};
+        use crate::connection::{Connection, DoctorConfig, Ignore};
+        use crate::gate::Gate;
         let refused = with_assume(Observed::Failed(denied("sts:AssumeRole", "AccessDenied", DENIED)));
         let placeholder = trust("we-will-add-this-later");
         let facts = facts(Some(&placeholder), ALL_S3_READ, refused);
-        let run = |selection: &Selection, config: &DoctorConfig| {
-            let checks = apply(
-                crate::engine::run(&crate::rules::REGISTRY, &facts),
-                selection,
-                config,
-            );
+        let run = |ignore: &[String], doctor: DoctorConfig| {
+            let conn = Connection {
+                doctor,
+                ..facts.connection.clone()
+            };
+            let gate = Gate::new(&[], ignore, &conn).unwrap();
+            let checks = gate.apply(crate::engine::run(&crate::rules::REGISTRY, &facts));
             let checks = crate::engine::link(checks);
             checks.into_iter().find(|c| c.code() == "PROBE002").unwrap()
         };
-        let everything = Selection::new(&[], &[]).unwrap();
-        let explained = run(&everything, &DoctorConfig::default());
+        let explained = run(&[], DoctorConfig::default());
         assert!(explained.message.contains("TRUST002"), "{}", explained.message);
         let ignored = DoctorConfig {
             ignore: vec![Ignore {
                 code: "TRUST002".into(),
                 reason: "rotating the ID".into(),
+                location: None,
             }],
             severity: Vec::new(),
         };
-        for (selection, config) in [
-            (&everything, &ignored),
-            (
-                &Selection::new(&[], &["TRUST002".into()]).unwrap(),
-                &DoctorConfig::default(),
-            ),
+        for (flags, doctor) in [
+            (Vec::new(), ignored),
+            (vec!["TRUST002".to_string()], DoctorConfig::default()),
         ] {
-            let probe = run(selection, config);
+            let probe = run(&flags, doctor);
             assert_eq!(probe.status, Status::Fail);
             assert!(!probe.message.contains("TRUST002"), "{}", probe.message);
             assert!(

@@ -11,16 +11,16 @@ use futures_util::future::join_all;
 use std::future::Future;
 
 /// What IAM tells about the principal.
-pub(super) struct Principal {
+pub(super) struct IamFacts {
     pub role: Observed<RoleFacts>,
     pub identity: Observed<Vec<Policy>>,
     pub boundary: Observed<Option<Policy>>,
     pub trust: Observed<TrustPolicy>,
 }
 
-impl Principal {
-    pub(super) fn not_collected(why: &str) -> Principal {
-        Principal {
+impl IamFacts {
+    pub(super) fn not_collected(why: &str) -> IamFacts {
+        IamFacts {
             role: Observed::NotCollected(why.into()),
             identity: Observed::NotCollected(why.into()),
             boundary: Observed::NotCollected(why.into()),
@@ -183,14 +183,14 @@ async fn managed_all(c: &Clients, t: &Tracker, attached: &Observed<Vec<String>>)
     .await
 }
 
-pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> Principal {
+pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> IamFacts {
     let name = match conn
         .value(FieldId::RoleArn)
         .and_then(|a| Arn::parse(a).ok())
         .map(|a| a.iam_resource())
     {
         Some(IamResource::Role { name, .. }) | Some(IamResource::AssumedRole { role: name, .. }) => name,
-        _ => return Principal::not_collected("needs a role ARN that parses (ROLE001, ROLE002)"),
+        _ => return IamFacts::not_collected("needs a role ARN that parses (ROLE001, ROLE002)"),
     };
     let get_role = t.call(
         "iam:GetRole",
@@ -311,7 +311,7 @@ pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
             Observed::NotCollected(w),
         ),
     };
-    Principal {
+    IamFacts {
         role: role_facts,
         identity,
         boundary,
@@ -319,10 +319,10 @@ pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
     }
 }
 
-pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> Principal {
+pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> IamFacts {
     let no_role = "not applicable: the connection uses an access key";
     let Some(key) = conn.value(FieldId::AccessKeyId) else {
-        return Principal::not_collected("needs auth.access_key_id");
+        return IamFacts::not_collected("needs auth.access_key_id");
     };
     let user = t
         .call(
@@ -335,17 +335,17 @@ pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
     let name = match user {
         Observed::Known(Some(n)) => n,
         Observed::Known(None) => {
-            return Principal::not_collected("iam:GetAccessKeyLastUsed names no user for the access key");
+            return IamFacts::not_collected("iam:GetAccessKeyLastUsed names no user for the access key");
         }
         Observed::Failed(f) => {
-            return Principal {
+            return IamFacts {
                 role: Observed::NotCollected(no_role.into()),
                 identity: Observed::Failed(f.clone()),
                 boundary: Observed::Failed(f),
                 trust: Observed::NotCollected(no_role.into()),
             };
         }
-        Observed::NotCollected(w) => return Principal::not_collected(&w),
+        Observed::NotCollected(w) => return IamFacts::not_collected(&w),
     };
     let inline_names = t.call(
         "iam:ListUserPolicies",
@@ -421,7 +421,7 @@ pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> Princip
         Observed::Failed(f) => Observed::Failed(f),
         Observed::NotCollected(w) => Observed::NotCollected(w),
     };
-    Principal {
+    IamFacts {
         role: Observed::NotCollected(no_role.into()),
         identity,
         boundary,

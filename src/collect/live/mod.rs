@@ -119,7 +119,7 @@ impl Clients {
 }
 
 /// What live collection adds to the offline facts.
-pub(crate) struct Collected {
+pub(crate) struct Inspection {
     pub live: LiveFacts,
     pub identity_policies: Observed<Vec<crate::policy::Policy>>,
     pub permissions_boundary: Observed<Option<crate::policy::Policy>>,
@@ -133,7 +133,7 @@ pub(crate) fn collect(
     secret: Option<&crate::secret::Secret>,
     options: &LiveOptions,
     tracker: &Tracker,
-) -> Result<Collected, Fatal> {
+) -> Result<Inspection, Fatal> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_stack_size(16 * 1024 * 1024)
@@ -195,7 +195,7 @@ async fn both<A: std::future::Future, B: std::future::Future>(
     }
 }
 
-async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Collected {
+async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
     let target = Target::of(conn);
     let mut buckets: Vec<String> = target.results_bucket.iter().cloned().collect();
     buckets.extend(target.data_buckets.iter().cloned());
@@ -210,7 +210,7 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Collected {
         match conn.auth.auth_type {
             Some(AuthType::CrossAccountRole) => iam::role(conn, c, t).await,
             Some(AuthType::AccessKey) => iam::user(conn, c, t).await,
-            None => iam::Principal::not_collected("needs auth.type"),
+            None => iam::IamFacts::not_collected("needs auth.type"),
         }
     };
     let storage = s3::buckets(&buckets, c, t);
@@ -219,7 +219,7 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Collected {
         both(t, both(t, caller, principal), both(t, storage, catalog)).await;
     let (bucket_facts, bucket_policies) = storage;
     let (workgroup, catalogs, databases, tables) = catalog;
-    Collected {
+    Inspection {
         live: LiveFacts {
             caller,
             role: principal.role,
