@@ -1,8 +1,17 @@
-//! Time zone names, checked against the IANA database bundled in `chrono-tz`
-//! (offline, the same answer on every machine), with a suggestion for what people
-//! type instead: abbreviations, Windows-style names, UTC offsets, wrong case.
+//! Time zone names, checked against the IANA database bundled in `jiff`
+//! (offline, the same answer on every machine: never the system's copy), with a
+//! suggestion for what people type instead: abbreviations, Windows-style names, UTC
+//! offsets, wrong case.
 
-use chrono_tz::TZ_VARIANTS;
+use std::sync::LazyLock;
+
+/// Every zone name of the bundled database.
+static ZONES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    jiff::tz::TimeZoneDatabase::bundled()
+        .available()
+        .map(|name| name.as_str().to_string())
+        .collect()
+});
 
 /// The verdict on a time zone field.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,7 +96,7 @@ pub(crate) fn check(input: &str) -> Verdict {
             why: format!("`{name}` is a legacy zone with a fixed rule, not a region's local time"),
         };
     }
-    if TZ_VARIANTS.iter().any(|tz| tz.name() == name) {
+    if ZONES.iter().any(|tz| tz == name) {
         return Verdict::Valid;
     }
     Verdict::Invalid {
@@ -97,8 +106,8 @@ pub(crate) fn check(input: &str) -> Verdict {
 
 fn suggest(name: &str) -> Option<String> {
     let lower = name.to_ascii_lowercase();
-    if let Some(tz) = TZ_VARIANTS.iter().find(|tz| tz.name().eq_ignore_ascii_case(name)) {
-        return Some(tz.name().to_string());
+    if let Some(tz) = ZONES.iter().find(|tz| tz.eq_ignore_ascii_case(name)) {
+        return Some(tz.as_str().to_string());
     }
     if let Some((_, meant)) = ALIASES.iter().find(|(alias, _)| *alias == lower) {
         return Some((*meant).to_string());
@@ -114,23 +123,23 @@ fn suggest(name: &str) -> Option<String> {
             .collect()
     };
     let folded = fold(name);
-    if let Some(tz) = TZ_VARIANTS.iter().find(|tz| fold(tz.name()) == folded) {
-        return Some(tz.name().to_string());
+    if let Some(tz) = ZONES.iter().find(|tz| fold(tz.as_str()) == folded) {
+        return Some(tz.as_str().to_string());
     }
     // A bare city (`Berlin`, `New York`).
-    if let Some(tz) = TZ_VARIANTS.iter().find(|tz| {
-        tz.name().contains('/')
+    if let Some(tz) = ZONES.iter().find(|tz| {
+        tz.as_str().contains('/')
             && tz
-                .name()
+                .as_str()
                 .rsplit('/')
                 .next()
                 .is_some_and(|city| fold(city) == folded)
     }) {
-        return Some(tz.name().to_string());
+        return Some(tz.as_str().to_string());
     }
-    TZ_VARIANTS
+    ZONES
         .iter()
-        .map(|tz| (strsim::levenshtein(&fold(tz.name()), &folded), tz.name()))
+        .map(|tz| (strsim::levenshtein(&fold(tz.as_str()), &folded), tz.as_str()))
         .filter(|(d, _)| *d <= 2 && folded.len() > 4)
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n.to_string())

@@ -208,17 +208,29 @@ fn one_run_writes_several_reports() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path("r.json")).unwrap()).unwrap();
     assert_eq!(json["summary"]["error"], 2);
+    // The JUnit file reads back as JUnit: one case a check, each in its family's
+    // class (S3004 in `athena-doctor.s3`), failures typed by severity, skips with
+    // their reason.
     let xml = std::fs::read_to_string(path("r.xml")).unwrap();
-    assert!(xml.contains("<failure type=\"error\"") && xml.contains("<skipped message="));
-    // The class is the rule's family: S3004 is in `athena-doctor.s3`.
-    assert!(
-        xml.contains("<testcase classname=\"athena-doctor.s3\" name=\"S3004 "),
-        "{xml}"
-    );
+    let junit = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+    let cases = &junit.test_suites[0].test_cases;
+    assert_eq!(cases.len(), json["checks"].as_array().unwrap().len());
+    let s3004 = cases
+        .iter()
+        .find(|c| c.name.as_str().starts_with("S3004 "))
+        .unwrap();
     assert_eq!(
-        xml.matches("<testcase ").count(),
-        json["checks"].as_array().unwrap().len()
+        s3004.classname.as_ref().map(|c| c.as_str()),
+        Some("athena-doctor.s3")
     );
+    assert!(matches!(
+        &s3004.status,
+        quick_junit::TestCaseStatus::NonSuccess { ty: Some(ty), .. } if ty.as_str() == "error"
+    ));
+    assert!(cases.iter().any(|c| matches!(
+        &c.status,
+        quick_junit::TestCaseStatus::Skipped { message: Some(m), .. } if !m.as_str().is_empty()
+    )));
     assert!(
         std::fs::read_to_string(path("r.md"))
             .unwrap()

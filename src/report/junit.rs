@@ -1,56 +1,20 @@
-//! JUnit XML for GitLab, Jenkins and friends: one test case per check.
+//! JUnit XML for GitLab, Jenkins and friends: one test case per check, in a test
+//! suite named after the connection; the class is the rule's family. The XML is
+//! written (and escaped) by `quick-junit`.
 
 use super::Report;
 use crate::engine::Status;
-use std::fmt::Write;
-
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters even as references.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
 pub(crate) fn render(report: &Report) -> String {
-    let s = report.summary();
-    let failures = s.error + s.warning + s.info;
-    let total = report.checks.len();
-    let mut out = String::new();
-    let _ = writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"athena-doctor\" tests=\"{total}\" failures=\"{failures}\" skipped=\"{}\" errors=\"0\">",
-        s.skip
-    );
-    let _ = writeln!(
-        out,
-        "  <testsuite name=\"{}\" tests=\"{total}\" failures=\"{failures}\" skipped=\"{}\" errors=\"0\">",
-        escape(&report.connection),
-        s.skip
-    );
+    let mut suite = TestSuite::new(report.connection.as_str());
     for c in &report.checks {
-        let name = escape(&format!("{} {} [{}]", c.code(), c.name(), c.subject));
-        let class = format!("athena-doctor.{}", c.rule.family.as_str());
-        match c.status {
-            Status::Pass => {
-                let _ = writeln!(out, "    <testcase classname=\"{class}\" name=\"{name}\"/>");
-            }
+        let status = match c.status {
+            Status::Pass => TestCaseStatus::success(),
             Status::Skip => {
-                let _ = writeln!(
-                    out,
-                    "    <testcase classname=\"{class}\" name=\"{name}\">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                    escape(&c.message)
-                );
+                let mut status = TestCaseStatus::skipped();
+                status.set_message(c.message.as_str());
+                status
             }
             Status::Fail => {
                 let mut body = c.message.clone();
@@ -64,29 +28,21 @@ pub(crate) fn render(report: &Report) -> String {
                         fix.title()
                     ));
                 }
-                let _ = writeln!(
-                    out,
-                    "    <testcase classname=\"{class}\" name=\"{name}\">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
-                    c.severity.as_str(),
-                    escape(&c.message),
-                    escape(&body)
-                );
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status
+                    .set_type(c.severity.as_str())
+                    .set_message(c.message.as_str())
+                    .set_description(body);
+                status
             }
-        }
+        };
+        let mut case = TestCase::new(format!("{} {} [{}]", c.code(), c.name(), c.subject), status);
+        case.set_classname(format!("athena-doctor.{}", c.rule.family.as_str()));
+        suite.add_test_case(case);
     }
-    let _ = writeln!(out, "  </testsuite>\n</testsuites>");
+    let mut junit = quick_junit::Report::new("athena-doctor");
+    junit.add_test_suite(suite);
+    let mut out = junit.to_string().expect("a report of strings always serialises");
+    out.push('\n');
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn xml_is_escaped() {
-        assert_eq!(
-            escape("a<b & \"c\" 'd'>\u{1}"),
-            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;\u{FFFD}"
-        );
-    }
 }
