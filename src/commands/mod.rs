@@ -242,15 +242,8 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), Fatal> {
 }
 
 fn unknown_rule(rule: &str) -> Fatal {
-    let nearest = rules::REGISTRY
-        .iter()
-        .map(|r| r.meta())
-        .flat_map(|m| [m.code, m.name])
-        .min_by_key(|candidate| strsim::levenshtein(&candidate.to_lowercase(), &rule.to_lowercase()));
-    let hint = nearest
-        .map(|n| format!("; did you mean `{n}`?"))
-        .unwrap_or_default();
     Fatal::Usage(format!(
-        "no rule `{rule}`{hint} (`athena-doctor rules` lists them)"
+        "no rule `{rule}`{} (`athena-doctor rules` lists them)",
+        rules::did_you_mean(rule)
     ))
 }

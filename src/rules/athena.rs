@@ -304,10 +304,7 @@ impl Rule for LambdaCatalogInvoke {
     fn check(&self, facts: &Facts) -> Outcome {
         let meta = Self::META;
         let l = super::live(facts)?;
-        let catalogs = match &l.catalogs {
-            Observed::Known(c) => c,
-            other => return Err(Skip::new("catalogs", other.known().err().unwrap_or_default())),
-        };
+        let catalogs = l.catalogs.require("catalogs")?;
         let target = crate::permissions::Target::of(&facts.connection);
         let needs: Vec<Need> = catalogs
             .iter()

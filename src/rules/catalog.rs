@@ -4,7 +4,7 @@ use super::access::Env;
 use super::{named, needs};
 use crate::connection::{Connection, FieldId, split_list};
 use crate::engine::{Check, Outcome, Rule, Skip, declare_rule};
-use crate::facts::{Facts, Observed};
+use crate::facts::Facts;
 use crate::fix::policy::statement_json;
 use crate::fix::{Applicability, Fix};
 use crate::policy::Effect;
@@ -91,10 +91,7 @@ impl Rule for CatalogNotFound {
     fn check(&self, facts: &Facts) -> Outcome {
         let meta = Self::META;
         let l = super::live(facts)?;
-        let catalogs = match &l.catalogs {
-            Observed::Known(c) => c,
-            other => return Err(Skip::new("catalogs", other.known().err().unwrap_or_default())),
-        };
+        let catalogs = l.catalogs.require("catalogs")?;
         let conn = &facts.connection;
         let target = crate::permissions::Target::of(conn);
         Ok(target
@@ -167,16 +164,11 @@ impl Rule for SchemaNotFound {
         if names.is_empty() {
             return Ok(vec![meta.pass("schemas", "no schema is named: all are included")]);
         }
-        let databases = match l.databases.get(&catalog) {
-            Some(Observed::Known(d)) => d,
-            Some(other) => return Err(Skip::new("schemas", other.known().err().unwrap_or_default())),
-            None => {
-                return Err(Skip::new(
-                    "schemas",
-                    format!("the databases of {catalog} were not listed"),
-                ));
-            }
-        };
+        let databases = l
+            .databases
+            .get(&catalog)
+            .ok_or_else(|| Skip::new("schemas", format!("the databases of {catalog} were not listed")))?
+            .require("schemas")?;
         let mut seen = Vec::new();
         Ok(names
             .into_iter()

@@ -16,7 +16,7 @@ mod trust;
 
 use crate::connection::{Connection, FieldId};
 use crate::engine::{Family, Rule, RuleMeta, Skip};
-use crate::facts::{Facts, LiveFacts};
+use crate::facts::{BucketFacts, Facts, LiveFacts};
 use std::sync::LazyLock;
 
 /// Every family's rules.
@@ -68,15 +68,18 @@ pub(crate) fn matching(pattern: &str) -> Result<Vec<&'static RuleMeta>, String> 
     if !found.is_empty() {
         return Ok(found);
     }
-    let nearest = REGISTRY
+    Err(format!("no rule, rule name or family `{p}`{}", did_you_mean(p)))
+}
+
+/// `; did you mean `CATALOG001`?`: the code or name nearest to what was typed.
+pub(crate) fn did_you_mean(typed: &str) -> String {
+    REGISTRY
         .iter()
         .map(|r| r.meta())
         .flat_map(|m| [m.code, m.name])
-        .min_by_key(|c| strsim::levenshtein(&c.to_lowercase(), &p.to_lowercase()));
-    let hint = nearest
+        .min_by_key(|c| strsim::levenshtein(&c.to_lowercase(), &typed.to_lowercase()))
         .map(|n| format!("; did you mean `{n}`?"))
-        .unwrap_or_default();
-    Err(format!("no rule, rule name or family `{p}`{hint}"))
+        .unwrap_or_default()
 }
 
 /// The skip of a check whose input field is not set: CONN001 reports the gap.
@@ -87,6 +90,17 @@ fn needs(id: FieldId) -> Skip {
 /// The live facts, or the skip saying why there are none (an offline run).
 fn live(facts: &Facts) -> Result<&LiveFacts, Skip> {
     facts.live.require("account").map(|l| &**l)
+}
+
+/// The results bucket's name and what live inspection found of it, or the skip.
+fn inspected_results_bucket(facts: &Facts) -> Result<(String, &BucketFacts), Skip> {
+    let live = live(facts)?;
+    let bucket = results_bucket(facts)?;
+    let found = live
+        .buckets
+        .get(&bucket)
+        .ok_or_else(|| Skip::new(&bucket, "the results bucket was not inspected"))?;
+    Ok((bucket, found))
 }
 
 /// The results bucket's name, or the skip.

@@ -4,7 +4,7 @@ use super::named;
 use crate::aws::regions::{self, DEFAULT_REGION};
 use crate::connection::FieldId;
 use crate::engine::{Check, Outcome, Rule, declare_rule};
-use crate::facts::{Facts, Observed};
+use crate::facts::Facts;
 use crate::fix::{Applicability, Fix};
 
 /// The family's rules (the registry sorts them by code).
@@ -145,15 +145,14 @@ declare_rule! {
 impl Rule for BucketRegionMismatch {
     fn check(&self, facts: &Facts) -> Outcome {
         let meta = Self::META;
-        let l = super::live(facts)?;
-        let bucket = super::results_bucket(facts)?;
+        let (bucket, found) = super::inspected_results_bucket(facts)?;
         let conn = &facts.connection;
         let region = conn.region();
-        match l.buckets.get(&bucket).map(|b| &b.region) {
-            Some(Observed::Known(r)) if r == region => {
+        match found.region.require(&bucket)? {
+            r if r == region => {
                 Ok(vec![meta.pass(&bucket, format!("the results bucket is in {r}, the connection's region"))])
             }
-            Some(Observed::Known(r)) => Ok(vec![
+            r => Ok(vec![
                 meta.fail(
                     &bucket,
                     format!(
@@ -164,8 +163,6 @@ impl Rule for BucketRegionMismatch {
                 .at(conn.location(FieldId::Region).or(conn.location(FieldId::S3OutputBucket)))
                 .with_fix(Fix::field(conn, FieldId::Region, r.clone(), Applicability::Unsafe)),
             ]),
-            Some(other) => Ok(vec![meta.skip(&bucket, other.known().err().unwrap_or_default())]),
-            None => Ok(vec![meta.skip(&bucket, "the results bucket was not inspected")]),
         }
     }
 }

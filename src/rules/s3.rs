@@ -46,12 +46,11 @@ declare_rule! {
 impl Rule for OutputBucketNotFound {
     fn check(&self, facts: &Facts) -> Outcome {
         let meta = Self::META;
-        let l = super::live(facts)?;
-        let bucket = super::results_bucket(facts)?;
+        let (bucket, found) = super::inspected_results_bucket(facts)?;
         let at = facts.connection.location(FieldId::S3OutputBucket);
-        match l.buckets.get(&bucket).map(|b| &b.exists) {
-            Some(Observed::Known(true)) => Ok(vec![meta.pass(&bucket, format!("the results bucket {bucket} exists")).at(at)]),
-            Some(Observed::Known(false)) => Ok(vec![
+        match found.exists.require(&bucket)? {
+            true => Ok(vec![meta.pass(&bucket, format!("the results bucket {bucket} exists")).at(at)]),
+            false => Ok(vec![
                 meta.fail(
                     &bucket,
                     format!(
@@ -61,8 +60,6 @@ impl Rule for OutputBucketNotFound {
                 )
                 .at(at),
             ]),
-            Some(other) => Ok(vec![meta.skip(&bucket, other.known().err().unwrap_or_default())]),
-            None => Ok(vec![meta.skip(&bucket, "the results bucket was not inspected")]),
         }
     }
 }
