@@ -5,7 +5,7 @@
 //! narrowed), or "allowed only if …".
 
 use crate::engine::{Check, Outcome, RuleMeta, Severity, Skip};
-use crate::facts::Facts;
+use crate::facts::{Facts, Observed};
 use crate::fix::policy::{add_condition, statement_json};
 use crate::fix::{Applicability, Fix};
 use crate::permissions::{self, NETWORK_KEYS, Need, Target};
@@ -29,6 +29,26 @@ pub(super) fn fix_target(identity: &[Policy]) -> Option<&Policy> {
         .iter()
         .find(|p| p.origin != crate::policy::decode::Origin::ManagedPolicy)
         .or(identity.first())
+}
+
+/// The permissions boundary the evaluation caps grants with. A boundary that
+/// could not be read makes every decision unknown: the rule skips, naming the
+/// failed read, rather than judging as if there were none. Offline, a boundary
+/// not given is taken as none (the README says so).
+fn boundary(facts: &Facts) -> Result<Option<&Policy>, Skip> {
+    match &facts.permissions_boundary {
+        Observed::Known(b) => Ok(b.as_ref()),
+        Observed::Failed(f) => Err(Skip::new(
+            "policies",
+            format!("the permissions boundary is unknown: {f}"),
+        )),
+        // Live, "not collected" means the role or user was not read: unknown.
+        Observed::NotCollected(why) if matches!(facts.live, Observed::Known(_)) => Err(Skip::new(
+            "policies",
+            format!("the permissions boundary is unknown: {why}"),
+        )),
+        Observed::NotCollected(_) => Ok(None),
+    }
 }
 
 impl<'a> Env<'a> {
@@ -64,7 +84,7 @@ impl<'a> Env<'a> {
             target: Target::of(conn),
             principal,
             identity,
-            boundary: facts.permissions_boundary.known().ok().and_then(|b| b.as_ref()),
+            boundary: boundary(facts)?,
         })
     }
 

@@ -5,7 +5,7 @@
 use super::access::{self, Env, check_live_needs, live_need};
 use crate::connection::FieldId;
 use crate::engine::{Outcome, Rule, Skip, declare_rule};
-use crate::facts::{Facts, Observed};
+use crate::facts::Facts;
 use crate::fix::{Applicability, Fix};
 use crate::permissions::{self, Need};
 use crate::policy::evaluate::action_matches;
@@ -260,13 +260,9 @@ impl Rule for LakeFormationAccess {
     fn check(&self, facts: &Facts) -> Outcome {
         let meta = Self::META;
         let l = super::live(facts)?;
-        let governed: Vec<String> = l
-            .tables
-            .iter()
-            .filter_map(|(schema, t)| match t {
-                Observed::Known(tables) => Some((schema, tables)),
-                _ => None,
-            })
+        let (read, unread) = super::tables_read(meta, l);
+        let governed: Vec<String> = read
+            .into_iter()
             .flat_map(|(schema, tables)| {
                 tables
                     .iter()
@@ -274,6 +270,9 @@ impl Rule for LakeFormationAccess {
                     .map(move |t| format!("{schema}.{}", t.name))
             })
             .collect();
+        if governed.is_empty() && !unread.is_empty() {
+            return Ok(unread);
+        }
         if governed.is_empty() {
             return Ok(vec![meta.pass(
                 "account",
@@ -287,7 +286,9 @@ impl Rule for LakeFormationAccess {
             vec!["lakeformation:GetDataAccess"],
             "LakeFormationData",
         );
-        check_live_needs(meta, facts, vec![need], "")
+        let mut checks = check_live_needs(meta, facts, vec![need], "")?;
+        checks.extend(unread);
+        Ok(checks)
     }
 }
 
@@ -434,7 +435,7 @@ mod lake_formation_tests {
     //! hand; rules are pure, so this exercises the same code a live run does.
     use super::*;
     use crate::connection::{Auth, AuthType, Connection, Field};
-    use crate::facts::{FACTS_VERSION, LiveFacts, TableFacts};
+    use crate::facts::{FACTS_VERSION, LiveFacts, Observed, TableFacts};
     use crate::policy::{Policy, PolicyKind};
     use std::collections::BTreeMap;
 

@@ -13,10 +13,12 @@ mod region;
 mod role;
 mod s3;
 mod trust;
+#[cfg(test)]
+mod unread;
 
 use crate::connection::{Connection, FieldId};
-use crate::engine::{Rule, RuleMeta, Skip};
-use crate::facts::{BucketFacts, Facts, LiveFacts};
+use crate::engine::{Check, Rule, RuleMeta, Skip};
+use crate::facts::{BucketFacts, Facts, LiveFacts, TableFacts};
 use std::sync::LazyLock;
 
 /// Every family's rules.
@@ -95,6 +97,24 @@ fn inspected_results_bucket(facts: &Facts) -> Result<(String, &BucketFacts), Ski
         .get(&bucket)
         .ok_or_else(|| Skip::new(&bucket, "the results bucket was not inspected"))?;
     Ok((bucket, found))
+}
+
+/// The tables live inspection read, by schema, and a skip of `meta`'s for each
+/// schema whose tables could not be read: a rule that judges tables never passes
+/// over the ones it could not see.
+fn tables_read<'a>(
+    meta: &'static RuleMeta,
+    live: &'a LiveFacts,
+) -> (Vec<(&'a str, &'a [TableFacts])>, Vec<Check>) {
+    let mut read = Vec::new();
+    let mut unread = Vec::new();
+    for (schema, tables) in &live.tables {
+        match tables.require(&format!("schema {schema}")) {
+            Ok(tables) => read.push((schema.as_str(), tables.as_slice())),
+            Err(skip) => unread.push(meta.skipped(skip)),
+        }
+    }
+    (read, unread)
 }
 
 /// The results bucket's name, or the skip.

@@ -222,9 +222,19 @@ impl Rule for KmsAccessMissing {
         let l = super::live(facts)?;
         let target = crate::permissions::Target::of(&facts.connection);
         let mut needs = Vec::new();
+        // A bucket whose encryption could not be read may use a key: never a pass.
+        let mut unread = Vec::new();
         for (bucket, b) in &l.buckets {
-            let Observed::Known(Some(key)) = &b.kms_key else {
-                continue;
+            let key = match &b.kms_key {
+                Observed::Known(Some(key)) => key,
+                Observed::Known(None) => continue,
+                other => {
+                    unread.push(meta.skip(
+                        format!("bucket {bucket}"),
+                        other.known().err().unwrap_or_default(),
+                    ));
+                    continue;
+                }
             };
             // The AWS-managed key's policy lets principals of the account use it through S3.
             if key == "aws/s3" || key.ends_with("alias/aws/s3") {
@@ -254,12 +264,17 @@ impl Rule for KmsAccessMissing {
                 "AthenaBucketKms",
             ));
         }
-        check_live_needs(
+        if needs.is_empty() && !unread.is_empty() {
+            return Ok(unread);
+        }
+        let mut checks = check_live_needs(
             meta,
             facts,
             needs,
             "no inspected bucket uses a customer-managed KMS key",
-        )
+        )?;
+        checks.extend(unread);
+        Ok(checks)
     }
 }
 
@@ -281,8 +296,8 @@ impl Rule for OutputInsideDataLocation {
         };
         let mut checks = Vec::new();
         let mut seen = 0;
-        for (schema, tables) in &l.tables {
-            let Observed::Known(tables) = tables else { continue };
+        let (read, unread) = super::tables_read(meta, l);
+        for (schema, tables) in read {
             for t in tables {
                 let Some(location) = &t.location else { continue };
                 seen += 1;
@@ -307,8 +322,8 @@ impl Rule for OutputInsideDataLocation {
                 }
             }
         }
-        if checks.is_empty() {
-            if seen == 0 && l.tables.values().all(|t| !matches!(t, Observed::Known(_))) {
+        if checks.is_empty() && unread.is_empty() {
+            if seen == 0 && l.tables.is_empty() {
                 return Err(Skip::new(
                     &results,
                     "needs the tables' locations (glue:GetTables)",
@@ -319,6 +334,7 @@ impl Rule for OutputInsideDataLocation {
                 format!("the results prefix overlaps none of {seen} table locations"),
             ));
         }
+        checks.extend(unread);
         Ok(checks)
     }
 }

@@ -237,21 +237,28 @@ pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> IamFact
     let name = &name;
     let inline = inline_all(c, t, Owner::Role(name), &inline_names);
     let managed_docs = managed_all(c, t, &attached);
+    // Only a role that was read can say it has no boundary: when iam:GetRole
+    // failed, the boundary is unknown for the same reason, never "none".
     let boundary_arn = match &role {
-        Observed::Known(Some(r)) => r
-            .permissions_boundary()
-            .and_then(|b| b.permissions_boundary_arn())
-            .map(str::to_string),
-        _ => None,
+        Observed::Known(Some(r)) => Observed::Known(
+            r.permissions_boundary()
+                .and_then(|b| b.permissions_boundary_arn())
+                .map(str::to_string),
+        ),
+        Observed::Known(None) => Observed::NotCollected("iam:GetRole returned no role".into()),
+        Observed::Failed(f) => Observed::Failed(f.clone()),
+        Observed::NotCollected(w) => Observed::NotCollected(w.clone()),
     };
     let boundary = async {
         match &boundary_arn {
-            Some(arn) => match managed(c, t, arn, PolicyKind::Boundary).await {
+            Observed::Known(Some(arn)) => match managed(c, t, arn, PolicyKind::Boundary).await {
                 Observed::Known(p) => Observed::Known(Some(p)),
                 Observed::Failed(f) => Observed::Failed(f),
                 Observed::NotCollected(w) => Observed::NotCollected(w),
             },
-            None => Observed::Known(None),
+            Observed::Known(None) => Observed::Known(None),
+            Observed::Failed(f) => Observed::Failed(f.clone()),
+            Observed::NotCollected(w) => Observed::NotCollected(w.clone()),
         }
     };
     let ((inline, managed_docs), boundary) =
@@ -282,7 +289,7 @@ pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> IamFact
                 arn: r.arn().to_string(),
                 path: r.path().to_string(),
                 max_session_duration: r.max_session_duration(),
-                boundary_arn,
+                boundary_arn: boundary_arn.known().ok().cloned().flatten(),
             };
             (Observed::Known(facts), trust, boundary)
         }

@@ -1,0 +1,200 @@
+//! A failed read is never a pass. Each live read is made to fail in turn (timed
+//! out, throttled, denied) on otherwise healthy facts, and every rule that needs
+//! it must skip, naming the failed read, instead of passing as if the answer were
+//! "nothing there". Rules are pure, so these facts exercise the code a live run
+//! (or a snapshot replay) does.
+
+use crate::connection::{Auth, AuthType, Connection, Field};
+use crate::engine::{Check, Status};
+use crate::facts::{
+    BucketFacts, CatalogFacts, FACTS_VERSION, Facts, Failure, FailureKind, LiveFacts, Observed, RoleFacts,
+    TableFacts, WorkgroupFacts,
+};
+use crate::policy::{Policy, PolicyKind};
+use std::collections::BTreeMap;
+
+const ALLOW_ALL: &str =
+    r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+
+fn healthy() -> Facts {
+    let field = |v: &str| {
+        Some(Field {
+            raw: v.into(),
+            location: None,
+        })
+    };
+    let connection = Connection {
+        path: "c.toml".into(),
+        s3_output_bucket: field("s3://results/omni/"),
+        data_catalog: field("awsdatacatalog"),
+        include_schemas: field("sales"),
+        default_schema: field("sales"),
+        region: field("us-east-1"),
+        data_buckets: vec![field("lake").unwrap()],
+        auth: Auth {
+            auth_type: Some(AuthType::CrossAccountRole),
+            role_arn: field("arn:aws:iam::111122223333:role/bi"),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let bucket = |kms: Option<&str>| BucketFacts {
+        exists: Observed::Known(true),
+        region: Observed::Known("us-east-1".into()),
+        kms_key: Observed::Known(kms.map(str::to_string)),
+    };
+    let mut buckets = BTreeMap::new();
+    buckets.insert("results".to_string(), bucket(None));
+    buckets.insert("lake".to_string(), bucket(None));
+    let mut databases = BTreeMap::new();
+    databases.insert(
+        "awsdatacatalog".to_string(),
+        Observed::Known(vec!["sales".to_string()]),
+    );
+    let mut tables = BTreeMap::new();
+    tables.insert(
+        "sales".to_string(),
+        Observed::Known(vec![TableFacts {
+            name: "orders".into(),
+            location: Some("s3://lake/orders/".into()),
+            lake_formation: false,
+        }]),
+    );
+    Facts {
+        version: FACTS_VERSION,
+        connection,
+        secret: None,
+        identity_policies: Observed::Known(vec![
+            Policy::from_text("p", Some("p.json"), ALLOW_ALL, PolicyKind::Identity).unwrap(),
+        ]),
+        permissions_boundary: Observed::Known(None),
+        bucket_policies: BTreeMap::new(),
+        trust_policy: Observed::NotCollected("-".into()),
+        live: Observed::Known(Box::new(LiveFacts {
+            caller: Observed::NotCollected("-".into()),
+            role: Observed::Known(RoleFacts {
+                arn: "arn:aws:iam::111122223333:role/bi".into(),
+                path: "/".into(),
+                max_session_duration: Some(3600),
+                boundary_arn: None,
+            }),
+            buckets,
+            workgroup: Observed::Known(Some(WorkgroupFacts {
+                name: "primary".into(),
+                enabled: true,
+                enforced: false,
+                output_location: None,
+            })),
+            catalogs: Observed::Known(vec![CatalogFacts {
+                name: "awsdatacatalog".into(),
+                kind: "GLUE".into(),
+                functions: Vec::new(),
+            }]),
+            databases,
+            tables,
+            probes: Observed::NotCollected("-".into()),
+        })),
+        endpoint_overrides: Vec::new(),
+    }
+}
+
+fn failed(action: &str, kind: FailureKind) -> Failure {
+    Failure {
+        kind,
+        action: action.into(),
+        code: String::new(),
+        message: "injected".into(),
+    }
+}
+
+fn live(facts: &mut Facts) -> &mut LiveFacts {
+    match &mut facts.live {
+        Observed::Known(l) => l,
+        _ => unreachable!(),
+    }
+}
+
+fn run(facts: &Facts) -> Vec<Check> {
+    crate::engine::run(&super::REGISTRY, facts)
+}
+
+/// One read failing, and the rules that need it.
+type Fault = (&'static str, &'static [&'static str], fn(&mut Facts, Failure));
+
+const FAULTS: &[Fault] = &[
+    ("s3:HeadBucket", &["S3001"], |f, e| {
+        live(f).buckets.get_mut("results").unwrap().exists = Observed::Failed(e)
+    }),
+    ("s3:GetBucketLocation", &["REGION003"], |f, e| {
+        live(f).buckets.get_mut("results").unwrap().region = Observed::Failed(e)
+    }),
+    ("s3:GetBucketEncryption", &["S3005"], |f, e| {
+        for b in live(f).buckets.values_mut() {
+            b.kms_key = Observed::Failed(e.clone());
+        }
+    }),
+    ("glue:GetTables", &["ATHENA006", "S3006"], |f, e| {
+        live(f).tables.insert("sales".into(), Observed::Failed(e));
+    }),
+    ("athena:GetWorkGroup", &["ATHENA003", "ATHENA004"], |f, e| {
+        live(f).workgroup = Observed::Failed(e)
+    }),
+    ("athena:ListDataCatalogs", &["ATHENA007", "CATALOG002"], |f, e| {
+        live(f).catalogs = Observed::Failed(e)
+    }),
+    ("glue:GetDatabases", &["CATALOG003"], |f, e| {
+        live(f)
+            .databases
+            .insert("awsdatacatalog".into(), Observed::Failed(e));
+    }),
+    ("iam:GetRole", &["ROLE003"], |f, e| {
+        live(f).role = Observed::Failed(e)
+    }),
+    // The boundary is read with the role: unknown, it caps nothing we can judge.
+    (
+        "iam:GetRole (boundary)",
+        &["S3002", "S3003", "ATHENA001", "ATHENA002"],
+        |f, e| f.permissions_boundary = Observed::Failed(e),
+    ),
+];
+
+#[test]
+fn the_healthy_facts_pass_every_rule_under_test() {
+    let checks = run(&healthy());
+    for (_, rules, _) in FAULTS {
+        for code in *rules {
+            let mine: Vec<&Check> = checks.iter().filter(|c| c.code() == *code).collect();
+            assert!(
+                !mine.is_empty() && mine.iter().all(|c| c.status == Status::Pass),
+                "{code} should pass on healthy facts: {mine:#?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_failed_read_is_never_a_pass() {
+    for kind in [FailureKind::Timeout, FailureKind::Throttled, FailureKind::Denied] {
+        for (action, rules, inject) in FAULTS {
+            let mut facts = healthy();
+            inject(&mut facts, failed(action, kind));
+            let checks = run(&facts);
+            for code in *rules {
+                let mine: Vec<&Check> = checks.iter().filter(|c| c.code() == *code).collect();
+                assert!(!mine.is_empty(), "{code} reported nothing");
+                for c in &mine {
+                    assert_ne!(
+                        c.status,
+                        Status::Pass,
+                        "{code} passed with {action} {kind:?}: {c:#?}"
+                    );
+                }
+                assert!(
+                    mine.iter()
+                        .any(|c| c.status == Status::Skip && c.message.contains("injected")),
+                    "{code} must say which read failed ({action} {kind:?}): {mine:#?}"
+                );
+            }
+        }
+    }
+}
