@@ -176,11 +176,13 @@ pub(crate) struct LiveArgs {
     /// Allow credentials from the EC2 instance metadata service (off by default).
     #[arg(long)]
     pub imds: bool,
-    /// Timeout of each AWS call, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    /// Timeout of each AWS call, in seconds (at least 1).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
-    /// Deadline for the whole live inspection, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    /// Deadline for the whole live inspection, in seconds (at least 1).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub deadline: u64,
     /// Make the calls one after another (for measuring; slower).
     #[arg(long, hide = true)]
@@ -207,8 +209,8 @@ impl LiveArgs {
             profile: self.profile.clone(),
             region: self.region.clone(),
             imds: self.imds,
-            timeout: std::time::Duration::from_secs(self.timeout.max(1)),
-            deadline: std::time::Duration::from_secs(self.deadline.max(1)),
+            timeout: std::time::Duration::from_secs(self.timeout),
+            deadline: std::time::Duration::from_secs(self.deadline),
             sequential: self.sequential,
             probe_query: self.probe_query,
             probes: !self.no_probes,

@@ -208,6 +208,14 @@ fn usage_errors_exit_2() {
         .assert()
         .code(2);
     doctor().arg("frobnicate").assert().code(2);
+    // Zero would silently become something else: it is refused, naming the flag.
+    for flag in ["--deadline", "--timeout"] {
+        doctor()
+            .args(["doctor", "--config", "fixtures/examples/acme.toml", flag, "0"])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(flag));
+    }
 }
 
 #[test]
