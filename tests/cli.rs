@@ -218,6 +218,32 @@ fn usage_errors_exit_2() {
     }
 }
 
+/// The SDK panics on an empty endpoint URL: the doctor refuses it (and any value
+/// that is not an http(s) URL) as bad input, before its first call.
+#[test]
+fn a_bad_endpoint_setting_is_a_usage_error_not_a_panic() {
+    for key in [
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_STS",
+        "AWS_ENDPOINT_URL_IAM",
+        "AWS_ENDPOINT_URL_ATHENA",
+        "AWS_ENDPOINT_URL_GLUE",
+        "AWS_ENDPOINT_URL_S3",
+    ] {
+        for value in ["", "not a url", "https://", "ftp://127.0.0.1:9"] {
+            doctor()
+                .args(["doctor", "--config", "fixtures/examples/acme.toml", "--no-probes"])
+                .env(key, value)
+                .env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "testing")
+                .env("AWS_EC2_METADATA_DISABLED", "true")
+                .assert()
+                .code(2)
+                .stderr(predicates::str::contains(key).and(predicates::str::contains("panicked").not()));
+        }
+    }
+}
+
 #[test]
 fn help_shows_an_example_and_never_a_secret_flag_that_takes_a_value() {
     doctor()

@@ -48,6 +48,30 @@ pub(crate) fn endpoint_overrides() -> Vec<(String, String)> {
     found
 }
 
+/// Every `AWS_ENDPOINT_URL*` variable must be an http(s) URL with a host: the SDK
+/// panics on an empty one and sends a malformed one into every call, so either is
+/// bad input, said before the first call.
+fn check_endpoint_overrides() -> Result<(), Fatal> {
+    for (key, value) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_ENDPOINT_URL")) {
+        let host = value
+            .strip_prefix("https://")
+            .or_else(|| value.strip_prefix("http://"))
+            .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
+        if host.is_none_or(|h| h.is_empty() || h.chars().any(|c| c.is_whitespace() || c.is_control())) {
+            // The value itself is not repeated: a URL may carry credentials.
+            let what = if value.is_empty() {
+                "set but empty"
+            } else {
+                "not an http(s) URL with a host"
+            };
+            return Err(Fatal::Usage(format!(
+                "{key} is {what}: unset it, or give the endpoint's URL (https://host[:port])"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The SDK configuration: the standard credentials chain (without IMDS unless asked),
 /// the region, timeouts on every call and standard retries.
 async fn sdk_config(conn: &Connection, options: &LiveOptions) -> aws_config::SdkConfig {
@@ -134,6 +158,7 @@ pub(crate) fn collect(
     options: &LiveOptions,
     tracker: &Tracker,
 ) -> Result<Inspection, Fatal> {
+    check_endpoint_overrides()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_stack_size(16 * 1024 * 1024)
