@@ -421,6 +421,77 @@ fn a_snapshot_replays_to_the_same_report_and_holds_no_secret() {
     );
 }
 
+/// An endpoint that accepts connections and never answers: every call hangs until
+/// the --deadline, which cuts the work, not the report. What could not be read
+/// skips, saying so; the run ends with the report and 0/1, never 2.
+#[test]
+fn the_deadline_cuts_the_work_not_the_report() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accept and hold every connection, never answering.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let output = doctor()
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args([
+            "doctor",
+            "--format",
+            "json",
+            "--timeout",
+            "60",
+            "--deadline",
+            "2",
+            "--config",
+        ])
+        .arg(common::root().join("fixtures/scenarios/healthy-role/connection.toml"))
+        .output()
+        .unwrap();
+    let code = output.status.code();
+    assert!(
+        matches!(code, Some(0 | 1)),
+        "exit {code:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = stdout_json(&output);
+    let role = find(&report, "ROLE003", "auth.role_arn");
+    assert_eq!(role["status"], "skip");
+    assert!(
+        role["message"]
+            .as_str()
+            .unwrap()
+            .contains("not read before the --deadline of 2 s"),
+        "{role}"
+    );
+    // Nothing was read, so no check that needs a read passes.
+    for check in report["checks"].as_array().unwrap() {
+        let code = check["code"].as_str().unwrap();
+        let needs_a_read = [
+            "ROLE003",
+            "S3001",
+            "S3005",
+            "S3006",
+            "ATHENA003",
+            "ATHENA004",
+            "ATHENA006",
+            "ATHENA007",
+            "REGION003",
+            "CATALOG002",
+            "CATALOG003",
+        ];
+        assert!(
+            !(needs_a_read.contains(&code) && check["status"] == "pass"),
+            "{check}"
+        );
+    }
+}
+
 #[test]
 fn an_unreachable_endpoint_becomes_skips_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();

@@ -21,7 +21,11 @@ pub(crate) fn collect_live(
     policies: &PolicyInputs,
     options: &LiveOptions,
 ) -> Result<(Collected, usize), Fatal> {
-    let tracker = Tracker::new(std::io::stderr().is_terminal(), options.sequential);
+    let tracker = Tracker::new(
+        std::io::stderr().is_terminal(),
+        options.sequential,
+        options.deadline,
+    );
     let live = live::collect(
         &collected.facts.connection,
         collected.secret.as_ref(),

@@ -18,13 +18,18 @@ pub(crate) struct Tracker {
     pub progress: bool,
     /// Await calls one by one instead of all at once (for measurement only).
     pub sequential: bool,
+    /// When every call must have ended (`--deadline`), and its length in seconds:
+    /// a call still running then becomes a timed-out fact, so the report keeps
+    /// what was read and the rest skips.
+    deadline: Option<(std::time::Instant, u64)>,
 }
 
 impl Tracker {
-    pub(crate) fn new(progress: bool, sequential: bool) -> Tracker {
+    pub(crate) fn new(progress: bool, sequential: bool, deadline: std::time::Duration) -> Tracker {
         Tracker {
             progress,
             sequential,
+            deadline: Some((std::time::Instant::now() + deadline, deadline.as_secs())),
             ..Default::default()
         }
     }
@@ -73,11 +78,25 @@ impl Tracker {
     {
         let label = label.into();
         self.start(&label);
-        let result = future.await;
+        let result = match self.deadline {
+            Some((at, _)) => tokio::time::timeout_at(tokio::time::Instant::from_std(at), future)
+                .await
+                .ok(),
+            None => Some(future.await),
+        };
         self.finish(&label);
         match result {
-            Ok(output) => Observed::Known(value(output)),
-            Err(err) => Observed::Failed(classify(action, &err)),
+            Some(Ok(output)) => Observed::Known(value(output)),
+            Some(Err(err)) => Observed::Failed(classify(action, &err)),
+            None => Observed::Failed(Failure {
+                kind: FailureKind::Timeout,
+                action: action.to_string(),
+                code: String::new(),
+                message: format!(
+                    "not read before the --deadline of {} s",
+                    self.deadline.map(|(_, secs)| secs).unwrap_or_default()
+                ),
+            }),
         }
     }
 }

@@ -191,7 +191,10 @@ pub(crate) fn collect(
                         collected.live.probes = probes;
                         collected
                     };
-                    match tokio::time::timeout(options.deadline, Box::pin(work)).await {
+                    // Every call ends by the deadline (`Tracker::call`); this
+                    // backstop only guards what is not a call (loading credentials).
+                    let backstop = options.deadline + Duration::from_secs(10);
+                    match tokio::time::timeout(backstop, Box::pin(work)).await {
                         Ok(collected) => Ok(collected),
                         Err(_) => Err(Fatal::Usage(format!(
                             "live inspection did not finish within the --deadline of {} s",
