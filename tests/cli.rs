@@ -244,6 +244,42 @@ fn a_bad_endpoint_setting_is_a_usage_error_not_a_panic() {
     }
 }
 
+/// The example's role ARN is a session ARN (`assumed-role/bi-athena/omni-session`):
+/// fixes go to the role `bi-athena`, never to a "role" named after the session.
+#[test]
+fn fixes_name_the_role_not_the_session() {
+    let output = doctor()
+        .current_dir(root())
+        .args([
+            "doctor",
+            "--offline",
+            "--format",
+            "json",
+            "--config",
+            "fixtures/examples/acme.toml",
+            "--trust-policy",
+            "fixtures/examples/acme-trust.json",
+            "--policy",
+            "fixtures/examples/acme-policy.json",
+        ])
+        .output()
+        .unwrap();
+    let report = stdout_json(&output);
+    let fixes: Vec<String> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["fix"].is_object())
+        .map(|c| c["fix"].to_string())
+        .collect();
+    let policy_fixes: Vec<&String> = fixes.iter().filter(|f| f.contains("of role")).collect();
+    assert!(policy_fixes.len() >= 2, "{fixes:#?}");
+    for fix in policy_fixes {
+        assert!(fix.contains("of role bi-athena"), "{fix}");
+        assert!(!fix.contains("omni-session"), "{fix}");
+    }
+}
+
 #[test]
 fn help_shows_an_example_and_never_a_secret_flag_that_takes_a_value() {
     doctor()

@@ -3,6 +3,7 @@
 //! statement kept, and the AWS CLI command that would apply it (printed, never run).
 
 use super::{Applicability, Edit, Fix};
+use crate::aws::arn::{Arn, IamResource};
 use crate::connection::{AuthType, Connection, FieldId};
 use crate::policy::Policy;
 use crate::policy::decode::Origin;
@@ -14,12 +15,20 @@ fn owner(conn: &Connection) -> (String, String) {
     match conn.auth.auth_type {
         Some(AuthType::AccessKey) => ("user".into(), "<USER_NAME>".into()),
         _ => {
+            // The role's name: for a session ARN (`assumed-role/ROLE/SESSION`,
+            // which ROLE002 reports) the role's, never the session's.
             let name = conn
                 .value(FieldId::RoleArn)
-                .and_then(|a| a.rsplit('/').next())
+                .and_then(|a| Arn::parse(a.trim()).ok())
+                .and_then(|arn| match arn.iam_resource() {
+                    IamResource::Role { name, .. } | IamResource::AssumedRole { role: name, .. } => {
+                        Some(name)
+                    }
+                    _ => None,
+                })
                 .filter(|n| !n.is_empty())
-                .unwrap_or("<ROLE_NAME>");
-            ("role".into(), name.to_string())
+                .unwrap_or_else(|| "<ROLE_NAME>".into());
+            ("role".into(), name)
         }
     }
 }
