@@ -195,6 +195,14 @@ pub(crate) struct BucketFacts {
     pub region: Observed<String>,
     /// Default encryption: the KMS key when SSE-KMS, `None` otherwise.
     pub kms_key: Observed<Option<String>>,
+    /// `GetBucketPolicy`: whether the bucket has a policy (the document itself is
+    /// in `Facts::bucket_policies`). Snapshots from before it read as not collected.
+    #[serde(default = "policy_not_collected")]
+    pub policy: Observed<bool>,
+}
+
+fn policy_not_collected() -> Observed<bool> {
+    Observed::NotCollected("the snapshot does not say whether the bucket has a policy".into())
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -110,7 +110,29 @@ declare_rule! {
 impl Rule for BucketPolicyDenies {
     fn check(&self, facts: &Facts) -> Outcome {
         let meta = Self::META;
+        // Live, each bucket says whether it has a policy; one that could not be
+        // read may deny, so it is a skip naming the read, never a pass.
+        let mut unread = Vec::new();
+        let mut without = Vec::new();
+        if let Observed::Known(live) = &facts.live {
+            for (bucket, b) in &live.buckets {
+                match b.policy.require(&format!("bucket {bucket}")) {
+                    Ok(false) => without.push(bucket.as_str()),
+                    Ok(true) => {}
+                    Err(skip) => unread.push(meta.skipped(skip)),
+                }
+            }
+        }
         if facts.bucket_policies.is_empty() {
+            if !unread.is_empty() {
+                return Ok(unread);
+            }
+            if !without.is_empty() {
+                return Ok(vec![meta.pass(
+                    "bucket policies",
+                    format!("no bucket policy on {}: none can deny", without.join(", ")),
+                )]);
+            }
             return Err(Skip::new(
                 "bucket policies",
                 "needs a bucket policy: --bucket-policy [BUCKET=]FILE",
@@ -118,7 +140,7 @@ impl Rule for BucketPolicyDenies {
         }
         let env = Env::without_identity(facts)?;
         let needs = s3_needs(&env);
-        let mut checks = Vec::new();
+        let mut checks = unread;
         for (bucket, policy) in &facts.bucket_policies {
             let mine: Vec<&Need> = needs
                 .iter()

@@ -42,6 +42,7 @@ fn healthy() -> Facts {
         exists: Observed::Known(true),
         region: Observed::Known("us-east-1".into()),
         kms_key: Observed::Known(kms.map(str::to_string)),
+        policy: Observed::Known(false),
     };
     let mut buckets = BTreeMap::new();
     buckets.insert("results".to_string(), bucket(None));
@@ -146,6 +147,9 @@ const FAULTS: &[Fault] = &[
         live(f)
             .databases
             .insert("awsdatacatalog".into(), Observed::Failed(e));
+    }),
+    ("s3:GetBucketPolicy", &["S3004"], |f, e| {
+        live(f).buckets.get_mut("lake").unwrap().policy = Observed::Failed(e)
     }),
     ("iam:GetRole", &["ROLE003"], |f, e| {
         live(f).role = Observed::Failed(e)

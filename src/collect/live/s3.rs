@@ -65,28 +65,38 @@ async fn bucket(name: &str, c: &Clients, t: &Tracker) -> (BucketFacts, Option<Po
         (Observed::Known(Some(r)), _) => Observed::Known(r),
         (_, location) => location,
     };
-    // No policy and no encryption configuration are answers, not failures.
-    let (policy, kms_key) = (
-        match policy {
-            Observed::Known(Some(text)) => Policy::from_text(
+    // No policy and no encryption configuration are answers, not failures. A
+    // policy that was read but does not parse is not "no policy": it is unknown.
+    let (has_policy, policy) = match policy {
+        Observed::Known(Some(text)) => {
+            match Policy::from_text(
                 &format!("bucket policy of {name}"),
                 None,
                 &text,
                 PolicyKind::Resource,
-            )
-            .ok(),
-            _ => None,
-        },
-        match encryption {
-            Observed::Failed(f) if f.kind == FailureKind::NotFound => Observed::Known(None),
-            other => other,
-        },
-    );
+            ) {
+                Ok(p) => (Observed::Known(true), Some(p)),
+                Err(e) => (
+                    Observed::NotCollected(format!("the bucket policy of {name} does not parse: {e}")),
+                    None,
+                ),
+            }
+        }
+        Observed::Known(None) => (Observed::Known(false), None),
+        Observed::Failed(f) if f.kind == FailureKind::NotFound => (Observed::Known(false), None),
+        Observed::Failed(f) => (Observed::Failed(f), None),
+        Observed::NotCollected(w) => (Observed::NotCollected(w), None),
+    };
+    let kms_key = match encryption {
+        Observed::Failed(f) if f.kind == FailureKind::NotFound => Observed::Known(None),
+        other => other,
+    };
     (
         BucketFacts {
             exists,
             region,
             kms_key,
+            policy: has_policy,
         },
         policy,
     )
