@@ -626,10 +626,20 @@ impl Rule for AccessDenied {
         let meta = Self::META;
         let p = probes(facts)?;
         if p.calls.is_empty() {
+            // Only an answer from AWS is a refusal: a call that timed out or
+            // never reached AWS says nothing about the credentials.
+            let refused =
+                |f: &crate::facts::Failure| matches!(f.kind, FailureKind::Denied | FailureKind::Other);
             let why = match (&p.credentials, &p.assume_with_id) {
-                (Observed::Failed(_), _) => "the connection's credentials were rejected (PROBE001)",
-                (_, Observed::Failed(_)) => "the role could not be assumed (PROBE002)",
-                _ => "the connection's credentials were not obtained",
+                (Observed::Failed(f), _) if refused(f) => {
+                    "the connection's credentials were rejected (PROBE001)".to_string()
+                }
+                (Observed::Failed(f), _) => format!("the connection's credentials could not be tried: {f}"),
+                (_, Observed::Failed(f)) if refused(f) => {
+                    "the role could not be assumed (PROBE002)".to_string()
+                }
+                (_, Observed::Failed(f)) => format!("AssumeRole did not answer: {f}"),
+                _ => "the connection's credentials were not obtained".to_string(),
             };
             return Err(Skip::new(
                 "connection",
@@ -1040,6 +1050,39 @@ trusted_account_id = "999988887777"
         assert_eq!(statement["Action"], "s3:ListBucket");
         assert_eq!(statement["Resource"], "arn:aws:s3:::acme-athena-results");
         assert_eq!(workgroup.status, Status::Pass);
+    }
+
+    /// A call that timed out is not a refusal: PROBE005 says the credentials or
+    /// the role could not be tried, not that they were rejected.
+    #[test]
+    fn a_timeout_is_not_a_rejection() {
+        let timed_out = |action: &str| Failure {
+            kind: FailureKind::Timeout,
+            action: action.into(),
+            code: String::new(),
+            message: "the call timed out".into(),
+        };
+        let cases = [
+            (
+                ProbeFacts {
+                    assume_with_id: Observed::Failed(timed_out("sts:AssumeRole")),
+                    ..probes()
+                },
+                "AssumeRole did not answer",
+            ),
+            (
+                ProbeFacts {
+                    assume_with_id: Observed::Failed(denied("sts:AssumeRole", "AccessDenied", DENIED)),
+                    ..probes()
+                },
+                "the role could not be assumed",
+            ),
+        ];
+        for (probes, says) in cases {
+            let check = one(&AccessDenied, &facts(None, ALL_S3_READ, probes));
+            assert_eq!(check.status, Status::Skip);
+            assert!(check.message.contains(says), "{}", check.message);
+        }
     }
 
     #[test]
