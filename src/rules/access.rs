@@ -4,6 +4,8 @@
 //! the statement that grants them), an identity-side Deny (with the Deny
 //! narrowed), or "allowed only if …".
 
+use crate::aws::arn::{Arn, is_account_id};
+use crate::connection::AuthType;
 use crate::engine::{Check, Outcome, RuleMeta, Severity, Skip};
 use crate::facts::{Facts, Observed};
 use crate::fix::policy::{add_condition, statement_json};
@@ -51,6 +53,28 @@ fn boundary(facts: &Facts) -> Result<Option<&Policy>, Skip> {
     }
 }
 
+/// The user behind an access key, as a live run learned it (PROBE001's
+/// `sts:GetCallerIdentity`, signed with the key): the connection file then need
+/// not name the account.
+fn key_owner(facts: &Facts) -> Option<Arn> {
+    if facts.connection.auth.auth_type != Some(AuthType::AccessKey) {
+        return None;
+    }
+    let probes = facts.live.as_ref().and_then(|l| l.probes.as_ref());
+    let arn = probes.known().ok()?.credentials.known().ok()?;
+    Arn::parse(arn).ok().filter(|a| is_account_id(&a.account))
+}
+
+/// What the connection reaches, with the account a live run learned when the
+/// connection file does not say it.
+pub(super) fn target(facts: &Facts) -> Target {
+    let mut target = Target::of(&facts.connection);
+    if target.account.is_none() {
+        target.account = key_owner(facts).map(|a| a.account);
+    }
+    target
+}
+
 impl<'a> Env<'a> {
     /// The evaluation environment, or the skip that says what is missing.
     pub(super) fn new(facts: &'a Facts) -> Result<Env<'a>, Skip> {
@@ -66,14 +90,27 @@ impl<'a> Env<'a> {
         let skip = |reason: &str| Skip::new("policies", reason);
         let identity: &[Policy] = &[];
         let conn = &facts.connection;
-        let principal = match permissions::principal(conn) {
-            Some(p) => p,
-            None if conn.auth.auth_type.is_none() => return Err(skip("needs auth.type, which is not set")),
-            None if conn.auth.auth_type == Some(crate::connection::AuthType::CrossAccountRole) => {
+        let owner = key_owner(facts);
+        let principal = match (permissions::principal(conn), &owner) {
+            // The key's own user, as AWS named it: its ARN matches principal elements.
+            (Some(p), Some(owner)) if !p.is_role => Principal {
+                arn: owner.to_string(),
+                ..p
+            },
+            (Some(p), _) => p,
+            (None, _) if conn.auth.auth_type.is_none() => {
+                return Err(skip("needs auth.type, which is not set"));
+            }
+            (None, _) if conn.auth.auth_type == Some(AuthType::CrossAccountRole) => {
                 return Err(skip("needs a role ARN that parses (ROLE001, ROLE002)"));
             }
-            // An access key without account_id: S3 ARNs need no account.
-            None => Principal {
+            (None, Some(owner)) => Principal {
+                arn: owner.to_string(),
+                account: owner.account.clone(),
+                is_role: false,
+            },
+            // An access key without account_id, offline: S3 ARNs need no account.
+            (None, None) => Principal {
                 arn: String::new(),
                 account: String::new(),
                 is_role: false,
@@ -81,7 +118,7 @@ impl<'a> Env<'a> {
         };
         Ok(Env {
             facts,
-            target: Target::of(conn),
+            target: target(facts),
             principal,
             identity,
             boundary: boundary(facts)?,

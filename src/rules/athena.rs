@@ -306,7 +306,7 @@ impl Rule for LambdaCatalogInvoke {
         let meta = Self::META;
         let l = super::live(facts)?;
         let catalogs = l.catalogs.require("catalogs")?;
-        let target = crate::permissions::Target::of(&facts.connection);
+        let target = access::target(facts);
         let needs: Vec<Need> = catalogs
             .iter()
             .filter(|c| c.kind == "LAMBDA" && target.catalogs.iter().any(|t| t.eq_ignore_ascii_case(&c.name)))

@@ -1085,6 +1085,53 @@ trusted_account_id = "999988887777"
         }
     }
 
+    /// An access-key connection without `account_id`: the account the key's own
+    /// GetCallerIdentity named is used for Athena and Glue ARNs, instead of a skip
+    /// saying "needs the account" beside PROBE001's answer.
+    #[test]
+    fn the_keys_own_identity_gives_the_account() {
+        let conn = ROLE_CONN
+            .replace("type = \"cross_account_role\"", "type = \"access_key\"")
+            .replace(
+                "role_arn = \"arn:aws:iam::111122223333:role/bi-athena\"",
+                "access_key_id = \"AKIAIOSFODNN7EXAMPLE\"",
+            )
+            .replace("external_id = \"omni-4f2a9c\"\n", "")
+            .replace("trusted_account_id = \"999988887777\"\n", "");
+        const ATHENA_ALL: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": ["athena:*", "glue:*", "s3:*"], "Resource": "*"}]}"#;
+        let athena = |credentials: Observed<String>| {
+            let mut f = facts(
+                None,
+                ATHENA_ALL,
+                ProbeFacts {
+                    credentials,
+                    ..probes()
+                },
+            );
+            f.connection = crate::connection::from_text(std::path::Path::new("c.toml"), &conn)
+                .unwrap()
+                .connection;
+            crate::engine::run(&crate::rules::REGISTRY, &f)
+                .into_iter()
+                .filter(|c| c.code() == "ATHENA001")
+                .collect::<Vec<_>>()
+        };
+        let unknown = athena(Observed::NotCollected("-".into()));
+        assert!(
+            unknown
+                .iter()
+                .any(|c| c.status == Status::Skip && c.message.contains("needs the account")),
+            "{unknown:#?}"
+        );
+        let known = athena(Observed::Known("arn:aws:iam::123456789012:user/bi".into()));
+        assert!(known.iter().all(|c| c.status == Status::Pass), "{known:#?}");
+        assert!(
+            known.iter().any(|c| c.subject.contains(":123456789012:")),
+            "{known:#?}"
+        );
+    }
+
     #[test]
     fn rejected_keys_are_told_apart() {
         let conn = ROLE_CONN

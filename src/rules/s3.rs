@@ -242,7 +242,7 @@ impl Rule for KmsAccessMissing {
     fn check(&self, facts: &Facts) -> Outcome {
         let meta = Self::META;
         let l = super::live(facts)?;
-        let target = crate::permissions::Target::of(&facts.connection);
+        let target = access::target(facts);
         let mut needs = Vec::new();
         // A bucket whose encryption could not be read may use a key: never a pass.
         let mut unread = Vec::new();
