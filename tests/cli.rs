@@ -445,3 +445,56 @@ fn policy_command_prints_least_privilege_and_trust() {
         .collect();
     assert!(failing.is_empty(), "{failing:?}");
 }
+
+/// Input edges: a UTF-8 byte-order mark is read past in JSON as in TOML; a
+/// `BUCKET=` without a file and an output in a missing folder are errors that name
+/// what the user gave (never `: No such file`, never our temporary file).
+#[test]
+fn input_edges_name_what_the_user_gave() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = root().join("fixtures/scenarios/healthy-form-labels");
+    let conn = std::fs::read_dir(&example)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json") && !p.ends_with("expected.json"))
+        .expect("a JSON connection file");
+    let with_bom = dir.path().join("bom.json");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(std::fs::read(&conn).unwrap());
+    std::fs::write(&with_bom, bytes).unwrap();
+    let policy = dir.path().join("policy.json");
+    std::fs::write(
+        &policy,
+        "\u{feff}{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:*\", \"Resource\": \"*\"}]}",
+    )
+    .unwrap();
+    let output = doctor()
+        .args(["doctor", "--offline", "--format", "json", "--config"])
+        .arg(&with_bom)
+        .arg("--policy")
+        .arg(&policy)
+        .output()
+        .unwrap();
+    assert_ne!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    doctor()
+        .args(["doctor", "--offline", "--config"])
+        .arg(&conn)
+        .args(["--bucket-policy", "acme-lake="])
+        .assert()
+        .code(2)
+        .stderr(contains("--bucket-policy acme-lake=: no file after `=`"));
+    let missing = dir.path().join("no/such/dir/report.json");
+    doctor()
+        .args(["doctor", "--offline", "--config"])
+        .arg(&conn)
+        .arg("--output")
+        .arg(&missing)
+        .assert()
+        .code(2)
+        .stderr(contains(missing.display().to_string()).and(contains(".report.json.").not()));
+}

@@ -208,6 +208,11 @@ fn split_bucket_arg(arg: &str, results_bucket: Option<&str>) -> Result<(String, 
         && !Path::new(arg).exists()
         && crate::aws::s3::bucket_name_problem(bucket).is_none()
     {
+        if file.is_empty() {
+            return Err(Fatal::Usage(format!(
+                "--bucket-policy {arg}: no file after `=`; use --bucket-policy {bucket}=FILE"
+            )));
+        }
         return Ok((bucket.to_string(), PathBuf::from(file)));
     }
     match results_bucket {

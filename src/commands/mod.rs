@@ -234,7 +234,8 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), Fatal> {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text).map_err(|e| Fatal::io(&tmp, e))?;
+    // An error names the file the user asked for, not our temporary one.
+    std::fs::write(&tmp, text).map_err(|e| Fatal::io(path, e))?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Fatal::io(path, e)

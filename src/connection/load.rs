@@ -45,6 +45,11 @@ pub(crate) fn read_text(path: &Path) -> Result<String, Fatal> {
             format!("the file is larger than {MAX_FILE_BYTES} bytes; is it the right file?"),
         ));
     }
+    // A UTF-8 byte-order mark (Windows editors write one) is not part of the
+    // document: JSON parsers refuse it, TOML skips it; skip it for both.
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let bad = e.as_bytes()[valid];
