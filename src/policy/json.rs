@@ -187,6 +187,16 @@ impl Parser<'_> {
             }
             let key_offset = self.pos;
             let key = self.string()?;
+            // IAM refuses a document that repeats a key; a parser that let the last
+            // one win would judge a policy AWS never accepted.
+            if members.iter().any(|m: &Member| m.key == key) {
+                return Err(ParseError {
+                    offset: key_offset,
+                    message: format!(
+                        "the key `{key}` appears twice in this object; IAM refuses repeated keys"
+                    ),
+                });
+            }
             self.skip_ws();
             self.expect(b':', "`:` after the key")?;
             self.skip_ws();
@@ -384,6 +394,20 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad:?} should not parse");
         }
         assert!(parse(&"[".repeat(500)).unwrap_err().message.contains("nested"));
+    }
+
+    #[test]
+    fn a_repeated_key_is_refused_where_it_repeats() {
+        let text = "{\"Statement\": [], \"Version\": \"2012-10-17\",\n \"Statement\": []}";
+        let err = parse(text).unwrap_err();
+        assert_eq!(err.offset, text.rfind("\"Statement\"").unwrap());
+        assert!(
+            err.message.contains("`Statement` appears twice"),
+            "{}",
+            err.message
+        );
+        // The same key in two different objects is fine.
+        assert!(parse("[{\"a\": 1}, {\"a\": 2}]").is_ok());
     }
 
     #[test]
