@@ -498,3 +498,21 @@ fn input_edges_name_what_the_user_gave() {
         .code(2)
         .stderr(contains(missing.display().to_string()).and(contains(".report.json.").not()));
 }
+
+/// A snapshot whose field has the wrong type: the error names the field's path and
+/// its line and column.
+#[test]
+fn snapshot_type_errors_have_path_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap.json");
+    std::fs::write(&snap, "{\n  \"version\": 1,\n  \"connection\": 5\n}\n").unwrap();
+    doctor()
+        .args(["doctor", "--snapshot"])
+        .arg(&snap)
+        .assert()
+        .code(2)
+        .stderr(contains(format!(
+            "{}:3:17: `connection`: invalid type",
+            snap.display()
+        )));
+}

@@ -46,6 +46,22 @@ pub(crate) fn read_snapshot(path: &Path) -> Result<Facts, Fatal> {
             ));
         }
     }
-    serde_path_to_error::deserialize(value)
-        .map_err(|e| Fatal::input(path, None, format!("`{}`: {}", e.path(), e.inner())))
+    // Read again from the text (not the value) so that a type error has its line
+    // and column as well as its path.
+    let mut reader = serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+        let inner = e.inner();
+        let message = inner.to_string();
+        let message = message
+            .rsplit_once(" at line ")
+            .map_or(message.as_str(), |(m, _)| m);
+        Fatal::input(
+            path,
+            Some(Location {
+                line: u32::try_from(inner.line().max(1)).unwrap_or(u32::MAX),
+                column: u32::try_from(inner.column().max(1)).unwrap_or(u32::MAX),
+            }),
+            format!("`{}`: {message}", e.path()),
+        )
+    })
 }
