@@ -434,32 +434,18 @@ mod lake_formation_tests {
     //! is output-only in the API), so ATHENA006 is tested here on facts built by
     //! hand; rules are pure, so this exercises the same code a live run does.
     use super::*;
-    use crate::connection::{Auth, AuthType, Connection, Field};
-    use crate::facts::{FACTS_VERSION, LiveFacts, Observed, TableFacts};
+    use crate::facts::{Observed, TableFacts};
     use crate::policy::{Policy, PolicyKind};
-    use std::collections::BTreeMap;
+    use crate::rules::unread::{healthy, live};
 
+    /// The healthy live facts, with the one table governed (or not) and `policy`
+    /// as the principal's only identity policy.
     fn facts(lake_formation: bool, policy: &str) -> Facts {
-        let field = |v: &str| {
-            Some(Field {
-                raw: v.into(),
-                location: None,
-            })
-        };
-        let connection = Connection {
-            s3_output_bucket: field("s3://results/"),
-            data_catalog: field("awsdatacatalog"),
-            include_schemas: field("sales"),
-            region: field("us-east-1"),
-            auth: Auth {
-                auth_type: Some(AuthType::CrossAccountRole),
-                role_arn: field("arn:aws:iam::111122223333:role/bi"),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let mut tables = BTreeMap::new();
-        tables.insert(
+        let mut facts = healthy();
+        facts.identity_policies = Observed::Known(vec![
+            Policy::from_text("p", Some("p.json"), policy, PolicyKind::Identity).unwrap(),
+        ]);
+        live(&mut facts).tables.insert(
             "sales".to_string(),
             Observed::Known(vec![TableFacts {
                 name: "orders".into(),
@@ -467,28 +453,7 @@ mod lake_formation_tests {
                 lake_formation,
             }]),
         );
-        Facts {
-            version: FACTS_VERSION,
-            connection,
-            secret: None,
-            identity_policies: Observed::Known(vec![
-                Policy::from_text("p", Some("p.json"), policy, PolicyKind::Identity).unwrap(),
-            ]),
-            permissions_boundary: Observed::Known(None),
-            bucket_policies: BTreeMap::new(),
-            trust_policy: Observed::NotCollected("-".into()),
-            live: Observed::Known(Box::new(LiveFacts {
-                caller: Observed::NotCollected("-".into()),
-                role: Observed::NotCollected("-".into()),
-                buckets: BTreeMap::new(),
-                workgroup: Observed::NotCollected("-".into()),
-                catalogs: Observed::NotCollected("-".into()),
-                databases: BTreeMap::new(),
-                tables,
-                probes: Observed::NotCollected("-".into()),
-            })),
-            endpoint_overrides: Vec::new(),
-        }
+        facts
     }
 
     const NO_LF: &str =

@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 const ALLOW_ALL: &str =
     r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
 
-fn healthy() -> Facts {
+/// A role connection whose live facts are all read and all fine.
+pub(super) fn healthy() -> Facts {
     let field = |v: &str| {
         Some(Field {
             raw: v.into(),
@@ -108,7 +109,7 @@ fn failed(action: &str, kind: FailureKind) -> Failure {
     }
 }
 
-fn live(facts: &mut Facts) -> &mut LiveFacts {
+pub(super) fn live(facts: &mut Facts) -> &mut LiveFacts {
     match &mut facts.live {
         Observed::Known(l) => l,
         _ => unreachable!(),
