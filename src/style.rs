@@ -1,4 +1,6 @@
-//! Terminal styling in one place: colour only on a terminal, never with NO_COLOR.
+//! Terminal styling in one place: colour only on a terminal, never with NO_COLOR;
+//! and text from inputs made printable, so that a name or an AWS message holding
+//! ESC, CR or a newline cannot clear the screen or forge an `error:` line.
 
 use crate::cli::ColorChoice;
 use std::io::IsTerminal;
@@ -45,5 +47,36 @@ impl Style {
 
     pub(crate) fn bold(self, text: &str) -> String {
         self.paint("1", text)
+    }
+}
+
+/// `text` with every control character written as its escape (`\u{1b}`, `\r`,
+/// `\n`): what a terminal or a CI log shows of text that came from an input.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(printable("plain — ü"), "plain — ü");
+        assert_eq!(
+            printable("Acme\u{1b}[2J\r\nerror: fake\t"),
+            "Acme\\u{1b}[2J\\r\\nerror: fake\\t"
+        );
     }
 }

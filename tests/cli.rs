@@ -516,3 +516,51 @@ fn snapshot_type_errors_have_path_line_and_column() {
             snap.display()
         )));
 }
+
+/// Text from inputs reaches the terminal as text: a display name or an unknown key
+/// holding ESC, CR or a newline cannot clear the screen or forge an `error:` line,
+/// in the table or in an error.
+#[test]
+fn control_characters_from_inputs_are_shown_not_obeyed() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(root().join("fixtures/examples/acme.toml")).unwrap();
+    let hostile = "Acme\\u001b[2J\\r\\nerror: fake";
+    let named = example
+        .lines()
+        .map(|l| {
+            if l.starts_with("display_name") {
+                format!("display_name = \"{hostile}\"")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, &named).unwrap();
+    let output = doctor()
+        .args(["doctor", "--offline", "--color", "never", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Acme\\u{1b}[2J\\r\\nerror: fake"), "{stdout}");
+    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\r'), "{stdout:?}");
+    assert!(!stdout.lines().any(|l| l.starts_with("error: fake")));
+
+    let unknown_key = format!("{example}\n\"x{hostile}\" = 1\n");
+    std::fs::write(&config, unknown_key).unwrap();
+    let output = doctor()
+        .args(["doctor", "--offline", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains('\u{1b}') && !stderr.contains('\r'), "{stderr:?}");
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{stderr}"
+    );
+}

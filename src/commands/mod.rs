@@ -20,7 +20,7 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         // The one place that prints fatal errors.
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", style::printable(&e.to_string()));
             ExitCode::from(2)
         }
     }
@@ -98,7 +98,7 @@ fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
                 collect::collect_live(collected, &policies, &args.live.options())?.0
             };
             for warning in &collected.warnings {
-                eprintln!("warning: {warning}");
+                eprintln!("warning: {}", style::printable(warning));
             }
             (collected.facts, gate)
         }

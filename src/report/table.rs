@@ -4,6 +4,7 @@
 use super::Report;
 use crate::engine::{Check, Severity, Status};
 use crate::style::Style;
+use crate::style::printable;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use std::fmt::Write;
 
@@ -65,7 +66,7 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
         let fix_cell = match &check.fix {
             Some(fix) if check.status == Status::Fail => {
                 fixes.push(*check);
-                format!("[{}] {}", fixes.len(), fix.title())
+                format!("[{}] {}", fixes.len(), printable(&fix.title()))
             }
             _ => String::new(),
         };
@@ -77,7 +78,7 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
             glyph_cell,
             Cell::new(check.code()),
             Cell::new(check.name()),
-            Cell::new(&check.message),
+            Cell::new(printable(&check.message)),
             Cell::new(fix_cell),
         ]);
     }
@@ -86,7 +87,7 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
     let _ = writeln!(
         out,
         "{}",
-        style.bold(&format!("athena-doctor: {}", report.connection))
+        style.bold(&format!("athena-doctor: {}", printable(&report.connection)))
     );
     if shown.is_empty() {
         let _ = writeln!(out, "No findings.");
@@ -102,7 +103,7 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
                 "\n[{}] {} {} ({})",
                 i + 1,
                 check.code(),
-                fix.target,
+                printable(&fix.target),
                 fix.applicability.as_str()
             );
             let pretty = |v: &serde_json::Value| {
@@ -123,8 +124,17 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
                         "Statements:\n{}",
                         pretty(&serde_json::Value::Array(statements.clone()))
                     );
-                    let _ = writeln!(out, "Corrected document ({file}):\n{}", pretty(document));
-                    let _ = writeln!(out, "Apply with (not run by the doctor):\n  {command}");
+                    let _ = writeln!(
+                        out,
+                        "Corrected document ({}):\n{}",
+                        printable(file),
+                        pretty(document)
+                    );
+                    let _ = writeln!(
+                        out,
+                        "Apply with (not run by the doctor):\n  {}",
+                        printable(command)
+                    );
                 }
             }
         }
