@@ -113,8 +113,13 @@ pub(crate) fn is_secret_char(c: char) -> bool {
 
 /// Does this look like a secret access key (so must never be echoed)?
 pub(crate) fn looks_like_secret(value: &str) -> bool {
-    let v = strip_quotes(value.trim());
-    v.len() == 40 && v.chars().all(is_secret_char)
+    // Anything around it (a key ID and a comma from a credentials CSV row, a
+    // space, a colon, quotes) is a separator; a run of 30 or more characters of
+    // the secret's alphabet is far longer than a key ID (20) and is treated as a
+    // secret, even when one character short or long of 40.
+    value
+        .split(|c: char| !is_secret_char(c))
+        .any(|run| run.len() >= 30)
 }
 
 pub(crate) fn strip_quotes(s: &str) -> &str {
@@ -131,6 +136,28 @@ mod tests {
     use super::*;
 
     const CANARY: &str = "CANARYwJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXA";
+
+    #[test]
+    fn secrets_are_recognised_wherever_they_sit_in_a_field() {
+        for held in [
+            CANARY.to_string(),
+            format!("\"{CANARY}\""),
+            format!("AKIAIOSFODNN7EXAMPLE,{CANARY}"),
+            format!("AKIAIOSFODNN7EXAMPLE {CANARY}"),
+            format!("AKIAIOSFODNN7EXAMPLE:{CANARY}"),
+            CANARY[..39].to_string(),
+            format!("{CANARY}x"),
+        ] {
+            assert!(looks_like_secret(&held), "{held}");
+        }
+        for key_id in [
+            "AKIAIOSFODNN7EXAMPLE",
+            " ASIAIOSFODNN7EXAMPLE ",
+            "AIDAJQABLZS4A3QDU576Q",
+        ] {
+            assert!(!looks_like_secret(key_id), "{key_id}");
+        }
+    }
 
     #[test]
     fn debug_never_shows_the_value() {

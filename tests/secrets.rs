@@ -128,24 +128,35 @@ fn errors_never_echo_the_secret() {
     }
 }
 
+/// Pasted alone, one character short or long, or joined to the key ID as a
+/// credentials CSV row or a `key:secret` pair has it: never repeated.
 #[test]
 fn a_secret_pasted_as_the_key_id_is_never_repeated() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("c.json");
-    std::fs::write(
-        &config,
-        format!(
-            "{{\"Display Name\": \"x\", \"Authentication Type\": \"AWS Access Key\", \"AWS Access Key ID\": \"{CANARY}\"}}"
-        ),
-    )
-    .unwrap();
-    for format in ["table", "json"] {
-        let output = doctor()
-            .args(["doctor", "--offline", "-v", "--format", format, "--config"])
-            .arg(&config)
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(1));
-        assert_clean(format, &output, &[]);
+    for pasted in [
+        CANARY.to_string(),
+        CANARY[..39].to_string(),
+        format!("{CANARY}Q"),
+        format!("AKIAIOSFODNN7EXAMPLE,{CANARY}"),
+        format!("AKIAIOSFODNN7EXAMPLE {CANARY}"),
+        format!("AKIAIOSFODNN7EXAMPLE:{CANARY}"),
+    ] {
+        std::fs::write(
+            &config,
+            format!(
+                "{{\"Display Name\": \"x\", \"Authentication Type\": \"AWS Access Key\", \"AWS Access Key ID\": \"{pasted}\"}}"
+            ),
+        )
+        .unwrap();
+        for format in ["table", "json", "sarif", "markdown", "github", "junit"] {
+            let output = doctor()
+                .args(["doctor", "--offline", "-v", "--format", format, "--config"])
+                .arg(&config)
+                .output()
+                .unwrap();
+            assert_eq!(output.status.code(), Some(1), "{pasted} {format}");
+            assert_clean(&format!("{pasted} as {format}"), &output, &[]);
+        }
     }
 }

@@ -139,7 +139,7 @@ impl Rule for AccessKeyIdMalformed {
                 meta.fail(
                     id.key(),
                     format!(
-                        "{} holds 40 characters that look like a secret access key, not a key ID: \
+                        "{} holds characters that look like a secret access key, not a key ID: \
                          put the key ID (AKIA…) there and pass the secret with {SECRET_ENV}",
                         named(conn, id)
                     ),
