@@ -122,6 +122,42 @@ pub(crate) fn looks_like_secret(value: &str) -> bool {
         .any(|run| run.len() >= 30)
 }
 
+/// Text from AWS or the network, as the doctor keeps and prints it: control
+/// characters escaped, anything shaped like a secret key or session token
+/// redacted, at most `MAX_KEPT` characters. An endpoint that echoes request headers
+/// back in its error can then not make the doctor print a token.
+pub(crate) fn scrub(text: &str) -> String {
+    const MAX_KEPT: usize = 1000;
+    let mut out = String::with_capacity(text.len().min(MAX_KEPT + 16));
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        // Random base64 of a key's length or more: upper, lower and digits all in.
+        let secret_shaped = run.len() >= 40
+            && run.chars().any(|c| c.is_ascii_uppercase())
+            && run.chars().any(|c| c.is_ascii_lowercase())
+            && run.chars().any(|c| c.is_ascii_digit());
+        out.push_str(if secret_shaped { "[redacted]" } else { run });
+        run.clear();
+    };
+    for c in text.chars() {
+        if is_secret_char(c) || c == '=' {
+            run.push(c);
+            continue;
+        }
+        flush(&mut run, &mut out);
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    if out.chars().count() > MAX_KEPT {
+        out = out.chars().take(MAX_KEPT).collect::<String>() + "…";
+    }
+    out
+}
+
 pub(crate) fn strip_quotes(s: &str) -> &str {
     for q in ['"', '\''] {
         if let Some(inner) = s.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
@@ -157,6 +193,24 @@ mod tests {
         ] {
             assert!(!looks_like_secret(key_id), "{key_id}");
         }
+    }
+
+    #[test]
+    fn scrub_redacts_keys_and_tokens_and_escapes_controls() {
+        let token = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDtoken+AbC123=";
+        let echoed = format!(
+            "bad request: X-Amz-Security-Token: {token}\r\nAuthorization: AWS4 Credential=AKIAIOSFODNN7EXAMPLE/x, secret {CANARY}"
+        );
+        let kept = scrub(&echoed);
+        assert!(
+            !kept.contains("IQoJb3JpZ2lu") && !kept.contains("CANARY"),
+            "{kept}"
+        );
+        assert!(kept.contains("[redacted]") && kept.contains("\\r\\n"), "{kept}");
+        let denial = "User: arn:aws:iam::999988887777:user/omni is not authorized to perform: sts:AssumeRole \
+                      on resource: arn:aws:iam::111122223333:role/bi-athena";
+        assert_eq!(scrub(denial), denial);
+        assert!(scrub(&"x".repeat(5000)).chars().count() <= 1001);
     }
 
     #[test]

@@ -87,7 +87,11 @@ impl Tracker {
         self.finish(&label);
         match result {
             Some(Ok(output)) => Observed::Known(value(output)),
-            Some(Err(err)) => Observed::Failed(classify(action, &err)),
+            Some(Err(err)) => {
+                let mut failure = classify(action, &err);
+                failure.message = crate::secret::scrub(&failure.message);
+                Observed::Failed(failure)
+            }
             None => Observed::Failed(Failure {
                 kind: FailureKind::Timeout,
                 action: action.to_string(),

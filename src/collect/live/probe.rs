@@ -336,7 +336,7 @@ async fn query(
             let reason = status
                 .and_then(|s| s.athena_error().and_then(|e| e.error_message()))
                 .or_else(|| status.and_then(|s| s.state_change_reason()))
-                .map(str::to_string);
+                .map(crate::secret::scrub);
             return Observed::Known(QueryProbe {
                 query_id: id,
                 state: state.map_or("UNKNOWN".to_string(), |s| s.as_str().to_string()),
