@@ -492,6 +492,48 @@ fn the_deadline_cuts_the_work_not_the_report() {
     }
 }
 
+/// Every call answered with a bare HTTP 500 (the HTTP double: moto cannot be made
+/// to fail): the reasons are words ("HTTP 500 with no AWS error code or message"),
+/// never the SDK's debug text, and nothing that needs a read passes.
+#[test]
+fn a_bare_server_error_is_said_in_words() {
+    let d = common::double::start(|_| common::double::Reply(500, "text/plain", String::new()));
+    let output = doctor()
+        .env("AWS_ENDPOINT_URL", &d.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args([
+            "doctor",
+            "--format",
+            "json",
+            "--no-probes",
+            "--timeout",
+            "5",
+            "--config",
+        ])
+        .arg(common::root().join("fixtures/scenarios/healthy-role/connection.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = stdout_json(&output);
+    let role = find(&report, "ROLE003", "auth.role_arn");
+    assert_eq!(role["status"], "skip");
+    let text = report.to_string();
+    assert!(
+        text.contains("HTTP 500 with no AWS error code or message"),
+        "{role}"
+    );
+    assert!(
+        !text.contains("unhandled error") && !text.contains("Error {"),
+        "{text}"
+    );
+}
+
 #[test]
 fn an_unreachable_endpoint_becomes_skips_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();

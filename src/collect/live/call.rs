@@ -140,12 +140,20 @@ where
         }
         _ => {
             let code = code.as_str();
-            let message = err.message().map(str::to_string).unwrap_or_else(|| {
-                if code.is_empty() {
-                    DisplayErrorContext(err).to_string()
-                } else {
-                    code.to_string()
+            // Words a person can act on, never the SDK's debug text.
+            let message = err.message().map(str::to_string).unwrap_or_else(|| match err {
+                _ if !code.is_empty() => code.to_string(),
+                SdkError::ServiceError(context) => format!(
+                    "HTTP {} with no AWS error code or message",
+                    context.raw().status().as_u16()
+                ),
+                SdkError::ResponseError(_) => {
+                    "an answer that is not AWS's (a proxy or a broken endpoint in between?)".to_string()
                 }
+                SdkError::ConstructionFailure(_) => {
+                    "the request could not be built (an invalid region or endpoint?)".to_string()
+                }
+                _ => DisplayErrorContext(err).to_string(),
             });
             let kind = match code {
                 "AccessDenied"
