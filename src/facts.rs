@@ -43,6 +43,8 @@ pub(crate) enum FailureKind {
     Throttled,
     Timeout,
     Unreachable,
+    /// AWS (or what answers for it) failed on its side: HTTP 5xx.
+    ServerError,
     Other,
 }
 
@@ -54,6 +56,7 @@ impl std::fmt::Display for Failure {
             FailureKind::Throttled => "was throttled",
             FailureKind::Timeout => "timed out",
             FailureKind::Unreachable => "could not reach AWS",
+            FailureKind::ServerError => "failed on AWS's side",
             FailureKind::Other => "failed",
         };
         write!(f, "needs {}, which {what}: {}", self.action, self.message)

@@ -1132,6 +1132,52 @@ trusted_account_id = "999988887777"
         );
     }
 
+    /// A server error on StartQueryExecution says nothing about the connection:
+    /// PROBE004 skips naming it; a refusal from Athena is a finding.
+    #[test]
+    fn a_server_error_on_the_query_is_not_a_finding() {
+        let query = |kind: FailureKind, code: &str, message: &str| ProbeFacts {
+            query: Observed::Failed(Failure {
+                kind,
+                action: "athena:StartQueryExecution".into(),
+                code: code.into(),
+                message: message.into(),
+            }),
+            ..probes()
+        };
+        let server = one(
+            &QueryProbeFailed,
+            &facts(
+                None,
+                ALL_S3_READ,
+                query(
+                    FailureKind::ServerError,
+                    "",
+                    "HTTP 500 with no AWS error code or message",
+                ),
+            ),
+        );
+        assert_eq!(server.status, Status::Skip, "{server:#?}");
+        assert!(
+            server.message.contains("failed on AWS's side"),
+            "{}",
+            server.message
+        );
+        let refused = one(
+            &QueryProbeFailed,
+            &facts(
+                None,
+                ALL_S3_READ,
+                query(
+                    FailureKind::Other,
+                    "InvalidRequestException",
+                    "No output location provided.",
+                ),
+            ),
+        );
+        assert_eq!(refused.status, Status::Fail, "{refused:#?}");
+    }
+
     #[test]
     fn rejected_keys_are_told_apart() {
         let conn = ROLE_CONN

@@ -183,6 +183,9 @@ where
                         FailureKind::NotFound
                     }
                     SdkError::ServiceError(_) if code == "403" => FailureKind::Denied,
+                    SdkError::ServiceError(context) if context.raw().status().is_server_error() => {
+                        FailureKind::ServerError
+                    }
                     _ => FailureKind::Other,
                 },
             };
