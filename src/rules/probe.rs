@@ -272,7 +272,9 @@ impl Rule for AssumeRoleDenied {
             Observed::Failed(f) => f,
             other => return Err(Skip::new(subject, other.known().err().unwrap_or_default())),
         };
-        if f.message.contains("DurationSeconds") || f.message.contains("MaxSessionDuration") {
+        // AWS's own answer (a ValidationError naming the limit), not any text that
+        // mentions it: a proxy's dump of the request carries DurationSeconds too.
+        if f.code == "ValidationError" && f.message.contains("MaxSessionDuration") {
             let found = facts.live.as_ref().and_then(|l| l.role.as_ref());
             let allowed = found.known().ok().and_then(|r| r.max_session_duration);
             let allowed = allowed.map(|s| format!(" ({s} s)")).unwrap_or_default();
