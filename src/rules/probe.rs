@@ -1180,6 +1180,51 @@ trusted_account_id = "999988887777"
         assert_eq!(refused.status, Status::Fail, "{refused:#?}");
     }
 
+    /// Only AWS's ValidationError is the session limit: a proxy's error page that
+    /// dumps the request (with its DurationSeconds) is not diagnosed as one.
+    #[test]
+    fn a_request_dump_is_not_a_session_limit() {
+        let refused = |code: &str, message: &str| {
+            with_assume(Observed::Failed(Failure {
+                kind: FailureKind::Other,
+                action: "sts:AssumeRole".into(),
+                code: code.into(),
+                message: message.into(),
+            }))
+        };
+        let limit = one(
+            &AssumeRoleDenied,
+            &facts(
+                None,
+                ALL_S3_READ,
+                refused(
+                    "ValidationError",
+                    "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+                ),
+            ),
+        );
+        assert!(
+            limit
+                .message
+                .contains("longer than the role's MaxSessionDuration"),
+            "{}",
+            limit.message
+        );
+        let dump = one(
+            &AssumeRoleDenied,
+            &facts(
+                None,
+                ALL_S3_READ,
+                refused(
+                    "",
+                    "Bad Gateway: Action=AssumeRole&DurationSeconds=3600 (MaxSessionDuration?)",
+                ),
+            ),
+        );
+        assert!(!dump.message.contains("longer than"), "{}", dump.message);
+        assert_eq!(dump.status, Status::Skip);
+    }
+
     #[test]
     fn rejected_keys_are_told_apart() {
         let conn = ROLE_CONN
