@@ -250,9 +250,11 @@ impl Rule for AssumeRoleDenied {
         let subject = "auth.role_arn";
         if let Some(why) = not_the_vendor(facts) {
             let outcome = match &p.assume_with_id {
-                Observed::Known(_) => "succeeded",
-                Observed::Failed(_) => "was refused",
-                Observed::NotCollected(_) => "was not tried",
+                Observed::Known(_) => "succeeded".to_string(),
+                Observed::Failed(f) if f.kind == FailureKind::Denied => "was refused".to_string(),
+                // A timeout or an unreachable endpoint is no answer at all.
+                Observed::Failed(f) => format!("got no answer ({f})"),
+                Observed::NotCollected(_) => "was not tried".to_string(),
             };
             return Err(Skip::new(
                 subject,
@@ -1223,6 +1225,26 @@ trusted_account_id = "999988887777"
         );
         assert!(!dump.message.contains("longer than"), "{}", dump.message);
         assert_eq!(dump.status, Status::Skip);
+    }
+
+    /// Run as someone outside the vendor's account, a timed-out AssumeRole is "no
+    /// answer", not "refused".
+    #[test]
+    fn a_timed_out_assume_role_is_not_refused() {
+        let timed_out = with_assume(Observed::Failed(Failure {
+            kind: FailureKind::Timeout,
+            action: "sts:AssumeRole".into(),
+            code: String::new(),
+            message: "the call timed out".into(),
+        }));
+        let mut f = facts(None, ALL_S3_READ, timed_out);
+        if let Observed::Known(l) = &mut f.live {
+            l.caller = Observed::Known("arn:aws:iam::444455556666:user/support".into());
+        }
+        let check = one(&AssumeRoleDenied, &f);
+        assert_eq!(check.status, Status::Skip);
+        assert!(check.message.contains("got no answer"), "{}", check.message);
+        assert!(!check.message.contains("refused"), "{}", check.message);
     }
 
     #[test]
