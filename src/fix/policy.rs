@@ -36,6 +36,9 @@ fn owner(conn: &Connection) -> (String, String) {
 /// The file a corrected document goes to, and how the target is named.
 fn destination(conn: &Connection, policy: Option<&Policy>, bucket: Option<&str>) -> (String, String, String) {
     let (kind, name) = owner(conn);
+    // A document read from the AWS CLI's output names its owner
+    // (`aws iam get-user-policy` prints UserName): the real user, not a placeholder.
+    let name = policy.and_then(|p| p.name_of(&kind)).map_or(name, str::to_string);
     let Some(p) = policy else {
         let file = "athena-doctor-policy.json".to_string();
         let command = match kind.as_str() {
@@ -259,6 +262,58 @@ mod tests {
             json!({"ArnNotEquals": {"aws:principalarn": ["arn:a", "arn:b"]},
                    "ForAllValues:StringNotEquals": {"aws:CalledVia": "athena.amazonaws.com"}})
         );
+    }
+
+    /// Every ARN form names its real owner: a role with a path by its name, a
+    /// session ARN by its role, and a user named by the CLI output the policy was
+    /// read from.
+    #[test]
+    fn fixes_name_the_real_owner() {
+        let role_conn = |arn: &str| {
+            let text = format!("[auth]\ntype = \"cross_account_role\"\nrole_arn = \"{arn}\"\n");
+            crate::connection::from_text(std::path::Path::new("c.toml"), &text)
+                .unwrap()
+                .connection
+        };
+        for (arn, role) in [
+            ("arn:aws:iam::111122223333:role/bi-athena", "bi-athena"),
+            (
+                "arn:aws:iam::111122223333:role/service/team/bi-athena",
+                "bi-athena",
+            ),
+            (
+                "arn:aws:sts::111122223333:assumed-role/bi-athena/omni-session",
+                "bi-athena",
+            ),
+        ] {
+            let (kind, _, command) = destination(&role_conn(arn), None, None);
+            assert_eq!(kind, "athena-doctor-policy.json");
+            assert!(
+                command.contains(&format!("--role-name {role} ")),
+                "{arn}: {command}"
+            );
+        }
+        let key_conn = crate::connection::from_text(
+            std::path::Path::new("c.toml"),
+            "[auth]\ntype = \"access_key\"\naccess_key_id = \"AKIAIOSFODNN7EXAMPLE\"\n",
+        )
+        .unwrap()
+        .connection;
+        let from_cli = Policy::from_text(
+            "policy u.json",
+            Some("u.json"),
+            r#"{"UserName": "bi-user", "PolicyName": "athena", "PolicyDocument": {"Version": "2012-10-17", "Statement": []}}"#,
+            PolicyKind::Identity,
+        )
+        .unwrap();
+        let (_, target, command) = destination(&key_conn, Some(&from_cli), None);
+        assert_eq!(target, "inline policy athena of user bi-user");
+        assert!(
+            command.contains("--user-name bi-user --policy-name athena"),
+            "{command}"
+        );
+        let (_, _, command) = destination(&key_conn, None, None);
+        assert!(command.contains("--user-name <USER_NAME>"), "{command}");
     }
 
     #[test]
