@@ -108,13 +108,12 @@ impl Target {
 
 /// Names lower-cased (as Athena and Glue store them), first occurrence kept.
 fn lowercase_unique<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for n in names.map(str::to_lowercase) {
-        if !out.contains(&n) {
-            out.push(n);
-        }
-    }
-    out
+    // A set beside the list: lists of tens of thousands of schemas stay linear.
+    let mut seen = std::collections::HashSet::new();
+    names
+        .map(str::to_lowercase)
+        .filter(|n| seen.insert(n.clone()))
+        .collect()
 }
 
 /// The customer's account: from the role ARN, or `account_id`.

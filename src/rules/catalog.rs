@@ -169,16 +169,13 @@ impl Rule for SchemaNotFound {
             .get(&catalog)
             .ok_or_else(|| Skip::new("schemas", format!("the databases of {catalog} were not listed")))?
             .require("schemas")?;
-        let mut seen = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let existing: std::collections::HashSet<&str> = databases.iter().map(String::as_str).collect();
         Ok(names
             .into_iter()
-            .filter(|n| {
-                let first = !seen.contains(n);
-                seen.push(*n);
-                first
-            })
+            .filter(|n| seen.insert(*n))
             .map(|name| {
-                if databases.iter().any(|d| d == name) {
+                if existing.contains(name) {
                     return meta.pass(name, format!("schema {name} exists in {catalog}"));
                 }
                 let hint = if let Some(d) = databases.iter().find(|d| d.eq_ignore_ascii_case(name)) {

@@ -411,16 +411,17 @@ impl ListFieldMalformed {
         }
         let mut cleaned: Vec<String> = Vec::new();
         let mut duplicates = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for p in &pieces {
             let name = p.trim_matches(['"', '\'', '`']).trim();
             if name.is_empty() {
                 continue;
             }
             // Athena lower-cases identifiers, so `Sales` and `sales` are the same schema.
-            if cleaned.iter().any(|c| c.eq_ignore_ascii_case(name)) {
-                duplicates.push(name.to_string());
-            } else {
+            if seen.insert(name.to_ascii_lowercase()) {
                 cleaned.push(name.to_string());
+            } else {
+                duplicates.push(name.to_string());
             }
         }
         if !duplicates.is_empty() {
