@@ -3,6 +3,7 @@
 //! `fuzz/`. A thin, text-in and verdict-out layer over `policy`, so that the
 //! doctor's own types stay `pub(crate)`.
 
+use crate::aws::arn::{Arn, IamResource};
 use crate::permissions::{self, Target};
 use crate::policy::{self, Context, Decision, Policy, PolicyKind, PolicySet, Principal, Request};
 
@@ -78,15 +79,17 @@ impl Policies {
 }
 
 fn principal_of(arn: &str) -> Principal {
-    let account = arn.split(':').nth(4).unwrap_or_default().to_string();
+    let parsed = Arn::parse(arn).ok();
     Principal {
         arn: arn.to_string(),
-        account,
-        is_role: arn.contains(":role/"),
+        account: parsed.as_ref().map(|a| a.account.clone()).unwrap_or_default(),
+        is_role: parsed.is_some_and(|a| matches!(a.iam_resource(), IamResource::Role { .. })),
     }
 }
 
-fn parse_context(spec: &str) -> Context {
+/// A request context from its spec: `key=v1,v2` sets a key, `!key` makes it
+/// absent, `;` separates (also what the policy tests write their contexts in).
+pub(crate) fn parse_context(spec: &str) -> Context {
     let mut context = Context::default();
     for part in spec.split(';').map(str::trim).filter(|p| !p.is_empty()) {
         match part.strip_prefix('!') {

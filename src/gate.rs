@@ -16,9 +16,9 @@ pub(crate) struct Gate {
     select: Option<Vec<&'static RuleMeta>>,
     ignore: Vec<&'static RuleMeta>,
     /// `[doctor]` ignores: the rules each names, and why.
-    ignored: Vec<(Vec<&'static RuleMeta>, String)>,
+    ignored: Ignored,
     /// `[doctor]` severities, in the order written: the last that names a rule wins.
-    graded: Vec<(Vec<&'static RuleMeta>, Severity)>,
+    graded: Graded,
 }
 
 impl Gate {

@@ -145,13 +145,10 @@ pub(crate) fn scrub(text: &str) -> String {
             continue;
         }
         flush(&mut run, &mut out);
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        out.push(c);
     }
     flush(&mut run, &mut out);
+    let mut out = crate::style::printable(&out).into_owned();
     if out.chars().count() > MAX_KEPT {
         out = out.chars().take(MAX_KEPT).collect::<String>() + "…";
     }

@@ -9,6 +9,7 @@ pub(crate) use check::{Check, Skip, Status};
 pub(crate) use meta::{Declared, Family, Outcome, Rule, RuleMeta, Severity, declare_rule};
 
 use crate::facts::Facts;
+use crate::fix::Fix;
 
 /// Run every rule over the facts, in the order given. A rule that returns
 /// nothing would be a silent pass, so the engine turns that into a skip that says
@@ -30,36 +31,47 @@ pub(crate) fn run(rules: &[&dyn Rule], facts: &Facts) -> Vec<Check> {
 /// then in the order its rule lists them) and carries the fix of the first that
 /// has one; an unexplained one keeps its own message and fix.
 pub(crate) fn link(mut checks: Vec<Check>) -> Vec<Check> {
-    let failing: Vec<Check> = checks
+    // Decide every explanation on the checks as the gate left them, then apply:
+    // an explained finding never explains another.
+    let explained: Vec<(usize, String, Option<Fix>)> = checks
         .iter()
-        .filter(|c| c.status == Status::Fail && c.explanation.is_none())
-        .cloned()
-        .collect();
-    for check in checks.iter_mut().filter(|c| c.status == Status::Fail) {
-        let Some(explanation) = check.explanation.take() else {
-            continue;
-        };
-        debug_assert!(
-            explanation
+        .enumerate()
+        .filter(|(_, c)| c.status == Status::Fail)
+        .filter_map(|(at, check)| {
+            let explanation = check.explanation.as_ref()?;
+            debug_assert!(
+                explanation
+                    .by
+                    .iter()
+                    .all(|by| check.rule.explained_by.contains(by)),
+                "{} cites a rule it does not declare in explained_by",
+                check.rule.code
+            );
+            let mut explaining: Vec<&Check> = explanation
                 .by
                 .iter()
-                .all(|by| check.rule.explained_by.contains(by)),
-            "{} cites a rule it does not declare in explained_by",
-            check.rule.code
-        );
-        let mut explaining: Vec<&Check> = explanation
-            .by
-            .iter()
-            .flat_map(|by| failing.iter().filter(move |c| c.rule == *by))
-            .collect();
-        if explaining.is_empty() {
-            continue;
-        }
-        explaining.sort_by_key(|c| std::cmp::Reverse(c.severity));
-        check.message = explaining.iter().fold(explanation.message, |message, c| {
-            format!("{message} — {} {}: {}", c.code(), c.name(), c.message)
-        });
-        check.fix = explaining.iter().find_map(|c| c.fix.clone());
+                .flat_map(|by| {
+                    checks
+                        .iter()
+                        .filter(move |c| c.rule == *by && c.status == Status::Fail && c.explanation.is_none())
+                })
+                .collect();
+            if explaining.is_empty() {
+                return None;
+            }
+            explaining.sort_by_key(|c| std::cmp::Reverse(c.severity));
+            let message = explaining.iter().fold(explanation.message.clone(), |message, c| {
+                format!("{message} — {} {}: {}", c.code(), c.name(), c.message)
+            });
+            Some((at, message, explaining.iter().find_map(|c| c.fix.clone())))
+        })
+        .collect();
+    for (at, message, fix) in explained {
+        checks[at].message = message;
+        checks[at].fix = fix;
+    }
+    for check in &mut checks {
+        check.explanation = None;
     }
     checks
 }

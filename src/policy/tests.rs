@@ -29,17 +29,7 @@ fn principal() -> Principal {
 
 /// `k=v1,v2` sets a key; `!k` makes it absent; separated by `;`.
 fn context(spec: &str) -> Context {
-    let mut ctx = Context::default();
-    for part in spec.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-        if let Some(k) = part.strip_prefix('!') {
-            ctx.absent(k);
-        } else {
-            let (k, v) = part.split_once('=').expect("k=v");
-            let values: Vec<&str> = v.split(',').collect();
-            ctx.set(k, &values);
-        }
-    }
-    ctx
+    crate::evaluator::parse_context(spec)
 }
 
 /// Statements (one object or a list) become an identity policy, Version 2012-10-17,
