@@ -158,6 +158,15 @@ pub(crate) struct DoctorArgs {
     /// Also show passed checks, and skipped ones with their reasons.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// Write the fixes to DIR: each corrected policy document (named after its
+    /// target), the corrected connection file, and apply.sh with the AWS CLI
+    /// commands in order. Never overwrites an input; never runs anything.
+    #[arg(long, value_name = "DIR")]
+    pub write_fixes: Option<PathBuf>,
+    /// With --write-fixes: include unsafe fixes (a person should confirm them) in
+    /// the files and apply.sh instead of leaving them commented out.
+    #[arg(long, requires = "write_fixes")]
+    pub unsafe_fixes: bool,
 }
 
 /// How live inspection reaches AWS. It only reads (Get*, List*, Head*,

@@ -11,10 +11,19 @@ use std::path::Path;
 
 /// Run the doctor in the scenario's folder (its `args` name files there).
 fn run(config: &Path, expected: &Value) -> (i32, Value) {
+    run_in(
+        config.parent().unwrap(),
+        Path::new(config.file_name().unwrap()),
+        expected,
+    )
+}
+
+/// Run the doctor in `cwd` on `config` (relative to it).
+fn run_in(cwd: &Path, config: &Path, expected: &Value) -> (i32, Value) {
     let mut cmd = doctor();
-    cmd.current_dir(config.parent().unwrap())
+    cmd.current_dir(cwd)
         .args(["doctor", "--offline", "--format", "json", "--config"])
-        .arg(config.file_name().unwrap());
+        .arg(config);
     for arg in expected["args"].as_array().into_iter().flatten() {
         cmd.arg(arg.as_str().unwrap());
     }
@@ -139,9 +148,9 @@ fn applying_each_fix_makes_its_check_pass() {
             let copy = tmp.path().join(original.file_name().unwrap());
             match fix["kind"].as_str().unwrap() {
                 "field" => apply(&copy, &fix["payload"]),
-                // A policy fix: its corrected document replaces the file it names.
+                // A policy fix: its corrected document replaces the file it was read from.
                 "policy" => {
-                    let file = tmp.path().join(fix["file"].as_str().unwrap());
+                    let file = tmp.path().join(fix["replaces"].as_str().unwrap());
                     std::fs::write(file, serde_json::to_string_pretty(&fix["document"]).unwrap()).unwrap();
                 }
                 other => panic!("unknown fix kind {other}"),
@@ -161,5 +170,124 @@ fn applying_each_fix_makes_its_check_pass() {
         }
     }
     assert!(applied >= 15, "only {applied} fixes were applied");
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// The round trip through the files: `--write-fixes DIR --unsafe-fixes` in a copy of
+/// each scenario, then the doctor again on DIR's connection file with each input
+/// policy replaced by the corrected document written for it. Every finding whose fix
+/// was written is gone, no new error appears, and apply.sh parses and names only
+/// files that are in DIR.
+#[test]
+fn writing_the_fixes_clears_the_findings() {
+    let mut written = 0;
+    let mut problems = Vec::new();
+    for dir in scenarios() {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let expected: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, tmp.path().join(path.file_name().unwrap())).unwrap();
+        }
+        let config = tmp.path().join(connection_file(&dir).file_name().unwrap());
+        let mut with_fixes = expected.clone();
+        let mut args = expected["args"].as_array().cloned().unwrap_or_default();
+        args.extend(["--write-fixes", "fixes", "--unsafe-fixes"].map(Value::from));
+        with_fixes["args"] = Value::Array(args);
+        let (_, before) = run(&config, &with_fixes);
+        let out = tmp.path().join("fixes");
+        let script = std::fs::read_to_string(out.join("apply.sh")).unwrap();
+        let syntax = std::process::Command::new("bash")
+            .arg("-n")
+            .arg(out.join("apply.sh"))
+            .status()
+            .unwrap();
+        if !syntax.success() {
+            problems.push(format!("{name}: apply.sh does not parse"));
+        }
+        for part in script.split("file://$here/").skip(1) {
+            let file = part.split('"').next().unwrap();
+            if !out.join(file).is_file() {
+                problems.push(format!("{name}: apply.sh names {file}, which was not written"));
+            }
+        }
+        // Each input policy file is replaced by the document written for it.
+        let replaced: Vec<(String, String)> = failures(&before)
+            .iter()
+            .filter_map(|c| {
+                let fix = &c["fix"];
+                Some((
+                    fix["replaces"].as_str()?.to_string(),
+                    fix["file"].as_str()?.to_string(),
+                ))
+            })
+            .collect();
+        let args: Vec<Value> = expected["args"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| {
+                let a = a.as_str().unwrap();
+                let (prefix, path) = a.split_once('=').map_or(("", a), |(b, p)| (b, p));
+                match replaced.iter().find(|(from, _)| from == path) {
+                    Some((_, to)) if prefix.is_empty() => Value::from(to.as_str()),
+                    Some((_, to)) => Value::from(format!("{prefix}={to}")),
+                    None => Value::from(a),
+                }
+            })
+            .collect();
+        let mut again = expected.clone();
+        again["args"] = Value::Array(args);
+        let fixed_config = Path::new("fixes").join(config.file_name().unwrap());
+        let (_, after) = run_in(tmp.path(), &fixed_config, &again);
+        let before_errors: BTreeSet<_> = failures(&before)
+            .into_iter()
+            .filter(|c| c["severity"] == "error")
+            .map(|c| c["code"].as_str().unwrap().to_string())
+            .collect();
+        for check in failures(&before) {
+            let fix = &check["fix"];
+            if fix.is_null() || fix["applicability"] == "display-only" {
+                continue;
+            }
+            written += 1;
+            if failures(&after).iter().any(|c| key(c) == key(check)) {
+                problems.push(format!(
+                    "{name}: the written fix `{}` did not clear {}",
+                    fix["title"], check["code"]
+                ));
+            }
+        }
+        // A secret is never copied into the written connection file: where the input
+        // held one (in the key ID or the secret field), the copy lacks it by design.
+        let original = std::fs::read_to_string(&config).unwrap();
+        let copied = std::fs::read_to_string(tmp.path().join(&fixed_config)).unwrap();
+        let secrets: Vec<&str> = original
+            .split('"')
+            .filter(|w| w.len() == 40 && w.chars().all(|c| c.is_ascii_alphanumeric() || "/+".contains(c)))
+            .collect();
+        if let Some(s) = secrets.iter().find(|s| copied.contains(**s)) {
+            problems.push(format!(
+                "{name}: the written connection file holds the secret {s}"
+            ));
+        }
+        for check in failures(&after) {
+            let secret_dropped = !secrets.is_empty()
+                && check["code"] == "CONN001"
+                && check["message"].as_str().unwrap().contains("Access Key");
+            if check["severity"] == "error"
+                && !secret_dropped
+                && !before_errors.contains(check["code"].as_str().unwrap())
+            {
+                problems.push(format!(
+                    "{name}: a new error after the fixes: {} {}",
+                    check["code"], check["message"]
+                ));
+            }
+        }
+    }
+    assert!(written >= 15, "only {written} fixes were written");
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }

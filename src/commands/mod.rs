@@ -7,10 +7,10 @@ mod policy;
 use crate::cli::{self, Cli, Command, DoctorArgs, Format, ListFormat};
 use crate::error::Fatal;
 use crate::gate::Gate;
-use crate::{collect, connection, engine, report, rules, style};
+use crate::{collect, connection, engine, facts, fix, report, rules, style};
 use clap::Parser;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// The whole command line: what the binary's `main` calls.
@@ -104,7 +104,10 @@ fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
         }
     };
     let checks = engine::run(&rules::REGISTRY, &facts);
-    let checks = engine::link(gate.apply(checks));
+    let mut checks = engine::link(gate.apply(checks));
+    if let Some(dir) = &args.write_fixes {
+        write_fixes(&mut checks, &facts, args, dir)?;
+    }
     let report = report::Report::new(&facts, checks);
 
     let to_stdout = args.output.is_none();
@@ -135,6 +138,82 @@ fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--write-fixes DIR`: the corrected documents, connection file and apply.sh.
+/// Checked before anything is written: no file of DIR may be an input.
+fn write_fixes(
+    checks: &mut [engine::Check],
+    facts: &facts::Facts,
+    args: &DoctorArgs,
+    dir: &Path,
+) -> Result<(), Fatal> {
+    let (text, source) = match &args.snapshot {
+        Some(_) => (None, PathBuf::from(&facts.connection.path)),
+        None => (Some(connection::read_text(&args.config)?), args.config.clone()),
+    };
+    let name = source
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "athena-doctor.toml".into());
+    let conn = fix::bundle::ConnectionText {
+        connection: &facts.connection,
+        name,
+        text,
+    };
+    let bundle =
+        fix::bundle::plan(checks, &conn, &dir.to_string_lossy(), args.unsafe_fixes).map_err(|e| {
+            Fatal::input(
+                &args.config,
+                None,
+                format!("cannot write the corrected connection: {e}"),
+            )
+        })?;
+    std::fs::create_dir_all(dir).map_err(|e| Fatal::io(dir, e))?;
+    let inputs: Vec<PathBuf> = [Some(&args.config), args.snapshot.as_ref(), args.boundary.as_ref()]
+        .into_iter()
+        .flatten()
+        .chain(&args.policies)
+        .chain(args.trust_policy.as_ref())
+        .chain(args.secret_file.as_ref())
+        .cloned()
+        .chain(
+            args.bucket_policies
+                .iter()
+                .map(|b| PathBuf::from(b.split_once('=').map_or(b.as_str(), |(_, f)| f))),
+        )
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    for (name, _) in &bundle.files {
+        let path = dir.join(name);
+        if let Ok(real) = path.canonicalize()
+            && inputs.contains(&real)
+        {
+            return Err(Fatal::Usage(format!(
+                "--write-fixes would overwrite the input {}: choose another directory",
+                path.display()
+            )));
+        }
+    }
+    for (name, text) in &bundle.files {
+        let path = dir.join(name);
+        write_atomically(&path, text)?;
+        if name == fix::bundle::SCRIPT {
+            make_executable(&path)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) -> Result<(), Fatal> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(|e| Fatal::io(path, e))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_: &Path) -> Result<(), Fatal> {
+    Ok(())
 }
 
 fn render(report: &report::Report, format: Format, args: &DoctorArgs, to_stdout: bool) -> String {

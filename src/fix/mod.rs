@@ -1,6 +1,7 @@
 //! Fixes as data: what to change, where, and the exact text that changes it.
 //! Renderers print them; nothing here applies them.
 
+pub(crate) mod bundle;
 pub(crate) mod policy;
 
 use crate::connection::{Connection, FieldId, Form};
@@ -33,8 +34,13 @@ pub(crate) struct Fix {
     pub target: String,
     pub applicability: Applicability,
     pub edit: Edit,
+    /// Why the fix goes where it goes, when that is a choice (a managed policy).
+    pub note: Option<String>,
 }
 
+// A report holds a few fixes: boxing the policy variant would save nothing worth
+// the indirection in every match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Edit {
     /// Set a connection field to `value`, or remove it when `value` is null.
@@ -44,13 +50,54 @@ pub(crate) enum Edit {
         value: Value,
     },
     /// Change a policy document: the statements added or rewritten, the whole
-    /// corrected document, the file to write it to, and the command that applies it.
+    /// corrected document, and how the AWS CLI puts it in place.
     Policy {
         statements: Vec<Value>,
         document: Value,
-        file: String,
-        command: String,
+        /// The document before the change, and the change: what lets fixes to one
+        /// document be merged into one file (`--write-fixes`).
+        base: Value,
+        changes: Vec<policy::Change>,
+        apply: Option<Command>,
+        /// The file `--write-fixes` wrote the merged document to (`None`: the
+        /// command carries the document inline, so it runs as printed).
+        file: Option<String>,
+        /// The input file the document was read from, which it corrects.
+        source: Option<String>,
     },
+    /// Run an AWS CLI command that needs no document (create a bucket).
+    Run { command: Command },
+}
+
+/// An AWS CLI command, as words, with the slot its document goes in.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Command {
+    /// The words before the document (`aws iam put-role-policy … --policy-document`).
+    pub words: Vec<String>,
+    /// The words after it (`--set-as-default`).
+    pub after: Vec<String>,
+    /// The file name `--write-fixes` gives the document: named after its target.
+    pub file_name: String,
+    /// Where it goes in `apply.sh`: buckets, then the policies on them, then the
+    /// principal's policies, its boundary, and the trust policy last.
+    pub order: u8,
+}
+
+impl Command {
+    /// The command as a shell line, with `document` as its document argument
+    /// (already a shell word: `file://…` or a quoted JSON string).
+    pub(crate) fn line(&self, document: Option<&str>) -> String {
+        let quote = |w: &String| shlex::try_quote(w).map_or_else(|_| w.clone(), |q| q.into_owned());
+        let mut words: Vec<String> = self.words.iter().map(quote).collect();
+        words.extend(document.map(str::to_string));
+        words.extend(self.after.iter().map(quote));
+        words.join(" ")
+    }
+
+    /// Whether a word is a placeholder the user must fill in (`<ROLE_NAME>`).
+    pub(crate) fn has_placeholder(&self) -> bool {
+        self.words.iter().chain(&self.after).any(|w| w.contains('<'))
+    }
 }
 
 impl Fix {
@@ -69,6 +116,68 @@ impl Fix {
                 form: connection.form,
                 value: value.into(),
             },
+            note: None,
+        }
+    }
+
+    /// Create the results bucket in the connection's region. Unsafe: a person
+    /// should confirm the name is not a typo of a bucket that exists (bucket names
+    /// are global, and the name may be taken).
+    pub(crate) fn create_bucket(bucket: &str, region: &str) -> Fix {
+        let mut words: Vec<String> = [
+            "aws",
+            "s3api",
+            "create-bucket",
+            "--bucket",
+            bucket,
+            "--region",
+            region,
+        ]
+        .map(String::from)
+        .to_vec();
+        // us-east-1 is S3's default location and refuses to be named as a constraint.
+        if region != "us-east-1" {
+            words.push("--create-bucket-configuration".into());
+            words.push(format!("LocationConstraint={region}"));
+        }
+        Fix {
+            target: format!("bucket {bucket} in {region}"),
+            applicability: Applicability::Unsafe,
+            edit: Edit::Run {
+                command: Command {
+                    words,
+                    after: vec![],
+                    file_name: String::new(),
+                    order: 0,
+                },
+            },
+            note: None,
+        }
+    }
+
+    /// The command that applies the fix, exactly as it runs: the document from
+    /// the written file, or inline (never a file that does not hold the fix).
+    pub(crate) fn command(&self) -> Option<String> {
+        match &self.edit {
+            Edit::Field { .. } => None,
+            Edit::Run { command } => Some(command.line(None)),
+            Edit::Policy {
+                document,
+                apply,
+                file,
+                ..
+            } => {
+                let apply = apply.as_ref()?;
+                let word = match file {
+                    Some(f) => format!("file://{f}"),
+                    None => {
+                        let compact =
+                            serde_json::to_string(document).expect("a JSON value always serialises");
+                        shlex::try_quote(&compact).map_or(compact.clone(), |q| q.into_owned())
+                    }
+                };
+                Some(apply.line(Some(&word)))
+            }
         }
     }
 
@@ -83,6 +192,7 @@ impl Fix {
                     (Form::Json | Form::Labels, v) => format!("\"{key}\": {v}"),
                 }
             }
+            Edit::Run { command } => command.line(None),
             Edit::Policy { statements, .. } => {
                 let sids: Vec<&str> = statements.iter().filter_map(|s| s.get("Sid")?.as_str()).collect();
                 match sids.as_slice() {
@@ -111,6 +221,7 @@ impl Fix {
                 Value::Object(fragment)
             }
             Edit::Policy { document, .. } => document.clone(),
+            Edit::Run { .. } => Value::Null,
         }
     }
 
@@ -131,15 +242,23 @@ impl Fix {
             Edit::Policy {
                 statements,
                 file,
-                command,
+                source,
                 ..
             } => {
                 out["kind"] = json!("policy");
                 out["file"] = json!(file);
+                out["replaces"] = json!(source);
                 out["statements"] = json!(statements);
                 out["document"] = self.payload();
-                out["command"] = json!(command);
+                out["command"] = json!(self.command());
             }
+            Edit::Run { .. } => {
+                out["kind"] = json!("command");
+                out["command"] = json!(self.command());
+            }
+        }
+        if let Some(note) = &self.note {
+            out["note"] = json!(note);
         }
         out
     }

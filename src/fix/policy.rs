@@ -2,22 +2,47 @@
 //! corrected — always merged into the user's own document, with every other
 //! statement kept, and the AWS CLI command that would apply it (printed, never run).
 
-use super::{Applicability, Edit, Fix};
+use super::{Applicability, Command, Edit, Fix};
 use crate::aws::arn::{Arn, IamResource};
-use crate::connection::{AuthType, Connection, FieldId};
+use crate::connection::{AuthType, FieldId};
+use crate::facts::Facts;
 use crate::policy::Policy;
 use crate::policy::decode::Origin;
 use crate::policy::model::PolicyKind;
 use serde_json::{Value, json};
 
-/// Who the policy belongs to, for the target's words and the CLI command.
-fn owner(conn: &Connection) -> (String, String) {
-    match conn.auth.auth_type {
-        Some(AuthType::AccessKey) => ("user".into(), "<USER_NAME>".into()),
-        _ => {
+/// One change to a document; fixes to the same document merge by their changes.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Change {
+    /// Append a statement (its Sid made unique in the document).
+    Add(Value),
+    /// Put these statements where statement `index` of the original was.
+    Replace { index: usize, with: Vec<Value> },
+}
+
+/// The name of the inline policy a fix creates when it does not edit one.
+pub(crate) const OWN_POLICY: &str = "athena-doctor";
+
+/// Whose identity policies the fixes change: a role or a user, with its name when
+/// the doctor knows it.
+struct Owner {
+    kind: &'static str,
+    name: Option<String>,
+}
+
+impl Owner {
+    fn of(facts: &Facts, policy: Option<&Policy>) -> Owner {
+        let conn = &facts.connection;
+        let kind = match conn.auth.auth_type {
+            Some(AuthType::AccessKey) => "user",
+            _ => "role",
+        };
+        // A document read from the AWS CLI's output, or live, names its owner.
+        let named = policy.and_then(|p| p.name_of(kind)).map(str::to_string);
+        let name = named.or_else(|| match kind {
             // The role's name: for a session ARN (`assumed-role/ROLE/SESSION`,
             // which ROLE002 reports) the role's, never the session's.
-            let name = conn
+            "role" => conn
                 .value(FieldId::RoleArn)
                 .and_then(|a| Arn::parse(a.trim()).ok())
                 .and_then(|arn| match arn.iam_resource() {
@@ -25,54 +50,139 @@ fn owner(conn: &Connection) -> (String, String) {
                         Some(name)
                     }
                     _ => None,
-                })
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| "<ROLE_NAME>".into());
-            ("role".into(), name)
+                }),
+            // Live, the user behind the key: its policies name it, or the key's own
+            // GetCallerIdentity did.
+            _ => facts
+                .identity_policies
+                .known()
+                .ok()
+                .and_then(|ps| ps.iter().find_map(|p| p.name_of("user")))
+                .map(str::to_string)
+                .or_else(|| {
+                    let probes = facts.live.as_ref().and_then(|l| l.probes.as_ref());
+                    let arn = probes.known().ok()?.credentials.known().ok()?;
+                    let arn = Arn::parse(arn).ok()?;
+                    // `user/PATH/NAME`: the name is the last segment.
+                    match arn.iam_resource() {
+                        IamResource::User => arn.resource.rsplit('/').next().map(str::to_string),
+                        _ => None,
+                    }
+                }),
+        });
+        Owner {
+            kind,
+            name: name.filter(|n| !n.is_empty()),
+        }
+    }
+
+    fn name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("<{}_NAME>", self.kind.to_ascii_uppercase()))
+    }
+
+    /// `put-role-policy`/`put-user-policy` of inline policy `policy`.
+    fn put(&self, policy: &str, target: &str) -> Command {
+        let kind = self.kind;
+        Command {
+            words: vec![
+                "aws".into(),
+                "iam".into(),
+                format!("put-{kind}-policy"),
+                format!("--{kind}-name"),
+                self.name(),
+                "--policy-name".into(),
+                policy.into(),
+                "--policy-document".into(),
+            ],
+            after: vec![],
+            file_name: file_name(target),
+            order: 3,
         }
     }
 }
 
-/// The file a corrected document goes to, and how the target is named.
-fn destination(conn: &Connection, policy: Option<&Policy>, bucket: Option<&str>) -> (String, String, String) {
-    let (kind, name) = owner(conn);
-    // A document read from the AWS CLI's output names its owner
-    // (`aws iam get-user-policy` prints UserName): the real user, not a placeholder.
-    let name = policy.and_then(|p| p.name_of(&kind)).map_or(name, str::to_string);
+/// A file name that says what it holds: the target, in lowercase words.
+pub(crate) fn file_name(target: &str) -> String {
+    let mut out = String::new();
+    for c in target.chars() {
+        match c {
+            'a'..='z' | '0'..='9' | '.' | '_' => out.push(c),
+            'A'..='Z' => out.push(c.to_ascii_lowercase()),
+            _ if !out.ends_with('-') && !out.is_empty() => out.push('-'),
+            _ => {}
+        }
+    }
+    format!("{}.json", out.trim_end_matches('-'))
+}
+
+/// Where a corrected document goes: its target's words, the command that puts it
+/// there, and why there when that is a choice.
+struct Destination {
+    target: String,
+    command: Option<Command>,
+    note: Option<String>,
+}
+
+fn destination(facts: &Facts, policy: Option<&Policy>, bucket: Option<&str>) -> Destination {
+    let owner = Owner::of(facts, policy);
     let Some(p) = policy else {
-        let file = "athena-doctor-policy.json".to_string();
-        let command = match kind.as_str() {
-            "user" => format!(
-                "aws iam put-user-policy --user-name {name} --policy-name athena-doctor --policy-document file://{file}"
-            ),
-            _ => format!(
-                "aws iam put-role-policy --role-name {name} --policy-name athena-doctor --policy-document file://{file}"
-            ),
-        };
-        return (
-            file,
-            format!("new inline policy athena-doctor of {kind} {name}"),
-            command,
+        let target = format!(
+            "new inline policy {OWN_POLICY} of {} {}",
+            owner.kind,
+            owner.name()
         );
+        return Destination {
+            command: Some(owner.put(OWN_POLICY, &target)),
+            target,
+            note: None,
+        };
     };
-    let file = p.path.clone().unwrap_or_else(|| "policy.json".into());
-    let stem = std::path::Path::new(&file)
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_else(|| "policy".into());
+    let stem = p
+        .path
+        .as_deref()
+        .and_then(|f| std::path::Path::new(f).file_stem())
+        .map(|s| s.to_string_lossy().to_string());
     match (p.kind, p.origin) {
-        (PolicyKind::Trust, _) => (
-            file.clone(),
-            format!("trust policy of role {name}"),
-            format!("aws iam update-assume-role-policy --role-name {name} --policy-document file://{file}"),
-        ),
+        (PolicyKind::Trust, _) => {
+            let name = owner.name();
+            let target = format!("trust policy of role {name}");
+            Destination {
+                command: Some(Command {
+                    words: [
+                        "aws",
+                        "iam",
+                        "update-assume-role-policy",
+                        "--role-name",
+                        &name,
+                        "--policy-document",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                    after: vec![],
+                    file_name: file_name(&target),
+                    order: 5,
+                }),
+                target,
+                note: None,
+            }
+        }
         (PolicyKind::Resource, _) => {
-            let b = bucket.unwrap_or("<BUCKET>");
-            (
-                file.clone(),
-                format!("bucket policy of {b}"),
-                format!("aws s3api put-bucket-policy --bucket {b} --policy file://{file}"),
-            )
+            let b = bucket.map_or_else(|| "<BUCKET>".to_string(), str::to_string);
+            let target = format!("bucket policy of {b}");
+            Destination {
+                command: Some(Command {
+                    words: ["aws", "s3api", "put-bucket-policy", "--bucket", &b, "--policy"]
+                        .map(String::from)
+                        .to_vec(),
+                    after: vec![],
+                    file_name: file_name(&target),
+                    order: 1,
+                }),
+                target,
+                note: None,
+            }
         }
         (PolicyKind::Boundary, _) | (_, Origin::ManagedPolicy) => {
             let what = if p.kind == PolicyKind::Boundary {
@@ -80,31 +190,104 @@ fn destination(conn: &Connection, policy: Option<&Policy>, bucket: Option<&str>)
             } else {
                 "managed policy"
             };
-            (
-                file.clone(),
-                format!("{what} {stem}"),
-                format!(
-                    "aws iam create-policy-version --policy-arn <POLICY_ARN> --policy-document file://{file} --set-as-default"
-                ),
-            )
+            let arn = p.name_of("arn").map(str::to_string);
+            let shown = arn.clone().or(stem).unwrap_or_else(|| p.name.clone());
+            let arn = arn.unwrap_or_else(|| "<POLICY_ARN>".into());
+            let target = format!("{what} {shown}");
+            Destination {
+                command: Some(Command {
+                    words: [
+                        "aws",
+                        "iam",
+                        "create-policy-version",
+                        "--policy-arn",
+                        &arn,
+                        "--policy-document",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                    after: vec!["--set-as-default".into()],
+                    file_name: file_name(&target),
+                    order: if p.kind == PolicyKind::Boundary { 4 } else { 2 },
+                }),
+                target,
+                note: Some(format!(
+                    "a new default version of {shown}: it changes every principal the policy is attached to \
+                     (aws iam list-entities-for-policy --policy-arn {arn}), and IAM keeps at most five versions \
+                     (if it has five, delete the oldest non-default one first: aws iam list-policy-versions / \
+                     delete-policy-version)"
+                )),
+            }
         }
         _ => {
-            let policy_name = p.name_of("policy").unwrap_or(&stem).to_string();
-            let command = match kind.as_str() {
-                "user" => format!(
-                    "aws iam put-user-policy --user-name {name} --policy-name {policy_name} --policy-document file://{file}"
-                ),
-                _ => format!(
-                    "aws iam put-role-policy --role-name {name} --policy-name {policy_name} --policy-document file://{file}"
-                ),
-            };
-            (
-                file,
-                format!("inline policy {policy_name} of {kind} {name}"),
-                command,
-            )
+            let policy_name = p
+                .name_of("policy")
+                .map(str::to_string)
+                .or(stem)
+                .unwrap_or_else(|| OWN_POLICY.into());
+            let target = format!("inline policy {policy_name} of {} {}", owner.kind, owner.name());
+            Destination {
+                command: Some(owner.put(&policy_name, &target)),
+                target,
+                note: None,
+            }
         }
     }
+}
+
+/// The document with the changes made: replacements in place of the statements
+/// they replace, additions appended with Sids kept unique.
+pub(crate) fn changed(base: &Value, changes: &[Change]) -> Value {
+    let mut document = base.clone();
+    let list = statements_mut(&mut document);
+    let mut slots: Vec<Vec<Value>> = list.drain(..).map(|s| vec![s]).collect();
+    for change in changes {
+        if let Change::Replace { index, with } = change
+            && let Some(slot) = slots.get_mut(*index)
+        {
+            *slot = with.clone();
+        }
+    }
+    list.extend(slots.into_iter().flatten());
+    // Two fixes adding the same statement add it once.
+    let without_sid = |s: &Value| {
+        let mut s = s.clone();
+        if let Some(o) = s.as_object_mut() {
+            o.remove("Sid");
+        }
+        s
+    };
+    let mut added: Vec<Value> = Vec::new();
+    for change in changes {
+        if let Change::Add(s) = change
+            && !added.contains(&without_sid(s))
+            && !list.contains(s)
+        {
+            added.push(without_sid(s));
+            let mut s = s.clone();
+            unique_sid(list, &mut s);
+            list.push(s);
+        }
+    }
+    document
+}
+
+/// Give `s` a Sid no statement of `list` has (`A`, `A2`, `A3`…).
+fn unique_sid(list: &[Value], s: &mut Value) {
+    let Some(sid) = s.get("Sid").and_then(Value::as_str).map(str::to_string) else {
+        return;
+    };
+    let taken = |c: &str| {
+        list.iter()
+            .any(|x| x.get("Sid").and_then(Value::as_str) == Some(c))
+    };
+    let mut candidate = sid.clone();
+    let mut n = 2;
+    while taken(&candidate) {
+        candidate = format!("{sid}{n}");
+        n += 1;
+    }
+    s["Sid"] = json!(candidate);
 }
 
 /// The document's statements as a list (IAM allows a single object).
@@ -130,72 +313,117 @@ fn new_document() -> Value {
 }
 
 impl Fix {
+    /// Make `changes` to `policy` (or to a new inline policy when there is none).
+    /// Statements added to a managed policy go into the principal's own inline
+    /// policy instead: a managed policy may be attached to other principals, and a
+    /// grant for this connection should reach this connection only.
+    pub(crate) fn change_policy(
+        facts: &Facts,
+        policy: Option<&Policy>,
+        bucket: Option<&str>,
+        changes: Vec<Change>,
+        applicability: Applicability,
+    ) -> Fix {
+        let only_adds = changes.iter().all(|c| matches!(c, Change::Add(_)));
+        let (policy, redirected) = match policy {
+            Some(p) if only_adds && p.kind == PolicyKind::Identity && p.origin == Origin::ManagedPolicy => {
+                (None, Some(p))
+            }
+            other => (other, None),
+        };
+        let base = policy.map_or_else(new_document, |p| p.json.clone());
+        let document = changed(&base, &changes);
+        // The statements as they stand in the corrected document (Sids made unique).
+        let before = base.get("Statement");
+        let statements: Vec<Value> = document
+            .get("Statement")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|s| match before {
+                Some(Value::Array(list)) => !list.contains(s),
+                Some(single) => single != *s,
+                None => true,
+            })
+            .cloned()
+            .collect();
+        let mut to = destination(facts, policy, bucket);
+        if let Some(managed) = redirected {
+            to.note = Some(format!(
+                "added as the {}'s own inline policy {OWN_POLICY}, not as a new version of {}: a managed policy \
+                 may be attached to other principals, and IAM keeps at most five versions of it",
+                Owner::of(facts, None).kind,
+                managed.name
+            ));
+        }
+        let placeholder = to.command.as_ref().is_some_and(Command::has_placeholder);
+        Fix {
+            target: to.target,
+            // A command with a value to fill in cannot run as printed.
+            applicability: if placeholder {
+                Applicability::DisplayOnly
+            } else {
+                applicability
+            },
+            edit: Edit::Policy {
+                statements,
+                document,
+                base,
+                changes,
+                apply: to.command,
+                file: None,
+                source: policy.and_then(|p| p.path.clone()),
+            },
+            note: to.note,
+        }
+    }
+
     /// Add `statements` to `policy` (or to a new inline policy when there is none).
     pub(crate) fn add_statements(
-        conn: &Connection,
+        facts: &Facts,
         policy: Option<&Policy>,
         bucket: Option<&str>,
         statements: Vec<Value>,
         applicability: Applicability,
     ) -> Fix {
-        let mut document = policy.map_or_else(new_document, |p| p.json.clone());
-        let list = statements_mut(&mut document);
-        let mut added = Vec::new();
-        for mut s in statements {
-            // Keep Sids unique within the document.
-            if let Some(sid) = s.get("Sid").and_then(Value::as_str).map(str::to_string) {
-                let taken = |c: &str| {
-                    list.iter()
-                        .any(|x| x.get("Sid").and_then(Value::as_str) == Some(c))
-                };
-                let mut candidate = sid.clone();
-                let mut n = 2;
-                while taken(&candidate) {
-                    candidate = format!("{sid}{n}");
-                    n += 1;
-                }
-                s["Sid"] = json!(candidate);
-            }
-            list.push(s.clone());
-            added.push(s);
-        }
-        let (file, target, command) = destination(conn, policy, bucket);
-        Fix {
-            target,
-            applicability,
-            edit: Edit::Policy {
-                statements: added,
-                document,
-                file,
-                command,
-            },
-        }
+        let changes = statements.into_iter().map(Change::Add).collect();
+        Fix::change_policy(facts, policy, bucket, changes, applicability)
     }
 
     /// Replace statement `index` of `policy` with `statement`.
     pub(crate) fn replace_statement(
-        conn: &Connection,
+        facts: &Facts,
         policy: &Policy,
         bucket: Option<&str>,
         index: usize,
         statement: Value,
         applicability: Applicability,
     ) -> Fix {
-        let mut document = policy.json.clone();
-        let list = statements_mut(&mut document);
-        if let Some(slot) = list.get_mut(index) {
-            *slot = statement.clone();
-        }
-        let (file, target, command) = destination(conn, Some(policy), bucket);
+        let changes = vec![Change::Replace {
+            index,
+            with: vec![statement],
+        }];
+        Fix::change_policy(facts, Some(policy), bucket, changes, applicability)
+    }
+
+    /// Statements for a document that is not the customer's to change (the
+    /// vendor's side): shown, with no command.
+    pub(crate) fn statements_for(target: &str, statements: Vec<Value>) -> Fix {
+        let base = new_document();
+        let changes: Vec<Change> = statements.iter().cloned().map(Change::Add).collect();
         Fix {
-            target,
-            applicability,
+            target: target.to_string(),
+            applicability: Applicability::DisplayOnly,
             edit: Edit::Policy {
-                statements: vec![statement],
-                document,
-                file,
-                command,
+                document: changed(&base, &changes),
+                statements,
+                base,
+                changes,
+                apply: None,
+                file: None,
+                source: None,
             },
+            note: None,
         }
     }
 }
@@ -246,6 +474,7 @@ pub(crate) fn add_condition(statement: &mut Value, operator: &str, key: &str, va
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::Observed;
 
     #[test]
     fn conditions_merge_into_existing_blocks() {
@@ -264,17 +493,25 @@ mod tests {
         );
     }
 
+    fn facts_of(text: &str) -> Facts {
+        let mut facts = crate::rules::unread::healthy();
+        facts.connection = crate::connection::from_text(std::path::Path::new("c.toml"), text)
+            .unwrap()
+            .connection;
+        facts
+    }
+
+    fn command_of(fix: &Fix) -> String {
+        fix.command().unwrap()
+    }
+
     /// Every ARN form names its real owner: a role with a path by its name, a
-    /// session ARN by its role, and a user named by the CLI output the policy was
-    /// read from.
+    /// session ARN by its role, a user named by the CLI output the policy was read
+    /// from or by the key's own identity, and a managed policy by its ARN.
     #[test]
     fn fixes_name_the_real_owner() {
-        let role_conn = |arn: &str| {
-            let text = format!("[auth]\ntype = \"cross_account_role\"\nrole_arn = \"{arn}\"\n");
-            crate::connection::from_text(std::path::Path::new("c.toml"), &text)
-                .unwrap()
-                .connection
-        };
+        let statement =
+            || vec![json!({"Sid": "S", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})];
         for (arn, role) in [
             ("arn:aws:iam::111122223333:role/bi-athena", "bi-athena"),
             (
@@ -286,19 +523,22 @@ mod tests {
                 "bi-athena",
             ),
         ] {
-            let (kind, _, command) = destination(&role_conn(arn), None, None);
-            assert_eq!(kind, "athena-doctor-policy.json");
-            assert!(
-                command.contains(&format!("--role-name {role} ")),
-                "{arn}: {command}"
+            let facts = facts_of(&format!(
+                "[auth]\ntype = \"cross_account_role\"\nrole_arn = \"{arn}\"\n"
+            ));
+            let fix = Fix::add_statements(&facts, None, None, statement(), Applicability::Safe);
+            assert_eq!(
+                fix.target,
+                format!("new inline policy athena-doctor of role {role}")
             );
+            assert!(
+                command_of(&fix).contains(&format!("--role-name {role} ")),
+                "{arn}"
+            );
+            assert_eq!(fix.applicability, Applicability::Safe);
         }
-        let key_conn = crate::connection::from_text(
-            std::path::Path::new("c.toml"),
-            "[auth]\ntype = \"access_key\"\naccess_key_id = \"AKIAIOSFODNN7EXAMPLE\"\n",
-        )
-        .unwrap()
-        .connection;
+        let mut key = facts_of("[auth]\ntype = \"access_key\"\naccess_key_id = \"AKIAIOSFODNN7EXAMPLE\"\n");
+        key.identity_policies = Observed::NotCollected("offline".into());
         let from_cli = Policy::from_text(
             "policy u.json",
             Some("u.json"),
@@ -306,18 +546,81 @@ mod tests {
             PolicyKind::Identity,
         )
         .unwrap();
-        let (_, target, command) = destination(&key_conn, Some(&from_cli), None);
-        assert_eq!(target, "inline policy athena of user bi-user");
+        let fix = Fix::add_statements(&key, Some(&from_cli), None, statement(), Applicability::Safe);
+        assert_eq!(fix.target, "inline policy athena of user bi-user");
+        assert!(command_of(&fix).contains("--user-name bi-user --policy-name athena"));
+        // Not known: a placeholder, and a command with a placeholder is display-only.
+        let fix = Fix::add_statements(&key, None, None, statement(), Applicability::Safe);
         assert!(
-            command.contains("--user-name bi-user --policy-name athena"),
-            "{command}"
+            command_of(&fix).contains("--user-name '<USER_NAME>'"),
+            "{}",
+            command_of(&fix)
         );
-        let (_, _, command) = destination(&key_conn, None, None);
-        assert!(command.contains("--user-name <USER_NAME>"), "{command}");
+        assert_eq!(fix.applicability, Applicability::DisplayOnly);
+        // A user with a path, from the key's own GetCallerIdentity.
+        let Observed::Known(live) = &mut key.live else {
+            panic!("healthy facts are live")
+        };
+        live.probes = Observed::Known(crate::facts::ProbeFacts {
+            credentials: Observed::Known("arn:aws:iam::111122223333:user/team/bi-user".into()),
+            assume_with_id: Observed::NotCollected("-".into()),
+            assume_without_id: Observed::NotCollected("-".into()),
+            session_duration: 3600,
+            calls: vec![],
+            query: Observed::NotCollected("-".into()),
+        });
+        let fix = Fix::add_statements(&key, None, None, statement(), Applicability::Safe);
+        assert!(
+            command_of(&fix).contains("--user-name bi-user "),
+            "{}",
+            command_of(&fix)
+        );
+        // A managed policy read live: a replacement is a new default version of it,
+        // by ARN; an addition goes into the principal's own inline policy.
+        let role = facts_of(
+            "[auth]\ntype = \"cross_account_role\"\nrole_arn = \"arn:aws:iam::111122223333:role/bi\"\n",
+        );
+        let mut managed = Policy::from_text(
+            "managed policy arn:aws:iam::111122223333:policy/team/athena",
+            None,
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}"#,
+            PolicyKind::Identity,
+        )
+        .unwrap();
+        managed.origin = Origin::ManagedPolicy;
+        managed.names = vec![("arn", "arn:aws:iam::111122223333:policy/team/athena".into())];
+        let fix = Fix::replace_statement(
+            &role,
+            &managed,
+            None,
+            0,
+            json!({"Effect": "Allow"}),
+            Applicability::Safe,
+        );
+        assert!(
+            command_of(&fix).starts_with(
+                "aws iam create-policy-version --policy-arn arn:aws:iam::111122223333:policy/team/athena \
+                 --policy-document '"
+            ),
+            "{}",
+            command_of(&fix)
+        );
+        assert!(command_of(&fix).ends_with(" --set-as-default"));
+        assert!(fix.note.as_deref().unwrap().contains("five versions"));
+        let fix = Fix::add_statements(&role, Some(&managed), None, statement(), Applicability::Safe);
+        assert_eq!(fix.target, "new inline policy athena-doctor of role bi");
+        assert!(
+            fix.note
+                .as_deref()
+                .unwrap()
+                .contains("not as a new version of managed policy")
+        );
     }
 
+    /// Printed without `--write-fixes`, the command carries the corrected document
+    /// inline: run as printed, it applies exactly that document.
     #[test]
-    fn added_statements_keep_the_others_and_get_unique_sids() {
+    fn printed_commands_carry_the_document() {
         let p = Policy::from_text(
             "policy p.json",
             Some("p.json"),
@@ -325,26 +628,68 @@ mod tests {
             PolicyKind::Identity,
         )
         .unwrap();
-        let conn = Connection::default();
+        let facts = facts_of(
+            "[auth]\ntype = \"cross_account_role\"\nrole_arn = \"arn:aws:iam::111122223333:role/bi\"\n",
+        );
         let fix = Fix::add_statements(
-            &conn,
+            &facts,
             Some(&p),
             None,
-            vec![json!({"Sid": "A", "Effect": "Allow"})],
+            vec![json!({"Sid": "A", "Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"})],
             Applicability::Safe,
         );
         let Edit::Policy {
             document,
             statements,
             file,
-            command,
+            ..
         } = &fix.edit
         else {
             panic!()
         };
         assert_eq!(document["Statement"].as_array().unwrap().len(), 2);
         assert_eq!(statements[0]["Sid"], "A2");
-        assert_eq!(file, "p.json");
-        assert!(command.starts_with("aws iam put-role-policy --role-name <ROLE_NAME> --policy-name p "));
+        assert_eq!(file, &None);
+        let words = shlex::split(&command_of(&fix)).unwrap();
+        assert_eq!(
+            words[..8],
+            [
+                "aws",
+                "iam",
+                "put-role-policy",
+                "--role-name",
+                "bi",
+                "--policy-name",
+                "p",
+                "--policy-document"
+            ]
+        );
+        let inline: Value = serde_json::from_str(&words[8]).unwrap();
+        assert_eq!(&inline, document);
+    }
+
+    /// Fixes to one document merge: replacements in place, additions appended once.
+    #[test]
+    fn changes_merge() {
+        let base = json!({"Version": "2012-10-17", "Statement": [{"Sid": "A"}, {"Sid": "B"}]});
+        let merged = changed(
+            &base,
+            &[
+                Change::Add(json!({"Sid": "A", "Action": "x"})),
+                Change::Replace {
+                    index: 1,
+                    with: vec![json!({"Sid": "B1"}), json!({"Sid": "B2"})],
+                },
+                Change::Add(json!({"Sid": "A", "Action": "x"})),
+            ],
+        );
+        assert_eq!(
+            merged["Statement"],
+            json!([{"Sid": "A"}, {"Sid": "B1"}, {"Sid": "B2"}, {"Sid": "A2", "Action": "x"}])
+        );
+        assert_eq!(
+            file_name("trust policy of role bi-athena"),
+            "trust-policy-of-role-bi-athena.json"
+        );
     }
 }

@@ -19,7 +19,8 @@ pub(crate) enum Envelope {
 }
 
 /// Which CLI output it was, which tells how the document is applied back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub(crate) enum Origin {
     /// A file holding just the document.
     Document,

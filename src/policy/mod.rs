@@ -142,6 +142,12 @@ struct StoredPolicy {
     path: Option<String>,
     kind: String,
     text: String,
+    /// How a live read found it (inline, managed) and the names its fix needs;
+    /// absent in snapshots written before fixes needed them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    origin: Option<Origin>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    names: Vec<(String, String)>,
 }
 
 impl Serialize for Policy {
@@ -157,6 +163,12 @@ impl Serialize for Policy {
             path: self.path.clone(),
             kind: kind.to_string(),
             text: self.source.clone(),
+            origin: Some(self.origin),
+            names: self
+                .names
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
         }
         .serialize(s)
     }
@@ -172,7 +184,18 @@ impl<'de> Deserialize<'de> for Policy {
             "trust" => PolicyKind::Trust,
             other => return Err(serde::de::Error::custom(format!("unknown policy kind `{other}`"))),
         };
-        Policy::from_text(&stored.name, stored.path.as_deref(), &stored.text, kind)
-            .map_err(|e| serde::de::Error::custom(format!("policy `{}`: {e}", stored.name)))
+        let mut policy = Policy::from_text(&stored.name, stored.path.as_deref(), &stored.text, kind)
+            .map_err(|e| serde::de::Error::custom(format!("policy `{}`: {e}", stored.name)))?;
+        if let Some(origin) = stored.origin {
+            policy.origin = origin;
+        }
+        for (what, value) in stored.names {
+            // Only the names fixes read are kept (they are `&'static str` keys).
+            if let Some(key) = ["role", "user", "policy", "arn"].into_iter().find(|k| *k == what) {
+                policy.names.retain(|(k, _)| *k != key);
+                policy.names.push((key, value));
+            }
+        }
+        Ok(policy)
     }
 }

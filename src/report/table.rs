@@ -109,6 +109,9 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
             let pretty = |v: &serde_json::Value| {
                 serde_json::to_string_pretty(v).expect("a JSON value always serialises")
             };
+            if let Some(note) = &fix.note {
+                let _ = writeln!(out, "Why here: {}", printable(note));
+            }
             match &fix.edit {
                 crate::fix::Edit::Field { .. } => {
                     let _ = writeln!(out, "{}", pretty(&fix.payload()));
@@ -117,25 +120,27 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
                     statements,
                     document,
                     file,
-                    command,
+                    ..
                 } => {
                     let _ = writeln!(
                         out,
                         "Statements:\n{}",
                         pretty(&serde_json::Value::Array(statements.clone()))
                     );
-                    let _ = writeln!(
-                        out,
-                        "Corrected document ({}):\n{}",
-                        printable(file),
-                        pretty(document)
-                    );
-                    let _ = writeln!(
-                        out,
-                        "Apply with (not run by the doctor):\n  {}",
-                        printable(command)
-                    );
+                    let written = file
+                        .as_ref()
+                        .map(|f| format!(", written to {}", printable(f)))
+                        .unwrap_or_default();
+                    let _ = writeln!(out, "Corrected document{written}:\n{}", pretty(document));
                 }
+                crate::fix::Edit::Run { .. } => {}
+            }
+            if let Some(command) = fix.command() {
+                let _ = writeln!(
+                    out,
+                    "Apply with (not run by the doctor):\n  {}",
+                    printable(&command)
+                );
             }
         }
     }

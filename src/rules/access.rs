@@ -181,7 +181,6 @@ impl<'a> Env<'a> {
 
     /// A fix that narrows the Deny `by` so that it no longer matches this request.
     pub(super) fn narrow_deny(&self, by: &StatementRef, need: &Need, bucket: Option<&str>) -> Option<Fix> {
-        let conn = &self.facts.connection;
         let policy = self
             .identity
             .iter()
@@ -223,7 +222,7 @@ impl<'a> Env<'a> {
             Applicability::DisplayOnly
         };
         Some(Fix::replace_statement(
-            conn,
+            self.facts,
             policy,
             bucket,
             by.index,
@@ -276,7 +275,6 @@ pub(super) fn check_needs(meta: &'static RuleMeta, facts: &Facts, none_reason: &
 }
 
 pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check> {
-    let conn = &env.facts.connection;
     let first = group[0];
     let resources: Vec<&str> = group.iter().map(|n| n.resource.as_str()).collect();
     let subject = resources.join(", ");
@@ -336,7 +334,13 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
             json!(missing_on)
         };
         let statement = json!({"Sid": first.sid, "Effect": "Allow", "Action": all, "Resource": resource});
-        let fix = Fix::add_statements(conn, env.fix_target(), None, vec![statement], Applicability::Safe);
+        let fix = Fix::add_statements(
+            env.facts,
+            env.fix_target(),
+            None,
+            vec![statement],
+            Applicability::Safe,
+        );
         let required: Vec<&str> = missing.iter().filter(|(_, r)| *r).map(|(a, _)| *a).collect();
         let recommended: Vec<&str> = missing.iter().filter(|(_, r)| !*r).map(|(a, _)| *a).collect();
         let (list, severity, kind) = if required.is_empty() {
@@ -377,7 +381,7 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
                 ),
             )
             .with_fix(Fix::add_statements(
-                conn,
+                env.facts,
                 Some(boundary),
                 None,
                 vec![statement],

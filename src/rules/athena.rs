@@ -6,6 +6,7 @@ use super::access::{self, Env, check_live_needs, live_need};
 use crate::connection::FieldId;
 use crate::engine::{Outcome, Rule, Skip, declare_rule};
 use crate::facts::Facts;
+use crate::fix::policy::Change;
 use crate::fix::{Applicability, Fix};
 use crate::permissions::{self, Need};
 use crate::policy::evaluate::action_matches;
@@ -374,21 +375,14 @@ impl Rule for OverlyBroadPermissions {
 /// The document with the broad statement swapped for the least-privilege ones.
 /// Display-only: the broad grant may serve something other than Athena.
 fn replace_with_least(facts: &Facts, policy: &Policy, s: &Statement, least: &serde_json::Value) -> Fix {
-    let statements: Vec<serde_json::Value> = least["Statement"].as_array().cloned().unwrap_or_default();
-    let mut fix = Fix::add_statements(
-        &facts.connection,
+    let with: Vec<serde_json::Value> = least["Statement"].as_array().cloned().unwrap_or_default();
+    Fix::change_policy(
+        facts,
         Some(policy),
         None,
-        statements,
+        vec![Change::Replace { index: s.index, with }],
         Applicability::DisplayOnly,
-    );
-    if let crate::fix::Edit::Policy { document, .. } = &mut fix.edit
-        && let Some(list) = document.get_mut("Statement").and_then(|l| l.as_array_mut())
-        && s.index < list.len()
-    {
-        list.remove(s.index);
-    }
-    fix
+    )
 }
 
 #[cfg(test)]

@@ -171,6 +171,46 @@ impl Rule for SchemaNotFound {
             .require("schemas")?;
         let mut seen = std::collections::HashSet::new();
         let existing: std::collections::HashSet<&str> = databases.iter().map(String::as_str).collect();
+        // The existing schema a missing name stands for: the same name in another
+        // case (Glue lowercases), else the nearest within three edits.
+        let nearest = |name: &str| -> Option<(&str, bool)> {
+            if let Some(d) = databases.iter().find(|d| d.eq_ignore_ascii_case(name)) {
+                return Some((d, true));
+            }
+            databases
+                .iter()
+                .map(|d| (strsim::levenshtein(d, &name.to_lowercase()), d))
+                .min_by_key(|(dist, _)| *dist)
+                .filter(|(dist, _)| *dist <= 3)
+                .map(|(_, d)| (d.as_str(), false))
+        };
+        // One corrected list for every missing name (each finding carries all of
+        // it, so applying any one leaves no other behind): a name Glue holds in
+        // another case is corrected (safe); a near name is suggested (unsafe); a
+        // name with no near match is dropped (safe: it cannot be queried anyway).
+        let included = conn.list(FieldId::IncludeSchemas);
+        let mut list_applicability = Applicability::Safe;
+        let mut corrected: Vec<&str> = Vec::new();
+        for name in &included {
+            let name = match existing.contains(name) {
+                true => Some(*name),
+                false => nearest(name).map(|(d, case)| {
+                    if !case {
+                        list_applicability = Applicability::Unsafe;
+                    }
+                    d
+                }),
+            };
+            if let Some(n) = name.filter(|n| !corrected.contains(n)) {
+                corrected.push(n);
+            }
+        }
+        let list_fix = Fix::field(
+            conn,
+            FieldId::IncludeSchemas,
+            corrected.join(", "),
+            list_applicability,
+        );
         Ok(names
             .into_iter()
             .filter(|n| seen.insert(*n))
@@ -178,16 +218,24 @@ impl Rule for SchemaNotFound {
                 if existing.contains(name) {
                     return meta.pass(name, format!("schema {name} exists in {catalog}"));
                 }
-                let hint = if let Some(d) = databases.iter().find(|d| d.eq_ignore_ascii_case(name)) {
-                    format!("; Glue names are lowercase: `{d}`")
+                let near = nearest(name);
+                let hint = match near {
+                    Some((d, true)) => format!("; Glue names are lowercase: `{d}`"),
+                    Some((d, false)) => format!("; did you mean `{d}`?"),
+                    None => String::new(),
+                };
+                let fix = if included.contains(&name) {
+                    Some(list_fix.clone())
                 } else {
-                    databases
-                        .iter()
-                        .map(|d| (strsim::levenshtein(d, &name.to_lowercase()), d))
-                        .min_by_key(|(dist, _)| *dist)
-                        .filter(|(dist, _)| *dist <= 3)
-                        .map(|(_, d)| format!("; did you mean `{d}`?"))
-                        .unwrap_or_default()
+                    // The default schema: its nearest existing name, when there is one.
+                    near.map(|(d, case)| {
+                        let applicability = if case {
+                            Applicability::Safe
+                        } else {
+                            Applicability::Unsafe
+                        };
+                        Fix::field(conn, FieldId::DefaultSchema, d, applicability)
+                    })
                 };
                 meta.fail(
                     name,
@@ -196,6 +244,7 @@ impl Rule for SchemaNotFound {
                 .at(conn
                     .location(FieldId::IncludeSchemas)
                     .or(conn.location(FieldId::DefaultSchema)))
+                .with_fix_if(fix)
             })
             .collect())
     }
@@ -277,7 +326,7 @@ impl Rule for PolicyResourceCase {
                         ),
                     )
                     .with_fix(Fix::replace_statement(
-                        &facts.connection,
+                        facts,
                         policy,
                         None,
                         s.index,

@@ -14,7 +14,7 @@ mod role;
 mod s3;
 mod trust;
 #[cfg(test)]
-mod unread;
+pub(crate) mod unread;
 
 use crate::connection::{Connection, FieldId};
 use crate::engine::{Check, Rule, RuleMeta, Skip};

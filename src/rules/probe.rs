@@ -66,11 +66,10 @@ fn same_principal(admitted: &str, caller: &str) -> bool {
 /// The fix for a decoded denial: a statement where the missing Allow belongs. A
 /// Deny is never "fixed" by adding: the message names the Deny to narrow instead.
 fn denial_fix(facts: &Facts, denial: &Denial) -> Option<Fix> {
-    let conn = &facts.connection;
     let statement = denial.allow_statement();
     match &denial.reason {
         Reason::NoAllow(PolicyType::Identity) | Reason::Unstated => Some(Fix::add_statements(
-            conn,
+            facts,
             facts
                 .identity_policies
                 .known()
@@ -83,7 +82,7 @@ fn denial_fix(facts: &Facts, denial: &Denial) -> Option<Fix> {
         Reason::NoAllow(PolicyType::Boundary) => {
             let boundary = facts.permissions_boundary.known().ok().and_then(Option::as_ref);
             Some(Fix::add_statements(
-                conn,
+                facts,
                 boundary,
                 None,
                 vec![statement],
@@ -103,7 +102,7 @@ fn denial_fix(facts: &Facts, denial: &Denial) -> Option<Fix> {
                 .and_then(|a| a.resource.split('/').next().map(str::to_string));
             let policy = bucket.as_deref().and_then(|b| facts.bucket_policies.get(b));
             Some(Fix::add_statements(
-                conn,
+                facts,
                 policy,
                 bucket.as_deref(),
                 vec![statement],
@@ -348,9 +347,10 @@ impl Rule for AssumeRoleDenied {
             // The vendor's policy is not the customer's to change: shown, not applied.
             let statement = json!({"Sid": "AllowAssumeCustomerRole", "Effect": "Allow",
                                    "Action": "sts:AssumeRole", "Resource": role});
-            let mut fix = Fix::add_statements(conn, None, None, vec![statement], Applicability::DisplayOnly);
-            fix.target = "the vendor-side principal's identity policy".into();
-            check = check.with_fix(fix);
+            check = check.with_fix(Fix::statements_for(
+                "the vendor-side principal's identity policy",
+                vec![statement],
+            ));
         }
         Ok(vec![check])
     }

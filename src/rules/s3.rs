@@ -58,7 +58,8 @@ impl Rule for OutputBucketNotFound {
                          output bucket {bucket}\" (it never creates it)"
                     ),
                 )
-                .at(at),
+                .at(at)
+                .with_fix(Fix::create_bucket(&bucket, facts.connection.region())),
             ]),
         }
     }
@@ -383,7 +384,6 @@ impl Rule for BucketLocationConditioned {
         if needs.is_empty() {
             return Err(Skip::new("policies", "needs a results bucket or data_buckets"));
         }
-        let conn = &facts.connection;
         let mut checks = Vec::new();
         for need in &needs {
             if env
@@ -422,7 +422,7 @@ impl Rule for BucketLocationConditioned {
             match voided {
                 Some((policy, statement, key)) => {
                     let fix = Fix::add_statements(
-                        conn,
+                        facts,
                         Some(policy),
                         None,
                         vec![json!({

@@ -232,14 +232,7 @@ impl Trust<'_> {
 
     fn repair_fix(&self, s: &Statement) -> Fix {
         let (json, applicability) = self.repaired(s);
-        Fix::replace_statement(
-            &self.facts.connection,
-            self.policy,
-            None,
-            s.index,
-            json,
-            applicability,
-        )
+        Fix::replace_statement(self.facts, self.policy, None, s.index, json, applicability)
     }
 
     fn cite(&self, s: &Statement) -> String {
@@ -489,7 +482,7 @@ impl Rule for VendorNotTrusted {
                 ),
             )
             .with_fix(Fix::add_statements(
-                &facts.connection,
+                facts,
                 Some(t.policy),
                 None,
                 vec![statement],
@@ -699,7 +692,7 @@ impl Rule for TrustDeniesVendor {
                 .severity(severity)
                 .in_file(t.policy.path.as_deref(), t.policy.location(s.offset))
                 .with_fix(Fix::replace_statement(
-                    &facts.connection,
+                    facts,
                     t.policy,
                     None,
                     s.index,

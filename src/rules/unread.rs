@@ -17,7 +17,7 @@ const ALLOW_ALL: &str =
     r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
 
 /// A role connection whose live facts are all read and all fine.
-pub(super) fn healthy() -> Facts {
+pub(crate) fn healthy() -> Facts {
     let field = |v: &str| {
         Some(Field {
             raw: v.into(),

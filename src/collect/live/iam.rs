@@ -6,6 +6,7 @@ use super::call::Tracker;
 use crate::aws::arn::{Arn, IamResource};
 use crate::connection::{Connection, FieldId};
 use crate::facts::{Failure, FailureKind, Observed, RoleFacts, TrustPolicy};
+use crate::policy::decode::Origin;
 use crate::policy::{Policy, PolicyKind};
 use futures_util::future::join_all;
 use std::future::Future;
@@ -88,15 +89,36 @@ async fn managed(c: &Clients, t: &Tracker, arn: &str, kind: PolicyKind) -> Obser
         )
         .await;
     match document {
-        Observed::Known(Some(doc)) => parse(
-            &format!("managed policy {arn}"),
-            &doc,
-            kind,
-            "iam:GetPolicyVersion",
+        Observed::Known(Some(doc)) => labelled(
+            parse(
+                &format!("managed policy {arn}"),
+                &doc,
+                kind,
+                "iam:GetPolicyVersion",
+            ),
+            Origin::ManagedPolicy,
+            vec![("arn", arn.to_string())],
         ),
         Observed::Known(None) => Observed::NotCollected(format!("{arn} {version} has no document")),
         Observed::Failed(f) => Observed::Failed(f),
         Observed::NotCollected(w) => Observed::NotCollected(w),
+    }
+}
+
+/// A policy read live, labelled as the AWS CLI's output would label it: how it
+/// is attached and the names a fix's command needs.
+fn labelled(
+    policy: Observed<Policy>,
+    origin: Origin,
+    names: Vec<(&'static str, String)>,
+) -> Observed<Policy> {
+    match policy {
+        Observed::Known(mut p) => {
+            p.origin = origin;
+            p.names = names;
+            Observed::Known(p)
+        }
+        other => other,
     }
 }
 
@@ -140,7 +162,7 @@ async fn inline_all(
         return vec![];
     };
     let fetch = names.iter().map(|p| async move {
-        let (doc, action, whose) = match owner {
+        let (doc, action, (kind, name)) = match owner {
             Owner::Role(name) => (
                 t.call(
                     "iam:GetRolePolicy",
@@ -150,7 +172,7 @@ async fn inline_all(
                 )
                 .await,
                 "iam:GetRolePolicy",
-                format!("role {name}"),
+                ("role", name),
             ),
             Owner::User(name) => (
                 t.call(
@@ -161,10 +183,14 @@ async fn inline_all(
                 )
                 .await,
                 "iam:GetUserPolicy",
-                format!("user {name}"),
+                ("user", name),
             ),
         };
-        inline_doc(doc, &format!("inline policy {p} of {whose}"), action)
+        labelled(
+            inline_doc(doc, &format!("inline policy {p} of {kind} {name}"), action),
+            Origin::InlinePolicy,
+            vec![(kind, name.to_string()), ("policy", p.clone())],
+        )
     });
     all(t, fetch.collect()).await
 }
