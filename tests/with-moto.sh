@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Run every test, with the AWS emulator moto started for the live tests:
-# installs moto[server] into a venv under target/, starts it on 127.0.0.1, waits
-# for it, runs `cargo test` with MOTO_ENDPOINT set, and stops it on exit.
+# installs moto[server] and the AWS CLI (which the fix round trips run apply.sh
+# with) into a venv under target/, starts moto on 127.0.0.1, waits for it, runs
+# `cargo test` with MOTO_ENDPOINT set, and stops it on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv="target/moto-venv"
-if [ ! -x "$venv/bin/moto_server" ]; then
+if [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/aws" ]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5'
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5' 'awscli==1.45.11'
 fi
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -28,7 +29,7 @@ for _ in range(120):
 sys.exit("moto did not start; see target/moto.log")
 PY
 
-export MOTO_ENDPOINT="$endpoint" ATHENA_DOCTOR_REQUIRE_MOTO=1
+export MOTO_ENDPOINT="$endpoint" ATHENA_DOCTOR_REQUIRE_MOTO=1 ATHENA_DOCTOR_AWS_CLI="$PWD/$venv/bin/aws"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing
 export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_ENDPOINT_URL

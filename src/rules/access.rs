@@ -131,6 +131,34 @@ impl<'a> Env<'a> {
             .and_then(|b| self.facts.bucket_policies.get(b))
     }
 
+    /// Whether the identity policies allow the action once their Denies are set
+    /// aside: a Deny narrowed by its fix must leave an Allow behind, or that fix
+    /// alone clears nothing.
+    pub(super) fn allowed_but_for_denies(&self, need: &Need, action: &str, resource: &str) -> bool {
+        let allows: Vec<Policy> = self
+            .identity
+            .iter()
+            .map(|p| {
+                let mut p = p.clone();
+                p.document
+                    .statements
+                    .retain(|s| s.effect == crate::policy::Effect::Allow);
+                p
+            })
+            .collect();
+        let env = Env {
+            identity: &allows,
+            facts: self.facts,
+            target: self.target.clone(),
+            principal: self.principal.clone(),
+            boundary: self.boundary,
+        };
+        !matches!(
+            env.decide(need, action, resource, false),
+            Decision::ImplicitDeny(ImplicitReason::NoAllow)
+        )
+    }
+
     /// Decide one action on one resource, with or without the bucket policy.
     pub(super) fn decide(
         &self,
@@ -307,7 +335,18 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
             }
             match decision {
                 Decision::Allowed(refs) => allowed_by.extend(refs),
-                Decision::ExplicitDeny(by) => denied.push((action, by, need)),
+                Decision::ExplicitDeny(by) => {
+                    // Denied and never allowed: the Allow is missing too.
+                    if !env.allowed_but_for_denies(need, action, &need.resource) {
+                        if !missing.contains(&(action, required)) {
+                            missing.push((action, required));
+                        }
+                        if !missing_on.contains(&need.resource.as_str()) {
+                            missing_on.push(&need.resource);
+                        }
+                    }
+                    denied.push((action, by, need));
+                }
                 Decision::ImplicitDeny(ImplicitReason::Boundary(_)) => {
                     if !bounded.contains(&action) {
                         bounded.push(action);

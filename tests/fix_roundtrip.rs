@@ -1,0 +1,265 @@
+//! Fixes applied exactly as written, against moto: build a broken account through
+//! the AWS SDK for Rust, run `doctor --write-fixes DIR --unsafe-fixes` live, run
+//! `DIR/apply.sh` with the real AWS CLI against moto, run the doctor again on
+//! DIR's connection file: every finding that had a fix is gone, and no new error.
+
+mod common;
+
+use common::moto::{endpoint, runtime, unique};
+use common::{doctor, moto, stdout_json};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+const ACCOUNT: &str = "123456789012"; // moto's default account
+const VENDOR: &str = "999988887777";
+const EXTERNAL_ID: &str = "omni-4f2a9c";
+
+/// The AWS CLI the round trips run apply.sh with: the one tests/with-moto.sh
+/// installs, else `aws` on PATH. Missing where moto is required, the test fails.
+fn aws_cli() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("ATHENA_DOCTOR_AWS_CLI").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let found = std::process::Command::new("aws").arg("--version").output();
+    match found {
+        Ok(o) if o.status.success() => Some(PathBuf::from("aws")),
+        _ => {
+            assert!(
+                std::env::var_os("ATHENA_DOCTOR_REQUIRE_MOTO").is_none(),
+                "the fix round trip needs the AWS CLI: tests/with-moto.sh installs it"
+            );
+            eprintln!(
+                "skipped: the fix round trip needs the AWS CLI (`bash tests/with-moto.sh` installs it)"
+            );
+            None
+        }
+    }
+}
+
+struct Broken {
+    role: String,
+    results: String,
+    lake: String,
+    schema: String,
+}
+
+/// A role whose trust policy holds a placeholder External ID (TRUST002), whose
+/// only permissions are a customer-managed policy without S3 object access (S3002,
+/// S3003) and with a Deny on the results (a new policy version narrows it); a data
+/// bucket whose policy denies the role (S3004); no results bucket (S3001).
+fn build() -> Broken {
+    let id = unique("rt").replace('-', "");
+    let b = Broken {
+        role: format!("bi-{id}"),
+        results: format!("rt-results-{id}"),
+        lake: format!("rt-lake-{id}"),
+        schema: format!("sales_{id}"),
+    };
+    let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/{}", b.role);
+    runtime().block_on(async {
+        let config = moto::config().await;
+        let iam = aws_sdk_iam::Client::new(&config);
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        let glue = aws_sdk_glue::Client::new(&config);
+        let trust = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Omni", "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{VENDOR}:root")}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "we-will-add-this-later"}}}]});
+        iam.create_role()
+            .role_name(&b.role)
+            .assume_role_policy_document(trust.to_string())
+            .send()
+            .await
+            .unwrap();
+        let managed = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["athena:*", "glue:*"], "Resource": "*"},
+            {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"], "Resource": "*"},
+            {"Sid": "NoResultsWrites", "Effect": "Deny", "Action": "s3:PutObject",
+             "Resource": format!("arn:aws:s3:::{}/*", b.results)}]});
+        let policy = iam
+            .create_policy()
+            .policy_name(format!("athena-{id}"))
+            .policy_document(managed.to_string())
+            .send()
+            .await
+            .unwrap();
+        iam.attach_role_policy()
+            .role_name(&b.role)
+            .policy_arn(policy.policy().unwrap().arn().unwrap())
+            .send()
+            .await
+            .unwrap();
+        s3.create_bucket().bucket(&b.lake).send().await.unwrap();
+        let deny = json!({"Version": "2012-10-17", "Statement": [{"Sid": "NoReads", "Effect": "Deny",
+            "Principal": {"AWS": &role_arn}, "Action": "s3:GetObject",
+            "Resource": format!("arn:aws:s3:::{}/*", b.lake)}]});
+        s3.put_bucket_policy()
+            .bucket(&b.lake)
+            .policy(deny.to_string())
+            .send()
+            .await
+            .unwrap();
+        glue.create_database()
+            .database_input(
+                aws_sdk_glue::types::DatabaseInput::builder()
+                    .name(&b.schema)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    b
+}
+
+fn connection(dir: &Path, b: &Broken) -> PathBuf {
+    let text = format!(
+        "# The connection as the BI tool has it (this comment must survive).\n\
+         display_name = \"round trip\"\ns3_output_bucket = \"s3://{results}/omni/\"\n\
+         data_catalog = \"AwsDataCatalog\"\ninclude_schemas = \"{schema}, missing_schema\"\n\
+         default_schema = \"{schema}\"\ndatabase_timezone = \"UTC\"\nregion = \"us-east-1\"\n\
+         data_buckets = [\"{lake}\"]\n\n[auth]\ntype = \"cross_account_role\"\n\
+         role_arn = \"arn:aws:iam::{ACCOUNT}:role/{role}\"\nexternal_id = \"{EXTERNAL_ID}\"\n\
+         trusted_account_id = \"{VENDOR}\"\n",
+        results = b.results,
+        schema = b.schema,
+        lake = b.lake,
+        role = b.role,
+    );
+    let path = dir.join("connection.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run(cwd: &Path, config: &str, extra: &[&str]) -> Value {
+    let mut cmd = doctor();
+    cmd.current_dir(cwd)
+        .env("AWS_ENDPOINT_URL", endpoint())
+        .args([
+            "doctor",
+            "--format",
+            "json",
+            "--timeout",
+            "10",
+            "--no-probes",
+            "--config",
+            config,
+        ])
+        .args(extra);
+    stdout_json(&cmd.output().unwrap())
+}
+
+fn failing(report: &Value) -> Vec<&Value> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .collect()
+}
+
+#[test]
+fn apply_sh_as_written_clears_the_findings() {
+    if !moto::available() {
+        return;
+    }
+    let Some(aws) = aws_cli() else { return };
+    let b = build();
+    let tmp = tempfile::tempdir().unwrap();
+    connection(tmp.path(), &b);
+    let before = run(
+        tmp.path(),
+        "connection.toml",
+        &["--write-fixes", "fixes", "--unsafe-fixes"],
+    );
+    let fixed: Vec<&Value> = failing(&before)
+        .into_iter()
+        .filter(|c| !c["fix"].is_null() && c["fix"]["applicability"] != "display-only")
+        .collect();
+    let codes: BTreeSet<&str> = fixed.iter().map(|c| c["code"].as_str().unwrap()).collect();
+    // The account was built to break these, each with a fix the doctor can write.
+    for code in [
+        "TRUST002",
+        "S3001",
+        "S3002",
+        "S3003",
+        "S3004",
+        "CATALOG001",
+        "CATALOG003",
+    ] {
+        assert!(
+            codes.contains(code),
+            "no {code} finding with a fix: {codes:?}\n{before:#}"
+        );
+    }
+    // Printed fields name the written files, which hold the documents.
+    for c in &fixed {
+        if c["fix"]["kind"] == "policy" {
+            let file = c["fix"]["file"].as_str().unwrap();
+            assert!(file.starts_with("fixes/"), "{file}");
+            let command = c["fix"]["command"].as_str().unwrap();
+            assert!(command.contains(&format!("file://{file}")), "{command}");
+            assert!(tmp.path().join(file).is_file());
+        }
+    }
+    let script = std::fs::read_to_string(tmp.path().join("fixes/apply.sh")).unwrap();
+    assert!(script.contains("set -euo pipefail"));
+    assert!(script.contains("create-policy-version"), "{script}");
+    assert!(script.contains("--policy-name athena-doctor"), "{script}");
+    let corrected = std::fs::read_to_string(tmp.path().join("fixes/connection.toml")).unwrap();
+    assert!(corrected.contains("(this comment must survive)"), "{corrected}");
+
+    // Run from another directory: the script finds its files beside itself.
+    let bin = aws.parent().filter(|p| !p.as_os_str().is_empty());
+    let path = match bin {
+        Some(dir) => format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default()),
+        None => std::env::var("PATH").unwrap_or_default(),
+    };
+    let applied = std::process::Command::new("bash")
+        .arg(tmp.path().join("fixes/apply.sh"))
+        .current_dir(std::env::temp_dir())
+        .env("PATH", path)
+        .env("AWS_ENDPOINT_URL", endpoint())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    assert!(
+        applied.status.success(),
+        "apply.sh failed:\n{}\n{}\n{script}",
+        String::from_utf8_lossy(&applied.stdout),
+        String::from_utf8_lossy(&applied.stderr)
+    );
+
+    let after = run(tmp.path(), "fixes/connection.toml", &[]);
+    let mut problems = Vec::new();
+    for c in &fixed {
+        if failing(&after)
+            .iter()
+            .any(|a| a["code"] == c["code"] && a["subject"] == c["subject"])
+        {
+            problems.push(format!(
+                "{} {} is still there after apply.sh",
+                c["code"], c["subject"]
+            ));
+        }
+    }
+    let before_errors: BTreeSet<&str> = failing(&before)
+        .iter()
+        .filter(|c| c["severity"] == "error")
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    for a in failing(&after) {
+        if a["severity"] == "error" && !before_errors.contains(a["code"].as_str().unwrap()) {
+            problems.push(format!("a new error: {} {}", a["code"], a["message"]));
+        }
+    }
+    assert!(problems.is_empty(), "{}\n{after:#}", problems.join("\n"));
+}
