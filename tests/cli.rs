@@ -304,13 +304,30 @@ fn explain_prints_every_rules_own_document() {
         let (code, name) = (rule["code"].as_str().unwrap(), rule["name"].as_str().unwrap());
         let doc = std::fs::read_to_string(root().join(format!("rules/{code}-{name}.md")))
             .unwrap_or_else(|e| panic!("rules/{code}-{name}.md: {e}"));
+        // The document, then one line on its fixes, as `rules` lists them.
+        let fixes: Vec<&str> = rule["fixes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        let line = match fixes.as_slice() {
+            [] => "Fix: none written".to_string(),
+            _ => format!("Fix: written by the doctor; applicability {}", fixes.join(", ")),
+        };
         for key in [code, name] {
             let shown = doctor().args(["explain", key]).output().unwrap();
             assert!(shown.status.success(), "explain {key}");
+            let shown = String::from_utf8_lossy(&shown.stdout).to_string();
+            let (body, last) = shown.trim_end().rsplit_once("\n\n").unwrap();
             assert_eq!(
-                String::from_utf8_lossy(&shown.stdout).trim_end(),
+                body.trim_end(),
                 doc.trim_end(),
                 "explain {key} prints rules/{code}-{name}.md"
+            );
+            assert!(
+                last.starts_with(&line),
+                "explain {key}: `{last}` does not start with `{line}`"
             );
         }
     }
@@ -329,7 +346,13 @@ fn rules_lists_the_catalogue_and_explain_prints_a_doc() {
         .assert()
         .success()
         .stdout(contains("# CATALOG001 catalog-not-lowercase"))
-        .stdout(contains("## Fix"));
+        .stdout(contains("## Fix"))
+        .stdout(contains("Fix: written by the doctor; applicability safe "));
+    doctor()
+        .args(["explain", "S3006"])
+        .assert()
+        .success()
+        .stdout(contains("Fix: none written"));
     doctor()
         .args(["explain", "credentials-rejected"])
         .assert()

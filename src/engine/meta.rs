@@ -109,6 +109,9 @@ pub(crate) struct RuleMeta {
     pub summary: &'static str,
     /// `security` for findings that make the set-up unsafe rather than broken.
     pub tags: &'static [&'static str],
+    /// The applicabilities of the fixes its findings may carry (none: the finding
+    /// says what to check, and no change can be written for it).
+    pub fixes: &'static [crate::fix::Applicability],
     /// The Markdown document `rules/<CODE>-<name>.md`, included at compile time.
     pub doc: &'static str,
     /// Rules whose failing findings can explain this rule's findings; the engine
@@ -162,6 +165,7 @@ macro_rules! declare_rule {
             name: $name:literal,
             severity: $severity:ident,
             summary: $summary:literal,
+            $(fixes: [$($fix:ident),* $(,)?],)?
             $(tags: [$($tag:literal),* $(,)?],)?
             $(explained_by: [$($by:ty),* $(,)?],)?
         }
@@ -177,6 +181,7 @@ macro_rules! declare_rule {
                 severity: $crate::engine::Severity::$severity,
                 summary: $summary,
                 tags: &[$($($tag),*)?],
+                fixes: &[$($($crate::fix::Applicability::$fix),*)?],
                 doc: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $code, "-", $name, ".md")),
                 explained_by: &[$($(<$by>::META),*)?],
             };

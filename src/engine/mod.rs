@@ -19,7 +19,19 @@ pub(crate) fn run(rules: &[&dyn Rule], facts: &Facts) -> Vec<Check> {
         .iter()
         .flat_map(|rule| match rule.check(facts) {
             Ok(checks) if checks.is_empty() => vec![rule.meta().skip("-", "the rule found nothing to check")],
-            Ok(checks) => checks,
+            Ok(checks) => {
+                // `explain` promises which fixes a rule's findings carry: every
+                // test run holds the rules to it.
+                debug_assert!(
+                    checks
+                        .iter()
+                        .filter_map(|c| c.fix.as_ref())
+                        .all(|f| rule.meta().fixes.contains(&f.applicability)),
+                    "{} made a fix whose applicability its declaration does not list",
+                    rule.meta().code
+                );
+                checks
+            }
             Err(skip) => vec![rule.meta().skipped(skip)],
         })
         .collect()

@@ -39,6 +39,7 @@ pub(crate) fn json(rules: &[&dyn Rule]) -> String {
                 "severity": m.severity.as_str(),
                 "tags": m.tags,
                 "summary": m.summary,
+                "fixes": m.fixes.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -53,5 +54,19 @@ pub(crate) fn explain(meta: &RuleMeta) -> String {
     if !out.ends_with('\n') {
         out.push('\n');
     }
+    out.push_str(&format!("\n{}\n", fixes_line(meta)));
     out
+}
+
+/// Whether the rule's findings carry a fix, and how safely it applies.
+pub(crate) fn fixes_line(meta: &RuleMeta) -> String {
+    let words: Vec<&str> = meta.fixes.iter().map(|a| a.as_str()).collect();
+    match words.as_slice() {
+        [] => "Fix: none written (the finding says what to check).".to_string(),
+        _ => format!(
+            "Fix: written by the doctor; applicability {} (safe fixes apply as written; unsafe ones \
+             with --unsafe-fixes, after review; display-only ones hold a value to fill in).",
+            words.join(", ")
+        ),
+    }
 }

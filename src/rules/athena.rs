@@ -89,6 +89,7 @@ declare_rule! {
         name: "athena-access-missing",
         severity: Error,
         summary: "Required Athena actions on the workgroup or catalog are not allowed",
+        fixes: [Safe, Unsafe, DisplayOnly],
     }
 }
 
@@ -104,6 +105,7 @@ declare_rule! {
         name: "glue-access-missing",
         severity: Error,
         summary: "Required Glue read actions are not allowed",
+        fixes: [Safe, Unsafe, DisplayOnly],
     }
 }
 
@@ -123,6 +125,7 @@ declare_rule! {
         name: "workgroup-unusable",
         severity: Error,
         summary: "The workgroup is missing or disabled (live)",
+        fixes: [Unsafe],
     }
 }
 
@@ -171,6 +174,7 @@ declare_rule! {
         name: "workgroup-overrides-output",
         severity: Warning,
         summary: "The workgroup enforces its own output location",
+        fixes: [Unsafe],
     }
 }
 
@@ -214,6 +218,7 @@ declare_rule! {
         name: "no-output-location",
         severity: Error,
         summary: "Neither the connection nor the workgroup sets an output location",
+        fixes: [DisplayOnly],
     }
 }
 
@@ -254,6 +259,7 @@ declare_rule! {
         name: "lake-formation-access",
         severity: Error,
         summary: "Lake Formation governs the data and lakeformation:GetDataAccess is not allowed",
+        fixes: [Safe, Unsafe, DisplayOnly],
     }
 }
 
@@ -299,6 +305,7 @@ declare_rule! {
         name: "lambda-catalog-invoke",
         severity: Error,
         summary: "A LAMBDA-type catalog without lambda:InvokeFunction",
+        fixes: [Safe, Unsafe, DisplayOnly],
     }
 }
 
@@ -333,6 +340,7 @@ declare_rule! {
         name: "overly-broad-permissions",
         severity: Warning,
         summary: "Wildcard actions or resources where least privilege would do",
+        fixes: [DisplayOnly],
         tags: ["security"],
     }
 }

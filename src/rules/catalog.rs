@@ -24,6 +24,7 @@ declare_rule! {
         name: "catalog-not-lowercase",
         severity: Error,
         summary: "A data catalog name is not lowercase",
+        fixes: [Safe],
     }
 }
 
@@ -84,6 +85,7 @@ declare_rule! {
         name: "catalog-not-found",
         severity: Error,
         summary: "The catalog does not exist in the region (live)",
+        fixes: [Unsafe],
     }
 }
 
@@ -145,6 +147,7 @@ declare_rule! {
         name: "schema-not-found",
         severity: Error,
         summary: "An included or default schema does not exist (live)",
+        fixes: [Safe, Unsafe],
     }
 }
 
@@ -256,6 +259,7 @@ declare_rule! {
         name: "policy-resource-case",
         severity: Error,
         summary: "Glue/Athena ARNs in a policy have uppercase names that never match",
+        fixes: [Safe, DisplayOnly],
     }
 }
 

@@ -42,6 +42,7 @@ declare_rule! {
         name: "missing-required-field",
         severity: Error,
         summary: "A field required for the chosen authentication type is empty",
+        fixes: [Unsafe, DisplayOnly],
     }
 }
 
@@ -124,6 +125,7 @@ declare_rule! {
         name: "access-key-id-malformed",
         severity: Error,
         summary: "The access key ID is not AKIA/ASIA and 16 base32 characters",
+        fixes: [Safe, DisplayOnly],
     }
 }
 
@@ -218,6 +220,7 @@ declare_rule! {
         name: "temporary-access-key",
         severity: Warning,
         summary: "An ASIA… key is temporary: the connection breaks when it expires",
+        fixes: [DisplayOnly],
     }
 }
 
@@ -332,6 +335,7 @@ declare_rule! {
         name: "output-location-malformed",
         severity: Error,
         summary: "The S3 Output Bucket is not s3://bucket[/prefix/] or a bare bucket",
+        fixes: [Safe, DisplayOnly],
     }
 }
 
@@ -383,6 +387,7 @@ declare_rule! {
         name: "list-field-malformed",
         severity: Warning,
         summary: "A comma list has empty entries, semicolons, quotes or duplicates",
+        fixes: [Safe],
     }
 }
 
@@ -459,6 +464,7 @@ declare_rule! {
         name: "default-schema-not-included",
         severity: Warning,
         summary: "The default schema is missing from a non-empty Include Schemas",
+        fixes: [Unsafe],
     }
 }
 
@@ -513,6 +519,7 @@ declare_rule! {
         name: "timezone-invalid",
         severity: Error,
         summary: "A time zone is not an IANA zone name",
+        fixes: [Unsafe, DisplayOnly],
     }
 }
 
@@ -580,6 +587,7 @@ declare_rule! {
         name: "auth-fields-conflict",
         severity: Warning,
         summary: "Fields of the other authentication type are set",
+        fixes: [Safe],
         tags: ["security"],
     }
 }

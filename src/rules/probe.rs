@@ -125,6 +125,7 @@ declare_rule! {
         name: "credentials-rejected",
         severity: Error,
         summary: "The connection's own credentials are rejected",
+        fixes: [DisplayOnly],
     }
 }
 
@@ -227,6 +228,7 @@ declare_rule! {
         name: "assume-role-denied",
         severity: Error,
         summary: "AssumeRole with the external ID is denied",
+        fixes: [Safe, Unsafe, DisplayOnly],
         explained_by: [
             RoleNotFound,
             VendorNotTrusted,
@@ -362,6 +364,7 @@ declare_rule! {
         name: "assume-role-without-external-id",
         severity: Error,
         summary: "AssumeRole without the external ID succeeds",
+        fixes: [Safe, Unsafe, DisplayOnly],
         tags: ["security"],
         explained_by: [
             ExternalIdMissing,
@@ -518,6 +521,7 @@ declare_rule! {
         name: "query-probe-failed",
         severity: Error,
         summary: "The opt-in SELECT 1 failed",
+        fixes: [Safe, Unsafe, DisplayOnly],
         explained_by: [
             OutputBucketNotFound,
             OutputBucketAccess,
@@ -622,6 +626,7 @@ declare_rule! {
         name: "access-denied",
         severity: Error,
         summary: "An AccessDenied message decoded into principal, action, resource and reason",
+        fixes: [Unsafe, DisplayOnly],
     }
 }
 
@@ -691,6 +696,7 @@ declare_rule! {
         name: "endpoint-override-active",
         severity: Info,
         summary: "AWS_ENDPOINT_URL* is set: results may not reflect AWS",
+        fixes: [DisplayOnly],
     }
 }
 

@@ -18,6 +18,7 @@ declare_rule! {
         name: "region-invalid",
         severity: Error,
         summary: "The region is not an AWS region code",
+        fixes: [Safe, Unsafe, DisplayOnly],
     }
 }
 
@@ -79,6 +80,7 @@ declare_rule! {
         name: "region-defaulted",
         severity: Info,
         summary: "The region is unset and us-east-1 is assumed",
+        fixes: [Safe, Unsafe],
     }
 }
 
@@ -139,6 +141,7 @@ declare_rule! {
         name: "bucket-region-mismatch",
         severity: Error,
         summary: "The results bucket is in another region than the connection (live)",
+        fixes: [Unsafe],
     }
 }
 

@@ -42,6 +42,7 @@ declare_rule! {
         name: "role-arn-malformed",
         severity: Error,
         summary: "The role ARN is not arn:PARTITION:iam::ACCOUNT:role/[path/]name",
+        fixes: [Safe, DisplayOnly],
     }
 }
 
@@ -166,6 +167,7 @@ declare_rule! {
         name: "role-arn-wrong-type",
         severity: Error,
         summary: "The ARN names a user, policy, instance profile or session, not a role",
+        fixes: [Unsafe, DisplayOnly],
     }
 }
 
@@ -225,6 +227,7 @@ declare_rule! {
         name: "role-not-found",
         severity: Error,
         summary: "The role does not exist (live)",
+        fixes: [Safe],
     }
 }
 

@@ -40,6 +40,7 @@ declare_rule! {
         name: "output-bucket-not-found",
         severity: Error,
         summary: "The results bucket does not exist (live)",
+        fixes: [Unsafe],
     }
 }
 
@@ -71,6 +72,7 @@ declare_rule! {
         name: "output-bucket-access-missing",
         severity: Error,
         summary: "Required actions on the results bucket or its objects are not allowed",
+        fixes: [Safe, Unsafe, DisplayOnly],
     }
 }
 
@@ -86,6 +88,7 @@ declare_rule! {
         name: "data-bucket-access-missing",
         severity: Error,
         summary: "Read access to the data buckets is not allowed",
+        fixes: [Safe, Unsafe, DisplayOnly],
     }
 }
 
@@ -105,6 +108,7 @@ declare_rule! {
         name: "bucket-policy-denies",
         severity: Error,
         summary: "The bucket policy explicitly denies a required action",
+        fixes: [Unsafe, DisplayOnly],
     }
 }
 
@@ -236,6 +240,7 @@ declare_rule! {
         name: "kms-access-missing",
         severity: Error,
         summary: "The bucket uses SSE-KMS and kms:GenerateDataKey/kms:Decrypt are not allowed",
+        fixes: [Safe, Unsafe, DisplayOnly],
     }
 }
 
@@ -368,6 +373,7 @@ declare_rule! {
         name: "bucket-location-conditioned",
         severity: Error,
         summary: "s3:GetBucketLocation is allowed only under a condition that voids it",
+        fixes: [Safe, DisplayOnly],
     }
 }
 

@@ -251,6 +251,7 @@ declare_rule! {
         name: "external-id-missing",
         severity: Error,
         summary: "The statement trusting the vendor has no sts:ExternalId condition",
+        fixes: [Safe, Unsafe, DisplayOnly],
         tags: ["security"],
     }
 }
@@ -364,6 +365,7 @@ declare_rule! {
         name: "external-id-mismatch",
         severity: Error,
         summary: "The sts:ExternalId condition does not hold the vendor-issued ID",
+        fixes: [Safe, Unsafe, DisplayOnly],
     }
 }
 
@@ -437,6 +439,7 @@ declare_rule! {
         name: "vendor-not-trusted",
         severity: Error,
         summary: "No Allow sts:AssumeRole for the vendor's account or principal",
+        fixes: [Safe, Unsafe, DisplayOnly],
     }
 }
 
@@ -556,6 +559,7 @@ declare_rule! {
         name: "trust-too-broad",
         severity: Warning,
         summary: "Any principal, or the external ID made optional: a confused deputy",
+        fixes: [Safe, Unsafe, DisplayOnly],
         tags: ["security"],
     }
 }
@@ -653,6 +657,7 @@ declare_rule! {
         name: "trust-denies-vendor",
         severity: Error,
         summary: "An explicit Deny matches the vendor's AssumeRole",
+        fixes: [Unsafe, DisplayOnly],
     }
 }
 
