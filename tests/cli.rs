@@ -587,3 +587,88 @@ fn control_characters_from_inputs_are_shown_not_obeyed() {
         "{stderr}"
     );
 }
+
+/// `--write-fixes` never overwrites an input: pointed at the directory the inputs
+/// are in, it refuses before writing anything (exit 2), and the input is unchanged.
+#[test]
+fn write_fixes_never_overwrites_an_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    for name in ["acme.toml", "acme-trust.json", "acme-policy.json"] {
+        std::fs::copy(root().join("fixtures/examples").join(name), tmp.path().join(name)).unwrap();
+    }
+    let before = std::fs::read_to_string(tmp.path().join("acme.toml")).unwrap();
+    doctor()
+        .current_dir(tmp.path())
+        .args([
+            "doctor",
+            "--offline",
+            "--config",
+            "acme.toml",
+            "--trust-policy",
+            "acme-trust.json",
+        ])
+        .args(["--policy", "acme-policy.json", "--write-fixes", "."])
+        .assert()
+        .code(2)
+        .stderr(contains("would overwrite the input"));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("acme.toml")).unwrap(),
+        before
+    );
+    assert!(!tmp.path().join("apply.sh").exists(), "nothing is written");
+    // Elsewhere it writes, and the report's commands name the written files.
+    let output = doctor()
+        .current_dir(tmp.path())
+        .args([
+            "doctor",
+            "--offline",
+            "--config",
+            "acme.toml",
+            "--trust-policy",
+            "acme-trust.json",
+        ])
+        .args([
+            "--policy",
+            "acme-policy.json",
+            "--write-fixes",
+            "out",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report = stdout_json(&output);
+    let trust = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "TRUST002")
+        .unwrap();
+    assert_eq!(trust["fix"]["file"], "out/trust-policy-of-role-bi-athena.json");
+    assert_eq!(trust["fix"]["replaces"], "acme-trust.json");
+    assert_eq!(
+        trust["fix"]["command"],
+        "aws iam update-assume-role-policy --role-name bi-athena --policy-document \
+         file://out/trust-policy-of-role-bi-athena.json"
+    );
+    let written: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("out/trust-policy-of-role-bi-athena.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(written, trust["fix"]["document"]);
+    // Unsafe fixes stay out of the files and are commented out in the script.
+    let script = std::fs::read_to_string(tmp.path().join("out/apply.sh")).unwrap();
+    assert!(
+        script.contains("# ROLE002 role-arn-wrong-type (unsafe)"),
+        "{script}"
+    );
+    let corrected = std::fs::read_to_string(tmp.path().join("out/acme.toml")).unwrap();
+    assert!(
+        corrected.contains("assumed-role/bi-athena/omni-session"),
+        "unsafe ROLE002 was applied"
+    );
+    assert!(
+        corrected.contains("data_catalog = \"awsdatacatalog\""),
+        "{corrected}"
+    );
+}

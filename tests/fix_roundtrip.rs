@@ -42,12 +42,15 @@ struct Broken {
     results: String,
     lake: String,
     schema: String,
+    lambda_catalog: String,
 }
 
 /// A role whose trust policy holds a placeholder External ID (TRUST002), whose
 /// only permissions are a customer-managed policy without S3 object access (S3002,
 /// S3003) and with a Deny on the results (a new policy version narrows it); a data
-/// bucket whose policy denies the role (S3004); no results bucket (S3001).
+/// bucket whose policy denies the role (S3004) and whose KMS key it may not use
+/// (S3005); a Lambda catalog it may not invoke (ATHENA007); a workgroup that does
+/// not exist (ATHENA003); no results bucket (S3001).
 fn build() -> Broken {
     let id = unique("rt").replace('-', "");
     let b = Broken {
@@ -55,6 +58,7 @@ fn build() -> Broken {
         results: format!("rt-results-{id}"),
         lake: format!("rt-lake-{id}"),
         schema: format!("sales_{id}"),
+        lambda_catalog: format!("fed_{id}"),
     };
     let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/{}", b.role);
     runtime().block_on(async {
@@ -66,6 +70,7 @@ fn build() -> Broken {
                 .build(),
         );
         let glue = aws_sdk_glue::Client::new(&config);
+        let athena = aws_sdk_athena::Client::new(&config);
         let trust = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Omni", "Effect": "Allow",
             "Principal": {"AWS": format!("arn:aws:iam::{VENDOR}:root")}, "Action": "sts:AssumeRole",
             "Condition": {"StringEquals": {"sts:ExternalId": "we-will-add-this-later"}}}]});
@@ -103,6 +108,37 @@ fn build() -> Broken {
             .send()
             .await
             .unwrap();
+        let by_default = aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+            .kms_master_key_id(format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/{id}"))
+            .build()
+            .unwrap();
+        s3.put_bucket_encryption()
+            .bucket(&b.lake)
+            .server_side_encryption_configuration(
+                aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
+                    .rules(
+                        aws_sdk_s3::types::ServerSideEncryptionRule::builder()
+                            .apply_server_side_encryption_by_default(by_default)
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        athena
+            .create_data_catalog()
+            .name(&b.lambda_catalog)
+            .r#type(aws_sdk_athena::types::DataCatalogType::Lambda)
+            .parameters(
+                "function",
+                format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:{}", b.lambda_catalog),
+            )
+            .send()
+            .await
+            .unwrap();
         glue.create_database()
             .database_input(
                 aws_sdk_glue::types::DatabaseInput::builder()
@@ -123,6 +159,7 @@ fn connection(dir: &Path, b: &Broken) -> PathBuf {
          display_name = \"round trip\"\ns3_output_bucket = \"s3://{results}/omni/\"\n\
          data_catalog = \"AwsDataCatalog\"\ninclude_schemas = \"{schema}, missing_schema\"\n\
          default_schema = \"{schema}\"\ndatabase_timezone = \"UTC\"\nregion = \"us-east-1\"\n\
+         workgroup = \"no-such-workgroup\"\ninclude_other_data_catalogs = \"{lambda}\"\n\
          data_buckets = [\"{lake}\"]\n\n[auth]\ntype = \"cross_account_role\"\n\
          role_arn = \"arn:aws:iam::{ACCOUNT}:role/{role}\"\nexternal_id = \"{EXTERNAL_ID}\"\n\
          trusted_account_id = \"{VENDOR}\"\n",
@@ -130,6 +167,7 @@ fn connection(dir: &Path, b: &Broken) -> PathBuf {
         schema = b.schema,
         lake = b.lake,
         role = b.role,
+        lambda = b.lambda_catalog,
     );
     let path = dir.join("connection.toml");
     std::fs::write(&path, text).unwrap();
@@ -189,6 +227,9 @@ fn apply_sh_as_written_clears_the_findings() {
         "S3002",
         "S3003",
         "S3004",
+        "S3005",
+        "ATHENA003",
+        "ATHENA007",
         "CATALOG001",
         "CATALOG003",
     ] {
@@ -207,6 +248,17 @@ fn apply_sh_as_written_clears_the_findings() {
             assert!(tmp.path().join(file).is_file());
         }
     }
+    // A new version of the managed policy names who else it changes.
+    let version = fixed
+        .iter()
+        .find(|c| {
+            c["fix"]["command"]
+                .as_str()
+                .is_some_and(|c| c.contains("create-policy-version"))
+        })
+        .expect("a fix makes a new policy version");
+    let note = version["fix"]["note"].as_str().unwrap();
+    assert!(note.contains(&format!("attached to role {}", b.role)), "{note}");
     let script = std::fs::read_to_string(tmp.path().join("fixes/apply.sh")).unwrap();
     assert!(script.contains("set -euo pipefail"));
     assert!(script.contains("create-policy-version"), "{script}");
@@ -214,7 +266,76 @@ fn apply_sh_as_written_clears_the_findings() {
     let corrected = std::fs::read_to_string(tmp.path().join("fixes/connection.toml")).unwrap();
     assert!(corrected.contains("(this comment must survive)"), "{corrected}");
 
+    // A snapshot of the same account, replayed with --write-fixes, writes the same
+    // documents and script, and a connection file with the same values (written
+    // from the snapshot's fields: a snapshot holds no comments).
+    let snapshot = doctor()
+        .current_dir(tmp.path())
+        .env("AWS_ENDPOINT_URL", endpoint())
+        .args([
+            "snapshot",
+            "--timeout",
+            "10",
+            "--no-probes",
+            "--config",
+            "connection.toml",
+            "-o",
+            "snap.json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        snapshot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&snapshot.stderr)
+    );
+    let replay = doctor()
+        .current_dir(tmp.path())
+        .args([
+            "doctor",
+            "--snapshot",
+            "snap.json",
+            "--write-fixes",
+            "replayed",
+            "--unsafe-fixes",
+        ])
+        .args(["--format", "json", "-o", "replay.json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        replay.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    let listing = |dir: &str| {
+        let mut names: Vec<String> = std::fs::read_dir(tmp.path().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(listing("fixes"), listing("replayed"));
+    for name in listing("fixes") {
+        let read = |dir: &str| std::fs::read_to_string(tmp.path().join(dir).join(&name)).unwrap();
+        if name == "connection.toml" {
+            let parse = |t: String| t.parse::<toml::Table>().unwrap();
+            assert_eq!(parse(read("fixes")), parse(read("replayed")), "{name}");
+        } else if name == "apply.sh" {
+            // The same commands, with the replayed directory's files.
+            assert_eq!(
+                read("fixes"),
+                read("replayed").replace("replayed/", "fixes/"),
+                "{name}"
+            );
+        } else {
+            assert_eq!(read("fixes"), read("replayed"), "{name}");
+        }
+    }
+
     // Run from another directory: the script finds its files beside itself.
+
     let bin = aws.parent().filter(|p| !p.as_os_str().is_empty());
     let path = match bin {
         Some(dir) => format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default()),

@@ -213,9 +213,12 @@ fn destination(facts: &Facts, policy: Option<&Policy>, bucket: Option<&str>) -> 
                 target,
                 note: Some(format!(
                     "a new default version of {shown}: it changes every principal the policy is attached to \
-                     (aws iam list-entities-for-policy --policy-arn {arn}), and IAM keeps at most five versions \
-                     (if it has five, delete the oldest non-default one first: aws iam list-policy-versions / \
-                     delete-policy-version)"
+                     ({}), and IAM keeps at most five versions (if it has five, delete the oldest non-default \
+                     one first: aws iam list-policy-versions / delete-policy-version)",
+                    match p.name_of("attached") {
+                        Some(list) if !list.is_empty() => format!("attached to {list}"),
+                        _ => format!("aws iam list-entities-for-policy --policy-arn {arn} lists them"),
+                    }
                 )),
             }
         }

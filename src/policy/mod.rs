@@ -191,7 +191,10 @@ impl<'de> Deserialize<'de> for Policy {
         }
         for (what, value) in stored.names {
             // Only the names fixes read are kept (they are `&'static str` keys).
-            if let Some(key) = ["role", "user", "policy", "arn"].into_iter().find(|k| *k == what) {
+            if let Some(key) = ["role", "user", "policy", "arn", "attached"]
+                .into_iter()
+                .find(|k| *k == what)
+            {
                 policy.names.retain(|(k, _)| *k != key);
                 policy.names.push((key, value));
             }

@@ -88,6 +88,36 @@ async fn managed(c: &Clients, t: &Tracker, arn: &str, kind: PolicyKind) -> Obser
             |o| o.policy_version().and_then(|v| v.document()).map(str::to_string),
         )
         .await;
+    // Who else a new version would change: a fix that rewrites the policy names them.
+    let attached = t
+        .call(
+            "iam:ListEntitiesForPolicy",
+            format!("iam:ListEntitiesForPolicy {arn}"),
+            c.iam.list_entities_for_policy().policy_arn(arn).send(),
+            |o| {
+                let roles = o
+                    .policy_roles()
+                    .iter()
+                    .filter_map(|r| r.role_name())
+                    .map(|n| format!("role {n}"));
+                let users = o
+                    .policy_users()
+                    .iter()
+                    .filter_map(|u| u.user_name())
+                    .map(|n| format!("user {n}"));
+                let groups = o
+                    .policy_groups()
+                    .iter()
+                    .filter_map(|g| g.group_name())
+                    .map(|n| format!("group {n}"));
+                roles.chain(users).chain(groups).collect::<Vec<_>>().join(", ")
+            },
+        )
+        .await;
+    let mut names = vec![("arn", arn.to_string())];
+    if let Observed::Known(list) = attached {
+        names.push(("attached", list));
+    }
     match document {
         Observed::Known(Some(doc)) => labelled(
             parse(
@@ -97,7 +127,7 @@ async fn managed(c: &Clients, t: &Tracker, arn: &str, kind: PolicyKind) -> Obser
                 "iam:GetPolicyVersion",
             ),
             Origin::ManagedPolicy,
-            vec![("arn", arn.to_string())],
+            names,
         ),
         Observed::Known(None) => Observed::NotCollected(format!("{arn} {version} has no document")),
         Observed::Failed(f) => Observed::Failed(f),
