@@ -5,8 +5,8 @@
 
 mod common;
 
-use common::moto::{endpoint, runtime, unique};
-use common::{doctor, moto, stdout_json};
+use common::moto::{aws, endpoint, runtime, unique};
+use common::{doctor, failures, moto, stdout_json};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -62,15 +62,8 @@ fn build() -> Broken {
     };
     let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/{}", b.role);
     runtime().block_on(async {
-        let config = moto::config().await;
-        let iam = aws_sdk_iam::Client::new(&config);
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config)
-                .force_path_style(true)
-                .build(),
-        );
-        let glue = aws_sdk_glue::Client::new(&config);
-        let athena = aws_sdk_athena::Client::new(&config);
+        let aws = aws().await;
+        let (iam, s3, glue, athena) = (aws.iam, aws.s3, aws.glue, aws.athena);
         let trust = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Omni", "Effect": "Allow",
             "Principal": {"AWS": format!("arn:aws:iam::{VENDOR}:root")}, "Action": "sts:AssumeRole",
             "Condition": {"StringEquals": {"sts:ExternalId": "we-will-add-this-later"}}}]});
@@ -192,15 +185,6 @@ fn run(cwd: &Path, config: &str, extra: &[&str]) -> Value {
     stdout_json(&cmd.output().unwrap())
 }
 
-fn failing(report: &Value) -> Vec<&Value> {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["status"] == "fail")
-        .collect()
-}
-
 #[test]
 fn apply_sh_as_written_clears_the_findings() {
     if !moto::available() {
@@ -215,7 +199,7 @@ fn apply_sh_as_written_clears_the_findings() {
         "connection.toml",
         &["--write-fixes", "fixes", "--unsafe-fixes"],
     );
-    let fixed: Vec<&Value> = failing(&before)
+    let fixed: Vec<&Value> = failures(&before)
         .into_iter()
         .filter(|c| !c["fix"].is_null() && c["fix"]["applicability"] != "display-only")
         .collect();
@@ -362,7 +346,7 @@ fn apply_sh_as_written_clears_the_findings() {
     let after = run(tmp.path(), "fixes/connection.toml", &[]);
     let mut problems = Vec::new();
     for c in &fixed {
-        if failing(&after)
+        if failures(&after)
             .iter()
             .any(|a| a["code"] == c["code"] && a["subject"] == c["subject"])
         {
@@ -372,12 +356,12 @@ fn apply_sh_as_written_clears_the_findings() {
             ));
         }
     }
-    let before_errors: BTreeSet<&str> = failing(&before)
+    let before_errors: BTreeSet<&str> = failures(&before)
         .iter()
         .filter(|c| c["severity"] == "error")
         .map(|c| c["code"].as_str().unwrap())
         .collect();
-    for a in failing(&after) {
+    for a in failures(&after) {
         if a["severity"] == "error" && !before_errors.contains(a["code"].as_str().unwrap()) {
             problems.push(format!("a new error: {} {}", a["code"], a["message"]));
         }

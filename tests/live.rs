@@ -4,35 +4,14 @@
 
 mod common;
 
-use common::moto::{endpoint, runtime, unique};
-use common::{doctor, moto, stdout_json};
+use common::moto::{aws, endpoint, runtime, unique};
+use common::{doctor, stdout_json};
 use serde_json::Value;
 use std::path::Path;
 
 const ACCOUNT: &str = "123456789012"; // moto's default account
 const VENDOR: &str = "999988887777";
 const EXTERNAL_ID: &str = "omni-4f2a9c";
-
-struct Aws {
-    iam: aws_sdk_iam::Client,
-    s3: aws_sdk_s3::Client,
-    athena: aws_sdk_athena::Client,
-    glue: aws_sdk_glue::Client,
-}
-
-async fn aws() -> Aws {
-    let config = moto::config().await;
-    Aws {
-        iam: aws_sdk_iam::Client::new(&config),
-        s3: aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config)
-                .force_path_style(true)
-                .build(),
-        ),
-        athena: aws_sdk_athena::Client::new(&config),
-        glue: aws_sdk_glue::Client::new(&config),
-    }
-}
 
 fn trust_policy() -> String {
     serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{connection_file, doctor, scenarios, stdout_json};
+use common::{connection_file, doctor, failures, scenarios, stdout_json};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -32,15 +32,6 @@ fn run_in(cwd: &Path, config: &Path, expected: &Value) -> (i32, Value) {
     }
     let output = cmd.output().unwrap();
     (output.status.code().unwrap_or(-1), stdout_json(&output))
-}
-
-fn failures(report: &Value) -> Vec<&Value> {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["status"] == "fail")
-        .collect()
 }
 
 fn key(check: &Value) -> (String, String, String) {

@@ -80,6 +80,28 @@ pub(crate) enum FieldId {
 }
 
 impl FieldId {
+    /// Every field, in the order a connection file lists them.
+    pub(crate) const ALL: [FieldId; 18] = [
+        FieldId::DisplayName,
+        FieldId::S3OutputBucket,
+        FieldId::DataCatalog,
+        FieldId::IncludeOtherDataCatalogs,
+        FieldId::IncludeSchemas,
+        FieldId::DefaultSchema,
+        FieldId::DatabaseTimezone,
+        FieldId::QueryTimezone,
+        FieldId::Region,
+        FieldId::Workgroup,
+        FieldId::DataBuckets,
+        FieldId::AccountId,
+        FieldId::AuthType,
+        FieldId::RoleArn,
+        FieldId::ExternalId,
+        FieldId::TrustedAccountId,
+        FieldId::AccessKeyId,
+        FieldId::SecretAccessKey,
+    ];
+
     /// The key in TOML / nested JSON (auth fields live in the `[auth]` table).
     pub(crate) fn key(self) -> &'static str {
         match self {

@@ -391,7 +391,7 @@ fn toml_value(v: &Value) -> toml_edit::Value {
 /// A snapshot holds the connection's fields, not its file: write them in the
 /// snapshot's form (the `[doctor]` table is not kept).
 fn from_model(c: &Connection) -> String {
-    use FieldId::*;
+    use FieldId::{AuthType, DataBuckets};
     let mut doc = serde_json::Map::new();
     let mut put = |key: &str, v: Value| match key.split_once('.') {
         Some((t, l)) if c.form != Form::Labels => {
@@ -404,44 +404,35 @@ fn from_model(c: &Connection) -> String {
             doc.insert(key.to_string(), v);
         }
     };
-    for id in [
-        DisplayName,
-        S3OutputBucket,
-        DataCatalog,
-        IncludeOtherDataCatalogs,
-        IncludeSchemas,
-        DefaultSchema,
-        DatabaseTimezone,
-        QueryTimezone,
-        Region,
-        Workgroup,
-        AccountId,
-    ] {
-        if let Some(f) = c.field(id) {
-            put(id.key_in(c.form), Value::String(f.raw.clone()));
-        }
-    }
-    if !c.data_buckets.is_empty() {
-        let list = c
-            .data_buckets
-            .iter()
-            .map(|f| Value::String(f.raw.clone()))
-            .collect();
-        put(DataBuckets.key_in(c.form), Value::Array(list));
-    }
-    if let Some(t) = c.auth.auth_type {
-        let v = match c.form {
-            Form::Labels => t.label().to_string(),
-            _ => serde_json::to_value(t)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-        };
-        put(AuthType.key_in(c.form), Value::String(v));
-    }
-    for id in [RoleArn, ExternalId, TrustedAccountId, AccessKeyId] {
-        if let Some(f) = c.field(id) {
-            put(id.key_in(c.form), Value::String(f.raw.clone()));
+    // Every field the model holds as text; the auth type and the data buckets are
+    // typed, and the secret is never in the model.
+    for id in FieldId::ALL {
+        match id {
+            AuthType => {
+                if let Some(t) = c.auth.auth_type {
+                    let v = match c.form {
+                        Form::Labels => t.label().to_string(),
+                        _ => serde_json::to_value(t)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default(),
+                    };
+                    put(id.key_in(c.form), Value::String(v));
+                }
+            }
+            DataBuckets if !c.data_buckets.is_empty() => {
+                let list = c
+                    .data_buckets
+                    .iter()
+                    .map(|f| Value::String(f.raw.clone()))
+                    .collect();
+                put(id.key_in(c.form), Value::Array(list));
+            }
+            _ => {
+                if let Some(f) = c.field(id) {
+                    put(id.key_in(c.form), Value::String(f.raw.clone()));
+                }
+            }
         }
     }
     let doc = Value::Object(doc);

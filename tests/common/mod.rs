@@ -42,6 +42,16 @@ pub fn connection_file(dir: &Path) -> PathBuf {
         .unwrap_or_else(|| panic!("{} has no connection file", dir.display()))
 }
 
+/// The failing checks of a JSON report.
+pub fn failures(report: &serde_json::Value) -> Vec<&serde_json::Value> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .collect()
+}
+
 pub fn stdout_json(output: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(

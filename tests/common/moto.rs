@@ -55,6 +55,28 @@ pub async fn config() -> aws_config::SdkConfig {
         .await
 }
 
+/// SDK clients for building test state in moto.
+pub struct Aws {
+    pub iam: aws_sdk_iam::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub athena: aws_sdk_athena::Client,
+    pub glue: aws_sdk_glue::Client,
+}
+
+pub async fn aws() -> Aws {
+    let config = config().await;
+    Aws {
+        iam: aws_sdk_iam::Client::new(&config),
+        s3: aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        ),
+        athena: aws_sdk_athena::Client::new(&config),
+        glue: aws_sdk_glue::Client::new(&config),
+    }
+}
+
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
