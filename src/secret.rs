@@ -128,6 +128,7 @@ pub(crate) fn looks_like_secret(value: &str) -> bool {
 /// back in its error can then not make the doctor print a token.
 pub(crate) fn scrub(text: &str) -> String {
     const MAX_KEPT: usize = 1000;
+    let text = &redact_labelled(text);
     let mut out = String::with_capacity(text.len().min(MAX_KEPT + 16));
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
@@ -152,6 +153,61 @@ pub(crate) fn scrub(text: &str) -> String {
     if out.chars().count() > MAX_KEPT {
         out = out.chars().take(MAX_KEPT).collect::<String>() + "…";
     }
+    out
+}
+
+/// Labels after which a value is a credential whatever its shape: a header or
+/// parameter an endpoint echoed (`x-amz-security-token: …`, `Signature=…`).
+const CREDENTIAL_LABELS: [&str; 7] = [
+    "security-token",
+    "securitytoken",
+    "session-token",
+    "sessiontoken",
+    "signature",
+    "secret-access-key",
+    "secretaccesskey",
+];
+
+/// Redact the value after each credential label (`label: value`, `label=value`,
+/// `"label": "value"`), up to the next separator.
+fn redact_labelled(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let normal: String = lower.chars().map(|c| if c == '_' { '-' } else { c }).collect();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while at < text.len() {
+        let next = CREDENTIAL_LABELS
+            .iter()
+            .filter_map(|l| normal[at..].find(l).map(|i| (at + i, l.len())))
+            .min();
+        let Some((start, len)) = next else { break };
+        let mut value = start + len;
+        // Optional quote, spaces, then `:` or `=`, spaces and quote.
+        let bytes = text.as_bytes();
+        let skip = |i: &mut usize, set: &[u8]| {
+            while *i < bytes.len() && set.contains(&bytes[*i]) {
+                *i += 1;
+            }
+        };
+        skip(&mut value, b"\"' ");
+        if value < bytes.len() && (bytes[value] == b':' || bytes[value] == b'=') {
+            value += 1;
+            skip(&mut value, b"\"' ");
+            let mut end = value;
+            while end < bytes.len() && !b";&,\"'<> \t\r\n".contains(&bytes[end]) {
+                end += 1;
+            }
+            out.push_str(&text[at..value]);
+            if end > value {
+                out.push_str("[redacted]");
+            }
+            at = end;
+        } else {
+            out.push_str(&text[at..start + len]);
+            at = start + len;
+        }
+    }
+    out.push_str(&text[at..]);
     out
 }
 
@@ -208,6 +264,21 @@ mod tests {
                       on resource: arn:aws:iam::111122223333:role/bi-athena";
         assert_eq!(scrub(denial), denial);
         assert!(scrub(&"x".repeat(5000)).chars().count() <= 1001);
+        // After a credential's label, the value goes whatever its shape.
+        for echoed in [
+            "x-amz-security-token: short-token-1; next: kept",
+            "X-Amz-Security-Token=short-token-1&Action=GetRole",
+            "{\"SessionToken\": \"short-token-1\", \"kept\": 1}",
+            "Authorization: AWS4-HMAC-SHA256 Credential=k/x, Signature=short-token-1",
+            "aws_secret_access_key = short-token-1",
+        ] {
+            let kept = scrub(echoed);
+            assert!(
+                !kept.contains("short-token-1") && kept.contains("[redacted]"),
+                "{kept}"
+            );
+        }
+        assert_eq!(scrub("the signature is valid"), "the signature is valid");
     }
 
     #[test]

@@ -5,15 +5,12 @@
 
 mod common;
 
-use common::moto::{aws, endpoint, runtime, unique};
+use common::broken;
+use common::moto::endpoint;
 use common::{doctor, failures, moto, stdout_json};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-
-const ACCOUNT: &str = "123456789012"; // moto's default account
-const VENDOR: &str = "999988887777";
-const EXTERNAL_ID: &str = "omni-4f2a9c";
 
 /// The AWS CLI the round trips run apply.sh with: the one tests/with-moto.sh
 /// installs, else `aws` on PATH. Missing where moto is required, the test fails.
@@ -35,136 +32,6 @@ fn aws_cli() -> Option<PathBuf> {
             None
         }
     }
-}
-
-struct Broken {
-    role: String,
-    results: String,
-    lake: String,
-    schema: String,
-    lambda_catalog: String,
-}
-
-/// A role whose trust policy holds a placeholder External ID (TRUST002), whose
-/// only permissions are a customer-managed policy without S3 object access (S3002,
-/// S3003) and with a Deny on the results (a new policy version narrows it); a data
-/// bucket whose policy denies the role (S3004) and whose KMS key it may not use
-/// (S3005); a Lambda catalog it may not invoke (ATHENA007); a workgroup that does
-/// not exist (ATHENA003); no results bucket (S3001).
-fn build() -> Broken {
-    let id = unique("rt").replace('-', "");
-    let b = Broken {
-        role: format!("bi-{id}"),
-        results: format!("rt-results-{id}"),
-        lake: format!("rt-lake-{id}"),
-        schema: format!("sales_{id}"),
-        lambda_catalog: format!("fed_{id}"),
-    };
-    let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/{}", b.role);
-    runtime().block_on(async {
-        let aws = aws().await;
-        let (iam, s3, glue, athena) = (aws.iam, aws.s3, aws.glue, aws.athena);
-        let trust = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Omni", "Effect": "Allow",
-            "Principal": {"AWS": format!("arn:aws:iam::{VENDOR}:root")}, "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"sts:ExternalId": "we-will-add-this-later"}}}]});
-        iam.create_role()
-            .role_name(&b.role)
-            .assume_role_policy_document(trust.to_string())
-            .send()
-            .await
-            .unwrap();
-        let managed = json!({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": ["athena:*", "glue:*"], "Resource": "*"},
-            {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"], "Resource": "*"},
-            {"Sid": "NoResultsWrites", "Effect": "Deny", "Action": "s3:PutObject",
-             "Resource": format!("arn:aws:s3:::{}/*", b.results)}]});
-        let policy = iam
-            .create_policy()
-            .policy_name(format!("athena-{id}"))
-            .policy_document(managed.to_string())
-            .send()
-            .await
-            .unwrap();
-        iam.attach_role_policy()
-            .role_name(&b.role)
-            .policy_arn(policy.policy().unwrap().arn().unwrap())
-            .send()
-            .await
-            .unwrap();
-        s3.create_bucket().bucket(&b.lake).send().await.unwrap();
-        let deny = json!({"Version": "2012-10-17", "Statement": [{"Sid": "NoReads", "Effect": "Deny",
-            "Principal": {"AWS": &role_arn}, "Action": "s3:GetObject",
-            "Resource": format!("arn:aws:s3:::{}/*", b.lake)}]});
-        s3.put_bucket_policy()
-            .bucket(&b.lake)
-            .policy(deny.to_string())
-            .send()
-            .await
-            .unwrap();
-        let by_default = aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
-            .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
-            .kms_master_key_id(format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/{id}"))
-            .build()
-            .unwrap();
-        s3.put_bucket_encryption()
-            .bucket(&b.lake)
-            .server_side_encryption_configuration(
-                aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
-                    .rules(
-                        aws_sdk_s3::types::ServerSideEncryptionRule::builder()
-                            .apply_server_side_encryption_by_default(by_default)
-                            .build(),
-                    )
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-        athena
-            .create_data_catalog()
-            .name(&b.lambda_catalog)
-            .r#type(aws_sdk_athena::types::DataCatalogType::Lambda)
-            .parameters(
-                "function",
-                format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:{}", b.lambda_catalog),
-            )
-            .send()
-            .await
-            .unwrap();
-        glue.create_database()
-            .database_input(
-                aws_sdk_glue::types::DatabaseInput::builder()
-                    .name(&b.schema)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-    });
-    b
-}
-
-fn connection(dir: &Path, b: &Broken) -> PathBuf {
-    let text = format!(
-        "# The connection as the BI tool has it (this comment must survive).\n\
-         display_name = \"round trip\"\ns3_output_bucket = \"s3://{results}/omni/\"\n\
-         data_catalog = \"AwsDataCatalog\"\ninclude_schemas = \"{schema}, missing_schema\"\n\
-         default_schema = \"{schema}\"\ndatabase_timezone = \"UTC\"\nregion = \"us-east-1\"\n\
-         workgroup = \"no-such-workgroup\"\ninclude_other_data_catalogs = \"{lambda}\"\n\
-         data_buckets = [\"{lake}\"]\n\n[auth]\ntype = \"cross_account_role\"\n\
-         role_arn = \"arn:aws:iam::{ACCOUNT}:role/{role}\"\nexternal_id = \"{EXTERNAL_ID}\"\n\
-         trusted_account_id = \"{VENDOR}\"\n",
-        results = b.results,
-        schema = b.schema,
-        lake = b.lake,
-        role = b.role,
-        lambda = b.lambda_catalog,
-    );
-    let path = dir.join("connection.toml");
-    std::fs::write(&path, text).unwrap();
-    path
 }
 
 fn run(cwd: &Path, config: &str, extra: &[&str]) -> Value {
@@ -191,9 +58,9 @@ fn apply_sh_as_written_clears_the_findings() {
         return;
     }
     let Some(aws) = aws_cli() else { return };
-    let b = build();
+    let b = broken::build();
     let tmp = tempfile::tempdir().unwrap();
-    connection(tmp.path(), &b);
+    broken::connection(tmp.path(), &b);
     let before = run(
         tmp.path(),
         "connection.toml",

@@ -1,8 +1,10 @@
 //! Helpers shared by the CLI tests: the binary with a clean environment.
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod broken;
 pub mod double;
 pub mod moto;
+pub mod proxy;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
