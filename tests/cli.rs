@@ -384,7 +384,7 @@ fn invalid_policy_files_exit_2_with_position_and_pointer() {
         (
             "syntax.json",
             "{\n  \"Statement\": [\n    {\"Effect\": \"Allow\",}\n  ]\n}",
-            ":3:24: invalid JSON: trailing comma",
+            ":3:23: invalid JSON: trailing comma: no member follows this `,`",
         ),
         (
             "both.json",

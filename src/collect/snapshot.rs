@@ -29,19 +29,35 @@ pub(crate) fn read_snapshot(path: &Path) -> Result<Facts, Fatal> {
             ),
         )
     })?;
-    match value.get("version").and_then(serde_json::Value::as_u64) {
-        Some(v) if v == u64::from(FACTS_VERSION) => {}
-        Some(v) => {
+    let start = Location { line: 1, column: 1 };
+    if !value.is_object() {
+        return Err(Fatal::input(
+            path,
+            Some(start),
+            "not an athena-doctor snapshot (a snapshot is a JSON object)",
+        ));
+    }
+    let at_version = crate::location::locate_key(&text, "version").or(Some(start));
+    match value.get("version") {
+        Some(v) if v.as_u64() == Some(u64::from(FACTS_VERSION)) => {}
+        Some(serde_json::Value::Number(v)) => {
             return Err(Fatal::input(
                 path,
-                None,
+                at_version,
                 format!("snapshot version {v}; this doctor reads version {FACTS_VERSION}"),
+            ));
+        }
+        Some(other) => {
+            return Err(Fatal::input(
+                path,
+                at_version,
+                format!("`version` must be the number {FACTS_VERSION}, not {other}"),
             ));
         }
         None => {
             return Err(Fatal::input(
                 path,
-                None,
+                Some(start),
                 "not an athena-doctor snapshot (no `version`)",
             ));
         }

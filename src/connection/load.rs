@@ -318,7 +318,29 @@ fn doctor_config(
     text: &str,
     raw: super::raw::DoctorSection,
 ) -> Result<super::DoctorConfig, Fatal> {
-    let at = |key: &str| locate_key(text, key).or_else(|| locate_key(text, "doctor"));
+    // A key at the start of its line; else the word anywhere after the table's
+    // start (`severity = { CONN006 = "fatal" }` is one line); else the table.
+    let table = text
+        .find("[doctor]")
+        .or_else(|| text.find("\"doctor\""))
+        .unwrap_or(0);
+    let word = |key: &str| {
+        text[table..]
+            .match_indices(key)
+            .find(|(i, _)| {
+                let before = text[table..][..*i].chars().next_back();
+                let after = text[table + i + key.len()..].chars().next();
+                let edge = |c: Option<char>| c.is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_');
+                edge(before) && edge(after)
+            })
+            .map(|(i, _)| Location::of_offset(text, table + i))
+    };
+    let at = |key: &str| {
+        locate_key(text, key)
+            .or_else(|| word(key))
+            .or_else(|| text.find("[doctor]").map(|i| Location::of_offset(text, i)))
+            .or_else(|| locate_key(text, "doctor"))
+    };
     let mut ignore = Vec::new();
     for entry in raw.ignore {
         if entry.reason.trim().is_empty() {

@@ -167,7 +167,19 @@ pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
                 file_offset: encoded.then_some(0),
             }),
             Value::String(s) => {
-                let (inner_text, inner_node, _) = parse_maybe_encoded(s)?;
+                // An error inside the embedded document points at its string in the
+                // file, and says where in the document it is.
+                let (inner_text, inner_node, _) = parse_maybe_encoded(s).map_err(|e| {
+                    let at = crate::location::Location::of_offset(&e.text, e.offset);
+                    DecodeError {
+                        offset: inner.offset,
+                        text: text.clone(),
+                        message: format!(
+                            "{} (line {}, column {} of the document in `{pointer}`)",
+                            e.message, at.line, at.column
+                        ),
+                    }
+                })?;
                 Ok(Extracted {
                     text: inner_text,
                     node: inner_node,

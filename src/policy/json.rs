@@ -176,14 +176,20 @@ impl Parser<'_> {
             self.pos += 1;
             return Ok(Value::Object(members));
         }
+        // Where the last `,` was: a trailing comma is reported there, not at the
+        // `}` on a later line that reveals it.
+        let mut comma = self.pos;
         loop {
             self.skip_ws();
             if self.peek() != Some(b'"') {
-                return Err(self.error(if self.peek() == Some(b'}') {
-                    "trailing comma"
+                return Err(if self.peek() == Some(b'}') {
+                    ParseError {
+                        offset: comma,
+                        message: "trailing comma: no member follows this `,`".into(),
+                    }
                 } else {
-                    "expected a key in double quotes"
-                }));
+                    self.error("expected a key in double quotes")
+                });
             }
             let key_offset = self.pos;
             let key = self.string()?;
@@ -208,7 +214,10 @@ impl Parser<'_> {
             });
             self.skip_ws();
             match self.peek() {
-                Some(b',') => self.pos += 1,
+                Some(b',') => {
+                    comma = self.pos;
+                    self.pos += 1;
+                }
                 Some(b'}') => {
                     self.pos += 1;
                     return Ok(Value::Object(members));
@@ -226,15 +235,22 @@ impl Parser<'_> {
             self.pos += 1;
             return Ok(Value::Array(items));
         }
+        let mut comma = self.pos;
         loop {
             self.skip_ws();
             if self.peek() == Some(b']') {
-                return Err(self.error("trailing comma"));
+                return Err(ParseError {
+                    offset: comma,
+                    message: "trailing comma: no item follows this `,`".into(),
+                });
             }
             items.push(self.value(depth + 1)?);
             self.skip_ws();
             match self.peek() {
-                Some(b',') => self.pos += 1,
+                Some(b',') => {
+                    comma = self.pos;
+                    self.pos += 1;
+                }
                 Some(b']') => {
                     self.pos += 1;
                     return Ok(Value::Array(items));

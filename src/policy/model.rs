@@ -370,9 +370,13 @@ fn parse_statement(
                 ));
             }
             if principal.is_some() {
+                let (key, at_node) = ["Principal", "NotPrincipal"]
+                    .into_iter()
+                    .find_map(|k| node.get(k).map(|n| (k, n)))
+                    .unwrap_or(("Principal", node));
                 return Err(invalid(
-                    node,
-                    &pointer,
+                    at_node,
+                    &at(key),
                     "an identity policy may not name a `Principal`",
                 ));
             }
@@ -666,7 +670,7 @@ mod tests {
             ),
             (
                 r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Principal": "*"}]}"#,
-                "/Statement/0",
+                "/Statement/0/Principal",
                 "may not name a `Principal`",
             ),
             (
