@@ -2,9 +2,10 @@
 //! prints the fix. See ARCHITECTURE.md for the map.
 //!
 //! The pipeline is straight: collect (I/O) → facts → rules (pure) → gate → report
-//! → render. The library's public surface is the command line (`main`) and the
+//! → render. The library's public surface is the command line (`main`), the
 //! IAM evaluator (`evaluator`) that the case table, the benchmark and the fuzz
-//! target drive; everything else is `pub(crate)`.
+//! targets drive, and the readers of untrusted input (`inputs`) the fuzz targets
+//! and "never panics" properties drive; everything else is `pub(crate)`.
 
 mod aws;
 mod cli;
@@ -27,3 +28,40 @@ mod style;
 mod timezone;
 
 pub use commands::main;
+
+/// Each reader of untrusted input, on text: what the fuzz targets and the
+/// "never panics" properties drive. Whether it parsed is all they return.
+#[doc(hidden)]
+pub mod inputs {
+    use std::path::Path;
+
+    /// A connection file, read as TOML, as nested JSON and by its labels.
+    pub fn connection(text: &str) -> bool {
+        ["c.toml", "c.json", "c"]
+            .iter()
+            .map(|name| crate::connection::from_text(Path::new(name), text).is_ok())
+            .fold(false, |any, ok| any || ok)
+    }
+
+    /// A snapshot; when it reads, the rules run over it too.
+    pub fn snapshot(text: &str) -> bool {
+        match crate::collect::parse_snapshot(Path::new("s.json"), text) {
+            Ok(facts) => {
+                let _ = crate::engine::run(&crate::rules::REGISTRY, &facts);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// An ARN, and what IAM would make of its resource.
+    pub fn arn(text: &str) -> bool {
+        match crate::aws::arn::Arn::parse(text) {
+            Ok(arn) => {
+                let _ = arn.iam_resource();
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}

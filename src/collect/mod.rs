@@ -7,7 +7,7 @@ mod snapshot;
 
 pub(crate) use live::{LiveOptions, Tracker};
 pub(crate) use offline::{Collected, PolicyInputs, SecretInput, collect_offline};
-pub(crate) use snapshot::{read_snapshot, write_snapshot};
+pub(crate) use snapshot::{parse_snapshot, read_snapshot, write_snapshot};
 
 use crate::error::Fatal;
 use crate::facts::Observed;

@@ -13,7 +13,12 @@ pub(crate) fn write_snapshot(facts: &Facts) -> String {
 }
 
 pub(crate) fn read_snapshot(path: &Path) -> Result<Facts, Fatal> {
-    let text = crate::connection::read_text(path)?;
+    parse_snapshot(path, &crate::connection::read_text(path)?)
+}
+
+/// A snapshot's text, read: the facts, or the error with its location.
+pub(crate) fn parse_snapshot(path: &Path, text: &str) -> Result<Facts, Fatal> {
+    let text = text.to_string();
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         Fatal::input(
             path,

@@ -4,9 +4,7 @@
 mod load;
 mod raw;
 
-#[cfg(test)]
-pub(crate) use load::from_text;
-pub(crate) use load::{Loaded, load, read_text};
+pub(crate) use load::{Loaded, from_text, load, read_text};
 
 use crate::aws::regions::DEFAULT_REGION;
 use crate::aws::s3::{OutputLocation, parse_output_location};
