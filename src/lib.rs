@@ -56,6 +56,25 @@ pub mod inputs {
         }
     }
 
+    /// A connection file judged offline (no policies): the number of checks. What
+    /// the list-size benchmark times.
+    pub fn judge_connection_file(path: &Path) -> usize {
+        let none = crate::collect::PolicyInputs {
+            identity: vec![],
+            boundary: None,
+            buckets: vec![],
+            trust: None,
+        };
+        let secret = crate::collect::SecretInput {
+            file: None,
+            stdin: false,
+        };
+        match crate::collect::collect_offline(path, &secret, &none) {
+            Ok(c) => crate::engine::run(&crate::rules::REGISTRY, &c.facts).len(),
+            Err(_) => 0,
+        }
+    }
+
     /// An ARN, and what IAM would make of its resource.
     pub fn arn(text: &str) -> bool {
         match crate::aws::arn::Arn::parse(text) {

@@ -160,3 +160,114 @@ fn a_secret_pasted_as_the_key_id_is_never_repeated() {
         }
     }
 }
+
+/// The canary through every subcommand, every format at every verbosity (and as
+/// the extra report files), the written fixes, error paths, and — with moto — a
+/// live run and a snapshot: it appears nowhere.
+#[test]
+fn every_subcommand_format_and_verbosity_keeps_the_secret_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = access_key_connection(dir.path(), Some(CANARY));
+    // A broken copy, so that fixes are written.
+    let broken = dir.path().join("broken.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("awsdatacatalog", "AwsDataCatalog");
+    std::fs::write(&broken, text).unwrap();
+    let runs = std::cell::Cell::new(0);
+    let run = |what: String, args: Vec<std::ffi::OsString>, files: Vec<std::path::PathBuf>| {
+        let output = doctor().env(SECRET_ENV, CANARY).args(&args).output().unwrap();
+        let mut files = files;
+        for f in files.clone() {
+            if f.is_dir() {
+                files.extend(std::fs::read_dir(&f).unwrap().map(|e| e.unwrap().path()));
+            }
+        }
+        assert_clean(&what, &output, &files);
+        runs.set(runs.get() + 1);
+    };
+    let os = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+    for format in ["table", "json", "sarif", "markdown", "github", "junit"] {
+        for verbosity in [&["-q"][..], &[][..], &["-v"][..]] {
+            let mut args = os(&["doctor", "--offline", "--format", format, "--config"]);
+            args.push(broken.clone().into());
+            args.extend(os(verbosity));
+            run(format!("{format} {verbosity:?}"), args, vec![]);
+        }
+    }
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let extra: Vec<std::path::PathBuf> = ["r.sarif", "r.xml", "r.json", "r.md"]
+        .iter()
+        .map(|n| out.join(n))
+        .collect();
+    let mut args = os(&["doctor", "--offline", "--config"]);
+    args.push(broken.clone().into());
+    for (flag, path) in ["--sarif", "--junit", "--json", "--markdown"].iter().zip(&extra) {
+        args.push(flag.into());
+        args.push(path.into());
+    }
+    args.extend(os(&["--write-fixes"]));
+    args.push(out.join("fixes").into());
+    args.extend(os(&["--unsafe-fixes"]));
+    run(
+        "extra reports and written fixes".into(),
+        args,
+        vec![out.clone(), out.join("fixes")],
+    );
+    for sub in [
+        &["policy", "--config"][..],
+        &["policy", "--format", "json", "--config"][..],
+    ] {
+        let mut args = os(sub);
+        args.push(config.clone().into());
+        run(format!("{sub:?}"), args, vec![]);
+    }
+    run("rules".into(), os(&["rules"]), vec![]);
+    run("explain".into(), os(&["explain", "CONN004"]), vec![]);
+    // Error paths: a bad code, a bad policy file, a missing file.
+    let bad_policy = dir.path().join("bad.json");
+    std::fs::write(&bad_policy, "{\"Statement\": [}").unwrap();
+    for (what, extra) in [
+        ("bad --select", os(&["--select", "NOPE001"])),
+        ("bad policy", vec!["--policy".into(), bad_policy.clone().into()]),
+        ("missing policy", os(&["--policy", "/nonexistent/p.json"])),
+    ] {
+        let mut args = os(&["doctor", "--offline", "--config"]);
+        args.push(config.clone().into());
+        args.extend(extra);
+        run(what.to_string(), args, vec![]);
+    }
+    if std::env::var_os("MOTO_ENDPOINT").is_some_and(|v| !v.is_empty()) {
+        let endpoint = std::env::var("MOTO_ENDPOINT").unwrap();
+        for format in ["table", "json", "sarif"] {
+            let output = doctor()
+                .env(SECRET_ENV, CANARY)
+                .env("AWS_ENDPOINT_URL", &endpoint)
+                .args(["doctor", "-v", "--timeout", "5", "--format", format, "--config"])
+                .arg(&config)
+                .output()
+                .unwrap();
+            assert_clean(&format!("live {format}"), &output, &[]);
+            runs.set(runs.get() + 1);
+        }
+        let snap = dir.path().join("snap.json");
+        let output = doctor()
+            .env(SECRET_ENV, CANARY)
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .args(["snapshot", "--timeout", "5", "--config"])
+            .arg(&config)
+            .arg("-o")
+            .arg(&snap)
+            .output()
+            .unwrap();
+        assert_clean("snapshot", &output, std::slice::from_ref(&snap));
+        let mut args = os(&["doctor", "-v", "--snapshot"]);
+        args.push(snap.into());
+        run("snapshot replay".into(), args, vec![]);
+        runs.set(runs.get() + 1);
+    } else {
+        eprintln!("the live part of this test needs moto (`bash tests/with-moto.sh` runs it)");
+    }
+    eprintln!("{} runs, no canary in any output or written file", runs.get());
+}
