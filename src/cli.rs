@@ -210,6 +210,10 @@ pub(crate) struct LiveArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 3600,
           value_parser = clap::value_parser!(i32).range(900..=43200))]
     pub session_duration: i32,
+    /// The port NET003 tries on Athena's host: JDBC/ODBC drivers stream results
+    /// over TCP 444 (another port only to test the check on loopback).
+    #[arg(long, value_name = "PORT", default_value_t = 444)]
+    pub athena_streaming_port: u16,
 }
 
 impl LiveArgs {
@@ -224,6 +228,7 @@ impl LiveArgs {
             probe_query: self.probe_query,
             probes: !self.no_probes,
             session_duration: self.session_duration,
+            streaming_port: self.athena_streaming_port,
         }
     }
 }

@@ -110,6 +110,10 @@ pub(crate) struct Facts {
     /// `AWS_ENDPOINT_URL*` variables in effect: answers may not come from AWS.
     #[serde(default)]
     pub endpoint_overrides: Vec<(String, String)>,
+    /// Credential variables of the doctor's environment that are set but blank
+    /// (`AWS_ACCESS_KEY_ID=`): names only.
+    #[serde(default)]
+    pub blank_environment: Vec<String>,
 }
 
 /// Facts read from the account by live inspection.
@@ -133,10 +137,71 @@ pub(crate) struct LiveFacts {
     /// existed read as not collected).
     #[serde(default = "probes_not_collected")]
     pub probes: Observed<ProbeFacts>,
+    /// The network under the calls: each endpoint resolved, connected and shaken
+    /// hands with (snapshots from before this existed read as not checked).
+    #[serde(default = "network_not_checked")]
+    pub network: Observed<NetworkFacts>,
 }
 
 fn probes_not_collected() -> Observed<ProbeFacts> {
     Observed::NotCollected("the snapshot holds no probes".into())
+}
+
+fn network_not_checked() -> Observed<NetworkFacts> {
+    Observed::NotCollected("the snapshot holds no network check".into())
+}
+
+/// Every endpoint the doctor calls, reached or not, and the Athena streaming port.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct NetworkFacts {
+    pub endpoints: Vec<EndpointFacts>,
+    /// TCP to Athena's host on the JDBC/ODBC streaming port (444).
+    pub streaming: Observed<Reach>,
+    /// The streaming port tried.
+    pub streaming_port: u16,
+}
+
+/// One endpoint: where it is, how it was reached, and the proxy settings for it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct EndpointFacts {
+    /// `sts`, `iam`, `s3`, `athena`, `glue`.
+    pub service: String,
+    /// The URL the calls go to: an `AWS_ENDPOINT_URL*` override, or AWS's own.
+    pub url: String,
+    pub host: String,
+    pub port: u16,
+    /// The addresses the name resolved to.
+    pub addresses: Vec<String>,
+    /// The proxy the environment names for this URL (credentials removed), and
+    /// whether `NO_PROXY` exempts the host.
+    pub proxy: Option<String>,
+    pub no_proxy_exempts: bool,
+    pub reach: Reach,
+}
+
+/// How far a connection got.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "kebab-case")]
+pub(crate) enum Reach {
+    /// Resolved, connected, and shook hands (or answered, for `http://`).
+    Reached,
+    /// The name did not resolve: `nxdomain` when it does not exist, else DNS gave
+    /// no answer.
+    Dns { nxdomain: bool, message: String },
+    /// Something answered the connection with a refusal (nothing listens).
+    Refused,
+    /// No answer in time; `at` is the step: `connect`, `TLS handshake`, `answer`.
+    TimedOut { at: String },
+    /// The TLS handshake failed; for an untrusted certificate, the certificate
+    /// presented.
+    Tls {
+        message: String,
+        untrusted: bool,
+        subject: Option<String>,
+        issuer: Option<String>,
+    },
+    /// Anything else (network unreachable, reset).
+    Failed { message: String },
 }
 
 /// What the connection's own credentials could do. Session credentials obtained

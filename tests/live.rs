@@ -411,9 +411,9 @@ fn doctor_at(endpoint: &str) -> assert_cmd::Command {
     cmd
 }
 
-/// An endpoint that accepts connections and never answers: every call hangs until
-/// the --deadline, which cuts the work, not the report. What could not be read
-/// skips, saying so; the run ends with the report and 0/1, never 2.
+/// An endpoint that accepts connections and never answers: the network check finds
+/// it (NET001, "gave no answer") within the --deadline, nothing is called, and what
+/// needed a call skips citing NET001; the run ends with the report and 0/1, never 2.
 #[test]
 fn the_deadline_cuts_the_work_not_the_report() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -446,15 +446,15 @@ fn the_deadline_cuts_the_work_not_the_report() {
         String::from_utf8_lossy(&output.stderr)
     );
     let report = stdout_json(&output);
+    let net = find(&report, "NET001", &format!("iam: http://127.0.0.1:{port}"));
+    assert_eq!(net["status"], "fail", "{net}");
+    assert!(
+        net["message"].as_str().unwrap().contains("gave no answer"),
+        "{net}"
+    );
     let role = find(&report, "ROLE003", "auth.role_arn");
     assert_eq!(role["status"], "skip");
-    assert!(
-        role["message"]
-            .as_str()
-            .unwrap()
-            .contains("not read before the --deadline of 2 s"),
-        "{role}"
-    );
+    assert!(role["message"].as_str().unwrap().contains("(NET001)"), "{role}");
     // Nothing was read, so no check that needs a read passes.
     for check in report["checks"].as_array().unwrap() {
         let code = check["code"].as_str().unwrap();
@@ -532,20 +532,28 @@ fn an_unreachable_endpoint_becomes_skips_not_a_crash() {
         .arg(&config)
         .output()
         .unwrap();
+    // The network is the finding (NET001, exit 1); what needed it skips.
     assert_eq!(
         output.status.code(),
-        Some(0),
+        Some(1),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
     let report = stdout_json(&output);
+    let net = find(&report, "NET001", "iam: http://127.0.0.1:9");
+    assert_eq!(net["status"], "fail");
+    assert!(
+        net["message"]
+            .as_str()
+            .unwrap()
+            .contains("refused: nothing listens"),
+        "{net}"
+    );
     let role = find(&report, "ROLE003", "auth.role_arn");
     assert_eq!(role["status"], "skip");
-    // Refused, or (on a loaded machine) timed out: either way a skip with the
-    // failed call and its reason, not a crash and not a finding.
     let message = role["message"].as_str().unwrap();
     assert!(message.starts_with("needs iam:GetRole, which "), "{role:#}");
-    assert!(!message.contains("found nothing"), "{role:#}");
+    assert!(message.contains("(NET001)"), "{role:#}");
 }
 
 #[test]

@@ -63,6 +63,31 @@ pub(crate) static REGIONS: &[Region] = &[
     r("us-gov-west-1", "aws-us-gov", "AWS GovCloud (US-West)"),
 ];
 
+/// Regions launched after 20 March 2019: disabled until an account enables them.
+const OPT_IN: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-south-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-west-1",
+    "eu-central-2",
+    "eu-south-1",
+    "eu-south-2",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+];
+
+pub(crate) fn is_opt_in(code: &str) -> bool {
+    OPT_IN.contains(&code)
+}
+
 pub(crate) fn find(code: &str) -> Option<&'static Region> {
     REGIONS.iter().find(|r| r.code == code)
 }

@@ -111,6 +111,7 @@ pub(crate) fn collect_offline(
             trust_policy,
             live: Observed::NotCollected("needs live inspection: run without --offline".into()),
             endpoint_overrides: Vec::new(),
+            blank_environment: blank_environment(),
         },
         secret,
         warnings,
@@ -222,4 +223,19 @@ fn split_bucket_arg(arg: &str, results_bucket: Option<&str>) -> Result<(String, 
              valid results bucket; use --bucket-policy BUCKET=FILE"
         ))),
     }
+}
+
+/// Credential variables set but empty or whitespace: names only, never values.
+fn blank_environment() -> Vec<String> {
+    [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        crate::secret::SECRET_ENV,
+    ]
+    .into_iter()
+    .filter(|k| std::env::var_os(k).is_some_and(|v| v.to_string_lossy().trim().is_empty()))
+    .map(str::to_string)
+    .collect()
 }

@@ -258,6 +258,11 @@ fn build(path: &Path, text: &str, raw: Nested, form: Form) -> Result<Loaded, Fat
         .as_deref()
         .is_some_and(|s| !s.trim().is_empty())
         .then(|| locate(FieldId::SecretAccessKey).unwrap_or(Location { line: 1, column: 1 }));
+    let secret_blank = auth
+        .secret_access_key
+        .as_deref()
+        .is_some_and(|s| s.trim().is_empty())
+        .then(|| locate(FieldId::SecretAccessKey).unwrap_or(Location { line: 1, column: 1 }));
     let file_secret = auth
         .secret_access_key
         .filter(|s| !s.trim().is_empty())
@@ -302,6 +307,7 @@ fn build(path: &Path, text: &str, raw: Nested, form: Form) -> Result<Loaded, Fat
             access_key_id,
             access_key_id_holds_secret,
             secret_in_file,
+            secret_blank,
         },
         doctor,
     };

@@ -227,6 +227,9 @@ pub(crate) struct Auth {
     pub access_key_id_holds_secret: Option<Location>,
     /// Where a secret access key was written into the connection file.
     pub secret_in_file: Option<Location>,
+    /// Where the secret access key field is present but empty or whitespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_blank: Option<Location>,
 }
 
 impl Connection {

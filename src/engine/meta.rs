@@ -42,10 +42,11 @@ pub(crate) enum Family {
     Region,
     Catalog,
     Probe,
+    Net,
 }
 
 impl Family {
-    pub(crate) const ALL: [Family; 8] = [
+    pub(crate) const ALL: [Family; 9] = [
         Family::Conn,
         Family::Role,
         Family::Trust,
@@ -54,6 +55,7 @@ impl Family {
         Family::Region,
         Family::Catalog,
         Family::Probe,
+        Family::Net,
     ];
 
     pub(crate) const fn as_str(self) -> &'static str {
@@ -66,6 +68,7 @@ impl Family {
             Family::Region => "region",
             Family::Catalog => "catalog",
             Family::Probe => "probe",
+            Family::Net => "net",
         }
     }
 

@@ -22,6 +22,7 @@ pub(super) static RULES: &[&dyn Rule] = &[
     &DefaultSchemaNotIncluded,
     &TimezoneInvalid,
     &AuthFieldsConflict,
+    &CredentialsEmpty,
 ];
 
 /// The skip of rules about access keys when the connection uses a role, and the reverse.
@@ -649,6 +650,71 @@ impl Rule for AuthFieldsConflict {
             checks.push(meta.pass(
                 FieldId::AuthType.key(),
                 format!("only fields of {} are set", auth_type.label()),
+            ));
+        }
+        Ok(checks)
+    }
+}
+
+declare_rule! {
+    pub(crate) struct CredentialsEmpty {
+        code: "CONN010",
+        name: "credentials-empty",
+        severity: Error,
+        summary: "An access key or secret is present but empty (a set, blank value stops the credential chain)",
+    }
+}
+
+impl Rule for CredentialsEmpty {
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let conn = &facts.connection;
+        let mut checks = Vec::new();
+        // In the connection: the field is there, with nothing in it.
+        if conn.auth.auth_type == Some(AuthType::AccessKey) {
+            let key = FieldId::AccessKeyId;
+            if conn.field(key).is_some() && conn.value(key).is_none() {
+                checks.push(
+                    meta.fail(
+                        key.key(),
+                        format!(
+                            "{} is present but empty: the BI tool sends a blank key, and AWS answers \
+                             InvalidClientTokenId (\"The security token included in the request is invalid\")",
+                            named(conn, key)
+                        ),
+                    )
+                    .at(conn.location(key)),
+                );
+            }
+            if let Some(at) = conn.auth.secret_blank {
+                checks.push(
+                    meta.fail(
+                        FieldId::SecretAccessKey.key(),
+                        format!(
+                            "{} is present but empty: requests are signed with an empty secret \
+                             (SignatureDoesNotMatch)",
+                            named(conn, FieldId::SecretAccessKey)
+                        ),
+                    )
+                    .at(Some(at)),
+                );
+            }
+        }
+        // In the environment of this run: SDKs and drivers read a variable that is
+        // set, even to nothing, as the credentials to use.
+        for name in &facts.blank_environment {
+            checks.push(meta.fail(
+                name,
+                format!(
+                    "{name} is set but empty in this environment: AWS SDKs and drivers that read it take it as \
+                     set and stop looking for other credentials (profile, SSO, instance role); unset it"
+                ),
+            ));
+        }
+        if checks.is_empty() {
+            checks.push(meta.pass(
+                "credentials",
+                "no access key, secret or credential variable is present but empty",
             ));
         }
         Ok(checks)

@@ -8,6 +8,7 @@ mod access;
 mod athena;
 mod catalog;
 mod conn;
+mod net;
 mod probe;
 mod region;
 mod role;
@@ -31,6 +32,7 @@ static FAMILIES: &[&[&dyn Rule]] = &[
     region::RULES,
     catalog::RULES,
     probe::RULES,
+    net::RULES,
 ];
 
 /// Every rule, in catalogue order: by family (DESIGN §4), then by code. Reports

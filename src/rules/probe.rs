@@ -816,8 +816,10 @@ trusted_account_id = "999988887777"
                 databases: BTreeMap::new(),
                 tables: BTreeMap::new(),
                 probes: Observed::Known(probes),
+                network: Observed::NotCollected("-".into()),
             })),
             endpoint_overrides: Vec::new(),
+            blank_environment: Vec::new(),
         }
     }
 

@@ -8,7 +8,12 @@ use crate::facts::Facts;
 use crate::fix::{Applicability, Fix};
 
 /// The family's rules (the registry sorts them by code).
-pub(super) static RULES: &[&dyn Rule] = &[&RegionInvalid, &RegionDefaulted, &BucketRegionMismatch];
+pub(super) static RULES: &[&dyn Rule] = &[
+    &RegionInvalid,
+    &RegionDefaulted,
+    &BucketRegionMismatch,
+    &OptInRegion,
+];
 
 const ID: FieldId = FieldId::Region;
 
@@ -167,5 +172,49 @@ impl Rule for BucketRegionMismatch {
                 .with_fix(Fix::field(conn, FieldId::Region, r.clone(), Applicability::Unsafe)),
             ]),
         }
+    }
+}
+
+declare_rule! {
+    pub(crate) struct OptInRegion {
+        code: "REGION004",
+        name: "opt-in-region",
+        severity: Warning,
+        summary: "The region is an opt-in region, where global-STS (v1) tokens are rejected",
+    }
+}
+
+impl Rule for OptInRegion {
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let conn = &facts.connection;
+        let region = conn.region();
+        let at = conn.location(ID);
+        // Which STS endpoint answered this run (live), when the network was checked.
+        let sts = super::live(facts)
+            .ok()
+            .and_then(|l| l.network.known().ok())
+            .and_then(|n| n.endpoints.iter().find(|e| e.service == "sts"))
+            .map(|e| format!("; this run's STS endpoint was {}", e.url))
+            .unwrap_or_default();
+        if !regions::is_opt_in(region) {
+            return Ok(vec![
+                meta.pass(ID.key(), format!("{region} is enabled in every account{sts}"))
+                    .at(at),
+            ]);
+        }
+        Ok(vec![
+            meta.fail(
+                ID.key(),
+                format!(
+                    "{region} is an opt-in region: it must be enabled in the account, and session tokens from \
+                     the global STS endpoint (sts.amazonaws.com, version 1 tokens) are rejected there with \
+                     InvalidClientTokenId. The BI tool must call the regional endpoint \
+                     (sts.{region}.amazonaws.com), or the account must issue version 2 tokens \
+                     (aws iam set-security-token-service-preferences --global-endpoint-token-version v2Token){sts}"
+                ),
+            )
+            .at(at),
+        ])
     }
 }

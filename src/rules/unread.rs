@@ -7,8 +7,8 @@
 use crate::connection::{Auth, AuthType, Connection, Field};
 use crate::engine::{Check, Status};
 use crate::facts::{
-    BucketFacts, CatalogFacts, FACTS_VERSION, Facts, Failure, FailureKind, LiveFacts, Observed, RoleFacts,
-    TableFacts, WorkgroupFacts,
+    BucketFacts, CatalogFacts, EndpointFacts, FACTS_VERSION, Facts, Failure, FailureKind, LiveFacts,
+    NetworkFacts, Observed, Reach, RoleFacts, TableFacts, WorkgroupFacts,
 };
 use crate::policy::{Policy, PolicyKind};
 use std::collections::BTreeMap;
@@ -95,8 +95,26 @@ pub(crate) fn healthy() -> Facts {
             databases,
             tables,
             probes: Observed::NotCollected("-".into()),
+            network: Observed::Known(NetworkFacts {
+                endpoints: ["sts", "iam", "s3", "athena", "glue"]
+                    .into_iter()
+                    .map(|s| EndpointFacts {
+                        service: s.into(),
+                        url: format!("https://{s}.us-east-1.amazonaws.com"),
+                        host: format!("{s}.us-east-1.amazonaws.com"),
+                        port: 443,
+                        addresses: vec!["52.94.0.1".into()],
+                        proxy: None,
+                        no_proxy_exempts: false,
+                        reach: Reach::Reached,
+                    })
+                    .collect(),
+                streaming: Observed::Known(Reach::Reached),
+                streaming_port: 444,
+            }),
         })),
         endpoint_overrides: Vec::new(),
+        blank_environment: Vec::new(),
     }
 }
 
@@ -154,6 +172,15 @@ const FAULTS: &[Fault] = &[
     }),
     ("iam:GetRole", &["ROLE003"], |f, e| {
         live(f).role = Observed::Failed(e)
+    }),
+    // The network check: not made (a snapshot from before it), nothing passes.
+    ("network check", &["NET001", "NET002", "NET003"], |f, e| {
+        live(f).network = Observed::Failed(e)
+    }),
+    ("network check (streaming port)", &["NET003"], |f, e| {
+        if let Observed::Known(n) = &mut live(f).network {
+            n.streaming = Observed::Failed(e);
+        }
     }),
     // The boundary is read with the role: unknown, it caps nothing we can judge.
     (

@@ -253,7 +253,13 @@ fn read(reader: &mut impl BufRead) -> Option<Parsed> {
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
     let text = String::from_utf8_lossy(&body).to_string();
-    let (action, protocol) = if let Some((_, op)) = target.split_once('.') {
+    let signed = headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("authorization"));
+    let (action, protocol) = if !signed {
+        // Not an AWS call: the doctor's network check asking for a first answer.
+        (format!("unsigned:{method} {path}"), Protocol::S3)
+    } else if let Some((_, op)) = target.split_once('.') {
         (format!("{service}:{op}"), Protocol::Json)
     } else if let Some(op) = text.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
         (format!("{service}:{op}"), Protocol::Query)

@@ -22,6 +22,8 @@ pub(crate) struct Tracker {
     /// a call still running then becomes a timed-out fact, so the report keeps
     /// what was read and the rest skips.
     deadline: Option<(std::time::Instant, u64)>,
+    /// Services not to call, with why (their endpoint was not reached).
+    cut_off: Mutex<std::collections::BTreeMap<String, String>>,
 }
 
 impl Tracker {
@@ -64,6 +66,14 @@ impl Tracker {
         self.draw(&pending);
     }
 
+    /// Make no more calls to `service` (`iam`): each becomes a failure saying why.
+    pub(crate) fn cut_off(&self, service: &str, why: String) {
+        self.cut_off
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(service.to_string(), why);
+    }
+
     /// Run one call and keep its outcome as a fact.
     pub(crate) async fn call<T, O, E, F>(
         &self,
@@ -77,6 +87,21 @@ impl Tracker {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let label = label.into();
+        let service = action.split(':').next().unwrap_or_default();
+        let cut = self
+            .cut_off
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(service)
+            .cloned();
+        if let Some(why) = cut {
+            return Observed::Failed(Failure {
+                kind: FailureKind::Unreachable,
+                action: action.to_string(),
+                code: String::new(),
+                message: why,
+            });
+        }
         self.start(&label);
         let result = match self.deadline {
             Some((at, _)) => tokio::time::timeout_at(tokio::time::Instant::from_std(at), future)

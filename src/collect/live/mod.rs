@@ -5,6 +5,7 @@
 mod athena;
 mod call;
 mod iam;
+mod network;
 mod probe;
 mod s3;
 
@@ -37,6 +38,8 @@ pub(crate) struct LiveOptions {
     pub probe_query: bool,
     /// The session length the BI tool asks AssumeRole for.
     pub session_duration: i32,
+    /// The JDBC/ODBC streaming port NET003 tries on Athena's host.
+    pub streaming_port: u16,
 }
 
 /// The `AWS_ENDPOINT_URL*` variables in effect (PROBE006).
@@ -173,6 +176,30 @@ pub(crate) fn collect(
             .stack_size(64 * 1024 * 1024)
             .spawn_scoped(scope, || {
                 runtime.block_on(Box::pin(async {
+                    // The network first (short timeouts, all endpoints at once): a
+                    // service whose endpoint cannot be reached is not called, and
+                    // the checks that needed it skip citing NET001.
+                    let region = options
+                        .region
+                        .clone()
+                        .unwrap_or_else(|| conn.region().to_string());
+                    // Half the deadline at most: the calls need the rest.
+                    let step = options
+                        .timeout
+                        .min(options.deadline / 2)
+                        .max(Duration::from_millis(500));
+                    let network = network::check(&region, step, options.streaming_port).await;
+                    for e in &network.endpoints {
+                        if e.reach != crate::facts::Reach::Reached {
+                            tracker.cut_off(
+                                &e.service,
+                                format!(
+                                    "not called: the {} endpoint {}:{} could not be reached (NET001)",
+                                    e.service, e.host, e.port
+                                ),
+                            );
+                        }
+                    }
                     let config = Box::pin(sdk_config(conn, options)).await;
                     let path_style = !endpoint_overrides().is_empty();
                     let clients = Clients::new(&config, path_style);
@@ -189,6 +216,7 @@ pub(crate) fn collect(
                     let work = async {
                         let (mut collected, probes) = both(tracker, inspection, Box::pin(probes)).await;
                         collected.live.probes = probes;
+                        collected.live.network = Observed::Known(network);
                         collected
                     };
                     // Every call ends by the deadline (`Tracker::call`); this
@@ -257,6 +285,7 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
             databases,
             tables,
             probes: Observed::NotCollected("not probed".into()),
+            network: Observed::NotCollected("not checked".into()),
         },
         identity_policies: principal.identity,
         permissions_boundary: principal.boundary,
