@@ -45,10 +45,13 @@ fn addresses(e: &EndpointFacts) -> String {
 fn proxy(e: &EndpointFacts) -> String {
     match (&e.proxy, e.no_proxy_exempts) {
         (None, _) => "; no proxy is set (HTTPS_PROXY, NO_PROXY)".into(),
-        (Some(p), true) => format!("; HTTPS_PROXY is {p}, but NO_PROXY exempts {}", e.host),
+        (Some(p), true) => format!(
+            "; the environment's proxy is {p}, but NO_PROXY exempts {}",
+            e.host
+        ),
         (Some(p), false) => format!(
-            "; HTTPS_PROXY is {p} and applies to {}, but the doctor's own calls (the AWS SDK for Rust) \
-             connect directly: where only the proxy reaches AWS, this is what a direct connection meets",
+            "; the environment's proxy {p} applies to {}, but the doctor's own calls (the AWS SDK for \
+             Rust) connect directly: where only the proxy reaches AWS, this is what a direct connection meets",
             e.host
         ),
     }
