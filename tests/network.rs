@@ -232,6 +232,12 @@ fn a_healthy_network_has_no_net_finding() {
         .trim_end_matches('/')
         .to_string();
     let report = live(&endpoint, &["--athena-streaming-port", &port], &[]);
+    // The report says whose view of the account it is.
+    assert!(
+        report["ran_as"].as_str().unwrap().starts_with("arn:aws:"),
+        "{}",
+        report["ran_as"]
+    );
     let net: Vec<&Value> = report["checks"]
         .as_array()
         .unwrap()

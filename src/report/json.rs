@@ -23,13 +23,17 @@ pub(crate) fn render(report: &Report) -> String {
             })
         })
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "version": JSON_VERSION,
         "tool": {"name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION")},
         "connection": report.connection,
         "summary": {"error": s.error, "warning": s.warning, "info": s.info, "pass": s.pass, "skip": s.skip},
         "checks": checks,
     });
+    // Additive to v1, live runs only: whose view of the account this is.
+    if let Some(who) = &report.ran_as {
+        doc["ran_as"] = json!(who);
+    }
     let mut out = serde_json::to_string_pretty(&doc).expect("a JSON value always serialises");
     out.push('\n');
     out

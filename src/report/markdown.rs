@@ -22,6 +22,9 @@ pub(crate) fn render(report: &Report) -> String {
     let mut out = String::new();
     let summary = report.summary();
     let _ = writeln!(out, "## athena-doctor: {}\n", cell(&report.connection));
+    if let Some(who) = &report.ran_as {
+        let _ = writeln!(out, "Read live as `{}`.\n", cell(who));
+    }
     let _ = writeln!(out, "**{}**\n", summary.line());
     let failures = report.worst_first();
     if failures.is_empty() {

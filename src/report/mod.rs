@@ -27,6 +27,9 @@ pub(crate) struct Report {
     /// The connection file, as given: where findings without a file of their own point.
     pub path: String,
     pub checks: Vec<Check>,
+    /// Who the doctor ran as, live (its own `sts:GetCallerIdentity`): the report
+    /// says whose view of the account it is.
+    pub ran_as: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -50,6 +53,13 @@ impl Report {
                 .to_string(),
             path: conn.path.clone(),
             checks,
+            ran_as: facts
+                .live
+                .as_ref()
+                .known()
+                .ok()
+                .and_then(|l| l.caller.known().ok())
+                .cloned(),
         }
     }
 

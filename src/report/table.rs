@@ -89,6 +89,9 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
         "{}",
         style.bold(&format!("athena-doctor: {}", printable(&report.connection)))
     );
+    if let Some(who) = &report.ran_as {
+        let _ = writeln!(out, "read live as {}", printable(who));
+    }
     if shown.is_empty() {
         let _ = writeln!(out, "No findings.");
     } else {
