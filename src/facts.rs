@@ -222,6 +222,10 @@ pub(crate) struct ProbeFacts {
     pub calls: Vec<ProbeCall>,
     /// The opt-in `SELECT 1` (`--probe-query`).
     pub query: Observed<QueryProbe>,
+    /// The tables of each included schema as the connection sees them (Glue
+    /// `GetTables` with its credentials): Lake Formation filters, it does not fail.
+    #[serde(default)]
+    pub tables: BTreeMap<String, Observed<Vec<String>>>,
 }
 
 /// One call made with the connection's effective credentials.

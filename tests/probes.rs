@@ -658,3 +658,66 @@ fn moto_auth_mode_checks_the_external_id_and_the_roles_policies() {
     assert!(p3["message"].as_str().unwrap().contains("TRUST001"), "{p3:#}");
     assert_eq!(p3["severity"], "error");
 }
+
+/// moto has no Lake Formation: it shows every principal every table. The double
+/// answers Glue GetTables as Lake Formation does — the doctor's own key sees
+/// `orders` and `salaries`, the assumed role's session only `orders`, no error.
+#[test]
+fn tables_hidden_by_lake_formation_are_named_with_the_grant() {
+    let reason = Arc::new(Mutex::new(None));
+    let r = reason.clone();
+    let d = double::start(move |req| match req.action.as_str() {
+        "AWSGlue.GetTables" => {
+            let names: &[&str] = if req.key == SESSION_KEY {
+                &["orders"]
+            } else {
+                &["orders", "salaries"]
+            };
+            let list: Vec<Value> = names
+                .iter()
+                .map(|n| json!({"Name": n, "DatabaseName": "sales"}))
+                .collect();
+            Reply::json(200, json!({"TableList": list}))
+        }
+        _ => vendor_side(req, &r),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = role_connection(dir.path(), ACCOUNT, "bi-athena", EXTERNAL_ID, VENDOR);
+    let (report, _) = run(&d.endpoint, VENDOR_KEY, "vendor-secret", &config, &[]);
+    let hidden = find(&report, "ATHENA009", "sales");
+    assert_eq!(hidden["status"], "fail", "{hidden:#}");
+    let message = hidden["message"].as_str().unwrap();
+    assert!(
+        message.contains("1 of the 2 tables of sales are hidden from the connection: salaries"),
+        "{message}"
+    );
+    // As the shell reads the command: the role (not the session), the one table.
+    let words = shlex::split(hidden["fix"]["command"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        words,
+        [
+            "aws",
+            "lakeformation",
+            "grant-permissions",
+            "--principal",
+            "DataLakePrincipalIdentifier=arn:aws:iam::111122223333:role/bi-athena",
+            "--permissions",
+            "DESCRIBE",
+            "SELECT",
+            "--resource",
+            r#"{"Table":{"DatabaseName":"sales","Name":"salaries"}}"#,
+        ]
+    );
+    assert_eq!(hidden["fix"]["applicability"], "unsafe");
+    // Both views were read: one GetTables with the doctor's key, one as the session.
+    let requests = d.requests.lock().unwrap();
+    let keys: Vec<&str> = requests
+        .iter()
+        .filter(|r| r.action == "AWSGlue.GetTables")
+        .map(|r| r.key.as_str())
+        .collect();
+    assert!(
+        keys.contains(&VENDOR_KEY) && keys.contains(&SESSION_KEY),
+        "{keys:?}"
+    );
+}

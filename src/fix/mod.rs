@@ -120,6 +120,31 @@ impl Fix {
         }
     }
 
+    /// Run a command that needs no document. A word holding a placeholder
+    /// (`<PRINCIPAL_ARN>`) makes it display-only.
+    pub(crate) fn run<'a>(
+        target: &str,
+        words: impl IntoIterator<Item = &'a str>,
+        applicability: Applicability,
+    ) -> Fix {
+        let command = Command {
+            words: words.into_iter().map(str::to_string).collect(),
+            after: vec![],
+            file_name: String::new(),
+            order: 6,
+        };
+        Fix {
+            target: target.to_string(),
+            applicability: if command.has_placeholder() {
+                Applicability::DisplayOnly
+            } else {
+                applicability
+            },
+            edit: Edit::Run { command },
+            note: None,
+        }
+    }
+
     /// Create the results bucket in the connection's region. Unsafe: a person
     /// should confirm the name is not a typo of a bucket that exists (bucket names
     /// are global, and the name may be taken).

@@ -571,6 +571,7 @@ mod tests {
             session_duration: 3600,
             calls: vec![],
             query: Observed::NotCollected("-".into()),
+            tables: Default::default(),
         });
         let fix = Fix::add_statements(&key, None, None, statement(), Applicability::Safe);
         assert!(

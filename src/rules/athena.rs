@@ -23,6 +23,7 @@ pub(super) static RULES: &[&dyn Rule] = &[
     &LakeFormationAccess,
     &LambdaCatalogInvoke,
     &OverlyBroadPermissions,
+    &LakeFormationFiltered,
 ];
 
 /// Services where `service:*` hands out far more than reading data.
@@ -375,6 +376,100 @@ impl Rule for OverlyBroadPermissions {
                 "policies",
                 "no statement grants wildcard actions or destructive actions everywhere",
             ));
+        }
+        Ok(checks)
+    }
+}
+
+declare_rule! {
+    pub(crate) struct LakeFormationFiltered {
+        code: "ATHENA009",
+        name: "lake-formation-filtered",
+        severity: Error,
+        summary: "Tables the account holds are hidden from the connection: Lake Formation filters, it does not fail (live)",
+        fixes: [Unsafe, DisplayOnly],
+    }
+}
+
+impl Rule for LakeFormationFiltered {
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let live = super::live(facts)?;
+        let probes = live.probes.require("tables")?;
+        if probes.tables.is_empty() {
+            return Err(Skip::new(
+                "tables",
+                "the connection's view of the tables was not read (it needs the probes' credentials and an \
+                 included Glue schema)",
+            ));
+        }
+        // Whom to grant to: the role (not a session of it), or the key's user.
+        let principal = crate::permissions::principal(&facts.connection)
+            .map(|p| p.arn)
+            .filter(|a| a.starts_with("arn:"))
+            .or_else(|| probes.credentials.known().ok().cloned());
+        let mut checks = Vec::new();
+        for (schema, seen) in &probes.tables {
+            let mine = live
+                .tables
+                .get(schema)
+                .ok_or_else(|| Skip::new(schema, format!("the doctor did not read the tables of {schema}")))?
+                .require(schema)?;
+            let theirs = seen.require(schema)?;
+            let hidden: Vec<&str> = mine
+                .iter()
+                .map(|t| t.name.as_str())
+                .filter(|n| !theirs.iter().any(|t| t == n))
+                .collect();
+            if hidden.is_empty() {
+                checks.push(meta.pass(
+                    schema,
+                    format!(
+                        "the connection sees every table of {schema} the doctor's own credentials see ({})",
+                        mine.len()
+                    ),
+                ));
+                continue;
+            }
+            let resource = if hidden.len() == 1 {
+                serde_json::json!({"Table": {"DatabaseName": schema, "Name": hidden[0]}})
+            } else {
+                serde_json::json!({"Table": {"DatabaseName": schema, "TableWildcard": {}}})
+            };
+            let fix = Fix::run(
+                &format!("Lake Formation grants on {schema} to the connection's principal"),
+                [
+                    "aws",
+                    "lakeformation",
+                    "grant-permissions",
+                    "--principal",
+                    &format!(
+                        "DataLakePrincipalIdentifier={}",
+                        principal.as_deref().unwrap_or("<PRINCIPAL_ARN>")
+                    ),
+                    "--permissions",
+                    "DESCRIBE",
+                    "SELECT",
+                    "--resource",
+                    &resource.to_string(),
+                ],
+                // Granting SELECT is a data-access decision for the data's owner.
+                Applicability::Unsafe,
+            );
+            checks.push(
+                meta.fail(
+                    schema,
+                    format!(
+                        "{} of the {} tables of {schema} are hidden from the connection: {}. With Lake \
+                         Formation, listings come back without the tables the principal has no grant on — the \
+                         connection \"works\" and shows nothing; grant DESCRIBE and SELECT",
+                        hidden.len(),
+                        mine.len(),
+                        hidden.join(", ")
+                    ),
+                )
+                .with_fix(fix),
+            );
         }
         Ok(checks)
     }

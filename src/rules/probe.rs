@@ -774,6 +774,7 @@ trusted_account_id = "999988887777"
             session_duration: 3600,
             calls: Vec::new(),
             query: Observed::NotCollected("opt-in".into()),
+            tables: Default::default(),
         }
     }
 

@@ -8,7 +8,7 @@ use crate::connection::{Auth, AuthType, Connection, Field};
 use crate::engine::{Check, Status};
 use crate::facts::{
     BucketFacts, CatalogFacts, EndpointFacts, FACTS_VERSION, Facts, Failure, FailureKind, LiveFacts,
-    NetworkFacts, Observed, Reach, RoleFacts, TableFacts, WorkgroupFacts,
+    NetworkFacts, Observed, ProbeFacts, Reach, RoleFacts, TableFacts, WorkgroupFacts,
 };
 use crate::policy::{Policy, PolicyKind};
 use std::collections::BTreeMap;
@@ -94,7 +94,16 @@ pub(crate) fn healthy() -> Facts {
             }]),
             databases,
             tables,
-            probes: Observed::NotCollected("-".into()),
+            // The probes saw the same tables (only what ATHENA009 reads is set).
+            probes: Observed::Known(ProbeFacts {
+                credentials: Observed::NotCollected("-".into()),
+                assume_with_id: Observed::NotCollected("-".into()),
+                assume_without_id: Observed::NotCollected("-".into()),
+                session_duration: 3600,
+                calls: Vec::new(),
+                query: Observed::NotCollected("-".into()),
+                tables: BTreeMap::from([("sales".to_string(), Observed::Known(vec!["orders".to_string()]))]),
+            }),
             network: Observed::Known(NetworkFacts {
                 endpoints: ["sts", "iam", "s3", "athena", "glue"]
                     .into_iter()
@@ -153,8 +162,13 @@ const FAULTS: &[Fault] = &[
             b.kms_key = Observed::Failed(e.clone());
         }
     }),
-    ("glue:GetTables", &["ATHENA006", "S3006"], |f, e| {
+    ("glue:GetTables", &["ATHENA006", "S3006", "ATHENA009"], |f, e| {
         live(f).tables.insert("sales".into(), Observed::Failed(e));
+    }),
+    ("glue:GetTables (as the connection)", &["ATHENA009"], |f, e| {
+        if let Observed::Known(p) = &mut live(f).probes {
+            p.tables.insert("sales".into(), Observed::Failed(e));
+        }
     }),
     ("athena:GetWorkGroup", &["ATHENA003", "ATHENA004"], |f, e| {
         live(f).workgroup = Observed::Failed(e)

@@ -206,6 +206,47 @@ async fn tables(schema: &str, c: &Clients, t: &Tracker) -> Observed<Vec<TableFac
     .await
 }
 
+/// The table names of each included Glue schema, as whoever `c` signs as sees them.
+pub(super) async fn table_names(
+    target: &Target,
+    c: &Clients,
+    t: &Tracker,
+    who: &str,
+) -> BTreeMap<String, Observed<Vec<String>>> {
+    if !target.catalogs.iter().any(|c| c == "awsdatacatalog") {
+        return BTreeMap::new();
+    }
+    let schemas: Vec<String> = target.schemas.iter().filter(|s| *s != "*").cloned().collect();
+    let names = all(
+        t,
+        schemas
+            .iter()
+            .map(|s| async move {
+                t.call(
+                    "glue:GetTables",
+                    format!("glue:GetTables {s}{who}"),
+                    c.glue
+                        .get_tables()
+                        .database_name(s)
+                        .into_paginator()
+                        .send()
+                        .try_collect(),
+                    |pages| {
+                        pages
+                            .iter()
+                            .flat_map(|o| o.table_list())
+                            .map(|tb| tb.name().to_string())
+                            .collect::<Vec<_>>()
+                    },
+                )
+                .await
+            })
+            .collect(),
+    )
+    .await;
+    schemas.into_iter().zip(names).collect()
+}
+
 pub(super) async fn catalog(_conn: &Connection, target: &Target, c: &Clients, t: &Tracker) -> CatalogAnswer {
     let schemas: Vec<String> = target.schemas.iter().filter(|s| *s != "*").cloned().collect();
     let glue = target.catalogs.iter().any(|c| c == "awsdatacatalog");

@@ -52,6 +52,7 @@ pub(super) async fn probe(
         query: not_collected(
             "opt-in: run with --probe-query to try `SELECT 1` (writes one small result object)",
         ),
+        tables: Default::default(),
     };
     let effective = match conn.auth.auth_type {
         Some(AuthType::AccessKey) => {
@@ -82,6 +83,13 @@ pub(super) async fn probe(
         }
     }
     facts.calls = Box::pin(reads(&target, &clients, t)).await;
+    facts.tables = Box::pin(super::athena::table_names(
+        &target,
+        &clients,
+        t,
+        " (as the connection)",
+    ))
+    .await;
     if options.probe_query {
         let budget = options.deadline.mul_f32(0.75).saturating_sub(started.elapsed());
         facts.query = Box::pin(query(conn, &target, &clients, budget, t)).await;
