@@ -293,6 +293,10 @@ pub(crate) struct CatalogFacts {
     pub kind: String,
     /// For LAMBDA catalogs: the function(s) it invokes.
     pub functions: Vec<String>,
+    /// For GLUE catalogs other than the built-in one: the account whose Glue
+    /// catalog it is (`catalog-id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,7 @@ pub(super) static RULES: &[&dyn Rule] = &[
     &CatalogNotFound,
     &SchemaNotFound,
     &PolicyResourceCase,
+    &CrossAccountCatalog,
 ];
 
 declare_rule! {
@@ -348,9 +349,156 @@ impl Rule for PolicyResourceCase {
     }
 }
 
+declare_rule! {
+    pub(crate) struct CrossAccountCatalog {
+        code: "CATALOG005",
+        name: "cross-account-catalog",
+        severity: Error,
+        summary: "An included catalog is another account's Glue catalog or Lambda function: both sides must allow it (live)",
+        fixes: [Safe, Unsafe, DisplayOnly],
+    }
+}
+
+impl Rule for CrossAccountCatalog {
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let l = super::live(facts)?;
+        let catalogs = l.catalogs.require("catalogs")?;
+        let target = super::access::target(facts);
+        let account = target.account.clone().ok_or_else(|| {
+            Skip::new(
+                "catalogs",
+                "needs the connection's account (account_id, or a role ARN)",
+            )
+        })?;
+        let (p, region) = (&target.partition, &target.region);
+        let mut needs = Vec::new();
+        let mut unknowns = Vec::new();
+        for c in catalogs
+            .iter()
+            .filter(|c| !c.name.eq_ignore_ascii_case("awsdatacatalog"))
+            .filter(|c| target.catalogs.iter().any(|t| t.eq_ignore_ascii_case(&c.name)))
+        {
+            let owner = match c.kind.as_str() {
+                "GLUE" => c.catalog_id.clone(),
+                "LAMBDA" => c
+                    .functions
+                    .iter()
+                    .find_map(|f| crate::aws::arn::Arn::parse(f).ok().map(|a| a.account)),
+                _ => None,
+            };
+            let Some(owner) = owner.filter(|o| *o != account) else {
+                continue;
+            };
+            if c.kind == "GLUE" {
+                // This side: the identity policy must allow Glue on the owner's ARNs.
+                for (what, resource) in [
+                    ("catalog", format!("arn:{p}:glue:{region}:{owner}:catalog")),
+                    ("databases", format!("arn:{p}:glue:{region}:{owner}:database/*")),
+                    ("tables", format!("arn:{p}:glue:{region}:{owner}:table/*/*")),
+                ] {
+                    needs.push(super::access::live_need(
+                        meta.code,
+                        format!("the {what} of catalog {} (account {owner})", c.name),
+                        resource,
+                        vec![
+                            "glue:GetDatabase",
+                            "glue:GetDatabases",
+                            "glue:GetTable",
+                            "glue:GetTables",
+                            "glue:GetPartitions",
+                        ],
+                        "CrossAccountGlue",
+                    ));
+                }
+            }
+            // The owner's side cannot be read from this account: unknown, said so.
+            let ask = match c.kind.as_str() {
+                "GLUE" => format!(
+                    "account {owner}'s Glue resource policy must allow account {account} (glue:Get* on its catalog, \
+                     databases and tables) in {region}, the same region as the connection: ask its owner for \
+                     `aws glue get-resource-policy --region {region}`"
+                ),
+                _ => format!(
+                    "the function of catalog {} belongs to account {owner}: its resource policy must allow the \
+                     connection's principal lambda:InvokeFunction (ATHENA007 checks this side): ask its owner \
+                     for `aws lambda get-policy --function-name {}`",
+                    c.name,
+                    c.functions.first().map(String::as_str).unwrap_or("<FUNCTION>")
+                ),
+            };
+            unknowns.push(meta.skip(&c.name, format!("unknown from here: {ask}")));
+        }
+        if needs.is_empty() && unknowns.is_empty() {
+            return Ok(vec![
+                meta.pass("catalogs", "no included catalog belongs to another account"),
+            ]);
+        }
+        let mut checks = if needs.is_empty() {
+            Vec::new()
+        } else {
+            super::access::check_live_needs(meta, facts, needs, "")?
+        };
+        checks.extend(unknowns);
+        Ok(checks)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Another account's Glue catalog: the identity side is judged (here it allows
+    /// Glue only in its own account: a fix), the owner's side reported unknown.
+    #[test]
+    fn another_accounts_glue_catalog_needs_both_sides() {
+        use crate::engine::Status;
+        use crate::facts::{CatalogFacts, Observed};
+        use crate::policy::{Policy, PolicyKind};
+        let mut facts = crate::rules::unread::healthy();
+        facts.connection.include_other_data_catalogs = Some(crate::connection::Field {
+            raw: "finance".into(),
+            location: None,
+        });
+        if let Observed::Known(live) = &mut facts.live
+            && let Observed::Known(list) = &mut live.catalogs
+        {
+            list.push(CatalogFacts {
+                name: "finance".into(),
+                kind: "GLUE".into(),
+                functions: vec![],
+                catalog_id: Some("444455556666".into()),
+            });
+        }
+        let own = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["glue:*", "athena:*", "s3:*"],
+                      "Resource": "arn:aws:*:*:111122223333:*"}]}"#;
+        facts.identity_policies = Observed::Known(vec![
+            Policy::from_text("p", Some("p.json"), own, PolicyKind::Identity).unwrap(),
+        ]);
+        let checks = CrossAccountCatalog.check(&facts).unwrap();
+        let failing: Vec<&Check> = checks.iter().filter(|c| c.status == Status::Fail).collect();
+        assert!(!failing.is_empty(), "{checks:#?}");
+        assert!(
+            failing[0].message.contains("444455556666"),
+            "{}",
+            failing[0].message
+        );
+        assert!(failing[0].fix.is_some());
+        let unknown = checks.iter().find(|c| c.status == Status::Skip).unwrap();
+        assert!(
+            unknown.message.contains("aws glue get-resource-policy"),
+            "{}",
+            unknown.message
+        );
+        // Allowed everywhere: the identity side passes; the owner's side stays unknown.
+        let all = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+        facts.identity_policies = Observed::Known(vec![
+            Policy::from_text("p", Some("p.json"), all, PolicyKind::Identity).unwrap(),
+        ]);
+        let checks = CrossAccountCatalog.check(&facts).unwrap();
+        assert!(checks.iter().all(|c| c.status != Status::Fail), "{checks:#?}");
+        assert!(checks.iter().any(|c| c.status == Status::Skip));
+    }
 
     #[test]
     fn lowers_only_the_names() {

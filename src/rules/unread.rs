@@ -91,6 +91,7 @@ pub(crate) fn healthy() -> Facts {
                 name: "awsdatacatalog".into(),
                 kind: "GLUE".into(),
                 functions: Vec::new(),
+                catalog_id: None,
             }]),
             databases,
             tables,
@@ -173,9 +174,11 @@ const FAULTS: &[Fault] = &[
     ("athena:GetWorkGroup", &["ATHENA003", "ATHENA004"], |f, e| {
         live(f).workgroup = Observed::Failed(e)
     }),
-    ("athena:ListDataCatalogs", &["ATHENA007", "CATALOG002"], |f, e| {
-        live(f).catalogs = Observed::Failed(e)
-    }),
+    (
+        "athena:ListDataCatalogs",
+        &["ATHENA007", "CATALOG002", "CATALOG005"],
+        |f, e| live(f).catalogs = Observed::Failed(e),
+    ),
     ("glue:GetDatabases", &["CATALOG003"], |f, e| {
         live(f)
             .databases

@@ -85,10 +85,14 @@ async fn catalogs(target: &Target, c: &Clients, t: &Tracker) -> Observed<Vec<Cat
     if !listed.iter().any(|(n, _)| n.eq_ignore_ascii_case(BUILT_IN)) {
         listed.push((BUILT_IN.into(), "GLUE".into()));
     }
-    // Lambda catalogs the connection uses: which function they invoke.
+    // Lambda catalogs the connection uses: which function they invoke; Glue
+    // catalogs other than the built-in one: whose account they are.
     let wanted: Vec<(String, String)> = listed
         .iter()
-        .filter(|(n, kind)| kind == "LAMBDA" && target.catalogs.iter().any(|c| c.eq_ignore_ascii_case(n)))
+        .filter(|(n, kind)| {
+            (kind == "LAMBDA" || (kind == "GLUE" && !n.eq_ignore_ascii_case(BUILT_IN)))
+                && target.catalogs.iter().any(|c| c.eq_ignore_ascii_case(n))
+        })
         .cloned()
         .collect();
     let functions = all(
@@ -101,18 +105,16 @@ async fn catalogs(target: &Target, c: &Clients, t: &Tracker) -> Observed<Vec<Cat
                     format!("athena:GetDataCatalog {name}"),
                     c.athena.get_data_catalog().name(name).send(),
                     |o| {
-                        o.data_catalog()
-                            .and_then(|d| d.parameters())
-                            .map(|p| {
-                                let mut f: Vec<String> = p
-                                    .iter()
-                                    .filter(|(k, _)| k.ends_with("function"))
-                                    .map(|(_, v)| v.clone())
-                                    .collect();
-                                f.sort();
-                                f
-                            })
-                            .unwrap_or_default()
+                        let params = o.data_catalog().and_then(|d| d.parameters());
+                        let mut f: Vec<String> = params
+                            .iter()
+                            .flat_map(|p| p.iter())
+                            .filter(|(k, _)| k.ends_with("function"))
+                            .map(|(_, v)| v.clone())
+                            .collect();
+                        f.sort();
+                        let id = params.and_then(|p| p.get("catalog-id")).cloned();
+                        (f, id)
                     },
                 )
             })
@@ -123,7 +125,7 @@ async fn catalogs(target: &Target, c: &Clients, t: &Tracker) -> Observed<Vec<Cat
         listed
             .into_iter()
             .map(|(name, kind)| {
-                let fns = wanted
+                let (fns, catalog_id) = wanted
                     .iter()
                     .position(|(n, _)| *n == name)
                     .and_then(|i| match &functions[i] {
@@ -135,6 +137,7 @@ async fn catalogs(target: &Target, c: &Clients, t: &Tracker) -> Observed<Vec<Cat
                     name,
                     kind,
                     functions: fns,
+                    catalog_id,
                 }
             })
             .collect(),
