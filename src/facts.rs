@@ -89,6 +89,11 @@ impl<T> Observed<T> {
             Observed::Failed(failure) => Observed::Failed(failure),
         }
     }
+
+    /// The same fact, its value changed (a failure stays the failure).
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Observed<U> {
+        self.and_then(|v| Observed::Known(f(v)))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

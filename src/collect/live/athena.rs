@@ -181,10 +181,12 @@ async fn databases(catalog: &str, c: &Clients, t: &Tracker) -> Observed<Vec<Stri
     }
 }
 
-async fn tables(schema: &str, c: &Clients, t: &Tracker) -> Observed<Vec<TableFacts>> {
+/// The tables of a Glue schema, as whoever `c` signs as (`who`, for the progress
+/// line) sees them.
+async fn tables(schema: &str, who: &str, c: &Clients, t: &Tracker) -> Observed<Vec<TableFacts>> {
     t.call(
         "glue:GetTables",
-        format!("glue:GetTables {schema}"),
+        format!("glue:GetTables {schema}{who}"),
         c.glue
             .get_tables()
             .database_name(schema)
@@ -220,33 +222,10 @@ pub(super) async fn table_names(
         return BTreeMap::new();
     }
     let schemas: Vec<String> = target.schemas.iter().filter(|s| *s != "*").cloned().collect();
-    let names = all(
-        t,
-        schemas
-            .iter()
-            .map(|s| async move {
-                t.call(
-                    "glue:GetTables",
-                    format!("glue:GetTables {s}{who}"),
-                    c.glue
-                        .get_tables()
-                        .database_name(s)
-                        .into_paginator()
-                        .send()
-                        .try_collect(),
-                    |pages| {
-                        pages
-                            .iter()
-                            .flat_map(|o| o.table_list())
-                            .map(|tb| tb.name().to_string())
-                            .collect::<Vec<_>>()
-                    },
-                )
-                .await
-            })
-            .collect(),
-    )
-    .await;
+    let found = all(t, schemas.iter().map(|s| tables(s, who, c, t)).collect()).await;
+    let names = found
+        .into_iter()
+        .map(|tables| tables.map(|list| list.into_iter().map(|tb| tb.name).collect()));
     schemas.into_iter().zip(names).collect()
 }
 
@@ -261,7 +240,7 @@ pub(super) async fn catalog(_conn: &Connection, target: &Target, c: &Clients, t:
     );
     let tbls = async {
         if glue {
-            all(t, schemas.iter().map(|s| tables(s, c, t)).collect()).await
+            all(t, schemas.iter().map(|s| tables(s, "", c, t)).collect()).await
         } else {
             Vec::new()
         }
