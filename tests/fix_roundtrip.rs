@@ -185,15 +185,26 @@ fn apply_sh_as_written_clears_the_findings() {
         }
     }
 
-    // Run from another directory: the script finds its files beside itself.
+    apply_and_recheck(tmp.path(), &aws, &before);
+}
 
+/// Run DIR/apply.sh with the AWS CLI against moto (from another directory: the
+/// script finds its files beside itself), run the doctor on DIR's connection file,
+/// and check: every finding `before` had a (runnable) fix for is gone, and no new
+/// error appeared.
+fn apply_and_recheck(dir: &Path, aws: &Path, before: &Value) {
+    let script = std::fs::read_to_string(dir.join("fixes/apply.sh")).unwrap();
+    let fixed: Vec<&Value> = failures(before)
+        .into_iter()
+        .filter(|c| !c["fix"].is_null() && c["fix"]["applicability"] != "display-only")
+        .collect();
     let bin = aws.parent().filter(|p| !p.as_os_str().is_empty());
     let path = match bin {
-        Some(dir) => format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default()),
+        Some(d) => format!("{}:{}", d.display(), std::env::var("PATH").unwrap_or_default()),
         None => std::env::var("PATH").unwrap_or_default(),
     };
     let applied = std::process::Command::new("bash")
-        .arg(tmp.path().join("fixes/apply.sh"))
+        .arg(dir.join("fixes/apply.sh"))
         .current_dir(std::env::temp_dir())
         .env("PATH", path)
         .env("AWS_ENDPOINT_URL", endpoint())
@@ -209,13 +220,14 @@ fn apply_sh_as_written_clears_the_findings() {
         String::from_utf8_lossy(&applied.stdout),
         String::from_utf8_lossy(&applied.stderr)
     );
-
-    let after = run(tmp.path(), "fixes/connection.toml", &[]);
+    let after = run(dir, "fixes/connection.toml", &[]);
     let mut problems = Vec::new();
     for c in &fixed {
+        // The same finding: code, subject and severity (a fix may leave a lesser
+        // finding of the same rule behind, which the new-error check below judges).
         if failures(&after)
             .iter()
-            .any(|a| a["code"] == c["code"] && a["subject"] == c["subject"])
+            .any(|a| a["code"] == c["code"] && a["subject"] == c["subject"] && a["severity"] == c["severity"])
         {
             problems.push(format!(
                 "{} {} is still there after apply.sh",
@@ -223,7 +235,7 @@ fn apply_sh_as_written_clears_the_findings() {
             ));
         }
     }
-    let before_errors: BTreeSet<&str> = failures(&before)
+    let before_errors: BTreeSet<&str> = failures(before)
         .iter()
         .filter(|c| c["severity"] == "error")
         .map(|c| c["code"].as_str().unwrap())
@@ -234,4 +246,105 @@ fn apply_sh_as_written_clears_the_findings() {
         }
     }
     assert!(problems.is_empty(), "{}\n{after:#}", problems.join("\n"));
+}
+
+/// A second account for the fixes the first cannot show at once: GetBucketLocation
+/// allowed only under an s3:prefix condition (S3007), a workgroup that enforces its
+/// own output location (ATHENA004), a catalog name one letter off (CATALOG002).
+#[test]
+fn a_second_account_round_trips_too() {
+    if !moto::available() {
+        return;
+    }
+    let Some(aws) = aws_cli() else { return };
+    let id = common::moto::unique("rt2").replace('-', "");
+    let (role, results, workgroup, catalog) = (
+        format!("bi2-{id}"),
+        format!("rt2-results-{id}"),
+        format!("wg2-{id}"),
+        format!("finance{id}"),
+    );
+    common::moto::runtime().block_on(async {
+        let aws = common::moto::aws().await;
+        let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{}:root", broken::VENDOR)}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": broken::EXTERNAL_ID}}}]});
+        aws.iam
+            .create_role()
+            .role_name(&role)
+            .assume_role_policy_document(trust.to_string())
+            .send()
+            .await
+            .unwrap();
+        let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["athena:*", "glue:*"], "Resource": "*"},
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
+             "s3:ListMultipartUploadParts"], "Resource": format!("arn:aws:s3:::{results}/*")},
+            {"Sid": "ListResults", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+             "Resource": format!("arn:aws:s3:::{results}"),
+             "Condition": {"StringLike": {"s3:prefix": "omni/*"}}}]});
+        aws.iam
+            .put_role_policy()
+            .role_name(&role)
+            .policy_name("athena")
+            .policy_document(policy.to_string())
+            .send()
+            .await
+            .unwrap();
+        aws.s3.create_bucket().bucket(&results).send().await.unwrap();
+        aws.athena
+            .create_work_group()
+            .name(&workgroup)
+            .configuration(
+                aws_sdk_athena::types::WorkGroupConfiguration::builder()
+                    .enforce_work_group_configuration(true)
+                    .result_configuration(
+                        aws_sdk_athena::types::ResultConfiguration::builder()
+                            .output_location(format!("s3://{results}/workgroup/"))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        aws.athena
+            .create_data_catalog()
+            .name(&catalog)
+            .r#type(aws_sdk_athena::types::DataCatalogType::Glue)
+            .parameters("catalog-id", broken::ACCOUNT)
+            .send()
+            .await
+            .unwrap();
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    // The catalog name with its last letter dropped: one edit from the real one.
+    let typo = &catalog[..catalog.len() - 1];
+    let text = format!(
+        "display_name = \"second\"\ns3_output_bucket = \"s3://{results}/omni/\"\ndata_catalog = \"awsdatacatalog\"\n\
+         include_other_data_catalogs = \"{typo}\"\ndatabase_timezone = \"UTC\"\nregion = \"us-east-1\"\n\
+         workgroup = \"{workgroup}\"\n\n[auth]\ntype = \"cross_account_role\"\n\
+         role_arn = \"arn:aws:iam::{}:role/{role}\"\nexternal_id = \"{}\"\ntrusted_account_id = \"{}\"\n",
+        broken::ACCOUNT,
+        broken::EXTERNAL_ID,
+        broken::VENDOR
+    );
+    std::fs::write(tmp.path().join("connection.toml"), text).unwrap();
+    let before = run(
+        tmp.path(),
+        "connection.toml",
+        &["--write-fixes", "fixes", "--unsafe-fixes"],
+    );
+    let codes: BTreeSet<&str> = failures(&before)
+        .into_iter()
+        .filter(|c| !c["fix"].is_null() && c["fix"]["applicability"] != "display-only")
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    for code in ["S3007", "ATHENA004", "CATALOG002"] {
+        assert!(
+            codes.contains(code),
+            "no {code} finding with a fix: {codes:?}\n{before:#}"
+        );
+    }
+    apply_and_recheck(tmp.path(), &aws, &before);
 }

@@ -135,6 +135,21 @@ impl Rule for CatalogNotFound {
                     (Some(n), FieldId::DataCatalog) => {
                         check.with_fix(Fix::field(conn, field, n, Applicability::Unsafe))
                     }
+                    // An entry of the list: the list with that entry corrected.
+                    (Some(n), _) => {
+                        let list: Vec<String> = conn
+                            .list(field)
+                            .into_iter()
+                            .map(|e| {
+                                if e.eq_ignore_ascii_case(wanted) {
+                                    n.clone()
+                                } else {
+                                    e.to_string()
+                                }
+                            })
+                            .collect();
+                        check.with_fix(Fix::field(conn, field, list.join(", "), Applicability::Unsafe))
+                    }
                     _ => check,
                 }
             })
