@@ -171,7 +171,16 @@ fn role_probes_try_with_and_without_the_external_id_and_read_as_the_role() {
     assert_eq!(p2["status"], "pass", "{p2:#}");
     assert!(p2["message"].as_str().unwrap().contains("assumed-role/bi-athena"));
     assert_eq!(find(&report, "PROBE003", "trust policy")["status"], "pass");
-    assert_eq!(find(&report, "PROBE005", "athena:GetWorkGroup")["status"], "pass");
+    let workgroup = find(&report, "PROBE005", "athena:GetWorkGroup");
+    assert_eq!(workgroup["status"], "pass");
+    // Each probe says whose credentials it used: the assumed role's session.
+    assert!(
+        workgroup["message"]
+            .as_str()
+            .unwrap()
+            .contains("(as arn:aws:sts::111122223333:assumed-role/bi-athena/athena-doctor-probe)"),
+        "{workgroup}"
+    );
     assert_eq!(
         find(&report, "PROBE005", "athena:ListDataCatalogs")["status"],
         "pass"

@@ -655,6 +655,14 @@ impl Rule for AccessDenied {
                 format!("no call was made as the connection: {why}"),
             ));
         }
+        // Whose credentials the calls were made with: the key's identity, or the
+        // assumed role's session.
+        let who = p
+            .credentials
+            .known()
+            .or_else(|_| p.assume_with_id.known())
+            .map(|arn| format!(" (as {arn})"))
+            .unwrap_or_default();
         Ok(p.calls
             .iter()
             .map(|call| {
@@ -662,7 +670,7 @@ impl Rule for AccessDenied {
                 match &call.outcome {
                     Observed::Known(what) => meta.pass(
                         &subject,
-                        format!("the connection may call {}: {what}", call.action),
+                        format!("the connection may call {}{who}: {what}", call.action),
                     ),
                     Observed::Failed(f) if f.kind == FailureKind::Denied => match Denial::parse(&f.message) {
                         Some(denial) => denial_check(meta, facts, &subject, "", &denial),
