@@ -126,30 +126,12 @@ fn build_account() -> Account {
             .await
             .unwrap();
         // SSE-KMS with a customer key the role's policy does not mention.
-        let by_default = aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
-            .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
-            .kms_master_key_id(format!(
-                "arn:aws:kms:us-east-1:{ACCOUNT}:key/{}",
-                account.lambda_catalog
-            ))
-            .build()
-            .unwrap();
-        aws.s3
-            .put_bucket_encryption()
-            .bucket(&account.results)
-            .server_side_encryption_configuration(
-                aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
-                    .rules(
-                        aws_sdk_s3::types::ServerSideEncryptionRule::builder()
-                            .apply_server_side_encryption_by_default(by_default)
-                            .build(),
-                    )
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
+        common::moto::encrypt_with_kms(
+            &aws.s3,
+            &account.results,
+            &format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/{}", account.lambda_catalog),
+        )
+        .await;
         // A federated catalog backed by a Lambda function.
         aws.athena
             .create_data_catalog()

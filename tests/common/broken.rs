@@ -74,26 +74,8 @@ pub fn build() -> Broken {
             .send()
             .await
             .unwrap();
-        let by_default = aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
-            .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
-            .kms_master_key_id(format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/{id}"))
-            .build()
-            .unwrap();
-        s3.put_bucket_encryption()
-            .bucket(&b.lake)
-            .server_side_encryption_configuration(
-                aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
-                    .rules(
-                        aws_sdk_s3::types::ServerSideEncryptionRule::builder()
-                            .apply_server_side_encryption_by_default(by_default)
-                            .build(),
-                    )
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
+        super::moto::encrypt_with_kms(&s3, &b.lake, &format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/{id}"))
+            .await;
         athena
             .create_data_catalog()
             .name(&b.lambda_catalog)
