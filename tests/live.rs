@@ -382,17 +382,6 @@ fn a_snapshot_replays_to_the_same_report_and_holds_no_secret() {
     );
 }
 
-/// The doctor pointed at an endpoint on 127.0.0.1 that is not moto (a socket that
-/// hangs, a double, a closed port), with throwaway credentials and no IMDS.
-fn doctor_at(endpoint: &str) -> assert_cmd::Command {
-    let mut cmd = doctor();
-    cmd.env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    cmd
-}
-
 /// An endpoint that accepts connections and never answers: the network check finds
 /// it (NET001, "gave no answer") within the --deadline, nothing is called, and what
 /// needed a call skips citing NET001; the run ends with the report and 0/1, never 2.
@@ -407,7 +396,7 @@ fn the_deadline_cuts_the_work_not_the_report() {
             held.push(stream);
         }
     });
-    let output = doctor_at(&format!("http://127.0.0.1:{port}"))
+    let output = common::doctor_at(&format!("http://127.0.0.1:{port}"))
         .args([
             "doctor",
             "--format",
@@ -466,7 +455,7 @@ fn the_deadline_cuts_the_work_not_the_report() {
 #[test]
 fn a_bare_server_error_is_said_in_words() {
     let d = common::double::start(|_| common::double::Reply(500, "text/plain", String::new()));
-    let output = doctor_at(&d.endpoint)
+    let output = common::doctor_at(&d.endpoint)
         .args([
             "doctor",
             "--format",
@@ -509,7 +498,7 @@ fn an_unreachable_endpoint_becomes_skips_not_a_crash() {
     )
     .unwrap();
     // Nothing listens on port 9 (discard) here: every call is refused.
-    let output = doctor_at("http://127.0.0.1:9")
+    let output = common::doctor_at("http://127.0.0.1:9")
         .args(["doctor", "--format", "json", "--timeout", "2", "--config"])
         .arg(&config)
         .output()

@@ -18,12 +18,8 @@ fn config() -> std::path::PathBuf {
 
 /// The doctor live against `endpoint`, with throwaway credentials.
 fn live(endpoint: &str, extra: &[&str], env: &[(&str, &str)]) -> Value {
-    let mut cmd = doctor();
-    cmd.env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_CA_BUNDLE")
+    let mut cmd = common::doctor_at(endpoint);
+    cmd.env_remove("AWS_CA_BUNDLE")
         .env_remove("HTTPS_PROXY")
         .env_remove("https_proxy")
         .env_remove("HTTP_PROXY")

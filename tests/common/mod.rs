@@ -54,6 +54,17 @@ pub fn failures(report: &serde_json::Value) -> Vec<&serde_json::Value> {
         .collect()
 }
 
+/// The doctor pointed at an endpoint on 127.0.0.1 that is not moto (a socket that
+/// hangs, a double, a closed port), with throwaway credentials and no IMDS.
+pub fn doctor_at(endpoint: &str) -> assert_cmd::Command {
+    let mut cmd = doctor();
+    cmd.env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    cmd
+}
+
 pub fn stdout_json(output: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(

@@ -25,7 +25,7 @@ const SERVICES: [(&str, &str); 5] = [
 
 /// Where a service's calls go: the override in the environment, else AWS's
 /// regional endpoint (IAM's is global).
-pub(crate) fn endpoint_url(service: &str, env_suffix: &str, region: &str) -> String {
+fn endpoint_url(service: &str, env_suffix: &str, region: &str) -> String {
     let from_env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     if let Some(url) =
         from_env(&format!("AWS_ENDPOINT_URL_{env_suffix}")).or_else(|| from_env("AWS_ENDPOINT_URL"))
@@ -72,7 +72,7 @@ fn split_url(url: &str) -> Option<(bool, String, u16)> {
 
 /// The proxy the environment names for a URL (user and password removed), and
 /// whether `NO_PROXY` exempts the host, as curl and the AWS CLI read them.
-pub(crate) fn proxy_for(tls: bool, host: &str) -> (Option<String>, bool) {
+fn proxy_for(tls: bool, host: &str) -> (Option<String>, bool) {
     let var = |names: &[&str]| {
         names
             .iter()
