@@ -26,6 +26,19 @@ Exit status: 0 no finding at or above --fail-on; 1 findings at or above it;
 The secret access key is never taken from the command line: set
 ATHENA_DOCTOR_SECRET_ACCESS_KEY, or use --secret-file or --secret-stdin.";
 
+const TRIAGE_EXAMPLES: &str = "\
+Examples:
+  athena-doctor triage 'Unable to verify/create output bucket acme-athena-results'
+  pbpaste | athena-doctor triage
+  athena-doctor triage --format json - < customer-log.txt
+  athena-doctor triage --offline -c acme.toml --policy role-policy.json - < error.txt
+  athena-doctor triage --snapshot customer.json - < error.txt
+
+With --config (or --snapshot) the doctor also runs the rules the causes name, on
+the connection, and marks each cause confirmed, ruled out, or not checkable.
+
+Exit status: 0 whether or not anything was recognised; 2 unreadable input.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "athena-doctor",
@@ -76,6 +89,10 @@ pub(crate) enum Command {
     },
     /// Print the man page (roff).
     Man,
+    /// Read an error message (or a whole log excerpt) and list the rules that
+    /// explain it, most likely first, with what to check and what to ask for.
+    #[command(after_help = TRIAGE_EXAMPLES)]
+    Triage(Box<TriageArgs>),
     /// Print a rule's documentation.
     Explain {
         /// A rule code (CATALOG001) or name (catalog-not-lowercase).
@@ -88,15 +105,8 @@ pub(crate) struct DoctorArgs {
     /// The connection file (TOML, or JSON: nested, or keyed by the form's labels).
     #[arg(long, short = 'c', value_name = "FILE", default_value = "athena-doctor.toml")]
     pub config: PathBuf,
-    /// Use only files: make no AWS call.
-    #[arg(long, conflicts_with = "snapshot")]
-    pub offline: bool,
-    /// Replay a snapshot written by `athena-doctor snapshot` instead of reading the
-    /// connection file and the account.
-    #[arg(long, value_name = "FILE")]
-    pub snapshot: Option<PathBuf>,
     #[command(flatten)]
-    pub live: LiveArgs,
+    pub sources: Sources,
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Also write SARIF 2.1.0 to FILE (code scanning), in the same run.
@@ -133,6 +143,33 @@ pub(crate) struct DoctorArgs {
     /// The lowest severity that makes the run exit 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// Also show passed checks, and skipped ones with their reasons.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Write the fixes to DIR: each corrected policy document (named after its
+    /// target), the corrected connection file, and apply.sh with the AWS CLI
+    /// commands in order. Never overwrites an input; never runs anything.
+    #[arg(long, value_name = "DIR")]
+    pub write_fixes: Option<PathBuf>,
+    /// With --write-fixes: include unsafe fixes (a person should confirm them) in
+    /// the files and apply.sh instead of leaving them commented out.
+    #[arg(long, requires = "write_fixes")]
+    pub unsafe_fixes: bool,
+}
+
+/// Where the facts about a connection come from: the connection file alone
+/// (`--offline`), a snapshot, or the account (live), plus policy files.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Sources {
+    /// Use only files: make no AWS call.
+    #[arg(long, conflicts_with = "snapshot")]
+    pub offline: bool,
+    /// Replay a snapshot written by `athena-doctor snapshot` instead of reading the
+    /// connection file and the account.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
     /// An identity policy of the connection's principal (repeatable): a policy
     /// document, URL-encoded or not, or the JSON of `aws iam get-role-policy` /
     /// `get-policy-version`.
@@ -155,18 +192,25 @@ pub(crate) struct DoctorArgs {
     /// Read the secret access key from standard input.
     #[arg(long)]
     pub secret_stdin: bool,
-    /// Also show passed checks, and skipped ones with their reasons.
-    #[arg(long, short = 'v')]
-    pub verbose: bool,
-    /// Write the fixes to DIR: each corrected policy document (named after its
-    /// target), the corrected connection file, and apply.sh with the AWS CLI
-    /// commands in order. Never overwrites an input; never runs anything.
-    #[arg(long, value_name = "DIR")]
-    pub write_fixes: Option<PathBuf>,
-    /// With --write-fixes: include unsafe fixes (a person should confirm them) in
-    /// the files and apply.sh instead of leaving them commented out.
-    #[arg(long, requires = "write_fixes")]
-    pub unsafe_fixes: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct TriageArgs {
+    /// The error text; several arguments are read as several lines. `-`, or
+    /// nothing: read it from standard input.
+    #[arg(value_name = "TEXT")]
+    pub text: Vec<String>,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// Also check the causes on this connection (offline with --offline, from
+    /// the account otherwise).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub sources: Sources,
+    /// Colour: auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE forces), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 /// How live inspection reaches AWS. It only reads (Get*, List*, Head*,

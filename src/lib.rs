@@ -19,6 +19,7 @@ mod facts;
 mod fix;
 mod gate;
 mod location;
+mod messages;
 mod permissions;
 mod policy;
 mod report;
@@ -26,6 +27,7 @@ mod rules;
 mod secret;
 mod style;
 mod timezone;
+mod triage;
 
 pub use commands::main;
 

@@ -3,6 +3,7 @@
 //! none holds a stage's logic.
 
 mod policy;
+mod triage;
 
 use crate::cli::{self, Cli, Command, DoctorArgs, Format, ListFormat};
 use crate::error::Fatal;
@@ -62,6 +63,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             print(&String::from_utf8_lossy(&out))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Triage(args) => triage::run(&args),
         Command::Explain { rule } => {
             let meta = rules::find(&rule).ok_or_else(|| unknown_rule(&rule))?;
             print(&report::catalogue::explain(meta))?;
@@ -71,38 +73,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
 }
 
 fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
-    let secret_input = collect::SecretInput {
-        file: args.secret_file.clone(),
-        stdin: args.secret_stdin,
-    };
-    let policies = collect::PolicyInputs {
-        identity: args.policies.clone(),
-        boundary: args.boundary.clone(),
-        buckets: args.bucket_policies.clone(),
-        trust: args.trust_policy.clone(),
-    };
-    let (facts, gate) = match &args.snapshot {
-        Some(path) => {
-            let facts = collect::read_snapshot(path)?;
-            let gate = Gate::new(&args.select, &args.ignore, &facts.connection)?;
-            (facts, gate)
-        }
-        None => {
-            require_config(&args.config)?;
-            let collected = collect::collect_offline(&args.config, &secret_input, &policies)?;
-            // Bad input ends the run before the first AWS call.
-            let gate = Gate::new(&args.select, &args.ignore, &collected.facts.connection)?;
-            let collected = if args.offline {
-                collected
-            } else {
-                collect::collect_live(collected, &policies, &args.live.options())?.0
-            };
-            for warning in &collected.warnings {
-                eprintln!("warning: {}", style::printable(warning));
-            }
-            (collected.facts, gate)
-        }
-    };
+    let (facts, gate) = gather(&args.config, &args.sources, &args.select, &args.ignore)?;
     let checks = engine::run(&rules::REGISTRY, &facts);
     let mut checks = engine::link(gate.apply(checks));
     if let Some(dir) = &args.write_fixes {
@@ -140,6 +111,44 @@ fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
     })
 }
 
+/// The facts about a connection, from where `sources` says, and the gate the
+/// flags and the connection's `[doctor]` table make. Bad input ends the run
+/// before the first AWS call.
+fn gather(
+    config: &Path,
+    sources: &cli::Sources,
+    select: &[String],
+    ignore: &[String],
+) -> Result<(facts::Facts, Gate), Fatal> {
+    if let Some(path) = &sources.snapshot {
+        let facts = collect::read_snapshot(path)?;
+        let gate = Gate::new(select, ignore, &facts.connection)?;
+        return Ok((facts, gate));
+    }
+    let secret_input = collect::SecretInput {
+        file: sources.secret_file.clone(),
+        stdin: sources.secret_stdin,
+    };
+    let policies = collect::PolicyInputs {
+        identity: sources.policies.clone(),
+        boundary: sources.boundary.clone(),
+        buckets: sources.bucket_policies.clone(),
+        trust: sources.trust_policy.clone(),
+    };
+    require_config(config)?;
+    let collected = collect::collect_offline(config, &secret_input, &policies)?;
+    let gate = Gate::new(select, ignore, &collected.facts.connection)?;
+    let collected = if sources.offline {
+        collected
+    } else {
+        collect::collect_live(collected, &policies, &sources.live.options())?.0
+    };
+    for warning in &collected.warnings {
+        eprintln!("warning: {}", style::printable(warning));
+    }
+    Ok((collected.facts, gate))
+}
+
 /// `--write-fixes DIR`: the corrected documents, connection file and apply.sh.
 /// Checked before anything is written: no file of DIR may be an input.
 fn write_fixes(
@@ -148,7 +157,8 @@ fn write_fixes(
     args: &DoctorArgs,
     dir: &Path,
 ) -> Result<(), Fatal> {
-    let (text, source) = match &args.snapshot {
+    let sources = &args.sources;
+    let (text, source) = match &sources.snapshot {
         Some(_) => (None, PathBuf::from(&facts.connection.path)),
         None => (Some(connection::read_text(&args.config)?), args.config.clone()),
     };
@@ -170,20 +180,25 @@ fn write_fixes(
             )
         })?;
     std::fs::create_dir_all(dir).map_err(|e| Fatal::io(dir, e))?;
-    let inputs: Vec<PathBuf> = [Some(&args.config), args.snapshot.as_ref(), args.boundary.as_ref()]
-        .into_iter()
-        .flatten()
-        .chain(&args.policies)
-        .chain(args.trust_policy.as_ref())
-        .chain(args.secret_file.as_ref())
-        .cloned()
-        .chain(
-            args.bucket_policies
-                .iter()
-                .map(|b| PathBuf::from(b.split_once('=').map_or(b.as_str(), |(_, f)| f))),
-        )
-        .filter_map(|p| p.canonicalize().ok())
-        .collect();
+    let inputs: Vec<PathBuf> = [
+        Some(&args.config),
+        sources.snapshot.as_ref(),
+        sources.boundary.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(&sources.policies)
+    .chain(sources.trust_policy.as_ref())
+    .chain(sources.secret_file.as_ref())
+    .cloned()
+    .chain(
+        sources
+            .bucket_policies
+            .iter()
+            .map(|b| PathBuf::from(b.split_once('=').map_or(b.as_str(), |(_, f)| f))),
+    )
+    .filter_map(|p| p.canonicalize().ok())
+    .collect();
     for (name, _) in &bundle.files {
         let path = dir.join(name);
         if let Ok(real) = path.canonicalize()

@@ -8,6 +8,7 @@ pub(crate) mod junit;
 pub(crate) mod markdown;
 pub(crate) mod sarif;
 pub(crate) mod table;
+pub(crate) mod triage;
 
 use crate::engine::{Check, Severity, Status};
 use crate::facts::Facts;

@@ -1,0 +1,487 @@
+//! The fields one message carries, read from the wrappers people paste (Simba
+//! JDBC/ODBC, botocore and the AWS CLI, the AWS SDKs for Java, Go and
+//! JavaScript, PyAthena and SQLAlchemy, Trino error names) and from what AWS
+//! writes inside them (ARNs, S3 URLs, endpoints, IDs, the AccessDenied sentence).
+
+use crate::aws::arn::Arn;
+use crate::aws::denial::{Denial, PolicyType, Reason, role_of_session};
+use regex::Regex;
+use serde::Serialize;
+use std::sync::LazyLock;
+
+/// Every field a message may carry, in the order reports show them. Named groups
+/// of the table's patterns must be one of these (a trailing digit is dropped:
+/// `catalog2` is another way to write `catalog`).
+pub(crate) const FIELDS: &[&str] = &[
+    "service",
+    "code",
+    "operation",
+    "action",
+    "principal",
+    "resource",
+    "policy_type",
+    "reason",
+    "policy_arn",
+    "bucket",
+    "key",
+    "region",
+    "bucket_region",
+    "account",
+    "workgroup",
+    "catalog",
+    "database",
+    "table",
+    "function",
+    "host",
+    "status",
+    "execution_id",
+    "request_id",
+    "wrapper",
+    "driver_code",
+    // Derived, for the commands to ask for.
+    "role_name",
+    "principal_kind",
+    "principal_name",
+    "principal_arn",
+    "key_arn",
+    "cross_account",
+];
+
+/// `catalog2` → `catalog` (the regex crate wants group names unique).
+pub(crate) fn base_name(name: &str) -> &str {
+    name.trim_end_matches(|c: char| c.is_ascii_digit())
+}
+
+/// A message's fields, in `FIELDS` order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct Fields(Vec<(&'static str, String)>);
+
+impl Fields {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Set a field unless it is known already (the first, most specific reading
+    /// wins) or the value is empty.
+    pub(crate) fn set(&mut self, name: &str, value: impl Into<String>) {
+        let value = value.into();
+        let Some(&name) = FIELDS.iter().find(|f| **f == base_name(name)) else {
+            return;
+        };
+        if value.trim().is_empty() || self.get(name).is_some() {
+            return;
+        }
+        self.0.push((name, value.trim().to_string()));
+        self.0
+            .sort_by_key(|(n, _)| FIELDS.iter().position(|f| f == n).unwrap_or(usize::MAX));
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.0.iter().map(|(n, v)| (*n, v.as_str()))
+    }
+
+    /// Add what follows from the fields read: the role or user behind the
+    /// principal, the KMS key, whether the resource is in another account.
+    pub(crate) fn derive(&mut self) {
+        if let Some(principal) = self.get("principal").map(str::to_string) {
+            let role = role_of_session(&principal)
+                .or_else(|| principal.contains(":role/").then(|| principal.clone()));
+            if let Some(role) = &role {
+                self.set("principal_kind", "role");
+                self.set("principal_name", last_segment(role));
+                self.set("principal_arn", role.clone());
+            } else if principal.contains(":user/") {
+                self.set("principal_kind", "user");
+                self.set("principal_name", last_segment(&principal));
+                self.set("principal_arn", principal.clone());
+            }
+        }
+        let resource = self.get("resource").map(str::to_string);
+        if let Some(resource) = &resource {
+            if resource.contains(":role/") {
+                self.set("role_name", last_segment(resource));
+            }
+            if resource.contains(":kms:") {
+                self.set("key_arn", resource.clone());
+            }
+        }
+        if self.get("role_name").is_none() && self.get("principal_kind") == Some("role") {
+            let name = self.get("principal_name").map(str::to_string);
+            self.set("role_name", name.unwrap_or_default());
+        }
+        let account_of = |arn: Option<&str>| arn.and_then(|a| Arn::parse(a).ok()).map(|a| a.account);
+        if let (Some(a), Some(b)) = (account_of(self.get("principal")), account_of(resource.as_deref()))
+            && !a.is_empty()
+            && !b.is_empty()
+        {
+            self.set("cross_account", (a != b).to_string());
+        }
+    }
+}
+
+fn last_segment(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+macro_rules! regex {
+    ($re:literal) => {{
+        static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new($re).expect("a valid regular expression"));
+        &*RE
+    }};
+}
+
+/// The fields of one message.
+pub(crate) fn fields(text: &str) -> Fields {
+    let mut f = Fields::default();
+    wrappers(text, &mut f);
+    if let Some(denial) = Denial::parse(text) {
+        f.set("action", denial.action.clone());
+        if let Some(p) = &denial.principal {
+            f.set("principal", p.clone());
+        }
+        if let Some(r) = &denial.resource {
+            f.set("resource", r.clone());
+        }
+        let (reason, kind) = match &denial.reason {
+            Reason::NoAllow(kind) => ("no-allow", Some(*kind)),
+            Reason::ExplicitDeny(kind, arn) => {
+                if let Some(arn) = arn {
+                    f.set("policy_arn", arn.clone());
+                }
+                ("explicit-deny", Some(*kind))
+            }
+            Reason::Unstated => ("unstated", None),
+        };
+        f.set("reason", reason);
+        if let Some(kind) = kind {
+            f.set("policy_type", policy_type(kind));
+        }
+        if let Some((service, _)) = denial.action.split_once(':') {
+            f.set("service", service.to_ascii_lowercase());
+        }
+    }
+    places(text, &mut f);
+    f
+}
+
+fn policy_type(kind: PolicyType) -> &'static str {
+    match kind {
+        PolicyType::Identity => "identity",
+        PolicyType::Resource => "resource",
+        PolicyType::ServiceControl => "scp",
+        PolicyType::ResourceControl => "rcp",
+        PolicyType::Boundary => "boundary",
+        PolicyType::Session => "session",
+        PolicyType::VpcEndpoint => "vpc-endpoint",
+    }
+}
+
+/// The wrapper the message came in, and what the wrapper itself says.
+fn wrappers(text: &str, f: &mut Fields) {
+    if let Some(c) = regex!(r"\[Simba\]\[(Athena\w*)\]\s*\((\d+)\)").captures(text) {
+        f.set("wrapper", format!("Simba {}", &c[1]));
+        f.set("driver_code", &c[2]);
+        f.set("service", "athena");
+    }
+    if let Some(c) = regex!(r"An error occurred \(([\w.]+)\) when calling the (\w+) operation").captures(text)
+    {
+        f.set("wrapper", "botocore (AWS CLI, boto3)");
+        f.set("code", &c[1]);
+        f.set("operation", &c[2]);
+    }
+    // SDK for Java v1 `(Service: AmazonAthena; Status Code: 400; Error Code: X;
+    // Request ID: …)` and v2 `(Service: Athena, Status Code: 400, Request ID: …)`.
+    if let Some(c) = regex!(
+        r"\(Service: ([\w ]+?)[;,] Status Code: (\d+)(?:[;,] Error Code: ([\w.]+))?(?:[;,] Request ID: ([\w-]+))?"
+    )
+    .captures(text)
+    {
+        f.set("wrapper", "AWS SDK for Java");
+        if let Some(s) = service_named(&c[1]) {
+            f.set("service", s);
+        }
+        f.set("status", &c[2]);
+        if let Some(code) = c.get(3) {
+            f.set("code", code.as_str());
+        }
+        if let Some(id) = c.get(4) {
+            f.set("request_id", id.as_str());
+        }
+    }
+    // SDK for Go v2: `operation error Athena: StartQueryExecution, https response
+    // error StatusCode: 400, RequestID: …, InvalidRequestException: …`.
+    if let Some(c) = regex!(
+        r"operation error ([\w ]+?): (\w+),(?: https response error StatusCode: (\d+), RequestID: ([\w-]+), (\w+):)?"
+    )
+    .captures(text)
+    {
+        f.set("wrapper", "AWS SDK for Go");
+        if let Some(s) = service_named(&c[1]) {
+            f.set("service", s);
+        }
+        f.set("operation", &c[2]);
+        for (name, group) in [("status", 3), ("request_id", 4), ("code", 5)] {
+            if let Some(m) = c.get(group) {
+                f.set(name, m.as_str());
+            }
+        }
+    }
+    if text.contains("pyathena.error.") {
+        let sqlalchemy = text.contains("sqlalchemy") || text.contains("(pyathena.error.");
+        f.set(
+            "wrapper",
+            if sqlalchemy {
+                "SQLAlchemy (PyAthena)"
+            } else {
+                "PyAthena"
+            },
+        );
+    }
+    if let Some(c) = regex!(r"com\.amazonaws\.services\.(\w+)\.model\.(\w+)").captures(text) {
+        f.set("wrapper", "AWS SDK for Java");
+        if let Some(s) = service_named(&c[1]) {
+            f.set("service", s);
+        }
+        f.set("code", &c[2]);
+    }
+    if text.contains("System message:") {
+        f.set("wrapper", "the BI tool's message");
+    }
+    // `CATALOG_NOT_FOUND: line 1:22: …`: Trino's error names (case matters).
+    if let Some(c) = regex!(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+):").captures(text) {
+        f.set("code", &c[1]);
+    }
+    // `InvalidRequestException: …`, `AccessDeniedException: …` (SDKs for
+    // JavaScript, Rust, the Athena console).
+    // The classes of the wrappers themselves are not AWS's codes.
+    const WRAPPER_CLASSES: &[&str] = &[
+        "ClientError",
+        "OperationalError",
+        "DatabaseError",
+        "ProgrammingError",
+        "SQLException",
+        "RuntimeException",
+        "IOException",
+        "SdkClientException",
+        "AmazonServiceException",
+        "AwsServiceException",
+        "ExecutionException",
+    ];
+    if let Some(code) = regex!(r"\b([A-Z]\w*(?:Exception|Error|Denied|NotFound|Fault))\b")
+        .find_iter(text)
+        .map(|m| m.as_str())
+        .find(|c| !WRAPPER_CLASSES.contains(c))
+    {
+        f.set("code", code);
+    }
+    if let Some(c) = regex!(r"Error Code: ([\w.]+)|\bCode[:=] ?([A-Z]\w+)").captures(text) {
+        f.set("code", c.get(1).or(c.get(2)).map_or("", |m| m.as_str()));
+    }
+    if let Some(op) = f.get("operation").map(str::to_string)
+        && let Some(s) = service_of_operation(&op)
+    {
+        f.set("service", s);
+    }
+}
+
+/// ARNs, S3 URLs, endpoints, regions and IDs, wherever they sit.
+fn places(text: &str, f: &mut Fields) {
+    for m in regex!(r#"arn:aws[\w-]*:[\w-]+:[\w-]*:\d{0,12}:[^\s"',;)\]]+"#).find_iter(text) {
+        let arn = m.as_str().trim_end_matches('.');
+        if f.get("principal") == Some(arn) {
+            continue;
+        }
+        f.set("resource", arn);
+    }
+    if let Some(resource) = f.get("resource").map(str::to_string)
+        && let Ok(arn) = Arn::parse(&resource)
+    {
+        f.set("region", arn.region.clone());
+        f.set("account", arn.account.clone());
+        f.set("service", arn.service.clone());
+        if arn.service == "s3" {
+            let (bucket, key) = arn.resource.split_once('/').unwrap_or((&arn.resource, ""));
+            f.set("bucket", bucket);
+            f.set("key", key);
+        }
+        let named = |kind: &str| arn.resource.strip_prefix(kind).map(str::to_string);
+        if let Some(w) = named("workgroup/") {
+            f.set("workgroup", w);
+        }
+        if let Some(c) = named("datacatalog/") {
+            f.set("catalog", c);
+        }
+        if let Some(d) = named("database/") {
+            f.set("database", d);
+        }
+        if let Some(t) = named("table/") {
+            let mut parts = t.splitn(2, '/');
+            f.set("database", parts.next().unwrap_or_default());
+            f.set("table", parts.next().unwrap_or_default());
+        }
+        if let Some(func) = named("function:") {
+            f.set("function", func);
+        }
+    }
+    if let Some(c) = regex!(r#"s3a?://([a-z0-9][a-z0-9.-]{1,62})(?:/([^\s"',;)\]]*))?"#).captures(text) {
+        f.set("bucket", &c[1]);
+        if let Some(k) = c.get(2) {
+            f.set("key", k.as_str().trim_end_matches('.'));
+        }
+    }
+    if let Some(c) = regex!(r#"https?://([\w.-]+)"#).captures(text) {
+        f.set("host", &c[1]);
+    }
+    if let Some(c) =
+        regex!(r"\b(?:[\w-]+\.)?([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)\.amazonaws\.com").captures(text)
+    {
+        f.set("region", &c[1]);
+    }
+    if let Some(c) =
+        regex!(r#"(?i)region[\s=:"'\[]+([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)\b"#).captures(text)
+    {
+        f.set("region", &c[1]);
+    }
+    if let Some(c) = regex!(
+        r#"(?i)(?:execution ?id|QueryExecutionId|query ?id)["'\s:=\[]+([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"#
+    )
+    .captures(text)
+    {
+        f.set("execution_id", &c[1]);
+    }
+    if let Some(c) = regex!(r#"(?i)request ?id["'\s:=]+([\w-]{8,})"#).captures(text) {
+        f.set("request_id", &c[1]);
+    }
+    if f.get("service").is_none()
+        && let Some(host) = f.get("host").map(str::to_string)
+        && let Some(s) = host.split('.').next().and_then(service_named)
+    {
+        f.set("service", s);
+    }
+}
+
+/// A service as SDKs and hosts name it → its IAM prefix.
+fn service_named(name: &str) -> Option<&'static str> {
+    let n: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let n = n.trim_start_matches("amazon").trim_start_matches("aws");
+    Some(match n {
+        "athena" => "athena",
+        "s3" | "simplestorageservice" => "s3",
+        "sts" | "securitytokenservice" => "sts",
+        "glue" => "glue",
+        "kms" | "keymanagementservice" => "kms",
+        "lakeformation" => "lakeformation",
+        "lambda" => "lambda",
+        "iam" | "identitymanagement" => "iam",
+        _ => return None,
+    })
+}
+
+/// The service of an API operation, for the ones a connection makes.
+fn service_of_operation(op: &str) -> Option<&'static str> {
+    Some(match op {
+        "AssumeRole" | "GetCallerIdentity" | "GetSessionToken" => "sts",
+        "GetObject"
+        | "PutObject"
+        | "HeadObject"
+        | "HeadBucket"
+        | "ListObjects"
+        | "ListObjectsV2"
+        | "GetBucketLocation"
+        | "ListBuckets"
+        | "CreateMultipartUpload" => "s3",
+        "GetDatabases" | "GetDatabase" | "GetTables" | "GetTable" | "GetPartitions" => "glue",
+        "Decrypt" | "GenerateDataKey" | "DescribeKey" => "kms",
+        "GetDataAccess" => "lakeformation",
+        "Invoke" => "lambda",
+        o if o.contains("Query")
+            || o.contains("WorkGroup")
+            || o.contains("DataCatalog")
+            || o.contains("TableMetadata")
+            || o == "ListDatabases" =>
+        {
+            "athena"
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrappers_give_up_their_fields() {
+        let java = fields(
+            "com.amazonaws.services.athena.model.InvalidRequestException: WorkGroup x is disabled. \
+             (Service: AmazonAthena; Status Code: 400; Error Code: InvalidRequestException; Request ID: \
+             0a1b2c3d-1111-2222-3333-444455556666; Proxy: null)",
+        );
+        assert_eq!(java.get("service"), Some("athena"));
+        assert_eq!(java.get("code"), Some("InvalidRequestException"));
+        assert_eq!(java.get("status"), Some("400"));
+        assert_eq!(
+            java.get("request_id"),
+            Some("0a1b2c3d-1111-2222-3333-444455556666")
+        );
+
+        let boto = fields(
+            "botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the AssumeRole \
+             operation: User: arn:aws:iam::999988887777:user/omni is not authorized to perform: sts:AssumeRole \
+             on resource: arn:aws:iam::123456789012:role/analytics/bi-athena",
+        );
+        assert_eq!(boto.get("operation"), Some("AssumeRole"));
+        assert_eq!(boto.get("code"), Some("AccessDenied"));
+        assert_eq!(boto.get("service"), Some("sts"));
+        assert_eq!(boto.get("principal_kind"), None, "derived only on request");
+        let mut boto = boto;
+        boto.derive();
+        assert_eq!(boto.get("role_name"), Some("bi-athena"));
+        assert_eq!(boto.get("principal_kind"), Some("user"));
+        assert_eq!(boto.get("cross_account"), Some("true"));
+
+        let go = fields(
+            "operation error Athena: StartQueryExecution, https response error StatusCode: 400, RequestID: \
+             abcd-1234-ef, InvalidRequestException: No output location provided.",
+        );
+        assert_eq!(go.get("service"), Some("athena"));
+        assert_eq!(go.get("operation"), Some("StartQueryExecution"));
+        assert_eq!(go.get("code"), Some("InvalidRequestException"));
+
+        let simba = fields(
+            "[Simba][AthenaJDBC](100071) An error has been thrown from the AWS Athena client. Permission denied \
+             on S3 path: s3://acme-data/sales/part-0.parquet [Execution ID: 5f1c7c3e-9f7a-4b1e-8a7b-0c5d2e3f4a5b]",
+        );
+        assert_eq!(simba.get("wrapper"), Some("Simba AthenaJDBC"));
+        assert_eq!(simba.get("driver_code"), Some("100071"));
+        assert_eq!(simba.get("bucket"), Some("acme-data"));
+        assert_eq!(simba.get("key"), Some("sales/part-0.parquet"));
+        assert_eq!(
+            simba.get("execution_id"),
+            Some("5f1c7c3e-9f7a-4b1e-8a7b-0c5d2e3f4a5b")
+        );
+    }
+
+    #[test]
+    fn a_denial_gives_its_policy_type_and_region() {
+        let f = fields(
+            "User: arn:aws:sts::123456789012:assumed-role/bi-athena/omni is not authorized to perform: \
+             athena:StartQueryExecution on resource: arn:aws:athena:eu-west-1:123456789012:workgroup/primary \
+             with an explicit deny in a service control policy: arn:aws:organizations::111:policy/o-1/p-1",
+        );
+        assert_eq!(f.get("action"), Some("athena:StartQueryExecution"));
+        assert_eq!(f.get("reason"), Some("explicit-deny"));
+        assert_eq!(f.get("policy_type"), Some("scp"));
+        assert_eq!(
+            f.get("policy_arn"),
+            Some("arn:aws:organizations::111:policy/o-1/p-1")
+        );
+        assert_eq!(f.get("region"), Some("eu-west-1"));
+        assert_eq!(f.get("workgroup"), Some("primary"));
+        assert_eq!(f.get("account"), Some("123456789012"));
+    }
+}

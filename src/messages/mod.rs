@@ -1,0 +1,251 @@
+//! What error messages mean: the patterns of `rules/errors.toml` (the one table
+//! `triage`, PROBE004 and PROBE005 read), the fields a message carries whatever
+//! wrapper it came in, and a pasted log cut into the errors it holds.
+//!
+//! Causes are rule codes here, not rules: this layer sits below the rules, which
+//! look their own explaining rules up by code.
+
+mod extract;
+mod scan;
+
+pub(crate) use extract::Fields;
+pub(crate) use scan::{Found, scan};
+
+use crate::policy::wildcard;
+use regex::Regex;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+/// The table's text, compiled in: the binary needs no file beside it.
+const TEXT: &str = include_str!("../../rules/errors.toml");
+
+/// Whether an error is the connection's problem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Kind {
+    /// A broken connection: the causes are rules.
+    Connection,
+    /// The SQL or the data: no rule explains it, and none is forced onto it.
+    Query,
+}
+
+/// One recognised message.
+#[derive(Debug)]
+pub(crate) struct Pattern {
+    pub id: String,
+    /// The service the message comes from, when its words say so.
+    pub service: Option<String>,
+    regex: Regex,
+    /// Field → IAM wildcards, one of which the field's value must match.
+    when: Vec<(String, Vec<String>)>,
+    pub kind: Kind,
+    pub meaning: String,
+    pub causes: Vec<Cause>,
+}
+
+/// A rule that explains a message, and why it fits.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Cause {
+    pub code: String,
+    pub why: String,
+    /// Commands instead of the rule's own (`[rule.CODE] ask`).
+    pub ask: Option<Vec<String>>,
+}
+
+/// What to check for a rule, and what to ask the customer for.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Advice {
+    pub check: String,
+    pub ask: Vec<String>,
+}
+
+/// The whole table.
+#[derive(Debug)]
+pub(crate) struct Table {
+    pub rules: BTreeMap<String, Advice>,
+    pub errors: Vec<Pattern>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTable {
+    version: u32,
+    rule: BTreeMap<String, Advice>,
+    error: Vec<RawPattern>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPattern {
+    id: String,
+    service: Option<String>,
+    #[serde(rename = "match")]
+    matches: String,
+    #[serde(default)]
+    when: BTreeMap<String, OneOrMany>,
+    kind: Kind,
+    meaning: String,
+    causes: Vec<Cause>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The table, read once. Its text is part of the program, so a table that does
+/// not read is a bug its tests catch (`the_table_reads`), not bad input.
+pub(crate) static TABLE: LazyLock<Table> =
+    LazyLock::new(|| read(TEXT).unwrap_or_else(|e| panic!("rules/errors.toml: {e}")));
+
+/// Read and check a table: its version, its regular expressions, and that its
+/// fields and causes are ones the doctor knows.
+fn read(text: &str) -> Result<Table, String> {
+    let raw: RawTable = toml::from_str(text).map_err(|e| e.to_string())?;
+    if raw.version != 1 {
+        return Err(format!("version {} (this doctor reads 1)", raw.version));
+    }
+    let mut errors = Vec::new();
+    for p in raw.error {
+        let regex = Regex::new(&format!("(?i){}", p.matches)).map_err(|e| format!("error {}: {e}", p.id))?;
+        for name in regex.capture_names().flatten() {
+            if !extract::FIELDS.contains(&extract::base_name(name)) {
+                return Err(format!("error {}: no field `{name}`", p.id));
+            }
+        }
+        let mut when = Vec::new();
+        for (field, values) in p.when {
+            if !extract::FIELDS.contains(&field.as_str()) {
+                return Err(format!("error {}: `when` names no field `{field}`", p.id));
+            }
+            let values = match values {
+                OneOrMany::One(v) => vec![v],
+                OneOrMany::Many(v) => v,
+            };
+            when.push((field, values));
+        }
+        if p.kind == Kind::Query && !p.causes.is_empty() {
+            return Err(format!("error {}: a query error lists no cause", p.id));
+        }
+        errors.push(Pattern {
+            id: p.id,
+            service: p.service,
+            regex,
+            when,
+            kind: p.kind,
+            meaning: p.meaning,
+            causes: p.causes,
+        });
+    }
+    Ok(Table {
+        rules: raw.rule,
+        errors,
+    })
+}
+
+impl Pattern {
+    /// The fields this pattern's named groups capture in `line`, if it matches
+    /// there (every match of the line counts: `SCHEMA_NOT_FOUND: … Schema 'x' …`
+    /// matches twice, and only the second names the schema).
+    fn captures(&self, line: &str) -> Option<Vec<(&'static str, String)>> {
+        let mut found = None;
+        for caps in self.regex.captures_iter(line) {
+            let got: &mut Vec<_> = found.get_or_insert_with(Vec::new);
+            for name in self.regex.capture_names().flatten() {
+                let field = extract::FIELDS.iter().find(|f| **f == extract::base_name(name));
+                if let (Some(m), Some(field)) = (caps.name(name), field) {
+                    got.push((*field, m.as_str().to_string()));
+                }
+            }
+        }
+        found
+    }
+
+    /// Does `when` hold of these fields? A field the message lacks reads as "".
+    fn holds(&self, fields: &Fields) -> bool {
+        self.when.iter().all(|(field, values)| {
+            let value = fields.get(field).unwrap_or_default();
+            values.iter().any(|v| wildcard::matches(v, value, true))
+        })
+    }
+}
+
+/// The first pattern that recognises one message, with the fields it carries.
+pub(crate) fn recognise(message: &str) -> (Option<&'static Pattern>, Fields) {
+    let mut fields = extract::fields(message);
+    for pattern in &TABLE.errors {
+        let Some(captured) = pattern.captures(message) else {
+            continue;
+        };
+        let mut with = fields.clone();
+        for (name, value) in captured {
+            with.set(name, value);
+        }
+        if let Some(service) = &pattern.service {
+            with.set("service", service.clone());
+        }
+        with.derive();
+        if pattern.holds(&with) {
+            return (Some(pattern), with);
+        }
+    }
+    fields.derive();
+    (None, fields)
+}
+
+/// The codes of the rules that explain a message, most likely first (none for an
+/// unrecognised message or a query error).
+pub(crate) fn causes(message: &str) -> Vec<&'static str> {
+    match recognise(message).0 {
+        Some(p) => p.causes.iter().map(|c| c.code.as_str()).collect(),
+        None => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_reads() {
+        assert!(!TABLE.errors.is_empty());
+        let mut ids: Vec<&str> = TABLE.errors.iter().map(|p| p.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), TABLE.errors.len(), "error ids are unique");
+    }
+
+    #[test]
+    fn a_broken_table_is_refused_with_its_reason() {
+        let head = "version = 1\n[rule.S3001]\ncheck = \"c\"\nask = []\n";
+        let bad = [
+            ("version = 2\nrule = {}\nerror = []\n", "version 2"),
+            (
+                "[[error]]\nid = \"x\"\nmatch = \"(\"\nkind = \"connection\"\nmeaning = \"m\"\ncauses = []\n",
+                "error x",
+            ),
+            (
+                "[[error]]\nid = \"x\"\nmatch = \"(?P<nope>a)\"\nkind = \"connection\"\nmeaning = \"m\"\ncauses = []\n",
+                "no field `nope`",
+            ),
+            (
+                "[[error]]\nid = \"x\"\nmatch = \"a\"\nkind = \"query\"\nmeaning = \"m\"\ncauses = [{code = \"S3001\", why = \"w\"}]\n",
+                "lists no cause",
+            ),
+        ];
+        for (text, says) in bad {
+            let text = if text.starts_with("version") {
+                text.to_string()
+            } else {
+                format!("{head}{text}")
+            };
+            let err = read(&text).expect_err(&text);
+            assert!(err.contains(says), "{err}");
+        }
+    }
+}

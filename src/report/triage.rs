@@ -1,0 +1,182 @@
+//! Rendering a triage: the errors found and their causes, as a table for people
+//! (commands below it, unwrapped, so they copy whole) and as v1 JSON.
+
+use crate::messages::Kind;
+use crate::style::{Style, printable};
+use crate::triage::{Triage, Verdict};
+use comfy_table::{ContentArrangement, Table, presets};
+use serde_json::{Map, Value, json};
+use std::fmt::Write;
+
+/// The JSON report's version: fields are only ever added within a version.
+pub(crate) const VERSION: u32 = 1;
+
+pub(crate) fn table(t: &Triage, style: Style, width: Option<u16>) -> String {
+    let mut out = String::new();
+    if t.errors.is_empty() {
+        out.push_str(
+            "No error the doctor knows was found in the text. Paste the whole message, with the lines around it \
+             (the driver's wrapper, the AWS error code, the request ID).\n",
+        );
+        return out;
+    }
+    let mut errors = new_table(width);
+    errors.set_header(["Line", "Error", "What it means"]);
+    for e in &t.errors {
+        let meaning = match e.pattern {
+            Some(p) if p.kind == Kind::Query => format!("not a connection problem: {}", p.meaning),
+            Some(p) => p.meaning.clone(),
+            None => "not an error the doctor knows".to_string(),
+        };
+        let mut what = printable(&e.text).into_owned();
+        let fields: Vec<String> = e
+            .fields
+            .iter()
+            .filter(|(n, _)| SHOWN.contains(n))
+            .map(|(n, v)| format!("{n}: {v}"))
+            .collect();
+        if !fields.is_empty() {
+            what.push_str(&format!("\n({})", printable(&fields.join(", "))));
+        }
+        let line = match e.count {
+            1 => e.line.to_string(),
+            n => format!("{} (×{n})", e.line),
+        };
+        errors.add_row(vec![line, what, meaning]);
+    }
+    let _ = writeln!(out, "{errors}");
+    if t.causes.is_empty() {
+        out.push_str("\nNo connection rule explains these errors.\n");
+        return out;
+    }
+    let mut causes = new_table(width);
+    let judged = t.causes.iter().any(|c| c.verdict.is_some());
+    let mut header = vec!["#", "Rule", "Why it fits", "What to check"];
+    if judged {
+        header.insert(2, "On this connection");
+    }
+    causes.set_header(header);
+    for (i, c) in t.causes.iter().enumerate() {
+        let mut row = vec![
+            (i + 1).to_string(),
+            format!("{}\n{}", c.rule.code, c.rule.name),
+            c.why.clone(),
+            c.check.clone(),
+        ];
+        if judged {
+            row.insert(2, verdict(c.verdict.as_ref(), style));
+        }
+        causes.add_row(row);
+    }
+    let _ = writeln!(out, "\nLikely causes, most likely first:\n{causes}");
+    let asks: Vec<_> = t.causes.iter().filter(|c| !c.ask.is_empty()).collect();
+    if !asks.is_empty() {
+        out.push_str("\nAsk the customer to run (read-only):\n");
+        for (i, c) in t.causes.iter().enumerate().filter(|(_, c)| !c.ask.is_empty()) {
+            let _ = writeln!(out, "  # {}. {} {}", i + 1, c.rule.code, c.rule.name);
+            for command in &c.ask {
+                let _ = writeln!(out, "  {}", printable(command));
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n`athena-doctor explain CODE` tells more about a rule{}.",
+        if judged {
+            ""
+        } else {
+            "; --config FILE (or --snapshot) checks the causes on the connection"
+        }
+    );
+    out
+}
+
+/// The fields worth a line in the table (the rest are in the JSON).
+const SHOWN: &[&str] = &[
+    "service",
+    "code",
+    "action",
+    "principal",
+    "resource",
+    "policy_type",
+    "bucket",
+    "region",
+    "workgroup",
+    "catalog",
+    "database",
+    "host",
+    "execution_id",
+];
+
+fn verdict(v: Option<&Verdict>, style: Style) -> String {
+    let Some(v) = v else { return String::new() };
+    let label = match v {
+        Verdict::Confirmed(_) => style.red(v.label()),
+        Verdict::RuledOut(_) => style.green(v.label()),
+        Verdict::NotCheckable(_) => style.yellow(v.label()),
+    };
+    let evidence: Vec<String> = v.evidence().iter().map(|e| printable(e).into_owned()).collect();
+    format!("{label}: {}", evidence.join("; "))
+}
+
+fn new_table(width: Option<u16>) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .force_no_tty();
+    if let Some(width) = width {
+        table.set_width(width);
+    }
+    table
+}
+
+pub(crate) fn json(t: &Triage) -> String {
+    let errors: Vec<Value> = t
+        .errors
+        .iter()
+        .map(|e| {
+            let mut o = Map::new();
+            o.insert("line".into(), json!(e.line));
+            o.insert("count".into(), json!(e.count));
+            o.insert("text".into(), json!(e.text));
+            o.insert("pattern".into(), json!(e.pattern.map(|p| &p.id)));
+            o.insert(
+                "connection_problem".into(),
+                json!(e.pattern.map(|p| p.kind == Kind::Connection)),
+            );
+            o.insert("meaning".into(), json!(e.pattern.map(|p| &p.meaning)));
+            for (name, value) in e.fields.iter() {
+                o.insert(name.into(), json!(value));
+            }
+            Value::Object(o)
+        })
+        .collect();
+    let causes: Vec<Value> = t
+        .causes
+        .iter()
+        .map(|c| {
+            let mut o = json!({
+                "code": c.rule.code,
+                "name": c.rule.name,
+                "why": c.why,
+                "check": c.check,
+                "ask": c.ask,
+                "errors": c.errors,
+            });
+            if let Some(v) = &c.verdict {
+                o["status"] = json!(v.label().replace(' ', "-"));
+                o["evidence"] = json!(v.evidence());
+            }
+            o
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&json!({
+        "version": VERSION,
+        "errors": errors,
+        "causes": causes,
+    }))
+    .unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,248 @@
+//! Triage: from the errors found in a pasted text to the rules that explain
+//! them, most likely first, each with why it fits, what to check and the
+//! read-only commands to ask the customer for (names from the text filled in);
+//! and, when the doctor could also look at the connection, each cause confirmed,
+//! ruled out, or not checkable, from the findings of those rules alone.
+
+use crate::engine::{Check, RuleMeta, Status};
+use crate::messages::{self, Found, Kind, TABLE};
+use crate::rules;
+
+/// What the text holds and what explains it.
+#[derive(Debug)]
+pub(crate) struct Triage {
+    pub errors: Vec<Found>,
+    pub causes: Vec<Cause>,
+}
+
+/// One rule that explains one or more of the errors.
+#[derive(Debug)]
+pub(crate) struct Cause {
+    pub rule: &'static RuleMeta,
+    /// Why it fits the text (the first, most likely, error it explains).
+    pub why: String,
+    pub check: String,
+    /// Read-only AWS CLI commands to ask the customer to run.
+    pub ask: Vec<String>,
+    /// The errors (indices into `errors`) it explains.
+    pub errors: Vec<usize>,
+    /// What the doctor's own look at the connection says, if it looked.
+    pub verdict: Option<Verdict>,
+    score: f64,
+}
+
+/// A cause held against the findings of its rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Its rule found the problem: the findings' messages.
+    Confirmed(Vec<String>),
+    /// Its rule checked and passed.
+    RuledOut(Vec<String>),
+    /// Its rule could not check (the reasons), or was not run.
+    NotCheckable(Vec<String>),
+}
+
+impl Verdict {
+    pub(crate) fn label(&self) -> &'static str {
+        match self {
+            Verdict::Confirmed(_) => "confirmed",
+            Verdict::RuledOut(_) => "ruled out",
+            Verdict::NotCheckable(_) => "not checkable",
+        }
+    }
+
+    pub(crate) fn evidence(&self) -> &[String] {
+        match self {
+            Verdict::Confirmed(e) | Verdict::RuledOut(e) | Verdict::NotCheckable(e) => e,
+        }
+    }
+
+    /// Confirmed causes first, ruled-out ones last.
+    fn order(&self) -> u8 {
+        match self {
+            Verdict::Confirmed(_) => 0,
+            Verdict::NotCheckable(_) => 1,
+            Verdict::RuledOut(_) => 2,
+        }
+    }
+}
+
+/// Triage a pasted text.
+pub(crate) fn triage(text: &str) -> Triage {
+    let errors = messages::scan(text);
+    let mut causes: Vec<Cause> = Vec::new();
+    for (at, error) in errors.iter().enumerate() {
+        let Some(pattern) = error.pattern.filter(|p| p.kind == Kind::Connection) else {
+            continue;
+        };
+        let n = pattern.causes.len() as f64;
+        for (rank, c) in pattern.causes.iter().enumerate() {
+            // The table's codes are checked against the registry by a test.
+            let Some(rule) = rules::find(&c.code) else {
+                continue;
+            };
+            // The first cause of an error weighs 1, the last 1/n.
+            let weight = (n - rank as f64) / n;
+            if let Some(seen) = causes.iter_mut().find(|k| k.rule == rule) {
+                seen.score += weight;
+                if !seen.errors.contains(&at) {
+                    seen.errors.push(at);
+                }
+                continue;
+            }
+            let advice = TABLE.rules.get(&c.code);
+            let templates = c
+                .ask
+                .as_deref()
+                .or(advice.map(|a| a.ask.as_slice()))
+                .unwrap_or_default();
+            let mut ask: Vec<String> = Vec::new();
+            for t in templates {
+                let command = fill(t, &error.fields);
+                if !ask.contains(&command) {
+                    ask.push(command);
+                }
+            }
+            causes.push(Cause {
+                rule,
+                why: c.why.clone(),
+                check: advice.map(|a| a.check.clone()).unwrap_or_default(),
+                ask,
+                errors: vec![at],
+                verdict: None,
+                score: weight,
+            });
+        }
+    }
+    // Stable: equal scores keep the order they were first met in.
+    causes.sort_by(|a, b| b.score.total_cmp(&a.score));
+    Triage { errors, causes }
+}
+
+impl Triage {
+    /// The rules worth running to confirm or rule out the causes.
+    pub(crate) fn candidates(&self) -> Vec<&'static RuleMeta> {
+        self.causes.iter().map(|c| c.rule).collect()
+    }
+
+    /// Hold each cause against the findings of its rule (`checks` holds only the
+    /// candidates' findings), then put the confirmed first and the ruled out last.
+    pub(crate) fn confirm(&mut self, checks: &[Check]) {
+        for cause in &mut self.causes {
+            let own: Vec<&Check> = checks.iter().filter(|c| c.rule == cause.rule).collect();
+            let said = |status: Status| -> Vec<String> {
+                own.iter()
+                    .filter(|c| c.status == status)
+                    .map(|c| format!("{}: {}", c.subject, c.message))
+                    .collect()
+            };
+            let failed = said(Status::Fail);
+            let skipped = said(Status::Skip);
+            cause.verdict = Some(if !failed.is_empty() {
+                Verdict::Confirmed(failed)
+            } else if own.is_empty() {
+                Verdict::NotCheckable(vec!["the rule did not run on this connection".into()])
+            } else if skipped.is_empty() {
+                Verdict::RuledOut(said(Status::Pass))
+            } else {
+                // A pass on one part and a skip on another rules nothing out.
+                Verdict::NotCheckable(skipped)
+            });
+        }
+        self.causes
+            .sort_by_key(|c| c.verdict.as_ref().map_or(1, Verdict::order));
+    }
+}
+
+/// A command template with the message's fields filled in: `{bucket}` becomes the
+/// bucket (shell-quoted when it needs to be), or `<BUCKET>` when the message did
+/// not name one.
+fn fill(template: &str, fields: &messages::Fields) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        let name = &rest[open + 1..close];
+        match fields.get(name) {
+            Some(value) => out.push_str(&shlex::try_quote(value).unwrap_or_else(|_| value.into())),
+            None if name == "principal_kind" => out.push_str("<role|user>"),
+            None => out.push_str(&format!("<{}>", name.to_ascii_uppercase())),
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_in_the_table_is_a_rule_with_advice() {
+        for p in &TABLE.errors {
+            for c in &p.causes {
+                assert!(rules::find(&c.code).is_some(), "{}: no rule {}", p.id, c.code);
+                assert!(
+                    TABLE.rules.contains_key(&c.code),
+                    "{}: no [rule.{}]",
+                    p.id,
+                    c.code
+                );
+            }
+        }
+        for code in TABLE.rules.keys() {
+            assert!(rules::find(code).is_some(), "[rule.{code}] names no rule");
+        }
+    }
+
+    #[test]
+    fn commands_are_filled_from_the_text() {
+        let t = triage(
+            "User: arn:aws:sts::123456789012:assumed-role/bi-athena/omni is not authorized to perform: \
+             s3:PutObject on resource: \"arn:aws:s3:::acme-results/q/1.csv\" because no identity-based policy \
+             allows the s3:PutObject action",
+        );
+        assert_eq!(t.errors.len(), 1);
+        let first = &t.causes[0];
+        assert_eq!(first.rule.code, "S3002");
+        assert!(
+            first
+                .ask
+                .contains(&"aws iam list-attached-role-policies --role-name bi-athena".to_string()),
+            "{:?}",
+            first.ask
+        );
+        let untold = fill(
+            "aws s3api head-bucket --bucket {bucket}",
+            &messages::Fields::default(),
+        );
+        assert_eq!(untold, "aws s3api head-bucket --bucket <BUCKET>");
+    }
+
+    #[test]
+    fn causes_shared_by_two_errors_rank_first() {
+        let t = triage(
+            "Unable to verify/create output bucket acme-results\n\
+             Access denied when writing output to url: s3://acme-results/q/1.csv",
+        );
+        assert_eq!(t.errors.len(), 2);
+        assert_eq!(
+            t.causes[0].rule.code,
+            "S3002",
+            "{:?}",
+            t.causes.iter().map(|c| c.rule.code).collect::<Vec<_>>()
+        );
+        assert_eq!(t.causes[0].errors, [0, 1]);
+    }
+
+    #[test]
+    fn a_query_error_lists_no_cause() {
+        let t = triage("SYNTAX_ERROR: line 1:8: mismatched input 'SELEC'. Expecting: 'SELECT'");
+        assert_eq!(t.errors.len(), 1);
+        assert!(t.causes.is_empty());
+    }
+}
