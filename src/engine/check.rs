@@ -54,7 +54,7 @@ pub(crate) struct Check {
 pub(crate) struct Explanation {
     /// The rules that can explain it, in the order they are cited; each must be
     /// among the rule's declared `explained_by`.
-    pub by: &'static [&'static RuleMeta],
+    pub by: Vec<&'static RuleMeta>,
     /// The message when explained: the citations are appended to it, and the fix
     /// becomes the most severe explaining finding's.
     pub message: String,
@@ -155,13 +155,9 @@ impl Check {
 
     /// Let the engine explain this finding with failing findings of `by`; when it
     /// does, the message becomes `message` followed by the citations.
-    pub(crate) fn explainable(
-        mut self,
-        by: &'static [&'static RuleMeta],
-        message: impl Into<String>,
-    ) -> Check {
+    pub(crate) fn explainable(mut self, by: &[&'static RuleMeta], message: impl Into<String>) -> Check {
         self.explanation = Some(Explanation {
-            by,
+            by: by.to_vec(),
             message: message.into(),
         });
         self

@@ -198,15 +198,6 @@ pub(crate) fn recognise(message: &str) -> (Option<&'static Pattern>, Fields) {
     (None, fields)
 }
 
-/// The codes of the rules that explain a message, most likely first (none for an
-/// unrecognised message or a query error).
-pub(crate) fn causes(message: &str) -> Vec<&'static str> {
-    match recognise(message).0 {
-        Some(p) => p.causes.iter().map(|c| c.code.as_str()).collect(),
-        None => Vec::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

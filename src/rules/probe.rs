@@ -2,9 +2,15 @@
 //! them as the BI tool does, explained. A probe says *that* something fails; the
 //! static rule it points to (run on the same facts) says *why*, with its fix.
 
-use super::athena::{LakeFormationAccess, NoOutputLocation, WorkgroupOverridesOutput, WorkgroupUnusable};
-use super::catalog::{CatalogNotFound, CatalogNotLowercase, SchemaNotFound};
+use super::athena::{
+    AthenaAccess, GlueAccess, LakeFormationAccess, LakeFormationFiltered, LambdaCatalogInvoke,
+    NoOutputLocation, WorkgroupOverridesOutput, WorkgroupUnusable,
+};
+use super::catalog::{
+    CatalogNotFound, CatalogNotLowercase, CrossAccountCatalog, PolicyResourceCase, SchemaNotFound,
+};
 use super::conn::OutputLocationMalformed;
+use super::net::{EndpointUnreachable, StreamingPortBlocked, TlsUntrusted};
 use super::region::{BucketRegionMismatch, RegionDefaulted};
 use super::role::RoleNotFound;
 use super::s3::{
@@ -22,6 +28,7 @@ use crate::connection::{AuthType, FieldId};
 use crate::engine::{Check, Outcome, Rule, RuleMeta, Skip, declare_rule};
 use crate::facts::{Facts, FailureKind, Observed, ProbeFacts, QueryProbe};
 use crate::fix::{Applicability, Fix};
+use crate::messages;
 use serde_json::json;
 
 /// The family's rules (the registry sorts them by code).
@@ -407,112 +414,19 @@ impl Rule for AssumeRoleWithoutExternalId {
     }
 }
 
-/// A known cause of a failed query: the words Athena uses, what they mean, and
-/// the rules that find the cause statically.
-struct Cause {
-    /// The reason matches when every part of any one marker appears in it
-    /// (case-insensitively).
-    markers: &'static [&'static [&'static str]],
-    meaning: &'static str,
-    rules: &'static [&'static RuleMeta],
-}
-
-/// In order: the first cause whose marker appears wins (the write-access message
-/// mentions KMS too, so it comes before the KMS cause; a missing schema may name
-/// its catalog, so schemas come before catalogs).
-const CAUSES: &[Cause] = &[
-    Cause {
-        markers: &[&["unable to verify/create output bucket"]],
-        meaning: "Athena could not use the results bucket: it does not exist, s3:GetBucketLocation or \
-                  s3:ListBucket is not allowed on it (or only under a condition), a bucket policy denies, or KMS",
-        rules: &[
-            OutputBucketNotFound::META,
-            BucketLocationConditioned::META,
-            OutputBucketAccess::META,
-            BucketPolicyDenies::META,
-            KmsAccessMissing::META,
-            BucketRegionMismatch::META,
-        ],
-    },
-    Cause {
-        markers: &[
-            &["access denied when writing output to url"],
-            &["access denied when writing to location"],
-        ],
-        meaning: "the principal may not write the result object: s3:PutObject on the results prefix (`bucket/*`) \
-                  is missing, a bucket policy denies it, or the KMS key does not allow it",
-        rules: &[
-            OutputBucketAccess::META,
-            BucketPolicyDenies::META,
-            KmsAccessMissing::META,
-            WorkgroupOverridesOutput::META,
-        ],
-    },
-    Cause {
-        markers: &[&["s3 location provided to save your query results is invalid"]],
-        meaning: "the results location is malformed or the bucket is in another region than the connection",
-        rules: &[
-            BucketRegionMismatch::META,
-            OutputLocationMalformed::META,
-            RegionDefaulted::META,
-        ],
-    },
-    Cause {
-        markers: &[&["no output location provided"]],
-        meaning: "neither the connection nor the workgroup sets an output location",
-        rules: &[NoOutputLocation::META],
-    },
-    Cause {
-        markers: &[&["workgroup", "is disabled"], &["workgroup", "not found"]],
-        meaning: "the workgroup is disabled, deleted or misspelled",
-        rules: &[WorkgroupUnusable::META],
-    },
-    Cause {
-        markers: &[
-            &["lake formation permission"],
-            &["does not have any privilege on specified resource"],
-        ],
-        meaning: "Lake Formation governs the data: grants (SELECT, DESCRIBE) or lakeformation:GetDataAccess missing",
-        rules: &[LakeFormationAccess::META],
-    },
-    Cause {
-        markers: &[&["schema_not_found"], &["schema", "does not exist"]],
-        meaning: "the default schema does not exist in the catalog (wrong name, case, or region)",
-        rules: &[SchemaNotFound::META],
-    },
-    Cause {
-        markers: &[
-            &["catalog_not_found"],
-            &["catalog", "does not exist"],
-            &["datacatalog", "not found"],
-        ],
-        meaning: "the data catalog does not exist under that name in this region (Athena lower-cases names)",
-        rules: &[CatalogNotLowercase::META, CatalogNotFound::META],
-    },
-    Cause {
-        markers: &[&["kms"], &["ciphertext refers to a customer master key"]],
-        meaning: "the KMS key that encrypts the results or data does not allow this principal",
-        rules: &[KmsAccessMissing::META],
-    },
-    Cause {
-        markers: &[&["permission denied on s3 path"]],
-        meaning: "a data location is not readable (S3, KMS or Lake Formation)",
-        rules: &[
-            DataBucketAccess::META,
-            KmsAccessMissing::META,
-            LakeFormationAccess::META,
-        ],
-    },
-];
-
-/// The cause of a failed query, by its reason.
-fn classify(reason: &str) -> Option<&'static Cause> {
-    let lower = reason.to_ascii_lowercase();
-    CAUSES.iter().find(|c| {
-        c.markers
-            .iter()
-            .any(|parts| parts.iter().all(|p| lower.contains(p)))
-    })
+/// The rules among `by` (a rule's `explained_by`) that `rules/errors.toml` lists
+/// for a message, in the table's order, with the pattern that recognised it.
+fn causes_among(
+    message: &str,
+    by: &'static [&'static RuleMeta],
+) -> Option<(&'static messages::Pattern, Vec<&'static RuleMeta>)> {
+    let pattern = messages::recognise(message).0?;
+    let rules = pattern
+        .causes
+        .iter()
+        .filter_map(|c| by.iter().copied().find(|m| m.code == c.code))
+        .collect();
+    Some((pattern, rules))
 }
 
 declare_rule! {
@@ -539,6 +453,12 @@ declare_rule! {
             CatalogNotLowercase,
             CatalogNotFound,
             SchemaNotFound,
+            LakeFormationFiltered,
+            LambdaCatalogInvoke,
+            CrossAccountCatalog,
+            EndpointUnreachable,
+            TlsUntrusted,
+            StreamingPortBlocked,
         ],
     }
 }
@@ -549,14 +469,17 @@ impl QueryProbeFailed {
         if let Some(denial) = Denial::parse(reason) {
             return denial_check(meta, facts, subject, &format!("{lead}: "), &denial);
         }
-        let Some(cause) = classify(reason) else {
+        let Some((pattern, by)) = causes_among(reason, Self::META.explained_by) else {
             return meta.fail(
                 subject,
                 format!("{lead}: {reason} — not a cause the doctor knows; the message is Athena's own"),
             );
         };
-        let explained = format!("{lead}: {reason} — {}", cause.meaning);
-        let codes: Vec<&str> = cause.rules.iter().map(|r| r.code).collect();
+        if pattern.kind == messages::Kind::Query {
+            return meta.fail(subject, format!("{lead}: {reason} — {}", pattern.meaning));
+        }
+        let explained = format!("{lead}: {reason} — {}", pattern.meaning);
+        let codes: Vec<&str> = by.iter().map(|r| r.code).collect();
         meta.fail(
             subject,
             format!(
@@ -565,7 +488,7 @@ impl QueryProbeFailed {
                 codes.join(", ")
             ),
         )
-        .explainable(cause.rules, explained)
+        .explainable(&by, explained)
     }
 }
 
@@ -626,7 +549,22 @@ declare_rule! {
         name: "access-denied",
         severity: Error,
         summary: "An AccessDenied message decoded into principal, action, resource and reason",
-        fixes: [Unsafe, DisplayOnly],
+        fixes: [Safe, Unsafe, DisplayOnly],
+        explained_by: [
+            AthenaAccess,
+            WorkgroupUnusable,
+            GlueAccess,
+            CrossAccountCatalog,
+            PolicyResourceCase,
+            OutputBucketAccess,
+            DataBucketAccess,
+            BucketPolicyDenies,
+            BucketLocationConditioned,
+            KmsAccessMissing,
+            LakeFormationAccess,
+            LakeFormationFiltered,
+            LambdaCatalogInvoke,
+        ],
     }
 }
 
@@ -672,29 +610,44 @@ impl Rule for AccessDenied {
                         &subject,
                         format!("the connection may call {}{who}: {what}", call.action),
                     ),
-                    Observed::Failed(f) if f.kind == FailureKind::Denied => match Denial::parse(&f.message) {
-                        Some(denial) => denial_check(meta, facts, &subject, "", &denial),
-                        // S3 answers HEAD with a bare 403: the action and resource are ours.
-                        None => {
-                            let denial = Denial {
-                                principal: None,
-                                action: call.action.clone(),
-                                resource: Some(call.resource.clone()),
-                                reason: Reason::Unstated,
-                            };
-                            denial_check(
-                                meta,
-                                facts,
-                                &subject,
-                                &format!("refused without a reason ({}); ", f.message),
-                                &denial,
-                            )
-                        }
-                    },
+                    Observed::Failed(f) if f.kind == FailureKind::Denied => explained(
+                        &f.message,
+                        match Denial::parse(&f.message) {
+                            Some(denial) => denial_check(meta, facts, &subject, "", &denial),
+                            // S3 answers HEAD with a bare 403: the action and resource are ours.
+                            None => {
+                                let denial = Denial {
+                                    principal: None,
+                                    action: call.action.clone(),
+                                    resource: Some(call.resource.clone()),
+                                    reason: Reason::Unstated,
+                                };
+                                denial_check(
+                                    meta,
+                                    facts,
+                                    &subject,
+                                    &format!("refused without a reason ({}); ", f.message),
+                                    &denial,
+                                )
+                            }
+                        },
+                    ),
                     other => meta.skip(&subject, other.known().err().unwrap_or_default()),
                 }
             })
             .collect())
+    }
+}
+
+/// A denial's finding, explainable by the static rules `rules/errors.toml` names
+/// for its message: when one of them fails too, it says why, with its fix.
+fn explained(message: &str, check: Check) -> Check {
+    match causes_among(message, AccessDenied::META.explained_by) {
+        Some((_, by)) if !by.is_empty() => {
+            let said = check.message.clone();
+            check.explainable(&by, said)
+        }
+        _ => check,
     }
 }
 
@@ -1350,13 +1303,44 @@ trusted_account_id = "999988887777"
             ),
         ];
         for (reason, rule) in cases {
-            let cause = classify(reason).unwrap_or_else(|| panic!("not classified: {reason}"));
+            let (_, rules) = causes_among(reason, QueryProbeFailed::META.explained_by)
+                .unwrap_or_else(|| panic!("not classified: {reason}"));
             assert!(
-                cause.rules.iter().any(|r| r.code == rule),
-                "{reason} → {:?}, expected {rule}",
-                cause.rules
+                rules.iter().any(|r| r.code == rule),
+                "{reason} → {rules:?}, expected {rule}",
             );
         }
-        assert!(classify("line 1:8: mismatched input 'SELEC'").is_none());
+        let (syntax, rules) = causes_among(
+            "line 1:8: mismatched input 'SELEC'",
+            QueryProbeFailed::META.explained_by,
+        )
+        .expect("a query error is recognised as one");
+        assert_eq!(syntax.kind, messages::Kind::Query);
+        assert!(rules.is_empty());
+    }
+
+    /// Every rule a probe's finding can cite is one `rules/errors.toml` lists
+    /// for some message, and so is every probe that reports what AWS answered.
+    #[test]
+    fn every_rule_a_probe_can_report_is_reachable_from_a_pattern() {
+        let listed: Vec<&str> = messages::TABLE
+            .errors
+            .iter()
+            .flat_map(|p| p.causes.iter().map(|c| c.code.as_str()))
+            .collect();
+        for probe in RULES.iter().map(|r| r.meta()) {
+            let answers_from_aws = probe.code != EndpointOverrideActive::META.code;
+            if answers_from_aws {
+                assert!(listed.contains(&probe.code), "{} is in no pattern", probe.code);
+            }
+            for by in probe.explained_by {
+                assert!(
+                    listed.contains(&by.code),
+                    "{} explains {} but is in no pattern",
+                    by.code,
+                    probe.code
+                );
+            }
+        }
     }
 }
