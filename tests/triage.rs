@@ -1,0 +1,314 @@
+//! `triage`: the corpus of real-shaped messages, the command line (arguments,
+//! standard input, several errors, exit codes, unreadable input), the v1 JSON,
+//! secrets pasted along, and causes checked against a connection.
+
+mod common;
+
+use common::{doctor, root, stdout_json};
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Deserialize)]
+struct Corpus {
+    case: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    text: String,
+    source: String,
+    #[serde(default)]
+    expect: Vec<String>,
+    first: Option<String>,
+    #[serde(default = "yes")]
+    connection: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn triage_json(args: &[&str]) -> Value {
+    let out = doctor()
+        .arg("triage")
+        .args(["--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    stdout_json(&out)
+}
+
+fn codes(report: &Value) -> Vec<String> {
+    report["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn every_message_of_the_corpus_is_triaged_as_expected() {
+    let text = std::fs::read_to_string(root().join("tests/triage/corpus.toml")).unwrap();
+    let corpus: Corpus = toml::from_str(&text).unwrap();
+    assert!(
+        corpus.case.len() >= 60,
+        "the corpus holds {} messages",
+        corpus.case.len()
+    );
+    let mut wrong = Vec::new();
+    for case in &corpus.case {
+        assert!(!case.source.trim().is_empty(), "{}: no source", case.text);
+        let report = triage_json(&[&case.text]);
+        let errors = report["errors"].as_array().unwrap();
+        let found = codes(&report);
+        let problem = if errors.len() != 1 {
+            Some(format!("{} errors found", errors.len()))
+        } else if errors[0]["connection_problem"] != Value::Bool(case.connection) {
+            Some(format!(
+                "connection_problem is {} (pattern {})",
+                errors[0]["connection_problem"], errors[0]["pattern"]
+            ))
+        } else if !case.connection && !found.is_empty() {
+            Some(format!("a query error with causes {found:?}"))
+        } else if let Some(missing) = case.expect.iter().find(|c| !found.contains(c)) {
+            Some(format!(
+                "{missing} missing from {found:?} (pattern {})",
+                errors[0]["pattern"]
+            ))
+        } else if case.first.as_ref().is_some_and(|f| found.first() != Some(f)) {
+            Some(format!("{:?} first, not {:?}", found.first(), case.first))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            wrong.push(format!("{}\n    [{}] {problem}", case.text, case.source));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} wrong:\n{}",
+        wrong.len(),
+        corpus.case.len(),
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn a_log_from_standard_input_yields_each_error_once() {
+    let log = "\
+2026-11-30T10:00:01Z INFO  connecting to athena.eu-west-1.amazonaws.com\n\
+2026-11-30T10:00:02Z ERROR [Simba][AthenaJDBC](100071) An error has been thrown from the AWS Athena client.\n\
+2026-11-30T10:00:02Z ERROR Unable to verify/create output bucket acme-athena-results\n\
+\n\
+2026-11-30T10:00:03Z ERROR SCHEMA_NOT_FOUND: line 1:15: Schema 'slaes' does not exist\n\
+2026-11-30T10:00:04Z ERROR SCHEMA_NOT_FOUND: line 1:15: Schema 'slaes' does not exist\n\
+2026-11-30T10:00:05Z ERROR SYNTAX_ERROR: line 1:8: mismatched input 'SELEC'\n";
+    for args in [&["-"][..], &[][..]] {
+        let out = doctor()
+            .args(["triage", "--format", "json"])
+            .args(args)
+            .write_stdin(log)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let report = stdout_json(&out);
+        assert_eq!(report["version"], 1);
+        let errors = report["errors"].as_array().unwrap();
+        let patterns: Vec<&str> = errors.iter().map(|e| e["pattern"].as_str().unwrap()).collect();
+        assert_eq!(
+            patterns,
+            ["output-bucket-unverifiable", "schema-not-found", "query-syntax"]
+        );
+        assert_eq!(errors[0]["line"], 3);
+        assert_eq!(errors[0]["wrapper"], "Simba AthenaJDBC", "lent by the line above");
+        assert_eq!(errors[0]["bucket"], "acme-athena-results");
+        assert_eq!(errors[1]["count"], 2);
+        assert_eq!(errors[1]["database"], "slaes");
+        assert_eq!(errors[2]["connection_problem"], false);
+        let found = codes(&report);
+        assert!(found.contains(&"S3001".to_string()) && found.contains(&"CATALOG003".to_string()));
+        // REGION002 explains both connection errors: it is listed once, citing both.
+        let region = report["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == "REGION003" || c["code"] == "REGION002")
+            .unwrap();
+        assert!(!region["errors"].as_array().unwrap().is_empty());
+        for cause in report["causes"].as_array().unwrap() {
+            for key in ["code", "name", "why", "check", "ask"] {
+                assert!(!cause[key].is_null(), "{key} in {cause}");
+            }
+        }
+    }
+}
+
+#[test]
+fn commands_to_ask_for_carry_the_names_from_the_text() {
+    let report = triage_json(&[
+        "User: arn:aws:sts::123456789012:assumed-role/bi-athena/omni is not authorized to perform: s3:GetObject on \
+         resource: \"arn:aws:s3:::acme-data/sales/part-0.parquet\" with an explicit deny in a resource-based policy",
+    ]);
+    let error = &report["errors"][0];
+    assert_eq!(
+        error["principal"],
+        "arn:aws:sts::123456789012:assumed-role/bi-athena/omni"
+    );
+    assert_eq!(error["action"], "s3:GetObject");
+    assert_eq!(error["policy_type"], "resource");
+    assert_eq!(error["reason"], "explicit-deny");
+    assert_eq!(error["bucket"], "acme-data");
+    assert_eq!(error["key"], "sales/part-0.parquet");
+    let first = &report["causes"][0];
+    assert_eq!(first["code"], "S3004");
+    assert_eq!(
+        first["ask"][0],
+        "aws s3api get-bucket-policy --bucket acme-data --query Policy --output text"
+    );
+}
+
+#[test]
+fn the_table_says_what_it_found_and_what_to_ask() {
+    let out = doctor()
+        .args(["triage", "WorkGroup analytics is disabled."])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("ATHENA003"), "{text}");
+    assert!(
+        text.contains("  aws athena get-work-group --work-group analytics --region <REGION>\n"),
+        "a command is printed whole, on its own line:\n{text}"
+    );
+
+    let nothing = doctor().args(["triage", "all good here"]).output().unwrap();
+    assert!(nothing.status.success(), "nothing recognised still exits 0");
+    assert!(String::from_utf8_lossy(&nothing.stdout).contains("No error the doctor knows"));
+
+    let query = doctor()
+        .args(["triage", "Query exhausted resources at this scale factor"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&query.stdout);
+    assert!(text.contains("not a connection problem"), "{text}");
+    assert!(!text.contains("Likely causes"), "{text}");
+}
+
+#[test]
+fn unreadable_input_exits_2_with_its_place() {
+    let out = doctor()
+        .args(["triage", "-"])
+        .write_stdin(b"Unable to verify/create output bucket x\n\xff\xfe".to_vec())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("<stdin>:2:1") && err.contains("not UTF-8"), "{err}");
+
+    let mixed = doctor().args(["triage", "-", "text"]).output().unwrap();
+    assert_eq!(mixed.status.code(), Some(2));
+
+    let both = doctor()
+        .args(["triage", "--secret-stdin"])
+        .write_stdin("x")
+        .output()
+        .unwrap();
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("standard input"));
+}
+
+#[test]
+fn secrets_pasted_with_the_error_are_never_printed() {
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let pasted = format!(
+        "aws_secret_access_key = {secret}\nSignatureDoesNotMatch: The request signature we calculated does not \
+         match the signature you provided. key={secret}"
+    );
+    for format in ["json", "table"] {
+        let out = doctor()
+            .args(["triage", "--format", format, &pasted])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains(secret), "{all}");
+        assert!(all.contains("PROBE001"), "{all}");
+    }
+}
+
+/// With the connection, each cause is held against its own rule's findings:
+/// acme.toml's policy lacks s3:PutObject on the results prefix (S3002 fails);
+/// offline, nothing can say whether the key policy allows KMS (not checkable).
+#[test]
+fn with_the_connection_causes_are_confirmed_ruled_out_or_not_checkable() {
+    let examples = root().join("fixtures/examples");
+    let conn = examples.join("acme.toml");
+    let policy = examples.join("acme-policy.json");
+    let trust = examples.join("acme-trust.json");
+    let report = triage_json(&[
+        "--offline",
+        "--config",
+        conn.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--trust-policy",
+        trust.to_str().unwrap(),
+        "Access denied when writing output to url: s3://acme-athena-results/omni/0f0e.csv . Please ensure you are \
+         allowed to access the S3 bucket.",
+        "User: arn:aws:iam::999988887777:user/omni is not authorized to perform: sts:AssumeRole on resource: \
+         arn:aws:iam::111122223333:role/bi-athena",
+    ]);
+    let status = |code: &str| -> (String, Vec<String>) {
+        let c = report["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code)
+            .unwrap_or_else(|| panic!("{code} in {report}"));
+        let evidence = c["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap().to_string())
+            .collect();
+        (c["status"].as_str().unwrap().to_string(), evidence)
+    };
+    let (s3002, why) = status("S3002");
+    assert_eq!(s3002, "confirmed");
+    assert!(why.iter().any(|e| e.contains("s3:PutObject")), "{why:?}");
+    assert_eq!(
+        status("TRUST002").0,
+        "confirmed",
+        "the trust policy's External ID is a placeholder"
+    );
+    assert_eq!(status("TRUST003").0, "ruled-out");
+    let (kms, why) = status("S3005");
+    assert_eq!(kms, "not-checkable");
+    assert!(!why.is_empty(), "a reason is given");
+    assert_eq!(
+        status("ROLE003").0,
+        "not-checkable",
+        "offline, the role cannot be looked up"
+    );
+    // Confirmed causes come first, ruled-out ones last.
+    let order: Vec<String> = report["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap().to_string())
+        .collect();
+    let rank = |s: &str| {
+        ["confirmed", "not-checkable", "ruled-out"]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap()
+    };
+    assert!(order.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])), "{order:?}");
+}
