@@ -33,9 +33,13 @@ Examples:
   athena-doctor triage --format json - < customer-log.txt
   athena-doctor triage --offline -c acme.toml --policy role-policy.json - < error.txt
   athena-doctor triage --snapshot customer.json - < error.txt
+  athena-doctor triage --from-account -c acme.toml --since 6h
 
 With --config (or --snapshot) the doctor also runs the rules the causes name, on
 the connection, and marks each cause confirmed, ruled out, or not checkable.
+With --from-account it also reads, read-only, what the account recorded: the
+workgroup's failed queries and the principal's refused calls in CloudTrail, each
+triaged like a pasted message.
 
 Exit status: 0 whether or not anything was recognised; 2 unreadable input.";
 
@@ -208,6 +212,16 @@ pub(crate) struct TriageArgs {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub sources: Sources,
+    /// Also triage what the account recorded as failed (read-only, with your own
+    /// credentials): the workgroup's failed queries (athena:ListQueryExecutions,
+    /// athena:BatchGetQueryExecution) and the connection principal's refused calls
+    /// in CloudTrail (cloudtrail:LookupEvents). Needs --config.
+    #[arg(long, requires = "config", conflicts_with_all = ["offline", "snapshot"])]
+    pub from_account: bool,
+    /// With --from-account: how far back to look, as a duration (24h, 90m, 7d) or
+    /// a time (2026-11-30T10:00:00Z). Default: 24h.
+    #[arg(long, value_name = "WHEN", requires = "from_account")]
+    pub since: Option<String>,
     /// Colour: auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE forces), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

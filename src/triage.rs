@@ -13,6 +13,8 @@ use crate::rules;
 pub(crate) struct Triage {
     pub errors: Vec<Found>,
     pub causes: Vec<Cause>,
+    /// What the account could not tell (`--from-account`): each read that failed, and why.
+    pub unread: Vec<String>,
 }
 
 /// One rule that explains one or more of the errors.
@@ -67,9 +69,15 @@ impl Verdict {
     }
 }
 
-/// Triage a pasted text.
-pub(crate) fn triage(text: &str) -> Triage {
-    let errors = messages::scan(text);
+/// Triage a pasted text, and messages the account recorded (origin, message).
+pub(crate) fn triage(text: &str, recorded: &[(String, String)]) -> Triage {
+    let mut errors = messages::scan(text);
+    for (origin, message) in recorded {
+        for mut found in messages::scan(message) {
+            found.origin = Some(origin.clone());
+            messages::add(&mut errors, found);
+        }
+    }
     let mut causes: Vec<Cause> = Vec::new();
     for (at, error) in errors.iter().enumerate() {
         let Some(pattern) = error.pattern.filter(|p| p.kind == Kind::Connection) else {
@@ -116,7 +124,11 @@ pub(crate) fn triage(text: &str) -> Triage {
     }
     // Stable: equal scores keep the order they were first met in.
     causes.sort_by(|a, b| b.score.total_cmp(&a.score));
-    Triage { errors, causes }
+    Triage {
+        errors,
+        causes,
+        unread: Vec::new(),
+    }
 }
 
 impl Triage {
@@ -205,6 +217,7 @@ mod tests {
             "User: arn:aws:sts::123456789012:assumed-role/bi-athena/omni is not authorized to perform: \
              s3:PutObject on resource: \"arn:aws:s3:::acme-results/q/1.csv\" because no identity-based policy \
              allows the s3:PutObject action",
+            &[],
         );
         assert_eq!(t.errors.len(), 1);
         let first = &t.causes[0];
@@ -228,6 +241,7 @@ mod tests {
         let t = triage(
             "Unable to verify/create output bucket acme-results\n\
              Access denied when writing output to url: s3://acme-results/q/1.csv",
+            &[],
         );
         assert_eq!(t.errors.len(), 2);
         assert_eq!(
@@ -241,7 +255,10 @@ mod tests {
 
     #[test]
     fn a_query_error_lists_no_cause() {
-        let t = triage("SYNTAX_ERROR: line 1:8: mismatched input 'SELEC'. Expecting: 'SELECT'");
+        let t = triage(
+            "SYNTAX_ERROR: line 1:8: mismatched input 'SELEC'. Expecting: 'SELECT'",
+            &[],
+        );
         assert_eq!(t.errors.len(), 1);
         assert!(t.causes.is_empty());
     }

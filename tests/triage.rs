@@ -312,3 +312,250 @@ fn with_the_connection_causes_are_confirmed_ruled_out_or_not_checkable() {
     };
     assert!(order.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])), "{order:?}");
 }
+
+// ---------------------------------------------------------------- --from-account
+
+fn role_connection(dir: &std::path::Path, workgroup: &str) -> std::path::PathBuf {
+    let path = dir.join("c.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "display_name = \"Acme\"\ns3_output_bucket = \"s3://acme-athena-results/omni/\"\n\
+             data_catalog = \"awsdatacatalog\"\ndatabase_timezone = \"UTC\"\nregion = \"us-east-1\"\n\
+             workgroup = \"{workgroup}\"\n\
+             [auth]\ntype = \"cross_account_role\"\nrole_arn = \"arn:aws:iam::123456789012:role/bi/bi-athena\"\n\
+             external_id = \"omni-7f3a\"\ntrusted_account_id = \"999988887777\"\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn from_account(endpoint: &str, config: &std::path::Path, extra: &[&str]) -> Value {
+    let out = common::doctor_at(endpoint)
+        .args([
+            "triage",
+            "--format",
+            "json",
+            "--from-account",
+            "--timeout",
+            "10",
+            "--config",
+        ])
+        .arg(config)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    stdout_json(&out)
+}
+
+/// moto records no failed query (its executions always succeed) and implements
+/// neither BatchGetQueryExecution's failure states nor CloudTrail's event
+/// history: the double answers as AWS does, with the shapes of the Athena and
+/// CloudTrail API references (epoch-second times, CloudTrailEvent as a string).
+#[test]
+fn what_the_account_recorded_is_triaged_like_a_pasted_message() {
+    use common::double::{self, Reply};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let d = double::start(move |req| match req.action.as_str() {
+        "AmazonAthena.ListQueryExecutions" => {
+            assert!(req.body.contains("\"WorkGroup\":\"analytics\""), "{}", req.body);
+            Reply::json(
+                200,
+                serde_json::json!({"QueryExecutionIds": ["q-new", "q-ok", "q-old"]}),
+            )
+        }
+        "AmazonAthena.BatchGetQueryExecution" => Reply::json(
+            200,
+            serde_json::json!({"QueryExecutions": [
+                {"QueryExecutionId": "q-new", "Status": {"State": "FAILED", "SubmissionDateTime": now - 600,
+                  "StateChangeReason": "Access denied when writing output to url: s3://acme-athena-results/omni/q-new.csv . Please ensure you are allowed to access the S3 bucket.",
+                  "AthenaError": {"ErrorCategory": 2, "ErrorType": 1301, "Retryable": false}}},
+                {"QueryExecutionId": "q-ok", "Status": {"State": "SUCCEEDED", "SubmissionDateTime": now - 300}},
+                {"QueryExecutionId": "q-old", "Status": {"State": "FAILED", "SubmissionDateTime": now - 9 * 86400,
+                  "StateChangeReason": "WorkGroup analytics is disabled."}}
+            ]}),
+        ),
+        action if action.ends_with("CloudTrail_20131101.LookupEvents") => {
+            let event = |name: &str, source: &str, issuer: &str, message: &str| {
+                serde_json::json!({
+                    "EventId": name, "EventName": name, "EventTime": now - 120,
+                    "CloudTrailEvent": serde_json::json!({
+                        "eventTime": "2026-11-30T10:00:00Z", "eventSource": source, "eventName": name,
+                        "errorCode": "AccessDenied", "errorMessage": message,
+                        "userIdentity": {"type": "AssumedRole",
+                            "arn": "arn:aws:sts::123456789012:assumed-role/bi-athena/omni",
+                            "sessionContext": {"sessionIssuer": {"arn": issuer}}}
+                    }).to_string()
+                })
+            };
+            let events = if req.body.contains("glue.amazonaws.com") {
+                vec![
+                    event(
+                        "GetDatabases",
+                        "glue.amazonaws.com",
+                        "arn:aws:iam::123456789012:role/bi/bi-athena",
+                        "User: arn:aws:sts::123456789012:assumed-role/bi-athena/omni is not authorized to perform: glue:GetDatabases on resource: arn:aws:glue:us-east-1:123456789012:catalog because no identity-based policy allows the glue:GetDatabases action",
+                    ),
+                    // Another role's refusal: not the connection's.
+                    event(
+                        "GetTables",
+                        "glue.amazonaws.com",
+                        "arn:aws:iam::123456789012:role/etl",
+                        "User: arn:aws:sts::123456789012:assumed-role/etl/x is not authorized to perform: glue:GetTables",
+                    ),
+                ]
+            } else {
+                vec![]
+            };
+            Reply::json(200, serde_json::json!({"Events": events}))
+        }
+        other => Reply::json_error("UnknownOperationException", other),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = role_connection(dir.path(), "analytics");
+    let report = from_account(&d.endpoint, &config, &["--since", "7d"]);
+    let errors = report["errors"].as_array().unwrap();
+    let origins: Vec<&str> = errors.iter().map(|e| e["origin"].as_str().unwrap()).collect();
+    assert_eq!(
+        errors.len(),
+        2,
+        "the failed query and the role's refused call only: {origins:?}"
+    );
+    assert!(origins[0].starts_with("athena query q-new ("), "{origins:?}");
+    assert_eq!(origins[1], "CloudTrail glue:GetDatabases (2026-11-30T10:00:00Z)");
+    assert_eq!(errors[0]["pattern"], "output-write-denied");
+    assert_eq!(errors[0]["line"], Value::Null);
+    let found = codes(&report);
+    assert!(
+        found.contains(&"S3002".into()) && found.contains(&"ATHENA002".into()),
+        "{found:?}"
+    );
+    assert_eq!(report["unread"], serde_json::json!([]));
+    // The account's record is read (then, with --config, the causes are checked
+    // live); every call is a read.
+    let actions: Vec<String> = d
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.action.clone())
+        .collect();
+    for read in [
+        "AmazonAthena.ListQueryExecutions",
+        "AmazonAthena.BatchGetQueryExecution",
+        "CloudTrail_20131101.LookupEvents",
+    ] {
+        assert!(actions.iter().any(|a| a == read), "{read} in {actions:?}");
+    }
+    let lookups = actions.iter().filter(|a| a.ends_with("LookupEvents")).count();
+    assert_eq!(lookups, 6, "one LookupEvents per service, one after the other");
+    for action in &actions {
+        let op = action.rsplit(['.', ' ']).next().unwrap_or_default();
+        let read_only = ["Get", "List", "Head", "BatchGet", "Describe", "Lookup"]
+            .iter()
+            .any(|p| op.starts_with(p))
+            || action.starts_with("S3.GET ")
+            || action.starts_with("S3.HEAD ")
+            || action == "Query.AssumeRole";
+        assert!(read_only, "{action} is not a read");
+    }
+}
+
+/// A refused read is said, and what could be read is still triaged. (The double:
+/// moto does not implement LookupEvents, so it cannot refuse it as AWS does.)
+#[test]
+fn a_refused_account_read_is_said_never_taken_for_nothing_failed() {
+    use common::double::{self, Reply};
+    let d = double::start(|req| match req.action.as_str() {
+        "AmazonAthena.ListQueryExecutions" => Reply::json_error(
+            "AccessDeniedException",
+            "User: arn:aws:iam::123456789012:user/support is not authorized to perform: athena:ListQueryExecutions",
+        ),
+        _ => Reply::json_error(
+            "AccessDeniedException",
+            "User: arn:aws:iam::123456789012:user/support is not authorized to perform: cloudtrail:LookupEvents",
+        ),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = role_connection(dir.path(), "primary");
+    let report = from_account(&d.endpoint, &config, &[]);
+    let unread: Vec<&str> = report["unread"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap())
+        .collect();
+    assert_eq!(unread.len(), 2, "{unread:?}");
+    assert!(
+        unread[0].contains("failed queries") && unread[0].contains("athena:ListQueryExecutions"),
+        "{unread:?}"
+    );
+    assert!(
+        unread[1].contains("CloudTrail") && unread[1].contains("cloudtrail:LookupEvents"),
+        "{unread:?}"
+    );
+    assert_eq!(report["errors"], serde_json::json!([]));
+    // One refused lookup is enough: the other services are not asked again.
+    let lookups = d
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.action.ends_with("LookupEvents"))
+        .count();
+    assert_eq!(lookups, 1);
+}
+
+/// Against moto: the workgroup's executions are listed as AWS lists them; moto
+/// implements neither BatchGetQueryExecution nor LookupEvents, and the doctor
+/// says it could not read them rather than report that nothing failed.
+#[test]
+fn against_moto_unread_history_is_reported_not_passed() {
+    if !common::moto::available() {
+        return;
+    }
+    let workgroup = common::moto::unique("wg");
+    common::moto::runtime().block_on(async {
+        let aws = common::moto::aws().await;
+        aws.athena
+            .create_work_group()
+            .name(&workgroup)
+            .send()
+            .await
+            .unwrap();
+        aws.athena
+            .start_query_execution()
+            .query_string("SELECT 1")
+            .work_group(&workgroup)
+            .result_configuration(
+                aws_sdk_athena::types::ResultConfiguration::builder()
+                    .output_location("s3://acme-athena-results/omni/")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = role_connection(dir.path(), &workgroup);
+    let report = from_account(&common::moto::endpoint(), &config, &[]);
+    let unread: Vec<&str> = report["unread"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap())
+        .collect();
+    assert!(
+        unread.iter().any(|u| u.contains("athena:BatchGetQueryExecution")),
+        "moto listed the execution; the batch read that follows is said to have failed: {unread:?}"
+    );
+    assert!(
+        unread.iter().any(|u| u.contains("cloudtrail:LookupEvents")),
+        "{unread:?}"
+    );
+}

@@ -5,7 +5,7 @@ mod live;
 mod offline;
 mod snapshot;
 
-pub(crate) use live::{LiveOptions, Tracker};
+pub(crate) use live::{History, LiveOptions, Tracker};
 pub(crate) use offline::{Collected, PolicyInputs, SecretInput, collect_offline};
 pub(crate) use snapshot::{parse_snapshot, read_snapshot, write_snapshot};
 
@@ -51,4 +51,19 @@ pub(crate) fn collect_live(
         collected,
         tracker.calls.load(std::sync::atomic::Ordering::Relaxed),
     ))
+}
+
+/// What the account recorded as failed since `since` (`triage --from-account`):
+/// the workgroup's failed queries and the principal's refused calls.
+pub(crate) fn collect_history(
+    conn: &crate::connection::Connection,
+    options: &LiveOptions,
+    since: jiff::Timestamp,
+) -> Result<History, Fatal> {
+    let tracker = Tracker::new(
+        std::io::stderr().is_terminal(),
+        options.sequential,
+        options.deadline,
+    );
+    live::history(conn, options, since, &tracker)
 }

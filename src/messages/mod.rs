@@ -9,7 +9,7 @@ mod extract;
 mod scan;
 
 pub(crate) use extract::Fields;
-pub(crate) use scan::{Found, scan};
+pub(crate) use scan::{Found, add, scan};
 
 use crate::policy::wildcard;
 use regex::Regex;

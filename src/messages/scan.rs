@@ -11,8 +11,11 @@ use std::sync::LazyLock;
 /// One error found in the text.
 #[derive(Debug)]
 pub(crate) struct Found {
-    /// The 1-based line it was first seen on.
+    /// The 1-based line it was first seen on (of the pasted text, or of the
+    /// message at `origin`).
     pub line: usize,
+    /// Where it came from when not from the pasted text: `athena query ID (TIME)`.
+    pub origin: Option<String>,
     /// That line, secrets masked, shortened to what a report can show.
     pub text: String,
     /// The pattern that recognised it; `None`: it looks like an error, but the
@@ -63,6 +66,7 @@ pub(crate) fn scan(text: &str) -> Vec<Found> {
         }
         let this = Found {
             line: i + 1,
+            origin: None,
             text: quote(&line),
             pattern,
             fields: Fields::default(),
@@ -91,7 +95,7 @@ pub(crate) fn scan(text: &str) -> Vec<Found> {
 /// Add an error, or count it again when it is one already seen: the same
 /// pattern and fields (the request ID aside: every retry has its own), or the
 /// same unrecognised text.
-fn add(found: &mut Vec<Found>, new: Found) {
+pub(crate) fn add(found: &mut Vec<Found>, new: Found) {
     let key = |f: &Found| {
         let fields: Vec<(&str, &str)> = f.fields.iter().filter(|(n, _)| *n != "request_id").collect();
         let id = f.pattern.map(|p| p.id.as_str());

@@ -13,6 +13,9 @@ pub(crate) const VERSION: u32 = 1;
 
 pub(crate) fn table(t: &Triage, style: Style, width: Option<u16>) -> String {
     let mut out = String::new();
+    for why in &t.unread {
+        let _ = writeln!(out, "{} {}", style.yellow("could not read"), printable(why));
+    }
     if t.errors.is_empty() {
         out.push_str(
             "No error the doctor knows was found in the text. Paste the whole message, with the lines around it \
@@ -21,7 +24,7 @@ pub(crate) fn table(t: &Triage, style: Style, width: Option<u16>) -> String {
         return out;
     }
     let mut errors = new_table(width);
-    errors.set_header(["Line", "Error", "What it means"]);
+    errors.set_header(["Where", "Error", "What it means"]);
     for e in &t.errors {
         let meaning = match e.pattern {
             Some(p) if p.kind == Kind::Query => format!("not a connection problem: {}", p.meaning),
@@ -38,9 +41,10 @@ pub(crate) fn table(t: &Triage, style: Style, width: Option<u16>) -> String {
         if !fields.is_empty() {
             what.push_str(&format!("\n({})", printable(&fields.join(", "))));
         }
+        let place = e.origin.clone().unwrap_or_else(|| format!("line {}", e.line));
         let line = match e.count {
-            1 => e.line.to_string(),
-            n => format!("{} (×{n})", e.line),
+            1 => place,
+            n => format!("{place} (×{n})"),
         };
         errors.add_row(vec![line, what, meaning]);
     }
@@ -137,7 +141,9 @@ pub(crate) fn json(t: &Triage) -> String {
         .iter()
         .map(|e| {
             let mut o = Map::new();
-            o.insert("line".into(), json!(e.line));
+            // A line of the pasted text, or where in the account it was found.
+            o.insert("line".into(), json!(e.origin.is_none().then_some(e.line)));
+            o.insert("origin".into(), json!(e.origin));
             o.insert("count".into(), json!(e.count));
             o.insert("text".into(), json!(e.text));
             o.insert("pattern".into(), json!(e.pattern.map(|p| &p.id)));
@@ -175,6 +181,7 @@ pub(crate) fn json(t: &Triage) -> String {
         "version": VERSION,
         "errors": errors,
         "causes": causes,
+        "unread": t.unread,
     }))
     .unwrap_or_default();
     text.push('\n');

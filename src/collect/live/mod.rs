@@ -4,12 +4,14 @@
 
 mod athena;
 mod call;
+mod history;
 mod iam;
 mod network;
 mod probe;
 mod s3;
 
 pub(crate) use call::Tracker;
+pub(crate) use history::History;
 
 use crate::connection::{AuthType, Connection};
 use crate::error::Fatal;
@@ -162,78 +164,100 @@ pub(crate) fn collect(
     tracker: &Tracker,
 ) -> Result<Inspection, Fatal> {
     check_endpoint_overrides()?;
+    on_runtime(|runtime| {
+        runtime.block_on(Box::pin(async {
+            // The network first (short timeouts, all endpoints at once): a
+            // service whose endpoint cannot be reached is not called, and
+            // the checks that needed it skip citing NET001.
+            let region = options
+                .region
+                .clone()
+                .unwrap_or_else(|| conn.region().to_string());
+            // Half the deadline at most: the calls need the rest.
+            let step = options
+                .timeout
+                .min(options.deadline / 2)
+                .max(Duration::from_millis(500));
+            let network = network::check(&region, step, options.streaming_port).await;
+            for e in &network.endpoints {
+                if e.reach != crate::facts::Reach::Reached {
+                    tracker.cut_off(
+                        &e.service,
+                        format!(
+                            "not called: the {} endpoint {}:{} could not be reached (NET001)",
+                            e.service, e.host, e.port
+                        ),
+                    );
+                }
+            }
+            let config = Box::pin(sdk_config(conn, options)).await;
+            let path_style = !endpoint_overrides().is_empty();
+            let clients = Clients::new(&config, path_style);
+            // Boxed: in debug builds these state machines are too large for any stack.
+            let inspection = Box::pin(gather(conn, &clients, tracker));
+            let probes = async {
+                if !options.probes {
+                    return Observed::NotCollected("probes turned off (--no-probes)".into());
+                }
+                let probes = probe::probe(conn, secret, &config, &clients, options, path_style, tracker);
+                Observed::Known(Box::pin(probes).await)
+            };
+            let work = async {
+                let (mut collected, probes) = both(tracker, inspection, Box::pin(probes)).await;
+                collected.live.probes = probes;
+                collected.live.network = Observed::Known(network);
+                collected
+            };
+            // Every call ends by the deadline (`Tracker::call`); this
+            // backstop only guards what is not a call (loading credentials).
+            let backstop = options.deadline + Duration::from_secs(10);
+            match tokio::time::timeout(backstop, Box::pin(work)).await {
+                Ok(collected) => Ok(collected),
+                Err(_) => Err(Fatal::Usage(format!(
+                    "live inspection did not finish within the --deadline of {} s",
+                    options.deadline.as_secs()
+                ))),
+            }
+        }))
+    })?
+}
+
+/// Run `work` with a runtime of its own, on a thread with room for the SDK's
+/// futures (in debug builds, polling them needs megabytes of stack).
+fn on_runtime<R: Send>(work: impl FnOnce(&tokio::runtime::Runtime) -> R + Send) -> Result<R, Fatal> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_stack_size(16 * 1024 * 1024)
         .enable_all()
         .build()
         .map_err(|e| Fatal::Usage(format!("cannot start the async runtime: {e}")))?;
-    // The SDK's futures are large (in debug builds, polling them needs megabytes of
-    // stack): drive them on a thread of our own with room to spare.
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("live-inspection".into())
             .stack_size(64 * 1024 * 1024)
-            .spawn_scoped(scope, || {
-                runtime.block_on(Box::pin(async {
-                    // The network first (short timeouts, all endpoints at once): a
-                    // service whose endpoint cannot be reached is not called, and
-                    // the checks that needed it skip citing NET001.
-                    let region = options
-                        .region
-                        .clone()
-                        .unwrap_or_else(|| conn.region().to_string());
-                    // Half the deadline at most: the calls need the rest.
-                    let step = options
-                        .timeout
-                        .min(options.deadline / 2)
-                        .max(Duration::from_millis(500));
-                    let network = network::check(&region, step, options.streaming_port).await;
-                    for e in &network.endpoints {
-                        if e.reach != crate::facts::Reach::Reached {
-                            tracker.cut_off(
-                                &e.service,
-                                format!(
-                                    "not called: the {} endpoint {}:{} could not be reached (NET001)",
-                                    e.service, e.host, e.port
-                                ),
-                            );
-                        }
-                    }
-                    let config = Box::pin(sdk_config(conn, options)).await;
-                    let path_style = !endpoint_overrides().is_empty();
-                    let clients = Clients::new(&config, path_style);
-                    // Boxed: in debug builds these state machines are too large for any stack.
-                    let inspection = Box::pin(gather(conn, &clients, tracker));
-                    let probes = async {
-                        if !options.probes {
-                            return Observed::NotCollected("probes turned off (--no-probes)".into());
-                        }
-                        let probes =
-                            probe::probe(conn, secret, &config, &clients, options, path_style, tracker);
-                        Observed::Known(Box::pin(probes).await)
-                    };
-                    let work = async {
-                        let (mut collected, probes) = both(tracker, inspection, Box::pin(probes)).await;
-                        collected.live.probes = probes;
-                        collected.live.network = Observed::Known(network);
-                        collected
-                    };
-                    // Every call ends by the deadline (`Tracker::call`); this
-                    // backstop only guards what is not a call (loading credentials).
-                    let backstop = options.deadline + Duration::from_secs(10);
-                    match tokio::time::timeout(backstop, Box::pin(work)).await {
-                        Ok(collected) => Ok(collected),
-                        Err(_) => Err(Fatal::Usage(format!(
-                            "live inspection did not finish within the --deadline of {} s",
-                            options.deadline.as_secs()
-                        ))),
-                    }
-                }))
-            })
+            .spawn_scoped(scope, || work(&runtime))
             .map_err(|e| Fatal::Usage(format!("cannot start live inspection: {e}")))?
             .join()
-            .map_err(|_| Fatal::Usage("live inspection stopped unexpectedly".into()))?
+            .map_err(|_| Fatal::Usage("live inspection stopped unexpectedly".into()))
+    })
+}
+
+/// The account's own record of recent failures (`triage --from-account`), read
+/// with the doctor's credentials.
+pub(crate) fn history(
+    conn: &Connection,
+    options: &LiveOptions,
+    since: jiff::Timestamp,
+    tracker: &Tracker,
+) -> Result<history::History, Fatal> {
+    check_endpoint_overrides()?;
+    on_runtime(|runtime| {
+        runtime.block_on(Box::pin(async {
+            let config = Box::pin(sdk_config(conn, options)).await;
+            let athena = aws_sdk_athena::Client::new(&config);
+            let cloudtrail = aws_sdk_cloudtrail::Client::new(&config);
+            Box::pin(history::recent(conn, &athena, &cloudtrail, since, tracker)).await
+        }))
     })
 }
 
