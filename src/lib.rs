@@ -77,6 +77,11 @@ pub mod inputs {
         }
     }
 
+    /// A pasted text triaged: the number of errors found in it.
+    pub fn triage(text: &str) -> usize {
+        crate::triage::triage(text, &[]).errors.len()
+    }
+
     /// An ARN, and what IAM would make of its resource.
     pub fn arn(text: &str) -> bool {
         match crate::aws::arn::Arn::parse(text) {

@@ -7,6 +7,8 @@
 use crate::engine::{Check, RuleMeta, Status};
 use crate::messages::{self, Found, Kind, TABLE};
 use crate::rules;
+use regex::Regex;
+use std::sync::LazyLock;
 
 /// What the text holds and what explains it.
 #[derive(Debug)]
@@ -15,6 +17,9 @@ pub(crate) struct Triage {
     pub causes: Vec<Cause>,
     /// What the account could not tell (`--from-account`): each read that failed, and why.
     pub unread: Vec<String>,
+    /// Commands about the errors themselves, whatever their cause: a failed
+    /// query's own record, with Athena's reason and error type.
+    pub follow_up: Vec<String>,
 }
 
 /// One rule that explains one or more of the errors.
@@ -124,10 +129,24 @@ pub(crate) fn triage(text: &str, recorded: &[(String, String)]) -> Triage {
     }
     // Stable: equal scores keep the order they were first met in.
     causes.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut follow_up: Vec<String> = Vec::new();
+    for e in &errors {
+        if e.fields.get("execution_id").is_some() {
+            let command = fill(
+                "aws athena get-query-execution --query-execution-id {execution_id} --region {region} \
+                 --query QueryExecution.Status",
+                &e.fields,
+            );
+            if !follow_up.contains(&command) {
+                follow_up.push(command);
+            }
+        }
+    }
     Triage {
         errors,
         causes,
         unread: Vec::new(),
+        follow_up,
     }
 }
 
@@ -168,25 +187,22 @@ impl Triage {
 
 /// A command template with the message's fields filled in: `{bucket}` becomes the
 /// bucket (shell-quoted when it needs to be), or `<BUCKET>` when the message did
-/// not name one.
+/// not name one. Braces around anything but a field name (JSON) stay as written.
 fn fill(template: &str, fields: &messages::Fields) -> String {
-    let mut out = String::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
-            break;
-        };
-        out.push_str(&rest[..open]);
-        let name = &rest[open + 1..close];
-        match fields.get(name) {
-            Some(value) => out.push_str(&shlex::try_quote(value).unwrap_or_else(|_| value.into())),
-            None if name == "principal_kind" => out.push_str("<role|user>"),
-            None => out.push_str(&format!("<{}>", name.to_ascii_uppercase())),
-        }
-        rest = &rest[close + 1..];
-    }
-    out.push_str(rest);
-    out
+    static FIELD: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\{([a-z_]+)\}").expect("a valid regular expression"));
+    FIELD
+        .replace_all(template, |c: &regex::Captures| {
+            let name = &c[1];
+            match fields.get(name) {
+                Some(value) => shlex::try_quote(value)
+                    .map(|q| q.into_owned())
+                    .unwrap_or_else(|_| value.to_string()),
+                None if name == "principal_kind" => "<role|user>".to_string(),
+                None => format!("<{}>", name.to_ascii_uppercase()),
+            }
+        })
+        .into_owned()
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use proptest::prelude::*;
 
 const SNAPSHOT: &str = include_str!("../fixtures/snapshots/broken.json");
 const CONNECTION: &str = include_str!("../fixtures/examples/acme.toml");
+const MESSAGES: &str = include_str!("triage/corpus.toml");
 
 /// A valid text with a random range replaced by random text.
 fn spliced(base: &'static str) -> impl Strategy<Value = String> {
@@ -25,6 +26,18 @@ fn spliced(base: &'static str) -> impl Strategy<Value = String> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn triage_never_panics(text in "\\PC{0,300}") {
+        let _ = inputs::triage(&text);
+    }
+
+    /// The corpus of real messages, damaged anywhere: every wrapper and pattern
+    /// meets cut ARNs, half URLs and stray quotes.
+    #[test]
+    fn damaged_messages_never_panic(text in spliced(MESSAGES)) {
+        let _ = inputs::triage(&text);
+    }
 
     #[test]
     fn snapshots_never_panic(text in "\\PC{0,200}") {

@@ -559,3 +559,102 @@ fn against_moto_unread_history_is_reported_not_passed() {
         "{unread:?}"
     );
 }
+
+/// Every command triage asks the customer to run is a read (get-, list-, head-,
+/// describe-) that the real AWS CLI accepts: run against moto, none is refused
+/// for its syntax or its parameters. Placeholders a message could not fill are
+/// given example values first (they are what the customer types).
+#[test]
+fn every_command_to_ask_for_is_a_read_the_aws_cli_accepts() {
+    if !common::moto::available() {
+        return;
+    }
+    let cli = std::env::var_os("ATHENA_DOCTOR_AWS_CLI")
+        .filter(|p| !p.is_empty())
+        .expect("tests/with-moto.sh sets ATHENA_DOCTOR_AWS_CLI");
+    let text = std::fs::read_to_string(root().join("tests/triage/corpus.toml")).unwrap();
+    let corpus: Corpus = toml::from_str(&text).unwrap();
+    let mut texts: Vec<&str> = corpus.case.iter().map(|c| c.text.as_str()).collect();
+    // A message with a query's execution ID, for the follow-up command.
+    texts.push("Query has failed [Execution ID: 0f0e1d2c-3b4a-5968-7a6b-5c4d3e2f1a0b]");
+    let report = triage_json(&texts);
+    let mut commands: Vec<String> = report["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["ask"].as_array().unwrap().iter())
+        .chain(report["follow_up"].as_array().unwrap())
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    commands.sort();
+    commands.dedup();
+    assert!(commands.len() >= 20, "{commands:?}");
+    let examples = [
+        ("<role|user>", "role"),
+        ("<PRINCIPAL_NAME>", "bi-athena"),
+        ("<ROLE_NAME>", "bi-athena"),
+        ("<PRINCIPAL_ARN>", "arn:aws:iam::123456789012:role/bi-athena"),
+        ("<BUCKET>", "acme-athena-results"),
+        ("<REGION>", "us-east-1"),
+        ("<WORKGROUP>", "primary"),
+        ("<DATABASE>", "sales"),
+        ("<CATALOG>", "awsdatacatalog"),
+        (
+            "<KEY_ARN>",
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        ),
+        ("<EXECUTION_ID>", "0f0e1d2c-3b4a-5968-7a6b-5c4d3e2f1a0b"),
+    ];
+    let check = |command: &String| -> Option<String> {
+        let mut filled = command.clone();
+        for (placeholder, value) in examples {
+            filled = filled.replace(placeholder, value);
+        }
+        assert!(
+            !filled.contains('<'),
+            "a placeholder without an example value: {filled}"
+        );
+        let words =
+            shlex::split(&filled).unwrap_or_else(|| panic!("does not split as shell words: {filled}"));
+        assert_eq!(words[0], "aws", "{filled}");
+        let verb = &words[2];
+        assert!(
+            ["get-", "list-", "head-", "describe-"]
+                .iter()
+                .any(|p| verb.starts_with(p)),
+            "not a read: {filled}"
+        );
+        let out = std::process::Command::new(&cli)
+            .args(&words[1..])
+            .args(["--endpoint-url", &common::moto::endpoint()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        // 2: the CLI's own usage error; the exceptions: the service refused the
+        // parameters. (Not found, denied or unimplemented in moto are fine.)
+        let bad = out.status.code() == Some(2)
+            || [
+                "Invalid choice",
+                "Unknown options",
+                "ParamValidation",
+                "InvalidInputException",
+                "ValidationException",
+            ]
+            .iter()
+            .any(|w| err.contains(w));
+        bad.then(|| format!("{filled}\n    {}", err.lines().last().unwrap_or_default()))
+    };
+    // The CLI takes a second to start: four at a time.
+    let refused: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = commands
+            .chunks(commands.len().div_ceil(4))
+            .map(|chunk| scope.spawn(move || chunk.iter().filter_map(check).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    assert!(
+        refused.is_empty(),
+        "refused by the AWS CLI:\n{}",
+        refused.join("\n")
+    );
+}

@@ -74,8 +74,14 @@ pub(crate) fn table(t: &Triage, style: Style, width: Option<u16>) -> String {
     }
     let _ = writeln!(out, "\nLikely causes, most likely first:\n{causes}");
     let asks: Vec<_> = t.causes.iter().filter(|c| !c.ask.is_empty()).collect();
-    if !asks.is_empty() {
+    if !asks.is_empty() || !t.follow_up.is_empty() {
         out.push_str("\nAsk the customer to run (read-only):\n");
+        if !t.follow_up.is_empty() {
+            out.push_str("  # the failed query's own record (Athena's reason and error type)\n");
+            for command in &t.follow_up {
+                let _ = writeln!(out, "  {}", printable(command));
+            }
+        }
         for (i, c) in t.causes.iter().enumerate().filter(|(_, c)| !c.ask.is_empty()) {
             let _ = writeln!(out, "  # {}. {} {}", i + 1, c.rule.code, c.rule.name);
             for command in &c.ask {
@@ -181,6 +187,7 @@ pub(crate) fn json(t: &Triage) -> String {
         "version": VERSION,
         "errors": errors,
         "causes": causes,
+        "follow_up": t.follow_up,
         "unread": t.unread,
     }))
     .unwrap_or_default();
