@@ -40,6 +40,15 @@ fn triage_json(args: &[&str]) -> Value {
     stdout_json(&out)
 }
 
+/// A JSON array of strings.
+fn strings(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap())
+        .collect()
+}
+
 fn codes(report: &Value) -> Vec<String> {
     report["causes"]
         .as_array()
@@ -484,12 +493,7 @@ fn a_refused_account_read_is_said_never_taken_for_nothing_failed() {
     let dir = tempfile::tempdir().unwrap();
     let config = role_connection(dir.path(), "primary");
     let report = from_account(&d.endpoint, &config, &[]);
-    let unread: Vec<&str> = report["unread"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u.as_str().unwrap())
-        .collect();
+    let unread = strings(&report["unread"]);
     assert_eq!(unread.len(), 2, "{unread:?}");
     assert!(
         unread[0].contains("failed queries") && unread[0].contains("athena:ListQueryExecutions"),
@@ -544,12 +548,7 @@ fn against_moto_unread_history_is_reported_not_passed() {
     let dir = tempfile::tempdir().unwrap();
     let config = role_connection(dir.path(), &workgroup);
     let report = from_account(&common::moto::endpoint(), &config, &[]);
-    let unread: Vec<&str> = report["unread"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u.as_str().unwrap())
-        .collect();
+    let unread = strings(&report["unread"]);
     assert!(
         unread.iter().any(|u| u.contains("athena:BatchGetQueryExecution")),
         "moto listed the execution; the batch read that follows is said to have failed: {unread:?}"
