@@ -1026,6 +1026,39 @@ trusted_account_id = "999988887777"
         assert_eq!(workgroup.status, Status::Pass);
     }
 
+    /// A refusal cites the static finding `rules/errors.toml` names for its
+    /// message, with that finding's fix; a rule the table does not name for it
+    /// is not cited.
+    #[test]
+    fn a_refusal_is_explained_by_the_rule_the_table_names() {
+        let refused = "User: arn:aws:sts::111122223333:assumed-role/bi-athena/p is not authorized to perform: \
+                       athena:GetWorkGroup on resource: arn:aws:athena:us-east-1:111122223333:workgroup/primary \
+                       because no identity-based policy allows the athena:GetWorkGroup action";
+        let calls = ProbeFacts {
+            calls: vec![ProbeCall {
+                action: "athena:GetWorkGroup".into(),
+                resource: "arn:aws:athena:us-east-1:111122223333:workgroup/primary".into(),
+                outcome: Observed::Failed(denied("athena:GetWorkGroup", "AccessDeniedException", refused)),
+            }],
+            ..probes()
+        };
+        let mut checks = AccessDenied.check(&facts(None, ALL_S3_READ, calls)).unwrap();
+        checks.push(AthenaAccess::META.fail(
+            "arn:aws:athena:us-east-1:111122223333:workgroup/primary",
+            "no Allow",
+        ));
+        checks.push(GlueAccess::META.fail("catalog", "unrelated"));
+        let linked = crate::engine::link(checks);
+        assert!(
+            linked[0]
+                .message
+                .contains("ATHENA001 athena-access-missing: no Allow"),
+            "{}",
+            linked[0].message
+        );
+        assert!(!linked[0].message.contains("ATHENA002"), "{}", linked[0].message);
+    }
+
     /// A call that timed out is not a refusal: PROBE005 says the credentials or
     /// the role could not be tried, not that they were rejected.
     #[test]
