@@ -101,3 +101,39 @@ fn rule_codes() {
         .collect();
     insta::assert_snapshot!(lines.join("\n"));
 }
+
+/// The shipped examples as a reader sees them at 80 (stacked), 100 (four
+/// columns) and 160 (five) columns, every finding shown (-v): no line wider than
+/// the width, and codes and rule names whole.
+#[test]
+fn shipped_examples_at_80_100_and_160_columns() {
+    let examples = root().join("fixtures/examples");
+    let policies = [
+        "--trust-policy",
+        examples.join("acme-trust.json").to_str().unwrap(),
+        "--policy",
+        examples.join("acme-policy.json").to_str().unwrap(),
+    ]
+    .map(String::from);
+    for (name, config) in [("acme", "acme.toml"), ("healthy", "acme-healthy.toml")] {
+        for width in [80, 100, 160] {
+            let output = doctor()
+                .env("COLUMNS", width.to_string())
+                .args(["doctor", "--offline", "-v", "--config"])
+                .arg(examples.join(config))
+                .args(&policies)
+                .output()
+                .unwrap();
+            let text = String::from_utf8(output.stdout).unwrap();
+            let findings = text.split("\nSuggested fixes").next().unwrap();
+            for line in findings.lines() {
+                assert!(
+                    line.chars().count() <= width,
+                    "{name} at {width}: {} columns: {line}",
+                    line.chars().count()
+                );
+            }
+            insta::assert_snapshot!(format!("{name}_at_{width}"), text);
+        }
+    }
+}

@@ -292,18 +292,23 @@ fn snapshot(config: &Path, output: Option<&Path>, live: &cli::LiveArgs) -> Resul
     Ok(ExitCode::SUCCESS)
 }
 
-/// On a terminal comfy-table measures it; elsewhere `COLUMNS` or 120, so that
-/// piped output and snapshots are stable.
+/// The width the report is laid out for: the terminal's, when standard output is
+/// one; else `COLUMNS`; else `report::table::DEFAULT_WIDTH` (pipes and CI logs).
 fn table_width(to_terminal: bool) -> Option<u16> {
-    if to_terminal {
-        return None;
-    }
-    Some(
+    let terminal = to_terminal
+        .then(terminal_size::terminal_size)
+        .flatten()
+        .map(|(w, _)| w.0);
+    let columns = || {
         std::env::var("COLUMNS")
             .ok()
-            .and_then(|c| c.parse().ok())
-            .filter(|w| *w >= 40)
-            .unwrap_or(120),
+            .and_then(|c| c.trim().parse::<u16>().ok())
+            .filter(|w| *w >= 20)
+    };
+    Some(
+        terminal
+            .or_else(columns)
+            .unwrap_or(report::table::DEFAULT_WIDTH as u16),
     )
 }
 

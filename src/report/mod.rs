@@ -9,6 +9,7 @@ pub(crate) mod markdown;
 pub(crate) mod sarif;
 pub(crate) mod table;
 pub(crate) mod triage;
+mod wrap;
 
 use crate::engine::{Check, Severity, Status};
 use crate::facts::Facts;

@@ -2,6 +2,7 @@
 //! and a one-line summary.
 
 use super::Report;
+use super::wrap;
 use crate::engine::{Check, Severity, Status};
 use crate::style::Style;
 use crate::style::printable;
@@ -38,6 +39,15 @@ fn order(check: &Check) -> (u8, std::cmp::Reverse<Severity>) {
     }
 }
 
+/// Below this width findings are stacked, one block each; from it, a table.
+pub(crate) const STACK_BELOW: usize = 100;
+/// From this width the table has a column for the fix.
+const FIX_COLUMN_FROM: usize = 140;
+/// The width of pipes and CI logs, when neither a terminal nor `COLUMNS` says.
+pub(crate) const DEFAULT_WIDTH: usize = 120;
+/// A fix column never wider than this: titles wrap at words.
+const FIX_COLUMN: usize = 34;
+
 pub(crate) fn render(report: &Report, options: &Options) -> String {
     let style = options.style;
     let mut shown: Vec<&Check> = report
@@ -46,42 +56,28 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
         .filter(|c| options.verbose || c.status == Status::Fail)
         .collect();
     shown.sort_by_key(|c| order(c));
-
-    let mut table = Table::new();
-    table
-        .load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(["", "Code", "Check", "Finding", "Fix"]);
-    if style.color {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
-    if let Some(width) = options.width {
-        table.set_width(width);
-    }
     let mut fixes = Vec::new();
+    let mut rows = Vec::new();
     for check in &shown {
-        let (symbol, color) = glyph(check);
-        let fix_cell = match &check.fix {
+        let fix = match &check.fix {
             Some(fix) if check.status == Status::Fail => {
                 fixes.push(*check);
-                format!("[{}] {}", fixes.len(), printable(&fix.title()))
+                Some((fixes.len(), printable(&fix.title()).into_owned()))
             }
-            _ => String::new(),
+            _ => None,
         };
-        let mut glyph_cell = Cell::new(symbol);
-        if style.color {
-            glyph_cell = glyph_cell.fg(color);
-        }
-        table.add_row(vec![
-            glyph_cell,
-            Cell::new(check.code()),
-            Cell::new(check.name()),
-            Cell::new(printable(&check.message)),
-            Cell::new(fix_cell),
-        ]);
+        rows.push(Row {
+            check,
+            message: printable(&check.message).into_owned(),
+            fix,
+        });
     }
+    let width = options.width.map_or(DEFAULT_WIDTH, usize::from);
+    let body = if width < STACK_BELOW {
+        stacked(&rows, width, style)
+    } else {
+        table(&rows, width, style)
+    };
 
     let mut out = String::new();
     let _ = writeln!(
@@ -95,7 +91,7 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
     if shown.is_empty() {
         let _ = writeln!(out, "No findings.");
     } else {
-        let _ = writeln!(out, "{table}");
+        out.push_str(&body);
     }
     if !fixes.is_empty() && !options.quiet {
         let _ = writeln!(out, "\n{}", style.bold("Suggested fixes"));
@@ -164,5 +160,124 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
         style.green(&line)
     };
     let _ = writeln!(out, "\n{line}");
+    out
+}
+
+/// One finding as shown.
+struct Row<'a> {
+    check: &'a Check,
+    message: String,
+    /// Its number among the fixes below, and its title.
+    fix: Option<(usize, String)>,
+}
+
+/// The table: the rule's code and name never break (their columns are as wide as
+/// the longest shown); the finding gets the rest; the fix has a column of its own
+/// from `FIX_COLUMN_FROM` on, and is a `fix [n]` reference under the finding below it.
+fn table(rows: &[Row], width: usize, style: Style) -> String {
+    let code = rows
+        .iter()
+        .map(|r| r.check.code().len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let name = rows
+        .iter()
+        .map(|r| r.check.name().len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let with_fix_column = width >= FIX_COLUMN_FROM;
+    let fix = if with_fix_column {
+        rows.iter()
+            .filter_map(|r| {
+                r.fix
+                    .as_ref()
+                    .map(|(n, t)| wrap::width(t) + n.to_string().len() + 3)
+            })
+            .max()
+            .unwrap_or(3)
+            .clamp(3, FIX_COLUMN)
+    } else {
+        0
+    };
+    // Each column has a border and a space either side: 3 per column, plus 1.
+    let columns = if with_fix_column { 5 } else { 4 };
+    let used = 1 + code + name + fix + 3 * columns + 1;
+    let finding = width.saturating_sub(used).max(20);
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        // Cells come wrapped to their column: the table only draws them.
+        .set_content_arrangement(ContentArrangement::Disabled);
+    let mut header = vec!["", "Code", "Check", "Finding"];
+    if with_fix_column {
+        header.push("Fix");
+    }
+    table.set_header(header);
+    if style.color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    for row in rows {
+        let (symbol, color) = glyph(row.check);
+        let mut glyph_cell = Cell::new(symbol);
+        if style.color {
+            glyph_cell = glyph_cell.fg(color);
+        }
+        let mut message = row.message.clone();
+        if let (false, Some((n, _))) = (with_fix_column, &row.fix) {
+            // No-break spaces: the reference stays on one line.
+            message.push_str(&format!(" →\u{a0}fix\u{a0}[{n}]"));
+        }
+        let mut cells = vec![
+            glyph_cell,
+            Cell::new(row.check.code()),
+            Cell::new(row.check.name()),
+            Cell::new(wrap::wrap(&message, finding).join("\n")),
+        ];
+        if with_fix_column {
+            let text = row
+                .fix
+                .as_ref()
+                .map(|(n, t)| format!("[{n}] {t}"))
+                .unwrap_or_default();
+            cells.push(Cell::new(wrap::wrap(&text, fix).join("\n")));
+        }
+        table.add_row(cells);
+    }
+    format!("{table}\n")
+}
+
+/// One block a finding, as rustc and ruff print diagnostics: the marker, code
+/// and name on one line, the finding indented under it, then its fix.
+fn stacked(rows: &[Row], width: usize, style: Style) -> String {
+    const INDENT: &str = "  ";
+    let mut out = String::new();
+    for row in rows {
+        let (symbol, _) = glyph(row.check);
+        let marker = match row.check.status {
+            Status::Fail if row.check.severity == Severity::Error => style.red(symbol),
+            Status::Fail => style.yellow(symbol),
+            Status::Pass => style.green(symbol),
+            Status::Skip => symbol.to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "{marker} {} {}",
+            style.bold(row.check.code()),
+            row.check.name()
+        );
+        for line in wrap::wrap(&row.message, width.saturating_sub(INDENT.len())) {
+            let _ = writeln!(out, "{INDENT}{line}");
+        }
+        if let Some((n, title)) = &row.fix {
+            for line in wrap::wrap(&format!("fix [{n}]: {title}"), width.saturating_sub(INDENT.len())) {
+                let _ = writeln!(out, "{INDENT}{line}");
+            }
+        }
+        out.push('\n');
+    }
     out
 }
