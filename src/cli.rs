@@ -125,6 +125,9 @@ pub(crate) struct DoctorArgs {
     /// Also write the Markdown summary to FILE.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+    /// Also write the self-contained HTML report to FILE (to attach to a ticket).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Report only these rules: codes, names or families (TRUST), comma-separated.
     #[arg(long, value_name = "CODES", value_delimiter = ',')]
     pub select: Vec<String>,
@@ -299,6 +302,8 @@ pub(crate) enum Format {
     Github,
     Markdown,
     Junit,
+    /// One self-contained HTML page for the customer (no script, no external asset).
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -79,7 +79,16 @@ fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
     if let Some(dir) = &args.write_fixes {
         write_fixes(&mut checks, &facts, args, dir)?;
     }
-    let report = report::Report::new(&facts, checks);
+    let mut report = report::Report::new(&facts, checks);
+    if args.sources.snapshot.is_some() {
+        report.mode = "snapshot";
+    }
+    report.generated = Some(
+        jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .unwrap_or_default()
+            .to_string(),
+    );
 
     let to_stdout = args.output.is_none();
     let text = render(&report, args.format, args, to_stdout);
@@ -93,6 +102,7 @@ fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
         (&args.junit, Format::Junit),
         (&args.json, Format::Json),
         (&args.markdown, Format::Markdown),
+        (&args.html, Format::Html),
     ];
     for (path, format) in extra {
         if let Some(path) = path {
@@ -250,6 +260,7 @@ fn render(report: &report::Report, format: Format, args: &DoctorArgs, to_stdout:
         Format::Github => report::github::render(report),
         Format::Markdown => report::markdown::render(report),
         Format::Junit => report::junit::render(report),
+        Format::Html => report::html::render(report),
     }
 }
 

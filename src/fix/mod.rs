@@ -250,6 +250,30 @@ impl Fix {
         }
     }
 
+    /// What a person reads of the fix, in order: each JSON body under its label
+    /// (none for a field: its fragment speaks for itself).
+    pub(crate) fn bodies(&self) -> Vec<(Option<String>, Value)> {
+        match &self.edit {
+            Edit::Field { .. } => vec![(None, self.payload())],
+            Edit::Policy {
+                statements,
+                document,
+                file,
+                ..
+            } => {
+                let written = file
+                    .as_ref()
+                    .map(|f| format!(", written to {f}"))
+                    .unwrap_or_default();
+                vec![
+                    (Some("Statements".into()), Value::Array(statements.clone())),
+                    (Some(format!("Corrected document{written}")), document.clone()),
+                ]
+            }
+            Edit::Run { .. } => Vec::new(),
+        }
+    }
+
     /// The frozen v1 JSON shape of a fix (DESIGN §8).
     pub(crate) fn to_json(&self) -> Value {
         let mut out = json!({

@@ -3,6 +3,7 @@
 
 pub(crate) mod catalogue;
 pub(crate) mod github;
+pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod markdown;
@@ -32,6 +33,10 @@ pub(crate) struct Report {
     /// Who the doctor ran as, live (its own `sts:GetCallerIdentity`): the report
     /// says whose view of the account it is.
     pub ran_as: Option<String>,
+    /// How the facts were gathered: `offline`, `live` or `snapshot`.
+    pub mode: &'static str,
+    /// When the report was made (RFC 3339), when the command says.
+    pub generated: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -62,6 +67,12 @@ impl Report {
                 .ok()
                 .and_then(|l| l.caller.known().ok())
                 .cloned(),
+            mode: if facts.live.known().is_ok() {
+                "live"
+            } else {
+                "offline"
+            },
+            generated: None,
         }
     }
 

@@ -105,34 +105,19 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
                 printable(&fix.target),
                 fix.applicability.as_str()
             );
-            let pretty = |v: &serde_json::Value| {
-                serde_json::to_string_pretty(v).expect("a JSON value always serialises")
-            };
             if let Some(note) = &fix.note {
                 let _ = writeln!(out, "Why here: {}", printable(note));
             }
-            match &fix.edit {
-                crate::fix::Edit::Field { .. } => {
-                    let _ = writeln!(out, "{}", pretty(&fix.payload()));
+            for (label, body) in fix.bodies() {
+                let pretty = serde_json::to_string_pretty(&body).expect("a JSON value always serialises");
+                match label {
+                    Some(label) => {
+                        let _ = writeln!(out, "{}:\n{pretty}", printable(&label));
+                    }
+                    None => {
+                        let _ = writeln!(out, "{pretty}");
+                    }
                 }
-                crate::fix::Edit::Policy {
-                    statements,
-                    document,
-                    file,
-                    ..
-                } => {
-                    let _ = writeln!(
-                        out,
-                        "Statements:\n{}",
-                        pretty(&serde_json::Value::Array(statements.clone()))
-                    );
-                    let written = file
-                        .as_ref()
-                        .map(|f| format!(", written to {}", printable(f)))
-                        .unwrap_or_default();
-                    let _ = writeln!(out, "Corrected document{written}:\n{}", pretty(document));
-                }
-                crate::fix::Edit::Run { .. } => {}
             }
             if let Some(command) = fix.command() {
                 let _ = writeln!(
