@@ -97,6 +97,14 @@ pub(crate) enum Command {
     /// explain it, most likely first, with what to check and what to ask for.
     #[command(after_help = TRIAGE_EXAMPLES)]
     Triage(Box<TriageArgs>),
+    /// What pre-commit runs: the offline doctor on each changed connection file,
+    /// and on the connection beside each changed policy file, with the policy
+    /// files its name puts beside it (N.toml: N.trust.json, N.policy.json,
+    /// N.policy.*.json, N.boundary.json, N.bucket-policy.json).
+    Hook {
+        /// The changed files.
+        files: Vec<PathBuf>,
+    },
     /// Print a rule's documentation.
     Explain {
         /// A rule code (CATALOG001) or name (catalog-not-lowercase).

@@ -2,6 +2,7 @@
 //! in the one place that does (`main`). Each command wires the pipeline's stages;
 //! none holds a stage's logic.
 
+mod hook;
 mod policy;
 mod triage;
 
@@ -64,6 +65,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Triage(args) => triage::run(&args),
+        Command::Hook { files } => hook::run(&files),
         Command::Explain { rule } => {
             let meta = rules::find(&rule).ok_or_else(|| unknown_rule(&rule))?;
             print(&report::catalogue::explain(meta))?;
