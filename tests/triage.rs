@@ -657,3 +657,35 @@ fn every_command_to_ask_for_is_a_read_the_aws_cli_accepts() {
         refused.join("\n")
     );
 }
+
+/// At 80, 100 and 160 columns the triage fits, and rule names are never broken;
+/// the commands to ask for are printed whole, on lines of their own, to copy.
+#[test]
+fn the_triage_fits_the_width_and_keeps_names_and_commands_whole() {
+    let log = "Unable to verify/create output bucket acme-athena-results\n\
+               [Simba][AthenaJDBC](100123) An error has been thrown from the AWS Athena client. Unable to execute HTTP request: Connection reset";
+    for width in [80, 100, 160] {
+        let out = doctor()
+            .env("COLUMNS", width.to_string())
+            .args(["triage", log])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let (body, asks) = text.split_once("Ask the customer to run").unwrap();
+        for line in body.lines() {
+            assert!(line.chars().count() <= width, "{width}: {line}");
+        }
+        for name in [
+            "output-bucket-access-missing",
+            "bucket-location-conditioned",
+            "streaming-port-blocked",
+        ] {
+            assert!(text.contains(name), "{width}: {name} broken:\n{text}");
+        }
+        assert!(
+            asks.lines()
+                .any(|l| l == "  aws s3api head-bucket --bucket acme-athena-results"),
+            "{asks}"
+        );
+    }
+}

@@ -1,10 +1,10 @@
 //! Rendering a triage: the errors found and their causes, as a table for people
 //! (commands below it, unwrapped, so they copy whole) and as v1 JSON.
 
+use super::wrap;
 use crate::messages::Kind;
 use crate::style::{Style, printable};
 use crate::triage::{Triage, Verdict};
-use comfy_table::{ContentArrangement, Table, presets};
 use serde_json::{Map, Value, json};
 use std::fmt::Write;
 
@@ -12,6 +12,8 @@ use std::fmt::Write;
 pub(crate) const VERSION: u32 = 1;
 
 pub(crate) fn table(t: &Triage, style: Style, width: Option<u16>) -> String {
+    let width = width.map_or(super::table::DEFAULT_WIDTH, usize::from);
+    let stacked = width < super::table::STACK_BELOW;
     let mut out = String::new();
     for why in &t.unread {
         let _ = writeln!(out, "{} {}", style.yellow("could not read"), printable(why));
@@ -23,8 +25,7 @@ pub(crate) fn table(t: &Triage, style: Style, width: Option<u16>) -> String {
         );
         return out;
     }
-    let mut errors = new_table(width);
-    errors.set_header(["Where", "Error", "What it means"]);
+    let mut rows = Vec::new();
     for e in &t.errors {
         let meaning = match e.pattern {
             Some(p) if p.kind == Kind::Query => format!("not a connection problem: {}", p.meaning),
@@ -42,37 +43,85 @@ pub(crate) fn table(t: &Triage, style: Style, width: Option<u16>) -> String {
             what.push_str(&format!("\n({})", printable(&fields.join(", "))));
         }
         let place = e.origin.clone().unwrap_or_else(|| format!("line {}", e.line));
-        let line = match e.count {
+        let place = match e.count {
             1 => place,
             n => format!("{place} (×{n})"),
         };
-        errors.add_row(vec![line, what, meaning]);
+        rows.push(vec![place, what, meaning]);
     }
-    let _ = writeln!(out, "{errors}");
+    if stacked {
+        for row in &rows {
+            let _ = writeln!(out, "{}:", style.bold(&row[0]));
+            for part in [&row[1], &row[2]] {
+                for line in wrap::wrap(part, width.saturating_sub(2)) {
+                    let _ = writeln!(out, "  {line}");
+                }
+            }
+            out.push('\n');
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "{}",
+            // A line number stays whole; a place in the account (an execution ID
+            // and a time) may wrap.
+            wrap::grid(
+                &["Where", "Error", "What it means"],
+                &rows,
+                &[t.errors.iter().all(|e| e.origin.is_none()), false, false],
+                width
+            )
+        );
+    }
     if t.causes.is_empty() {
-        out.push_str("\nNo connection rule explains these errors.\n");
+        out.push_str(if stacked { "" } else { "\n" });
+        out.push_str("No connection rule explains these errors.\n");
         return out;
     }
-    let mut causes = new_table(width);
     let judged = t.causes.iter().any(|c| c.verdict.is_some());
-    let mut header = vec!["#", "Rule", "Why it fits", "What to check"];
-    if judged {
-        header.insert(2, "On this connection");
+    if !stacked {
+        out.push('\n');
     }
-    causes.set_header(header);
-    for (i, c) in t.causes.iter().enumerate() {
-        let mut row = vec![
-            (i + 1).to_string(),
-            format!("{}\n{}", c.rule.code, c.rule.name),
-            c.why.clone(),
-            c.check.clone(),
-        ];
-        if judged {
-            row.insert(2, verdict(c.verdict.as_ref(), style));
+    out.push_str("Likely causes, most likely first:\n");
+    if stacked {
+        for (i, c) in t.causes.iter().enumerate() {
+            let _ = writeln!(out, "{}. {} {}", i + 1, style.bold(c.rule.code), c.rule.name);
+            let mut parts = vec![format!("why: {}", c.why), format!("check: {}", c.check)];
+            if judged {
+                parts.insert(0, verdict(c.verdict.as_ref(), style));
+            }
+            for part in parts {
+                for line in wrap::wrap(&part, width.saturating_sub(3)) {
+                    let _ = writeln!(out, "   {line}");
+                }
+            }
         }
-        causes.add_row(row);
+    } else {
+        let mut header = vec!["#", "Rule", "Why it fits", "What to check"];
+        let mut whole = vec![true, true, false, false];
+        if judged {
+            header.insert(2, "On this connection");
+            whole.insert(2, false);
+        }
+        let rows: Vec<Vec<String>> = t
+            .causes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut row = vec![
+                    (i + 1).to_string(),
+                    format!("{}\n{}", c.rule.code, c.rule.name),
+                    c.why.clone(),
+                    c.check.clone(),
+                ];
+                if judged {
+                    row.insert(2, verdict(c.verdict.as_ref(), Style { color: false }));
+                }
+                row
+            })
+            .collect();
+        let _ = writeln!(out, "{}", wrap::grid(&header, &rows, &whole, width));
     }
-    let _ = writeln!(out, "\nLikely causes, most likely first:\n{causes}");
     let asks: Vec<_> = t.causes.iter().filter(|c| !c.ask.is_empty()).collect();
     if !asks.is_empty() || !t.follow_up.is_empty() {
         out.push_str("\nAsk the customer to run (read-only):\n");
@@ -127,18 +176,6 @@ fn verdict(v: Option<&Verdict>, style: Style) -> String {
     };
     let evidence: Vec<String> = v.evidence().iter().map(|e| printable(e).into_owned()).collect();
     format!("{label}: {}", evidence.join("; "))
-}
-
-fn new_table(width: Option<u16>) -> Table {
-    let mut table = Table::new();
-    table
-        .load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .force_no_tty();
-    if let Some(width) = width {
-        table.set_width(width);
-    }
-    table
 }
 
 pub(crate) fn json(t: &Triage) -> String {

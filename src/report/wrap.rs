@@ -62,6 +62,47 @@ pub(crate) fn wrap(text: &str, max: usize) -> Vec<String> {
     lines
 }
 
+/// A table `width` columns wide: the columns marked `whole` are as wide as their
+/// widest line (codes, names, places: never broken); the others share the rest
+/// equally and wrap at words. Drawn as the findings table is.
+pub(crate) fn grid(header: &[&str], rows: &[Vec<String>], whole: &[bool], width: usize) -> String {
+    use comfy_table::{ContentArrangement, Table, presets};
+    let widest = |i: usize| {
+        rows.iter()
+            .flat_map(|r| r[i].split('\n'))
+            .chain(std::iter::once(header[i]))
+            .map(self::width)
+            .max()
+            .unwrap_or(1)
+    };
+    let fixed: usize = (0..header.len()).filter(|&i| whole[i]).map(widest).sum();
+    let flexible = whole.iter().filter(|w| !**w).count().max(1);
+    // A border and a space either side of each column, and the last border.
+    let border = 3 * header.len() + 1;
+    let share = (width.saturating_sub(fixed + border) / flexible).max(12);
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .force_no_tty()
+        .set_header(header.to_vec());
+    for row in rows {
+        table.add_row(
+            row.iter()
+                .enumerate()
+                .map(|(i, cell)| {
+                    if whole[i] {
+                        cell.clone()
+                    } else {
+                        wrap(cell, share).join("\n")
+                    }
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+    format!("{table}")
+}
+
 /// The longest head of `word` that ends with a separator and fits in `room`.
 fn cut(word: &str, room: usize) -> Option<(&str, &str)> {
     let mut best = None;
