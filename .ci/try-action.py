@@ -19,6 +19,11 @@ import threading
 import yaml
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
 def steps():
     with open("action.yml", encoding="utf-8") as f:
         return {s.get("name"): s["run"] for s in yaml.safe_load(f)["runs"]["steps"] if "run" in s}
@@ -43,7 +48,7 @@ def main(target):
     shutil.copy(os.path.join(served, archive), os.path.join(served, "tampered", archive))
     with open(os.path.join(served, "tampered", archive + ".sha256"), "w") as f:
         f.write("0" * 64 + "  " + archive + "\n")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=served)
+    handler = functools.partial(QuietHandler, directory=served)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
