@@ -10,26 +10,12 @@ use scraper::{Html, Selector};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Chromium, or the reason the test cannot run. Under CI (`CI` or
-/// `ATHENA_DOCTOR_REQUIRE_BROWSER` set, as .ci/run does after installing it) a
-/// missing browser fails the test.
+/// Chromium (Debian's package), when it is here: see `present_or_skip`.
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("ATHENA_DOCTOR_CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    if path.exists() {
-        return Some(path);
-    }
-    let required = ["CI", "ATHENA_DOCTOR_REQUIRE_BROWSER"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()));
-    assert!(
-        !required,
-        "this run requires Chromium at {} (.ci/run installs it)",
-        path.display()
-    );
-    eprintln!("skipped: the HTML tests need Chromium (apt-get install chromium)");
-    None
+    common::present_or_skip(path.exists(), "Chromium (apt-get install chromium)").then_some(path)
 }
 
 /// Chromium's run of a page: `--dump-dom` (the DOM after load), or a screenshot.

@@ -74,3 +74,21 @@ pub fn stdout_json(output: &std::process::Output) -> serde_json::Value {
         )
     })
 }
+
+/// Whether a test may run, given whether what it needs (a browser, tmux) is
+/// here. Missing, the test is skipped with the reason, unless the run requires it
+/// (`CI` or `ATHENA_DOCTOR_REQUIRE_BROWSER` set, as .ci/run does after installing
+/// it): then it fails.
+pub fn present_or_skip(found: bool, what: &str) -> bool {
+    if !found {
+        let required = ["CI", "ATHENA_DOCTOR_REQUIRE_BROWSER"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()));
+        assert!(!required, "this run requires {what} (.ci/run installs it)");
+        let _ = std::io::Write::write_fmt(
+            &mut std::io::stderr(),
+            format_args!("skipped: the test needs {what}\n"),
+        );
+    }
+    found
+}
