@@ -307,22 +307,18 @@ fn snapshot(config: &Path, output: Option<&Path>, live: &cli::LiveArgs) -> Resul
 
 /// The width the report is laid out for: the terminal's, when standard output is
 /// one; else `COLUMNS`; else `report::table::DEFAULT_WIDTH` (pipes and CI logs).
-fn table_width(to_terminal: bool) -> Option<u16> {
+fn table_width(to_terminal: bool) -> usize {
     let terminal = to_terminal
         .then(terminal_size::terminal_size)
         .flatten()
-        .map(|(w, _)| w.0);
+        .map(|(w, _)| usize::from(w.0));
     let columns = || {
         std::env::var("COLUMNS")
             .ok()
-            .and_then(|c| c.trim().parse::<u16>().ok())
+            .and_then(|c| c.trim().parse::<usize>().ok())
             .filter(|w| *w >= 20)
     };
-    Some(
-        terminal
-            .or_else(columns)
-            .unwrap_or(report::table::DEFAULT_WIDTH as u16),
-    )
+    terminal.or_else(columns).unwrap_or(report::table::DEFAULT_WIDTH)
 }
 
 fn print(text: &str) -> Result<(), Fatal> {

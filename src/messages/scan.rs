@@ -55,12 +55,11 @@ pub(crate) fn scan(text: &str) -> Vec<Found> {
             continue;
         }
         let (pattern, mut fields) = recognise(&line);
+        let lower = line.to_ascii_lowercase();
         let looks_like_error = pattern.is_some()
             || fields.get("code").is_some()
             || fields.get("wrapper").is_some()
-            || ["error", "exception", "denied"]
-                .iter()
-                .any(|w| line.to_ascii_lowercase().contains(w));
+            || ["error", "exception", "denied"].iter().any(|w| lower.contains(w));
         if !looks_like_error {
             continue;
         }

@@ -4,16 +4,14 @@ use crate::engine::{Rule, RuleMeta};
 use comfy_table::{ContentArrangement, Table, presets};
 use serde_json::{Value, json};
 
-pub(crate) fn table(rules: &[&dyn Rule], width: Option<u16>) -> String {
+pub(crate) fn table(rules: &[&dyn Rule], width: usize) -> String {
     let mut table = Table::new();
     table
         .load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .force_no_tty()
         .set_header(["Code", "Name", "Severity", "Checks"]);
-    if let Some(width) = width {
-        table.set_width(width);
-    }
+    table.set_width(u16::try_from(width).unwrap_or(u16::MAX));
     for meta in rules.iter().map(|r| r.meta()) {
         let mut severity = meta.severity.as_str().to_string();
         for tag in meta.tags {

@@ -15,8 +15,8 @@ pub(crate) struct Options {
     pub verbose: bool,
     /// Only failures and the summary: no fix bodies, no hints.
     pub quiet: bool,
-    /// Total width; `None` lets the terminal decide.
-    pub width: Option<u16>,
+    /// Total width, in columns (`commands::table_width` decides it).
+    pub width: usize,
 }
 
 fn glyph(check: &Check) -> (&'static str, Color) {
@@ -72,7 +72,7 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
             fix,
         });
     }
-    let width = options.width.map_or(DEFAULT_WIDTH, usize::from);
+    let width = options.width;
     let body = if width < STACK_BELOW {
         stacked(&rows, width, style)
     } else {

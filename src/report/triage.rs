@@ -11,8 +11,7 @@ use std::fmt::Write;
 /// The JSON report's version: fields are only ever added within a version.
 pub(crate) const VERSION: u32 = 1;
 
-pub(crate) fn table(t: &Triage, style: Style, width: Option<u16>) -> String {
-    let width = width.map_or(super::table::DEFAULT_WIDTH, usize::from);
+pub(crate) fn table(t: &Triage, style: Style, width: usize) -> String {
     let stacked = width < super::table::STACK_BELOW;
     let mut out = String::new();
     for why in &t.unread {
