@@ -12,6 +12,9 @@ Examples:
   athena-doctor doctor --offline --config c.toml --policy role-policy.json --bucket-policy bucket.json
   athena-doctor doctor --config c.toml --profile vendor --probe-query
   athena-doctor explain CATALOG001
+  athena-doctor doctor --offline --connections fleet/ --format json -o fleet.json
+  athena-doctor doctor --connections customers.jsonl --jobs 32 --per-account 2
+  athena-doctor doctor --offline --connections fleet/ --shard 2/4 --format json -o shard-2.json
 
 Live mode (without --offline or --snapshot) reads the account and probes the
 connection: the access key with sts:GetCallerIdentity, or the role with
@@ -21,10 +24,22 @@ ListDataCatalogs, glue:GetDatabases and s3:HeadBucket with the connection's
 credentials. Only --probe-query writes (one small query result object).
 
 Exit status: 0 no finding at or above --fail-on; 1 findings at or above it;
-2 usage, configuration or input error (with file, line and column).
+2 usage, configuration or input error (with file, line and column). A fleet's
+status is the whole fleet's; a connection that could not be read is an entry
+with its error, the others still run, and the status is 2.
 
 The secret access key is never taken from the command line: set
 ATHENA_DOCTOR_SECRET_ACCESS_KEY, or use --secret-file or --secret-stdin.";
+
+const MERGE_EXAMPLES: &str = "\
+Examples:
+  athena-doctor doctor --offline --connections fleet/ --shard 1/3 --format json -o shard-1.json
+  athena-doctor merge shard-*.json
+  athena-doctor merge --format sarif -o fleet.sarif shard-*.json
+
+A connection in two reports is an error (exit 2): shards never overlap.
+Exit status: 0 no finding at or above --fail-on; 1 findings at or above it; 2 bad
+input, or a connection of the fleet that could not be read.";
 
 const TRIAGE_EXAMPLES: &str = "\
 Examples:
@@ -105,6 +120,10 @@ pub(crate) enum Command {
         /// The changed files.
         files: Vec<PathBuf>,
     },
+    /// Join fleet JSON reports (the shards of `doctor --connections … --shard K/N
+    /// --format json`, or single reports) into one fleet report, in any format.
+    #[command(after_help = MERGE_EXAMPLES)]
+    Merge(Box<MergeArgs>),
     /// Print a rule's documentation.
     Explain {
         /// A rule code (CATALOG001) or name (catalog-not-lowercase).
@@ -119,6 +138,8 @@ pub(crate) struct DoctorArgs {
     pub config: PathBuf,
     #[command(flatten)]
     pub sources: Sources,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Also write SARIF 2.1.0 to FILE (code scanning), in the same run.
@@ -172,6 +193,33 @@ pub(crate) struct DoctorArgs {
     pub unsafe_fixes: bool,
 }
 
+/// Many connections in one run: a fleet report (JSON v1 with one entry a
+/// connection), bounded concurrency, and shards for a CI matrix.
+#[derive(Debug, clap::Args)]
+pub(crate) struct FleetArgs {
+    /// Judge every connection file under DIR (recursively; each with the policy
+    /// files its name puts beside it: N.trust.json, N.policy.json,
+    /// N.policy.*.json, N.boundary.json, N.bucket-policy.json, N.secret), or every
+    /// line of FILE.jsonl (one connection object a line). With --snapshot DIR
+    /// instead, replay every snapshot under DIR.
+    #[arg(long, value_name = "DIR|FILE.jsonl", conflicts_with_all = [
+        "snapshot", "policies", "boundary", "bucket_policies", "trust_policy",
+        "secret_file", "secret_stdin", "write_fixes"])]
+    pub connections: Option<PathBuf>,
+    /// How many connections at once (default: the machine's cores offline, 16 live).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Live: at most N connections of one AWS account at once, so one customer's
+    /// API quota is never hammered (throttling still shows as skips).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub per_account: u16,
+    /// Judge only shard K of N (1-based): a member's shard depends on its name
+    /// alone, so a CI matrix or Kubernetes Indexed Job splits the fleet, and
+    /// `athena-doctor merge` joins the shards' JSON reports.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::collect::fleet::Shard>,
+}
+
 /// Where the facts about a connection come from: the connection file alone
 /// (`--offline`), a snapshot, or the account (live), plus policy files.
 #[derive(Debug, clap::Args)]
@@ -207,6 +255,27 @@ pub(crate) struct Sources {
     /// Read the secret access key from standard input.
     #[arg(long)]
     pub secret_stdin: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct MergeArgs {
+    /// The reports: fleet JSON v1, or single-connection JSON v1.
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub reports: Vec<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The lowest severity that makes the merge exit 1 (over the whole fleet).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Exit 0 whatever the findings (2 still means bad input).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Show every connection in the matrix, not only those with findings.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -67,10 +67,7 @@ pub mod inputs {
             buckets: vec![],
             trust: None,
         };
-        let secret = crate::collect::SecretInput {
-            file: None,
-            stdin: false,
-        };
+        let secret = crate::collect::SecretInput::default();
         match crate::collect::collect_offline(path, &secret, &none) {
             Ok(c) => crate::engine::run(&crate::rules::REGISTRY, &c.facts).len(),
             Err(_) => 0,

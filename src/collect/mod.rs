@@ -1,10 +1,12 @@
 //! Collect: the only stage that does I/O. It reads the connection, policy files,
 //! snapshots and (live) the account, and produces [`Facts`].
 
+pub(crate) mod fleet;
 mod live;
 mod offline;
 mod snapshot;
 
+pub(crate) use fleet::stable_hash;
 pub(crate) use live::{History, LiveOptions, Tracker};
 pub(crate) use offline::{Collected, PolicyInputs, SecretInput, collect_offline};
 pub(crate) use snapshot::{parse_snapshot, read_snapshot, write_snapshot};

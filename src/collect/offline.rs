@@ -15,6 +15,9 @@ use std::path::{Path, PathBuf};
 pub(crate) struct SecretInput {
     pub file: Option<PathBuf>,
     pub stdin: bool,
+    /// Do not read `ATHENA_DOCTOR_SECRET_ACCESS_KEY`: in a fleet it would be one
+    /// connection's secret given to every connection.
+    pub ignore_environment: bool,
 }
 
 /// Policy documents given as files.
@@ -44,10 +47,20 @@ pub(crate) fn collect_offline(
     secret_input: &SecretInput,
     policies: &PolicyInputs,
 ) -> Result<Collected, Fatal> {
+    collect_loaded(config, connection::load(config)?, secret_input, policies)
+}
+
+/// `collect_offline` for a connection already read (a line of a fleet's JSONL).
+pub(crate) fn collect_loaded(
+    config: &Path,
+    loaded: Loaded,
+    secret_input: &SecretInput,
+    policies: &PolicyInputs,
+) -> Result<Collected, Fatal> {
     let Loaded {
         connection,
         file_secret,
-    } = connection::load(config)?;
+    } = loaded;
     let mut warnings = Vec::new();
     let supplied = read_supplied_secret(secret_input)?;
     if let Some(at) = connection.auth.secret_in_file {
@@ -131,6 +144,9 @@ fn read_supplied_secret(input: &SecretInput) -> Result<Option<Secret>, Fatal> {
     if let Some(path) = &input.file {
         let value = connection::read_text(path)?;
         return Ok(Some(Secret::new(strip_newline(value), SecretSource::File)));
+    }
+    if input.ignore_environment {
+        return Ok(None);
     }
     Ok(std::env::var(SECRET_ENV)
         .ok()

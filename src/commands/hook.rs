@@ -3,24 +3,17 @@
 //! offline with the policy files that the naming rule puts beside it; one report
 //! each, one exit status for all.
 //!
-//! The naming rule: for a connection `N.toml` (or `N.json`), `N.trust.json` is its
-//! trust policy, `N.policy.json` and `N.policy.*.json` its identity policies,
-//! `N.boundary.json` its permissions boundary and `N.bucket-policy.json` its
-//! results bucket's policy.
+//! The naming rule is the fleet's (`collect::fleet`): for a connection `N.toml`
+//! (or `N.json`), `N.trust.json` is its trust policy, `N.policy.json` and
+//! `N.policy.*.json` its identity policies, `N.boundary.json` its permissions
+//! boundary and `N.bucket-policy.json` its results bucket's policy.
 
 use super::{print, table_width};
+use crate::collect::fleet;
 use crate::error::Fatal;
 use crate::{collect, engine, gate, report, rules, style};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-/// The suffixes of the policy files beside a connection (`N<suffix>`).
-const BESIDE: &[&str] = &[
-    ".trust.json",
-    ".policy.json",
-    ".boundary.json",
-    ".bucket-policy.json",
-];
 
 pub(super) fn run(files: &[PathBuf]) -> Result<ExitCode, Fatal> {
     let mut connections: Vec<PathBuf> = Vec::new();
@@ -56,15 +49,7 @@ pub(super) fn run(files: &[PathBuf]) -> Result<ExitCode, Fatal> {
 /// policy file it is (`None` when no connection is beside it).
 fn connection_of(file: &Path) -> Option<PathBuf> {
     let name = file.file_name()?.to_str()?;
-    let stem = BESIDE
-        .iter()
-        .find_map(|suffix| name.strip_suffix(suffix))
-        .or_else(|| {
-            // `N.policy.extra.json`: one more identity policy of N.
-            let (head, _) = name.strip_suffix(".json")?.split_once(".policy.")?;
-            Some(head)
-        });
-    match stem {
+    match fleet::policy_of(name) {
         Some(stem) => ["toml", "json"]
             .iter()
             .map(|ext| file.with_file_name(format!("{stem}.{ext}")))
@@ -73,46 +58,9 @@ fn connection_of(file: &Path) -> Option<PathBuf> {
     }
 }
 
-/// The policy files the naming rule puts beside a connection.
-fn beside(conn: &Path) -> collect::PolicyInputs {
-    let stem = conn
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let sibling = |suffix: &str| Some(conn.with_file_name(format!("{stem}{suffix}"))).filter(|p| p.is_file());
-    let mut identity: Vec<PathBuf> = sibling(".policy.json").into_iter().collect();
-    let prefix = format!("{stem}.policy.");
-    let dir = conn
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut more: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".json"))
-        })
-        .collect();
-    more.sort();
-    identity.extend(more);
-    collect::PolicyInputs {
-        identity,
-        boundary: sibling(".boundary.json"),
-        buckets: sibling(".bucket-policy.json")
-            .map(|p| p.to_string_lossy().to_string())
-            .into_iter()
-            .collect(),
-        trust: sibling(".trust.json"),
-    }
-}
-
 /// One connection judged offline: its table, and whether it has an error.
 fn judge(conn: &Path) -> Result<(String, bool), Fatal> {
-    let collected = collect::collect_offline(conn, &collect::SecretInput::default(), &beside(conn))?;
+    let collected = collect::collect_offline(conn, &collect::SecretInput::default(), &fleet::beside(conn).0)?;
     let gate = gate::Gate::new(&[], &[], &collected.facts.connection)?;
     let checks = engine::link(gate.apply(engine::run(&rules::REGISTRY, &collected.facts)));
     let report = report::Report::new(&collected.facts, checks);

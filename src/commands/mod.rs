@@ -2,6 +2,7 @@
 //! in the one place that does (`main`). Each command wires the pipeline's stages;
 //! none holds a stage's logic.
 
+mod fleet;
 mod hook;
 mod policy;
 mod triage;
@@ -65,6 +66,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Triage(args) => triage::run(&args),
+        Command::Merge(args) => fleet::merge(&args),
         Command::Hook { files } => hook::run(&files),
         Command::Explain { rule } => {
             let meta = rules::find(&rule).ok_or_else(|| unknown_rule(&rule))?;
@@ -75,6 +77,17 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
 }
 
 fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
+    if let Some(root) = &args.fleet.connections {
+        return fleet::doctor(args, root);
+    }
+    if let Some(dir) = args.sources.snapshot.as_ref().filter(|p| p.is_dir()) {
+        return fleet::doctor(args, dir);
+    }
+    if args.fleet.shard.is_some() {
+        return Err(Fatal::Usage(
+            "--shard splits a fleet: give --connections DIR|FILE.jsonl (or --snapshot DIR)".into(),
+        ));
+    }
     let (facts, gate) = gather(&args.config, &args.sources, &args.select, &args.ignore)?;
     let checks = engine::run(&rules::REGISTRY, &facts);
     let mut checks = engine::link(gate.apply(checks));
@@ -140,6 +153,7 @@ fn gather(
     let secret_input = collect::SecretInput {
         file: sources.secret_file.clone(),
         stdin: sources.secret_stdin,
+        ignore_environment: false,
     };
     let policies = collect::PolicyInputs {
         identity: sources.policies.clone(),

@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 /// Text for an element or an attribute: `&`, `<`, `>`, `"` and `'` escaped, and
 /// control characters written as escapes (`\u{1b}`) first.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let text = printable(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -33,7 +33,7 @@ fn escape_block(text: &str) -> String {
     text.split('\n').map(escape).collect::<Vec<_>>().join("\n")
 }
 
-const STYLE: &str = "
+pub(super) const STYLE: &str = "
 :root { --error: #b3261e; --warning: #8a5a00; --info: #1f5fa8; --pass: #2e7d32; --muted: #5f6368; }
 * { box-sizing: border-box; }
 body { font: 15px/1.5 system-ui, -apple-system, 'Segoe UI', sans-serif; color: #202124; margin: 0 auto;

@@ -2,6 +2,8 @@
 //! the submodules only format a report.
 
 pub(crate) mod catalogue;
+pub(crate) mod fleet;
+mod fleet_faces;
 pub(crate) mod github;
 pub(crate) mod html;
 pub(crate) mod json;
@@ -39,7 +41,8 @@ pub(crate) struct Report {
     pub generated: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct Summary {
     pub error: usize,
     pub warning: usize,

@@ -3,7 +3,8 @@
 //! fault, or the policy file line of the statement at fault.
 
 use super::Report;
-use crate::engine::{Check, Rule, Severity, Status};
+use crate::collect::stable_hash;
+use crate::engine::{Rule, Severity, Status};
 use serde_json::{Value, json};
 
 pub(crate) fn level(severity: Severity) -> &'static str {
@@ -12,17 +13,6 @@ pub(crate) fn level(severity: Severity) -> &'static str {
         Severity::Warning => "warning",
         Severity::Info => "note",
     }
-}
-
-/// A fingerprint that stays the same across runs and versions (FNV-1a 64, not
-/// std's hasher, whose output may change between Rust releases).
-pub(crate) fn fingerprint(check: &Check) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in check.code().bytes().chain([0]).chain(check.subject.bytes()) {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{hash:016x}")
 }
 
 /// A path as given on the command line, as a SARIF URI relative to the checkout.
@@ -45,10 +35,11 @@ fn what_it_checks(doc: &str) -> String {
         .unwrap_or_default()
 }
 
-pub(crate) fn render(report: &Report, rules: &[&dyn Rule]) -> String {
-    let metas: Vec<_> = rules.iter().map(|r| r.meta()).collect();
-    let driver_rules: Vec<Value> = metas
+/// The tool's driver: the catalogue as SARIF rules.
+pub(crate) fn driver(rules: &[&dyn Rule]) -> Value {
+    let driver_rules: Vec<Value> = rules
         .iter()
+        .map(|r| r.meta())
         .map(|m| {
             let mut tags: Vec<&str> = vec![m.family.as_str()];
             tags.extend(m.tags);
@@ -72,6 +63,45 @@ pub(crate) fn render(report: &Report, rules: &[&dyn Rule]) -> String {
             })
         })
         .collect();
+    json!({
+        "name": env!("CARGO_PKG_NAME"),
+        "version": env!("CARGO_PKG_VERSION"),
+        "informationUri": env!("CARGO_PKG_HOMEPAGE"),
+        "rules": driver_rules,
+    })
+}
+
+/// One result: a finding located at `file:line:column`, fingerprinted by what
+/// `identity` says it is about.
+pub(crate) fn result(
+    code: &str,
+    severity: Severity,
+    text: &str,
+    file: &str,
+    line: u32,
+    column: u32,
+    identity: &str,
+) -> Value {
+    let index = crate::rules::REGISTRY
+        .iter()
+        .position(|r| r.meta().code == code)
+        .unwrap_or(0);
+    json!({
+        "ruleId": code,
+        "ruleIndex": index,
+        "level": level(severity),
+        "message": {"text": text},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": uri(file)},
+                "region": {"startLine": line, "startColumn": column},
+            }
+        }],
+        "partialFingerprints": {"athenaDoctorFinding/v1": format!("{:016x}", stable_hash(&format!("{code}\0{identity}")))},
+    })
+}
+
+pub(crate) fn render(report: &Report, rules: &[&dyn Rule]) -> String {
     let results: Vec<Value> = report
         .checks
         .iter()
@@ -85,31 +115,22 @@ pub(crate) fn render(report: &Report, rules: &[&dyn Rule]) -> String {
             if let Some(fix) = &c.fix {
                 text.push_str(&format!(" Fix: {}.", fix.title()));
             }
-            json!({
-                "ruleId": c.code(),
-                "ruleIndex": metas.iter().position(|m| m.code == c.code()).unwrap_or(0),
-                "level": level(c.severity),
-                "message": {"text": text},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": uri(file)},
-                        "region": {"startLine": loc.line, "startColumn": loc.column},
-                    }
-                }],
-                "partialFingerprints": {"athenaDoctorFinding/v1": fingerprint(c)},
-            })
+            result(
+                c.code(),
+                c.severity,
+                &text,
+                file,
+                loc.line,
+                loc.column,
+                &c.subject,
+            )
         })
         .collect();
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": env!("CARGO_PKG_NAME"),
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": env!("CARGO_PKG_HOMEPAGE"),
-                "rules": driver_rules,
-            }},
+            "tool": {"driver": driver(rules)},
             "results": results,
         }],
     });

@@ -1,0 +1,332 @@
+//! A fleet: many connections in one run (`doctor --connections DIR|FILE.jsonl`,
+//! `--snapshot DIR`). This file finds the members, names each one stably, splits
+//! them into shards, and collects one member's facts offline; the command runs them.
+//!
+//! The naming rule (shared with `hook`): for a connection `N.toml` (or `N.json`),
+//! `N.trust.json` is its trust policy, `N.policy.json` and `N.policy.*.json` its
+//! identity policies, `N.boundary.json` its permissions boundary,
+//! `N.bucket-policy.json` its results bucket's policy, and `N.secret` its secret
+//! access key (one line; a fleet never reads the secret from the environment).
+
+use super::offline::{Collected, PolicyInputs, SecretInput, collect_loaded};
+use crate::connection;
+use crate::error::Fatal;
+use crate::facts::Facts;
+use crate::location::Location;
+use std::path::{Path, PathBuf};
+
+/// The suffixes of the files beside a connection (`N<suffix>`) that are not
+/// connections themselves.
+pub(crate) const BESIDE: &[&str] = &[
+    ".trust.json",
+    ".policy.json",
+    ".boundary.json",
+    ".bucket-policy.json",
+];
+
+/// Where a member's connection is.
+#[derive(Debug)]
+pub(crate) enum Source {
+    /// A connection file, with the policy files beside it.
+    File(PathBuf),
+    /// One line of a JSONL file: a connection object (no policy files).
+    Line { file: PathBuf, line: u32, text: String },
+    /// A snapshot to replay.
+    Snapshot(PathBuf),
+}
+
+/// One connection of the fleet.
+#[derive(Debug)]
+pub(crate) struct Member {
+    /// Its name in the report, and what shards hash: the path relative to the
+    /// directory given (`/`-separated whatever the system), or for a JSONL line
+    /// its `display_name` (`FILE:LINE` when it has none). Stable under added and
+    /// removed members.
+    pub key: String,
+    pub source: Source,
+}
+
+/// Which shard of `--shard K/N`: the shards partition the fleet, and a member's
+/// shard depends on its key alone, so adding or removing members never moves the
+/// others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("`{s}` is not a shard: write K/N with 1 <= K <= N (1/4, 2/4, …)");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u64, u64) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    pub(crate) fn holds(&self, key: &str) -> bool {
+        stable_hash(key) % self.count == self.index - 1
+    }
+}
+
+/// FNV-1a 64: the same on every machine and Rust release (std's hasher is not),
+/// so every shard of a CI matrix agrees on the split.
+pub(crate) fn stable_hash(text: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// The members at `path`: every connection file under a directory (recursively,
+/// hidden entries and the files beside a connection left out), or every line of a
+/// `.jsonl` file; with `snapshots`, every `.json` file under the directory is a
+/// snapshot. Sorted by key.
+pub(crate) fn members(path: &Path, snapshots: bool) -> Result<Vec<Member>, Fatal> {
+    let meta = std::fs::metadata(path).map_err(|e| Fatal::io(path, e))?;
+    let mut found = if meta.is_dir() {
+        let mut files = Vec::new();
+        walk(path, &mut files)?;
+        files
+            .into_iter()
+            .filter(|f| is_member_file(f, snapshots))
+            .map(|f| Member {
+                key: relative_key(path, &f),
+                source: if snapshots {
+                    Source::Snapshot(f)
+                } else {
+                    Source::File(f)
+                },
+            })
+            .collect()
+    } else if snapshots {
+        return Err(Fatal::Usage(format!(
+            "{} is a file: a fleet of snapshots is a directory (--snapshot DIR)",
+            path.display()
+        )));
+    } else {
+        lines(path)?
+    };
+    found.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(found)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Fatal> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Fatal::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Fatal::io(dir, e))?;
+        let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let kind = entry.file_type().map_err(|e| Fatal::io(&path, e))?;
+        if kind.is_dir() {
+            walk(&path, out)?;
+        } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn is_member_file(file: &Path, snapshots: bool) -> bool {
+    let Some(name) = file.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    if snapshots {
+        return name.ends_with(".json");
+    }
+    (name.ends_with(".toml") || name.ends_with(".json")) && policy_of(name).is_none()
+}
+
+/// For a policy file's name, the stem of the connection it belongs to.
+pub(crate) fn policy_of(name: &str) -> Option<&str> {
+    BESIDE
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .or_else(|| {
+            // `N.policy.extra.json`: one more identity policy of N.
+            let (head, _) = name.strip_suffix(".json")?.split_once(".policy.")?;
+            Some(head)
+        })
+}
+
+fn relative_key(root: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(root).unwrap_or(file);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Every non-blank line of a JSONL file, each a member named by its
+/// `display_name` (`FILE:LINE` when it has none or shares it with an earlier line).
+fn lines(path: &Path) -> Result<Vec<Member>, Fatal> {
+    let text = std::fs::read(path).map_err(|e| Fatal::io(path, e))?;
+    let text = String::from_utf8(text)
+        .map_err(|_| Fatal::input(path, None, "the file is not UTF-8 text (one JSON object a line)"))?;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let fallback = format!("{}:{number}", path.display());
+        let key = serde_json::from_str::<serde_json::Value>(line)
+            .ok()
+            .and_then(|v| display_name(&v))
+            .filter(|name| !seen.contains(name))
+            .unwrap_or(fallback);
+        seen.insert(key.clone());
+        out.push(Member {
+            key,
+            source: Source::Line {
+                file: path.to_path_buf(),
+                line: number,
+                text: line.to_string(),
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// A connection object's display name, nested (`display_name`) or by its label.
+fn display_name(v: &serde_json::Value) -> Option<String> {
+    ["display_name", "Display Name", "displayName"]
+        .iter()
+        .find_map(|k| v.get(k)?.as_str())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// The policy files the naming rule puts beside a connection, and its secret file.
+pub(crate) fn beside(conn: &Path) -> (PolicyInputs, Option<PathBuf>) {
+    let stem = conn
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let sibling = |suffix: &str| Some(conn.with_file_name(format!("{stem}{suffix}"))).filter(|p| p.is_file());
+    let mut identity: Vec<PathBuf> = sibling(".policy.json").into_iter().collect();
+    let prefix = format!("{stem}.policy.");
+    let dir = conn
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut more: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".json"))
+        })
+        .collect();
+    more.sort();
+    identity.extend(more);
+    let policies = PolicyInputs {
+        identity,
+        boundary: sibling(".boundary.json"),
+        buckets: sibling(".bucket-policy.json")
+            .map(|p| p.to_string_lossy().to_string())
+            .into_iter()
+            .collect(),
+        trust: sibling(".trust.json"),
+    };
+    (policies, sibling(".secret"))
+}
+
+/// One member's facts from its files alone, and how far its own locations sit
+/// from its file's (a JSONL line's object starts on that line).
+pub(crate) fn collect_member(member: &Member) -> Result<(Collected, u32), Fatal> {
+    match &member.source {
+        Source::File(path) => {
+            let (policies, secret) = beside(path);
+            let secret = SecretInput {
+                file: secret,
+                stdin: false,
+                ignore_environment: true,
+            };
+            Ok((super::collect_offline(path, &secret, &policies)?, 0))
+        }
+        Source::Line { file, line, text } => {
+            let shift = |e: Fatal| match e {
+                // The object is the whole line: its line 1 is the file's `line`.
+                Fatal::Input {
+                    path,
+                    location,
+                    message,
+                } => Fatal::Input {
+                    path,
+                    location: location.map(|l| Location {
+                        line: l.line + line - 1,
+                        column: l.column,
+                    }),
+                    message,
+                },
+                other => other,
+            };
+            let loaded = connection::from_text(file, text).map_err(shift)?;
+            let secret = SecretInput {
+                ignore_environment: true,
+                ..SecretInput::default()
+            };
+            let collected = collect_loaded(file, loaded, &secret, &PolicyInputs::default()).map_err(shift)?;
+            Ok((collected, line - 1))
+        }
+        Source::Snapshot(path) => Err(Fatal::Usage(format!(
+            "{} is a snapshot: replay it, do not collect it",
+            path.display()
+        ))),
+    }
+}
+
+/// A member that is a snapshot, replayed.
+pub(crate) fn replay_member(path: &Path) -> Result<Facts, Fatal> {
+    super::read_snapshot(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_and_parse() {
+        let keys: Vec<String> = (0..500).map(|i| format!("team-{i}/conn.toml")).collect();
+        let shards: Vec<Shard> = (1..=4).map(|k| format!("{k}/4").parse().unwrap()).collect();
+        for key in &keys {
+            assert_eq!(shards.iter().filter(|s| s.holds(key)).count(), 1, "{key}");
+        }
+        // Roughly even: no shard holds less than half its share.
+        for s in &shards {
+            assert!(keys.iter().filter(|k| s.holds(k)).count() > 60);
+        }
+        for bad in ["0/4", "5/4", "1", "a/b", "1/0"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn policy_files_are_not_members() {
+        assert_eq!(policy_of("acme.trust.json"), Some("acme"));
+        assert_eq!(policy_of("acme.policy.glue.json"), Some("acme"));
+        assert_eq!(policy_of("acme.json"), None);
+        assert!(!is_member_file(Path::new("d/acme.bucket-policy.json"), false));
+        assert!(is_member_file(Path::new("d/acme.toml"), false));
+        assert!(!is_member_file(Path::new("d/acme.secret"), false));
+    }
+}
