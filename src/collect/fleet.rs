@@ -233,7 +233,9 @@ pub(crate) fn beside(conn: &Path) -> (PolicyInputs, Option<PathBuf>) {
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".json"))
+                // `N.policy.X.json` with some X: `N.policy.json` is taken above.
+                .and_then(|n| n.strip_prefix(&prefix)?.strip_suffix(".json"))
+                .is_some_and(|extra| !extra.is_empty())
         })
         .collect();
     more.sort();
@@ -250,9 +252,10 @@ pub(crate) fn beside(conn: &Path) -> (PolicyInputs, Option<PathBuf>) {
     (policies, sibling(".secret"))
 }
 
-/// One member's facts from its files alone, and how far its own locations sit
-/// from its file's (a JSONL line's object starts on that line).
-pub(crate) fn collect_member(member: &Member) -> Result<(Collected, u32), Fatal> {
+/// One member's facts from its files alone, how far its own locations sit from
+/// its file's (a JSONL line's object starts on that line), and the policy files
+/// it was given (live, they win over what the account says, as flags do).
+pub(crate) fn collect_member(member: &Member) -> Result<(Collected, u32, PolicyInputs), Fatal> {
     match &member.source {
         Source::File(path) => {
             let (policies, secret) = beside(path);
@@ -261,7 +264,7 @@ pub(crate) fn collect_member(member: &Member) -> Result<(Collected, u32), Fatal>
                 stdin: false,
                 ignore_environment: true,
             };
-            Ok((super::collect_offline(path, &secret, &policies)?, 0))
+            Ok((super::collect_offline(path, &secret, &policies)?, 0, policies))
         }
         Source::Line { file, line, text } => {
             let shift = |e: Fatal| match e {
@@ -286,7 +289,7 @@ pub(crate) fn collect_member(member: &Member) -> Result<(Collected, u32), Fatal>
                 ..SecretInput::default()
             };
             let collected = collect_loaded(file, loaded, &secret, &PolicyInputs::default()).map_err(shift)?;
-            Ok((collected, line - 1))
+            Ok((collected, line - 1, PolicyInputs::default()))
         }
         Source::Snapshot(path) => Err(Fatal::Usage(format!(
             "{} is a snapshot: replay it, do not collect it",
@@ -318,6 +321,28 @@ mod tests {
         for bad in ["0/4", "5/4", "1", "a/b", "1/0"] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn each_policy_file_beside_a_connection_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "n.toml",
+            "n.policy.json",
+            "n.policy.glue.json",
+            "n.trust.json",
+            "nn.policy.json",
+        ] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let (policies, secret) = beside(&dir.path().join("n.toml"));
+        let names: Vec<String> = policies
+            .identity
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(names, ["n.policy.json", "n.policy.glue.json"]);
+        assert!(policies.trust.is_some() && policies.boundary.is_none() && secret.is_none());
     }
 
     #[test]

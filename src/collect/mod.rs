@@ -7,7 +7,7 @@ mod offline;
 mod snapshot;
 
 pub(crate) use fleet::stable_hash;
-pub(crate) use live::{History, LiveOptions, Tracker};
+pub(crate) use live::{History, LiveOptions, Session as LiveSession, Tracker};
 pub(crate) use offline::{Collected, PolicyInputs, SecretInput, collect_offline};
 pub(crate) use snapshot::{parse_snapshot, read_snapshot, write_snapshot};
 
@@ -18,22 +18,25 @@ use std::io::IsTerminal;
 /// The account, after the files (`collect_offline`): what the user gave explicitly
 /// wins over what the account says (a file is how a support engineer tries a
 /// change before applying it).
+///
+/// A fleet passes its `session` (one runtime, clients shared per region); the
+/// pending-calls line is then the fleet's to draw, not each connection's.
 pub(crate) fn collect_live(
     mut collected: Collected,
     policies: &PolicyInputs,
     options: &LiveOptions,
+    session: Option<&LiveSession>,
 ) -> Result<(Collected, usize), Fatal> {
     let tracker = Tracker::new(
-        std::io::stderr().is_terminal(),
+        session.is_none() && std::io::stderr().is_terminal(),
         options.sequential,
         options.deadline,
     );
-    let live = live::collect(
-        &collected.facts.connection,
-        collected.secret.as_ref(),
-        options,
-        &tracker,
-    )?;
+    let (conn, secret) = (&collected.facts.connection, collected.secret.as_ref());
+    let live = match session {
+        Some(session) => session.collect(conn, secret, options, &tracker)?,
+        None => live::collect(conn, secret, options, &tracker)?,
+    };
     let facts = &mut collected.facts;
     if policies.identity.is_empty() {
         facts.identity_policies = live.identity_policies;

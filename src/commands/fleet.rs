@@ -46,8 +46,14 @@ pub(super) fn doctor(args: &DoctorArgs, root: &Path) -> Result<ExitCode, Fatal> 
     let mut outputs = Outputs::open(args)?;
     let accounts = Accounts::new(usize::from(args.fleet.per_account));
     let options = args.sources.live.options();
+    let session = live.then(collect::LiveSession::new).transpose()?;
     let judge = |member: &Member| -> Entry {
-        let outcome = judge(member, args, live.then_some((&options, &accounts)));
+        let how = session.as_ref().map(|s| Live {
+            options: &options,
+            accounts: &accounts,
+            session: s,
+        });
+        let outcome = judge(member, args, how);
         outcome.unwrap_or_else(|e| Entry::failed(&member.key, e.to_string()))
     };
     let progress = Progress::new(members.len());
@@ -74,20 +80,24 @@ fn exit(tally: &Tally, fail_on: report::FailOn, exit_zero: bool) -> ExitCode {
 
 /// One member judged: its facts (files, a snapshot, or the account), the gate the
 /// flags and its `[doctor]` table make, the rules, its entry.
-fn judge(
-    member: &Member,
-    args: &DoctorArgs,
-    live: Option<(&collect::LiveOptions, &Accounts)>,
-) -> Result<Entry, Fatal> {
+/// What a live fleet's connections share.
+struct Live<'a> {
+    options: &'a collect::LiveOptions,
+    accounts: &'a Accounts,
+    session: &'a collect::LiveSession,
+}
+
+fn judge(member: &Member, args: &DoctorArgs, live: Option<Live<'_>>) -> Result<Entry, Fatal> {
     let (facts, shift, mode) = match &member.source {
         Source::Snapshot(path) => (fleet::replay_member(path)?, 0, Some("snapshot")),
         Source::File(_) | Source::Line { .. } => {
-            let (collected, shift) = fleet::collect_member(member)?;
+            let (collected, shift, policies) = fleet::collect_member(member)?;
             let collected = match live {
                 None => collected,
-                Some((options, accounts)) => {
-                    let _turn = accounts.enter(account_of(&collected.facts.connection));
-                    collect::collect_live(collected, &collect::PolicyInputs::default(), options)?.0
+                Some(live) => {
+                    // Held until this connection's calls are done.
+                    let _turn = live.accounts.enter(account_of(&collected.facts.connection));
+                    collect::collect_live(collected, &policies, live.options, Some(live.session))?.0
                 }
             };
             for warning in &collected.warnings {
@@ -455,11 +465,7 @@ fn read_report(path: &Path) -> Result<Vec<Entry>, Fatal> {
         ));
     }
     let bad = |e: serde_path_to_error::Error<serde_json::Error>| {
-        let pointer = e
-            .path()
-            .to_string()
-            .replace(['.', '['], "/")
-            .replace(']', "");
+        let pointer = e.path().to_string().replace(['.', '['], "/").replace(']', "");
         Fatal::input(path, None, format!("/{pointer}: {}", e.inner()))
     };
     if value.get("connections").is_some() {

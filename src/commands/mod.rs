@@ -167,7 +167,7 @@ fn gather(
     let collected = if sources.offline {
         collected
     } else {
-        collect::collect_live(collected, &policies, &sources.live.options())?.0
+        collect::collect_live(collected, &policies, &sources.live.options(), None)?.0
     };
     for warning in &collected.warnings {
         eprintln!("warning: {}", style::printable(warning));
@@ -306,7 +306,7 @@ fn snapshot(config: &Path, output: Option<&Path>, live: &cli::LiveArgs) -> Resul
     let start = std::time::Instant::now();
     let policies = collect::PolicyInputs::default();
     let offline = collect::collect_offline(config, &collect::SecretInput::default(), &policies)?;
-    let (collected, calls) = collect::collect_live(offline, &policies, &live.options())?;
+    let (collected, calls) = collect::collect_live(offline, &policies, &live.options(), None)?;
     let text = collect::write_snapshot(&collected.facts);
     match output {
         Some(path) => write_atomically(path, &text)?,

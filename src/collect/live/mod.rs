@@ -123,6 +123,7 @@ async fn sdk_config(conn: &Connection, options: &LiveOptions) -> aws_config::Sdk
 }
 
 /// Clients for every service the doctor reads.
+#[derive(Clone)]
 pub(crate) struct Clients {
     pub sts: aws_sdk_sts::Client,
     pub iam: aws_sdk_iam::Client,
@@ -166,71 +167,167 @@ pub(crate) fn collect(
     check_endpoint_overrides()?;
     on_runtime(|runtime| {
         runtime.block_on(Box::pin(async {
-            // The network first (short timeouts, all endpoints at once): a
-            // service whose endpoint cannot be reached is not called, and
-            // the checks that needed it skip citing NET001.
-            let region = options
-                .region
-                .clone()
-                .unwrap_or_else(|| conn.region().to_string());
-            // Half the deadline at most: the calls need the rest.
-            let step = options
-                .timeout
-                .min(options.deadline / 2)
-                .max(Duration::from_millis(500));
-            let network = network::check(&region, step, options.streaming_port).await;
-            for e in &network.endpoints {
-                if e.reach != crate::facts::Reach::Reached {
-                    tracker.cut_off(
-                        &e.service,
-                        format!(
-                            "not called: the {} endpoint {}:{} could not be reached (NET001)",
-                            e.service, e.host, e.port
-                        ),
-                    );
-                }
-            }
+            let region = region_of(conn, options);
+            let network = network::check(&region, network_step(options), options.streaming_port).await;
             let config = Box::pin(sdk_config(conn, options)).await;
-            let path_style = !endpoint_overrides().is_empty();
-            let clients = Clients::new(&config, path_style);
-            // Boxed: in debug builds these state machines are too large for any stack.
-            let inspection = Box::pin(gather(conn, &clients, tracker));
-            let probes = async {
-                if !options.probes {
-                    return Observed::NotCollected("probes turned off (--no-probes)".into());
-                }
-                let probes = probe::probe(conn, secret, &config, &clients, options, path_style, tracker);
-                Observed::Known(Box::pin(probes).await)
-            };
-            let work = async {
-                let (mut collected, probes) = both(tracker, inspection, Box::pin(probes)).await;
-                collected.live.probes = probes;
-                collected.live.network = Observed::Known(network);
-                collected
-            };
-            // Every call ends by the deadline (`Tracker::call`); this
-            // backstop only guards what is not a call (loading credentials).
-            let backstop = options.deadline + Duration::from_secs(10);
-            match tokio::time::timeout(backstop, Box::pin(work)).await {
-                Ok(collected) => Ok(collected),
-                Err(_) => Err(Fatal::Usage(format!(
-                    "live inspection did not finish within the --deadline of {} s",
-                    options.deadline.as_secs()
-                ))),
-            }
+            let clients = Clients::new(&config, !endpoint_overrides().is_empty());
+            Box::pin(inspect(
+                conn, secret, options, tracker, &config, &clients, network,
+            ))
+            .await
         }))
     })?
+}
+
+/// What the connections of a fleet share: one runtime, and per region the
+/// network check, the SDK configuration (one credentials cache) and the clients
+/// (one connection pool). The doctor's own credentials are the same for every
+/// connection of a run, so its clients are too.
+pub(crate) struct Session {
+    runtime: tokio::runtime::Runtime,
+    regions: std::sync::Mutex<BTreeMap<String, std::sync::Arc<tokio::sync::OnceCell<Regional>>>>,
+}
+
+#[derive(Clone)]
+struct Regional {
+    network: crate::facts::NetworkFacts,
+    config: aws_config::SdkConfig,
+    clients: Clients,
+}
+
+impl Session {
+    pub(crate) fn new() -> Result<Session, Fatal> {
+        check_endpoint_overrides()?;
+        Ok(Session {
+            runtime: runtime()?,
+            regions: std::sync::Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// `collect` for one connection of the fleet, on the session's runtime (from
+    /// any thread: each connection's futures run on the thread that asks).
+    pub(crate) fn collect(
+        &self,
+        conn: &Connection,
+        secret: Option<&crate::secret::Secret>,
+        options: &LiveOptions,
+        tracker: &Tracker,
+    ) -> Result<Inspection, Fatal> {
+        let region = region_of(conn, options);
+        let cell = self
+            .regions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(region.clone())
+            .or_default()
+            .clone();
+        self.runtime.block_on(Box::pin(async {
+            let shared = cell
+                .get_or_init(|| async {
+                    let network =
+                        network::check(&region, network_step(options), options.streaming_port).await;
+                    let config = Box::pin(sdk_config(conn, options)).await;
+                    let clients = Clients::new(&config, !endpoint_overrides().is_empty());
+                    Regional {
+                        network,
+                        config,
+                        clients,
+                    }
+                })
+                .await
+                .clone();
+            Box::pin(inspect(
+                conn,
+                secret,
+                options,
+                tracker,
+                &shared.config,
+                &shared.clients,
+                shared.network,
+            ))
+            .await
+        }))
+    }
+}
+
+fn region_of(conn: &Connection, options: &LiveOptions) -> String {
+    options
+        .region
+        .clone()
+        .unwrap_or_else(|| conn.region().to_string())
+}
+
+/// The network check's timeout: half the deadline at most (the calls need the rest).
+fn network_step(options: &LiveOptions) -> Duration {
+    options
+        .timeout
+        .min(options.deadline / 2)
+        .max(Duration::from_millis(500))
+}
+
+/// The calls, after the network check: a service whose endpoint could not be
+/// reached is not called, and the checks that needed it skip citing NET001.
+async fn inspect(
+    conn: &Connection,
+    secret: Option<&crate::secret::Secret>,
+    options: &LiveOptions,
+    tracker: &Tracker,
+    config: &aws_config::SdkConfig,
+    clients: &Clients,
+    network: crate::facts::NetworkFacts,
+) -> Result<Inspection, Fatal> {
+    for e in &network.endpoints {
+        if e.reach != crate::facts::Reach::Reached {
+            tracker.cut_off(
+                &e.service,
+                format!(
+                    "not called: the {} endpoint {}:{} could not be reached (NET001)",
+                    e.service, e.host, e.port
+                ),
+            );
+        }
+    }
+    let path_style = !endpoint_overrides().is_empty();
+    // Boxed: in debug builds these state machines are too large for any stack.
+    let inspection = Box::pin(gather(conn, clients, tracker));
+    let probes = async {
+        if !options.probes {
+            return Observed::NotCollected("probes turned off (--no-probes)".into());
+        }
+        let probes = probe::probe(conn, secret, config, clients, options, path_style, tracker);
+        Observed::Known(Box::pin(probes).await)
+    };
+    let work = async {
+        let (mut collected, probes) = both(tracker, inspection, Box::pin(probes)).await;
+        collected.live.probes = probes;
+        collected.live.network = Observed::Known(network);
+        collected
+    };
+    // Every call ends by the deadline (`Tracker::call`); this backstop only
+    // guards what is not a call (loading credentials).
+    let backstop = options.deadline + Duration::from_secs(10);
+    match tokio::time::timeout(backstop, Box::pin(work)).await {
+        Ok(collected) => Ok(collected),
+        Err(_) => Err(Fatal::Usage(format!(
+            "live inspection did not finish within the --deadline of {} s",
+            options.deadline.as_secs()
+        ))),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_stack_size(16 * 1024 * 1024)
+        .enable_all()
+        .build()
+        .map_err(|e| Fatal::Usage(format!("cannot start the async runtime: {e}")))
 }
 
 /// Run `work` with a runtime of its own, on a thread with room for the SDK's
 /// futures (in debug builds, polling them needs megabytes of stack).
 fn on_runtime<R: Send>(work: impl FnOnce(&tokio::runtime::Runtime) -> R + Send) -> Result<R, Fatal> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_stack_size(16 * 1024 * 1024)
-        .enable_all()
-        .build()
-        .map_err(|e| Fatal::Usage(format!("cannot start the async runtime: {e}")))?;
+    let runtime = runtime()?;
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("live-inspection".into())
