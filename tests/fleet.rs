@@ -463,3 +463,78 @@ fn a_directory_of_snapshots_is_a_fleet() {
     }
     assert_eq!(fleet["summary"]["connections"], 2);
 }
+
+/// Live, against moto: three connections of one account (two healthy in the
+/// files' view, one naming a role that does not exist) judged as a fleet find
+/// what three live runs find.
+#[test]
+fn a_live_fleet_finds_what_live_single_runs_find() {
+    if !common::moto::available() {
+        return;
+    }
+    let id = common::moto::unique("fl").replace('-', "");
+    let (role, bucket) = (format!("bi-{id}"), format!("fl-results-{id}"));
+    common::moto::runtime().block_on(async {
+        let aws = common::moto::aws().await;
+        let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::999988887777:root"}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "omni-fleet"}}}]});
+        aws.iam
+            .create_role()
+            .role_name(&role)
+            .assume_role_policy_document(trust.to_string())
+            .send()
+            .await
+            .unwrap();
+        aws.s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, role: &str| {
+        let text = format!(
+            "display_name = \"{name}\"\ns3_output_bucket = \"s3://{bucket}/omni/\"\ndata_catalog = \"awsdatacatalog\"\n\
+             database_timezone = \"UTC\"\nregion = \"us-east-1\"\n[auth]\ntype = \"cross_account_role\"\n\
+             role_arn = \"arn:aws:iam::123456789012:role/{role}\"\nexternal_id = \"omni-fleet\"\n\
+             trusted_account_id = \"999988887777\"\n"
+        );
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let files = [
+        write("first", &role),
+        write("second", &role),
+        write("missing", &format!("{role}-gone")),
+    ];
+    let live = |args: &[&str], path: &Path| {
+        let out = doctor()
+            .env("AWS_ENDPOINT_URL", common::moto::endpoint())
+            .args(["doctor", "--format", "json", "--timeout", "10"])
+            .args(args)
+            .arg(path)
+            .output()
+            .unwrap();
+        stdout_json(&out)
+    };
+    let fleet = live(&["--per-account", "2", "--jobs", "3", "--connections"], dir.path());
+    let by_key = entries(&fleet);
+    assert_eq!(by_key.len(), 3, "{fleet:#}");
+    for file in &files {
+        let key = file.file_name().unwrap().to_string_lossy().to_string();
+        let single = live(&["--config"], file);
+        let entry = &by_key[&key];
+        assert_eq!(entry["mode"], "live");
+        let checks: Vec<Value> = entry["checks"].as_array().unwrap().iter().map(comparable).collect();
+        assert_eq!(&checks, single["checks"].as_array().unwrap(), "{key}");
+    }
+    let role_check = |key: &str| {
+        by_key[key]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == "ROLE003")
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(role_check("first.toml"), "pass");
+    assert_eq!(role_check("missing.toml"), "fail");
+}

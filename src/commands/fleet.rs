@@ -527,3 +527,59 @@ impl Single {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn no_more_than_the_limit_of_one_account_at_once() {
+        let accounts = Accounts::new(2);
+        let (now, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        std::thread::scope(|s| {
+            for i in 0..8 {
+                let (accounts, now, most) = (&accounts, &now, &most);
+                s.spawn(move || {
+                    let account = if i % 4 == 0 { "other" } else { "acme" };
+                    let _turn = accounts.enter(account.to_string());
+                    if account == "acme" {
+                        let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(n, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        now.fetch_sub(1, Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        assert_eq!(most.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn entries_come_in_the_members_order_whoever_finishes_first() {
+        let members: Vec<Member> = (0..60)
+            .map(|i| Member {
+                key: format!("{i:03}"),
+                source: Source::Snapshot(PathBuf::new()),
+            })
+            .collect();
+        let mut seen = Vec::new();
+        run_all(
+            &members,
+            4,
+            |m| {
+                // Later members finish sooner.
+                let i: u64 = m.key.parse().unwrap();
+                std::thread::sleep(std::time::Duration::from_micros((60 - i) * 200));
+                Entry::failed(&m.key, String::new())
+            },
+            |e| {
+                seen.push(e.connection);
+                Ok(())
+            },
+        )
+        .unwrap();
+        let keys: Vec<String> = members.iter().map(|m| m.key.clone()).collect();
+        assert_eq!(seen, keys);
+    }
+}
