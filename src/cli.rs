@@ -213,9 +213,10 @@ pub(crate) struct FleetArgs {
     /// API quota is never hammered (throttling still shows as skips).
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     pub per_account: u16,
-    /// Judge only shard K of N (1-based): a member's shard depends on its name
-    /// alone, so a CI matrix or Kubernetes Indexed Job splits the fleet, and
-    /// `athena-doctor merge` joins the shards' JSON reports.
+    /// Judge only shard K of N (1-based; or index=I/N, 0-based, for Kubernetes'
+    /// JOB_COMPLETION_INDEX): a member's shard depends on its name alone, so a CI
+    /// matrix or an Indexed Job splits the fleet, and `athena-doctor merge` joins
+    /// the shards' JSON reports.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::collect::fleet::Shard>,
 }

@@ -515,7 +515,10 @@ fn a_live_fleet_finds_what_live_single_runs_find() {
             .unwrap();
         stdout_json(&out)
     };
-    let fleet = live(&["--per-account", "2", "--jobs", "3", "--connections"], dir.path());
+    let fleet = live(
+        &["--per-account", "2", "--jobs", "3", "--connections"],
+        dir.path(),
+    );
     let by_key = entries(&fleet);
     assert_eq!(by_key.len(), 3, "{fleet:#}");
     for file in &files {
@@ -523,7 +526,12 @@ fn a_live_fleet_finds_what_live_single_runs_find() {
         let single = live(&["--config"], file);
         let entry = &by_key[&key];
         assert_eq!(entry["mode"], "live");
-        let checks: Vec<Value> = entry["checks"].as_array().unwrap().iter().map(comparable).collect();
+        let checks: Vec<Value> = entry["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(comparable)
+            .collect();
         assert_eq!(&checks, single["checks"].as_array().unwrap(), "{key}");
     }
     let role_check = |key: &str| {
@@ -537,4 +545,46 @@ fn a_live_fleet_finds_what_live_single_runs_find() {
     };
     assert_eq!(role_check("first.toml"), "pass");
     assert_eq!(role_check("missing.toml"), "fail");
+}
+
+/// A secret beside a connection (`N.secret`) is read, used, and printed nowhere.
+#[test]
+fn a_fleets_secrets_are_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let canary = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYCANARYKEY1";
+    let key = root().join("fixtures/scenarios/healthy-access-key/connection.toml");
+    std::fs::copy(&key, dir.path().join("k.toml")).unwrap();
+    std::fs::write(dir.path().join("k.secret"), format!("{canary}\n")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    for format in ["table", "json", "sarif", "github", "markdown", "junit", "html"] {
+        let o = doctor()
+            .env(common::SECRET_ENV, "not-this-one")
+            .env("GITHUB_STEP_SUMMARY", out.path().join("summary.md"))
+            .args(["doctor", "--offline", "-v", "--format", format, "--connections"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            !all.contains(canary) && !all.contains("CANARY"),
+            "{format}: {all}"
+        );
+        if format == "json" {
+            // The secret was read from k.secret: CONN001 (no secret) passes.
+            let report = stdout_json(&o);
+            let conn001 = report["connections"][0]["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["code"] == "CONN001" && c["subject"] == "auth.secret_access_key")
+                .cloned();
+            assert!(conn001.is_none_or(|c| c["status"] == "pass"), "{report:#}");
+        }
+    }
+    let summary = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
+    assert!(summary.contains("a fleet of 1") && !summary.contains(canary));
 }

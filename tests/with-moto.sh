@@ -2,7 +2,8 @@
 # Run every test, with the AWS emulator moto started for the live tests:
 # installs moto[server] and the AWS CLI (which the fix round trips run apply.sh
 # with) into a venv under target/, starts moto on 127.0.0.1, waits for it, runs
-# `cargo test` with MOTO_ENDPOINT set, and stops it on exit.
+# `cargo test` with MOTO_ENDPOINT set, and stops it on exit. `bench ARGS…` runs
+# `cargo bench ARGS…` instead (the live figures of `--bench fleet`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,4 +34,9 @@ export MOTO_ENDPOINT="$endpoint" ATHENA_DOCTOR_REQUIRE_MOTO=1 ATHENA_DOCTOR_AWS_
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing
 export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_ENDPOINT_URL
-cargo test --locked "$@"
+if [ "${1:-}" = bench ]; then
+  shift
+  cargo bench --locked "$@"
+else
+  cargo test --locked "$@"
+fi

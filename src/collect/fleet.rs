@@ -58,13 +58,26 @@ pub(crate) struct Shard {
 impl std::str::FromStr for Shard {
     type Err = String;
 
+    /// `K/N` (1-based, as GitHub matrices count), or `index=I/N` (0-based, as
+    /// Kubernetes' `JOB_COMPLETION_INDEX` counts).
     fn from_str(s: &str) -> Result<Shard, String> {
-        let bad = || format!("`{s}` is not a shard: write K/N with 1 <= K <= N (1/4, 2/4, …)");
-        let (k, n) = s.split_once('/').ok_or_else(bad)?;
-        let (index, count): (u64, u64) = (
+        let bad = || {
+            format!("`{s}` is not a shard: write K/N with 1 <= K <= N (1/4), or index=I/N with 0 <= I < N")
+        };
+        let (zero_based, rest) = match s.strip_prefix("index=") {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let (k, n) = rest.split_once('/').ok_or_else(bad)?;
+        let (k, count): (u64, u64) = (
             k.trim().parse().map_err(|_| bad())?,
             n.trim().parse().map_err(|_| bad())?,
         );
+        let index = if zero_based {
+            k.checked_add(1).ok_or_else(bad)?
+        } else {
+            k
+        };
         if index == 0 || index > count {
             return Err(bad());
         }
@@ -318,7 +331,9 @@ mod tests {
         for s in &shards {
             assert!(keys.iter().filter(|k| s.holds(k)).count() > 60);
         }
-        for bad in ["0/4", "5/4", "1", "a/b", "1/0"] {
+        assert_eq!("index=0/4".parse::<Shard>(), "1/4".parse::<Shard>());
+        assert_eq!("index=3/4".parse::<Shard>(), "4/4".parse::<Shard>());
+        for bad in ["0/4", "5/4", "1", "a/b", "1/0", "index=4/4"] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
         }
     }

@@ -278,6 +278,8 @@ struct Outputs {
 
 enum Sink {
     Stdout(std::io::BufWriter<std::io::Stdout>),
+    /// The CI run's step summary: appended to, as the single doctor does.
+    Append(PathBuf, std::io::BufWriter<std::fs::File>),
     File {
         path: PathBuf,
         tmp: PathBuf,
@@ -314,7 +316,7 @@ impl Sink {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 other => other.map_err(|e| Fatal::io("<stdout>", e)),
             },
-            Sink::File { path, file, .. } => {
+            Sink::File { path, file, .. } | Sink::Append(path, file) => {
                 file.write_all(text.as_bytes()).map_err(|e| Fatal::io(&*path, e))
             }
         }
@@ -326,6 +328,7 @@ impl Sink {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 other => other.map_err(|e| Fatal::io("<stdout>", e)),
             },
+            Sink::Append(path, mut file) => file.flush().map_err(|e| Fatal::io(&path, e)),
             Sink::File { path, tmp, file } => {
                 file.into_inner()
                     .map_err(|e| Fatal::io(&path, e.into_error()))?
@@ -377,7 +380,20 @@ impl Outputs {
                 .into_iter()
                 .filter_map(|(path, format)| Some((format, Some(path.clone()?)))),
         );
-        Outputs::new(&wanted, args.verbose)
+        let mut outputs = Outputs::new(&wanted, args.verbose)?;
+        if args.format == Format::Github
+            && let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty())
+        {
+            let path = PathBuf::from(summary);
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(|e| Fatal::io(&path, e))?;
+            let sink = Sink::Append(path, std::io::BufWriter::new(file));
+            outputs.outs.push((renderer(Format::Markdown, true, false), sink));
+        }
+        Ok(outputs)
     }
 
     fn new(wanted: &[(Format, Option<PathBuf>)], verbose: bool) -> Result<Outputs, Fatal> {

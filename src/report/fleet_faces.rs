@@ -309,3 +309,25 @@ pub(crate) fn html(overview: &Overview, tally: &Tally) -> String {
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fleet::{Entry, Overview, Tally};
+
+    #[test]
+    fn the_fleet_page_escapes_what_it_is_given() {
+        let hostile = "<script>alert(1)</script>\u{1b}[31m";
+        let entry = Entry::failed(hostile, format!("{hostile}: <img src=x onerror=alert(1)>"));
+        let mut overview = Overview::default();
+        overview.add(&entry);
+        let mut tally = Tally::default();
+        tally.add(&entry);
+        let page = html(&overview, &tally);
+        assert!(!page.contains("<script>") && !page.contains("<img"), "{page}");
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(!page.contains('\u{1b}'));
+        let md = markdown(&overview, &tally);
+        assert!(md.contains("unreadable"), "{md}");
+    }
+}

@@ -52,6 +52,9 @@ pub struct Proxy {
     pub endpoint: String,
     /// The action of every request, in arrival order.
     pub calls: Arc<Mutex<Vec<String>>>,
+    /// When each request arrived and when its answer was written (the
+    /// benchmark's critical path is read from it).
+    pub timeline: Arc<Mutex<Vec<(std::time::Instant, std::time::Instant)>>>,
 }
 
 impl Proxy {
@@ -62,6 +65,12 @@ impl Proxy {
 
 /// Start a proxy to `upstream` (moto's `http://host:port`) with `faults` by action.
 pub fn start(upstream: &str, faults: HashMap<String, Fault>) -> Proxy {
+    start_with(upstream, faults, None)
+}
+
+/// A proxy that gives every request `every` (a `Latency`: the benchmark's
+/// distance to AWS), and `faults` by action.
+pub fn start_with(upstream: &str, faults: HashMap<String, Fault>, every: Option<Fault>) -> Proxy {
     let upstream = upstream
         .trim_start_matches("http://")
         .trim_end_matches('/')
@@ -69,23 +78,39 @@ pub fn start(upstream: &str, faults: HashMap<String, Fault>) -> Proxy {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let calls = Arc::new(Mutex::new(Vec::new()));
-    let seen = calls.clone();
+    let timeline = Arc::new(Mutex::new(Vec::new()));
+    let (seen, times) = (calls.clone(), timeline.clone());
     let faults = Arc::new(faults);
     std::thread::spawn(move || {
         for client in listener.incoming().flatten() {
-            let (seen, faults, upstream) = (seen.clone(), faults.clone(), upstream.clone());
-            std::thread::spawn(move || serve(client, &upstream, &faults, &seen));
+            let (seen, times, faults, upstream) =
+                (seen.clone(), times.clone(), faults.clone(), upstream.clone());
+            std::thread::spawn(move || serve(client, &upstream, &faults, every, &seen, &times));
         }
     });
-    Proxy { endpoint, calls }
+    Proxy {
+        endpoint,
+        calls,
+        timeline,
+    }
 }
 
-fn serve(client: TcpStream, upstream: &str, faults: &HashMap<String, Fault>, seen: &Mutex<Vec<String>>) {
+type Timeline = Mutex<Vec<(std::time::Instant, std::time::Instant)>>;
+
+fn serve(
+    client: TcpStream,
+    upstream: &str,
+    faults: &HashMap<String, Fault>,
+    every: Option<Fault>,
+    seen: &Mutex<Vec<String>>,
+    times: &Timeline,
+) {
     let mut reader = BufReader::new(client.try_clone().unwrap());
     let mut client = client;
     while let Some(request) = read(&mut reader) {
+        let arrived = std::time::Instant::now();
         seen.lock().unwrap().push(request.action.clone());
-        match faults.get(&request.action).copied() {
+        match faults.get(&request.action).copied().or(every) {
             Some(Fault::Hang) => {
                 // Hold the connection open, answering nothing, until the client gives up.
                 let mut sink = [0u8; 1];
@@ -133,6 +158,7 @@ fn serve(client: TcpStream, upstream: &str, faults: &HashMap<String, Fault>, see
                 if client.write_all(&answer).is_err() {
                     return;
                 }
+                times.lock().unwrap().push((arrived, std::time::Instant::now()));
             }
         }
     }

@@ -1,0 +1,514 @@
+//! The doctor's speed and memory, from one run, as ratios measured together:
+//! `bash tests/with-moto.sh bench --bench fleet` (the live figures need moto; a
+//! plain `cargo bench --bench fleet` prints the offline ones and says why the
+//! live ones are missing).
+//!
+//! It prints: one offline connection (wall time, peak RSS); evaluator decisions a
+//! second; fleets of 1,000 and 10,000 offline connections (wall, peak RSS) against
+//! 100 single runs; one live run against moto behind a proxy that adds 0 or 50 ms
+//! to every request, with its critical path read from the proxy's timeline and
+//! the `--sequential` ratio; 100 live connections as a fleet; and the same reads
+//! made with the AWS CLI. Targets are checked and printed, never asserted (a
+//! benchmark measures; the tests decide correctness).
+
+#[path = "../tests/common/moto.rs"]
+#[allow(dead_code)]
+mod moto;
+#[path = "../tests/common/proxy.rs"]
+#[allow(dead_code)]
+mod proxy;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_athena-doctor");
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A finished process: its wall time, peak RSS and exit code.
+struct Ran {
+    wall: Duration,
+    rss_kb: u64,
+    code: i32,
+}
+
+/// Run to the end with output discarded; the peak RSS is the kernel's (wait4).
+// wait4 reaps the child: the `Child` is never waited on, by design.
+#[allow(clippy::zombie_processes)]
+fn run(cmd: &mut Command) -> Ran {
+    let start = Instant::now();
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the command starts");
+    let pid = i32::try_from(child.id()).expect("a pid fits");
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our child, not yet waited for (the Child is never waited on).
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4");
+    let wall = start.elapsed();
+    Ran {
+        wall,
+        rss_kb: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+        code: if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            -1
+        },
+    }
+}
+
+fn doctor() -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_remove("ATHENA_DOCTOR_SECRET_ACCESS_KEY")
+        .env("COLUMNS", "120");
+    cmd
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn mb(kb: u64) -> String {
+    format!("{:.1} MB", kb as f64 / 1024.0)
+}
+
+/// `n` connections by the naming rule, cycling through the shipped scenarios.
+fn fleet_dir(dir: &Path, n: usize) -> Vec<(PathBuf, Vec<String>)> {
+    let mut scenarios: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("connection.toml").exists())
+        .collect();
+    scenarios.sort();
+    let mut out = Vec::new();
+    for i in 0..n {
+        let scenario = &scenarios[i % scenarios.len()];
+        let sub = dir.join(format!("team-{:02}", i % 50));
+        std::fs::create_dir_all(&sub).unwrap();
+        let conn = sub.join(format!("c{i:05}.toml"));
+        std::fs::copy(scenario.join("connection.toml"), &conn).unwrap();
+        let mut flags = Vec::new();
+        for (part, flag) in [
+            ("trust", "--trust-policy"),
+            ("policy", "--policy"),
+            ("bucket-policy", "--bucket-policy"),
+            ("boundary", "--boundary"),
+        ] {
+            let from = scenario.join(format!("{part}.json"));
+            if from.exists() {
+                let to = sub.join(format!("c{i:05}.{part}.json"));
+                std::fs::copy(&from, &to).unwrap();
+                flags.push(flag.to_string());
+                flags.push(to.to_string_lossy().to_string());
+            }
+        }
+        out.push((conn, flags));
+    }
+    out
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is understood.
+    println!("athena-doctor benchmark (release build: {BIN})\n");
+    // `cargo bench --bench fleet -- live` (or `offline`) runs only that part.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wants = |part: &str| only.is_empty() || only.iter().any(|o| o == part);
+    if wants("offline") {
+        offline();
+        evaluator();
+    }
+    if !wants("live") {
+        return;
+    }
+    match std::env::var("MOTO_ENDPOINT") {
+        Ok(endpoint) if !endpoint.is_empty() => live(&endpoint),
+        _ => println!(
+            "\nlive: not measured: MOTO_ENDPOINT is not set (`bash tests/with-moto.sh bench --bench fleet` starts moto)"
+        ),
+    }
+}
+
+fn offline() {
+    let example = root().join("fixtures/examples");
+    let single = |_: usize| {
+        run(doctor()
+            .args(["doctor", "--offline", "--config"])
+            .arg(example.join("acme.toml"))
+            .arg("--trust-policy")
+            .arg(example.join("acme-trust.json"))
+            .arg("--policy")
+            .arg(example.join("acme-policy.json")))
+    };
+    let runs: Vec<Ran> = (0..21).map(single).collect();
+    let one_wall = median(runs.iter().map(|r| r.wall).collect());
+    let one_rss = runs.iter().map(|r| r.rss_kb).max().unwrap_or(0);
+    println!(
+        "offline, one connection (acme example, median of 21): {}, peak RSS {}",
+        ms(one_wall),
+        mb(one_rss)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let members = fleet_dir(dir.path(), 1_000);
+    // 100 single runs of the fleet's first 100 connections, one after another.
+    let start = Instant::now();
+    for (conn, flags) in members.iter().take(100) {
+        let r = run(doctor()
+            .args(["doctor", "--offline", "--format", "json", "--config"])
+            .arg(conn)
+            .args(flags));
+        assert!(matches!(r.code, 0 | 1), "a single run failed: {}", conn.display());
+    }
+    let hundred = start.elapsed();
+    println!("offline, 100 single runs one after another: {}", ms(hundred));
+    for (n, jobs) in [(1_000, None), (1_000, Some(1)), (10_000, None)] {
+        let dir = if n == 1_000 {
+            dir.path().to_path_buf()
+        } else {
+            let big = dir.path().join("big");
+            fleet_dir(&big, n);
+            big
+        };
+        let out = dir.join("fleet.json");
+        let mut cmd = doctor();
+        cmd.args(["doctor", "--offline", "--format", "json", "--connections"])
+            .arg(&dir)
+            .arg("--output")
+            .arg(&out);
+        if let Some(j) = jobs {
+            cmd.args(["--jobs", &j.to_string()]);
+        }
+        let r = run(&mut cmd);
+        assert!(matches!(r.code, 0 | 1), "the fleet run failed ({})", r.code);
+        let jobs_text = jobs.map_or("default jobs".into(), |j| format!("--jobs {j}"));
+        let verdict = if n == 1_000 {
+            format!(
+                "; {:.2}× the cost of 100 single runs (target ≤ 1): {}",
+                r.wall.as_secs_f64() / hundred.as_secs_f64(),
+                if r.wall <= hundred { "met" } else { "NOT met" }
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "offline fleet of {n} ({jobs_text}): {}, peak RSS {}{verdict}",
+            ms(r.wall),
+            mb(r.rss_kb)
+        );
+        let _ = std::fs::remove_file(out);
+    }
+}
+
+fn evaluator() {
+    let matrix = athena_doctor::evaluator::Matrix::new(50);
+    let (_, pairs) = matrix.size();
+    let start = Instant::now();
+    let mut rounds = 0u64;
+    while start.elapsed() < Duration::from_secs(2) {
+        assert!(std::hint::black_box(matrix.evaluate()));
+        rounds += 1;
+    }
+    let per_second = (rounds * pairs as u64) as f64 / start.elapsed().as_secs_f64();
+    println!(
+        "evaluator: {per_second:.0} decisions a second (the Athena matrix against a 50-statement policy)"
+    );
+}
+
+/// The account the live figures read: a role (trust policy, inline policy), a
+/// results bucket, a workgroup, a Glue database.
+struct State {
+    role: String,
+    bucket: String,
+    workgroup: String,
+    schema: String,
+}
+
+fn build_state() -> State {
+    let id = moto::unique("bench").replace('-', "");
+    let state = State {
+        role: format!("bi-{id}"),
+        bucket: format!("bench-results-{id}"),
+        workgroup: format!("wg-{id}"),
+        schema: format!("sales_{id}"),
+    };
+    moto::runtime().block_on(async {
+        let aws = moto::aws().await;
+        let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::999988887777:root"}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "omni-bench"}}}]});
+        aws.iam
+            .create_role()
+            .role_name(&state.role)
+            .assume_role_policy_document(trust.to_string())
+            .send()
+            .await
+            .unwrap();
+        let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:*", "athena:*", "glue:*"], "Resource": "*"}]});
+        aws.iam
+            .put_role_policy()
+            .role_name(&state.role)
+            .policy_name("athena")
+            .policy_document(policy.to_string())
+            .send()
+            .await
+            .unwrap();
+        aws.s3.create_bucket().bucket(&state.bucket).send().await.unwrap();
+        aws.athena
+            .create_work_group()
+            .name(&state.workgroup)
+            .send()
+            .await
+            .unwrap();
+        aws.glue
+            .create_database()
+            .database_input(
+                aws_sdk_glue::types::DatabaseInput::builder()
+                    .name(&state.schema)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    state
+}
+
+fn connection_text(s: &State, account: &str) -> String {
+    format!(
+        "display_name = \"bench\"\ns3_output_bucket = \"s3://{}/omni/\"\ndata_catalog = \"awsdatacatalog\"\n\
+         include_schemas = \"{}\"\ndatabase_timezone = \"UTC\"\nregion = \"us-east-1\"\nworkgroup = \"{}\"\n\
+         [auth]\ntype = \"cross_account_role\"\nrole_arn = \"arn:aws:iam::{account}:role/{}\"\n\
+         external_id = \"omni-bench\"\ntrusted_account_id = \"999988887777\"\n",
+        s.bucket, s.schema, s.workgroup, s.role
+    )
+}
+
+/// The longest chain of requests each arriving after the previous one was
+/// answered: how many round trips one after another the run really waited for.
+fn depth(timeline: &[(Instant, Instant)]) -> usize {
+    let mut t = timeline.to_vec();
+    t.sort();
+    let mut best = vec![1usize; t.len()];
+    for i in 0..t.len() {
+        for j in 0..i {
+            if t[j].1 <= t[i].0 {
+                best[i] = best[i].max(best[j] + 1);
+            }
+        }
+    }
+    best.into_iter().max().unwrap_or(0)
+}
+
+fn live(endpoint: &str) {
+    let state = build_state();
+    let dir = tempfile::tempdir().unwrap();
+    let conn = dir.path().join("bench.toml");
+    std::fs::write(&conn, connection_text(&state, "123456789012")).unwrap();
+    let live_doctor = |proxy: &str| {
+        let mut cmd = doctor();
+        cmd.env("AWS_ENDPOINT_URL", proxy).args([
+            "doctor",
+            "--format",
+            "json",
+            "--timeout",
+            "20",
+            "--deadline",
+            "120",
+        ]);
+        cmd
+    };
+    let offline = median(
+        (0..5)
+            .map(|_| {
+                run(doctor()
+                    .args(["doctor", "--offline", "--format", "json", "--config"])
+                    .arg(&conn))
+                .wall
+            })
+            .collect(),
+    );
+    println!("\nlive, against moto through a proxy adding a delay to every request");
+    let mut one_at_50 = Duration::ZERO;
+    let mut moto_time = Duration::ZERO;
+    for delay_ms in [0u64, 50] {
+        let delay = Duration::from_millis(delay_ms);
+        let p = proxy::start_with(endpoint, Default::default(), Some(proxy::Fault::Latency(delay)));
+        let mut walls = Vec::new();
+        for _ in 0..5 {
+            p.timeline.lock().unwrap().clear();
+            p.calls.lock().unwrap().clear();
+            let r = run(live_doctor(&p.endpoint).arg("--config").arg(&conn));
+            assert!(matches!(r.code, 0 | 1), "a live run failed ({})", r.code);
+            walls.push(r.wall);
+        }
+        let wall = median(walls);
+        let timeline = p.timeline.lock().unwrap().clone();
+        let requests = timeline.len();
+        let chain = depth(&timeline);
+        let served: Duration =
+            timeline.iter().map(|(a, b)| *b - *a).sum::<Duration>() / requests.max(1) as u32;
+        if delay_ms == 0 {
+            moto_time = served;
+        }
+        let sequential = run(live_doctor(&p.endpoint)
+            .arg("--sequential")
+            .arg("--config")
+            .arg(&conn))
+        .wall;
+        // The bound: the process's own time (an offline run) plus the chain of
+        // round trips it had to wait for, each the delay plus moto's own time.
+        let bound = offline + (delay + moto_time) * u32::try_from(chain).unwrap_or(u32::MAX);
+        let ratio = wall.as_secs_f64() / bound.as_secs_f64();
+        println!(
+            "  +{delay_ms} ms: one connection {} ({requests} requests, a chain of {chain} one after another; \
+             critical-path bound {} → {ratio:.2}× (target ≤ 1.5: {})); --sequential {} ({:.1}× slower)",
+            ms(wall),
+            ms(bound),
+            if ratio <= 1.5 { "met" } else { "NOT met" },
+            ms(sequential),
+            sequential.as_secs_f64() / wall.as_secs_f64()
+        );
+        if delay_ms == 50 {
+            one_at_50 = wall;
+            let mut actions: Vec<String> = p.calls.lock().unwrap().clone();
+            actions.sort();
+            actions.dedup();
+            println!("    the reads: {}", actions.join(", "));
+            cli_runbook(&p.endpoint, &state, wall);
+        }
+        live_fleet(&p, &state, wall, delay_ms);
+    }
+    let _ = one_at_50;
+}
+
+/// 100 connections, each in an account of its own (so `--per-account` does not
+/// serialise them), as one fleet at +50 ms.
+fn live_fleet(p: &proxy::Proxy, state: &State, one: Duration, delay_ms: u64) {
+    let proxy = p.endpoint.as_str();
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..100 {
+        let account = format!("{:012}", 100_000_000_000u64 + i);
+        std::fs::write(
+            dir.path().join(format!("c{i:03}.toml")),
+            connection_text(state, &account),
+        )
+        .unwrap();
+    }
+    for jobs in [None, Some(100)] {
+        p.timeline.lock().unwrap().clear();
+        let mut cmd = doctor();
+        cmd.env("AWS_ENDPOINT_URL", proxy)
+            .args([
+                "doctor",
+                "--format",
+                "json",
+                "--timeout",
+                "20",
+                "--deadline",
+                "120",
+                "--connections",
+            ])
+            .arg(dir.path());
+        if let Some(j) = jobs {
+            cmd.args(["--jobs", &j.to_string()]);
+        }
+        let r = run(&mut cmd);
+        let ratio = r.wall.as_secs_f64() / one.as_secs_f64();
+        // Where the time went: how long moto took per request under this load,
+        // and how many requests it answered a second.
+        let timeline = p.timeline.lock().unwrap().clone();
+        let delay = Duration::from_millis(delay_ms);
+        let in_moto: Duration = timeline
+            .iter()
+            .map(|(a, b)| (*b - *a).saturating_sub(delay))
+            .sum();
+        let per_request = in_moto / timeline.len().max(1) as u32;
+        println!(
+            "  +{delay_ms} ms: a fleet of 100 live connections ({}): {}, peak RSS {}, {ratio:.1}× one connection \
+             (target ≤ 3: {}); moto answered {} requests, {:.0} a second, {} each on average",
+            jobs.map_or("default --jobs 16".into(), |j| format!("--jobs {j}")),
+            ms(r.wall),
+            mb(r.rss_kb),
+            if ratio <= 3.0 { "met" } else { "NOT met" },
+            timeline.len(),
+            timeline.len() as f64 / r.wall.as_secs_f64(),
+            ms(per_request)
+        );
+    }
+}
+
+/// The runbook a support engineer would follow by hand: the same reads with the
+/// AWS CLI, one command after another, through the same proxy.
+fn cli_runbook(proxy: &str, s: &State, doctor_wall: Duration) {
+    let aws = std::env::var("ATHENA_DOCTOR_AWS_CLI").unwrap_or_else(|_| "aws".into());
+    let role_arn = format!("arn:aws:iam::123456789012:role/{}", s.role);
+    let steps: Vec<Vec<String>> = [
+        vec!["sts", "get-caller-identity"],
+        vec!["iam", "get-role", "--role-name", &s.role],
+        vec!["iam", "list-role-policies", "--role-name", &s.role],
+        vec![
+            "iam",
+            "get-role-policy",
+            "--role-name",
+            &s.role,
+            "--policy-name",
+            "athena",
+        ],
+        vec!["iam", "list-attached-role-policies", "--role-name", &s.role],
+        vec![
+            "sts",
+            "assume-role",
+            "--role-arn",
+            &role_arn,
+            "--role-session-name",
+            "runbook",
+            "--external-id",
+            "omni-bench",
+        ],
+        vec!["s3api", "head-bucket", "--bucket", &s.bucket],
+        vec!["s3api", "get-bucket-location", "--bucket", &s.bucket],
+        vec!["s3api", "get-bucket-encryption", "--bucket", &s.bucket],
+        vec!["s3api", "get-bucket-policy", "--bucket", &s.bucket],
+        vec!["athena", "get-work-group", "--work-group", &s.workgroup],
+        vec!["athena", "list-data-catalogs"],
+        vec!["glue", "get-databases"],
+        vec!["glue", "get-tables", "--database-name", &s.schema],
+    ]
+    .into_iter()
+    .map(|v| v.into_iter().map(str::to_string).collect())
+    .collect();
+    let start = Instant::now();
+    for step in &steps {
+        let r = run(Command::new(&aws)
+            .env("AWS_ENDPOINT_URL", proxy)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .args(["--endpoint-url", proxy])
+            .args(step));
+        // A refusal (no bucket policy) is an answer too; a missing CLI is not.
+        assert!(r.code >= 0 && r.code != 127, "the AWS CLI ({aws}) did not run");
+    }
+    let wall = start.elapsed();
+    println!(
+        "  +50 ms: the same reads with the AWS CLI ({} commands, one after another): {}, {:.0}× the doctor's one live run",
+        steps.len(),
+        ms(wall),
+        wall.as_secs_f64() / doctor_wall.as_secs_f64()
+    );
+}
