@@ -289,15 +289,7 @@ enum Sink {
 
 impl Sink {
     fn file(path: &Path) -> Result<Sink, Fatal> {
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let tmp = super::temporary_beside(path);
         let file = std::fs::File::create(&tmp).map_err(|e| Fatal::io(path, e))?;
         Ok(Sink::File {
             path: path.to_path_buf(),

@@ -344,9 +344,8 @@ fn print(text: &str) -> Result<(), Fatal> {
     }
 }
 
-/// Write to a temporary file beside `path`, then rename: a failed run never leaves
-/// half a report where a previous good one was.
-fn write_atomically(path: &Path, text: &str) -> Result<(), Fatal> {
+/// The temporary name a report is written under before it is renamed to `path`.
+fn temporary_beside(path: &Path) -> PathBuf {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -355,7 +354,13 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), Fatal> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    dir.join(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+/// Write to a temporary file beside `path`, then rename: a failed run never leaves
+/// half a report where a previous good one was.
+fn write_atomically(path: &Path, text: &str) -> Result<(), Fatal> {
+    let tmp = temporary_beside(path);
     // An error names the file the user asked for, not our temporary one.
     std::fs::write(&tmp, text).map_err(|e| Fatal::io(path, e))?;
     std::fs::rename(&tmp, path).map_err(|e| {

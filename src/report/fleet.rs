@@ -365,8 +365,20 @@ impl Render for Junit {
                 Status::Fail => {
                     let mut body = row.message.clone();
                     if let Some(fix) = &row.fix {
-                        let json = serde_json::to_string_pretty(fix).expect("a JSON value always serialises");
-                        body.push_str(&format!("\n\nFix:\n{json}"));
+                        let text = |k: &str| fix.get(k).and_then(Value::as_str).unwrap_or_default();
+                        // The JSON that fixes it: the field's fragment, or the document.
+                        let body_json = ["payload", "document"]
+                            .iter()
+                            .find_map(|k| fix.get(*k).filter(|v| !v.is_null()))
+                            .unwrap_or(fix);
+                        let json =
+                            serde_json::to_string_pretty(body_json).expect("a JSON value always serialises");
+                        body.push_str(&format!(
+                            "\n\nFix ({}, {}): {}\n{json}",
+                            text("target"),
+                            text("applicability"),
+                            text("title")
+                        ));
                     }
                     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     status
