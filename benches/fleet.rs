@@ -349,7 +349,12 @@ fn live(endpoint: &str) {
     let mut moto_time = Duration::ZERO;
     for delay_ms in [0u64, 50] {
         let delay = Duration::from_millis(delay_ms);
-        let p = proxy::start_with(endpoint, Default::default(), Some(proxy::Fault::Latency(delay)));
+        let p = proxy::start_with(
+            endpoint,
+            Default::default(),
+            Some(proxy::Fault::Latency(delay)),
+            false,
+        );
         let mut walls = Vec::new();
         for _ in 0..5 {
             p.timeline.lock().unwrap().clear();
@@ -393,14 +398,23 @@ fn live(endpoint: &str) {
             println!("    the reads: {}", actions.join(", "));
             cli_runbook(&p.endpoint, &state, wall);
         }
-        live_fleet(&p, &state, wall, delay_ms);
+        live_fleet(&p, &state, wall, delay_ms, "");
+        // The same fleet with moto's answers replayed: what the doctor does when
+        // the other end keeps up (as AWS, spread over accounts and services, does).
+        let cached = proxy::start_with(
+            endpoint,
+            Default::default(),
+            Some(proxy::Fault::Latency(delay)),
+            true,
+        );
+        live_fleet(&cached, &state, wall, delay_ms, ", moto's answers replayed");
     }
     let _ = one_at_50;
 }
 
 /// 100 connections, each in an account of its own (so `--per-account` does not
 /// serialise them), as one fleet at +50 ms.
-fn live_fleet(p: &proxy::Proxy, state: &State, one: Duration, delay_ms: u64) {
+fn live_fleet(p: &proxy::Proxy, state: &State, one: Duration, delay_ms: u64, how: &str) {
     let proxy = p.endpoint.as_str();
     let dir = tempfile::tempdir().unwrap();
     for i in 0..100 {
@@ -441,8 +455,8 @@ fn live_fleet(p: &proxy::Proxy, state: &State, one: Duration, delay_ms: u64) {
             .sum();
         let per_request = in_moto / timeline.len().max(1) as u32;
         println!(
-            "  +{delay_ms} ms: a fleet of 100 live connections ({}): {}, peak RSS {}, {ratio:.1}× one connection \
-             (target ≤ 3: {}); moto answered {} requests, {:.0} a second, {} each on average",
+            "  +{delay_ms} ms: a fleet of 100 live connections ({}{how}): {}, peak RSS {}, {ratio:.1}× one connection \
+             (target ≤ 3: {}); the proxy answered {} requests, {:.0} a second, {} each beyond the delay on average",
             jobs.map_or("default --jobs 16".into(), |j| format!("--jobs {j}")),
             ms(r.wall),
             mb(r.rss_kb),

@@ -421,6 +421,13 @@ fn fail_on_and_exit_apply_to_the_whole_fleet() {
         .arg(root().join("fixtures/examples/acme.toml"))
         .assert()
         .code(2);
+    let empty = tempfile::tempdir().unwrap();
+    doctor()
+        .args(["doctor", "--offline", "--connections"])
+        .arg(empty.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no connection"));
     doctor()
         .args(["doctor", "--offline", "--shard", "3/2", "--connections"])
         .arg(dir.path())

@@ -30,6 +30,18 @@ pub(super) fn doctor(args: &DoctorArgs, root: &Path) -> Result<ExitCode, Fatal> 
     // Bad flags are bad input before the first connection is read.
     Gate::new(&args.select, &args.ignore, &Connection::default())?;
     let mut members = fleet::members(root, snapshots)?;
+    // An empty fleet is a wrong path, not a healthy fleet (an empty shard is fine).
+    if members.is_empty() {
+        return Err(Fatal::Usage(format!(
+            "no {} under {}",
+            if snapshots {
+                "snapshot (*.json)"
+            } else {
+                "connection (*.toml, *.json, or lines of a .jsonl file)"
+            },
+            root.display()
+        )));
+    }
     if let Some(shard) = args.fleet.shard {
         members.retain(|m| shard.holds(&m.key));
     }

@@ -65,12 +65,20 @@ impl Proxy {
 
 /// Start a proxy to `upstream` (moto's `http://host:port`) with `faults` by action.
 pub fn start(upstream: &str, faults: HashMap<String, Fault>) -> Proxy {
-    start_with(upstream, faults, None)
+    start_with(upstream, faults, None, false)
 }
 
 /// A proxy that gives every request `every` (a `Latency`: the benchmark's
-/// distance to AWS), and `faults` by action.
-pub fn start_with(upstream: &str, faults: HashMap<String, Fault>, every: Option<Fault>) -> Proxy {
+/// distance to AWS), and `faults` by action. With `cache`, moto is asked each
+/// distinct request (method, path, body) once and its answer replayed after: the
+/// benchmark then measures the client, not moto's own rate (a few hundred
+/// requests a second, one Python process).
+pub fn start_with(
+    upstream: &str,
+    faults: HashMap<String, Fault>,
+    every: Option<Fault>,
+    cache: bool,
+) -> Proxy {
     let upstream = upstream
         .trim_start_matches("http://")
         .trim_end_matches('/')
@@ -81,11 +89,23 @@ pub fn start_with(upstream: &str, faults: HashMap<String, Fault>, every: Option<
     let timeline = Arc::new(Mutex::new(Vec::new()));
     let (seen, times) = (calls.clone(), timeline.clone());
     let faults = Arc::new(faults);
+    let answers: Option<Arc<Answers>> = cache.then(Default::default);
     std::thread::spawn(move || {
         for client in listener.incoming().flatten() {
             let (seen, times, faults, upstream) =
                 (seen.clone(), times.clone(), faults.clone(), upstream.clone());
-            std::thread::spawn(move || serve(client, &upstream, &faults, every, &seen, &times));
+            let answers = answers.clone();
+            std::thread::spawn(move || {
+                serve(
+                    client,
+                    &upstream,
+                    &faults,
+                    every,
+                    &seen,
+                    &times,
+                    answers.as_deref(),
+                )
+            });
         }
     });
     Proxy {
@@ -97,6 +117,9 @@ pub fn start_with(upstream: &str, faults: HashMap<String, Fault>, every: Option<
 
 type Timeline = Mutex<Vec<(std::time::Instant, std::time::Instant)>>;
 
+/// moto's answers by request (its first line and body), when caching.
+type Answers = Mutex<HashMap<Vec<u8>, Vec<u8>>>;
+
 fn serve(
     client: TcpStream,
     upstream: &str,
@@ -104,6 +127,7 @@ fn serve(
     every: Option<Fault>,
     seen: &Mutex<Vec<String>>,
     times: &Timeline,
+    answers: Option<&Answers>,
 ) {
     let mut reader = BufReader::new(client.try_clone().unwrap());
     let mut client = client;
@@ -152,8 +176,32 @@ fn serve(
                 if let Some(Fault::Latency(d)) = fault {
                     std::thread::sleep(d);
                 }
-                let Some(answer) = forward(upstream, &request) else {
-                    return;
+                let key = answers.map(|_| {
+                    let mut key = request
+                        .head
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .as_bytes()
+                        .to_vec();
+                    key.extend_from_slice(&request.body);
+                    key
+                });
+                let cached = key
+                    .as_ref()
+                    .zip(answers)
+                    .and_then(|(k, a)| a.lock().unwrap().get(k).cloned());
+                let answer = match cached {
+                    Some(answer) => answer,
+                    None => {
+                        let Some(answer) = forward(upstream, &request) else {
+                            return;
+                        };
+                        if let (Some(k), Some(a)) = (key, answers) {
+                            a.lock().unwrap().insert(k, answer.clone());
+                        }
+                        answer
+                    }
                 };
                 if client.write_all(&answer).is_err() {
                     return;
