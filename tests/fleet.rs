@@ -469,6 +469,13 @@ fn a_directory_of_snapshots_is_a_fleet() {
         assert_eq!(&checks, single["checks"].as_array().unwrap());
     }
     assert_eq!(fleet["summary"]["connections"], 2);
+    // Fixes are written for one connection, never silently dropped for a fleet.
+    doctor()
+        .args(["doctor", "--write-fixes", "fixes", "--snapshot"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--write-fixes"));
 }
 
 /// Live, against moto: three connections of one account (two healthy in the

@@ -25,6 +25,12 @@ const WINDOW_PER_JOB: usize = 8;
 const LIVE_JOBS: usize = 16;
 
 pub(super) fn doctor(args: &DoctorArgs, root: &Path) -> Result<ExitCode, Fatal> {
+    if args.write_fixes.is_some() {
+        return Err(Fatal::Usage(
+            "--write-fixes writes one connection's fixes: run it on that connection (--config or --snapshot FILE)"
+                .into(),
+        ));
+    }
     let snapshots = args.fleet.connections.is_none();
     let live = !snapshots && !args.sources.offline;
     // Bad flags are bad input before the first connection is read.
