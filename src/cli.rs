@@ -193,6 +193,22 @@ pub(crate) struct DoctorArgs {
     pub unsafe_fixes: bool,
 }
 
+impl DoctorArgs {
+    /// The extra report files of the run (`--sarif FILE`, …), each with its format.
+    pub(crate) fn extra_outputs(&self) -> Vec<(&std::path::Path, Format)> {
+        [
+            (&self.sarif, Format::Sarif),
+            (&self.junit, Format::Junit),
+            (&self.json, Format::Json),
+            (&self.markdown, Format::Markdown),
+            (&self.html, Format::Html),
+        ]
+        .into_iter()
+        .filter_map(|(path, format)| Some((path.as_deref()?, format)))
+        .collect()
+    }
+}
+
 /// Many connections in one run: a fleet report (JSON v1 with one entry a
 /// connection), bounded concurrency, and shards for a CI matrix.
 #[derive(Debug, clap::Args)]

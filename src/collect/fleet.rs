@@ -11,7 +11,6 @@
 use super::offline::{Collected, PolicyInputs, SecretInput, collect_loaded};
 use crate::connection;
 use crate::error::Fatal;
-use crate::facts::Facts;
 use crate::location::Location;
 use std::path::{Path, PathBuf};
 
@@ -309,11 +308,6 @@ pub(crate) fn collect_member(member: &Member) -> Result<(Collected, u32, PolicyI
             path.display()
         ))),
     }
-}
-
-/// A member that is a snapshot, replayed.
-pub(crate) fn replay_member(path: &Path) -> Result<Facts, Fatal> {
-    super::read_snapshot(path)
 }
 
 #[cfg(test)]

@@ -107,7 +107,7 @@ struct Live<'a> {
 
 fn judge(member: &Member, args: &DoctorArgs, live: Option<Live<'_>>) -> Result<Entry, Fatal> {
     let (facts, shift, mode) = match &member.source {
-        Source::Snapshot(path) => (fleet::replay_member(path)?, 0, Some("snapshot")),
+        Source::Snapshot(path) => (collect::read_snapshot(path)?, 0, Some("snapshot")),
         Source::File(_) | Source::Line { .. } => {
             let (collected, shift, policies) = fleet::collect_member(member)?;
             let collected = match live {
@@ -377,18 +377,11 @@ fn renderer(format: Format, verbose: bool, to_stdout: bool) -> Box<dyn Render> {
 
 impl Outputs {
     fn open(args: &DoctorArgs) -> Result<Outputs, Fatal> {
-        let extra = [
-            (&args.sarif, Format::Sarif),
-            (&args.junit, Format::Junit),
-            (&args.json, Format::Json),
-            (&args.markdown, Format::Markdown),
-            (&args.html, Format::Html),
-        ];
         let mut wanted = vec![(args.format, args.output.clone())];
         wanted.extend(
-            extra
+            args.extra_outputs()
                 .into_iter()
-                .filter_map(|(path, format)| Some((format, Some(path.clone()?)))),
+                .map(|(path, format)| (format, Some(path.to_path_buf()))),
         );
         let mut outputs = Outputs::new(&wanted, args.verbose)?;
         if args.format == Format::Github

@@ -112,17 +112,8 @@ fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
         None => print(&text)?,
     }
     // One run, several outputs: each extra report file in its own format.
-    let extra = [
-        (&args.sarif, Format::Sarif),
-        (&args.junit, Format::Junit),
-        (&args.json, Format::Json),
-        (&args.markdown, Format::Markdown),
-        (&args.html, Format::Html),
-    ];
-    for (path, format) in extra {
-        if let Some(path) = path {
-            write_atomically(path, &render(&report, format, args, false))?;
-        }
+    for (path, format) in args.extra_outputs() {
+        write_atomically(path, &render(&report, format, args, false))?;
     }
     if args.format == Format::Github
         && let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty())

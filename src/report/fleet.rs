@@ -422,6 +422,16 @@ pub(crate) struct MatrixRow {
     pub cells: [Cell; Family::ALL.len()],
 }
 
+impl MatrixRow {
+    /// The row's last cell: its summary, or why it could not be judged.
+    pub(crate) fn outcome(&self) -> String {
+        match &self.error {
+            Some(e) => format!("unreadable: {e}"),
+            None => self.summary.line(),
+        }
+    }
+}
+
 /// What a family's checks came to for one connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub(crate) enum Cell {

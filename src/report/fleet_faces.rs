@@ -174,10 +174,7 @@ pub(crate) fn markdown(overview: &Overview, tally: &Tally) -> String {
                 Some(_) => Family::ALL.iter().map(|_| String::new()).collect(),
                 None => r.cells.iter().map(|c| md_glyph(*c)).collect(),
             };
-            let summary = match &r.error {
-                Some(e) => format!("unreadable: {e}"),
-                None => r.summary.line(),
-            };
+            let summary = r.outcome();
             let _ = writeln!(
                 out,
                 "| {} | {} | {} |",
@@ -264,10 +261,7 @@ pub(crate) fn html(overview: &Overview, tally: &Tally) -> String {
             };
             let _ = write!(out, "<td class=\"c {class}\">{}</td>", escape(&text));
         }
-        let summary = match &r.error {
-            Some(e) => format!("unreadable: {e}"),
-            None => r.summary.line(),
-        };
+        let summary = r.outcome();
         let _ = writeln!(out, "<td>{}</td></tr>", escape(&summary));
     }
     let _ = writeln!(out, "</tbody>\n</table>");
