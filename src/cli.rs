@@ -266,6 +266,26 @@ pub(crate) struct Sources {
     /// `aws iam get-role`.
     #[arg(long, value_name = "FILE")]
     pub trust_policy: Option<PathBuf>,
+    /// A Terraform plan as JSON (`terraform show -json PLAN > plan.json`): check
+    /// the role, its policies and the bucket policies as they will be after
+    /// apply. Findings point at the `.tf` lines beside the plan (see
+    /// --terraform-source).
+    #[arg(long, value_name = "PLAN.json", conflicts_with_all = ["snapshot", "cloudformation"])]
+    pub terraform_plan: Option<PathBuf>,
+    /// The root module's directory, whose `.tf` files findings point into
+    /// (default: the plan's directory).
+    #[arg(long, value_name = "DIR", requires = "terraform_plan")]
+    pub terraform_source: Option<PathBuf>,
+    /// A CloudFormation template (YAML or JSON): check the role, its policies and
+    /// the bucket policies it declares, before deploy.
+    #[arg(long, value_name = "TEMPLATE", conflicts_with = "snapshot")]
+    pub cloudformation: Option<PathBuf>,
+    /// The role's resource in the plan or template (`aws_iam_role.athena`,
+    /// `module.iam.aws_iam_role.this`, or a logical ID), for a role whose name is
+    /// known only after apply. By default the role is found by the name in the
+    /// connection's role ARN.
+    #[arg(long, value_name = "ADDRESS")]
+    pub iac_role: Option<String>,
     /// Read the secret access key from FILE (one line).
     #[arg(long, value_name = "FILE", conflicts_with = "secret_stdin")]
     pub secret_file: Option<PathBuf>,
@@ -369,6 +389,21 @@ pub(crate) struct LiveArgs {
     /// over TCP 444 (another port only to test the check on loopback).
     #[arg(long, value_name = "PORT", default_value_t = 444)]
     pub athena_streaming_port: u16,
+}
+
+impl Sources {
+    /// The plan or template given, if any.
+    pub(crate) fn iac(&self) -> Option<crate::collect::iac::IacInput> {
+        use crate::collect::iac::IacInput;
+        match (&self.terraform_plan, &self.cloudformation) {
+            (Some(plan), _) => Some(IacInput::Terraform {
+                plan: plan.clone(),
+                source: self.terraform_source.clone(),
+            }),
+            (None, Some(template)) => Some(IacInput::CloudFormation(template.clone())),
+            (None, None) => None,
+        }
+    }
 }
 
 impl LiveArgs {

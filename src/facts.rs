@@ -119,6 +119,11 @@ pub(crate) struct Facts {
     /// (`AWS_ACCESS_KEY_ID=`): names only.
     #[serde(default)]
     pub blank_environment: Vec<String>,
+    /// The principal's own resource in the Terraform plan or CloudFormation
+    /// template given (`--terraform-plan`, `--cloudformation`): fixes that add a
+    /// policy name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_site: Option<crate::policy::site::Site>,
 }
 
 /// Facts read from the account by live inspection.

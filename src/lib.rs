@@ -61,12 +61,7 @@ pub mod inputs {
     /// A connection file judged offline (no policies): the number of checks. What
     /// the list-size benchmark times.
     pub fn judge_connection_file(path: &Path) -> usize {
-        let none = crate::collect::PolicyInputs {
-            identity: vec![],
-            boundary: None,
-            buckets: vec![],
-            trust: None,
-        };
+        let none = crate::collect::PolicyInputs::default();
         let secret = crate::collect::SecretInput::default();
         match crate::collect::collect_offline(path, &secret, &none) {
             Ok(c) => crate::engine::run(&crate::rules::REGISTRY, &c.facts).len(),

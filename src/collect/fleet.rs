@@ -260,6 +260,7 @@ pub(crate) fn beside(conn: &Path) -> (PolicyInputs, Option<PathBuf>) {
             .into_iter()
             .collect(),
         trust: sibling(".trust.json"),
+        ..PolicyInputs::default()
     };
     (policies, sibling(".secret"))
 }

@@ -2,6 +2,7 @@
 //! snapshots and (live) the account, and produces [`Facts`].
 
 pub(crate) mod fleet;
+pub(crate) mod iac;
 mod live;
 mod offline;
 mod snapshot;
@@ -37,14 +38,17 @@ pub(crate) fn collect_live(
         Some(session) => session.collect(conn, secret, options, &tracker)?,
         None => live::collect(conn, secret, options, &tracker)?,
     };
+    // A plan or template that declares the role says what it will be: the
+    // account's current policies do not replace it.
+    let declared = collected.declared_principal;
     let facts = &mut collected.facts;
-    if policies.identity.is_empty() {
+    if policies.identity.is_empty() && !declared {
         facts.identity_policies = live.identity_policies;
     }
-    if policies.boundary.is_none() {
+    if policies.boundary.is_none() && !declared {
         facts.permissions_boundary = live.permissions_boundary;
     }
-    if policies.trust.is_none() {
+    if policies.trust.is_none() && !declared {
         facts.trust_policy = live.trust_policy;
     }
     for (bucket, policy) in live.bucket_policies {

@@ -31,6 +31,11 @@ pub(crate) struct PolicyInputs {
     pub buckets: Vec<String>,
     /// `--trust-policy FILE`: the role's trust policy.
     pub trust: Option<PathBuf>,
+    /// `--terraform-plan` / `--cloudformation`: what infrastructure as code will
+    /// make of the role and buckets (the files above win over it).
+    pub iac: Option<super::iac::IacInput>,
+    /// `--iac-role`: the role's resource, when its name is known only after apply.
+    pub iac_role: Option<String>,
 }
 
 /// What collection produced: the facts, the secret (kept out of the facts), and
@@ -40,6 +45,8 @@ pub(crate) struct Collected {
     pub facts: Facts,
     pub secret: Option<Secret>,
     pub warnings: Vec<String>,
+    /// A plan or template declares the principal: a live read keeps its policies.
+    pub declared_principal: bool,
 }
 
 pub(crate) fn collect_offline(
@@ -113,7 +120,7 @@ pub(crate) fn collect_loaded(
                 .into(),
         ),
     };
-    Ok(Collected {
+    let mut collected = Collected {
         facts: Facts {
             version: FACTS_VERSION,
             secret: secret.as_ref().map(Secret::shape),
@@ -125,10 +132,18 @@ pub(crate) fn collect_loaded(
             live: Observed::NotCollected("needs live inspection: run without --offline".into()),
             endpoint_overrides: Vec::new(),
             blank_environment: blank_environment(),
+            principal_site: None,
         },
         secret,
         warnings,
-    })
+        declared_principal: false,
+    };
+    if let Some(input) = &policies.iac {
+        let applied = super::iac::apply(input, policies.iac_role.clone(), &mut collected.facts, policies)?;
+        collected.declared_principal = applied.declares_principal;
+        collected.warnings.extend(applied.warnings);
+    }
+    Ok(collected)
 }
 
 /// The secret from stdin, a file, or the environment, in that order of precedence.

@@ -151,6 +151,8 @@ fn gather(
         boundary: sources.boundary.clone(),
         buckets: sources.bucket_policies.clone(),
         trust: sources.trust_policy.clone(),
+        iac: sources.iac(),
+        iac_role: sources.iac_role.clone(),
     };
     require_config(config)?;
     let collected = collect::collect_offline(config, &secret_input, &policies)?;

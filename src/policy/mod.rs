@@ -7,6 +7,7 @@ pub(crate) mod decode;
 pub(crate) mod evaluate;
 pub(crate) mod json;
 pub(crate) mod model;
+pub(crate) mod site;
 pub(crate) mod wildcard;
 
 #[cfg(test)]
@@ -41,6 +42,8 @@ pub(crate) struct Policy {
     pub source: String,
     /// Where an encoded document sits in `source`: findings point there.
     pub file_offset: Option<usize>,
+    /// Where infrastructure as code declares it (then `path` is that file).
+    pub site: Option<site::Site>,
 }
 
 /// Why a policy could not be read: the position (in `Policy::text` terms) and a message.
@@ -106,6 +109,7 @@ impl Policy {
             document,
             source: text.to_string(),
             file_offset: extracted.file_offset,
+            site: None,
         })
     }
 
@@ -113,6 +117,11 @@ impl Policy {
     /// document inside an encoded string has no positions of its own in the file:
     /// that string's position stands for all of it.
     pub(crate) fn location(&self, offset: usize) -> Location {
+        if let Some(site) = &self.site {
+            // The statement holding `offset` (statements start in document order).
+            let index = self.document.statements.iter().rposition(|s| s.offset <= offset);
+            return index.map_or(site.anchor, |i| site.statement(i));
+        }
         match self.file_offset {
             Some(anchor) => Location::of_offset(&self.source, anchor),
             None => Location::of_offset(&self.text, offset),
@@ -148,6 +157,9 @@ struct StoredPolicy {
     origin: Option<Origin>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     names: Vec<(String, String)>,
+    /// Where infrastructure as code declares it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    site: Option<site::Site>,
 }
 
 impl Serialize for Policy {
@@ -169,6 +181,7 @@ impl Serialize for Policy {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
+            site: self.site.clone(),
         }
         .serialize(s)
     }
@@ -189,6 +202,7 @@ impl<'de> Deserialize<'de> for Policy {
         if let Some(origin) = stored.origin {
             policy.origin = origin;
         }
+        policy.site = stored.site;
         for (what, value) in stored.names {
             // Only the names fixes read are kept (they are `&'static str` keys).
             if let Some(key) = ["role", "user", "policy", "arn", "attached"]

@@ -1,0 +1,175 @@
+//! YAML (and JSON, which YAML reads) as a tree that keeps each node's line and
+//! its tag: CloudFormation's short forms (`!Sub`, `!Ref`, …) are tags, and
+//! findings point at lines. Anchors and aliases are expanded.
+
+use crate::location::Location;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Node {
+    pub value: Yaml,
+    pub at: Location,
+    /// `Sub` for `!Sub` (the suffix of a local `!` tag).
+    pub tag: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Yaml {
+    /// A scalar, and whether it was quoted (a quoted `true` is a string).
+    Scalar(String, bool),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    pub(super) fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// The key and value of `key` in a mapping.
+    pub(super) fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        match &self.value {
+            Yaml::Map(entries) => entries
+                .iter()
+                .rev()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    pub(super) fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Yaml::Scalar(s, _) if self.tag.is_none() => Some(s),
+            _ => None,
+        }
+    }
+
+    pub(super) fn entries(&self) -> &[(Node, Node)] {
+        match &self.value {
+            Yaml::Map(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    pub(super) fn items(&self) -> &[Node] {
+        match &self.value {
+            Yaml::Seq(items) => items,
+            _ => &[],
+        }
+    }
+}
+
+#[derive(Default)]
+struct Builder {
+    /// Open collections: the node, a key waiting for its value, the anchor.
+    stack: Vec<(Node, Option<Node>, usize)>,
+    anchors: std::collections::HashMap<usize, Node>,
+    root: Option<Node>,
+}
+
+fn location(mark: Marker) -> Location {
+    let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Location {
+        line: clamp(mark.line()),
+        column: clamp(mark.col() + 1),
+    }
+}
+
+fn local_tag(tag: Option<yaml_rust2::parser::Tag>) -> Option<String> {
+    tag.filter(|t| t.handle == "!").map(|t| t.suffix)
+}
+
+impl Builder {
+    fn push_value(&mut self, node: Node, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some((parent, pending, _)) => match &mut parent.value {
+                Yaml::Seq(items) => items.push(node),
+                Yaml::Map(entries) => match pending.take() {
+                    None => *pending = Some(node),
+                    Some(key) => entries.push((key, node)),
+                },
+                Yaml::Scalar(..) => {}
+            },
+        }
+    }
+
+    fn open(&mut self, value: Yaml, at: Location, anchor: usize, tag: Option<yaml_rust2::parser::Tag>) {
+        let node = Node {
+            value,
+            at,
+            tag: local_tag(tag),
+        };
+        self.stack.push((node, None, anchor));
+    }
+
+    fn close(&mut self) {
+        if let Some((node, _, anchor)) = self.stack.pop() {
+            self.push_value(node, anchor);
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        let at = location(mark);
+        match event {
+            Event::Scalar(value, style, anchor, tag) => {
+                let quoted = !matches!(style, TScalarStyle::Plain);
+                let node = Node {
+                    value: Yaml::Scalar(value, quoted),
+                    at,
+                    tag: local_tag(tag),
+                };
+                self.push_value(node, anchor);
+            }
+            Event::SequenceStart(anchor, tag) => self.open(Yaml::Seq(Vec::new()), at, anchor, tag),
+            Event::MappingStart(anchor, tag) => self.open(Yaml::Map(Vec::new()), at, anchor, tag),
+            Event::SequenceEnd | Event::MappingEnd => self.close(),
+            Event::Alias(id) => {
+                if let Some(node) = self.anchors.get(&id).cloned() {
+                    self.push_value(node, 0);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Parse the first document of `text`; an error says where.
+pub(super) fn parse(text: &str) -> Result<Node, (Location, String)> {
+    let mut builder = Builder::default();
+    Parser::new_from_str(text)
+        .load(&mut builder, false)
+        .map_err(|e| (location(*e.marker()), e.info().to_string()))?;
+    builder.root.ok_or_else(|| {
+        (
+            Location { line: 1, column: 1 },
+            "the file holds no YAML document".to_string(),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_lines_and_aliases_are_kept() {
+        let text = "A: &x\n  B: !Sub '${AWS::Region}'\nC: *x\nD: [1, \"true\"]\n";
+        let root = parse(text).unwrap();
+        let b = root.get("A").unwrap().get("B").unwrap();
+        assert_eq!(b.tag.as_deref(), Some("Sub"));
+        assert_eq!(b.at.line, 2);
+        assert_eq!(root.get("C"), root.get("A"));
+        let d = root.get("D").unwrap().items();
+        assert_eq!(d[1].value, Yaml::Scalar("true".into(), true));
+        let (at, message) = parse("A: [1,\n").unwrap_err();
+        assert!(at.line >= 1 && !message.is_empty());
+    }
+}
