@@ -187,6 +187,12 @@ pub(crate) struct DoctorArgs {
     /// commands in order. Never overwrites an input; never runs anything.
     #[arg(long, value_name = "DIR")]
     pub write_fixes: Option<PathBuf>,
+    /// The form fixes are printed in: json (the corrected documents), cli (and the
+    /// AWS CLI command), terraform or cloudformation (a snippet naming the
+    /// resource and line to change). Default: the input's own — terraform with
+    /// --terraform-plan, cloudformation with --cloudformation, else cli.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub fix_format: Option<crate::fix::iac::FixFormat>,
     /// With --write-fixes: include unsafe fixes (a person should confirm them) in
     /// the files and apply.sh instead of leaving them commented out.
     #[arg(long, requires = "write_fixes")]

@@ -2,6 +2,7 @@
 //! Renderers print them; nothing here applies them.
 
 pub(crate) mod bundle;
+pub(crate) mod iac;
 pub(crate) mod policy;
 
 use crate::connection::{Connection, FieldId, Form};
@@ -36,6 +37,9 @@ pub(crate) struct Fix {
     pub edit: Edit,
     /// Why the fix goes where it goes, when that is a choice (a managed policy).
     pub note: Option<String>,
+    /// The fix in the language of the plan or template that declares the policy
+    /// (`--fix-format terraform|cloudformation`).
+    pub snippet: Option<iac::Snippet>,
 }
 
 // A report holds a few fixes: boxing the policy variant would save nothing worth
@@ -64,6 +68,9 @@ pub(crate) enum Edit {
         file: Option<String>,
         /// The input file the document was read from, which it corrects.
         source: Option<String>,
+        /// Where a plan or template declares the document (or, for a new policy,
+        /// the principal it is added to).
+        site: Option<crate::policy::site::Site>,
     },
     /// Run an AWS CLI command that needs no document (create a bucket).
     Run { command: Command },
@@ -117,6 +124,7 @@ impl Fix {
                 value: value.into(),
             },
             note: None,
+            snippet: None,
         }
     }
 
@@ -142,6 +150,7 @@ impl Fix {
             },
             edit: Edit::Run { command },
             note: None,
+            snippet: None,
         }
     }
 
@@ -177,6 +186,7 @@ impl Fix {
                 },
             },
             note: None,
+            snippet: None,
         }
     }
 
@@ -250,11 +260,17 @@ impl Fix {
         }
     }
 
-    /// What a person reads of the fix, in order: each JSON body under its label
-    /// (none for a field: its fragment speaks for itself).
-    pub(crate) fn bodies(&self) -> Vec<(Option<String>, Value)> {
+    /// What a person reads of the fix, in order: each body under its label (none
+    /// for a field: its fragment speaks for itself), with the language it is in.
+    /// A fix in the language of a plan or template is that snippet alone.
+    pub(crate) fn bodies(&self) -> Vec<(Option<String>, &'static str, String)> {
+        let pretty = |v: &Value| serde_json::to_string_pretty(v).expect("a JSON value always serialises");
+        if let Some(snippet) = &self.snippet {
+            let text = snippet.text.trim_end().to_string();
+            return vec![(Some(format!("{}:", snippet.instruction)), snippet.language, text)];
+        }
         match &self.edit {
-            Edit::Field { .. } => vec![(None, self.payload())],
+            Edit::Field { .. } => vec![(None, "json", pretty(&self.payload()))],
             Edit::Policy {
                 statements,
                 document,
@@ -266,11 +282,28 @@ impl Fix {
                     .map(|f| format!(", written to {f}"))
                     .unwrap_or_default();
                 vec![
-                    (Some("Statements".into()), Value::Array(statements.clone())),
-                    (Some(format!("Corrected document{written}")), document.clone()),
+                    (
+                        Some("Statements:".into()),
+                        "json",
+                        pretty(&Value::Array(statements.clone())),
+                    ),
+                    (
+                        Some(format!("Corrected document{written}:")),
+                        "json",
+                        pretty(document),
+                    ),
                 ]
             }
             Edit::Run { .. } => Vec::new(),
+        }
+    }
+
+    /// The command a person is shown: none when the fix is a snippet to edit in a
+    /// plan's or template's source (running it would drift from that source).
+    pub(crate) fn shown_command(&self) -> Option<String> {
+        match self.snippet {
+            Some(_) => None,
+            None => self.command(),
         }
     }
 
@@ -308,6 +341,13 @@ impl Fix {
         }
         if let Some(note) = &self.note {
             out["note"] = json!(note);
+        }
+        if let Some(snippet) = &self.snippet {
+            out["snippet"] = json!({
+                "language": snippet.language,
+                "instruction": snippet.instruction,
+                "text": snippet.text,
+            });
         }
         out
     }

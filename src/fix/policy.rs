@@ -376,8 +376,13 @@ impl Fix {
                 apply: to.command,
                 file: None,
                 source: policy.and_then(|p| p.path.clone()),
+                site: match policy {
+                    Some(p) => p.site.clone(),
+                    None => facts.principal_site.clone(),
+                },
             },
             note: to.note,
+            snippet: None,
         }
     }
 
@@ -425,8 +430,10 @@ impl Fix {
                 apply: None,
                 file: None,
                 source: None,
+                site: None,
             },
             note: None,
+            snippet: None,
         }
     }
 }

@@ -46,9 +46,4 @@ impl Site {
     pub(crate) fn statement(&self, index: usize) -> Location {
         self.statements.get(index).copied().unwrap_or(self.anchor)
     }
-
-    /// `main.tf:12`.
-    pub(crate) fn place(&self) -> String {
-        format!("{}:{}", self.file, self.anchor.line)
-    }
 }

@@ -31,6 +31,14 @@ pub(crate) fn render(report: &Report) -> String {
         let mut message = c.message.clone();
         if let Some(fix) = &c.fix {
             message.push_str(&format!("\nFix ({}): {}", fix.target, fix.title()));
+            // The annotation on the offending lines carries the snippet that repairs them.
+            if let Some(snippet) = &fix.snippet {
+                message.push_str(&format!(
+                    "\n{}:\n{}",
+                    snippet.instruction,
+                    snippet.text.trim_end()
+                ));
+            }
         }
         let _ = writeln!(
             out,

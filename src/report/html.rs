@@ -185,14 +185,13 @@ fn finding(out: &mut String, report: &Report, check: &Check, n: usize) {
         if let Some(note) = &fix.note {
             let _ = writeln!(out, "<p>Why here: {}</p>", escape(note));
         }
-        for (label, body) in fix.bodies() {
+        for (label, language, body) in fix.bodies() {
             if let Some(label) = label {
-                let _ = writeln!(out, "<h4>{}</h4>", escape(&label));
+                let _ = writeln!(out, "<h4>{}</h4>", escape(label.trim_end_matches(':')));
             }
-            let pretty = serde_json::to_string_pretty(&body).expect("a JSON value always serialises");
-            let _ = writeln!(out, "<pre class=\"json\">{}</pre>", escape_block(&pretty));
+            let _ = writeln!(out, "<pre class=\"{language}\">{}</pre>", escape_block(&body));
         }
-        if let Some(command) = fix.command() {
+        if let Some(command) = fix.shown_command() {
             let _ = writeln!(
                 out,
                 "<h4>Apply with (the doctor never runs it)</h4>\n<pre class=\"command\">{}</pre>",

@@ -59,9 +59,22 @@ pub(crate) fn render(report: &Report) -> String {
                     fix.target,
                     fix.applicability.as_str()
                 );
-                let body =
-                    serde_json::to_string_pretty(&fix.payload()).expect("a JSON value always serialises");
-                let _ = writeln!(out, "```json\n{body}\n```\n");
+                match &fix.snippet {
+                    Some(snippet) => {
+                        let _ = writeln!(
+                            out,
+                            "{}\n\n```{}\n{}\n```\n",
+                            snippet.instruction,
+                            snippet.language,
+                            snippet.text.trim_end()
+                        );
+                    }
+                    None => {
+                        let body = serde_json::to_string_pretty(&fix.payload())
+                            .expect("a JSON value always serialises");
+                        let _ = writeln!(out, "```json\n{body}\n```\n");
+                    }
+                }
             }
             let _ = writeln!(out, "</details>");
         }

@@ -108,18 +108,17 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
             if let Some(note) = &fix.note {
                 let _ = writeln!(out, "Why here: {}", printable(note));
             }
-            for (label, body) in fix.bodies() {
-                let pretty = serde_json::to_string_pretty(&body).expect("a JSON value always serialises");
+            for (label, _, body) in fix.bodies() {
                 match label {
                     Some(label) => {
-                        let _ = writeln!(out, "{}:\n{pretty}", printable(&label));
+                        let _ = writeln!(out, "{}\n{}", printable(&label), body);
                     }
                     None => {
-                        let _ = writeln!(out, "{pretty}");
+                        let _ = writeln!(out, "{}", body);
                     }
                 }
             }
-            if let Some(command) = fix.command() {
+            if let Some(command) = fix.shown_command() {
                 let _ = writeln!(
                     out,
                     "Apply with (not run by the doctor):\n  {}",

@@ -398,8 +398,16 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
         if !required.is_empty() && !recommended.is_empty() {
             message.push_str(&format!("; recommended too: {}", recommended.join(", ")));
         }
-        let file = env.fix_target().and_then(|p| p.path.as_deref());
-        let top = crate::location::Location { line: 1, column: 1 };
+        // What is missing has no line of its own: the role's declaration in a
+        // plan or template (where a pull request adds the grant), else the top of
+        // the policy file the fix edits.
+        let (file, top) = match &env.facts.principal_site {
+            Some(site) => (Some(site.file.as_str()), site.anchor),
+            None => (
+                env.fix_target().and_then(|p| p.path.as_deref()),
+                crate::location::Location { line: 1, column: 1 },
+            ),
+        };
         checks.push(
             meta.fail(&subject, message)
                 .severity(severity)

@@ -192,7 +192,11 @@ impl Plan<'_> {
         declared.trust = Some(self.document(role, "assume_role_policy", PolicyKind::Trust));
         let mut identity = Vec::new();
         // Inline policies written in the role.
+        // Left unset, `inline_policy` and `managed_policy_arns` are computed by the
+        // provider from the policies attached elsewhere (read below): unknown then
+        // says nothing.
         match self.resources[role].get("inline_policy") {
+            Got::Unknown if !self.configured(role, "inline_policy") => {}
             Got::Unknown => identity.push(Document::unknown(format!(
                 "the inline_policy blocks of {} are known only after apply",
                 self.resources[role].address
@@ -258,7 +262,7 @@ impl Plan<'_> {
                     identity.push(self.managed_arn(role, arn, PolicyKind::Identity));
                 }
             }
-            Got::Unknown => {
+            Got::Unknown if self.configured(role, "managed_policy_arns") => {
                 let referenced = self.referenced(role, "managed_policy_arns", "aws_iam_policy");
                 if referenced.is_empty() {
                     identity.push(Document::unknown(format!(
@@ -373,19 +377,29 @@ impl Plan<'_> {
         found
     }
 
-    /// The resources (`type.name`) attribute `key` of resource `i` refers to, as
-    /// the configuration writes them.
-    fn references(&self, i: usize, key: &str) -> Vec<String> {
+    /// Resource `i` as the configuration writes it.
+    fn configuration_of(&self, i: usize) -> Option<&Value> {
         let r = &self.resources[i];
-        let Some((module, _)) = self.module(&r.module) else {
-            return Vec::new();
-        };
+        let (module, _) = self.module(&r.module)?;
         module
             .get("resources")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
             .find(|c| c.get("address").and_then(Value::as_str) == Some(&r.local()))
+    }
+
+    /// Whether the configuration sets attribute (or block) `key` of resource `i`.
+    fn configured(&self, i: usize, key: &str) -> bool {
+        self.configuration_of(i)
+            .and_then(|c| c.get("expressions")?.get(key))
+            .is_some()
+    }
+
+    /// The resources (`type.name`) attribute `key` of resource `i` refers to, as
+    /// the configuration writes them.
+    fn references(&self, i: usize, key: &str) -> Vec<String> {
+        self.configuration_of(i)
             .and_then(|c| c.pointer(&format!("/expressions/{key}/references")))
             .and_then(Value::as_array)
             .into_iter()
@@ -410,7 +424,7 @@ impl Plan<'_> {
             if let Some(source) = called.get("source").and_then(Value::as_str)
                 && (source.starts_with("./") || source.starts_with("../"))
             {
-                dir = dir.join(source);
+                dir = normalized(&dir.join(source));
             }
             module = called.get("module")?;
         }
@@ -515,4 +529,21 @@ fn resource_of_reference(reference: &str) -> String {
         .map(|p| p.split('[').next().unwrap_or(p))
         .collect::<Vec<_>>()
         .join(".")
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system (a module's source
+/// directory as people read it in an annotation).
+fn normalized(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
