@@ -153,6 +153,10 @@ impl Template<'_> {
                 let attribute = format!("Policies \"{name}\"");
                 let mut document = self.document(role_id, role, &attribute, doc, PolicyKind::Identity, &[]);
                 document.names = vec![("role", role_name.clone()), ("policy", name)];
+                // The item is what a fix replaces: findings without a statement point at it.
+                if let Ok((_, site, _)) = &mut document.body {
+                    site.anchor = item.at;
+                }
                 identity.push(document);
             }
         }
@@ -259,7 +263,7 @@ impl Template<'_> {
             .map_or(resource.at, |(k, _)| k.at);
         // The attribute's key, or the `Policies` item it names.
         let anchor = match attribute.split_once(' ') {
-            Some(("Policies", _)) => doc.map_or(key_at, |d| Location { column: 1, ..d.at }),
+            Some(("Policies", _)) => doc.map_or(key_at, |d| d.at),
             _ => resource
                 .get("Properties")
                 .and_then(|p| p.entry(attribute))
@@ -268,7 +272,11 @@ impl Template<'_> {
         let statements = doc
             .and_then(|d| d.get("Statement"))
             .map(|s| match &s.value {
-                Yaml::Seq(items) => items.iter().map(|i| i.at).collect(),
+                // A mapping's own mark is past its first key: the key is where it is read.
+                Yaml::Seq(items) => items
+                    .iter()
+                    .map(|i| i.entries().first().map_or(i.at, |(k, _)| k.at))
+                    .collect(),
                 _ => vec![s.at],
             })
             .unwrap_or_default();
