@@ -226,7 +226,7 @@ pub(crate) struct FleetArgs {
     /// instead, replay every snapshot under DIR.
     #[arg(long, value_name = "DIR|FILE.jsonl", conflicts_with_all = [
         "snapshot", "policies", "boundary", "bucket_policies", "trust_policy",
-        "secret_file", "secret_stdin", "write_fixes"])]
+        "secret_file", "secret_stdin", "write_fixes", "terraform_plan", "cloudformation"])]
     pub connections: Option<PathBuf>,
     /// How many connections at once (default: the machine's cores offline, 16 live).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]

@@ -602,3 +602,207 @@ fn every_scenario_declared_in_terraform_and_cloudformation_finds_the_same() {
         );
     }
 }
+
+/// A plan of one role with `extra` resources, its attachments' ARNs as given.
+fn plan_with(role: Value, extra: Vec<Value>) -> Value {
+    let mut changes = vec![role];
+    changes.extend(extra);
+    json!({"format_version": "1.2", "resource_changes": changes, "configuration": {"root_module": {}}})
+}
+
+fn role_change(actions: &[&str], after: Value) -> Value {
+    json!({"address": "aws_iam_role.athena", "mode": "managed", "type": "aws_iam_role", "name": "athena",
+           "change": {"actions": actions, "after": after, "after_unknown": {"arn": true}}})
+}
+
+fn skip_reason<'a>(report: &'a Value, code: &str) -> &'a str {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == code && c["status"] == "skip")
+        .and_then(|c| c["message"].as_str())
+        .unwrap_or_else(|| panic!("{code} did not skip: {report:#}"))
+}
+
+/// What only apply knows is unknown, said in the skip, never guessed; a plan
+/// that destroys the role, or does not declare it, says so.
+#[test]
+fn values_known_only_after_apply_are_unknown_and_said() {
+    let dir = temp("unknown");
+    copy_dir(&root().join("fixtures/iac/terraform"), &dir);
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+        "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
+        "Condition": {"StringEquals": {"sts:ExternalId": "omni-4f2a9c"}}}]})
+    .to_string();
+    let attach = json!({"address": "aws_iam_role_policy_attachment.a", "mode": "managed",
+        "type": "aws_iam_role_policy_attachment", "name": "a", "change": {"actions": ["create"],
+        "after": {"role": "bi-athena", "policy_arn": "arn:aws:iam::aws:policy/AmazonAthenaFullAccess"},
+        "after_unknown": {"id": true}}});
+    let cases = [
+        // An AWS managed policy: its document is not in the plan.
+        (
+            plan_with(
+                role_change(
+                    &["create"],
+                    json!({"name": "bi-athena", "assume_role_policy": trust}),
+                ),
+                vec![attach],
+            ),
+            "S3002",
+            "arn:aws:iam::aws:policy/AmazonAthenaFullAccess (named by aws_iam_role_policy_attachment.a) is not declared in the plan",
+        ),
+        // The trust policy comes from something only apply knows.
+        (
+            plan_with(
+                json!({"address": "aws_iam_role.athena", "mode": "managed", "type": "aws_iam_role", "name": "athena",
+                       "change": {"actions": ["create"], "after": {"name": "bi-athena"},
+                                  "after_unknown": {"assume_role_policy": true}}}),
+                vec![],
+            ),
+            "TRUST001",
+            "assume_role_policy of aws_iam_role.athena is known only after apply",
+        ),
+        (
+            plan_with(
+                json!({"address": "aws_iam_role.athena", "mode": "managed", "type": "aws_iam_role",
+                       "name": "athena", "change": {"actions": ["delete"], "before": {"name": "bi-athena"},
+                       "after": null, "after_unknown": {}}}),
+                vec![],
+            ),
+            "TRUST001",
+            "destroys aws_iam_role.athena: after apply the role does not exist",
+        ),
+        (
+            plan_with(
+                role_change(&["create"], json!({"name": "other", "assume_role_policy": trust})),
+                vec![],
+            ),
+            "TRUST001",
+            "declares no aws_iam_role named bi-athena; it declares aws_iam_role.athena (other)",
+        ),
+    ];
+    for (plan, code, reason) in cases {
+        std::fs::write(dir.join("unknown.json"), plan.to_string()).unwrap();
+        let (report, _) = run(&dir, &["--terraform-plan", "unknown.json"]);
+        assert!(
+            skip_reason(&report, code).contains(reason),
+            "{code}: {}",
+            skip_reason(&report, code)
+        );
+    }
+    // A role whose name is known only after apply is picked by its address.
+    let plan = plan_with(
+        json!({"address": "aws_iam_role.athena", "mode": "managed", "type": "aws_iam_role", "name": "athena",
+               "change": {"actions": ["create"], "after": {"assume_role_policy": trust},
+                          "after_unknown": {"name": true}}}),
+        vec![],
+    );
+    std::fs::write(dir.join("unknown.json"), plan.to_string()).unwrap();
+    let (report, _) = run(
+        &dir,
+        &[
+            "--terraform-plan",
+            "unknown.json",
+            "--iac-role",
+            "aws_iam_role.athena",
+        ],
+    );
+    assert!(
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"] == "TRUST001" && c["status"] == "pass"),
+        "{report:#}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A file that is not a plan or template is bad input at its position (exit 2),
+/// and a CloudFormation template in JSON gets its fixes in JSON.
+#[test]
+fn bad_plans_and_templates_are_located_and_json_templates_get_json() {
+    let dir = temp("bad");
+    copy_dir(&root().join("fixtures/iac/cloudformation"), &dir);
+    let cases = [
+        (
+            "state.json",
+            "{\"format_version\": \"1.0\", \"values\": {}}",
+            "--terraform-plan",
+            "state.json:1:1: no resource_changes",
+        ),
+        (
+            "old.json",
+            "{\"format_version\": \"0.1\"}",
+            "--terraform-plan",
+            "old.json:1:1: format_version \"0.1\"",
+        ),
+        (
+            "broken.json",
+            "{\n  \"format_version\": \"1.2\",\n  oops\n}",
+            "--terraform-plan",
+            "broken.json:3:3:",
+        ),
+        (
+            "broken.yaml",
+            "Resources:\n  Role:\n    Type: [AWS::IAM::Role\n",
+            "--cloudformation",
+            "broken.yaml:4:",
+        ),
+        (
+            "empty.yaml",
+            "Description: nothing\n",
+            "--cloudformation",
+            "empty.yaml:1:1: no Resources",
+        ),
+        (
+            "bad-policy.yaml",
+            "Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: bi-athena\n      Policies:\n        - PolicyName: p\n          PolicyDocument:\n            Statement: [{Effect: Maybe, Action: \"*\", Resource: \"*\"}]\n",
+            "--cloudformation",
+            "bad-policy.yaml:7:",
+        ),
+    ];
+    for (file, text, flag, expected) in cases {
+        std::fs::write(dir.join(file), text).unwrap();
+        let output = doctor()
+            .current_dir(&dir)
+            .args(["doctor", "--offline", "-c", "connection.toml", flag, file])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{file}: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{file}: expected {expected:?} in {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    // The same template in JSON (fixtures/iac/cloudformation/template.json):
+    // the same findings, fixes as JSON snippets.
+    let (report, status) = run(&dir, &["--cloudformation", "template.json"]);
+    assert_eq!(status, 1);
+    let codes: Vec<&str> = failures(&report)
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["TRUST002", "ATHENA002"]);
+    for c in failures(&report) {
+        let snippet = &c["fix"]["snippet"];
+        assert_eq!(snippet["language"], "json");
+        let _: Value = serde_json::from_str(snippet["text"].as_str().unwrap()).expect("the snippet is JSON");
+    }
+    // --fix-format cli keeps the AWS CLI command instead.
+    let (report, _) = run(
+        &dir,
+        &["--cloudformation", "template.json", "--fix-format", "cli"],
+    );
+    assert!(failures(&report)[0]["fix"]["snippet"].is_null());
+    assert!(
+        failures(&report)[0]["fix"]["command"]
+            .as_str()
+            .unwrap()
+            .starts_with("aws iam update-assume-role-policy")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -125,6 +125,7 @@ pub(crate) fn healthy() -> Facts {
         })),
         endpoint_overrides: Vec::new(),
         blank_environment: Vec::new(),
+        principal_site: None,
     }
 }
 

@@ -31,7 +31,7 @@ pub(super) fn read(path: &Path, principal: &Principal) -> Result<Declared, Fatal
     let Some(resources) = root.get("Resources").filter(|r| !r.entries().is_empty()) else {
         return Err(Fatal::input(
             path,
-            Some(root.at),
+            Some(root.entries().first().map_or(root.at, |(k, _)| k.at)),
             "no Resources: not a CloudFormation template (--cloudformation reads one, YAML or JSON)",
         ));
     };

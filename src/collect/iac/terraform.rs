@@ -26,6 +26,8 @@ struct Resource {
     name: String,
     after: Value,
     unknown: Value,
+    /// Its name before the plan: how a destroyed resource is still recognised.
+    name_before: Option<String>,
     /// Destroyed by the plan (and not created again).
     gone: bool,
     /// Where its change sits in the plan.
@@ -119,6 +121,10 @@ pub(super) fn read(path: &Path, source_dir: Option<&Path>, principal: &Principal
                 kind: s("type"),
                 name: s("name"),
                 gone: actions == ["delete"],
+                name_before: change
+                    .pointer("/before/name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 after: change.get("after").cloned().unwrap_or(Value::Null),
                 unknown: change.get("after_unknown").cloned().unwrap_or(Value::Null),
                 at: Location::of_offset(&text, offsets.get(i).copied().unwrap_or(0)),
@@ -153,7 +159,7 @@ impl Plan<'_> {
             let r = &self.resources[i];
             match &principal.resource {
                 Some(address) => &r.address == address,
-                None => r.text("name") == Some(role_name),
+                None => r.text("name").or(r.name_before.as_deref().filter(|_| r.gone)) == Some(role_name),
             }
         });
         let Some(role) = chosen else {
