@@ -124,6 +124,28 @@ pub(crate) struct Facts {
     /// policy name it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_site: Option<crate::policy::site::Site>,
+    /// The workgroup and bucket encryption a plan or template declares: what
+    /// they will be after apply, preferred to what the account holds today.
+    #[serde(default, skip_serializing_if = "Declared::is_empty")]
+    pub declared: Declared,
+}
+
+/// Resources other than policies that a Terraform plan or CloudFormation
+/// template declares, each with where it is written.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Declared {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workgroup: Option<(WorkgroupFacts, crate::policy::site::Site)>,
+    /// Default encryption by bucket: the KMS key when SSE-KMS (unknown when the
+    /// key is known only after apply).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bucket_keys: BTreeMap<String, Observed<Option<String>>>,
+}
+
+impl Declared {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.workgroup.is_none() && self.bucket_keys.is_empty()
+    }
 }
 
 /// Facts read from the account by live inspection.

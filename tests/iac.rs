@@ -806,3 +806,120 @@ fn bad_plans_and_templates_are_located_and_json_templates_get_json() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn status_of<'a>(report: &'a Value, code: &str) -> Vec<(&'a str, &'a str)> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["code"] == code)
+        .map(|c| (c["status"].as_str().unwrap(), c["message"].as_str().unwrap_or("")))
+        .collect()
+}
+
+/// The workgroup and bucket encryption a plan or template declares are judged
+/// offline, as live inspection's would be; a key known only after apply is
+/// unknown.
+#[test]
+fn declared_workgroups_and_bucket_encryption_are_judged() {
+    let dir = temp("resources");
+    copy_dir(&root().join("fixtures/iac/terraform"), &dir);
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+        "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
+        "Condition": {"StringEquals": {"sts:ExternalId": "omni-4f2a9c"}}}]})
+    .to_string();
+    let managed = |kind: &str, name: &str, after: Value, unknown: Value| {
+        json!({"address": format!("{kind}.{name}"), "mode": "managed", "type": kind, "name": name,
+               "change": {"actions": ["create"], "after": after, "after_unknown": unknown}})
+    };
+    let plan = plan_with(
+        role_change(
+            &["create"],
+            json!({"name": "bi-athena", "assume_role_policy": trust}),
+        ),
+        vec![
+            managed(
+                "aws_athena_workgroup",
+                "primary",
+                json!({"name": "primary", "state": "DISABLED", "configuration": [{
+                    "enforce_workgroup_configuration": true,
+                    "result_configuration": [{"output_location": "s3://elsewhere/results/"}]}]}),
+                json!({}),
+            ),
+            managed(
+                "aws_s3_bucket_server_side_encryption_configuration",
+                "results",
+                json!({"bucket": "acme-athena-results", "rule": [{"apply_server_side_encryption_by_default": [{
+                    "sse_algorithm": "aws:kms",
+                    "kms_master_key_id": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}]}]}),
+                json!({}),
+            ),
+            managed(
+                "aws_s3_bucket_server_side_encryption_configuration",
+                "lake",
+                json!({"bucket": "acme-lake", "rule": [{"apply_server_side_encryption_by_default": [{
+                    "sse_algorithm": "aws:kms"}]}]}),
+                json!({"rule": [{"apply_server_side_encryption_by_default": [{"kms_master_key_id": true}]}]}),
+            ),
+        ],
+    );
+    std::fs::write(dir.join("resources.json"), plan.to_string()).unwrap();
+    let (report, status) = run(&dir, &["--terraform-plan", "resources.json"]);
+    assert_eq!(status, 1);
+    assert_eq!(
+        status_of(&report, "ATHENA003")[0].0,
+        "fail",
+        "{:?}",
+        status_of(&report, "ATHENA003")
+    );
+    assert!(
+        status_of(&report, "ATHENA004")[0]
+            .1
+            .contains("s3://elsewhere/results/")
+    );
+    let kms = status_of(&report, "S3005");
+    assert!(
+        kms.iter()
+            .any(|(s, m)| *s == "fail" && m.contains("key/1234abcd")),
+        "{kms:?}"
+    );
+    assert!(
+        kms.iter()
+            .any(|(s, m)| *s == "skip" && m.contains("known only after apply")),
+        "{kms:?}"
+    );
+    // The same resources in a template.
+    let template = json!({"Resources": {
+        "Role": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "bi-athena",
+            "AssumeRolePolicyDocument": serde_json::from_str::<Value>(&trust).unwrap()}},
+        "Workgroup": {"Type": "AWS::Athena::WorkGroup", "Properties": {"Name": "primary", "State": "DISABLED",
+            "WorkGroupConfiguration": {"EnforceWorkGroupConfiguration": true,
+                "ResultConfiguration": {"OutputLocation": "s3://elsewhere/results/"}}}},
+        "Results": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "acme-athena-results",
+            "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {
+                "SSEAlgorithm": "aws:kms",
+                "KMSMasterKeyID": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}}]}}},
+        "Lake": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "acme-lake",
+            "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {
+                "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["LakeKey", "Arn"]}}}]}}},
+        "LakeKey": {"Type": "AWS::KMS::Key", "Properties": {}},
+    }});
+    std::fs::write(dir.join("resources.template.json"), template.to_string()).unwrap();
+    let (from_template, _) = run(&dir, &["--cloudformation", "resources.template.json"]);
+    for code in ["ATHENA003", "ATHENA004"] {
+        assert_eq!(
+            status_of(&from_template, code)
+                .iter()
+                .map(|c| c.0)
+                .collect::<Vec<_>>(),
+            status_of(&report, code).iter().map(|c| c.0).collect::<Vec<_>>(),
+            "{code}"
+        );
+    }
+    let kms = status_of(&from_template, "S3005");
+    assert!(
+        kms.iter().any(|(s, _)| *s == "fail") && kms.iter().any(|(s, _)| *s == "skip"),
+        "{kms:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -133,6 +133,7 @@ pub(crate) fn collect_loaded(
             endpoint_overrides: Vec::new(),
             blank_environment: blank_environment(),
             principal_site: None,
+            declared: Default::default(),
         },
         secret,
         warnings,

@@ -138,6 +138,14 @@ impl Check {
         self
     }
 
+    /// Point at the plan's or template's declaration, when there is one.
+    pub(crate) fn in_declaration(self, site: Option<&crate::policy::site::Site>) -> Check {
+        match site {
+            Some(site) => self.in_file(Some(&site.file), site.anchor),
+            None => self,
+        }
+    }
+
     /// Point at a position in another file than the connection file.
     pub(crate) fn in_file(mut self, file: Option<&str>, location: Location) -> Check {
         if let Some(file) = file {

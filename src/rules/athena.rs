@@ -133,22 +133,22 @@ declare_rule! {
 impl Rule for WorkgroupUnusable {
     fn check(&self, facts: &Facts) -> Outcome {
         let meta = Self::META;
-        let l = super::live(facts)?;
         let conn = &facts.connection;
         let name = conn.workgroup();
         let at = conn.location(FieldId::Workgroup);
-        match l.workgroup.require(name)? {
+        let (workgroup, site) = super::workgroup(facts)?;
+        match workgroup {
             Some(w) if w.enabled => Ok(vec![
                 meta.pass(name, format!("workgroup {name} exists and is enabled"))
                     .at(at),
             ]),
-            Some(_) => Ok(vec![
-                meta.fail(
+            Some(_) => {
+                let check = meta.fail(
                     name,
                     format!("workgroup {name} is disabled: \"WorkGroup {name} is disabled\""),
-                )
-                .at(at),
-            ]),
+                );
+                Ok(vec![check.at(at).in_declaration(site)])
+            }
             None => Ok(vec![
                 meta.fail(
                     name,
@@ -182,11 +182,11 @@ declare_rule! {
 impl Rule for WorkgroupOverridesOutput {
     fn check(&self, facts: &Facts) -> Outcome {
         let meta = Self::META;
-        let l = super::live(facts)?;
         let conn = &facts.connection;
         let name = conn.workgroup();
         let ours = conn.output_location().and_then(|o| o.suggestion());
-        match l.workgroup.require(name)? {
+        let (workgroup, site) = super::workgroup(facts)?;
+        match workgroup {
             Some(w) if w.enforced && w.output_location.is_some() && w.output_location != ours => {
                 let theirs = w.output_location.clone().unwrap_or_default();
                 Ok(vec![
@@ -199,6 +199,7 @@ impl Rule for WorkgroupOverridesOutput {
                         ),
                     )
                     .at(conn.location(FieldId::S3OutputBucket))
+                    .in_declaration(site)
                     .with_fix(Fix::field(conn, FieldId::S3OutputBucket, theirs, Applicability::Unsafe)),
                 ])
             }
@@ -232,8 +233,7 @@ impl Rule for NoOutputLocation {
                 meta.pass("output location", "the connection sets an output location"),
             ]);
         }
-        let l = super::live(facts)?;
-        match l.workgroup.require("output location")? {
+        match super::workgroup(facts)?.0 {
             Some(w) if w.output_location.is_some() => Ok(vec![meta.pass(
                 "output location",
                 format!("the workgroup sets {}", w.output_location.as_deref().unwrap_or_default()),

@@ -19,7 +19,9 @@ pub(crate) mod unread;
 
 use crate::connection::{Connection, FieldId};
 use crate::engine::{Check, Rule, RuleMeta, Skip};
-use crate::facts::{BucketFacts, Facts, LiveFacts, TableFacts};
+use crate::facts::{BucketFacts, Facts, LiveFacts, Observed, TableFacts, WorkgroupFacts};
+use crate::policy::site::Site;
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 /// Every family's rules.
@@ -88,6 +90,29 @@ fn needs(id: FieldId) -> Skip {
 /// The live facts, or the skip saying why there are none (an offline run).
 fn live(facts: &Facts) -> Result<&LiveFacts, Skip> {
     facts.live.require("account").map(|l| &**l)
+}
+
+/// The connection's workgroup: as a plan or template declares it (with where),
+/// else as live inspection read it (`None`: it does not exist).
+fn workgroup(facts: &Facts) -> Result<(Option<&WorkgroupFacts>, Option<&Site>), Skip> {
+    if let Some((w, site)) = &facts.declared.workgroup {
+        return Ok((Some(w), Some(site)));
+    }
+    let l = live(facts)?;
+    Ok((l.workgroup.require(facts.connection.workgroup())?.as_ref(), None))
+}
+
+/// Each bucket's default encryption (the KMS key, if SSE-KMS): what a plan or
+/// template declares, over what live inspection read.
+fn bucket_keys(facts: &Facts) -> Result<BTreeMap<&str, &Observed<Option<String>>>, Skip> {
+    let mut keys: BTreeMap<&str, &Observed<Option<String>>> = BTreeMap::new();
+    match live(facts) {
+        Ok(l) => keys.extend(l.buckets.iter().map(|(b, f)| (b.as_str(), &f.kms_key))),
+        Err(skip) if facts.declared.bucket_keys.is_empty() => return Err(skip),
+        Err(_) => {}
+    }
+    keys.extend(facts.declared.bucket_keys.iter().map(|(b, k)| (b.as_str(), k)));
+    Ok(keys)
 }
 
 /// The results bucket's name and what live inspection found of it, or the skip.

@@ -783,6 +783,7 @@ trusted_account_id = "999988887777"
             endpoint_overrides: Vec::new(),
             blank_environment: Vec::new(),
             principal_site: None,
+            declared: Default::default(),
         }
     }
 

@@ -247,13 +247,13 @@ declare_rule! {
 impl Rule for KmsAccessMissing {
     fn check(&self, facts: &Facts) -> Outcome {
         let meta = Self::META;
-        let l = super::live(facts)?;
+        let keys = super::bucket_keys(facts)?;
         let target = access::target(facts);
         let mut needs = Vec::new();
         // A bucket whose encryption could not be read may use a key: never a pass.
         let mut unread = Vec::new();
-        for (bucket, b) in &l.buckets {
-            let key = match &b.kms_key {
+        for (bucket, kms_key) in keys {
+            let key = match kms_key {
                 Observed::Known(Some(key)) => key,
                 Observed::Known(None) => continue,
                 other => {
@@ -278,7 +278,7 @@ impl Rule for KmsAccessMissing {
                     target.account.as_deref().unwrap_or("<ACCOUNT_ID>")
                 )
             };
-            let results = target.results_bucket.as_deref() == Some(bucket.as_str());
+            let results = target.results_bucket.as_deref() == Some(bucket);
             let actions = if results {
                 vec!["kms:GenerateDataKey", "kms:Decrypt"]
             } else {

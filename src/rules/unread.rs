@@ -126,6 +126,7 @@ pub(crate) fn healthy() -> Facts {
         endpoint_overrides: Vec::new(),
         blank_environment: Vec::new(),
         principal_site: None,
+        declared: Default::default(),
     }
 }
 

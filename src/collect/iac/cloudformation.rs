@@ -7,8 +7,9 @@
 //! (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html>)
 
 use super::yaml::{self, Node, Yaml};
-use super::{Declared, Document, Principal};
+use super::{Declarations, Document, Principal};
 use crate::error::Fatal;
+use crate::facts::Observed;
 use crate::location::Location;
 use crate::policy::PolicyKind;
 use crate::policy::site::{Language, Site};
@@ -25,7 +26,7 @@ struct Template<'a> {
 /// A resolved value: `None` is `AWS::NoValue` (the key is left out).
 type Resolved = Result<Option<Value>, String>;
 
-pub(super) fn read(path: &Path, principal: &Principal) -> Result<Declared, Fatal> {
+pub(super) fn read(path: &Path, principal: &Principal) -> Result<Declarations, Fatal> {
     let text = crate::connection::read_text(path)?;
     let root = yaml::parse(&text).map_err(|(at, message)| Fatal::input(path, Some(at), message))?;
     let Some(resources) = root.get("Resources").filter(|r| !r.entries().is_empty()) else {
@@ -80,8 +81,9 @@ impl Template<'_> {
         resource.get("Properties")?.get(key)
     }
 
-    fn declared(&self) -> Declared {
-        let mut declared = Declared::default();
+    fn declared(&self) -> Declarations {
+        let mut declared = Declarations::default();
+        self.resources_into(&mut declared);
         for (id, _, resource) in self.of_type("AWS::S3::BucketPolicy") {
             let bucket = self.property(resource, "Bucket").map(|b| self.text(b));
             match (bucket, self.property(resource, "PolicyDocument")) {
@@ -202,6 +204,52 @@ impl Template<'_> {
                 .map(|b| self.managed(role_id, b, PolicyKind::Boundary)),
         );
         declared
+    }
+
+    /// The connection's workgroup and each bucket's default encryption.
+    fn resources_into(&self, declared: &mut Declarations) {
+        let wanted = &self.principal.workgroup;
+        for (id, _, resource) in self.of_type("AWS::Athena::WorkGroup") {
+            if self.property(resource, "Name").map(|n| self.text(n)) != Some(Ok(wanted.clone())) {
+                continue;
+            }
+            let configuration = self.property(resource, "WorkGroupConfiguration");
+            let value = |node: Option<&Node>| node.and_then(|n| self.text(n).ok());
+            let workgroup = crate::facts::WorkgroupFacts {
+                name: wanted.clone(),
+                enabled: value(self.property(resource, "State")).as_deref() != Some("DISABLED"),
+                enforced: value(configuration.and_then(|c| c.get("EnforceWorkGroupConfiguration")))
+                    .is_none_or(|v| v == "true"),
+                output_location: value(
+                    configuration
+                        .and_then(|c| c.get("ResultConfiguration"))
+                        .and_then(|r| r.get("OutputLocation")),
+                ),
+            };
+            declared.resources.workgroup = Some((workgroup, self.site(id, resource, "", None)));
+        }
+        for (id, _, resource) in self.of_type("AWS::S3::Bucket") {
+            let Some(Ok(bucket)) = self.property(resource, "BucketName").map(|n| self.text(n)) else {
+                continue;
+            };
+            let Some(default) = self
+                .property(resource, "BucketEncryption")
+                .and_then(|e| e.get("ServerSideEncryptionConfiguration"))
+                .and_then(|c| c.items().first())
+                .and_then(|rule| rule.get("ServerSideEncryptionByDefault"))
+            else {
+                continue;
+            };
+            let algorithm = default.get("SSEAlgorithm").and_then(|a| self.text(a).ok());
+            let observed = match default.get("KMSMasterKeyID").map(|k| self.text(k)) {
+                Some(Err(why)) => {
+                    Observed::NotCollected(format!("the KMS key of {id} is not known before deploy: {why}"))
+                }
+                Some(Ok(key)) => Observed::Known(super::kms_key(algorithm.as_deref(), Some(key))),
+                None => Observed::Known(super::kms_key(algorithm.as_deref(), None)),
+            };
+            declared.resources.bucket_keys.insert(bucket, observed);
+        }
     }
 
     /// Whether `node` (an item of `Roles`, or a `RoleName`) names the role.

@@ -39,6 +39,8 @@ pub(crate) struct Principal {
     pub account: Option<String>,
     pub region: String,
     pub partition: String,
+    /// The connection's workgroup.
+    pub workgroup: String,
 }
 
 impl Principal {
@@ -60,6 +62,7 @@ impl Principal {
                 .map(|a| a.partition.clone())
                 .unwrap_or_else(|| partition_of(&region).to_string()),
             region,
+            workgroup: conn.workgroup().to_string(),
         }
     }
 }
@@ -132,7 +135,7 @@ impl Document {
 
 /// What the plan or template declares.
 #[derive(Default)]
-pub(super) struct Declared {
+pub(super) struct Declarations {
     identity: Option<Vec<Document>>,
     boundary: Option<Option<Document>>,
     trust: Option<Document>,
@@ -141,6 +144,8 @@ pub(super) struct Declared {
     principal: Option<Site>,
     /// Why the role is not declared (not found, destroyed).
     not_found: Option<String>,
+    /// The connection's workgroup and the buckets' encryption.
+    resources: crate::facts::Declared,
     warnings: Vec<String>,
 }
 
@@ -165,6 +170,7 @@ pub(crate) fn apply(
         IacInput::CloudFormation(template) => cloudformation::read(template, &principal)?,
     };
     let mut warnings = declared.warnings;
+    facts.declared = declared.resources;
     for (bucket, document) in declared.buckets {
         match document.policy()? {
             Ok(policy) => {
@@ -239,5 +245,14 @@ fn partition_of(region: &str) -> &'static str {
         "aws-us-gov"
     } else {
         "aws"
+    }
+}
+
+/// What a bucket's default encryption says of its key: `None` for SSE-S3, the
+/// AWS managed key when SSE-KMS names none.
+fn kms_key(algorithm: Option<&str>, key: Option<String>) -> Option<String> {
+    match algorithm {
+        Some(a) if a.starts_with("aws:kms") => Some(key.unwrap_or_else(|| "aws/s3".into())),
+        _ => None,
     }
 }

@@ -9,8 +9,9 @@
 //! (<https://developer.hashicorp.com/terraform/internals/json-format>).
 
 use super::source::Sources;
-use super::{Declared, Document, Principal};
+use super::{Declarations, Document, Principal};
 use crate::error::Fatal;
+use crate::facts::Observed;
 use crate::location::Location;
 use crate::policy::PolicyKind;
 use crate::policy::site::{Language, Site};
@@ -73,7 +74,11 @@ struct Plan<'a> {
     sources: Sources,
 }
 
-pub(super) fn read(path: &Path, source_dir: Option<&Path>, principal: &Principal) -> Result<Declared, Fatal> {
+pub(super) fn read(
+    path: &Path,
+    source_dir: Option<&Path>,
+    principal: &Principal,
+) -> Result<Declarations, Fatal> {
     let text = crate::connection::read_text(path)?;
     let positioned = crate::policy::json::parse(&text)
         .map_err(|e| Fatal::input(path, Some(Location::of_offset(&text, e.offset)), e.message))?;
@@ -148,9 +153,10 @@ pub(super) fn read(path: &Path, source_dir: Option<&Path>, principal: &Principal
 const ROLE_POLICIES: &[&str] = &["aws_iam_role_policy"];
 
 impl Plan<'_> {
-    fn declared(&self, principal: &Principal) -> Result<Declared, Fatal> {
-        let mut declared = Declared::default();
+    fn declared(&self, principal: &Principal) -> Result<Declarations, Fatal> {
+        let mut declared = Declarations::default();
         self.bucket_policies(&mut declared)?;
+        self.resources(&mut declared, principal);
         let Some(role_name) = &principal.role else {
             return Ok(declared);
         };
@@ -500,7 +506,69 @@ impl Plan<'_> {
         }
     }
 
-    fn bucket_policies(&self, declared: &mut Declared) -> Result<(), Fatal> {
+    /// The connection's workgroup and each bucket's default encryption.
+    fn resources(&self, declared: &mut Declarations, principal: &Principal) {
+        let found = self.of_kind("aws_athena_workgroup").find(|&i| {
+            !self.resources[i].gone && self.resources[i].text("name") == Some(&principal.workgroup)
+        });
+        if let Some(i) = found {
+            let r = &self.resources[i];
+            let configuration = r.after.pointer("/configuration/0");
+            let workgroup = crate::facts::WorkgroupFacts {
+                name: principal.workgroup.clone(),
+                enabled: r.text("state") != Some("DISABLED"),
+                // The provider's default is to enforce.
+                enforced: configuration
+                    .and_then(|c| c.get("enforce_workgroup_configuration"))
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true),
+                output_location: configuration
+                    .and_then(|c| c.pointer("/result_configuration/0/output_location"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            };
+            declared.resources.workgroup = Some((workgroup, self.site(i, "", None)));
+        }
+        for i in self
+            .of_kind("aws_s3_bucket_server_side_encryption_configuration")
+            .collect::<Vec<_>>()
+        {
+            let r = &self.resources[i];
+            let bucket = match r.get("bucket") {
+                Got::Known(v) => v.as_str().map(str::to_string),
+                _ => self
+                    .referenced(i, "bucket", "aws_s3_bucket")
+                    .first()
+                    .and_then(|&b| self.resources[b].text("bucket").map(str::to_string)),
+            };
+            let Some(bucket) = bucket.filter(|_| !r.gone) else {
+                continue;
+            };
+            let default = r
+                .after
+                .pointer("/rule/0/apply_server_side_encryption_by_default/0");
+            let unknown = r
+                .unknown
+                .pointer("/rule/0/apply_server_side_encryption_by_default/0/kms_master_key_id")
+                .is_some_and(|u| u == &Value::Bool(true));
+            let algorithm = default
+                .and_then(|d| d.get("sse_algorithm"))
+                .and_then(Value::as_str);
+            let key = default
+                .and_then(|d| d.get("kms_master_key_id"))
+                .and_then(Value::as_str)
+                .filter(|k| !k.is_empty())
+                .map(str::to_string);
+            let observed = if unknown && algorithm.is_some_and(|a| a.starts_with("aws:kms")) {
+                Observed::NotCollected(format!("the KMS key of {} is known only after apply", r.address))
+            } else {
+                Observed::Known(super::kms_key(algorithm, key))
+            };
+            declared.resources.bucket_keys.insert(bucket, observed);
+        }
+    }
+
+    fn bucket_policies(&self, declared: &mut Declarations) -> Result<(), Fatal> {
         for i in self.of_kind("aws_s3_bucket_policy").collect::<Vec<_>>() {
             if self.resources[i].gone {
                 continue;
