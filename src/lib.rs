@@ -69,6 +69,43 @@ pub mod inputs {
         }
     }
 
+    /// A Terraform plan (`terraform = true`) or CloudFormation template for a role
+    /// connection; when it reads, the rules run and fixes are written in its
+    /// language. Whether it read.
+    pub fn iac(text: &str, terraform: bool) -> bool {
+        use crate::collect::iac::{self, IacInput};
+        const CONNECTION: &str = "s3_output_bucket = \"s3://acme-athena-results/omni/\"\n\
+            data_catalog = \"awsdatacatalog\"\nregion = \"us-east-1\"\ndata_buckets = [\"acme-lake\"]\n\
+            [auth]\ntype = \"cross_account_role\"\nrole_arn = \"arn:aws:iam::111122223333:role/bi-athena\"\n\
+            external_id = \"omni-4f2a9c\"\ntrusted_account_id = \"999988887777\"\n";
+        let config = Path::new("c.toml");
+        let loaded = crate::connection::from_text(config, CONNECTION).expect("the built-in connection reads");
+        let none = crate::collect::PolicyInputs::default();
+        let secret = crate::collect::SecretInput {
+            ignore_environment: true,
+            ..Default::default()
+        };
+        let mut collected = crate::collect::collect_loaded(config, loaded, &secret, &none)
+            .expect("the built-in connection loads");
+        let input = match terraform {
+            // No source directory: nothing on disk is read.
+            true => IacInput::Terraform {
+                plan: "plan.json".into(),
+                source: Some("/nonexistent/athena-doctor".into()),
+            },
+            false => IacInput::CloudFormation("template.yaml".into()),
+        };
+        match iac::apply_text(&input, text, None, &mut collected.facts, &none) {
+            Ok(_) => {
+                let facts = &collected.facts;
+                let mut checks = crate::engine::run(&crate::rules::REGISTRY, facts);
+                crate::fix::iac::convert_all(&mut checks, facts, None);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     /// A pasted text triaged: the number of errors found in it.
     pub fn triage(text: &str) -> usize {
         crate::triage::triage(text, &[]).errors.len()

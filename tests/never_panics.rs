@@ -8,6 +8,9 @@ use proptest::prelude::*;
 const SNAPSHOT: &str = include_str!("../fixtures/snapshots/broken.json");
 const CONNECTION: &str = include_str!("../fixtures/examples/acme.toml");
 const MESSAGES: &str = include_str!("triage/corpus.toml");
+const PLAN: &str = include_str!("../fixtures/iac/terraform/plan.json");
+const TEMPLATE: &str = include_str!("../fixtures/iac/cloudformation/template.yaml");
+const TEMPLATE_JSON: &str = include_str!("../fixtures/iac/cloudformation/template.json");
 
 /// A valid text with a random range replaced by random text.
 fn spliced(base: &'static str) -> impl Strategy<Value = String> {
@@ -57,6 +60,26 @@ proptest! {
     }
 
     #[test]
+    fn damaged_plans_never_panic(text in spliced(PLAN)) {
+        let _ = inputs::iac(&text, true);
+    }
+
+    #[test]
+    fn damaged_templates_never_panic(text in spliced(TEMPLATE)) {
+        let _ = inputs::iac(&text, false);
+    }
+
+    #[test]
+    fn damaged_json_templates_never_panic(text in spliced(TEMPLATE_JSON)) {
+        let _ = inputs::iac(&text, false);
+    }
+
+    #[test]
+    fn templates_never_panic(text in "\\PC{0,200}") {
+        let _ = inputs::iac(&text, false);
+    }
+
+    #[test]
     fn arns_never_panic(text in "(arn:)?\\PC{0,60}") {
         let _ = inputs::arn(&text);
     }
@@ -69,4 +92,7 @@ fn the_unspliced_inputs_read() {
     assert!(inputs::snapshot(SNAPSHOT));
     assert!(inputs::connection(CONNECTION));
     assert!(inputs::arn("arn:aws:iam::111122223333:role/bi"));
+    assert!(inputs::iac(PLAN, true));
+    assert!(inputs::iac(TEMPLATE, false));
+    assert!(inputs::iac(TEMPLATE_JSON, false));
 }

@@ -84,7 +84,10 @@ fn convert(fix: &mut Fix, format: FixFormat) {
 fn terraform(site: &Site, document: &Value) -> Snippet {
     // Inside its module, a resource is named without the module's path.
     let local: Vec<&str> = site.resource.rsplitn(3, '.').take(2).collect();
-    let local = format!("{}.{}", local[1], local[0]);
+    let local = match local.as_slice() {
+        [name, kind] => format!("{kind}.{name}"),
+        _ => site.resource.clone(),
+    };
     let module = site
         .resource
         .strip_suffix(&local)

@@ -26,9 +26,9 @@ struct Template<'a> {
 /// A resolved value: `None` is `AWS::NoValue` (the key is left out).
 type Resolved = Result<Option<Value>, String>;
 
-pub(super) fn read(path: &Path, principal: &Principal) -> Result<Declarations, Fatal> {
-    let text = crate::connection::read_text(path)?;
-    let root = yaml::parse(&text).map_err(|(at, message)| Fatal::input(path, Some(at), message))?;
+/// Read the template `text` (from `path`).
+pub(super) fn read(path: &Path, text: &str, principal: &Principal) -> Result<Declarations, Fatal> {
+    let root = yaml::parse(text).map_err(|(at, message)| Fatal::input(path, Some(at), message))?;
     let Some(resources) = root.get("Resources").filter(|r| !r.entries().is_empty()) else {
         return Err(Fatal::input(
             path,

@@ -164,10 +164,26 @@ pub(crate) fn apply(
     facts: &mut Facts,
     given: &super::PolicyInputs,
 ) -> Result<Applied, Fatal> {
+    let path = match input {
+        IacInput::Terraform { plan, .. } => plan,
+        IacInput::CloudFormation(template) => template,
+    };
+    let text = crate::connection::read_text(path)?;
+    apply_text(input, &text, role, facts, given)
+}
+
+/// `apply`, with the file's text already read (what fuzzing drives).
+pub(crate) fn apply_text(
+    input: &IacInput,
+    text: &str,
+    role: Option<String>,
+    facts: &mut Facts,
+    given: &super::PolicyInputs,
+) -> Result<Applied, Fatal> {
     let principal = Principal::of(&facts.connection, role);
     let declared = match input {
-        IacInput::Terraform { plan, source } => terraform::read(plan, source.as_deref(), &principal)?,
-        IacInput::CloudFormation(template) => cloudformation::read(template, &principal)?,
+        IacInput::Terraform { plan, source } => terraform::read(plan, text, source.as_deref(), &principal)?,
+        IacInput::CloudFormation(template) => cloudformation::read(template, text, &principal)?,
     };
     let mut warnings = declared.warnings;
     facts.declared = declared.resources;

@@ -74,15 +74,16 @@ struct Plan<'a> {
     sources: Sources,
 }
 
+/// Read the plan `text` (from `path`).
 pub(super) fn read(
     path: &Path,
+    text: &str,
     source_dir: Option<&Path>,
     principal: &Principal,
 ) -> Result<Declarations, Fatal> {
-    let text = crate::connection::read_text(path)?;
-    let positioned = crate::policy::json::parse(&text)
-        .map_err(|e| Fatal::input(path, Some(Location::of_offset(&text, e.offset)), e.message))?;
-    let plan: Value = serde_json::from_str(&text).map_err(|e| Fatal::input(path, None, e))?;
+    let positioned = crate::policy::json::parse(text)
+        .map_err(|e| Fatal::input(path, Some(Location::of_offset(text, e.offset)), e.message))?;
+    let plan: Value = serde_json::from_str(text).map_err(|e| Fatal::input(path, None, e))?;
     let version = plan.get("format_version").and_then(Value::as_str).unwrap_or("");
     if !version.starts_with("1.") {
         return Err(Fatal::input(
@@ -132,7 +133,7 @@ pub(super) fn read(
                     .map(str::to_string),
                 after: change.get("after").cloned().unwrap_or(Value::Null),
                 unknown: change.get("after_unknown").cloned().unwrap_or(Value::Null),
-                at: Location::of_offset(&text, offsets.get(i).copied().unwrap_or(0)),
+                at: Location::of_offset(text, offsets.get(i).copied().unwrap_or(0)),
             }
         })
         .collect();
