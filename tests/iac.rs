@@ -923,3 +923,73 @@ fn declared_workgroups_and_bucket_encryption_are_judged() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Live, a plan says what will be: its trust policy wins over the account's
+/// (the account's is healthy, the plan's drops the External ID), while what the
+/// plan does not declare (the role's existence) is read from the account.
+#[test]
+fn live_the_plan_wins_over_the_account() {
+    if !common::moto::available() {
+        return;
+    }
+    use common::moto::{aws, endpoint, runtime, unique};
+    let role = unique("bi-iac").replace('-', "");
+    let healthy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+        "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
+        "Condition": {"StringEquals": {"sts:ExternalId": "omni-4f2a9c"}}}]});
+    runtime().block_on(async {
+        aws()
+            .await
+            .iam
+            .create_role()
+            .role_name(&role)
+            .assume_role_policy_document(healthy.to_string())
+            .send()
+            .await
+            .unwrap();
+    });
+    let dir = temp("live");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("connection.toml"),
+        format!(
+            "s3_output_bucket = \"s3://{role}-results/omni/\"\ndata_catalog = \"awsdatacatalog\"\nregion = \"us-east-1\"\n\
+             [auth]\ntype = \"cross_account_role\"\nrole_arn = \"arn:aws:iam::123456789012:role/{role}\"\n\
+             external_id = \"omni-4f2a9c\"\ntrusted_account_id = \"999988887777\"\n"
+        ),
+    )
+    .unwrap();
+    let mut broken = healthy.clone();
+    broken["Statement"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("Condition");
+    let plan = plan_with(
+        role_change(
+            &["update"],
+            json!({"name": role, "assume_role_policy": broken.to_string()}),
+        ),
+        vec![],
+    );
+    std::fs::write(dir.join("plan.json"), plan.to_string()).unwrap();
+    let live = |extra: &[&str]| {
+        let output = doctor()
+            .current_dir(&dir)
+            .env("AWS_ENDPOINT_URL", endpoint())
+            .args(["doctor", "-c", "connection.toml", "-f", "json", "--timeout", "10"])
+            .args(extra)
+            .output()
+            .unwrap();
+        stdout_json(&output)
+    };
+    let account = live(&[]);
+    assert_eq!(status_of(&account, "TRUST001")[0].0, "pass", "{account:#}");
+    let planned = live(&["--terraform-plan", "plan.json"]);
+    assert_eq!(status_of(&planned, "TRUST001")[0].0, "fail", "{planned:#}");
+    assert_eq!(
+        status_of(&planned, "ROLE003")[0].0,
+        "pass",
+        "the role's existence is the account's"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
