@@ -167,7 +167,9 @@ fn hcl_context(role_name: &str) -> hcl::eval::Context<'static> {
     let mut role = hcl::Map::new();
     role.insert("name".to_string(), hcl::Value::from(role_name));
     let mut roles = hcl::Map::new();
-    roles.insert("this".to_string(), hcl::Value::Object(role));
+    // The fixture's role (in its module) and the generated plans' role.
+    roles.insert("this".to_string(), hcl::Value::Object(role.clone()));
+    roles.insert("athena".to_string(), hcl::Value::Object(role));
     ctx.declare_var("aws_iam_role", hcl::Value::Object(roles));
     ctx
 }
@@ -252,8 +254,41 @@ fn apply_terraform(plan: &mut Value, snippet: &Value, role_name: &str) {
                 "after_unknown": {"id": true}},
         }));
     } else {
+        // "set ATTRIBUTE of TYPE.NAME to": that resource's attribute.
         let (attribute, value) = evaluated.as_object().unwrap().iter().next().unwrap();
-        changes[role]["change"]["after"][attribute] = value.clone();
+        let local = instruction
+            .rsplit_once(" of ")
+            .and_then(|(_, rest)| rest.strip_suffix(" to"))
+            .unwrap_or_else(|| panic!("no resource in {instruction}"));
+        let target = changes
+            .iter()
+            .position(|c| c["address"].as_str().unwrap().ends_with(local))
+            .unwrap_or_else(|| panic!("{local} is not in the plan"));
+        changes[target]["change"]["after"][attribute] = value.clone();
+    }
+}
+
+/// Put a CloudFormation JSON snippet into a JSON template where its instruction says.
+fn apply_template_json(template: &mut Value, snippet: &Value) {
+    let instruction = snippet["instruction"].as_str().unwrap();
+    let value: Value = serde_json::from_str(snippet["text"].as_str().unwrap()).unwrap();
+    let resources = template["Resources"].as_object_mut().unwrap();
+    if instruction.starts_with("add under Resources") {
+        resources.extend(value.as_object().unwrap().clone());
+    } else if let Some((_, rest)) = instruction.split_once("replace the Policies item ") {
+        let (name, rest) = rest.split_once(" of ").unwrap();
+        let id = rest.strip_suffix(" with").unwrap();
+        let items = resources[id]["Properties"]["Policies"].as_array_mut().unwrap();
+        let item = items
+            .iter_mut()
+            .find(|i| i["PolicyName"] == name.trim_matches('"'))
+            .unwrap();
+        *item = value[0].clone();
+    } else {
+        let (_, rest) = instruction.split_once(", replace ").unwrap();
+        let (attribute, rest) = rest.split_once(" of ").unwrap();
+        let id = rest.split_once(' ').unwrap().0;
+        resources[id]["Properties"][attribute] = value[attribute].clone();
     }
 }
 
@@ -520,6 +555,7 @@ fn verdicts(report: &Value) -> Vec<(String, String, String)> {
 fn every_scenario_declared_in_terraform_and_cloudformation_finds_the_same() {
     let mut compared = Vec::new();
     let mut codes = std::collections::BTreeSet::new();
+    let mut snippets = 0;
     for dir in scenarios() {
         let expected: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
@@ -565,7 +601,8 @@ fn every_scenario_declared_in_terraform_and_cloudformation_finds_the_same() {
                 .arg(work.join(file))
                 .output()
                 .unwrap();
-            let declared = verdicts(&stdout_json(&output));
+            let report = stdout_json(&output);
+            let declared = verdicts(&report);
             assert_eq!(
                 declared,
                 from_files,
@@ -574,11 +611,55 @@ fn every_scenario_declared_in_terraform_and_cloudformation_finds_the_same() {
                 String::from_utf8_lossy(&output.stderr)
             );
             assert_eq!(output.status.code(), files.status.code(), "{}", dir.display());
+            // Each snippet applied as printed clears the findings it was printed
+            // for (safe fixes to one document share one snippet).
+            let path = work.join(file);
+            let original = std::fs::read_to_string(&path).unwrap();
+            let mut distinct: Vec<&Value> = Vec::new();
+            for c in failures(&report) {
+                let snippet = &c["fix"]["snippet"];
+                if !snippet.is_null() && !distinct.contains(&snippet) {
+                    distinct.push(snippet);
+                }
+            }
+            for snippet in distinct {
+                let mut input: Value = serde_json::from_str(&original).unwrap();
+                match flag {
+                    "--terraform-plan" => apply_terraform(&mut input, snippet, &docs.role),
+                    _ => apply_template_json(&mut input, snippet),
+                }
+                std::fs::write(&path, input.to_string()).unwrap();
+                let after = doctor()
+                    .current_dir(&dir)
+                    .args(["doctor", "--offline", "-c", conn, "-f", "json", flag])
+                    .arg(&path)
+                    .output()
+                    .unwrap();
+                let after = stdout_json(&after);
+                let key = |c: &Value| (c["code"].clone(), c["subject"].clone(), c["message"].clone());
+                let remaining: Vec<_> = failures(&after).into_iter().map(key).collect();
+                for c in failures(&report)
+                    .into_iter()
+                    .filter(|c| &c["fix"]["snippet"] == snippet)
+                {
+                    assert!(
+                        !remaining.contains(&key(c)),
+                        "{} from {flag}: the snippet for {} {} did not clear it:\n{}",
+                        dir.display(),
+                        c["code"],
+                        c["subject"],
+                        snippet["text"].as_str().unwrap()
+                    );
+                }
+                snippets += 1;
+            }
+            std::fs::write(&path, original).unwrap();
         }
         codes.extend(from_files.into_iter().map(|(code, _, _)| code));
         compared.push(dir.file_name().unwrap().to_string_lossy().to_string());
         std::fs::remove_dir_all(&work).unwrap();
     }
+    assert!(snippets >= 40, "only {snippets} snippets applied");
     assert!(
         compared.len() >= 30,
         "only {} scenarios compared: {compared:?}",

@@ -51,8 +51,61 @@ pub(crate) fn convert_all(
         Some(Language::CloudFormation { .. }) => FixFormat::Cloudformation,
         None => FixFormat::Cli,
     });
+    if matches!(format, FixFormat::Terraform | FixFormat::Cloudformation) {
+        merge_safe_fixes(checks);
+    }
     for fix in checks.iter_mut().filter_map(|c| c.fix.as_mut()) {
         convert(fix, format);
+    }
+}
+
+/// Safe fixes to one declared document become one corrected document: a snippet
+/// replaces the whole block, so two snippets each with one change would undo each
+/// other (and two new `aws_iam_role_policy` blocks of one name would clash).
+fn merge_safe_fixes(checks: &mut [crate::engine::Check]) {
+    use std::collections::BTreeMap;
+    let key = |fix: &Fix| match &fix.edit {
+        Edit::Policy { site: Some(s), .. } if fix.applicability == super::Applicability::Safe => Some((
+            s.file.clone(),
+            s.resource.clone(),
+            s.attribute.clone(),
+            fix.target.clone(),
+        )),
+        _ => None,
+    };
+    let mut groups: BTreeMap<_, Vec<usize>> = BTreeMap::new();
+    for (i, check) in checks.iter().enumerate() {
+        if let Some(k) = check.fix.as_ref().and_then(key) {
+            groups.entry(k).or_default().push(i);
+        }
+    }
+    for members in groups.values().filter(|m| m.len() > 1) {
+        let mut all = Vec::new();
+        let mut base = Value::Null;
+        for &i in members {
+            if let Some(Fix {
+                edit: Edit::Policy { changes, base: b, .. },
+                ..
+            }) = &checks[i].fix
+            {
+                all.extend(changes.iter().cloned());
+                base = b.clone();
+            }
+        }
+        let merged = super::policy::changed(&base, &all);
+        let codes: Vec<&str> = members.iter().map(|&i| checks[i].code()).collect();
+        let note = format!("one document for the safe fixes of {}", codes.join(", "));
+        for &i in members {
+            if let Some(fix) = checks[i].fix.as_mut()
+                && let Edit::Policy { document, .. } = &mut fix.edit
+            {
+                *document = merged.clone();
+                fix.note = Some(match fix.note.take() {
+                    Some(n) => format!("{n}; {note}"),
+                    None => note.clone(),
+                });
+            }
+        }
     }
 }
 
