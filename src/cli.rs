@@ -15,6 +15,9 @@ Examples:
   athena-doctor doctor --offline --connections fleet/ --format json -o fleet.json
   athena-doctor doctor --connections customers.jsonl --jobs 32 --per-account 2
   athena-doctor doctor --offline --connections fleet/ --shard 2/4 --format json -o shard-2.json
+  terraform show -json plan.bin > plan.json
+  athena-doctor doctor --offline --config c.toml --terraform-plan plan.json --format github
+  athena-doctor doctor --offline --config c.toml --cloudformation role.yaml --fix-format cloudformation
 
 Live mode (without --offline or --snapshot) reads the account and probes the
 connection: the access key with sts:GetCallerIdentity, or the role with
