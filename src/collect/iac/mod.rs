@@ -97,13 +97,8 @@ impl Document {
             Err(reason) => return Ok(Err(reason)),
         };
         let name = format!("{} {}", site.resource, site.attribute).trim().to_string();
-        let mut policy = Policy::from_text(&name, Some(&site.file), &text, kind).map_err(|e| {
-            Fatal::input(
-                &site.file,
-                Some(site.anchor),
-                format!("{name}: {e} [position in the document]"),
-            )
-        })?;
+        let mut policy = Policy::from_text(&name, Some(&site.file), &text, kind)
+            .map_err(|e| Fatal::input(&site.file, Some(site.anchor), format!("{name}: {e}")))?;
         policy.origin = match site.resource_type.as_str() {
             "aws_iam_policy" | "AWS::IAM::ManagedPolicy" => Origin::ManagedPolicy,
             _ if kind == PolicyKind::Identity => Origin::InlinePolicy,

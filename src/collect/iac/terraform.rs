@@ -146,20 +146,16 @@ pub(super) fn read(
             .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default()),
         sources: Sources::default(),
     };
-    plan.declared(principal)
+    Ok(plan.declared(principal))
 }
 
-/// Attributes of an `aws_iam_policy_document` block are written in lowercase
-/// blocks; everything else holds the document in the attribute itself.
-const ROLE_POLICIES: &[&str] = &["aws_iam_role_policy"];
-
 impl Plan<'_> {
-    fn declared(&self, principal: &Principal) -> Result<Declarations, Fatal> {
+    fn declared(&self, principal: &Principal) -> Declarations {
         let mut declared = Declarations::default();
-        self.bucket_policies(&mut declared)?;
+        self.bucket_policies(&mut declared);
         self.resources(&mut declared, principal);
         let Some(role_name) = &principal.role else {
-            return Ok(declared);
+            return declared;
         };
         let roles: Vec<usize> = self.of_kind("aws_iam_role").collect();
         let chosen = roles.iter().copied().find(|&i| {
@@ -191,7 +187,7 @@ impl Plan<'_> {
                     format!("; it declares {}", named.join(", "))
                 }
             ));
-            return Ok(declared);
+            return declared;
         };
         if self.resources[role].gone {
             declared.not_found = Some(format!(
@@ -199,7 +195,7 @@ impl Plan<'_> {
                 self.path.display(),
                 self.resources[role].address
             ));
-            return Ok(declared);
+            return declared;
         }
         declared.principal = Some(self.site(role, "", None));
         declared.trust = Some(self.document(role, "assume_role_policy", PolicyKind::Trust));
@@ -245,7 +241,7 @@ impl Plan<'_> {
             _ => {}
         }
         // aws_iam_role_policy resources naming the role.
-        for i in self.attached_to(role, ROLE_POLICIES, "role") {
+        for i in self.attached_to(role, &["aws_iam_role_policy"], "role") {
             let name = self.resources[i].text("name").unwrap_or("").to_string();
             let mut doc = self.document(i, "policy", PolicyKind::Identity);
             doc.names = vec![("role", role_name.clone()), ("policy", name)];
@@ -306,7 +302,7 @@ impl Plan<'_> {
                 },
             ),
         });
-        Ok(declared)
+        declared
     }
 
     fn of_kind<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = usize> + 's {
@@ -569,7 +565,7 @@ impl Plan<'_> {
         }
     }
 
-    fn bucket_policies(&self, declared: &mut Declarations) -> Result<(), Fatal> {
+    fn bucket_policies(&self, declared: &mut Declarations) {
         for i in self.of_kind("aws_s3_bucket_policy").collect::<Vec<_>>() {
             if self.resources[i].gone {
                 continue;
@@ -590,7 +586,6 @@ impl Plan<'_> {
                 )),
             }
         }
-        Ok(())
     }
 }
 
