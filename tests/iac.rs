@@ -772,6 +772,14 @@ fn values_known_only_after_apply_are_unknown_and_said() {
             skip_reason(&report, code)
         );
     }
+    // A replaced role is read as the one apply creates.
+    let replaced = plan_with(
+        role_change(&["delete", "create"], json!({"name": "bi-athena", "assume_role_policy": trust})),
+        vec![],
+    );
+    std::fs::write(dir.join("unknown.json"), replaced.to_string()).unwrap();
+    let (report, _) = run(&dir, &["--terraform-plan", "unknown.json"]);
+    assert_eq!(status_of(&report, "TRUST001")[0].0, "pass", "{report:#}");
     // A role whose name is known only after apply is picked by its address.
     let plan = plan_with(
         json!({"address": "aws_iam_role.athena", "mode": "managed", "type": "aws_iam_role", "name": "athena",
