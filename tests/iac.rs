@@ -774,7 +774,10 @@ fn values_known_only_after_apply_are_unknown_and_said() {
     }
     // A replaced role is read as the one apply creates.
     let replaced = plan_with(
-        role_change(&["delete", "create"], json!({"name": "bi-athena", "assume_role_policy": trust})),
+        role_change(
+            &["delete", "create"],
+            json!({"name": "bi-athena", "assume_role_policy": trust}),
+        ),
         vec![],
     );
     std::fs::write(dir.join("unknown.json"), replaced.to_string()).unwrap();

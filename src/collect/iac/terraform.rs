@@ -177,9 +177,13 @@ impl Plan<'_> {
                     )
                 })
                 .collect();
+            let wanted = match &principal.resource {
+                Some(address) => format!("at {address}"),
+                None => format!("named {role_name}"),
+            };
             declared.not_found = Some(format!(
-                "{} declares no aws_iam_role named {role_name}{} (--iac-role ADDRESS picks one whose name is known \
-                 only after apply)",
+                "{} declares no aws_iam_role {wanted}{} (--iac-role ADDRESS picks one whose name is known only \
+                 after apply)",
                 self.path.display(),
                 if named.is_empty() {
                     String::new()
@@ -200,12 +204,12 @@ impl Plan<'_> {
         declared.principal = Some(self.site(role, "", None));
         declared.trust = Some(self.document(role, "assume_role_policy", PolicyKind::Trust));
         let mut identity = Vec::new();
-        // Inline policies written in the role.
-        // Left unset, `inline_policy` and `managed_policy_arns` are computed by the
-        // provider from the policies attached elsewhere (read below): unknown then
-        // says nothing.
+        // The role's own `inline_policy` blocks and `managed_policy_arns`: read
+        // only when the configuration sets them (then they are exclusive). Unset,
+        // the provider fills them from today's account, which the attached
+        // resources below already say as they will be after apply.
         match self.resources[role].get("inline_policy") {
-            Got::Unknown if !self.configured(role, "inline_policy") => {}
+            _ if !self.configured(role, "inline_policy") => {}
             Got::Unknown => identity.push(Document::unknown(format!(
                 "the inline_policy blocks of {} are known only after apply",
                 self.resources[role].address
@@ -266,12 +270,13 @@ impl Plan<'_> {
             }
         }
         match self.resources[role].get("managed_policy_arns") {
+            _ if !self.configured(role, "managed_policy_arns") => {}
             Got::Known(Value::Array(arns)) => {
                 for arn in arns.iter().filter_map(Value::as_str) {
                     identity.push(self.managed_arn(role, arn, PolicyKind::Identity));
                 }
             }
-            Got::Unknown if self.configured(role, "managed_policy_arns") => {
+            Got::Unknown => {
                 let referenced = self.referenced(role, "managed_policy_arns", "aws_iam_policy");
                 if referenced.is_empty() {
                     identity.push(Document::unknown(format!(
