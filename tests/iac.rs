@@ -118,6 +118,21 @@ fn a_terraform_plan_is_judged_at_the_lines_of_its_tf_files() {
         passes.contains(&"ATHENA001") && passes.contains(&"S3002"),
         "{passes:?}"
     );
+    // Each statement of a `jsonencode` document is placed at its own `Effect` line.
+    let cited: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["code"] == "S3003" && c["status"] == "pass")
+        .map(|c| c["message"].as_str().unwrap())
+        .collect();
+    for (i, (sid, line)) in [("AthenaDataBucket", 47), ("AthenaDataObjects", 53)]
+        .iter()
+        .enumerate()
+    {
+        let want = format!("(Sid {sid}) of module.athena_role.aws_iam_policy.athena policy, line {line}");
+        assert!(cited[i].contains(&want), "{want} in {cited:?}");
+    }
 
     // Code scanning and annotations land on the same lines, with the snippet.
     let sarif = temp("sarif").with_extension("sarif");
