@@ -115,6 +115,11 @@ pub(crate) enum Command {
     /// explain it, most likely first, with what to check and what to ask for.
     #[command(after_help = TRIAGE_EXAMPLES)]
     Triage(Box<TriageArgs>),
+    /// Would this principal be allowed this action on this resource? The IAM
+    /// evaluator the permission rules use, on any request: the decision and the
+    /// statements that decided it.
+    #[command(after_help = SIMULATE_EXAMPLES)]
+    Simulate(Box<SimulateArgs>),
     /// What pre-commit runs: the offline doctor on each changed connection file,
     /// and on the connection beside each changed policy file, with the policy
     /// files its name puts beside it (N.toml: N.trust.json, N.policy.json,
@@ -301,6 +306,56 @@ pub(crate) struct Sources {
     /// Read the secret access key from standard input.
     #[arg(long)]
     pub secret_stdin: bool,
+}
+
+const SIMULATE_EXAMPLES: &str = "\
+Examples:
+  athena-doctor simulate --principal arn:aws:iam::111122223333:role/bi-athena \\
+    --action s3:GetObject --resource arn:aws:s3:::acme-lake/sales/part-0.parquet --policy role-policy.json
+  athena-doctor simulate --principal arn:aws:sts::111122223333:assumed-role/bi-athena/omni \\
+    --action s3:PutObject --resource arn:aws:s3:::shared-results/omni/x --resource-account 444455556666 \\
+    --policy role-policy.json --resource-policy bucket-policy.json --context aws:SecureTransport=true
+  athena-doctor simulate --principal arn:aws:iam::999988887777:root --action sts:AssumeRole \\
+    --resource arn:aws:iam::111122223333:role/bi-athena --resource-policy trust.json --context sts:ExternalId=omni-4f2a9c
+
+Decisions: allow, implicit-deny, explicit-deny, or unknown (it depends on a
+condition key the request does not give: --context KEY=VALUE gives it; a repeated
+key is multi-valued; --context '!KEY' says the request does not carry it).
+Exit status: 0 allow; 1 any other decision; 2 bad input.
+";
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct SimulateArgs {
+    /// Who asks: a role, a role session (arn:aws:sts::A:assumed-role/ROLE/SESSION),
+    /// a user, or an account (arn:aws:iam::A:root).
+    #[arg(long, value_name = "ARN")]
+    pub principal: String,
+    /// The action, as IAM names it (s3:GetObject).
+    #[arg(long, value_name = "ACTION")]
+    pub action: String,
+    /// The resource's ARN.
+    #[arg(long, value_name = "ARN")]
+    pub resource: String,
+    /// The account that owns the resource, when its ARN does not say (S3): a
+    /// different account from the principal's makes the request cross-account.
+    #[arg(long, value_name = "ID")]
+    pub resource_account: Option<String>,
+    /// A condition key's value (repeatable; a repeated key is multi-valued), or
+    /// `!KEY` for a key the request does not carry.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// An identity policy of the principal (repeatable).
+    #[arg(long = "policy", value_name = "FILE")]
+    pub policies: Vec<PathBuf>,
+    /// The principal's permissions boundary.
+    #[arg(long, value_name = "FILE")]
+    pub boundary: Option<PathBuf>,
+    /// The resource's own policy: a bucket policy, or a role's trust policy for
+    /// sts:AssumeRole on the role.
+    #[arg(long, value_name = "FILE")]
+    pub resource_policy: Option<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, clap::Args)]

@@ -3,7 +3,7 @@
 //! `fuzz/`. A thin, text-in and verdict-out layer over `policy`, so that the
 //! doctor's own types stay `pub(crate)`.
 
-use crate::aws::arn::{Arn, IamResource};
+use crate::aws::arn::Arn;
 use crate::permissions::{self, Target};
 use crate::policy::{self, Context, Decision, Policy, PolicyKind, PolicySet, Principal, Request};
 
@@ -48,8 +48,17 @@ impl Policies {
             boundary: boundary
                 .map(|text| read("permissions boundary", text, PolicyKind::Boundary))
                 .transpose()?,
+            // A document without `Resource` is a role's trust policy (the resource
+            // policy of sts:AssumeRole on the role).
             resource: resource
-                .map(|text| read("resource policy", text, PolicyKind::Resource))
+                .map(|text| {
+                    let kind = if text.contains("\"Resource\"") || text.contains("\"NotResource\"") {
+                        PolicyKind::Resource
+                    } else {
+                        PolicyKind::Trust
+                    };
+                    read("resource policy", text, kind)
+                })
                 .transpose()?,
         })
     }
@@ -59,6 +68,20 @@ impl Policies {
     /// values make it multi-valued), `!key` says it is absent; parts are separated
     /// by `;`. Keys it does not mention are unknown.
     pub fn decide(&self, principal_arn: &str, action: &str, resource: &str, context: &str) -> Verdict {
+        self.decide_across(principal_arn, action, resource, None, context)
+    }
+
+    /// `decide`, for a resource owned by `resource_account` (a different account
+    /// from the principal's makes the request cross-account). The principal may
+    /// also be a role session, a user or an account root.
+    pub fn decide_across(
+        &self,
+        principal_arn: &str,
+        action: &str,
+        resource: &str,
+        resource_account: Option<&str>,
+        context: &str,
+    ) -> Verdict {
         let principal = principal_of(principal_arn);
         let context = parse_context(context);
         let set = PolicySet {
@@ -72,6 +95,7 @@ impl Policies {
                 resource,
                 principal: &principal,
                 context: &context,
+                resource_account,
             },
             &set,
         ))
@@ -79,12 +103,15 @@ impl Policies {
 }
 
 fn principal_of(arn: &str) -> Principal {
-    let parsed = Arn::parse(arn).ok();
-    Principal {
-        arn: arn.to_string(),
-        account: parsed.as_ref().map(|a| a.account.clone()).unwrap_or_default(),
-        is_role: parsed.is_some_and(|a| matches!(a.iam_resource(), IamResource::Role { .. })),
-    }
+    Principal::from_arn(arn).unwrap_or_else(|_| {
+        let parsed = Arn::parse(arn).ok();
+        Principal {
+            arn: arn.to_string(),
+            account: parsed.as_ref().map(|a| a.account.clone()).unwrap_or_default(),
+            is_role: false,
+            session: None,
+        }
+    })
 }
 
 /// A request context from its spec: `key=v1,v2` sets a key, `!key` makes it
@@ -204,6 +231,7 @@ impl Matrix {
                 resource,
                 principal: &self.principal,
                 context: &self.contexts[*context],
+                resource_account: None,
             };
             all &= policy::evaluate(&request, &set).is_allowed();
         }

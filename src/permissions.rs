@@ -148,6 +148,7 @@ pub(crate) fn principal(conn: &Connection) -> Option<Principal> {
                 account: arn.account.clone(),
                 arn: role_arn,
                 is_role: true,
+                session: None,
             })
         }
         // The user behind a key is unknown offline; its ARN matches no principal element.
@@ -155,6 +156,7 @@ pub(crate) fn principal(conn: &Connection) -> Option<Principal> {
             account: account(conn)?,
             arn: String::new(),
             is_role: false,
+            session: None,
         }),
     }
 }

@@ -16,6 +16,11 @@ struct Case {
     identity: String,
     boundary: Option<String>,
     resource_policy: Option<String>,
+    /// The caller, when not the connection's role: a role session, a user, an
+    /// account root, a role of another account.
+    principal: Option<String>,
+    /// The account that owns the resource, when its ARN does not say.
+    resource_account: Option<String>,
     action: String,
     resource: String,
     context: String,
@@ -64,7 +69,17 @@ fn every_case_gets_the_decision_aws_documents() {
         let resource = case.resource_policy.as_deref().map(document);
         let policies = Policies::parse(&[&identity], boundary.as_deref(), resource.as_deref())
             .unwrap_or_else(|e| panic!("{}: {e}", case.name));
-        let got = policies.decide(ROLE, &case.action, &case.resource, &case.context);
+        let account = case.resource_account.as_deref().or_else(|| {
+            // The account field of the resource's ARN, when it has one.
+            case.resource.split(':').nth(4).filter(|a| !a.is_empty())
+        });
+        let got = policies.decide_across(
+            case.principal.as_deref().unwrap_or(ROLE),
+            &case.action,
+            &case.resource,
+            account,
+            &case.context,
+        );
         if got != expected(&case.expect) {
             failures.push(format!(
                 "{}: got {got:?}, want {} ({})",

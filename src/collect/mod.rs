@@ -9,7 +9,9 @@ mod snapshot;
 
 pub(crate) use fleet::stable_hash;
 pub(crate) use live::{History, LiveOptions, Session as LiveSession, Tracker};
-pub(crate) use offline::{Collected, PolicyInputs, SecretInput, collect_loaded, collect_offline};
+pub(crate) use offline::{
+    Collected, PolicyInputs, SecretInput, collect_loaded, collect_offline, read_policy,
+};
 pub(crate) use snapshot::{parse_snapshot, read_snapshot, write_snapshot};
 
 use crate::error::Fatal;

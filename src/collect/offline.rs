@@ -183,7 +183,7 @@ fn strip_newline(mut value: String) -> String {
 }
 
 /// Read and validate a policy file; a document IAM would refuse is an input error.
-fn read_policy(path: &Path, kind: PolicyKind, label: Option<&str>) -> Result<Policy, Fatal> {
+pub(crate) fn read_policy(path: &Path, kind: PolicyKind, label: Option<&str>) -> Result<Policy, Fatal> {
     let text = connection::read_text(path)?;
     let file_name = path
         .file_name()

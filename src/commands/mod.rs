@@ -5,6 +5,7 @@
 mod fleet;
 mod hook;
 mod policy;
+mod simulate;
 mod triage;
 
 use crate::cli::{self, Cli, Command, DoctorArgs, Format, ListFormat};
@@ -66,6 +67,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Triage(args) => triage::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
         Command::Merge(args) => fleet::merge(&args),
         Command::Hook { files } => hook::run(&files),
         Command::Explain { rule } => {

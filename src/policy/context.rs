@@ -60,6 +60,46 @@ pub(crate) fn never_carried(lower_key: &str, action: &str) -> bool {
     LISTING_KEYS.contains(&lower_key) && !LISTING_ACTIONS.contains(&action.to_ascii_lowercase().as_str())
 }
 
+/// A value for a global condition key, checked against the key's type as IAM
+/// types it (IAM User Guide: "AWS global condition context keys"). Keys it does not
+/// know are strings.
+pub(crate) fn check_value(key: &str, value: &str) -> Result<(), String> {
+    let lower = key.to_ascii_lowercase();
+    let kind = match lower.as_str() {
+        "aws:securetransport"
+        | "aws:multifactorauthpresent"
+        | "aws:viaawsservice"
+        | "aws:principalisawsservice" => "boolean",
+        "aws:multifactorauthage" | "aws:epochtime" => "numeric",
+        "aws:currenttime" | "aws:tokenissuetime" => "date",
+        "aws:sourceip" => "ip",
+        "aws:principalarn" | "aws:sourcearn" => "arn",
+        "aws:principalaccount" | "aws:resourceaccount" | "aws:sourceaccount" => "account",
+        _ => return Ok(()),
+    };
+    let ok = match kind {
+        "boolean" => matches!(value.to_ascii_lowercase().as_str(), "true" | "false"),
+        "numeric" => value.parse::<f64>().is_ok(),
+        "date" => value.parse::<jiff::Timestamp>().is_ok() || value.parse::<i64>().is_ok(),
+        "ip" => value.parse::<std::net::IpAddr>().is_ok(),
+        "arn" => crate::aws::arn::Arn::parse(value).is_ok(),
+        _ => value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()),
+    };
+    if ok {
+        Ok(())
+    } else {
+        let form = match kind {
+            "boolean" => "true or false",
+            "numeric" => "a number",
+            "date" => "an ISO 8601 time (2026-11-30T12:00:00Z) or seconds since 1970",
+            "ip" => "an IPv4 or IPv6 address",
+            "arn" => "an ARN",
+            _ => "a 12-digit account ID",
+        };
+        Err(format!("{key} is a {kind} key: `{value}` is not {form}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,8 @@
-//! Policy evaluation, as AWS documents it for requests within one account: an
-//! explicit Deny anywhere wins; then an Allow from an identity policy or the
-//! resource's policy; a permissions boundary must also allow; otherwise the request
-//! is implicitly denied. Service control policies are not visible and not evaluated.
+//! Policy evaluation, as AWS documents it: an explicit Deny anywhere wins; within
+//! one account, an Allow from an identity policy or the resource's policy; across
+//! accounts, both an identity-policy Allow and a resource-policy Allow; a
+//! permissions boundary must also allow; otherwise the request is implicitly
+//! denied. Service control policies are not visible and not evaluated.
 
 use super::condition::{self, Substituted, Tri};
 use super::model::{Effect, Patterns, Principals, Statement, Version};
@@ -16,6 +17,41 @@ pub(crate) struct Principal {
     pub arn: String,
     pub account: String,
     pub is_role: bool,
+    /// The assumed-role session ARN, when the caller's session is known
+    /// (`arn:aws:sts::A:assumed-role/ROLE/SESSION`): the identity a role's calls
+    /// are made as, which is what `NotPrincipal` must name to exempt them.
+    pub session: Option<String>,
+}
+
+impl Principal {
+    /// The caller an ARN names: a role (its calls are sessions whose name is not
+    /// known), a role session, a user, or an account.
+    pub(crate) fn from_arn(text: &str) -> Result<Principal, String> {
+        use crate::aws::arn::{Arn, IamResource};
+        let arn = Arn::parse(text).map_err(|e| format!("`{text}` is not an ARN: {e}"))?;
+        let (arn_of_identity, is_role, session) = match arn.iam_resource() {
+            IamResource::Role { .. } => (text.to_string(), true, None),
+            // The session ARN does not carry the role's path.
+            IamResource::AssumedRole { role, .. } => (
+                format!("arn:{}:iam::{}:role/{role}", arn.partition, arn.account),
+                true,
+                Some(text.to_string()),
+            ),
+            IamResource::User | IamResource::Root => (text.to_string(), false, None),
+            _ => {
+                return Err(format!(
+                    "`{text}` is not a role, role session (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), user \
+                     or account (arn:aws:iam::ACCOUNT:root) ARN"
+                ));
+            }
+        };
+        Ok(Principal {
+            arn: arn_of_identity,
+            account: arn.account,
+            is_role,
+            session,
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -24,6 +60,16 @@ pub(crate) struct Request<'a> {
     pub resource: &'a str,
     pub principal: &'a Principal,
     pub context: &'a Context,
+    /// The account that owns the resource, when it differs from the
+    /// principal's: the request is cross-account (`None`: the same account).
+    pub resource_account: Option<&'a str>,
+}
+
+impl Request<'_> {
+    /// Whether the resource belongs to another account than the principal.
+    pub(crate) fn cross_account(&self) -> bool {
+        self.resource_account.is_some_and(|a| a != self.principal.account)
+    }
 }
 
 /// The policies that decide a request.
@@ -87,6 +133,12 @@ pub(crate) enum ImplicitReason {
     NoAllow,
     /// An identity policy allows it, the permissions boundary does not.
     Boundary(Vec<StatementRef>),
+    /// Cross-account: one side allows it (its statements), the other does not
+    /// (`identity` or `resource`, the side missing).
+    OneSide {
+        missing: &'static str,
+        allowed_by: Vec<StatementRef>,
+    },
 }
 
 impl Decision {
@@ -104,7 +156,7 @@ pub(crate) fn applies(policy: &Policy, s: &Statement, req: &Request) -> Tri {
             None => Tri::Yes,
         })
         .and(|| match &s.principal {
-            Some(p) => principal_matches(p, req.principal, s.effect),
+            Some(p) => principal_matches(p, req.principal, s.effect, req.cross_account()),
             None => Tri::Yes,
         })
         .and(|| {
@@ -139,13 +191,25 @@ fn resource_matches(patterns: &Patterns, req: &Request, variables: bool) -> Tri 
     }
 }
 
-/// Principal matching within the principal's own account. An account principal
-/// (`123456789012`, `arn:aws:iam::123456789012:root`) in an Allow only delegates to
-/// the account's IAM policies, so it grants nothing by itself; in a Deny it covers
-/// every principal of the account.
-fn principal_matches(p: &Principals, who: &Principal, effect: Effect) -> Tri {
+/// Does a `Principal` (or `NotPrincipal`) element name the caller?
+///
+/// An account principal (`123456789012`, `arn:aws:iam::123456789012:root`) in an
+/// Allow of the caller's own account only delegates to the account's IAM
+/// policies, so it grants nothing by itself; across accounts it admits the
+/// account's principals (whose own identity policies must then allow); in a Deny
+/// it covers every principal of the account. A role ARN names every session of
+/// the role in `Principal`, but in `NotPrincipal` it exempts none: a role's calls
+/// are made as its session, which `NotPrincipal` must name itself (IAM User
+/// Guide: "AWS JSON policy elements: NotPrincipal").
+fn principal_matches(p: &Principals, who: &Principal, effect: Effect, cross_account: bool) -> Tri {
     let names_us = |value: &str| -> bool {
-        if value == "*" || value == who.arn {
+        if value == "*" {
+            return true;
+        }
+        if value == who.arn {
+            return !(p.not && who.session.is_some());
+        }
+        if who.session.as_deref() == Some(value) {
             return true;
         }
         let is_account = value == who.account
@@ -153,10 +217,11 @@ fn principal_matches(p: &Principals, who: &Principal, effect: Effect) -> Tri {
                 .strip_suffix(":root")
                 .is_some_and(|v| v.ends_with(&format!(":{}", who.account)));
         if is_account {
-            return effect == Effect::Deny || p.not;
+            return effect == Effect::Deny || p.not || cross_account;
         }
-        // A session of the role: arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/SESSION.
-        if who.is_role {
+        // A session of the role: arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/SESSION
+        // (any session of it, when the caller's session name is not known).
+        if who.is_role && who.session.is_none() {
             let name = who.arn.rsplit('/').next().unwrap_or_default();
             if let Some(rest) = value.split_once(":assumed-role/").map(|(_, r)| r) {
                 return rest.split('/').next() == Some(name) && value.contains(&format!(":{}:", who.account));
@@ -234,7 +299,14 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
     // 2. Allows: identity ∪ resource policy, intersected with the boundary. For an
     //    IAM user, a resource policy naming the user is not limited by the boundary.
     let identity: Vec<&Policy> = set.identity.iter().collect();
-    let identity_allow = find(&identity, Effect::Allow, req);
+    // An account's root user is not governed by identity policies: its own
+    // account allows it everything (IAM User Guide: "AWS account root user").
+    let root = !req.principal.is_role && req.principal.arn.ends_with(":root");
+    let identity_allow = if root {
+        (Tri::Yes, Vec::new())
+    } else {
+        find(&identity, Effect::Allow, req)
+    };
     let resource_allow = match set.resource {
         Some(r) => find(&[r], Effect::Allow, req),
         None => (Tri::No, Vec::new()),
@@ -252,6 +324,33 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
         }
         (t, ar)
     };
+    if req.cross_account() {
+        // Across accounts, both sides must allow: the caller's account through
+        // its identity policies (and boundary), the resource's through its policy.
+        let identity_side = bounded(identity_allow.clone());
+        let (it, ir) = identity_side;
+        let (rt, rr) = resource_allow;
+        let t = it.clone().and(|| rt.clone());
+        if t == Tri::No {
+            return Decision::ImplicitDeny(match (it, rt) {
+                (Tri::No, Tri::No) => ImplicitReason::NoAllow,
+                (Tri::No, _) if set.boundary.is_some() && identity_allow.0 == Tri::Yes => {
+                    ImplicitReason::Boundary(identity_allow.1)
+                }
+                (Tri::No, _) => ImplicitReason::OneSide {
+                    missing: "identity",
+                    allowed_by: rr,
+                },
+                _ => ImplicitReason::OneSide {
+                    missing: "resource",
+                    allowed_by: ir,
+                },
+            });
+        }
+        let mut refs = ir;
+        refs.extend(rr);
+        return conclude(t, refs, deny, deny_refs);
+    }
     let (allow, refs) = if req.principal.is_role {
         bounded(or(identity_allow.clone(), resource_allow))
     } else {
@@ -265,21 +364,27 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
                 Decision::ImplicitDeny(ImplicitReason::NoAllow)
             }
         }
-        (Tri::Yes, Tri::No) => Decision::Allowed(refs),
-        (allow, deny) => {
-            let mut conditions = match allow {
-                Tri::Maybe(c) => c,
-                _ => Vec::new(),
-            };
-            if let Tri::Maybe(c) = deny {
-                conditions.extend(c.into_iter().map(|c| format!("not ({c})")));
-            }
-            let mut statements = refs;
-            statements.extend(deny_refs);
-            Decision::Unknown {
-                conditions,
-                statements,
-            }
-        }
+        (allow, deny) => conclude(allow, refs, deny, deny_refs),
+    }
+}
+
+/// An allow that is not `No`, against a deny that is not `Yes`: allowed, or
+/// unknown with what it depends on.
+fn conclude(allow: Tri, refs: Vec<StatementRef>, deny: Tri, deny_refs: Vec<StatementRef>) -> Decision {
+    if let (Tri::Yes, Tri::No) = (&allow, &deny) {
+        return Decision::Allowed(refs);
+    }
+    let mut conditions = match allow {
+        Tri::Maybe(c) => c,
+        _ => Vec::new(),
+    };
+    if let Tri::Maybe(c) = deny {
+        conditions.extend(c.into_iter().map(|c| format!("not ({c})")));
+    }
+    let mut statements = refs;
+    statements.extend(deny_refs);
+    Decision::Unknown {
+        conditions,
+        statements,
     }
 }

@@ -24,6 +24,7 @@ fn principal() -> Principal {
         arn: ROLE.into(),
         account: "111122223333".into(),
         is_role: true,
+        session: None,
     }
 }
 
@@ -51,6 +52,7 @@ fn decide(set: &PolicySet, action: &str, resource: &str, ctx: &str) -> Want {
         resource,
         principal: &p,
         context: &ctx,
+        resource_account: None,
     };
     match evaluate(&req, set) {
         Decision::Allowed(_) => Allow,
@@ -75,6 +77,7 @@ fn decisions_name_their_statement_and_reason() {
         resource: "arn:aws:s3:::acme/k",
         principal: &who,
         context: &ctx,
+        resource_account: None,
     };
     let set = PolicySet {
         identity: std::slice::from_ref(&p),

@@ -10,6 +10,7 @@ pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod markdown;
 pub(crate) mod sarif;
+pub(crate) mod simulate;
 pub(crate) mod table;
 pub(crate) mod triage;
 mod wrap;

@@ -169,6 +169,7 @@ impl Rule for BucketPolicyDenies {
                         resource: &need.resource,
                         principal: &env.principal,
                         context: &ctx,
+                        resource_account: None,
                     };
                     let set = PolicySet {
                         resource: Some(policy),
@@ -408,6 +409,7 @@ impl Rule for BucketLocationConditioned {
                 resource: &need.resource,
                 principal: &env.principal,
                 context: &ctx,
+                resource_account: None,
             };
             // Allow statements that would grant it, but for a condition on a key
             // this action never carries.

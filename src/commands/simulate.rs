@@ -1,0 +1,150 @@
+//! `simulate`: one request through the IAM evaluator the permission rules use,
+//! with the policies given as files; the decision and the statements that made it.
+
+use super::print;
+use crate::aws::arn::Arn;
+use crate::cli::{ListFormat, SimulateArgs};
+use crate::collect::read_policy;
+use crate::error::Fatal;
+use crate::policy::context::check_value;
+use crate::policy::{Context, PolicyKind, PolicySet, Principal, Request, evaluate};
+use crate::report::simulate::{Simulation, render_json, render_table};
+use std::process::ExitCode;
+
+pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
+    let principal = Principal::from_arn(args.principal.trim())
+        .map_err(|e| Fatal::Usage(format!("--principal {}: {e}", args.principal)))?;
+    let mut assumptions = Vec::new();
+    let resource_account = match &args.resource_account {
+        Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => Some(id.clone()),
+        Some(id) => {
+            return Err(Fatal::Usage(format!(
+                "--resource-account {id}: an account ID is 12 digits"
+            )));
+        }
+        None => match Arn::parse(&args.resource)
+            .ok()
+            .map(|a| a.account)
+            .filter(|a| !a.is_empty())
+        {
+            Some(account) => Some(account),
+            None => {
+                assumptions.push(format!(
+                    "the resource's ARN names no account: taken as the principal's ({}); --resource-account says \
+                     otherwise",
+                    principal.account
+                ));
+                None
+            }
+        },
+    };
+    let context = context(args, &principal, resource_account.as_deref())?;
+    let identity = args
+        .policies
+        .iter()
+        .map(|p| read_policy(p, PolicyKind::Identity, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    let boundary = args
+        .boundary
+        .as_deref()
+        .map(|p| read_policy(p, PolicyKind::Boundary, Some("permissions boundary")))
+        .transpose()?;
+    // A trust policy is the resource policy of sts:AssumeRole on its role.
+    let resource_kind = if args.action.eq_ignore_ascii_case("sts:AssumeRole") {
+        PolicyKind::Trust
+    } else {
+        PolicyKind::Resource
+    };
+    let resource_policy = args
+        .resource_policy
+        .as_deref()
+        .map(|p| read_policy(p, resource_kind, Some("resource policy")))
+        .transpose()?;
+    let request = Request {
+        action: &args.action,
+        resource: &args.resource,
+        principal: &principal,
+        context: &context,
+        resource_account: resource_account.as_deref(),
+    };
+    let set = PolicySet {
+        identity: &identity,
+        boundary: boundary.as_ref(),
+        resource: resource_policy.as_ref(),
+    };
+    let simulation = Simulation {
+        principal: args.principal.trim().to_string(),
+        action: args.action.clone(),
+        resource: args.resource.clone(),
+        cross_account: request.cross_account(),
+        resource_account: resource_account.clone(),
+        decision: evaluate(&request, &set),
+        assumptions,
+    };
+    let text = match args.format {
+        ListFormat::Table => render_table(&simulation),
+        ListFormat::Json => render_json(&simulation),
+    };
+    print(&text)?;
+    Ok(if simulation.decision.is_allowed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The request context: `--context` (typed by key, a repeated key multi-valued,
+/// `!KEY` absent), over what the request itself says of its principal and
+/// resource (`aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`,
+/// `aws:username`, `aws:ResourceAccount`). Anything else stays unknown.
+fn context(
+    args: &SimulateArgs,
+    principal: &Principal,
+    resource_account: Option<&str>,
+) -> Result<Context, Fatal> {
+    let mut context = Context::default();
+    let kind = match (
+        &principal.session,
+        principal.is_role,
+        principal.arn.ends_with(":root"),
+    ) {
+        (_, true, _) => "AssumedRole",
+        (_, false, true) => "Account",
+        _ => "User",
+    };
+    context.set("aws:PrincipalArn", &[&principal.arn]);
+    context.set("aws:PrincipalAccount", &[&principal.account]);
+    context.set("aws:PrincipalType", &[kind]);
+    if kind == "User"
+        && let Some(name) = principal.arn.rsplit('/').next()
+    {
+        context.set("aws:username", &[name]);
+    }
+    context.set(
+        "aws:ResourceAccount",
+        &[resource_account.unwrap_or(&principal.account)],
+    );
+    let mut given: Vec<(String, Vec<String>)> = Vec::new();
+    for item in &args.context {
+        if let Some(key) = item.strip_prefix('!') {
+            context.absent(key.trim());
+            continue;
+        }
+        let Some((key, value)) = item.split_once('=') else {
+            return Err(Fatal::Usage(format!(
+                "--context {item}: give KEY=VALUE (or !KEY for a key the request does not carry)"
+            )));
+        };
+        let key = key.trim();
+        check_value(key, value).map_err(|e| Fatal::Usage(format!("--context {item}: {e}")))?;
+        match given.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            Some((_, values)) => values.push(value.to_string()),
+            None => given.push((key.to_string(), vec![value.to_string()])),
+        }
+    }
+    for (key, values) in &given {
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        context.set(key, &values);
+    }
+    Ok(context)
+}
