@@ -1,0 +1,203 @@
+//! `athena-doctor simulate` through the binary: the decision, the statements that
+//! made it (file and line), what is unknown, and bad input (exit 2).
+
+mod common;
+
+use common::{doctor, root, stdout_json};
+use serde_json::Value;
+
+const VENDOR_SESSION: &str = "arn:aws:sts::999988887777:assumed-role/vendor/session-1";
+const ROLE: &str = "arn:aws:iam::111122223333:role/bi-athena";
+
+fn simulate(args: &[&str]) -> (Value, i32, String) {
+    let output = doctor()
+        .current_dir(root().join("fixtures/simulate"))
+        .args(["simulate", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let code = output.status.code().unwrap_or(-1);
+    if code == 2 {
+        return (Value::Null, code, stderr);
+    }
+    (stdout_json(&output), code, stderr)
+}
+
+#[test]
+fn the_vendor_assumes_the_role_only_with_the_external_id() {
+    let base = [
+        "--principal",
+        VENDOR_SESSION,
+        "--action",
+        "sts:AssumeRole",
+        "--resource",
+        ROLE,
+        "--policy",
+        "vendor-policy.json",
+        "--resource-policy",
+        "vendor-trust.json",
+    ];
+    let with = |id: &str| {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend(["--context", id]);
+        simulate(&args)
+    };
+    let (allowed, code, _) = with("sts:ExternalId=omni-4f2a9c");
+    assert_eq!(
+        (allowed["decision"].as_str(), code),
+        (Some("allow"), 0),
+        "{allowed:#}"
+    );
+    assert_eq!(allowed["version"], 1);
+    assert_eq!(allowed["cross_account"], true);
+    // Both sides decided: the vendor's identity policy and the role's trust policy.
+    let cited: Vec<(&str, u64)> = allowed["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["file"].as_str().unwrap(), s["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(cited, [("vendor-policy.json", 4), ("vendor-trust.json", 4)]);
+
+    let (refused, code, _) = with("sts:ExternalId=wrong");
+    assert_eq!((refused["decision"].as_str(), code), (Some("implicit-deny"), 1));
+    assert!(
+        refused["why"]
+            .as_str()
+            .unwrap()
+            .contains("an identity policy allows sts:AssumeRole"),
+        "{refused:#}"
+    );
+    // Not given, the External ID is unknown, never guessed.
+    let (unknown, code, _) = simulate(&base);
+    assert_eq!((unknown["decision"].as_str(), code), (Some("unknown"), 1));
+    assert!(
+        unknown["unknowns"][0]
+            .as_str()
+            .unwrap()
+            .contains("sts:ExternalId"),
+        "{unknown:#}"
+    );
+}
+
+#[test]
+fn a_deny_whose_not_principal_names_the_role_denies_its_session() {
+    let args = [
+        "--principal",
+        "arn:aws:sts::111122223333:assumed-role/bi-athena/omni",
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::acme-athena-results/omni/x.csv",
+        "--resource-policy",
+        "bucket-policy.json",
+        "--policy",
+        "../scenarios/glue-access-missing/policy.json",
+    ];
+    let (report, code, _) = simulate(&args);
+    assert_eq!(
+        (report["decision"].as_str(), code),
+        (Some("explicit-deny"), 1),
+        "{report:#}"
+    );
+    assert_eq!(report["statements"][0]["effect"], "denies");
+    assert_eq!(
+        report["statements"][0]["statement"],
+        "statement 1 (Sid OnlyTheAdmin)"
+    );
+    // The bucket's ARN names no account: the assumption is said.
+    assert!(
+        report["assumptions"][0]
+            .as_str()
+            .unwrap()
+            .contains("--resource-account"),
+        "{report:#}"
+    );
+    // The text face says the same.
+    let output = doctor()
+        .current_dir(root().join("fixtures/simulate"))
+        .arg("simulate")
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.starts_with("decision: explicit-deny\n"), "{text}");
+    assert!(text.contains("denies     statement 1 (Sid OnlyTheAdmin) of resource policy (bucket-policy.json) (bucket-policy.json:4)"), "{text}");
+}
+
+#[test]
+fn context_values_are_typed_by_their_key_and_bad_input_is_exit_2() {
+    let base = [
+        "--principal",
+        ROLE,
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::b/k",
+    ];
+    for (extra, message) in [
+        (
+            ["--context", "aws:SecureTransport=maybe"],
+            "aws:SecureTransport is a boolean key: `maybe` is not true or false",
+        ),
+        (
+            ["--context", "aws:SourceIp=not-an-ip"],
+            "aws:SourceIp is a ip key",
+        ),
+        (
+            ["--context", "aws:CurrentTime=yesterday"],
+            "aws:CurrentTime is a date key",
+        ),
+        (
+            ["--context", "aws:PrincipalAccount=12"],
+            "aws:PrincipalAccount is a account key",
+        ),
+        (["--context", "novalue"], "give KEY=VALUE"),
+        (["--resource-account", "abc"], "an account ID is 12 digits"),
+    ] {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        let (_, code, stderr) = simulate(&args);
+        assert_eq!(code, 2, "{extra:?}: {stderr}");
+        assert!(stderr.contains(message), "{extra:?}: {stderr}");
+    }
+    let (_, code, stderr) = simulate(&[
+        "--principal",
+        "arn:aws:s3:::b",
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::b/k",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("is not a role, role session"), "{stderr}");
+    // A repeated key is multi-valued: ForAllValues needs every value listed.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("tags.json");
+    std::fs::write(
+        &policy,
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*",
+            "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["team", "env"]}}}]}"#,
+    )
+    .unwrap();
+    let policy = policy.to_str().unwrap();
+    let run = |keys: &[&str]| {
+        let mut args = vec![
+            "--principal",
+            ROLE,
+            "--action",
+            "s3:PutObject",
+            "--resource",
+            "arn:aws:s3:::b/k",
+            "--policy",
+            policy,
+        ];
+        for k in keys {
+            args.extend(["--context", k]);
+        }
+        simulate(&args).0["decision"].as_str().unwrap().to_string()
+    };
+    assert_eq!(run(&["aws:TagKeys=team", "aws:TagKeys=env"]), "allow");
+    assert_eq!(run(&["aws:TagKeys=team", "aws:TagKeys=cost"]), "implicit-deny");
+}
