@@ -104,8 +104,13 @@ fn the_table_is_large_named_uniquely_and_cited() {
     for case in &cases {
         assert!(names.insert(&case.name), "the name `{}` repeats", case.name);
         assert!(
-            case.aws.starts_with("IAM User Guide: ")
-                || case.aws.starts_with("Service Authorization Reference: "),
+            [
+                "IAM User Guide: ",
+                "Service Authorization Reference: ",
+                "AWS KMS Developer Guide: "
+            ]
+            .iter()
+            .any(|guide| case.aws.starts_with(guide)),
             "{}: cite the AWS documentation",
             case.name
         );

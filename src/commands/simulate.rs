@@ -60,6 +60,13 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
         .as_deref()
         .map(|p| read_policy(p, resource_kind, Some("resource policy")))
         .transpose()?;
+    if resource_policy.is_none() && args.resource.contains(":kms:") && args.resource.contains(":key/") {
+        assumptions.push(
+            "no key policy given (--resource-policy): judged by the identity policies alone, but a KMS key's own \
+             policy must also allow, directly or by delegating to the account"
+                .to_string(),
+        );
+    }
     let request = Request {
         action: &args.action,
         resource: &args.resource,

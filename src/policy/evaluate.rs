@@ -324,6 +324,12 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
         }
         (t, ar)
     };
+    if let (Some(key), false) = (
+        set.resource.filter(|_| is_kms_key(req.resource)),
+        req.cross_account(),
+    ) {
+        return kms_same_account(req, key, bounded(identity_allow.clone()), (deny, deny_refs));
+    }
     if req.cross_account() {
         // Across accounts, both sides must allow: the caller's account through
         // its identity policies (and boundary), the resource's through its policy.
@@ -366,6 +372,60 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
         }
         (allow, deny) => conclude(allow, refs, deny, deny_refs),
     }
+}
+
+/// What a request's account is taken to be when a KMS key policy is asked
+/// whether it delegates to the caller's account: any value other than the
+/// caller's own makes account principals match, as they do across accounts.
+const DELEGATION_PROBE: &str = "(the caller's account, through IAM)";
+
+fn is_kms_key(resource: &str) -> bool {
+    let mut parts = resource.splitn(6, ':');
+    parts.next() == Some("arn")
+        && parts.nth(1) == Some("kms")
+        && parts.nth(2).is_some_and(|r| r.starts_with("key/"))
+}
+
+/// A KMS key in the caller's own account: the key policy must allow, directly
+/// (naming the principal) or by delegating to the account (naming the account,
+/// `arn:aws:iam::A:root`), and then an identity policy must allow too. Unlike
+/// other resources, an identity policy alone never suffices (AWS KMS Developer
+/// Guide: "Key policies in AWS KMS" and "Default key policy").
+fn kms_same_account(
+    req: &Request,
+    key: &Policy,
+    identity_side: (Tri, Vec<StatementRef>),
+    (deny, deny_refs): (Tri, Vec<StatementRef>),
+) -> Decision {
+    let direct = find(&[key], Effect::Allow, req);
+    let probe = Request {
+        resource_account: Some(DELEGATION_PROBE),
+        ..*req
+    };
+    let delegated = find(&[key], Effect::Allow, &probe);
+    let (it, ir) = identity_side;
+    let (dt, dr) = delegated;
+    let via_iam = {
+        let t = dt.clone().and(|| it.clone());
+        let mut refs = ir.clone();
+        refs.extend(dr.clone());
+        (t, refs)
+    };
+    let (allow, refs) = or(direct, via_iam);
+    if allow == Tri::No {
+        return Decision::ImplicitDeny(match (dt, it) {
+            (Tri::No, Tri::No) => ImplicitReason::NoAllow,
+            (Tri::No, _) => ImplicitReason::OneSide {
+                missing: "resource",
+                allowed_by: ir,
+            },
+            _ => ImplicitReason::OneSide {
+                missing: "identity",
+                allowed_by: dr,
+            },
+        });
+    }
+    conclude(allow, refs, deny, deny_refs)
 }
 
 /// An allow that is not `No`, against a deny that is not `Yes`: allowed, or
