@@ -333,29 +333,15 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
     if req.cross_account() {
         // Across accounts, both sides must allow: the caller's account through
         // its identity policies (and boundary), the resource's through its policy.
-        let identity_side = bounded(identity_allow.clone());
-        let (it, ir) = identity_side;
-        let (rt, rr) = resource_allow;
-        let t = it.clone().and(|| rt.clone());
-        if t == Tri::No {
-            return Decision::ImplicitDeny(match (it, rt) {
-                (Tri::No, Tri::No) => ImplicitReason::NoAllow,
-                (Tri::No, _) if set.boundary.is_some() && identity_allow.0 == Tri::Yes => {
-                    ImplicitReason::Boundary(identity_allow.1)
-                }
-                (Tri::No, _) => ImplicitReason::OneSide {
-                    missing: "identity",
-                    allowed_by: rr,
-                },
-                _ => ImplicitReason::OneSide {
-                    missing: "resource",
-                    allowed_by: ir,
-                },
-            });
-        }
-        let mut refs = ir;
-        refs.extend(rr);
-        return conclude(t, refs, deny, deny_refs);
+        return match both(bounded(identity_allow.clone()), resource_allow) {
+            Ok((allow, refs)) => conclude(allow, refs, deny, deny_refs),
+            Err(ImplicitReason::OneSide {
+                missing: "identity", ..
+            }) if set.boundary.is_some() && identity_allow.0 == Tri::Yes => {
+                Decision::ImplicitDeny(ImplicitReason::Boundary(identity_allow.1))
+            }
+            Err(reason) => Decision::ImplicitDeny(reason),
+        };
     }
     let (allow, refs) = if req.principal.is_role {
         bounded(or(identity_allow.clone(), resource_allow))
@@ -403,29 +389,36 @@ fn kms_same_account(
         ..*req
     };
     let delegated = find(&[key], Effect::Allow, &probe);
-    let (it, ir) = identity_side;
-    let (dt, dr) = delegated;
-    let via_iam = {
-        let t = dt.clone().and(|| it.clone());
-        let mut refs = ir.clone();
-        refs.extend(dr.clone());
-        (t, refs)
-    };
-    let (allow, refs) = or(direct, via_iam);
-    if allow == Tri::No {
-        return Decision::ImplicitDeny(match (dt, it) {
-            (Tri::No, Tri::No) => ImplicitReason::NoAllow,
-            (Tri::No, _) => ImplicitReason::OneSide {
-                missing: "resource",
-                allowed_by: ir,
-            },
-            _ => ImplicitReason::OneSide {
-                missing: "identity",
-                allowed_by: dr,
-            },
-        });
+    let via_iam = both(identity_side, delegated);
+    let (allow, refs) = or(direct, via_iam.clone().unwrap_or((Tri::No, Vec::new())));
+    match via_iam {
+        Err(reason) if allow == Tri::No => Decision::ImplicitDeny(reason),
+        _ => conclude(allow, refs, deny, deny_refs),
     }
-    conclude(allow, refs, deny, deny_refs)
+}
+
+/// Two sides that must both allow (an identity side and a resource side): what
+/// they allow together, with both sides' statements, or which side is missing.
+fn both(
+    (it, ir): (Tri, Vec<StatementRef>),
+    (rt, rr): (Tri, Vec<StatementRef>),
+) -> Result<(Tri, Vec<StatementRef>), ImplicitReason> {
+    match (it, rt) {
+        (Tri::No, Tri::No) => Err(ImplicitReason::NoAllow),
+        (Tri::No, _) => Err(ImplicitReason::OneSide {
+            missing: "identity",
+            allowed_by: rr,
+        }),
+        (_, Tri::No) => Err(ImplicitReason::OneSide {
+            missing: "resource",
+            allowed_by: ir,
+        }),
+        (it, rt) => {
+            let mut refs = ir;
+            refs.extend(rr);
+            Ok((it.and(|| rt), refs))
+        }
+    }
 }
 
 /// An allow that is not `No`, against a deny that is not `Yes`: allowed, or

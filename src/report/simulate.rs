@@ -56,15 +56,22 @@ impl Simulation {
             Decision::ImplicitDeny(ImplicitReason::Boundary(_)) => {
                 format!("an identity policy allows {request}, the permissions boundary does not")
             }
-            Decision::ImplicitDeny(ImplicitReason::OneSide { missing, .. }) if *missing == "identity" => {
-                format!(
-                    "cross-account: the resource's policy allows {request}, but no identity policy of the principal does (both must)"
-                )
-            }
-            Decision::ImplicitDeny(ImplicitReason::OneSide { .. }) => {
-                format!(
-                    "cross-account: an identity policy allows {request}, but the resource's policy does not (both must)"
-                )
+            Decision::ImplicitDeny(ImplicitReason::OneSide { missing, .. }) => {
+                // Both sides must allow across accounts, and for a KMS key.
+                let why = if self.cross_account {
+                    "across accounts"
+                } else {
+                    "for a KMS key"
+                };
+                match *missing {
+                    "identity" => format!(
+                        "the resource's policy allows {request}, but no identity policy of the principal does \
+                         (both must, {why})"
+                    ),
+                    _ => format!(
+                        "an identity policy allows {request}, but the resource's policy does not (both must, {why})"
+                    ),
+                }
             }
             Decision::Unknown { .. } => {
                 format!("{request} depends on condition keys the request does not give")
