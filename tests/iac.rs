@@ -45,7 +45,9 @@ fn temp(name: &str) -> PathBuf {
 
 /// (code, file, line) of each failure, as code scanning reads them (SARIF).
 fn placed(dir: &Path, args: &[&str]) -> Vec<(String, String, u64)> {
-    let sarif = temp("placed").with_extension("sarif");
+    // Its own directory: tests run in parallel in one process.
+    let scratch = tempfile::tempdir().unwrap();
+    let sarif = scratch.path().join("placed.sarif");
     doctor()
         .current_dir(dir)
         .args([
@@ -62,7 +64,6 @@ fn placed(dir: &Path, args: &[&str]) -> Vec<(String, String, u64)> {
         .output()
         .unwrap();
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
-    std::fs::remove_file(&sarif).unwrap();
     let mut out: Vec<(String, String, u64)> = report["runs"][0]["results"]
         .as_array()
         .unwrap()
