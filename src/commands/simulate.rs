@@ -110,14 +110,10 @@ fn context(
     resource_account: Option<&str>,
 ) -> Result<Context, Fatal> {
     let mut context = Context::default();
-    let kind = match (
-        &principal.session,
-        principal.is_role,
-        principal.arn.ends_with(":root"),
-    ) {
-        (_, true, _) => "AssumedRole",
-        (_, false, true) => "Account",
-        _ => "User",
+    let kind = match (principal.is_role, principal.arn.ends_with(":root")) {
+        (true, _) => "AssumedRole",
+        (false, true) => "Account",
+        (false, false) => "User",
     };
     context.set("aws:PrincipalArn", &[&principal.arn]);
     context.set("aws:PrincipalAccount", &[&principal.account]);

@@ -10,7 +10,6 @@ use super::yaml::{self, Node, Yaml};
 use super::{Declarations, Document, Principal};
 use crate::error::Fatal;
 use crate::facts::Observed;
-use crate::location::Location;
 use crate::policy::PolicyKind;
 use crate::policy::site::{Language, Site};
 use serde_json::{Map, Value};
@@ -509,45 +508,39 @@ impl Template<'_> {
                             format!("{name} has no ManagedPolicyName: CloudFormation generates its ARN")
                         })?,
                 )?;
-                let path = self.path_of(resource)?;
-                let account = p
-                    .account
-                    .clone()
-                    .ok_or("AWS::AccountId: the connection names no account")?;
-                Ok(Some(Value::String(format!(
-                    "arn:{}:iam::{account}:policy{path}{policy}",
-                    p.partition
-                ))))
+                self.iam_arn("policy", resource, &policy)
             }
             other => Err(format!("Ref {name} ({other}) is decided at deploy")),
         }
     }
 
-    fn path_of(&self, resource: &Node) -> Result<String, String> {
-        Ok(match self.property(resource, "Path") {
+    /// `arn:PARTITION:iam::ACCOUNT:KIND/PATH/NAME` of a role or managed policy
+    /// (its `Path` property, `/` by default).
+    fn iam_arn(&self, kind: &str, resource: &Node, name: &str) -> Resolved {
+        let path = match self.property(resource, "Path") {
             Some(n) => self.text(n)?,
             None => "/".into(),
-        })
+        };
+        let p = self.principal;
+        let account = p
+            .account
+            .as_deref()
+            .ok_or("AWS::AccountId: the connection names no account")?;
+        Ok(Some(Value::String(format!(
+            "arn:{}:iam::{account}:{kind}{path}{name}",
+            p.partition
+        ))))
     }
 
     fn attribute(&self, id: &str, attribute: &str) -> Resolved {
         let p = self.principal;
         match (self.kind_of(id).unwrap_or(""), attribute) {
             ("AWS::IAM::Role", "Arn") => {
-                let name = self.text(&Node {
-                    value: Yaml::Scalar(id.into(), false),
-                    at: Location { line: 1, column: 1 },
-                    tag: Some("Ref".into()),
-                })?;
-                let path = self.path_of(self.resource(id).ok_or("no such resource")?)?;
-                let account = p
-                    .account
-                    .clone()
-                    .ok_or("AWS::AccountId: the connection names no account")?;
-                Ok(Some(Value::String(format!(
-                    "arn:{}:iam::{account}:role{path}{name}",
-                    p.partition
-                ))))
+                let name = self
+                    .reference(id)?
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                self.iam_arn("role", self.resource(id).ok_or("no such resource")?, &name)
             }
             ("AWS::S3::Bucket", "Arn") => {
                 let name = self

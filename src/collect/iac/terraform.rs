@@ -508,6 +508,18 @@ impl Plan<'_> {
         }
     }
 
+    /// The bucket resource `i` is about: its `bucket` value, or the name of the
+    /// `aws_s3_bucket` it refers to when that value is known only after apply.
+    fn bucket_of(&self, i: usize) -> Option<String> {
+        match self.resources[i].get("bucket") {
+            Got::Known(v) => v.as_str().map(str::to_string),
+            _ => self
+                .referenced(i, "bucket", "aws_s3_bucket")
+                .first()
+                .and_then(|&b| self.resources[b].text("bucket").map(str::to_string)),
+        }
+    }
+
     /// The connection's workgroup and each bucket's default encryption.
     fn resources(&self, declared: &mut Declarations, principal: &Principal) {
         let found = self.of_kind("aws_athena_workgroup").find(|&i| {
@@ -536,13 +548,7 @@ impl Plan<'_> {
             .collect::<Vec<_>>()
         {
             let r = &self.resources[i];
-            let bucket = match r.get("bucket") {
-                Got::Known(v) => v.as_str().map(str::to_string),
-                _ => self
-                    .referenced(i, "bucket", "aws_s3_bucket")
-                    .first()
-                    .and_then(|&b| self.resources[b].text("bucket").map(str::to_string)),
-            };
+            let bucket = self.bucket_of(i);
             let Some(bucket) = bucket.filter(|_| !r.gone) else {
                 continue;
             };
@@ -575,13 +581,7 @@ impl Plan<'_> {
             if self.resources[i].gone {
                 continue;
             }
-            let bucket = match self.resources[i].get("bucket") {
-                Got::Known(v) => v.as_str().map(str::to_string),
-                _ => self
-                    .referenced(i, "bucket", "aws_s3_bucket")
-                    .first()
-                    .and_then(|&b| self.resources[b].text("bucket").map(str::to_string)),
-            };
+            let bucket = self.bucket_of(i);
             let doc = self.document(i, "policy", PolicyKind::Resource);
             match bucket {
                 Some(bucket) => declared.buckets.push((bucket, doc)),
