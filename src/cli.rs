@@ -317,17 +317,24 @@ Examples:
     --policy role-policy.json --resource-policy bucket-policy.json --context aws:SecureTransport=true
   athena-doctor simulate --principal arn:aws:iam::999988887777:root --action sts:AssumeRole \\
     --resource arn:aws:iam::111122223333:role/bi-athena --resource-policy trust.json --context sts:ExternalId=omni-4f2a9c
+  athena-doctor simulate --principal cloudtrail.amazonaws.com --action s3:PutObject \
+    --resource arn:aws:s3:::acme-trail/AWSLogs/111122223333/x --resource-policy bucket-policy.json
 
 Decisions: allow, implicit-deny, explicit-deny, or unknown (it depends on a
 condition key the request does not give: --context KEY=VALUE gives it; a repeated
-key is multi-valued; --context '!KEY' says the request does not carry it).
+key is multi-valued; --context '!KEY' says the request does not carry it). The
+request supplies aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType,
+aws:username (a user), aws:userid (an account), aws:PrincipalIsAWSService,
+aws:PrincipalServiceName (a service), aws:ResourceAccount, and aws:CurrentTime /
+aws:EpochTime (now); a unique ID, the source IP, TLS, MFA and tags stay unknown.
 Exit status: 0 allow; 1 any other decision; 2 bad input.
 ";
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct SimulateArgs {
     /// Who asks: a role, a role session (arn:aws:sts::A:assumed-role/ROLE/SESSION),
-    /// a user, or an account (arn:aws:iam::A:root).
+    /// a user, an account (arn:aws:iam::A:root), or an AWS service principal
+    /// (athena.amazonaws.com), which only a resource policy can let in.
     #[arg(long, value_name = "ARN")]
     pub principal: String,
     /// The action, as IAM names it (s3:GetObject).

@@ -201,3 +201,115 @@ fn context_values_are_typed_by_their_key_and_bad_input_is_exit_2() {
     assert_eq!(run(&["aws:TagKeys=team", "aws:TagKeys=env"]), "allow");
     assert_eq!(run(&["aws:TagKeys=team", "aws:TagKeys=cost"]), "implicit-deny");
 }
+
+#[test]
+fn a_service_principal_is_let_in_by_the_resource_policy_alone() {
+    let object = "arn:aws:s3:::acme-trail/AWSLogs/111122223333/CloudTrail/x.json.gz";
+    let base = [
+        "--principal",
+        "cloudtrail.amazonaws.com",
+        "--action",
+        "s3:PutObject",
+        "--resource",
+        object,
+        "--resource-policy",
+        "trail-bucket-policy.json",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        simulate(&args)
+    };
+    // aws:SourceAccount is the account the service acts for: not known unless given.
+    let (unknown, code, _) = run(&[]);
+    assert_eq!(
+        (unknown["decision"].as_str(), code),
+        (Some("unknown"), 1),
+        "{unknown:#}"
+    );
+    assert!(
+        unknown["unknowns"].to_string().contains("aws:SourceAccount"),
+        "{unknown:#}"
+    );
+    let (allowed, code, _) = run(&["--context", "aws:SourceAccount=111122223333"]);
+    assert_eq!(
+        (allowed["decision"].as_str(), code),
+        (Some("allow"), 0),
+        "{allowed:#}"
+    );
+    assert_eq!(allowed["cross_account"], false, "a service belongs to no account");
+    assert_eq!(
+        allowed["statements"][0]["statement"],
+        "statement 1 (Sid TrailWrites)"
+    );
+    assert_eq!(allowed["statements"][0]["line"], 4);
+    let (refused, code, _) = run(&["--context", "aws:SourceAccount=444455556666"]);
+    assert_eq!(
+        (refused["decision"].as_str(), code),
+        (Some("implicit-deny"), 1),
+        "{refused:#}"
+    );
+    // Another service is not named; an identity policy could not help a service.
+    let (other, _, _) = simulate(&[
+        "--principal",
+        "config.amazonaws.com",
+        "--action",
+        "s3:PutObject",
+        "--resource",
+        object,
+        "--resource-policy",
+        "trail-bucket-policy.json",
+        "--policy",
+        "vendor-policy.json",
+    ]);
+    assert_eq!(other["decision"], "implicit-deny", "{other:#}");
+}
+
+#[test]
+fn the_request_is_made_now_unless_the_context_says_when() {
+    let base = [
+        "--principal",
+        "arn:aws:sts::444455556666:assumed-role/auditor/a",
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::acme-trail/AWSLogs/x",
+        "--resource-account",
+        "111122223333",
+        "--resource-policy",
+        "trail-bucket-policy.json",
+        "--policy",
+        "vendor-policy.json",
+    ];
+    let (now, _, _) = simulate(&base);
+    // The auditor's own policy (vendor-policy.json) does not grant s3:GetObject:
+    // the bucket policy's side holds now, the identity side is what is missing.
+    assert_eq!(now["decision"], "implicit-deny", "{now:#}");
+    assert!(
+        now["why"]
+            .as_str()
+            .unwrap()
+            .starts_with("the resource's policy allows"),
+        "{now:#}"
+    );
+    assert!(
+        now["assumptions"].to_string().contains("the request is made now"),
+        "{now:#}"
+    );
+    let mut later = base.to_vec();
+    later.extend(["--context", "aws:CurrentTime=2100-06-01T00:00:00Z"]);
+    let (later, _, _) = simulate(&later);
+    assert_eq!(later["decision"], "implicit-deny", "{later:#}");
+    assert!(
+        !later["assumptions"].to_string().contains("made now"),
+        "{later:#}"
+    );
+    // In 2100 the bucket policy's window has closed: neither side allows.
+    assert!(
+        later["why"]
+            .as_str()
+            .unwrap()
+            .starts_with("neither an identity policy nor the resource's policy"),
+        "{later:#}"
+    );
+}

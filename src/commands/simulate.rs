@@ -28,6 +28,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
             .filter(|a| !a.is_empty())
         {
             Some(account) => Some(account),
+            None if principal.service => None,
             None => {
                 assumptions.push(format!(
                     "the resource's ARN names no account: taken as the principal's ({}); --resource-account says \
@@ -38,7 +39,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
             }
         },
     };
-    let context = context(args, &principal, resource_account.as_deref())?;
+    let context = context(args, &principal, resource_account.as_deref(), &mut assumptions)?;
     let identity = args
         .policies
         .iter()
@@ -103,30 +104,48 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
 /// The request context: `--context` (typed by key, a repeated key multi-valued,
 /// `!KEY` absent), over what the request itself says of its principal and
 /// resource (`aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`,
-/// `aws:username`, `aws:ResourceAccount`). Anything else stays unknown.
+/// `aws:username`, `aws:userid` of an account, `aws:PrincipalIsAWSService`,
+/// `aws:PrincipalServiceName`, `aws:ResourceAccount`) and the time it is made
+/// (now). Anything else stays unknown: a user's or role's unique ID, the source
+/// IP, TLS, MFA, tags.
 fn context(
     args: &SimulateArgs,
     principal: &Principal,
     resource_account: Option<&str>,
+    assumptions: &mut Vec<String>,
 ) -> Result<Context, Fatal> {
     let mut context = Context::default();
-    let kind = match (principal.is_role, principal.arn.ends_with(":root")) {
-        (true, _) => "AssumedRole",
-        (false, true) => "Account",
-        (false, false) => "User",
-    };
-    context.set("aws:PrincipalArn", &[&principal.arn]);
-    context.set("aws:PrincipalAccount", &[&principal.account]);
-    context.set("aws:PrincipalType", &[kind]);
-    if kind == "User"
-        && let Some(name) = principal.arn.rsplit('/').next()
-    {
-        context.set("aws:username", &[name]);
+    if principal.service {
+        context.set("aws:PrincipalIsAWSService", &["true"]);
+        context.set("aws:PrincipalServiceName", &[&principal.arn]);
+    } else {
+        let kind = match (principal.is_role, principal.arn.ends_with(":root")) {
+            (true, _) => "AssumedRole",
+            (false, true) => "Account",
+            (false, false) => "User",
+        };
+        context.set("aws:PrincipalArn", &[&principal.arn]);
+        context.set("aws:PrincipalAccount", &[&principal.account]);
+        context.set("aws:PrincipalType", &[kind]);
+        context.set("aws:PrincipalIsAWSService", &["false"]);
+        match kind {
+            "User" => {
+                if let Some(name) = principal.arn.rsplit('/').next() {
+                    context.set("aws:username", &[name]);
+                }
+            }
+            // The root user's aws:userid is its account ID; a user's or role's is
+            // a unique ID (AIDA…, AROA…:session) the doctor does not have.
+            "Account" => {
+                context.set("aws:userid", &[&principal.account]);
+            }
+            _ => {}
+        }
+        context.set(
+            "aws:ResourceAccount",
+            &[resource_account.unwrap_or(&principal.account)],
+        );
     }
-    context.set(
-        "aws:ResourceAccount",
-        &[resource_account.unwrap_or(&principal.account)],
-    );
     let mut given: Vec<(String, Vec<String>)> = Vec::new();
     for item in &args.context {
         if let Some(key) = item.strip_prefix('!') {
@@ -144,6 +163,19 @@ fn context(
             Some((_, values)) => values.push(value.to_string()),
             None => given.push((key.to_string(), vec![value.to_string()])),
         }
+    }
+    let given_time = ["aws:CurrentTime", "aws:EpochTime"]
+        .iter()
+        .any(|k| given.iter().any(|(g, _)| g.eq_ignore_ascii_case(k)));
+    if !given_time {
+        let now = jiff::Timestamp::now();
+        let seconds = now.as_second().to_string();
+        let iso = now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        context.set("aws:CurrentTime", &[&iso]);
+        context.set("aws:EpochTime", &[&seconds]);
+        assumptions.push(format!(
+            "the request is made now (aws:CurrentTime {iso}); --context aws:CurrentTime=… says when"
+        ));
     }
     for (key, values) in &given {
         let values: Vec<&str> = values.iter().map(String::as_str).collect();

@@ -11,9 +11,10 @@ use super::{Context, Policy};
 use crate::location::Location;
 
 /// Who is asking.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Principal {
-    /// The role's or user's ARN (for a role session, the role's ARN).
+    /// The role's or user's ARN (for a role session, the role's ARN; for a
+    /// service principal, its name, `athena.amazonaws.com`).
     pub arn: String,
     pub account: String,
     pub is_role: bool,
@@ -21,13 +22,26 @@ pub(crate) struct Principal {
     /// (`arn:aws:sts::A:assumed-role/ROLE/SESSION`): the identity a role's calls
     /// are made as, which is what `NotPrincipal` must name to exempt them.
     pub session: Option<String>,
+    /// An AWS service principal: it has no identity policies and no account; only
+    /// a resource policy naming it (`{"Service": NAME}`) lets it in.
+    pub service: bool,
+    /// The user or role has a permissions boundary (`evaluate` sets it from the
+    /// policy set): a Deny with `NotPrincipal` then denies it whatever it names.
+    pub has_boundary: bool,
 }
 
 impl Principal {
     /// The caller an ARN names: a role (its calls are sessions whose name is not
-    /// known), a role session, a user, or an account.
+    /// known), a role session, a user, or an account; or a service principal's name.
     pub(crate) fn from_arn(text: &str) -> Result<Principal, String> {
         use crate::aws::arn::{Arn, IamResource};
+        if is_service_name(text) {
+            return Ok(Principal {
+                arn: text.to_ascii_lowercase(),
+                service: true,
+                ..Principal::default()
+            });
+        }
         let arn = Arn::parse(text).map_err(|e| format!("`{text}` is not an ARN: {e}"))?;
         let (arn_of_identity, is_role, session) = match arn.iam_resource() {
             IamResource::Role { .. } => (text.to_string(), true, None),
@@ -50,8 +64,23 @@ impl Principal {
             account: arn.account,
             is_role,
             session,
+            ..Principal::default()
         })
     }
+}
+
+/// `athena.amazonaws.com`, `logs.us-east-1.amazonaws.com`, `….amazonaws.com.cn`:
+/// how the `Service` principal element names an AWS service.
+fn is_service_name(text: &str) -> bool {
+    let host = text
+        .strip_suffix(".amazonaws.com")
+        .or_else(|| text.strip_suffix(".amazonaws.com.cn"));
+    host.is_some_and(|h| {
+        !h.is_empty()
+            && h.split('.').all(|label| {
+                !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            })
+    })
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -67,8 +96,10 @@ pub(crate) struct Request<'a> {
 
 impl Request<'_> {
     /// Whether the resource belongs to another account than the principal.
+    /// A service principal belongs to no account: its request is judged by the
+    /// resource's policy alone.
     pub(crate) fn cross_account(&self) -> bool {
-        self.resource_account.is_some_and(|a| a != self.principal.account)
+        !self.principal.service && self.resource_account.is_some_and(|a| a != self.principal.account)
     }
 }
 
@@ -200,11 +231,15 @@ fn resource_matches(patterns: &Patterns, req: &Request, variables: bool) -> Tri 
 /// it covers every principal of the account. A role ARN names every session of
 /// the role in `Principal`, but in `NotPrincipal` it exempts none: a role's calls
 /// are made as its session, which `NotPrincipal` must name itself (IAM User
-/// Guide: "AWS JSON policy elements: NotPrincipal").
+/// Guide: "AWS JSON policy elements: NotPrincipal"). A service principal is named
+/// by `{"Service": NAME}` or by everyone (`"*"`, `{"AWS": "*"}`).
 fn principal_matches(p: &Principals, who: &Principal, effect: Effect, cross_account: bool) -> Tri {
     let names_us = |value: &str| -> bool {
         if value == "*" {
             return true;
+        }
+        if who.service {
+            return false;
         }
         if value == who.arn {
             return !(p.not && who.session.is_some());
@@ -229,20 +264,51 @@ fn principal_matches(p: &Principals, who: &Principal, effect: Effect, cross_acco
         }
         false
     };
+    // "The NotPrincipal element with a Deny effect will always deny any IAM
+    // principal that has a permissions boundary policy attached, regardless of
+    // the values specified" (IAM User Guide: "Permissions boundaries for IAM
+    // entities").
+    if p.not && effect == Effect::Deny && who.has_boundary {
+        return Tri::Yes;
+    }
     let any = p.everyone
-        || p.entries
-            .iter()
-            .any(|(kind, value)| kind == "AWS" && names_us(value));
+        || p.entries.iter().any(|(kind, value)| match kind.as_str() {
+            "AWS" => names_us(value),
+            "Service" => who.service && value.eq_ignore_ascii_case(&who.arn),
+            _ => false,
+        });
     Tri::from_bool(any != p.not)
+}
+
+/// Does a statement's `Principal` name this ARN itself (not `*`, not its account)?
+fn names_exactly(s: &Statement, arn: &str) -> bool {
+    s.principal
+        .as_ref()
+        .is_some_and(|p| !p.not && p.entries.iter().any(|(kind, v)| kind == "AWS" && v == arn))
 }
 
 /// Statements of `policies` with `effect` that apply: definitely (with the first
 /// such statement), maybe (with what they depend on), or not at all.
 fn find(policies: &[&Policy], effect: Effect, req: &Request) -> (Tri, Vec<StatementRef>) {
+    find_where(policies, effect, req, |_| true)
+}
+
+/// `find`, among the statements `keep` keeps.
+fn find_where(
+    policies: &[&Policy],
+    effect: Effect,
+    req: &Request,
+    keep: impl Fn(&Statement) -> bool,
+) -> (Tri, Vec<StatementRef>) {
     let mut maybe = Vec::new();
     let mut maybe_refs = Vec::new();
     for policy in policies {
-        for s in policy.document.statements.iter().filter(|s| s.effect == effect) {
+        for s in policy
+            .document
+            .statements
+            .iter()
+            .filter(|s| s.effect == effect && keep(s))
+        {
             match applies(policy, s, req) {
                 Tri::Yes => return (Tri::Yes, vec![StatementRef::new(policy, s)]),
                 Tri::Maybe(c) => {
@@ -273,9 +339,22 @@ fn or(a: (Tri, Vec<StatementRef>), b: (Tri, Vec<StatementRef>)) -> (Tri, Vec<Sta
     }
 }
 
+/// The request's principal, knowing whether the set gives it a boundary.
+fn as_bounded(req: &Request, set: &PolicySet) -> Principal {
+    Principal {
+        has_boundary: set.boundary.is_some(),
+        ..req.principal.clone()
+    }
+}
+
 /// Only the Deny side: does any policy of the set explicitly deny the request
 /// (definitely, or depending on conditions)? Used to judge a bucket policy alone.
 pub(crate) fn denial(req: &Request, set: &PolicySet) -> (Tri, Vec<StatementRef>) {
+    let principal = as_bounded(req, set);
+    let req = &Request {
+        principal: &principal,
+        ..*req
+    };
     let mut all: Vec<&Policy> = set.identity.iter().collect();
     all.extend(set.boundary);
     all.extend(set.resource);
@@ -283,6 +362,11 @@ pub(crate) fn denial(req: &Request, set: &PolicySet) -> (Tri, Vec<StatementRef>)
 }
 
 pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
+    let principal = as_bounded(req, set);
+    let req = &Request {
+        principal: &principal,
+        ..*req
+    };
     let mut all: Vec<&Policy> = set.identity.iter().collect();
     all.extend(set.boundary);
     all.extend(set.resource);
@@ -304,6 +388,9 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
     let root = !req.principal.is_role && req.principal.arn.ends_with(":root");
     let identity_allow = if root {
         (Tri::Yes, Vec::new())
+    } else if req.principal.service {
+        // A service has no identity policies (IAM User Guide: "AWS service principals").
+        (Tri::No, Vec::new())
     } else {
         find(&identity, Effect::Allow, req)
     };
@@ -343,8 +430,16 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
             Err(reason) => Decision::ImplicitDeny(reason),
         };
     }
+    // Within an account, a boundary limits what a resource policy grants to a
+    // role, but not what it grants to an IAM user or, by its ARN, to a role
+    // session (IAM User Guide: "Policy evaluation logic — identity-based policies
+    // with resource-based policies").
     let (allow, refs) = if req.principal.is_role {
-        bounded(or(identity_allow.clone(), resource_allow))
+        let to_session = match (set.resource, &req.principal.session) {
+            (Some(r), Some(session)) => find_where(&[r], Effect::Allow, req, |s| names_exactly(s, session)),
+            _ => (Tri::No, Vec::new()),
+        };
+        or(bounded(or(identity_allow.clone(), resource_allow)), to_session)
     } else {
         or(bounded(identity_allow.clone()), resource_allow)
     };

@@ -25,6 +25,8 @@ fn principal() -> Principal {
         account: "111122223333".into(),
         is_role: true,
         session: None,
+        service: false,
+        has_boundary: false,
     }
 }
 

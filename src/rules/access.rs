@@ -109,6 +109,8 @@ impl<'a> Env<'a> {
                 account: owner.account.clone(),
                 is_role: false,
                 session: None,
+                service: false,
+                has_boundary: false,
             },
             // An access key without account_id, offline: S3 ARNs need no account.
             (None, None) => Principal {
@@ -116,6 +118,8 @@ impl<'a> Env<'a> {
                 account: String::new(),
                 is_role: false,
                 session: None,
+                service: false,
+                has_boundary: false,
             },
         };
         Ok(Env {
