@@ -173,6 +173,28 @@ pub(crate) struct LiveFacts {
     /// hands with (snapshots from before this existed read as not checked).
     #[serde(default = "network_not_checked")]
     pub network: Observed<NetworkFacts>,
+    /// The KMS keys the buckets' default encryption names, by the name the
+    /// bucket gives (`kms:DescribeKey`, then `kms:GetKeyPolicy` of a customer
+    /// key). Snapshots from before this existed hold none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub keys: BTreeMap<String, Observed<KmsKey>>,
+}
+
+/// The AWS managed key of S3, as a bucket's encryption names it.
+pub(crate) fn is_aws_s3_alias(key: &str) -> bool {
+    key == "aws/s3" || key.ends_with("alias/aws/s3")
+}
+
+/// A KMS key a bucket encrypts with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct KmsKey {
+    /// The key's ARN (`DescribeKey` resolves an ID or alias to it).
+    pub arn: String,
+    /// Managed by AWS (`aws/s3`): its policy lets the account's principals use it
+    /// through S3, and cannot be changed.
+    pub aws_managed: bool,
+    /// The key policy (`default`), for a customer-managed key.
+    pub policy: Observed<Policy>,
 }
 
 fn probes_not_collected() -> Observed<ProbeFacts> {

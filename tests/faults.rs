@@ -160,6 +160,8 @@ fn the_calls_are_exactly_these_reads() {
         "iam:ListAttachedRolePolicies",
         "iam:ListEntitiesForPolicy",
         "iam:ListRolePolicies",
+        "kms:DescribeKey",
+        "kms:GetKeyPolicy",
         "s3:GetBucketEncryption",
         "s3:GetBucketLocation",
         "s3:GetBucketPolicy",

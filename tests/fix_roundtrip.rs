@@ -99,6 +99,23 @@ fn apply_sh_as_written_clears_the_findings() {
             assert!(tmp.path().join(file).is_file());
         }
     }
+    // The lake's KMS key lets only its administrators in: the fix goes into the
+    // key policy (the whole document read, with the role named), not the role's.
+    let kms = fixed
+        .iter()
+        .find(|c| c["code"] == "S3005")
+        .expect("an S3005 finding with a fix");
+    let command = kms["fix"]["command"].as_str().unwrap();
+    assert!(
+        command.starts_with("aws kms put-key-policy --key-id arn:aws:kms:us-east-1:")
+            && command.contains("--policy-name default --policy file://fixes/"),
+        "{command}"
+    );
+    let written = std::fs::read_to_string(tmp.path().join(kms["fix"]["file"].as_str().unwrap())).unwrap();
+    assert!(
+        written.contains("KeyAdmins") && written.contains(&format!(":role/{}", b.role)),
+        "{written}"
+    );
     // A new version of the managed policy names who else it changes.
     let version = fixed
         .iter()

@@ -168,6 +168,35 @@ fn destination(facts: &Facts, policy: Option<&Policy>, bucket: Option<&str>) -> 
                 note: None,
             }
         }
+        (PolicyKind::Resource, Origin::KeyPolicy) => {
+            let key = p.name_of("arn").unwrap_or("<KEY_ARN>").to_string();
+            let target = format!("key policy of {key}");
+            Destination {
+                command: Some(Command {
+                    words: [
+                        "aws",
+                        "kms",
+                        "put-key-policy",
+                        "--key-id",
+                        &key,
+                        "--policy-name",
+                        "default",
+                        "--policy",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                    after: vec![],
+                    file_name: file_name(&target),
+                    order: 1,
+                }),
+                target,
+                note: Some(
+                    "put-key-policy replaces the whole key policy: the document is the one read, with the \
+                     statement added"
+                        .into(),
+                ),
+            }
+        }
         (PolicyKind::Resource, _) => {
             let b = bucket.map_or_else(|| "<BUCKET>".to_string(), str::to_string);
             let target = format!("bucket policy of {b}");

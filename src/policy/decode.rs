@@ -30,6 +30,8 @@ pub(crate) enum Origin {
     ManagedPolicy,
     /// `aws s3api get-bucket-policy`.
     BucketPolicy,
+    /// `aws kms get-key-policy` (a KMS key's policy).
+    KeyPolicy,
     /// `aws iam get-role` (its trust policy).
     Role,
 }

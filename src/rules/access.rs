@@ -137,6 +137,20 @@ impl<'a> Env<'a> {
             .and_then(|b| self.facts.bucket_policies.get(b))
     }
 
+    /// The policy of the KMS key a need is on, when it was read live.
+    pub(super) fn key_policy(&self, need: &Need) -> Option<&'a Policy> {
+        let live = self.facts.live.known().ok()?;
+        live.keys.values().find_map(|k| match k {
+            Observed::Known(key) if key.arn == need.resource => key.policy.known().ok(),
+            _ => None,
+        })
+    }
+
+    /// The resource's own policy: the bucket's, or the KMS key's.
+    fn resource_policy(&self, need: &Need) -> Option<&'a Policy> {
+        self.bucket_policy(need).or_else(|| self.key_policy(need))
+    }
+
     /// Whether the identity policies allow the action once their Denies are set
     /// aside: a Deny narrowed by its fix must leave an Allow behind, or that fix
     /// alone clears nothing.
@@ -165,30 +179,38 @@ impl<'a> Env<'a> {
         )
     }
 
-    /// Decide one action on one resource, with or without the bucket policy.
+    /// Decide one action on one resource, with or without the resource's own
+    /// policy (the bucket's, or the KMS key's).
     pub(super) fn decide(
         &self,
         need: &Need,
         action: &str,
         resource: &str,
-        with_bucket_policy: bool,
+        with_resource_policy: bool,
     ) -> Decision {
         let ctx = permissions::context(&self.target, Some(&self.principal), need.via_athena);
         let set = PolicySet {
             identity: self.identity,
             boundary: self.boundary,
-            resource: if with_bucket_policy {
-                self.bucket_policy(need)
+            resource: if with_resource_policy {
+                self.resource_policy(need)
             } else {
                 None
             },
         };
+        // Judged with its own policy, a key of another account needs both that
+        // policy and the principal's to allow. (Without the resource's policy,
+        // only the identity side is judged: rules say the other side is unknown.)
+        let owner = Arn::parse(resource)
+            .ok()
+            .map(|a| a.account)
+            .filter(|a| set.resource.is_some() && is_account_id(a) && !self.principal.account.is_empty());
         let req = Request {
             action,
             resource,
             principal: &self.principal,
             context: &ctx,
-            resource_account: None,
+            resource_account: owner.as_deref(),
         };
         let decision = evaluate(&req, &set);
         // The built-in catalog is displayed as AwsDataCatalog; policies written
@@ -220,7 +242,7 @@ impl<'a> Env<'a> {
             .identity
             .iter()
             .chain(self.boundary)
-            .chain(self.bucket_policy(need))
+            .chain(self.resource_policy(need))
             .find(|p| p.name == by.policy)?;
         let stmt = policy.document.statements.get(by.index)?;
         let mut json = statement_json(policy, by.index);
@@ -326,6 +348,8 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
     let mut allowed_by: Vec<StatementRef> = Vec::new();
     // Allowed by an identity policy but not by the permissions boundary.
     let mut bounded: Vec<&str> = Vec::new();
+    // Not allowed by the KMS key's policy, directly or through IAM.
+    let mut key_missing: Vec<&str> = Vec::new();
     for need in group {
         let actions = need
             .required
@@ -353,6 +377,18 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
                         }
                     }
                     denied.push((action, by, need));
+                }
+                // The key policy neither allows the principal nor lets IAM
+                // policies allow it: only the key policy can be fixed.
+                Decision::ImplicitDeny(
+                    ImplicitReason::NoAllow
+                    | ImplicitReason::OneSide {
+                        missing: "resource", ..
+                    },
+                ) if env.key_policy(need).is_some() => {
+                    if !key_missing.contains(&action) {
+                        key_missing.push(action);
+                    }
                 }
                 Decision::ImplicitDeny(ImplicitReason::Boundary(_)) => {
                     if !bounded.contains(&action) {
@@ -444,6 +480,17 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
             )),
         );
     }
+    if let (false, Some(key)) = (key_missing.is_empty(), env.key_policy(first)) {
+        checks.push(key_policy_missing(
+            meta,
+            env,
+            first,
+            &key_missing,
+            key,
+            &what,
+            &subject,
+        ));
+    }
     // One finding per Deny statement, with that statement narrowed.
     let mut seen: Vec<&StatementRef> = Vec::new();
     for (_, by, need) in &denied {
@@ -505,6 +552,48 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
         ));
     }
     checks
+}
+
+/// The KMS key's policy allows the principal nothing, directly or by letting
+/// IAM policies allow it (naming the account): a statement naming the principal
+/// lets it use the key whatever its identity policies say.
+fn key_policy_missing(
+    meta: &'static RuleMeta,
+    env: &Env,
+    need: &Need,
+    actions: &[&str],
+    key: &Policy,
+    what: &str,
+    subject: &str,
+) -> Check {
+    let principal = if env.principal.arn.is_empty() {
+        "arn:aws:iam::<ACCOUNT_ID>:user/<USER_NAME>"
+    } else {
+        env.principal.arn.as_str()
+    };
+    // In a key policy, "Resource": "*" is the key itself.
+    let statement = json!({
+        "Sid": need.sid,
+        "Effect": "Allow",
+        "Principal": {"AWS": principal},
+        "Action": actions,
+        "Resource": "*",
+    });
+    let applicability = if principal.contains('<') {
+        Applicability::DisplayOnly
+    } else {
+        Applicability::Safe
+    };
+    meta.fail(
+        subject,
+        format!(
+            "{what}: {} not allowed by the {}: it names neither {principal} nor the account (which would let IAM \
+             policies grant it), and a KMS key is usable only when its own policy allows",
+            plural_actions(actions),
+            key.name
+        ),
+    )
+    .with_fix(Fix::add_statements(env.facts, Some(key), None, vec![statement], applicability))
 }
 
 fn plural_actions(actions: &[&str]) -> String {

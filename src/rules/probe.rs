@@ -765,6 +765,7 @@ trusted_account_id = "999988887777"
                 None => Observed::NotCollected("-".into()),
             },
             live: Observed::Known(Box::new(LiveFacts {
+                keys: BTreeMap::new(),
                 caller: Observed::Known(VENDOR_CALLER.into()),
                 role: Observed::Known(RoleFacts {
                     arn: "arn:aws:iam::111122223333:role/bi-athena".into(),

@@ -2,10 +2,10 @@
 //! data buckets (S3002, S3003), bucket policies do not deny it (S3004, S3007), KMS
 //! keys (S3005), and results never land inside table data (S3006).
 
-use super::access::{self, Env, check_live_needs, live_need};
+use super::access::{self, Env, check_group, live_need};
 use crate::connection::FieldId;
-use crate::engine::{Outcome, Rule, Severity, Skip, declare_rule};
-use crate::facts::{Facts, Observed};
+use crate::engine::{Outcome, Rule, Severity, Skip, Status, declare_rule};
+use crate::facts::{Facts, Observed, is_aws_s3_alias};
 use crate::fix::{Applicability, Fix};
 use crate::permissions::{self, Need};
 use crate::policy::condition::Tri;
@@ -250,7 +250,10 @@ impl Rule for KmsAccessMissing {
         let meta = Self::META;
         let keys = super::bucket_keys(facts)?;
         let target = access::target(facts);
-        let mut needs = Vec::new();
+        let read = facts.live.known().ok().map(|l| &l.keys);
+        // Each need, with why its key's policy is unknown when it is (then the
+        // identity policies alone are judged, and never pass for the key).
+        let mut needs: Vec<(Need, Option<String>)> = Vec::new();
         // A bucket whose encryption could not be read may use a key: never a pass.
         let mut unread = Vec::new();
         for (bucket, kms_key) in keys {
@@ -266,18 +269,28 @@ impl Rule for KmsAccessMissing {
                 }
             };
             // The AWS-managed key's policy lets principals of the account use it through S3.
-            if key == "aws/s3" || key.ends_with("alias/aws/s3") {
+            if is_aws_s3_alias(key) {
                 continue;
             }
-            let arn = if key.starts_with("arn:") {
-                key.clone()
-            } else {
-                format!(
-                    "arn:{}:kms:{}:{}:key/{key}",
-                    target.partition,
-                    target.region,
-                    target.account.as_deref().unwrap_or("<ACCOUNT_ID>")
-                )
+            let described = read.and_then(|keys| keys.get(key));
+            let (arn, key_unknown) = match described {
+                Some(Observed::Known(k)) if k.aws_managed => continue,
+                Some(Observed::Known(k)) => (
+                    k.arn.clone(),
+                    k.policy
+                        .known()
+                        .err()
+                        .map(|why| format!("its key policy could not be read ({why})")),
+                ),
+                Some(other) => (
+                    key_arn(key, &target),
+                    Some(format!(
+                        "the key could not be described ({})",
+                        other.known().err().unwrap_or_default()
+                    )),
+                ),
+                // Offline (or a key only a plan declares): the identity side alone.
+                None => (key_arn(key, &target), None),
             };
             let results = target.results_bucket.as_deref() == Some(bucket);
             let actions = if results {
@@ -285,25 +298,57 @@ impl Rule for KmsAccessMissing {
             } else {
                 vec!["kms:Decrypt"]
             };
-            needs.push(live_need(
+            let need = live_need(
                 meta.code,
                 format!("the KMS key of bucket {bucket}"),
                 arn,
                 actions,
                 "AthenaBucketKms",
-            ));
+            );
+            needs.push((need, key_unknown));
         }
-        if needs.is_empty() && !unread.is_empty() {
-            return Ok(unread);
+        if needs.is_empty() {
+            if !unread.is_empty() {
+                return Ok(unread);
+            }
+            return Ok(vec![
+                meta.pass("account", "no inspected bucket uses a customer-managed KMS key"),
+            ]);
         }
-        let mut checks = check_live_needs(
-            meta,
-            facts,
-            needs,
-            "no inspected bucket uses a customer-managed KMS key",
-        )?;
+        let env = Env::new(facts)?;
+        let mut checks = Vec::new();
+        for (need, key_unknown) in &needs {
+            for check in check_group(meta, &env, &[need]) {
+                checks.push(match (check.status, key_unknown) {
+                    // The identity side allows; the key's own side is unknown.
+                    (Status::Pass, Some(why)) => meta.skip(
+                        check.subject.clone(),
+                        format!(
+                            "{}; but {why}, and a KMS key is usable only when its policy allows too (directly or \
+                             by naming the account)",
+                            check.message
+                        ),
+                    ),
+                    _ => check,
+                });
+            }
+        }
         checks.extend(unread);
         Ok(checks)
+    }
+}
+
+/// A key as a bucket names it (an ID, or an ARN), as an ARN.
+fn key_arn(key: &str, target: &permissions::Target) -> String {
+    if key.starts_with("arn:") {
+        key.to_string()
+    } else {
+        format!(
+            "arn:{}:kms:{}:{}:key/{key}",
+            target.partition,
+            target.region,
+            target.account.as_deref().unwrap_or("<ACCOUNT_ID>")
+        )
     }
 }
 
@@ -467,5 +512,136 @@ impl Rule for BucketLocationConditioned {
             }
         }
         Ok(checks)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Check;
+    use crate::facts::KmsKey;
+    use crate::fix::Edit;
+    use crate::policy::{Policy, PolicyKind};
+
+    const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/lake-key";
+    const ROLE: &str = "arn:aws:iam::111122223333:role/bi";
+
+    /// The healthy facts, with the lake key's policy and the role's policy given.
+    fn s3005(key_policy: &str, identity: &str) -> Vec<Check> {
+        let mut facts = crate::rules::unread::healthy();
+        let doc = |s: &str| format!(r#"{{"Version": "2012-10-17", "Statement": {s}}}"#);
+        facts.identity_policies = Observed::Known(vec![
+            Policy::from_text("p", Some("p.json"), &doc(identity), PolicyKind::Identity).unwrap(),
+        ]);
+        let mut policy = Policy::from_text(
+            "key policy of the lake key",
+            None,
+            &doc(key_policy),
+            PolicyKind::Resource,
+        )
+        .unwrap();
+        policy.origin = crate::policy::decode::Origin::KeyPolicy;
+        policy.names.push(("arn", KEY.into()));
+        crate::rules::unread::live(&mut facts).keys.insert(
+            KEY.into(),
+            Observed::Known(KmsKey {
+                arn: KEY.into(),
+                aws_managed: false,
+                policy: Observed::Known(policy),
+            }),
+        );
+        KmsAccessMissing.check(&facts).unwrap()
+    }
+
+    const ALLOW_KMS: &str = r#"[{"Effect": "Allow", "Action": ["s3:*", "kms:Decrypt"], "Resource": "*"}]"#;
+    const ALLOW_S3: &str = r#"[{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]"#;
+    const DELEGATES: &str = r#"[{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]"#;
+
+    #[test]
+    fn a_key_policy_naming_nobody_is_fixed_in_the_key_policy() {
+        let admins = r#"[{"Sid": "Admins", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/key-admin"}, "Action": "kms:*", "Resource": "*"}]"#;
+        // Even with kms:Decrypt in the role's own policy: the key policy decides.
+        let checks = s3005(admins, ALLOW_KMS);
+        let fail = checks
+            .iter()
+            .find(|c| c.status == Status::Fail)
+            .expect("a failure");
+        assert!(
+            fail.message.contains("not allowed by the key policy"),
+            "{}",
+            fail.message
+        );
+        let fix = fail.fix.as_ref().unwrap();
+        let command = fix.command().unwrap();
+        assert!(
+            command.starts_with(&format!(
+                "aws kms put-key-policy --key-id {KEY} --policy-name default --policy "
+            )),
+            "{command}"
+        );
+        let Edit::Policy { document, .. } = &fix.edit else {
+            panic!("{fix:?}")
+        };
+        let statements = document["Statement"].as_array().unwrap();
+        // The admins' statement is kept; the role is named for kms:Decrypt.
+        assert_eq!(statements[0]["Sid"], "Admins");
+        assert_eq!(statements[1]["Principal"]["AWS"], ROLE);
+        assert_eq!(statements[1]["Action"], serde_json::json!(["kms:Decrypt"]));
+    }
+
+    #[test]
+    fn a_key_policy_naming_the_role_needs_no_identity_grant() {
+        let direct = format!(
+            r#"[{{"Effect": "Allow", "Principal": {{"AWS": "{ROLE}"}}, "Action": "kms:Decrypt", "Resource": "*"}}]"#
+        );
+        let checks = s3005(&direct, ALLOW_S3);
+        assert!(checks.iter().all(|c| c.status == Status::Pass), "{checks:#?}");
+        assert!(checks[0].message.contains("key policy"), "{}", checks[0].message);
+    }
+
+    #[test]
+    fn a_delegating_key_policy_needs_the_identity_grant() {
+        let checks = s3005(DELEGATES, ALLOW_S3);
+        let fail = checks
+            .iter()
+            .find(|c| c.status == Status::Fail)
+            .expect("a failure");
+        let command = fail.fix.as_ref().unwrap().command().unwrap();
+        assert!(command.starts_with("aws iam put-role-policy"), "{command}");
+        assert!(
+            s3005(DELEGATES, ALLOW_KMS)
+                .iter()
+                .all(|c| c.status == Status::Pass)
+        );
+    }
+
+    #[test]
+    fn a_deny_in_the_key_policy_is_narrowed_there() {
+        let deny = r#"[{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+                      {"Sid": "NoDecrypt", "Effect": "Deny", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}]"#;
+        let checks = s3005(deny, ALLOW_KMS);
+        let fail = checks
+            .iter()
+            .find(|c| c.status == Status::Fail)
+            .expect("a failure");
+        assert!(fail.message.contains("Sid NoDecrypt"), "{}", fail.message);
+        let command = fail.fix.as_ref().unwrap().command().unwrap();
+        assert!(command.starts_with("aws kms put-key-policy"), "{command}");
+        assert!(command.contains("aws:PrincipalArn"), "{command}");
+    }
+
+    #[test]
+    fn an_unread_key_policy_is_never_a_pass() {
+        let mut facts = crate::rules::unread::healthy();
+        if let Some(Observed::Known(k)) = crate::rules::unread::live(&mut facts).keys.get_mut(KEY) {
+            k.policy = Observed::NotCollected("denied".into());
+        }
+        let checks = KmsAccessMissing.check(&facts).unwrap();
+        assert!(checks.iter().all(|c| c.status == Status::Skip), "{checks:#?}");
+        assert!(
+            checks[0]
+                .message
+                .contains("its key policy could not be read (denied)")
+        );
     }
 }

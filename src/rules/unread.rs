@@ -7,11 +7,13 @@
 use crate::connection::{Auth, AuthType, Connection, Field};
 use crate::engine::{Check, Status};
 use crate::facts::{
-    BucketFacts, CatalogFacts, EndpointFacts, FACTS_VERSION, Facts, Failure, FailureKind, LiveFacts,
+    BucketFacts, CatalogFacts, EndpointFacts, FACTS_VERSION, Facts, Failure, FailureKind, KmsKey, LiveFacts,
     NetworkFacts, Observed, ProbeFacts, Reach, RoleFacts, TableFacts, WorkgroupFacts,
 };
 use crate::policy::{Policy, PolicyKind};
 use std::collections::BTreeMap;
+
+const LAKE_KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/lake-key";
 
 const ALLOW_ALL: &str =
     r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
@@ -47,7 +49,24 @@ pub(crate) fn healthy() -> Facts {
     };
     let mut buckets = BTreeMap::new();
     buckets.insert("results".to_string(), bucket(None));
-    buckets.insert("lake".to_string(), bucket(None));
+    // The lake is encrypted with a customer key whose policy delegates to IAM.
+    buckets.insert("lake".to_string(), bucket(Some(LAKE_KEY)));
+    let key_policy = Policy::from_text(
+        "key policy of the lake's key",
+        None,
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]}"#,
+        PolicyKind::Resource,
+    )
+    .unwrap();
+    let keys = BTreeMap::from([(
+        LAKE_KEY.to_string(),
+        Observed::Known(KmsKey {
+            arn: LAKE_KEY.into(),
+            aws_managed: false,
+            policy: Observed::Known(key_policy),
+        }),
+    )]);
     let mut databases = BTreeMap::new();
     databases.insert(
         "awsdatacatalog".to_string(),
@@ -73,6 +92,7 @@ pub(crate) fn healthy() -> Facts {
         bucket_policies: BTreeMap::new(),
         trust_policy: Observed::NotCollected("-".into()),
         live: Observed::Known(Box::new(LiveFacts {
+            keys,
             caller: Observed::NotCollected("-".into()),
             role: Observed::Known(RoleFacts {
                 arn: "arn:aws:iam::111122223333:role/bi".into(),
@@ -163,6 +183,14 @@ const FAULTS: &[Fault] = &[
     ("s3:GetBucketEncryption", &["S3005"], |f, e| {
         for b in live(f).buckets.values_mut() {
             b.kms_key = Observed::Failed(e.clone());
+        }
+    }),
+    ("kms:DescribeKey", &["S3005"], |f, e| {
+        live(f).keys.insert(LAKE_KEY.into(), Observed::Failed(e));
+    }),
+    ("kms:GetKeyPolicy", &["S3005"], |f, e| {
+        if let Some(Observed::Known(k)) = live(f).keys.get_mut(LAKE_KEY) {
+            k.policy = Observed::Failed(e);
         }
     }),
     ("glue:GetTables", &["ATHENA006", "S3006", "ATHENA009"], |f, e| {

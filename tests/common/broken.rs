@@ -21,8 +21,8 @@ pub struct Broken {
 /// A role whose trust policy holds a placeholder External ID (TRUST002), whose
 /// only permissions are a customer-managed policy without S3 object access (S3002,
 /// S3003) and with a Deny on the results (a new policy version narrows it); a data
-/// bucket whose policy denies the role (S3004) and whose KMS key it may not use
-/// (S3005); a Lambda catalog it may not invoke (ATHENA007); a workgroup that does
+/// bucket whose policy denies the role (S3004) and whose KMS key's policy does not
+/// let it in (S3005, fixed in the key policy); a Lambda catalog it may not invoke (ATHENA007); a workgroup that does
 /// not exist (ATHENA003); no results bucket (S3001).
 pub fn build() -> Broken {
     let id = unique("rt").replace('-', "");
@@ -36,7 +36,7 @@ pub fn build() -> Broken {
     let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/{}", b.role);
     runtime().block_on(async {
         let aws = aws().await;
-        let (iam, s3, glue, athena) = (aws.iam, aws.s3, aws.glue, aws.athena);
+        let (iam, s3, glue, athena) = (&aws.iam, &aws.s3, &aws.glue, &aws.athena);
         let trust = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Omni", "Effect": "Allow",
             "Principal": {"AWS": format!("arn:aws:iam::{VENDOR}:root")}, "Action": "sts:AssumeRole",
             "Condition": {"StringEquals": {"sts:ExternalId": "we-will-add-this-later"}}}]});
@@ -74,8 +74,13 @@ pub fn build() -> Broken {
             .send()
             .await
             .unwrap();
-        super::moto::encrypt_with_kms(&s3, &b.lake, &format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/{id}"))
-            .await;
+        // The lake's key: its policy lets only its administrators in (no account
+        // delegation), so no identity policy can grant the role its use.
+        let key_policy = json!({"Version": "2012-10-17", "Statement": [{"Sid": "KeyAdmins", "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:role/key-admin")}, "Action": "kms:*",
+            "Resource": "*"}]});
+        let key = super::moto::kms_key(&aws.kms, &key_policy.to_string()).await;
+        super::moto::encrypt_with_kms(s3, &b.lake, &key).await;
         athena
             .create_data_catalog()
             .name(&b.lambda_catalog)

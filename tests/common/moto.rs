@@ -61,6 +61,7 @@ pub struct Aws {
     pub s3: aws_sdk_s3::Client,
     pub athena: aws_sdk_athena::Client,
     pub glue: aws_sdk_glue::Client,
+    pub kms: aws_sdk_kms::Client,
 }
 
 pub async fn aws() -> Aws {
@@ -74,7 +75,14 @@ pub async fn aws() -> Aws {
         ),
         athena: aws_sdk_athena::Client::new(&config),
         glue: aws_sdk_glue::Client::new(&config),
+        kms: aws_sdk_kms::Client::new(&config),
     }
+}
+
+/// A customer-managed KMS key with this key policy: its ARN.
+pub async fn kms_key(kms: &aws_sdk_kms::Client, policy: &str) -> String {
+    let key = kms.create_key().policy(policy).send().await.unwrap();
+    key.key_metadata().unwrap().arn().unwrap().to_string()
 }
 
 /// Default encryption of `bucket` with a customer-managed KMS key (SSE-KMS).

@@ -196,6 +196,7 @@ where
                 | "EntityNotFoundException"
                 | "ResourceNotFoundException"
                 | "NoSuchBucketPolicy"
+                | "NotFoundException"
                 | "ServerSideEncryptionConfigurationNotFoundError" => FailureKind::NotFound,
                 "Throttling"
                 | "ThrottlingException"

@@ -6,6 +6,7 @@ mod athena;
 mod call;
 mod history;
 mod iam;
+mod kms;
 mod network;
 mod probe;
 mod s3;
@@ -130,6 +131,7 @@ pub(crate) struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub athena: aws_sdk_athena::Client,
     pub glue: aws_sdk_glue::Client,
+    pub kms: aws_sdk_kms::Client,
 }
 
 impl Clients {
@@ -144,6 +146,7 @@ impl Clients {
             s3: aws_sdk_s3::Client::from_conf(s3),
             athena: aws_sdk_athena::Client::new(config),
             glue: aws_sdk_glue::Client::new(config),
+            kms: aws_sdk_kms::Client::new(config),
         }
     }
 }
@@ -390,11 +393,26 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
             None => iam::IamFacts::not_collected("needs auth.type"),
         }
     };
-    let storage = s3::buckets(&buckets, c, t);
+    // A bucket's key is read once its encryption is: the key policy must allow too.
+    let storage = async {
+        let (facts, policies) = s3::buckets(&buckets, c, t).await;
+        let mut names: Vec<String> = facts
+            .values()
+            .filter_map(|b| match &b.kms_key {
+                Observed::Known(Some(k)) => Some(k.clone()),
+                _ => None,
+            })
+            .filter(|k| !crate::facts::is_aws_s3_alias(k))
+            .collect();
+        names.sort();
+        names.dedup();
+        let keys = kms::keys(names, c, t).await;
+        (facts, policies, keys)
+    };
     let catalog = athena::catalog(conn, &target, c, t);
     let ((caller, principal), (storage, catalog)) =
         both(t, both(t, caller, principal), both(t, storage, catalog)).await;
-    let (bucket_facts, bucket_policies) = storage;
+    let (bucket_facts, bucket_policies, keys) = storage;
     let (workgroup, catalogs, databases, tables) = catalog;
     Inspection {
         live: LiveFacts {
@@ -407,6 +425,7 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
             tables,
             probes: Observed::NotCollected("not probed".into()),
             network: Observed::NotCollected("not checked".into()),
+            keys,
         },
         identity_policies: principal.identity,
         permissions_boundary: principal.boundary,
