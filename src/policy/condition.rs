@@ -19,6 +19,19 @@ impl Tri {
         if b { Tri::Yes } else { Tri::No }
     }
 
+    /// Disjunction: Yes wins, then Maybe (collecting what it depends on).
+    pub(crate) fn or(self, other: Tri) -> Tri {
+        match (self, other) {
+            (Tri::Yes, _) | (_, Tri::Yes) => Tri::Yes,
+            (Tri::Maybe(mut a), Tri::Maybe(b)) => {
+                a.extend(b);
+                Tri::Maybe(a)
+            }
+            (Tri::Maybe(a), Tri::No) | (Tri::No, Tri::Maybe(a)) => Tri::Maybe(a),
+            (Tri::No, Tri::No) => Tri::No,
+        }
+    }
+
     /// Conjunction: No wins, then Maybe (collecting what it depends on).
     pub(crate) fn and(self, other: impl FnOnce() -> Tri) -> Tri {
         match self {

@@ -231,39 +231,11 @@ fn resource_matches(patterns: &Patterns, req: &Request, variables: bool) -> Tri 
 /// it covers every principal of the account. A role ARN names every session of
 /// the role in `Principal`, but in `NotPrincipal` it exempts none: a role's calls
 /// are made as its session, which `NotPrincipal` must name itself (IAM User
-/// Guide: "AWS JSON policy elements: NotPrincipal"). A service principal is named
-/// by `{"Service": NAME}` or by everyone (`"*"`, `{"AWS": "*"}`).
-fn principal_matches(p: &Principals, who: &Principal, effect: Effect, cross_account: bool) -> Tri {
-    let names_us = |value: &str| -> bool {
-        if value == "*" {
-            return true;
-        }
-        if who.service {
-            return false;
-        }
-        if value == who.arn {
-            return !(p.not && who.session.is_some());
-        }
-        if who.session.as_deref() == Some(value) {
-            return true;
-        }
-        let is_account = value == who.account
-            || value
-                .strip_suffix(":root")
-                .is_some_and(|v| v.ends_with(&format!(":{}", who.account)));
-        if is_account {
-            return effect == Effect::Deny || p.not || cross_account;
-        }
-        // A session of the role: arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/SESSION
-        // (any session of it, when the caller's session name is not known).
-        if who.is_role && who.session.is_none() {
-            let name = who.arn.rsplit('/').next().unwrap_or_default();
-            if let Some(rest) = value.split_once(":assumed-role/").map(|(_, r)| r) {
-                return rest.split('/').next() == Some(name) && value.contains(&format!(":{}:", who.account));
-            }
-        }
-        false
-    };
+/// Guide: "AWS JSON policy elements: NotPrincipal"). A session ARN names one
+/// session: when the caller's session name is not known, whether it is that one
+/// is unknown. A service principal is named by `{"Service": NAME}` or by
+/// everyone (`"*"`, `{"AWS": "*"}`).
+pub(crate) fn principal_matches(p: &Principals, who: &Principal, effect: Effect, cross_account: bool) -> Tri {
     // "The NotPrincipal element with a Deny effect will always deny any IAM
     // principal that has a permissions boundary policy attached, regardless of
     // the values specified" (IAM User Guide: "Permissions boundaries for IAM
@@ -271,13 +243,54 @@ fn principal_matches(p: &Principals, who: &Principal, effect: Effect, cross_acco
     if p.not && effect == Effect::Deny && who.has_boundary {
         return Tri::Yes;
     }
-    let any = p.everyone
-        || p.entries.iter().any(|(kind, value)| match kind.as_str() {
-            "AWS" => names_us(value),
-            "Service" => who.service && value.eq_ignore_ascii_case(&who.arn),
-            _ => false,
-        });
-    Tri::from_bool(any != p.not)
+    let names = |value: &str| -> Tri {
+        if value == "*" {
+            return Tri::Yes;
+        }
+        if who.service {
+            return Tri::No;
+        }
+        if value == who.arn {
+            return Tri::from_bool(!(p.not && who.is_role));
+        }
+        if who.session.as_deref() == Some(value) {
+            return Tri::Yes;
+        }
+        let is_account = value == who.account
+            || value
+                .strip_suffix(":root")
+                .is_some_and(|v| v.ends_with(&format!(":{}", who.account)));
+        if is_account {
+            return Tri::from_bool(effect == Effect::Deny || p.not || cross_account);
+        }
+        // A session of the role (arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/SESSION)
+        // when the caller's session name is not known.
+        if who.is_role && who.session.is_none() {
+            let name = who.arn.rsplit('/').next().unwrap_or_default();
+            if let Some(rest) = value.split_once(":assumed-role/").map(|(_, r)| r)
+                && rest.split('/').next() == Some(name)
+                && value.contains(&format!(":{}:", who.account))
+            {
+                return Tri::Maybe(vec![format!("the role's session is {value}")]);
+            }
+        }
+        Tri::No
+    };
+    let mut named = Tri::from_bool(p.everyone);
+    for (kind, value) in &p.entries {
+        let this = match kind.as_str() {
+            "AWS" => names(value),
+            "Service" => Tri::from_bool(who.service && value.eq_ignore_ascii_case(&who.arn)),
+            _ => Tri::No,
+        };
+        named = named.or(this);
+    }
+    match (p.not, named) {
+        (false, named) => named,
+        (true, Tri::Yes) => Tri::No,
+        (true, Tri::No) => Tri::Yes,
+        (true, Tri::Maybe(c)) => Tri::Maybe(c.into_iter().map(|c| format!("not ({c})")).collect()),
+    }
 }
 
 /// Does a statement's `Principal` name this ARN itself (not `*`, not its account)?

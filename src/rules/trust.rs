@@ -11,7 +11,7 @@ use crate::fix::policy::statement_json;
 use crate::fix::{Applicability, Fix};
 use crate::permissions::Target;
 use crate::policy::condition::{self, Tri};
-use crate::policy::evaluate::action_matches;
+use crate::policy::evaluate::{Principal, Request, action_matches, applies, principal_matches};
 use crate::policy::model::{Condition, OpKind, SetOp, Statement, Version};
 use crate::policy::{Context, Effect, Policy};
 use serde_json::{Value, json};
@@ -34,6 +34,10 @@ const OTHER_ID: &str = "athena-doctor-not-the-issued-id";
 /// What the trust rules work with.
 struct Trust<'a> {
     policy: &'a Policy,
+    /// The role's ARN: the resource of the vendor's sts:AssumeRole.
+    role: String,
+    /// The role's account (the resource's), when its ARN says.
+    account: Option<String>,
     vendor: &'a str,
     partition: String,
     external_id: Option<&'a str>,
@@ -58,8 +62,19 @@ fn trust(facts: &Facts) -> Result<Trust<'_>, Skip> {
     if !is_account_id(vendor) {
         return Err(skip("auth.trusted_account_id is not a 12-digit account ID"));
     }
+    let role = conn
+        .value(FieldId::RoleArn)
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let account = crate::aws::arn::Arn::parse(&role)
+        .ok()
+        .map(|a| a.account)
+        .filter(|a| is_account_id(a));
     Ok(Trust {
         policy,
+        role,
+        account,
         vendor,
         partition: Target::of(conn).partition,
         external_id: conn.value(FieldId::ExternalId),
@@ -152,15 +167,75 @@ fn holds(policy: &Policy, s: &Statement, ctx: &Context, only_external_id: bool) 
         })
 }
 
-/// Allow statements for `sts:AssumeRole` that cover the vendor.
+/// Who the vendor may call sts:AssumeRole as: each role or user of its account the
+/// trust policy names (a role calls as a session whose name is not known), and
+/// any other principal of its account, which only `*` or the account names.
+fn callers(t: &Trust) -> Vec<Principal> {
+    let mut out = vec![Principal {
+        account: t.vendor.to_string(),
+        ..Principal::default()
+    }];
+    let named = t
+        .policy
+        .document
+        .statements
+        .iter()
+        .filter_map(|s| s.principal.as_ref())
+        .flat_map(|p| p.entries.iter())
+        .filter(|(kind, v)| {
+            kind == "AWS"
+                && !v.ends_with(":root")
+                && (v.contains(&format!(":iam::{}:", t.vendor))
+                    || v.contains(&format!(":sts::{}:", t.vendor)))
+        });
+    for (_, arn) in named {
+        if let Ok(p) = Principal::from_arn(arn)
+            && !out.contains(&p)
+        {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The vendor's request as `caller`: sts:AssumeRole on the role, from the
+/// vendor's account, in the context `ctx` (plus the caller's ARN when known).
+fn judge<R>(t: &Trust, caller: &Principal, ctx: &Context, f: impl FnOnce(&Request) -> R) -> R {
+    let mut ctx = ctx.clone();
+    if !caller.arn.is_empty() {
+        ctx.set("aws:PrincipalArn", &[&caller.arn]);
+    }
+    f(&Request {
+        action: ASSUME_ROLE,
+        resource: &t.role,
+        principal: caller,
+        context: &ctx,
+        resource_account: t.account.as_deref(),
+    })
+}
+
+/// Whether an Allow for `sts:AssumeRole` names `caller`, as the evaluator
+/// matches principals (conditions aside: TRUST001 and TRUST002 judge the
+/// External ID).
+fn allow_names(t: &Trust, s: &Statement, caller: &Principal) -> Tri {
+    if s.effect != Effect::Allow || !action_matches(&s.action, ASSUME_ROLE) {
+        return Tri::No;
+    }
+    let Some(p) = &s.principal else { return Tri::No };
+    judge(t, caller, &Context::default(), |req| {
+        principal_matches(p, caller, s.effect, req.cross_account())
+    })
+}
+
+/// Allow statements for `sts:AssumeRole` that name one of the vendor's callers.
 fn admitting<'a>(t: &Trust<'a>) -> Vec<(&'a Statement, Covers)> {
+    let callers = callers(t);
     t.policy
         .document
         .statements
         .iter()
-        .filter(|s| s.effect == Effect::Allow && action_matches(&s.action, ASSUME_ROLE))
+        .filter(|s| callers.iter().any(|c| allow_names(t, s, c) == Tri::Yes))
         .map(|s| (s, covers(s, t.vendor)))
-        .filter(|(_, c)| *c != Covers::No)
         .collect()
 }
 
@@ -667,17 +742,38 @@ impl Rule for TrustDeniesVendor {
         let t = trust(facts)?;
         let ctx = context(t.vendor, Some(t.external_id.unwrap_or(OTHER_ID)));
         let mut checks = Vec::new();
+        // The callers an Allow lets in (all of them when none is: TRUST003).
+        let mut callers = callers(&t);
+        let allowed: Vec<Principal> = callers
+            .iter()
+            .filter(|c| {
+                t.policy
+                    .document
+                    .statements
+                    .iter()
+                    .any(|s| allow_names(&t, s, c) != Tri::No)
+            })
+            .cloned()
+            .collect();
+        if !allowed.is_empty() {
+            callers = allowed;
+        }
         for s in &t.policy.document.statements {
-            if s.effect != Effect::Deny
-                || !action_matches(&s.action, ASSUME_ROLE)
-                || covers(s, t.vendor) == Covers::No
-            {
+            if s.effect != Effect::Deny {
                 continue;
             }
-            let (severity, when) = match holds(t.policy, s, &ctx, false) {
+            // The evaluator's judgment of the statement, for each caller the
+            // vendor may be: denied as any of them is a finding.
+            let verdict = callers.iter().fold(Tri::No, |acc, c| {
+                acc.or(judge(&t, c, &ctx, |req| applies(t.policy, s, req)))
+            });
+            let (severity, when) = match verdict {
                 Tri::No => continue,
                 Tri::Yes => (Severity::Error, String::new()),
-                Tri::Maybe(c) => (Severity::Warning, format!(" if {}", c.join(" and "))),
+                Tri::Maybe(mut c) => {
+                    c.dedup();
+                    (Severity::Warning, format!(" if {}", c.join(" and ")))
+                }
             };
             let mut narrowed = statement_json(t.policy, s.index);
             crate::fix::policy::add_condition(
@@ -719,6 +815,93 @@ impl Rule for TrustDeniesVendor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connection::Field;
+    use crate::engine::{Check, Status};
+    use crate::facts::Observed;
+
+    const VENDOR_ROLE: &str = "arn:aws:iam::999988887777:role/omni";
+
+    /// The trust rules on a role connection whose trust policy is `statements`.
+    fn judged(statements: &str) -> Vec<Check> {
+        let mut facts = crate::rules::unread::healthy();
+        let field = |v: &str| {
+            Some(Field {
+                raw: v.into(),
+                location: None,
+            })
+        };
+        facts.connection.auth.external_id = field("omni-4f2a9c");
+        facts.connection.auth.trusted_account_id = field("999988887777");
+        let text = format!(r#"{{"Version": "2012-10-17", "Statement": {statements}}}"#);
+        let policy = Policy::from_text(
+            "trust.json",
+            Some("trust.json"),
+            &text,
+            crate::policy::PolicyKind::Trust,
+        )
+        .unwrap();
+        facts.trust_policy = Observed::Known(TrustPolicy::Valid(Box::new(policy)));
+        crate::engine::run(&crate::rules::REGISTRY, &facts)
+            .into_iter()
+            .filter(|c| c.code().starts_with("TRUST"))
+            .collect()
+    }
+
+    fn status(checks: &[Check], code: &str) -> Status {
+        checks.iter().find(|c| c.code() == code).unwrap().status
+    }
+
+    const TRUSTS_THE_ROLE: &str = r#"{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:role/omni"},
+        "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "omni-4f2a9c"}}}"#;
+
+    /// The vendor calls as a session of its role: a Deny whose NotPrincipal names
+    /// only the role does not exempt it (IAM User Guide: "AWS JSON policy
+    /// elements: NotPrincipal"), as the evaluator judges every resource policy.
+    #[test]
+    fn a_deny_whose_not_principal_names_only_the_vendor_role_denies_it() {
+        let only_role = format!(
+            r#"[{TRUSTS_THE_ROLE}, {{"Sid": "OnlyOmni", "Effect": "Deny", "NotPrincipal": {{"AWS": "{VENDOR_ROLE}"}},
+                "Action": "sts:AssumeRole"}}]"#
+        );
+        let checks = judged(&only_role);
+        let deny = checks.iter().find(|c| c.code() == "TRUST006").unwrap();
+        assert_eq!(deny.status, Status::Fail, "{deny:#?}");
+        assert!(deny.message.contains("Sid OnlyOmni"), "{}", deny.message);
+        assert_eq!(status(&checks, "TRUST003"), Status::Pass);
+        // Naming the role's sessions too exempts them.
+        let with_sessions = format!(
+            r#"[{TRUSTS_THE_ROLE}, {{"Sid": "OnlyOmni", "Effect": "Deny", "NotPrincipal": {{"AWS": ["{VENDOR_ROLE}",
+                "arn:aws:sts::999988887777:assumed-role/omni/omni-session"]}}, "Action": "sts:AssumeRole"}}]"#
+        );
+        let checks = judged(&with_sessions);
+        let deny = checks.iter().find(|c| c.code() == "TRUST006").unwrap();
+        // The vendor's session name is not known: denied unless it is that one.
+        assert_eq!(
+            (deny.status, deny.severity),
+            (Status::Fail, Severity::Warning),
+            "{deny:#?}"
+        );
+        assert!(
+            deny.message.contains("assumed-role/omni/omni-session"),
+            "{}",
+            deny.message
+        );
+    }
+
+    /// A Deny that exempts the vendor's role by aws:PrincipalArn spares it; the
+    /// same Deny catches any other principal of the vendor's account.
+    #[test]
+    fn a_deny_excepting_the_vendor_role_by_principal_arn_spares_it() {
+        let except = format!(
+            r#"[{TRUSTS_THE_ROLE}, {{"Effect": "Deny", "Principal": {{"AWS": "999988887777"}}, "Action": "sts:AssumeRole",
+                "Condition": {{"ArnNotEquals": {{"aws:PrincipalArn": "{VENDOR_ROLE}"}}}}}}]"#
+        );
+        let checks = judged(&except);
+        let deny = checks.iter().find(|c| c.code() == "TRUST006").unwrap();
+        // The role the Allow lets in passes the condition: not denied.
+        assert_eq!(deny.status, Status::Pass, "{deny:#?}");
+        assert_eq!(status(&checks, "TRUST002"), Status::Pass);
+    }
 
     #[test]
     fn mismatches_are_described() {
