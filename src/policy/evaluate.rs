@@ -180,6 +180,13 @@ impl Decision {
 
 /// Does one statement apply to the request?
 pub(crate) fn applies(policy: &Policy, s: &Statement, req: &Request) -> Tri {
+    applies_with(policy, s, req, req.cross_account())
+}
+
+/// `applies`, saying whether an account principal in an Allow admits the
+/// account's principals (across accounts, or a key policy delegating to IAM)
+/// rather than only delegating to its IAM policies.
+fn applies_with(policy: &Policy, s: &Statement, req: &Request, accounts_admit: bool) -> Tri {
     let variables = policy.document.version == Version::V2012;
     Tri::from_bool(action_matches(&s.action, req.action))
         .and(|| match &s.resource {
@@ -187,7 +194,7 @@ pub(crate) fn applies(policy: &Policy, s: &Statement, req: &Request) -> Tri {
             None => Tri::Yes,
         })
         .and(|| match &s.principal {
-            Some(p) => principal_matches(p, req.principal, s.effect, req.cross_account()),
+            Some(p) => principal_matches(p, req.principal, s.effect, accounts_admit),
             None => Tri::Yes,
         })
         .and(|| {
@@ -303,14 +310,16 @@ fn names_exactly(s: &Statement, arn: &str) -> bool {
 /// Statements of `policies` with `effect` that apply: definitely (with the first
 /// such statement), maybe (with what they depend on), or not at all.
 fn find(policies: &[&Policy], effect: Effect, req: &Request) -> (Tri, Vec<StatementRef>) {
-    find_where(policies, effect, req, |_| true)
+    find_where(policies, effect, req, req.cross_account(), |_| true)
 }
 
-/// `find`, among the statements `keep` keeps.
+/// `find`, among the statements `keep` keeps, with account principals admitting
+/// (`accounts_admit`) or only delegating.
 fn find_where(
     policies: &[&Policy],
     effect: Effect,
     req: &Request,
+    accounts_admit: bool,
     keep: impl Fn(&Statement) -> bool,
 ) -> (Tri, Vec<StatementRef>) {
     let mut maybe = Vec::new();
@@ -322,7 +331,7 @@ fn find_where(
             .iter()
             .filter(|s| s.effect == effect && keep(s))
         {
-            match applies(policy, s, req) {
+            match applies_with(policy, s, req, accounts_admit) {
                 Tri::Yes => return (Tri::Yes, vec![StatementRef::new(policy, s)]),
                 Tri::Maybe(c) => {
                     maybe.extend(c);
@@ -449,7 +458,9 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
     // with resource-based policies").
     let (allow, refs) = if req.principal.is_role {
         let to_session = match (set.resource, &req.principal.session) {
-            (Some(r), Some(session)) => find_where(&[r], Effect::Allow, req, |s| names_exactly(s, session)),
+            (Some(r), Some(session)) => {
+                find_where(&[r], Effect::Allow, req, false, |s| names_exactly(s, session))
+            }
             _ => (Tri::No, Vec::new()),
         };
         or(bounded(or(identity_allow.clone(), resource_allow)), to_session)
@@ -467,11 +478,6 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
         (allow, deny) => conclude(allow, refs, deny, deny_refs),
     }
 }
-
-/// What a request's account is taken to be when a KMS key policy is asked
-/// whether it delegates to the caller's account: any value other than the
-/// caller's own makes account principals match, as they do across accounts.
-const DELEGATION_PROBE: &str = "(the caller's account, through IAM)";
 
 fn is_kms_key(resource: &str) -> bool {
     let mut parts = resource.splitn(6, ':');
@@ -492,11 +498,8 @@ fn kms_same_account(
     (deny, deny_refs): (Tri, Vec<StatementRef>),
 ) -> Decision {
     let direct = find(&[key], Effect::Allow, req);
-    let probe = Request {
-        resource_account: Some(DELEGATION_PROBE),
-        ..*req
-    };
-    let delegated = find(&[key], Effect::Allow, &probe);
+    // Naming the account, the key policy lets its IAM policies grant the key.
+    let delegated = find_where(&[key], Effect::Allow, req, true, |_| true);
     let via_iam = both(identity_side, delegated);
     let (allow, refs) = or(direct, via_iam.clone().unwrap_or((Tri::No, Vec::new())));
     match via_iam {
