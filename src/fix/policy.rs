@@ -85,21 +85,21 @@ impl Owner {
     /// `put-role-policy`/`put-user-policy` of inline policy `policy`.
     fn put(&self, policy: &str, target: &str) -> Command {
         let kind = self.kind;
-        Command {
-            words: vec![
-                "aws".into(),
-                "iam".into(),
-                format!("put-{kind}-policy"),
-                format!("--{kind}-name"),
-                self.name(),
-                "--policy-name".into(),
-                policy.into(),
-                "--policy-document".into(),
+        put_command(
+            &[
+                "aws",
+                "iam",
+                &format!("put-{kind}-policy"),
+                &format!("--{kind}-name"),
+                &self.name(),
+                "--policy-name",
+                policy,
+                "--policy-document",
             ],
-            after: vec![],
-            file_name: file_name(target),
-            order: 3,
-        }
+            &[],
+            target,
+            3,
+        )
     }
 }
 
@@ -115,6 +115,17 @@ pub(crate) fn file_name(target: &str) -> String {
         }
     }
     format!("{}.json", out.trim_end_matches('-'))
+}
+
+/// An AWS CLI command putting a document in place: `words` before the document,
+/// `after` it; its file named after `target`.
+fn put_command(words: &[&str], after: &[&str], target: &str, order: u8) -> Command {
+    Command {
+        words: words.iter().map(|w| w.to_string()).collect(),
+        after: after.iter().map(|w| w.to_string()).collect(),
+        file_name: file_name(target),
+        order,
+    }
 }
 
 /// Where a corrected document goes: its target's words, the command that puts it
@@ -149,21 +160,19 @@ fn destination(facts: &Facts, policy: Option<&Policy>, bucket: Option<&str>) -> 
             let name = owner.name();
             let target = format!("trust policy of role {name}");
             Destination {
-                command: Some(Command {
-                    words: [
+                command: Some(put_command(
+                    &[
                         "aws",
                         "iam",
                         "update-assume-role-policy",
                         "--role-name",
                         &name,
                         "--policy-document",
-                    ]
-                    .map(String::from)
-                    .to_vec(),
-                    after: vec![],
-                    file_name: file_name(&target),
-                    order: 5,
-                }),
+                    ],
+                    &[],
+                    &target,
+                    5,
+                )),
                 target,
                 note: None,
             }
@@ -172,8 +181,8 @@ fn destination(facts: &Facts, policy: Option<&Policy>, bucket: Option<&str>) -> 
             let key = p.name_of("arn").unwrap_or("<KEY_ARN>").to_string();
             let target = format!("key policy of {key}");
             Destination {
-                command: Some(Command {
-                    words: [
+                command: Some(put_command(
+                    &[
                         "aws",
                         "kms",
                         "put-key-policy",
@@ -182,13 +191,11 @@ fn destination(facts: &Facts, policy: Option<&Policy>, bucket: Option<&str>) -> 
                         "--policy-name",
                         "default",
                         "--policy",
-                    ]
-                    .map(String::from)
-                    .to_vec(),
-                    after: vec![],
-                    file_name: file_name(&target),
-                    order: 1,
-                }),
+                    ],
+                    &[],
+                    &target,
+                    1,
+                )),
                 target,
                 note: Some(
                     "put-key-policy replaces the whole key policy: the document is the one read, with the \
@@ -201,14 +208,12 @@ fn destination(facts: &Facts, policy: Option<&Policy>, bucket: Option<&str>) -> 
             let b = bucket.map_or_else(|| "<BUCKET>".to_string(), str::to_string);
             let target = format!("bucket policy of {b}");
             Destination {
-                command: Some(Command {
-                    words: ["aws", "s3api", "put-bucket-policy", "--bucket", &b, "--policy"]
-                        .map(String::from)
-                        .to_vec(),
-                    after: vec![],
-                    file_name: file_name(&target),
-                    order: 1,
-                }),
+                command: Some(put_command(
+                    &["aws", "s3api", "put-bucket-policy", "--bucket", &b, "--policy"],
+                    &[],
+                    &target,
+                    1,
+                )),
                 target,
                 note: None,
             }
@@ -224,21 +229,19 @@ fn destination(facts: &Facts, policy: Option<&Policy>, bucket: Option<&str>) -> 
             let arn = arn.unwrap_or_else(|| "<POLICY_ARN>".into());
             let target = format!("{what} {shown}");
             Destination {
-                command: Some(Command {
-                    words: [
+                command: Some(put_command(
+                    &[
                         "aws",
                         "iam",
                         "create-policy-version",
                         "--policy-arn",
                         &arn,
                         "--policy-document",
-                    ]
-                    .map(String::from)
-                    .to_vec(),
-                    after: vec!["--set-as-default".into()],
-                    file_name: file_name(&target),
-                    order: if p.kind == PolicyKind::Boundary { 4 } else { 2 },
-                }),
+                    ],
+                    &["--set-as-default"],
+                    &target,
+                    if p.kind == PolicyKind::Boundary { 4 } else { 2 },
+                )),
                 target,
                 note: Some(format!(
                     "a new default version of {shown}: it changes every principal the policy is attached to \
