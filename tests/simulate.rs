@@ -50,6 +50,8 @@ fn the_vendor_assumes_the_role_only_with_the_external_id() {
         "{allowed:#}"
     );
     assert_eq!(allowed["version"], 1);
+    // No policy reads the time: no word about when the request is made.
+    assert_eq!(allowed["assumptions"], serde_json::json!([]), "{allowed:#}");
     assert_eq!(allowed["cross_account"], true);
     // Both sides decided: the vendor's identity policy and the role's trust policy.
     let cited: Vec<(&str, u64)> = allowed["statements"]

@@ -39,7 +39,6 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
             }
         },
     };
-    let context = context(args, &principal, resource_account.as_deref(), &mut assumptions)?;
     let identity = args
         .policies
         .iter()
@@ -61,6 +60,18 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
         .as_deref()
         .map(|p| read_policy(p, resource_kind, Some("resource policy")))
         .transpose()?;
+    // The time the request is taken to be made at is said only when a policy
+    // reads it.
+    let reads_time = identity.iter().chain(&boundary).chain(&resource_policy).any(|p| {
+        let text = p.text.to_ascii_lowercase();
+        text.contains("aws:currenttime") || text.contains("aws:epochtime")
+    });
+    let context = context(
+        args,
+        &principal,
+        resource_account.as_deref(),
+        reads_time.then_some(&mut assumptions),
+    )?;
     if resource_policy.is_none() && args.resource.contains(":kms:") && args.resource.contains(":key/") {
         assumptions.push(
             "no key policy given (--resource-policy): judged by the identity policies alone, but a KMS key's own \
@@ -106,13 +117,13 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
 /// resource (`aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`,
 /// `aws:username`, `aws:userid` of an account, `aws:PrincipalIsAWSService`,
 /// `aws:PrincipalServiceName`, `aws:ResourceAccount`) and the time it is made
-/// (now). Anything else stays unknown: a user's or role's unique ID, the source
+/// (now: said in `time_assumption` when a policy reads it). Anything else stays unknown: a user's or role's unique ID, the source
 /// IP, TLS, MFA, tags.
 fn context(
     args: &SimulateArgs,
     principal: &Principal,
     resource_account: Option<&str>,
-    assumptions: &mut Vec<String>,
+    time_assumption: Option<&mut Vec<String>>,
 ) -> Result<Context, Fatal> {
     let mut context = Context::default();
     if principal.service {
@@ -173,9 +184,11 @@ fn context(
         let iso = now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
         context.set("aws:CurrentTime", &[&iso]);
         context.set("aws:EpochTime", &[&seconds]);
-        assumptions.push(format!(
-            "the request is made now (aws:CurrentTime {iso}); --context aws:CurrentTime=… says when"
-        ));
+        if let Some(assumptions) = time_assumption {
+            assumptions.push(format!(
+                "the request is made now (aws:CurrentTime {iso}); --context aws:CurrentTime=… says when"
+            ));
+        }
     }
     for (key, values) in &given {
         let values: Vec<&str> = values.iter().map(String::as_str).collect();
