@@ -222,9 +222,10 @@ fn allow_names(t: &Trust, s: &Statement, caller: &Principal) -> Tri {
         return Tri::No;
     }
     let Some(p) = &s.principal else { return Tri::No };
-    judge(t, caller, &Context::default(), |req| {
-        principal_matches(p, caller, s.effect, req.cross_account())
-    })
+    // The role is another account's than the vendor's (also when its ARN does
+    // not parse, ROLE001's finding): naming the vendor's account admits it.
+    let cross_account = t.account.as_deref() != Some(t.vendor);
+    principal_matches(p, caller, s.effect, cross_account)
 }
 
 /// Allow statements for `sts:AssumeRole` that name one of the vendor's callers.
@@ -823,7 +824,15 @@ mod tests {
 
     /// The trust rules on a role connection whose trust policy is `statements`.
     fn judged(statements: &str) -> Vec<Check> {
+        judged_with(
+            statements,
+            crate::rules::unread::healthy().connection.auth.role_arn,
+        )
+    }
+
+    fn judged_with(statements: &str, role_arn: Option<Field>) -> Vec<Check> {
         let mut facts = crate::rules::unread::healthy();
+        facts.connection.auth.role_arn = role_arn;
         let field = |v: &str| {
             Some(Field {
                 raw: v.into(),
@@ -886,6 +895,22 @@ mod tests {
             "{}",
             deny.message
         );
+    }
+
+    /// The vendor's account trusted by its root: admitted, even when the role's
+    /// own ARN does not parse (ROLE001 says so; the trust is still judged).
+    #[test]
+    fn the_vendor_account_is_admitted_whatever_the_role_arn() {
+        let root = r#"[{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
+            "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "omni-4f2a9c"}}}]"#;
+        assert_eq!(status(&judged(root), "TRUST003"), Status::Pass);
+        let mut facts_role = crate::rules::unread::healthy().connection.auth.role_arn;
+        if let Some(f) = &mut facts_role {
+            f.raw = "bi-athena".into();
+        }
+        let checks = judged_with(root, facts_role);
+        assert_eq!(status(&checks, "TRUST003"), Status::Pass, "{checks:#?}");
+        assert_eq!(status(&checks, "TRUST002"), Status::Pass, "{checks:#?}");
     }
 
     /// A Deny that exempts the vendor's role by aws:PrincipalArn spares it; the
