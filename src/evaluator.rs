@@ -110,8 +110,7 @@ fn principal_of(arn: &str) -> Principal {
             account: parsed.as_ref().map(|a| a.account.clone()).unwrap_or_default(),
             is_role: false,
             session: None,
-            service: false,
-            has_boundary: false,
+            ..Principal::default()
         }
     })
 }

@@ -149,8 +149,7 @@ pub(crate) fn principal(conn: &Connection) -> Option<Principal> {
                 arn: role_arn,
                 is_role: true,
                 session: None,
-                service: false,
-                has_boundary: false,
+                ..Principal::default()
             })
         }
         // The user behind a key is unknown offline; its ARN matches no principal element.
@@ -159,8 +158,7 @@ pub(crate) fn principal(conn: &Connection) -> Option<Principal> {
             arn: String::new(),
             is_role: false,
             session: None,
-            service: false,
-            has_boundary: false,
+            ..Principal::default()
         }),
     }
 }

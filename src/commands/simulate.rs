@@ -7,6 +7,7 @@ use crate::cli::{ListFormat, SimulateArgs};
 use crate::collect::read_policy;
 use crate::error::Fatal;
 use crate::policy::context::check_value;
+use crate::policy::evaluate::is_kms_key;
 use crate::policy::{Context, PolicyKind, PolicySet, Principal, Request, evaluate};
 use crate::report::simulate::{Simulation, render_json, render_table};
 use std::process::ExitCode;
@@ -72,7 +73,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
         resource_account.as_deref(),
         reads_time.then_some(&mut assumptions),
     )?;
-    if resource_policy.is_none() && args.resource.contains(":kms:") && args.resource.contains(":key/") {
+    if resource_policy.is_none() && is_kms_key(&args.resource) {
         assumptions.push(
             "no key policy given (--resource-policy): judged by the identity policies alone, but a KMS key's own \
              policy must also allow, directly or by delegating to the account"
@@ -117,8 +118,8 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
 /// resource (`aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`,
 /// `aws:username`, `aws:userid` of an account, `aws:PrincipalIsAWSService`,
 /// `aws:PrincipalServiceName`, `aws:ResourceAccount`) and the time it is made
-/// (now: said in `time_assumption` when a policy reads it). Anything else stays unknown: a user's or role's unique ID, the source
-/// IP, TLS, MFA, tags.
+/// (now: said in `time_assumption` when a policy reads it). Anything else stays
+/// unknown: a user's or role's unique ID, the source IP, TLS, MFA, tags.
 fn context(
     args: &SimulateArgs,
     principal: &Principal,

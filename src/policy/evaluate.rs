@@ -25,9 +25,18 @@ pub(crate) struct Principal {
     /// An AWS service principal: it has no identity policies and no account; only
     /// a resource policy naming it (`{"Service": NAME}`) lets it in.
     pub service: bool,
-    /// The user or role has a permissions boundary (`evaluate` sets it from the
-    /// policy set): a Deny with `NotPrincipal` then denies it whatever it names.
-    pub has_boundary: bool,
+}
+
+/// How principal elements are matched, beyond what the request says.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Matching {
+    /// An account principal in an Allow admits the account's principals (across
+    /// accounts, or a key policy delegating to IAM) rather than only delegating
+    /// to its IAM policies.
+    pub accounts_admit: bool,
+    /// The caller has a permissions boundary: a Deny with `NotPrincipal` then
+    /// denies it whatever it names.
+    pub bounded: bool,
 }
 
 impl Principal {
@@ -180,13 +189,15 @@ impl Decision {
 
 /// Does one statement apply to the request?
 pub(crate) fn applies(policy: &Policy, s: &Statement, req: &Request) -> Tri {
-    applies_with(policy, s, req, req.cross_account())
+    let m = Matching {
+        accounts_admit: req.cross_account(),
+        bounded: false,
+    };
+    applies_with(policy, s, req, m)
 }
 
-/// `applies`, saying whether an account principal in an Allow admits the
-/// account's principals (across accounts, or a key policy delegating to IAM)
-/// rather than only delegating to its IAM policies.
-fn applies_with(policy: &Policy, s: &Statement, req: &Request, accounts_admit: bool) -> Tri {
+/// `applies`, with principals matched as `m` says.
+fn applies_with(policy: &Policy, s: &Statement, req: &Request, m: Matching) -> Tri {
     let variables = policy.document.version == Version::V2012;
     Tri::from_bool(action_matches(&s.action, req.action))
         .and(|| match &s.resource {
@@ -194,7 +205,7 @@ fn applies_with(policy: &Policy, s: &Statement, req: &Request, accounts_admit: b
             None => Tri::Yes,
         })
         .and(|| match &s.principal {
-            Some(p) => principal_matches(p, req.principal, s.effect, accounts_admit),
+            Some(p) => principal_matches(p, req.principal, s.effect, m),
             None => Tri::Yes,
         })
         .and(|| {
@@ -242,12 +253,12 @@ fn resource_matches(patterns: &Patterns, req: &Request, variables: bool) -> Tri 
 /// session: when the caller's session name is not known, whether it is that one
 /// is unknown. A service principal is named by `{"Service": NAME}` or by
 /// everyone (`"*"`, `{"AWS": "*"}`).
-pub(crate) fn principal_matches(p: &Principals, who: &Principal, effect: Effect, cross_account: bool) -> Tri {
+pub(crate) fn principal_matches(p: &Principals, who: &Principal, effect: Effect, m: Matching) -> Tri {
     // "The NotPrincipal element with a Deny effect will always deny any IAM
     // principal that has a permissions boundary policy attached, regardless of
     // the values specified" (IAM User Guide: "Permissions boundaries for IAM
     // entities").
-    if p.not && effect == Effect::Deny && who.has_boundary {
+    if p.not && effect == Effect::Deny && m.bounded {
         return Tri::Yes;
     }
     let names = |value: &str| -> Tri {
@@ -268,7 +279,7 @@ pub(crate) fn principal_matches(p: &Principals, who: &Principal, effect: Effect,
                 .strip_suffix(":root")
                 .is_some_and(|v| v.ends_with(&format!(":{}", who.account)));
         if is_account {
-            return Tri::from_bool(effect == Effect::Deny || p.not || cross_account);
+            return Tri::from_bool(effect == Effect::Deny || p.not || m.accounts_admit);
         }
         // A session of the role (arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/SESSION)
         // when the caller's session name is not known.
@@ -308,18 +319,22 @@ fn names_exactly(s: &Statement, arn: &str) -> bool {
 }
 
 /// Statements of `policies` with `effect` that apply: definitely (with the first
-/// such statement), maybe (with what they depend on), or not at all.
-fn find(policies: &[&Policy], effect: Effect, req: &Request) -> (Tri, Vec<StatementRef>) {
-    find_where(policies, effect, req, req.cross_account(), |_| true)
+/// such statement), maybe (with what they depend on), or not at all. `bounded`:
+/// the caller has a permissions boundary.
+fn find(policies: &[&Policy], effect: Effect, req: &Request, bounded: bool) -> (Tri, Vec<StatementRef>) {
+    let m = Matching {
+        accounts_admit: req.cross_account(),
+        bounded,
+    };
+    find_where(policies, effect, req, m, |_| true)
 }
 
-/// `find`, among the statements `keep` keeps, with account principals admitting
-/// (`accounts_admit`) or only delegating.
+/// `find`, among the statements `keep` keeps, with principals matched as `m` says.
 fn find_where(
     policies: &[&Policy],
     effect: Effect,
     req: &Request,
-    accounts_admit: bool,
+    m: Matching,
     keep: impl Fn(&Statement) -> bool,
 ) -> (Tri, Vec<StatementRef>) {
     let mut maybe = Vec::new();
@@ -331,7 +346,7 @@ fn find_where(
             .iter()
             .filter(|s| s.effect == effect && keep(s))
         {
-            match applies_with(policy, s, req, accounts_admit) {
+            match applies_with(policy, s, req, m) {
                 Tri::Yes => return (Tri::Yes, vec![StatementRef::new(policy, s)]),
                 Tri::Maybe(c) => {
                     maybe.extend(c);
@@ -361,39 +376,21 @@ fn or(a: (Tri, Vec<StatementRef>), b: (Tri, Vec<StatementRef>)) -> (Tri, Vec<Sta
     }
 }
 
-/// The request's principal, knowing whether the set gives it a boundary.
-fn as_bounded(req: &Request, set: &PolicySet) -> Principal {
-    Principal {
-        has_boundary: set.boundary.is_some(),
-        ..req.principal.clone()
-    }
-}
-
 /// Only the Deny side: does any policy of the set explicitly deny the request
 /// (definitely, or depending on conditions)? Used to judge a bucket policy alone.
 pub(crate) fn denial(req: &Request, set: &PolicySet) -> (Tri, Vec<StatementRef>) {
-    let principal = as_bounded(req, set);
-    let req = &Request {
-        principal: &principal,
-        ..*req
-    };
     let mut all: Vec<&Policy> = set.identity.iter().collect();
     all.extend(set.boundary);
     all.extend(set.resource);
-    find(&all, Effect::Deny, req)
+    find(&all, Effect::Deny, req, set.boundary.is_some())
 }
 
 pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
-    let principal = as_bounded(req, set);
-    let req = &Request {
-        principal: &principal,
-        ..*req
-    };
     let mut all: Vec<&Policy> = set.identity.iter().collect();
     all.extend(set.boundary);
     all.extend(set.resource);
     // 1. An explicit Deny in any policy decides.
-    let (deny, deny_refs) = find(&all, Effect::Deny, req);
+    let (deny, deny_refs) = find(&all, Effect::Deny, req, set.boundary.is_some());
     if deny == Tri::Yes {
         return Decision::ExplicitDeny(
             deny_refs
@@ -414,14 +411,14 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
         // A service has no identity policies (IAM User Guide: "AWS service principals").
         (Tri::No, Vec::new())
     } else {
-        find(&identity, Effect::Allow, req)
+        find(&identity, Effect::Allow, req, false)
     };
     let resource_allow = match set.resource {
-        Some(r) => find(&[r], Effect::Allow, req),
+        Some(r) => find(&[r], Effect::Allow, req, false),
         None => (Tri::No, Vec::new()),
     };
     let boundary = match set.boundary {
-        Some(b) => find(&[b], Effect::Allow, req),
+        Some(b) => find(&[b], Effect::Allow, req, false),
         None => (Tri::Yes, Vec::new()),
     };
     let bounded = |allow: (Tri, Vec<StatementRef>)| -> (Tri, Vec<StatementRef>) {
@@ -458,9 +455,9 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
     // with resource-based policies").
     let (allow, refs) = if req.principal.is_role {
         let to_session = match (set.resource, &req.principal.session) {
-            (Some(r), Some(session)) => {
-                find_where(&[r], Effect::Allow, req, false, |s| names_exactly(s, session))
-            }
+            (Some(r), Some(session)) => find_where(&[r], Effect::Allow, req, Matching::default(), |s| {
+                names_exactly(s, session)
+            }),
             _ => (Tri::No, Vec::new()),
         };
         or(bounded(or(identity_allow.clone(), resource_allow)), to_session)
@@ -479,7 +476,8 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
     }
 }
 
-fn is_kms_key(resource: &str) -> bool {
+/// A KMS key's ARN (`arn:PARTITION:kms:REGION:ACCOUNT:key/ID`).
+pub(crate) fn is_kms_key(resource: &str) -> bool {
     let mut parts = resource.splitn(6, ':');
     parts.next() == Some("arn")
         && parts.nth(1) == Some("kms")
@@ -497,9 +495,18 @@ fn kms_same_account(
     identity_side: (Tri, Vec<StatementRef>),
     (deny, deny_refs): (Tri, Vec<StatementRef>),
 ) -> Decision {
-    let direct = find(&[key], Effect::Allow, req);
+    let direct = find(&[key], Effect::Allow, req, false);
     // Naming the account, the key policy lets its IAM policies grant the key.
-    let delegated = find_where(&[key], Effect::Allow, req, true, |_| true);
+    let delegated = find_where(
+        &[key],
+        Effect::Allow,
+        req,
+        Matching {
+            accounts_admit: true,
+            bounded: false,
+        },
+        |_| true,
+    );
     let via_iam = both(identity_side, delegated);
     let (allow, refs) = or(direct, via_iam.clone().unwrap_or((Tri::No, Vec::new())));
     match via_iam {

@@ -25,8 +25,7 @@ fn principal() -> Principal {
         account: "111122223333".into(),
         is_role: true,
         session: None,
-        service: false,
-        has_boundary: false,
+        ..Principal::default()
     }
 }
 

@@ -15,6 +15,10 @@ use crate::policy::evaluate::{ImplicitReason, StatementRef};
 use crate::policy::{Decision, Policy, PolicySet, Principal, Request, evaluate};
 use serde_json::json;
 
+/// The user behind an access key when the doctor does not know it (offline):
+/// a fix naming it is display-only.
+const UNKNOWN_USER: &str = "arn:aws:iam::<ACCOUNT_ID>:user/<USER_NAME>";
+
 /// What the permission rules evaluate against.
 pub(super) struct Env<'a> {
     pub facts: &'a Facts,
@@ -109,8 +113,7 @@ impl<'a> Env<'a> {
                 account: owner.account.clone(),
                 is_role: false,
                 session: None,
-                service: false,
-                has_boundary: false,
+                ..Principal::default()
             },
             // An access key without account_id, offline: S3 ARNs need no account.
             (None, None) => Principal {
@@ -118,8 +121,7 @@ impl<'a> Env<'a> {
                 account: String::new(),
                 is_role: false,
                 session: None,
-                service: false,
-                has_boundary: false,
+                ..Principal::default()
             },
         };
         Ok(Env {
@@ -270,12 +272,7 @@ impl<'a> Env<'a> {
             );
             Applicability::Unsafe
         } else {
-            add_condition(
-                &mut json,
-                "ArnNotEquals",
-                "aws:PrincipalArn",
-                &["arn:aws:iam::<ACCOUNT_ID>:user/<USER_NAME>"],
-            );
+            add_condition(&mut json, "ArnNotEquals", "aws:PrincipalArn", &[UNKNOWN_USER]);
             Applicability::DisplayOnly
         };
         Some(Fix::replace_statement(
@@ -567,7 +564,7 @@ fn key_policy_missing(
     subject: &str,
 ) -> Check {
     let principal = if env.principal.arn.is_empty() {
-        "arn:aws:iam::<ACCOUNT_ID>:user/<USER_NAME>"
+        UNKNOWN_USER
     } else {
         env.principal.arn.as_str()
     };

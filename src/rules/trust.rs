@@ -11,7 +11,7 @@ use crate::fix::policy::statement_json;
 use crate::fix::{Applicability, Fix};
 use crate::permissions::Target;
 use crate::policy::condition::{self, Tri};
-use crate::policy::evaluate::{Principal, Request, action_matches, applies, principal_matches};
+use crate::policy::evaluate::{Matching, Principal, Request, action_matches, applies, principal_matches};
 use crate::policy::model::{Condition, OpKind, SetOp, Statement, Version};
 use crate::policy::{Context, Effect, Policy};
 use serde_json::{Value, json};
@@ -225,7 +225,11 @@ fn allow_names(t: &Trust, s: &Statement, caller: &Principal) -> Tri {
     // The role is another account's than the vendor's (also when its ARN does
     // not parse, ROLE001's finding): naming the vendor's account admits it.
     let cross_account = t.account.as_deref() != Some(t.vendor);
-    principal_matches(p, caller, s.effect, cross_account)
+    let m = Matching {
+        accounts_admit: cross_account,
+        bounded: false,
+    };
+    principal_matches(p, caller, s.effect, m)
 }
 
 /// Allow statements for `sts:AssumeRole` that name one of the vendor's callers.
