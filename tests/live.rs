@@ -402,12 +402,15 @@ fn the_deadline_cuts_the_work_not_the_report() {
             "--format",
             "json",
             "--timeout",
-            "60",
+            "3600",
             "--deadline",
             "2",
             "--config",
         ])
         .arg(common::root().join("fixtures/scenarios/healthy-role/connection.toml"))
+        // The per-call timeout is an hour: only the 2 s deadline can end this run.
+        // A run still going after 120 s is killed, and the exit check below fails.
+        .timeout(std::time::Duration::from_secs(120))
         .output()
         .unwrap();
     let code = output.status.code();
