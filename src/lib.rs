@@ -25,6 +25,7 @@ mod policy;
 mod report;
 mod rules;
 mod secret;
+mod shell;
 mod style;
 mod timezone;
 mod triage;

@@ -195,9 +195,8 @@ fn fill(template: &str, fields: &messages::Fields) -> String {
         .replace_all(template, |c: &regex::Captures| {
             let name = &c[1];
             match fields.get(name) {
-                Some(value) => shlex::try_quote(value)
-                    .map(|q| q.into_owned())
-                    .unwrap_or_else(|_| value.to_string()),
+                // A pasted log is anyone's text: NUL and control characters included.
+                Some(value) => crate::shell::quote(value),
                 None if name == "principal_kind" => "<role|user>".to_string(),
                 None => format!("<{}>", name.to_ascii_uppercase()),
             }

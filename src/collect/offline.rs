@@ -68,6 +68,7 @@ pub(crate) fn collect_loaded(
         connection,
         file_secret,
     } = loaded;
+    refuse_nul(config, &connection)?;
     let mut warnings = Vec::new();
     let supplied = read_supplied_secret(secret_input)?;
     if let Some(at) = connection.auth.secret_in_file {
@@ -145,6 +146,30 @@ pub(crate) fn collect_loaded(
         collected.warnings.extend(applied.warnings);
     }
     Ok(collected)
+}
+
+/// A NUL in a field: no AWS name, ARN or location holds one, and no shell word can
+/// carry one into a fix command, so the file is refused where it says it.
+fn refuse_nul(config: &Path, connection: &connection::Connection) -> Result<(), Fatal> {
+    let fields = crate::connection::FieldId::ALL
+        .iter()
+        .filter_map(|id| connection.field(*id).map(|f| (id.key_in(connection.form), f)))
+        .chain(
+            connection
+                .data_buckets
+                .iter()
+                .map(|f| (crate::connection::FieldId::DataBuckets.key_in(connection.form), f)),
+        );
+    for (key, field) in fields {
+        if field.raw.contains('\0') {
+            return Err(Fatal::input(
+                config,
+                field.location,
+                format!("`{key}` holds a NUL character; no AWS name or location does"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The secret from stdin, a file, or the environment, in that order of precedence.
@@ -226,6 +251,8 @@ fn read_trust_policy(path: &Path) -> Result<TrustPolicy, Fatal> {
             PolicyKind::Trust,
         ) {
             Ok(policy) => TrustPolicy::Valid(Box::new(policy)),
+            // A name no AWS output holds: bad input, not a finding about the role.
+            Err(e) if e.refused => return Err(Fatal::input(path, Some(e.location), e)),
             Err(e) => TrustPolicy::Invalid {
                 path: display,
                 location: Some(e.location),

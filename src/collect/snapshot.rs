@@ -67,6 +67,16 @@ pub(crate) fn parse_snapshot(path: &Path, text: &str) -> Result<Facts, Fatal> {
             ));
         }
     }
+    if let Some(pointer) = nul_at(&value, &mut String::new()) {
+        return Err(Fatal::input(
+            path,
+            None,
+            format!(
+                "`{pointer}` holds a NUL character: no name, path or AWS text in a snapshot does, and no \
+                 shell word can carry one"
+            ),
+        ));
+    }
     // Read again from the text (not the value) so that a type error has its line
     // and column as well as its path.
     let mut reader = serde_json::Deserializer::from_str(&text);
@@ -85,4 +95,30 @@ pub(crate) fn parse_snapshot(path: &Path, text: &str) -> Result<Facts, Fatal> {
             format!("`{}`: {message}", e.path()),
         )
     })
+}
+
+/// The JSON pointer of the first key or string holding a NUL (a snapshot's names
+/// reach `apply.sh` and printed commands, where none can be carried).
+fn nul_at(value: &serde_json::Value, at: &mut String) -> Option<String> {
+    use serde_json::Value;
+    let escaped = |key: &str| key.replace('~', "~0").replace('/', "~1");
+    match value {
+        Value::String(s) if s.contains('\0') => Some(at.clone()),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| {
+            let len = at.len();
+            at.push_str(&format!("/{i}"));
+            let found = nul_at(v, at);
+            at.truncate(len);
+            found
+        }),
+        Value::Object(members) => members.iter().find_map(|(k, v)| {
+            let len = at.len();
+            at.push('/');
+            at.push_str(&escaped(k));
+            let found = if k.contains('\0') { Some(at.clone()) } else { nul_at(v, at) };
+            at.truncate(len);
+            found
+        }),
+        _ => None,
+    }
 }

@@ -74,7 +74,8 @@ fn judge(conn: &Path) -> Result<(String, bool), Fatal> {
         },
     );
     Ok((
-        format!("{}:\n{text}\n", conn.display()),
+        // The name is the committer's: ESC or OSC sequences in it must not reach the terminal.
+        format!("{}:\n{text}\n", style::printable(&conn.display().to_string())),
         report.fails(report::FailOn::Error),
     ))
 }

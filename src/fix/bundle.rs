@@ -7,6 +7,7 @@ use super::policy::{Change, changed, file_name};
 use super::{Applicability, Edit, Fix};
 use crate::connection::{Connection, FieldId, Form};
 use crate::engine::{Check, Status};
+use crate::shell::comment;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -43,19 +44,15 @@ fn about(check: &Check, fix: &Fix) -> String {
     let note = fix
         .note
         .as_deref()
-        .map(|n| format!("\n#   why here: {n}"))
+        .map(|n| format!("\n#   why here: {}", comment(n)))
         .unwrap_or_default();
     format!(
         "# {} {} ({}): {}{note}",
         check.code(),
         check.name(),
         fix.applicability.as_str(),
-        one_line(&fix.title())
+        comment(&fix.title())
     )
-}
-
-fn one_line(s: &str) -> String {
-    crate::style::printable(s).replace(['\n', '\r'], " ")
 }
 
 /// Build the files for the failing checks' fixes, and point each fix's `file`
@@ -206,7 +203,11 @@ fn why_not(fix: &Fix) -> &'static str {
 /// The command with its document read from `name` beside the script.
 fn command_for(fix: &Fix, name: &str) -> Option<String> {
     match &fix.edit {
-        Edit::Policy { apply: Some(a), .. } => Some(a.line(Some(&format!("\"file://$here/{name}\"")))),
+        // `$here` expands in double quotes; the name is quoted on its own.
+        Edit::Policy { apply: Some(a), .. } => Some(a.line(Some(&format!(
+            "\"file://$here/\"{}",
+            crate::shell::quote(name)
+        )))),
         _ => None,
     }
 }
@@ -243,7 +244,7 @@ fn script(conn: &ConnectionText, sections: &[(u8, String)], fields: &[String], u
     let _ = writeln!(
         out,
         "# Written by athena-doctor --write-fixes for {}. The doctor never runs it:",
-        one_line(&conn.connection.path)
+        comment(&conn.connection.path)
     );
     let _ = writeln!(
         out,
@@ -271,7 +272,7 @@ fn script(conn: &ConnectionText, sections: &[(u8, String)], fields: &[String], u
     let _ = writeln!(
         out,
         "# The corrected connection file is {} (no command: use it in the BI tool).",
-        conn.name
+        comment(&conn.name)
     );
     if fields.is_empty() {
         let _ = writeln!(out, "# No connection field changes.");

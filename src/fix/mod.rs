@@ -94,7 +94,7 @@ impl Command {
     /// The command as a shell line, with `document` as its document argument
     /// (already a shell word: `file://…` or a quoted JSON string).
     pub(crate) fn line(&self, document: Option<&str>) -> String {
-        let quote = |w: &String| shlex::try_quote(w).map_or_else(|_| w.clone(), |q| q.into_owned());
+        let quote = |w: &String| crate::shell::quote(w);
         let mut words: Vec<String> = self.words.iter().map(quote).collect();
         words.extend(document.map(str::to_string));
         words.extend(self.after.iter().map(quote));
@@ -203,13 +203,12 @@ impl Fix {
                 ..
             } => {
                 let apply = apply.as_ref()?;
+                // One word either way: the DIR of `--write-fixes` is the user's to name.
                 let word = match file {
-                    Some(f) => format!("file://{f}"),
-                    None => {
-                        let compact =
-                            serde_json::to_string(document).expect("a JSON value always serialises");
-                        shlex::try_quote(&compact).map_or(compact.clone(), |q| q.into_owned())
-                    }
+                    Some(f) => crate::shell::quote(&format!("file://{f}")),
+                    None => crate::shell::quote(
+                        &serde_json::to_string(document).expect("a JSON value always serialises"),
+                    ),
                 };
                 Some(apply.line(Some(&word)))
             }

@@ -249,7 +249,10 @@ fn destination(facts: &Facts, policy: Option<&Policy>, bucket: Option<&str>) -> 
                      one first: aws iam list-policy-versions / delete-policy-version)",
                     match p.name_of("attached") {
                         Some(list) if !list.is_empty() => format!("attached to {list}"),
-                        _ => format!("aws iam list-entities-for-policy --policy-arn {arn} lists them"),
+                        _ => format!(
+                            "{} lists them",
+                            crate::shell::join(["aws", "iam", "list-entities-for-policy", "--policy-arn", &arn])
+                        ),
                     }
                 )),
             }

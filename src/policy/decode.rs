@@ -57,6 +57,9 @@ pub(crate) struct DecodeError {
     pub offset: usize,
     pub text: String,
     pub message: String,
+    /// The file is refused outright (a name no AWS output can hold), not a
+    /// document to report as invalid.
+    pub refused: bool,
 }
 
 /// RFC 3986 percent-decoding; `None` when an escape is malformed or the bytes are not UTF-8.
@@ -85,11 +88,13 @@ fn parse_maybe_encoded(text: &str) -> Result<(String, Node, bool), DecodeError> 
             offset: 0,
             text: text.to_string(),
             message: "the document is neither JSON nor valid percent-encoded JSON".into(),
+            refused: false,
         })?;
         let node = json::parse(&decoded).map_err(|e| DecodeError {
             offset: e.offset,
             message: format!("invalid JSON after percent-decoding: {}", e.message),
             text: decoded.clone(),
+            refused: false,
         })?;
         return Ok((decoded, node, true));
     }
@@ -97,8 +102,33 @@ fn parse_maybe_encoded(text: &str) -> Result<(String, Node, bool), DecodeError> 
         offset: e.offset,
         text: text.to_string(),
         message: format!("invalid JSON: {}", e.message),
+        refused: false,
     })?;
     Ok((text.to_string(), node, false))
+}
+
+/// A name the CLI output carries (`None` when it is not a string). AWS names never
+/// hold a control character, NUL least of all (no shell word can carry one): a file
+/// whose name does is forged or damaged, and refused, naming where.
+fn name(
+    what: &'static str,
+    pointer: &str,
+    node: &Node,
+    text: &str,
+) -> Result<Option<(&'static str, String)>, DecodeError> {
+    let Some(v) = node.as_str() else { return Ok(None) };
+    match v.chars().find(|c| c.is_control()) {
+        None => Ok(Some((what, v.to_string()))),
+        Some(c) => Err(DecodeError {
+            offset: node.offset,
+            text: text.to_string(),
+            message: format!(
+                "`{pointer}` holds the control character U+{:04X}; AWS names never do",
+                u32::from(c)
+            ),
+            refused: true,
+        }),
+    }
 }
 
 /// Find the policy document in a file's text.
@@ -140,18 +170,16 @@ pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
             _ => Some(outer),
         };
         let Some(inner) = inner else { continue };
-        let mut found: Vec<(&'static str, String)> = names
-            .iter()
-            .filter_map(|(what, key)| {
-                node.get(key)
-                    .and_then(Node::as_str)
-                    .map(|v| (*what, v.to_string()))
-            })
-            .collect();
+        let mut found: Vec<(&'static str, String)> = Vec::new();
+        for (what, key) in *names {
+            if let Some(v) = node.get(key) {
+                found.extend(name(what, &format!("/{key}"), v, &text)?);
+            }
+        }
         if *member == "Role" {
             for (what, key) in [("role", "RoleName"), ("arn", "Arn")] {
-                if let Some(v) = outer.get(key).and_then(Node::as_str) {
-                    found.push((what, v.to_string()));
+                if let Some(v) = outer.get(key) {
+                    found.extend(name(what, &format!("/Role/{key}"), v, &text)?);
                 }
             }
         }
@@ -180,6 +208,7 @@ pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
                             "{} (line {}, column {} of the document in `{pointer}`)",
                             e.message, at.line, at.column
                         ),
+                        refused: false,
                     }
                 })?;
                 Ok(Extracted {
@@ -196,6 +225,7 @@ pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
                 offset: inner.offset,
                 text,
                 message: format!("`{pointer}` holds {}, not a policy document", inner.kind()),
+                refused: false,
             }),
         };
     }

@@ -55,6 +55,8 @@ pub(crate) struct PolicyError {
     pub message: String,
     /// True when positions refer to a decoded or embedded document, not the file.
     pub in_decoded: bool,
+    /// The file is refused (exit 2), never reported as an invalid document.
+    pub refused: bool,
 }
 
 impl std::fmt::Display for PolicyError {
@@ -82,6 +84,7 @@ impl Policy {
             pointer: None,
             in_decoded: e.text != text,
             message: e.message,
+            refused: e.refused,
         })?;
         let in_decoded = matches!(
             extracted.envelope,
@@ -96,6 +99,7 @@ impl Policy {
             pointer: Some(format!("{prefix}{}", e.pointer)),
             message: e.message,
             in_decoded,
+            refused: false,
         })?;
         Ok(Policy {
             name: name.to_string(),
