@@ -186,22 +186,66 @@ impl Triage {
 }
 
 /// A command template with the message's fields filled in: `{bucket}` becomes the
-/// bucket (shell-quoted when it needs to be), or `<BUCKET>` when the message did
-/// not name one. Braces around anything but a field name (JSON) stay as written.
+/// bucket (one shell word, whatever the pasted text held), or `<BUCKET>` when the
+/// message did not name one. Braces around anything but a field name (JSON) stay as
+/// written. A field inside a quoted part of the template (a JSON `--resource`)
+/// closes the quotes around its own word, so its value never runs as shell.
 fn fill(template: &str, fields: &messages::Fields) -> String {
     static FIELD: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"\{([a-z_]+)\}").expect("a valid regular expression"));
-    FIELD
-        .replace_all(template, |c: &regex::Captures| {
-            let name = &c[1];
-            match fields.get(name) {
-                // A pasted log is anyone's text: NUL and control characters included.
-                Some(value) => crate::shell::quote(value),
-                None if name == "principal_kind" => "<role|user>".to_string(),
-                None => format!("<{}>", name.to_ascii_uppercase()),
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut last = 0;
+    for c in FIELD.captures_iter(template) {
+        let whole = c.get(0).expect("a match has its text");
+        let name = &c[1];
+        out.push_str(&template[last..whole.start()]);
+        last = whole.end();
+        let Some(value) = fields.get(name) else {
+            out.push_str(&match name {
+                "principal_kind" => "<role|user>".to_string(),
+                _ => format!("<{}>", name.to_ascii_uppercase()),
+            });
+            continue;
+        };
+        // A pasted log is anyone's text: NUL and control characters included.
+        match quoting_at(&template[..whole.start()]) {
+            None => out.push_str(&crate::shell::quote(value)),
+            Some(q) => {
+                // Inside a JSON string (`"{database}"`), the value is JSON text too.
+                let value = if template[..whole.start()].ends_with('"') {
+                    let json = serde_json::to_string(value).expect("a string always serialises");
+                    json[1..json.len() - 1].to_string()
+                } else {
+                    value.to_string()
+                };
+                out.push(q);
+                out.push_str(&crate::shell::quote(&value));
+                out.push(q);
             }
-        })
-        .into_owned()
+        }
+    }
+    out.push_str(&template[last..]);
+    out
+}
+
+/// The quote (`'` or `"`) left open at the end of `prefix`, read as a POSIX shell
+/// reads it: backslash escapes outside single quotes.
+fn quoting_at(prefix: &str) -> Option<char> {
+    let mut open: Option<char> = None;
+    let mut chars = prefix.chars();
+    while let Some(c) = chars.next() {
+        match (open, c) {
+            (Some('\''), '\'') => open = None,
+            (Some('\''), _) => {}
+            (_, '\\') => {
+                chars.next();
+            }
+            (None, '\'' | '"') => open = Some(c),
+            (Some('"'), '"') => open = None,
+            _ => {}
+        }
+    }
+    open
 }
 
 #[cfg(test)]
@@ -249,6 +293,22 @@ mod tests {
             &messages::Fields::default(),
         );
         assert_eq!(untold, "aws s3api head-bucket --bucket <BUCKET>");
+    }
+
+    #[test]
+    fn a_field_in_a_quoted_json_argument_is_its_own_word() {
+        let mut fields = messages::Fields::default();
+        fields.set("database", "y'$(touch X)\"\0");
+        let line = fill(
+            r#"aws lakeformation list-permissions --resource '{"Database": {"Name": "{database}"}}'"#,
+            &fields,
+        );
+        let words = shlex::split(&line).expect("one shell line");
+        assert_eq!(
+            words[4],
+            r#"{"Database": {"Name": "y'$(touch X)\"\u0000"}}"#,
+            "{line}"
+        );
     }
 
     #[test]
