@@ -264,10 +264,13 @@ fn script(conn: &ConnectionText, sections: &[(u8, String)], fields: &[String], u
         "# Order: buckets, bucket policies, the principal's policies, its boundary, the trust policy."
     );
     let _ = writeln!(out, "set -euo pipefail");
+    // The script's own directory, whatever its name holds: no `dirname` (a
+    // substitution drops trailing newlines), and a `.` after `pwd` keeps them.
     let _ = writeln!(
         out,
-        "here=\"$(cd \"$(dirname \"${{BASH_SOURCE[0]}}\")\" && pwd)\""
+        "case \"${{BASH_SOURCE[0]}}\" in */*) here=\"${{BASH_SOURCE[0]%/*}}\" ;; *) here=. ;; esac"
     );
+    let _ = writeln!(out, "here=\"$(CDPATH='' cd -- \"$here\" && pwd && echo .)\"; here=\"${{here%?.}}\"");
     let _ = writeln!(out);
     let _ = writeln!(
         out,
