@@ -606,3 +606,166 @@ fn the_hook_prints_file_names_printable() {
     assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
     assert!(text.contains("evil\\u{1b}]8;;x\\u{7}\\u{1b}[2J.toml"), "{text}");
 }
+
+// The five command-execution items of issue 28, each as reported.
+
+/// Run `apply.sh` of DIR here; return its calls (no marker may appear).
+fn run_script(sb: &Sandbox, dir: &str, what: &str) -> Vec<Vec<String>> {
+    let script = sb.path().join(dir).join("apply.sh");
+    let out = sb.bash(&[script.as_os_str()]);
+    assert!(out.status.success(), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+    sb.assert_no_marker(what);
+    sb.take_calls()
+}
+
+#[test]
+fn item1_a_newline_in_the_connection_file_name_or_snapshot_path_runs_nothing() {
+    let sb = Sandbox::new();
+    let conn = "evil\ntouch M_nl\n#.toml";
+    std::fs::copy(scenario("policy-data-bucket-missing").join("connection.toml"), sb.path().join(conn)).unwrap();
+    let policy = scenario("policy-data-bucket-missing").join("policy.json");
+    judged(
+        &sb,
+        &os(&["doctor", "--offline", "--config", conn, "--policy", policy.to_str().unwrap(), "--write-fixes", "out"]),
+    );
+    run_script(&sb, "out", "connection file name");
+
+    let mut snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("fixtures/snapshots/broken.json")).unwrap()).unwrap();
+    snapshot["connection"]["path"] = Value::String(conn.into());
+    std::fs::write(sb.path().join("snap.json"), snapshot.to_string()).unwrap();
+    judged(&sb, &os(&["doctor", "--snapshot", "snap.json", "--write-fixes", "snap-out"]));
+    run_script(&sb, "snap-out", "snapshot connection.path");
+}
+
+#[test]
+fn item2_a_newline_in_the_boundary_file_name_runs_nothing() {
+    let sb = Sandbox::new();
+    let dir = scenario("boundary-caps-glue");
+    let boundary = "b\ntouch M_nl\n#.json";
+    std::fs::copy(dir.join("boundary.json"), sb.path().join(boundary)).unwrap();
+    judged(
+        &sb,
+        &os(&[
+            "doctor",
+            "--offline",
+            "--config",
+            dir.join("connection.toml").to_str().unwrap(),
+            "--policy",
+            dir.join("policy.json").to_str().unwrap(),
+            "--boundary",
+            boundary,
+            "--write-fixes",
+            "out",
+            "--unsafe-fixes",
+        ]),
+    );
+    run_script(&sb, "out", "boundary file name");
+}
+
+#[test]
+fn item3_a_nul_in_role_name_of_get_role_policy_output_is_refused() {
+    let sb = Sandbox::new();
+    let policy = scenario("policy-data-bucket-missing").join("policy.json");
+    let document: Value = serde_json::from_str(&std::fs::read_to_string(&policy).unwrap()).unwrap();
+    let inline = serde_json::json!({"RoleName": "bi\0$(touch M_nul)`touch M_bt`", "PolicyName": "p", "PolicyDocument": document});
+    std::fs::write(sb.path().join("inline.json"), inline.to_string()).unwrap();
+    let conn = scenario("policy-data-bucket-missing").join("connection.toml");
+    for format in ["json", "table"] {
+        let out = doctor()
+            .current_dir(sb.path())
+            .args(["doctor", "--offline", "--format", format, "--config", conn.to_str().unwrap()])
+            .args(["--policy", "inline.json", "--write-fixes", "out"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("inline.json:1:") && err.contains("`/RoleName` holds the control character U+0000"),
+            "{err}"
+        );
+        assert!(!sb.path().join("out").exists(), "a refused input wrote fixes");
+    }
+}
+
+#[test]
+fn item4_a_nul_in_a_pasted_log_line_leaves_the_ask_quoted() {
+    let sb = Sandbox::new();
+    let log = "Database y\0`touch${IFS}M_nul` not found\n";
+    let out = doctor()
+        .current_dir(sb.path())
+        .args(["triage", "--format", "json", "-"])
+        .write_stdin(log.as_bytes())
+        .output()
+        .unwrap();
+    let report = common::stdout_json(&out);
+    let asks: Vec<&str> = report["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["ask"].as_array().unwrap().iter())
+        .map(|a| a.as_str().unwrap())
+        .filter(|a| a.contains("--database-name"))
+        .collect();
+    assert!(!asks.is_empty(), "{report}");
+    for ask in asks {
+        let calls = sb.run_line(&filled(ask));
+        sb.assert_no_marker(ask);
+        assert_eq!(after(&calls, "--database-name"), ["y\u{2400}`touch${IFS}M_nul`"], "{ask}");
+    }
+}
+
+#[test]
+fn item5_a_write_fixes_dir_with_a_substitution_is_one_word() {
+    let sb = Sandbox::new();
+    let dir = "fx dir $(touch M_sub)";
+    let snapshot = root().join("fixtures/snapshots/broken.json");
+    let out = judged(
+        &sb,
+        &os(&["doctor", "--format", "json", "--snapshot", snapshot.to_str().unwrap(), "--write-fixes", dir]),
+    );
+    let report = common::stdout_json(&out);
+    let mut files = 0;
+    for check in report["checks"].as_array().unwrap() {
+        let Some(line) = check["fix"]["command"].as_str() else { continue };
+        let calls = sb.run_line(line);
+        sb.assert_no_marker(line);
+        for word in after(&calls, "--policy-document").into_iter().chain(after(&calls, "--policy")) {
+            let path = word.strip_prefix("file://").unwrap();
+            assert!(path.starts_with(&format!("{dir}/")) && sb.path().join(path).is_file(), "{line}");
+            files += 1;
+        }
+    }
+    assert!(files > 0, "{report}");
+}
+
+/// Found on the way: a field that sits inside a quoted JSON argument of an ask
+/// (Lake Formation's `--resource '{"Database": {"Name": "{database}"}}'`) was
+/// quoted as if it stood alone, which closed the template's quotes around it.
+#[test]
+fn a_database_inside_an_asks_quoted_json_runs_nothing() {
+    let sb = Sandbox::new();
+    let name = "y'$(touch${IFS}M_sub)'\"";
+    let out = doctor()
+        .current_dir(sb.path())
+        .args(["triage", "--format", "json", "-"])
+        .write_stdin(format!("Database {name} not found\n"))
+        .output()
+        .unwrap();
+    let report = common::stdout_json(&out);
+    let asks: Vec<&str> = report["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["ask"].as_array().unwrap().iter())
+        .map(|a| a.as_str().unwrap())
+        .filter(|a| a.contains("--resource"))
+        .collect();
+    assert!(!asks.is_empty(), "{report}");
+    for ask in asks {
+        let calls = sb.run_line(&filled(ask));
+        sb.assert_no_marker(ask);
+        let resource: Value = serde_json::from_str(after(&calls, "--resource")[0]).unwrap();
+        assert_eq!(resource["Database"]["Name"], name, "{ask}");
+    }
+}
