@@ -69,23 +69,38 @@ impl Sandbox {
 
     /// Run bash (a script file, or `-c LINE`) here, with the fake `aws` first.
     fn bash(&self, args: &[&std::ffi::OsStr]) -> Output {
+        self.command().args(args).output().unwrap()
+    }
+
+    fn command(&self) -> std::process::Command {
         let path = format!(
             "{}:{}",
             self.path().join(".bin").display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        std::process::Command::new("bash")
-            .args(args)
-            .current_dir(self.path())
-            .env("PATH", path)
-            .env("AWS_LOG", self.log())
-            .output()
-            .unwrap()
+        let mut bash = std::process::Command::new("bash");
+        bash.current_dir(self.path()).env("PATH", path).env("AWS_LOG", self.log());
+        bash
     }
 
-    /// Run one printed command line; return the calls it made.
+    /// Run one printed command line as a person pasting it would (bash reading it
+    /// from its input, which drops a NUL); return the calls it made.
     fn run_line(&self, line: &str) -> Vec<Vec<String>> {
-        let out = self.bash(&["-c".as_ref(), line.as_ref()]);
+        use std::io::Write;
+        let mut child = self
+            .command()
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{line}\n").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
         assert!(
             out.status.success(),
             "bash failed on a printed command ({:?}):\n{line}\n{}",
