@@ -117,7 +117,10 @@ mod tests {
 
     #[test]
     fn comments_are_one_printable_line() {
-        assert_eq!(comment("evil\ntouch PWNED\n#.toml"), "evil\\ntouch PWNED\\n#.toml");
+        assert_eq!(
+            comment("evil\ntouch PWNED\n#.toml"),
+            "evil\\ntouch PWNED\\n#.toml"
+        );
         assert_eq!(comment("a\u{2028}b"), "a\\u{2028}b");
         assert_eq!(comment("plain"), "plain");
     }

@@ -305,8 +305,7 @@ mod tests {
         );
         let words = shlex::split(&line).expect("one shell line");
         assert_eq!(
-            words[4],
-            r#"{"Database": {"Name": "y'$(touch X)\"\u0000"}}"#,
+            words[4], r#"{"Database": {"Name": "y'$(touch X)\"\u0000"}}"#,
             "{line}"
         );
     }

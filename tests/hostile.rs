@@ -79,7 +79,9 @@ impl Sandbox {
             std::env::var("PATH").unwrap_or_default()
         );
         let mut bash = std::process::Command::new("bash");
-        bash.current_dir(self.path()).env("PATH", path).env("AWS_LOG", self.log());
+        bash.current_dir(self.path())
+            .env("PATH", path)
+            .env("AWS_LOG", self.log());
         bash
     }
 
@@ -172,21 +174,39 @@ fn well_formed(sb: &Sandbox, calls: &[Vec<String>], what: &str) -> Vec<Value> {
     let mut documents = Vec::new();
     for call in calls {
         assert!(
-            ["iam", "s3api", "kms", "athena", "glue", "lakeformation", "account", "sts"].contains(&call[0].as_str()),
+            [
+                "iam",
+                "s3api",
+                "kms",
+                "athena",
+                "glue",
+                "lakeformation",
+                "account",
+                "sts"
+            ]
+            .contains(&call[0].as_str()),
             "{what}: not an AWS CLI call: {call:?}"
         );
-        for w in call.windows(2).filter(|w| w[0] == "--policy-document" || w[0] == "--policy") {
+        for w in call
+            .windows(2)
+            .filter(|w| w[0] == "--policy-document" || w[0] == "--policy")
+        {
             let text = match w[1].strip_prefix("file://") {
                 Some(path) => {
                     let path = sb.path().join(path);
-                    std::fs::read_to_string(&path)
-                        .unwrap_or_else(|e| panic!("{what}: the document {} is not there ({e}): {call:?}", path.display()))
+                    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                        panic!(
+                            "{what}: the document {} is not there ({e}): {call:?}",
+                            path.display()
+                        )
+                    })
                 }
                 None => w[1].clone(),
             };
             documents.push(
-                serde_json::from_str(&text)
-                    .unwrap_or_else(|e| panic!("{what}: the document is not one JSON argument ({e}): {call:?}")),
+                serde_json::from_str(&text).unwrap_or_else(|e| {
+                    panic!("{what}: the document is not one JSON argument ({e}): {call:?}")
+                }),
             );
         }
     }
@@ -206,7 +226,12 @@ fn strings(v: &Value, out: &mut Vec<String>) {
 /// The doctor's JSON (with `--write-fixes DIR`) and its table (inline documents):
 /// every printed command run, then `apply.sh` and its commented-out commands.
 /// Returns every call made, and the documents they carried.
-fn run_everything(sb: &Sandbox, args: &[&std::ffi::OsStr], dir: &str, what: &str) -> (Vec<Vec<String>>, Vec<Value>) {
+fn run_everything(
+    sb: &Sandbox,
+    args: &[&std::ffi::OsStr],
+    dir: &str,
+    what: &str,
+) -> (Vec<Vec<String>>, Vec<Value>) {
     let mut all = Vec::new();
     let mut json_args: Vec<&std::ffi::OsStr> = vec!["doctor".as_ref(), "--format".as_ref(), "json".as_ref()];
     json_args.extend(args);
@@ -254,7 +279,10 @@ fn run_everything(sb: &Sandbox, args: &[&std::ffi::OsStr], dir: &str, what: &str
             || line == "set -euo pipefail"
             || line.starts_with("case \"${BASH_SOURCE[0]}\"")
             || line.starts_with("here=\"$(CDPATH=");
-        assert!(known, "{what}: apply.sh has a line the doctor did not mean:\n{line}\n---\n{body}");
+        assert!(
+            known,
+            "{what}: apply.sh has a line the doctor did not mean:\n{line}\n---\n{body}"
+        );
     }
     let out = sb.bash(&[script.as_os_str()]);
     assert!(
@@ -265,7 +293,10 @@ fn run_everything(sb: &Sandbox, args: &[&std::ffi::OsStr], dir: &str, what: &str
     all.extend(sb.take_calls());
     // The commands left commented out run as printed too, once uncommented.
     for line in body.lines().filter_map(|l| l.strip_prefix("# aws ")) {
-        let line = format!("here={}; aws {line}", shlex::try_quote(&script.parent().unwrap().to_string_lossy()).unwrap());
+        let line = format!(
+            "here={}; aws {line}",
+            shlex::try_quote(&script.parent().unwrap().to_string_lossy()).unwrap()
+        );
         all.extend(sb.run_line(&line));
     }
     sb.assert_no_marker(what);
@@ -296,11 +327,31 @@ fn a_hostile_connection_file_name_stays_in_its_comment() {
     for (what, name) in CORPUS {
         let sb = Sandbox::new();
         let conn = format!("{name}.toml");
-        std::fs::copy(scenario("boundary-caps-glue").join("connection.toml"), sb.path().join(&conn)).unwrap();
-        std::fs::copy(scenario("policy-data-bucket-missing").join("policy.json"), sb.path().join("policy.json"))
-            .unwrap();
-        run_everything(&sb, &os(&["--offline", &format!("--config={conn}"), "--policy", "policy.json"]), "fx", what);
-        assert!(sb.path().join("fx").join(&conn).is_file(), "{what}: the corrected connection is not written");
+        std::fs::copy(
+            scenario("boundary-caps-glue").join("connection.toml"),
+            sb.path().join(&conn),
+        )
+        .unwrap();
+        std::fs::copy(
+            scenario("policy-data-bucket-missing").join("policy.json"),
+            sb.path().join("policy.json"),
+        )
+        .unwrap();
+        run_everything(
+            &sb,
+            &os(&[
+                "--offline",
+                &format!("--config={conn}"),
+                "--policy",
+                "policy.json",
+            ]),
+            "fx",
+            what,
+        );
+        assert!(
+            sb.path().join("fx").join(&conn).is_file(),
+            "{what}: the corrected connection is not written"
+        );
     }
 }
 
@@ -312,21 +363,31 @@ fn a_hostile_role_arn_is_one_role_name() {
         let policy = scenario("policy-data-bucket-missing").join("policy.json");
         let (calls, _) = run_everything(
             &sb,
-            &os(&["--offline", "--config", "c.toml", "--policy", policy.to_str().unwrap()]),
+            &os(&[
+                "--offline",
+                "--config",
+                "c.toml",
+                "--policy",
+                policy.to_str().unwrap(),
+            ]),
             "fx",
             what,
         );
         let roles = after(&calls, "--role-name");
-        assert!(!roles.is_empty() && roles.iter().all(|r| r == name), "{what}: {roles:?}");
+        assert!(
+            !roles.is_empty() && roles.iter().all(|r| r == name),
+            "{what}: {roles:?}"
+        );
     }
 }
 
 /// `aws iam get-role-policy` output whose RoleName and PolicyName are hostile.
 #[test]
 fn hostile_names_in_cli_output_are_one_word_each() {
-    let document: Value =
-        serde_json::from_str(&std::fs::read_to_string(scenario("policy-data-bucket-missing").join("policy.json")).unwrap())
-            .unwrap();
+    let document: Value = serde_json::from_str(
+        &std::fs::read_to_string(scenario("policy-data-bucket-missing").join("policy.json")).unwrap(),
+    )
+    .unwrap();
     for (what, name) in CORPUS {
         let sb = Sandbox::new();
         let wrapped = serde_json::json!({"RoleName": name, "PolicyName": name, "PolicyDocument": document});
@@ -336,23 +397,42 @@ fn hostile_names_in_cli_output_are_one_word_each() {
             // AWS names never hold a control character: the file is refused, naming where.
             let out = doctor()
                 .current_dir(sb.path())
-                .args(["doctor", "--offline", "--config", conn.to_str().unwrap(), "--policy", "inline.json"])
+                .args([
+                    "doctor",
+                    "--offline",
+                    "--config",
+                    conn.to_str().unwrap(),
+                    "--policy",
+                    "inline.json",
+                ])
                 .output()
                 .unwrap();
             let err = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(2), "{what}: {err}");
-            assert!(err.contains("inline.json:1:") && err.contains("`/RoleName` holds the control character"), "{what}: {err}");
+            assert!(
+                err.contains("inline.json:1:") && err.contains("`/RoleName` holds the control character"),
+                "{what}: {err}"
+            );
             continue;
         }
         let (calls, _) = run_everything(
             &sb,
-            &os(&["--offline", "--config", conn.to_str().unwrap(), "--policy", "inline.json"]),
+            &os(&[
+                "--offline",
+                "--config",
+                conn.to_str().unwrap(),
+                "--policy",
+                "inline.json",
+            ]),
             "fx",
             what,
         );
         for flag in ["--role-name", "--policy-name"] {
             let got = after(&calls, flag);
-            assert!(!got.is_empty() && got.iter().all(|r| r == name), "{what}: {flag} {got:?}");
+            assert!(
+                !got.is_empty() && got.iter().all(|r| r == name),
+                "{what}: {flag} {got:?}"
+            );
         }
     }
 }
@@ -363,15 +443,27 @@ fn a_hostile_policy_file_name_is_one_policy_name() {
     for (what, name) in CORPUS {
         let sb = Sandbox::new();
         let file = format!("{name}.json");
-        std::fs::copy(scenario("policy-data-bucket-missing").join("policy.json"), sb.path().join(&file)).unwrap();
+        std::fs::copy(
+            scenario("policy-data-bucket-missing").join("policy.json"),
+            sb.path().join(&file),
+        )
+        .unwrap();
         let (calls, _) = run_everything(
             &sb,
-            &os(&["--offline", "--config", conn.to_str().unwrap(), &format!("--policy={file}")]),
+            &os(&[
+                "--offline",
+                "--config",
+                conn.to_str().unwrap(),
+                &format!("--policy={file}"),
+            ]),
             "fx",
             what,
         );
         let got = after(&calls, "--policy-name");
-        assert!(!got.is_empty() && got.iter().all(|r| r == name), "{what}: {got:?}");
+        assert!(
+            !got.is_empty() && got.iter().all(|r| r == name),
+            "{what}: {got:?}"
+        );
     }
 }
 
@@ -384,10 +476,20 @@ fn hostile_bucket_and_workgroup_names_stay_inside_their_documents() {
         // And a workgroup of the same name.
         let text = std::fs::read_to_string(&path).unwrap();
         let escaped = serde_json::to_string(name).unwrap();
-        std::fs::write(&path, text.replacen("region = ", &format!("workgroup = {escaped}\nregion = "), 1)).unwrap();
+        std::fs::write(
+            &path,
+            text.replacen("region = ", &format!("workgroup = {escaped}\nregion = "), 1),
+        )
+        .unwrap();
         let (_, documents) = run_everything(
             &sb,
-            &os(&["--offline", "--config", "c.toml", "--policy", policy.to_str().unwrap()]),
+            &os(&[
+                "--offline",
+                "--config",
+                "c.toml",
+                "--policy",
+                policy.to_str().unwrap(),
+            ]),
             "fx",
             what,
         );
@@ -423,7 +525,10 @@ fn a_hostile_boundary_file_name_stays_in_its_comment() {
             what,
         );
         let arns = after(&calls, "--policy-arn");
-        assert!(!arns.is_empty() && arns.iter().all(|a| *a == "<POLICY_ARN>"), "{what}: {arns:?}");
+        assert!(
+            !arns.is_empty() && arns.iter().all(|a| *a == "<POLICY_ARN>"),
+            "{what}: {arns:?}"
+        );
     }
 }
 
@@ -440,7 +545,8 @@ fn a_hostile_write_fixes_dir_is_one_file_word() {
         let printed = format!("file://{name}/");
         let from_script = format!("file://{}/", sb.path().join(name).display());
         assert!(
-            files.iter().any(|f| f.starts_with(&printed)) && files.iter().any(|f| f.starts_with(&from_script)),
+            files.iter().any(|f| f.starts_with(&printed))
+                && files.iter().any(|f| f.starts_with(&from_script)),
             "{what}: {files:?}"
         );
         // (well_formed already read each of them: the path arrived whole.)
@@ -459,7 +565,10 @@ fn a_hostile_snapshot_reaches_commands_only_as_words() {
         std::fs::write(sb.path().join("snap.json"), snapshot.to_string()).unwrap();
         let (calls, _) = run_everything(&sb, &os(&["--snapshot", "snap.json"]), "fx", what);
         let roles = after(&calls, "--role-name");
-        assert!(!roles.is_empty() && roles.iter().all(|r| r == name), "{what}: {roles:?}");
+        assert!(
+            !roles.is_empty() && roles.iter().all(|r| r == name),
+            "{what}: {roles:?}"
+        );
         // A data bucket with an invalid name is a finding, never a `--bucket`: the
         // words that are there are whole (the results bucket's, untouched).
         let buckets = after(&calls, "--bucket");
@@ -504,7 +613,10 @@ fn a_hostile_database_in_a_pasted_log_is_one_word_in_every_ask() {
         .iter()
         .map(|(_, n)| n.to_string())
         .filter(|n| !n.contains(char::is_whitespace))
-        .chain(["y\0`touch${IFS}M_nul`".to_string(), "n\0$(touch${IFS}M_nul)".to_string()])
+        .chain([
+            "y\0`touch${IFS}M_nul`".to_string(),
+            "n\0$(touch${IFS}M_nul)".to_string(),
+        ])
         .collect();
     for name in names {
         let sb = Sandbox::new();
@@ -537,7 +649,11 @@ fn a_hostile_database_in_a_pasted_log_is_one_word_in_every_ask() {
             .filter(|l| l.starts_with("aws "))
             .map(str::to_string)
             .collect();
-        assert_eq!(asks.len(), from_table.len(), "{name:?}: the table lists other asks:\n{table}");
+        assert_eq!(
+            asks.len(),
+            from_table.len(),
+            "{name:?}: the table lists other asks:\n{table}"
+        );
         let mut calls = Vec::new();
         for ask in asks.iter().chain(&from_table) {
             calls.extend(sb.run_line(&filled(ask)));
@@ -546,13 +662,19 @@ fn a_hostile_database_in_a_pasted_log_is_one_word_in_every_ask() {
         // NUL cannot be passed: it is shown as ␀, never cuts the word short.
         let want = name.replace('\0', "\u{2400}");
         let databases = after(&calls, "--database-name");
-        assert!(!databases.is_empty() && databases.iter().all(|d| *d == want), "{name:?}: {databases:?}");
+        assert!(
+            !databases.is_empty() && databases.iter().all(|d| *d == want),
+            "{name:?}: {databases:?}"
+        );
         let resources: Vec<Value> = after(&calls, "--resource")
             .iter()
             .map(|r| serde_json::from_str(r).unwrap_or_else(|e| panic!("{name:?}: {e}: {r}")))
             .collect();
         assert!(
-            !resources.is_empty() && resources.iter().all(|r| r.to_string().contains(&serde_json::to_string(&name).unwrap()[1..])),
+            !resources.is_empty()
+                && resources.iter().all(|r| r
+                    .to_string()
+                    .contains(&serde_json::to_string(&name).unwrap()[1..])),
             "{name:?}: {resources:?}"
         );
     }
@@ -570,12 +692,24 @@ fn a_nul_in_an_input_is_refused_with_its_place() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(says), "{args:?}: {err}");
-        assert!(out.stdout.is_empty() || !String::from_utf8_lossy(&out.stdout).contains("aws "), "{args:?}");
+        assert!(
+            out.stdout.is_empty() || !String::from_utf8_lossy(&out.stdout).contains("aws "),
+            "{args:?}"
+        );
     };
     // The connection file (TOML `\u0000`).
     connection_with(&sb, "policy-data-bucket-missing", "c.toml", "bi-athena", nul);
     refused(
-        &["doctor", "--offline", "--config", "c.toml", "--policy", policy.to_str().unwrap(), "--write-fixes", "fx"],
+        &[
+            "doctor",
+            "--offline",
+            "--config",
+            "c.toml",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--write-fixes",
+            "fx",
+        ],
         "c.toml:13",
     );
     // RoleName in `aws iam get-role-policy` output, and in `aws iam get-role` output.
@@ -584,7 +718,14 @@ fn a_nul_in_an_input_is_refused_with_its_place() {
     std::fs::write(sb.path().join("inline.json"), inline.to_string()).unwrap();
     let conn = scenario("policy-data-bucket-missing").join("connection.toml");
     refused(
-        &["doctor", "--offline", "--config", conn.to_str().unwrap(), "--policy", "inline.json"],
+        &[
+            "doctor",
+            "--offline",
+            "--config",
+            conn.to_str().unwrap(),
+            "--policy",
+            "inline.json",
+        ],
         "`/RoleName` holds the control character U+0000",
     );
     let trust = std::fs::read_to_string(scenario("trust-denies-vendor").join("trust.json")).unwrap();
@@ -592,12 +733,21 @@ fn a_nul_in_an_input_is_refused_with_its_place() {
         "AssumeRolePolicyDocument": serde_json::from_str::<Value>(&trust).unwrap()}});
     std::fs::write(sb.path().join("role.json"), role.to_string()).unwrap();
     refused(
-        &["doctor", "--offline", "--config", conn.to_str().unwrap(), "--trust-policy", "role.json"],
+        &[
+            "doctor",
+            "--offline",
+            "--config",
+            conn.to_str().unwrap(),
+            "--trust-policy",
+            "role.json",
+        ],
         "`/Role/RoleName` holds the control character U+0000",
     );
     // A snapshot, anywhere in it: its connection path here.
-    let mut snapshot: Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("fixtures/snapshots/broken.json")).unwrap()).unwrap();
+    let mut snapshot: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("fixtures/snapshots/broken.json")).unwrap(),
+    )
+    .unwrap();
     snapshot["connection"]["path"] = Value::String(format!("{nul}.toml"));
     std::fs::write(sb.path().join("snap.json"), snapshot.to_string()).unwrap();
     refused(
@@ -614,8 +764,16 @@ fn a_nul_in_an_input_is_refused_with_its_place() {
 fn the_hook_prints_file_names_printable() {
     let sb = Sandbox::new();
     let name = "evil\u{1b}]8;;x\u{7}\u{1b}[2J.toml";
-    std::fs::copy(scenario("healthy-role").join("connection.toml"), sb.path().join(name)).unwrap();
-    let out = doctor().current_dir(sb.path()).args(["hook", name]).output().unwrap();
+    std::fs::copy(
+        scenario("healthy-role").join("connection.toml"),
+        sb.path().join(name),
+    )
+    .unwrap();
+    let out = doctor()
+        .current_dir(sb.path())
+        .args(["hook", name])
+        .output()
+        .unwrap();
     assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
@@ -628,7 +786,11 @@ fn the_hook_prints_file_names_printable() {
 fn run_script(sb: &Sandbox, dir: &str, what: &str) -> Vec<Vec<String>> {
     let script = sb.path().join(dir).join("apply.sh");
     let out = sb.bash(&[script.as_os_str()]);
-    assert!(out.status.success(), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     sb.assert_no_marker(what);
     sb.take_calls()
 }
@@ -637,19 +799,37 @@ fn run_script(sb: &Sandbox, dir: &str, what: &str) -> Vec<Vec<String>> {
 fn item1_a_newline_in_the_connection_file_name_or_snapshot_path_runs_nothing() {
     let sb = Sandbox::new();
     let conn = "evil\ntouch M_nl\n#.toml";
-    std::fs::copy(scenario("policy-data-bucket-missing").join("connection.toml"), sb.path().join(conn)).unwrap();
+    std::fs::copy(
+        scenario("policy-data-bucket-missing").join("connection.toml"),
+        sb.path().join(conn),
+    )
+    .unwrap();
     let policy = scenario("policy-data-bucket-missing").join("policy.json");
     judged(
         &sb,
-        &os(&["doctor", "--offline", "--config", conn, "--policy", policy.to_str().unwrap(), "--write-fixes", "out"]),
+        &os(&[
+            "doctor",
+            "--offline",
+            "--config",
+            conn,
+            "--policy",
+            policy.to_str().unwrap(),
+            "--write-fixes",
+            "out",
+        ]),
     );
     run_script(&sb, "out", "connection file name");
 
-    let mut snapshot: Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("fixtures/snapshots/broken.json")).unwrap()).unwrap();
+    let mut snapshot: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("fixtures/snapshots/broken.json")).unwrap(),
+    )
+    .unwrap();
     snapshot["connection"]["path"] = Value::String(conn.into());
     std::fs::write(sb.path().join("snap.json"), snapshot.to_string()).unwrap();
-    judged(&sb, &os(&["doctor", "--snapshot", "snap.json", "--write-fixes", "snap-out"]));
+    judged(
+        &sb,
+        &os(&["doctor", "--snapshot", "snap.json", "--write-fixes", "snap-out"]),
+    );
     run_script(&sb, "snap-out", "snapshot connection.path");
 }
 
@@ -689,7 +869,14 @@ fn item3_a_nul_in_role_name_of_get_role_policy_output_is_refused() {
     for format in ["json", "table"] {
         let out = doctor()
             .current_dir(sb.path())
-            .args(["doctor", "--offline", "--format", format, "--config", conn.to_str().unwrap()])
+            .args([
+                "doctor",
+                "--offline",
+                "--format",
+                format,
+                "--config",
+                conn.to_str().unwrap(),
+            ])
             .args(["--policy", "inline.json", "--write-fixes", "out"])
             .output()
             .unwrap();
@@ -726,7 +913,11 @@ fn item4_a_nul_in_a_pasted_log_line_leaves_the_ask_quoted() {
     for ask in asks {
         let calls = sb.run_line(&filled(ask));
         sb.assert_no_marker(ask);
-        assert_eq!(after(&calls, "--database-name"), ["y\u{2400}`touch${IFS}M_nul`"], "{ask}");
+        assert_eq!(
+            after(&calls, "--database-name"),
+            ["y\u{2400}`touch${IFS}M_nul`"],
+            "{ask}"
+        );
     }
 }
 
@@ -737,17 +928,33 @@ fn item5_a_write_fixes_dir_with_a_substitution_is_one_word() {
     let snapshot = root().join("fixtures/snapshots/broken.json");
     let out = judged(
         &sb,
-        &os(&["doctor", "--format", "json", "--snapshot", snapshot.to_str().unwrap(), "--write-fixes", dir]),
+        &os(&[
+            "doctor",
+            "--format",
+            "json",
+            "--snapshot",
+            snapshot.to_str().unwrap(),
+            "--write-fixes",
+            dir,
+        ]),
     );
     let report = common::stdout_json(&out);
     let mut files = 0;
     for check in report["checks"].as_array().unwrap() {
-        let Some(line) = check["fix"]["command"].as_str() else { continue };
+        let Some(line) = check["fix"]["command"].as_str() else {
+            continue;
+        };
         let calls = sb.run_line(line);
         sb.assert_no_marker(line);
-        for word in after(&calls, "--policy-document").into_iter().chain(after(&calls, "--policy")) {
+        for word in after(&calls, "--policy-document")
+            .into_iter()
+            .chain(after(&calls, "--policy"))
+        {
             let path = word.strip_prefix("file://").unwrap();
-            assert!(path.starts_with(&format!("{dir}/")) && sb.path().join(path).is_file(), "{line}");
+            assert!(
+                path.starts_with(&format!("{dir}/")) && sb.path().join(path).is_file(),
+                "{line}"
+            );
             files += 1;
         }
     }

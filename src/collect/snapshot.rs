@@ -115,7 +115,11 @@ fn nul_at(value: &serde_json::Value, at: &mut String) -> Option<String> {
             let len = at.len();
             at.push('/');
             at.push_str(&escaped(k));
-            let found = if k.contains('\0') { Some(at.clone()) } else { nul_at(v, at) };
+            let found = if k.contains('\0') {
+                Some(at.clone())
+            } else {
+                nul_at(v, at)
+            };
             at.truncate(len);
             found
         }),

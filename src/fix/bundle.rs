@@ -204,10 +204,9 @@ fn why_not(fix: &Fix) -> &'static str {
 fn command_for(fix: &Fix, name: &str) -> Option<String> {
     match &fix.edit {
         // `$here` expands in double quotes; the name is quoted on its own.
-        Edit::Policy { apply: Some(a), .. } => Some(a.line(Some(&format!(
-            "\"file://$here/\"{}",
-            crate::shell::quote(name)
-        )))),
+        Edit::Policy { apply: Some(a), .. } => {
+            Some(a.line(Some(&format!("\"file://$here/\"{}", crate::shell::quote(name)))))
+        }
         _ => None,
     }
 }
@@ -270,7 +269,10 @@ fn script(conn: &ConnectionText, sections: &[(u8, String)], fields: &[String], u
         out,
         "case \"${{BASH_SOURCE[0]}}\" in */*) here=\"${{BASH_SOURCE[0]%/*}}\" ;; *) here=. ;; esac"
     );
-    let _ = writeln!(out, "here=\"$(CDPATH='' cd -- \"$here\" && pwd && echo .)\"; here=\"${{here%?.}}\"");
+    let _ = writeln!(
+        out,
+        "here=\"$(CDPATH='' cd -- \"$here\" && pwd && echo .)\"; here=\"${{here%?.}}\""
+    );
     let _ = writeln!(out);
     let _ = writeln!(
         out,

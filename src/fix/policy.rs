@@ -251,7 +251,13 @@ fn destination(facts: &Facts, policy: Option<&Policy>, bucket: Option<&str>) -> 
                         Some(list) if !list.is_empty() => format!("attached to {list}"),
                         _ => format!(
                             "{} lists them",
-                            crate::shell::join(["aws", "iam", "list-entities-for-policy", "--policy-arn", &arn])
+                            crate::shell::join([
+                                "aws",
+                                "iam",
+                                "list-entities-for-policy",
+                                "--policy-arn",
+                                &arn
+                            ])
                         ),
                     }
                 )),
