@@ -200,13 +200,18 @@ fn why_not(fix: &Fix) -> &'static str {
     }
 }
 
-/// The command with its document read from `name` beside the script.
+/// The command with its document read from `name` beside the script: `$here`
+/// expands in double quotes, and a name that is not a plain word (the names the
+/// doctor gives are) is quoted on its own.
 fn command_for(fix: &Fix, name: &str) -> Option<String> {
+    let quoted = crate::shell::quote(name);
+    let word = if quoted == name {
+        format!("\"file://$here/{name}\"")
+    } else {
+        format!("\"file://$here/\"{quoted}")
+    };
     match &fix.edit {
-        // `$here` expands in double quotes; the name is quoted on its own.
-        Edit::Policy { apply: Some(a), .. } => {
-            Some(a.line(Some(&format!("\"file://$here/\"{}", crate::shell::quote(name)))))
-        }
+        Edit::Policy { apply: Some(a), .. } => Some(a.line(Some(&word))),
         _ => None,
     }
 }
