@@ -218,7 +218,11 @@ fn mask_runs(text: &str) -> String {
             && decoded.chars().any(|c| c.is_ascii_uppercase())
             && decoded.chars().any(|c| c.is_ascii_lowercase())
             && decoded.chars().any(|c| c.is_ascii_digit());
-        out.push_str(if secret_shaped { "[redacted]" } else { &text[at..end] });
+        out.push_str(if secret_shaped {
+            "[redacted]"
+        } else {
+            &text[at..end]
+        });
         at = end;
     }
     out
@@ -405,19 +409,52 @@ mod tests {
         let canaries = [key, &encoded, signature, token, password];
         for (text, kept) in [
             (
-                format!("create_engine(\"awsathena+rest://AKIAIOSFODNN7EXAMPLE:{encoded}@athena.us-east-1.amazonaws.com:443/db?s3_staging_dir=s3%3A%2F%2Fb%2F\")"),
+                format!(
+                    "create_engine(\"awsathena+rest://AKIAIOSFODNN7EXAMPLE:{encoded}@athena.us-east-1.amazonaws.com:443/db?s3_staging_dir=s3%3A%2F%2Fb%2F\")"
+                ),
                 "awsathena+rest://AKIAIOSFODNN7EXAMPLE:***@athena.us-east-1.amazonaws.com:443/db",
             ),
-            (format!("s3://bucket/k?X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261130%2Fus-east-1&X-Amz-Signature={signature}&x=1"), "X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261130%2Fus-east-1"),
-            (format!("Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/x, Signature={signature}"), "Credential=AKIAIOSFODNN7EXAMPLE/x"),
-            (format!("?X-Amz-Security-Token={}&Action=GetRole", token.replace('/', "%2F")), "&Action=GetRole"),
-            (format!("ProxyError: Unable to connect to proxy http://alice:{password}@proxy.corp:3128"), "http://alice:***@proxy.corp:3128"),
-            (format!("jdbc:awsathena://Region=us-east-1;UID=AKIAIOSFODNN7EXAMPLE;PWD={password};"), "UID=AKIAIOSFODNN7EXAMPLE;PWD=[redacted];"),
-            (format!("aws_secret_access_key = {password}"), "aws_secret_access_key = [redacted]"),
+            (
+                format!(
+                    "s3://bucket/k?X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261130%2Fus-east-1&X-Amz-Signature={signature}&x=1"
+                ),
+                "X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261130%2Fus-east-1",
+            ),
+            (
+                format!(
+                    "Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/x, Signature={signature}"
+                ),
+                "Credential=AKIAIOSFODNN7EXAMPLE/x",
+            ),
+            (
+                format!(
+                    "?X-Amz-Security-Token={}&Action=GetRole",
+                    token.replace('/', "%2F")
+                ),
+                "&Action=GetRole",
+            ),
+            (
+                format!("ProxyError: Unable to connect to proxy http://alice:{password}@proxy.corp:3128"),
+                "http://alice:***@proxy.corp:3128",
+            ),
+            (
+                format!("jdbc:awsathena://Region=us-east-1;UID=AKIAIOSFODNN7EXAMPLE;PWD={password};"),
+                "UID=AKIAIOSFODNN7EXAMPLE;PWD=[redacted];",
+            ),
+            (
+                format!("aws_secret_access_key = {password}"),
+                "aws_secret_access_key = [redacted]",
+            ),
             (format!("secret key: {key} and more"), "and more"),
-            (format!("Proxy-Authorization: Basic {password}"), "Basic [redacted]"),
+            (
+                format!("Proxy-Authorization: Basic {password}"),
+                "Basic [redacted]",
+            ),
             (format!("{{\"SessionToken\": \"{token}\"}}"), "SessionToken"),
-            (format!("the key {encoded} was pasted"), "the key [redacted] was pasted"),
+            (
+                format!("the key {encoded} was pasted"),
+                "the key [redacted] was pasted",
+            ),
         ] {
             let masked = mask(&text);
             assert!(masked.contains(kept), "{kept} is kept in:\n{masked}");
@@ -437,7 +474,10 @@ mod tests {
         ] {
             assert_eq!(mask(kept), kept);
         }
-        assert_eq!(without_userinfo("http://u:p@127.0.0.1:5000/x@y"), "http://127.0.0.1:5000/x@y");
+        assert_eq!(
+            without_userinfo("http://u:p@127.0.0.1:5000/x@y"),
+            "http://127.0.0.1:5000/x@y"
+        );
         assert_eq!(without_userinfo("https://host"), "https://host");
     }
 

@@ -96,8 +96,16 @@ mod tests {
         assert!(Style::decide(auto, true, env(&[])));
         assert!(!Style::decide(auto, true, env(&[("TERM", "dumb")])));
         assert!(!Style::decide(auto, false, env(&[("TERM", "xterm")])));
-        assert!(!Style::decide(auto, true, env(&[("TERM", "xterm"), ("NO_COLOR", "1")])));
-        assert!(Style::decide(auto, true, env(&[("TERM", "dumb"), ("CLICOLOR_FORCE", "1")])));
+        assert!(!Style::decide(
+            auto,
+            true,
+            env(&[("TERM", "xterm"), ("NO_COLOR", "1")])
+        ));
+        assert!(Style::decide(
+            auto,
+            true,
+            env(&[("TERM", "dumb"), ("CLICOLOR_FORCE", "1")])
+        ));
         assert!(Style::decide(ColorChoice::Always, true, env(&[("TERM", "dumb")])));
         assert!(!Style::decide(ColorChoice::Never, true, env(&[])));
     }

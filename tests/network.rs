@@ -185,7 +185,10 @@ fn the_proxy_settings_for_the_host_are_reported_without_credentials() {
         .unwrap()
         .to_string();
     assert!(message.contains("NO_PROXY exempts 127.0.0.1"), "{message}");
-    assert!(message.contains("refused"), "exempt, the check connects directly: {message}");
+    assert!(
+        message.contains("refused"),
+        "exempt, the check connects directly: {message}"
+    );
 }
 
 #[test]
@@ -269,7 +272,17 @@ fn live_without_override(env: &[(&str, &str)]) -> std::process::Output {
     cmd.env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .args(["doctor", "--format", "json", "--no-probes", "--timeout", "2", "--deadline", "20", "--config"])
+        .args([
+            "doctor",
+            "--format",
+            "json",
+            "--no-probes",
+            "--timeout",
+            "2",
+            "--deadline",
+            "20",
+            "--config",
+        ])
         .arg(config());
     for (k, v) in env {
         cmd.env(k, v);
@@ -355,7 +368,10 @@ fn a_dead_proxy_fails_net001_naming_it() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(!shown.contains("ProxyCanaryPw42"), "the proxy's password was printed:\n{shown}");
+    assert!(
+        !shown.contains("ProxyCanaryPw42"),
+        "the proxy's password was printed:\n{shown}"
+    );
     let report = stdout_json(&output);
     let net001 = checks(&report, "NET001");
     assert_eq!(net001.len(), 5, "{report:#}");
@@ -363,7 +379,9 @@ fn a_dead_proxy_fails_net001_naming_it() {
         assert_eq!(c["status"], "fail", "{c}");
         let message = c["message"].as_str().unwrap();
         assert!(
-            message.contains(&format!("the connection to the proxy http://127.0.0.1:{dead} was refused")),
+            message.contains(&format!(
+                "the connection to the proxy http://127.0.0.1:{dead} was refused"
+            )),
             "{message}"
         );
         assert!(message.contains("goes through the proxy"), "{message}");
@@ -373,7 +391,10 @@ fn a_dead_proxy_fails_net001_naming_it() {
     let output = live_without_override(&[("HTTPS_PROXY", &proxy), ("NO_PROXY", "amazonaws.com")]);
     for c in checks(&stdout_json(&output), "NET001") {
         assert!(
-            !c["message"].as_str().unwrap().contains("the connection to the proxy"),
+            !c["message"]
+                .as_str()
+                .unwrap()
+                .contains("the connection to the proxy"),
             "{c}"
         );
     }
@@ -396,7 +417,10 @@ fn a_tunnelling_proxy_is_the_path_net001_checks() {
     for c in &net001 {
         assert_eq!(c["status"], "pass", "{c}");
         assert!(
-            c["message"].as_str().unwrap().contains(&format!("through the proxy {proxy}")),
+            c["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("through the proxy {proxy}")),
             "{c}"
         );
     }
@@ -409,7 +433,11 @@ fn a_tunnelling_proxy_is_the_path_net001_checks() {
         .iter()
         .filter(|l| l.starts_with(&format!("CONNECT localhost:{server} ")))
         .count();
-    assert!(connects >= 5, "one CONNECT per endpoint: {:?}", seen.lock().unwrap());
+    assert!(
+        connects >= 5,
+        "one CONNECT per endpoint: {:?}",
+        seen.lock().unwrap()
+    );
     let dead = format!("http://127.0.0.1:{}", closed_port());
     let report = live(&endpoint, &[], &[("AWS_CA_BUNDLE", ca), ("HTTPS_PROXY", &dead)]);
     for c in checks(&report, "NET001") {
@@ -432,11 +460,17 @@ fn moto_through_a_forward_proxy() {
     let report = live(&endpoint, &[], &[("HTTP_PROXY", &proxy)]);
     for c in checks(&report, "NET001") {
         assert_eq!(c["status"], "pass", "{c}");
-        assert!(c["message"].as_str().unwrap().contains("through the proxy"), "{c}");
+        assert!(
+            c["message"].as_str().unwrap().contains("through the proxy"),
+            "{c}"
+        );
     }
     let seen = seen.lock().unwrap().clone();
     assert!(
-        seen.iter().filter(|l| l.starts_with("POST http://127.0.0.1")).count() >= 3,
+        seen.iter()
+            .filter(|l| l.starts_with("POST http://127.0.0.1"))
+            .count()
+            >= 3,
         "the SDK's calls went through the proxy: {seen:?}"
     );
     let dead = format!("http://127.0.0.1:{}", closed_port());
@@ -474,12 +508,26 @@ fn an_endpoint_password_is_never_shown() {
     let mut shown = Vec::new();
     for format in ["table", "json", "sarif", "markdown", "github", "junit"] {
         let output = common::doctor_at(&endpoint)
-            .args(["doctor", "-v", "--timeout", "2", "--deadline", "20", "--format", format, "--config"])
+            .args([
+                "doctor",
+                "-v",
+                "--timeout",
+                "2",
+                "--deadline",
+                "20",
+                "--format",
+                format,
+                "--config",
+            ])
             .arg(config())
             .output()
             .unwrap();
         assert!(matches!(output.status.code(), Some(0 | 1)), "{output:?}");
-        shown.push(format!("{format}: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)));
+        shown.push(format!(
+            "{format}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ));
     }
     let snap = dir.path().join("snap.json");
     let output = common::doctor_at(&endpoint)
@@ -489,7 +537,11 @@ fn an_endpoint_password_is_never_shown() {
         .arg(&snap)
         .output()
         .unwrap();
-    shown.push(format!("snapshot: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)));
+    shown.push(format!(
+        "snapshot: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    ));
     let written = std::fs::read_to_string(&snap).expect("the snapshot is written");
     assert!(written.contains("127.0.0.1"), "{written}");
     shown.push(format!("snapshot file: {written}"));
@@ -505,11 +557,20 @@ fn an_endpoint_password_is_never_shown() {
 fn a_bad_ca_bundle_is_refused_before_the_first_call() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo.pem");
-    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     let garbage = dir.path().join("garbage.pem");
     std::fs::write(&garbage, "not a certificate\n").unwrap();
     let large = dir.path().join("large.pem");
-    std::fs::File::create(&large).unwrap().set_len(11 * 1024 * 1024).unwrap();
+    std::fs::File::create(&large)
+        .unwrap()
+        .set_len(11 * 1024 * 1024)
+        .unwrap();
     let endpoint = format!("http://127.0.0.1:{}", answering());
     for (bundle, why) in [
         (std::path::PathBuf::from("/dev/zero"), "a device, FIFO or socket"),
@@ -528,6 +589,9 @@ fn a_bad_ca_bundle_is_refused_before_the_first_call() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{}: {stderr}", bundle.display());
-        assert!(stderr.contains("AWS_CA_BUNDLE") && stderr.contains(why), "{stderr}");
+        assert!(
+            stderr.contains("AWS_CA_BUNDLE") && stderr.contains(why),
+            "{stderr}"
+        );
     }
 }

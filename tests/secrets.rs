@@ -20,8 +20,8 @@ fn assert_clean(what: &str, output: &std::process::Output, extra: &[std::path::P
         if path.is_dir() {
             continue; // its files are listed in `extra` by the caller
         }
-        let text = std::fs::read(path)
-            .unwrap_or_else(|e| panic!("{what}: {} was not written: {e}", path.display()));
+        let text =
+            std::fs::read(path).unwrap_or_else(|e| panic!("{what}: {} was not written: {e}", path.display()));
         texts.push(String::from_utf8_lossy(&text).into_owned());
     }
     for text in texts {
@@ -305,10 +305,19 @@ ERROR credentials: aws_secret_access_key={named} AccessDenied, key {bare} is not
         encode(key),
         encode(token),
     );
-    let canaries: Vec<String> = [key, bare, named, signature, header_signature, token, proxy_password, pwd]
-        .iter()
-        .flat_map(|c| [c.to_string(), encode(c)])
-        .collect();
+    let canaries: Vec<String> = [
+        key,
+        bare,
+        named,
+        signature,
+        header_signature,
+        token,
+        proxy_password,
+        pwd,
+    ]
+    .iter()
+    .flat_map(|c| [c.to_string(), encode(c)])
+    .collect();
     let dir = tempfile::tempdir().unwrap();
     let config = access_key_connection(dir.path(), None);
     let mut runs = 0;
@@ -330,7 +339,10 @@ ERROR credentials: aws_secret_access_key={named} AccessDenied, key {bare} is not
                 String::from_utf8_lossy(&output.stdout),
                 String::from_utf8_lossy(&output.stderr)
             );
-            assert!(shown.contains("AccessDenied") || shown.contains("ATHENA"), "{shown}");
+            assert!(
+                shown.contains("AccessDenied") || shown.contains("ATHENA"),
+                "{shown}"
+            );
             for canary in &canaries {
                 let chars: Vec<char> = canary.chars().collect();
                 for piece in chars.windows(16) {

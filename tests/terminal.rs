@@ -116,9 +116,23 @@ fn screen_with_term(term: &str) -> String {
         examples.join("acme-policy.json").display()
     );
     let started = tmux(&[
-        "new-session", "-d", "-x", "120", "-y", "40", "-s", "doctor", "sh", "-c", &command,
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-s",
+        "doctor",
+        "sh",
+        "-c",
+        &command,
     ]);
-    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     let screen = loop {
         let shown = tmux(&["capture-pane", "-e", "-p", "-t", "doctor", "-S", "-", "-E", "-"]);
@@ -129,7 +143,10 @@ fn screen_with_term(term: &str) -> String {
         std::thread::sleep(Duration::from_millis(100));
     };
     tmux(&["kill-server"]);
-    assert!(screen.contains("END-OF-REPORT"), "the doctor did not finish:\n{screen}");
+    assert!(
+        screen.contains("END-OF-REPORT"),
+        "the doctor did not finish:\n{screen}"
+    );
     screen
 }
 
@@ -141,7 +158,10 @@ fn a_dumb_terminal_gets_no_colour() {
         return;
     }
     let coloured = screen_with_term("xterm-256color");
-    assert!(coloured.contains("\x1b["), "the control run is coloured:\n{coloured}");
+    assert!(
+        coloured.contains("\x1b["),
+        "the control run is coloured:\n{coloured}"
+    );
     let dumb = screen_with_term("dumb");
     assert!(!dumb.contains("\x1b["), "TERM=dumb got escapes:\n{dumb:?}");
     assert!(dumb.contains("CONN005"), "{dumb}");

@@ -86,7 +86,9 @@ impl Rule for EndpointUnreachable {
                 let hop = via(e).map_or_else(|| at.clone(), |p| format!("the proxy {p}"));
                 let step = match &e.reach {
                     Reach::Reached => {
-                        let through = via(e).map(|p| format!(" through the proxy {p}")).unwrap_or_default();
+                        let through = via(e)
+                            .map(|p| format!(" through the proxy {p}"))
+                            .unwrap_or_default();
                         return meta.pass(&subject, format!("{at} answered{through}{}", addresses(e)));
                     }
                     // NET002's finding: the endpoint answered.

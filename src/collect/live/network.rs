@@ -120,14 +120,21 @@ impl Route {
         let intercept = self.matcher.intercept(&uri)?;
         let proxy = intercept.uri();
         let scheme = proxy.scheme_str().unwrap_or("http").to_ascii_lowercase();
-        let host = proxy.host()?.trim_start_matches('[').trim_end_matches(']').to_string();
+        let host = proxy
+            .host()?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
         let port = proxy.port_u16().unwrap_or(match scheme.as_str() {
             "https" => 443,
             "http" => 80,
             _ => 1080, // SOCKS
         });
         Some(Via {
-            shown: format!("{scheme}://{}", proxy.authority().map(|a| a.as_str()).unwrap_or_default()),
+            shown: format!(
+                "{scheme}://{}",
+                proxy.authority().map(|a| a.as_str()).unwrap_or_default()
+            ),
             scheme,
             host,
             port,
@@ -177,7 +184,11 @@ pub(crate) fn ca_bundle() -> Result<Vec<CertificateDer<'static>>, crate::error::
     };
     let meta = std::fs::metadata(path).map_err(|e| bad(format!("cannot be read: {e}")))?;
     if !meta.is_file() {
-        let kind = if meta.is_dir() { "a directory" } else { "a device, FIFO or socket" };
+        let kind = if meta.is_dir() {
+            "a directory"
+        } else {
+            "a device, FIFO or socket"
+        };
         return Err(bad(format!("is {kind}, not a file")));
     }
     if meta.len() > MAX_CA_BUNDLE {
@@ -190,10 +201,13 @@ pub(crate) fn ca_bundle() -> Result<Vec<CertificateDer<'static>>, crate::error::
     if bytes.len() as u64 > MAX_CA_BUNDLE {
         return Err(bad(format!("is larger than {MAX_CA_BUNDLE} bytes")));
     }
-    let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_slice_iter(&bytes).filter_map(Result::ok).collect();
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&bytes)
+        .filter_map(Result::ok)
+        .collect();
     if certs.is_empty() {
-        return Err(bad("holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into()));
+        return Err(bad(
+            "holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into()
+        ));
     }
     Ok(certs)
 }
@@ -474,12 +488,20 @@ async fn through_proxy(
         stream.write_all(&request).await?;
         answer_head(&mut stream).await
     };
-    let step = if tls { "proxy's answer to CONNECT" } else { "proxy's answer" };
+    let step = if tls {
+        "proxy's answer to CONNECT"
+    } else {
+        "proxy's answer"
+    };
     let head = match tokio::time::timeout(timeout, exchange).await {
         Err(_) => return Reach::TimedOut { at: step.into() },
         Ok(Err(e)) => {
             return Reach::Failed {
-                message: format!("the proxy {}: {}", via.shown, crate::secret::scrub(&e.to_string())),
+                message: format!(
+                    "the proxy {}: {}",
+                    via.shown,
+                    crate::secret::scrub(&e.to_string())
+                ),
             };
         }
         Ok(Ok(head)) => head,
