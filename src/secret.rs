@@ -256,8 +256,9 @@ fn encoded_secret_char(bytes: &[u8]) -> Option<char> {
 /// Labels after which a value is a credential whatever its shape: a header or
 /// parameter an endpoint echoed (`x-amz-security-token: …`, `Signature=…`), or a
 /// setting pasted with a log (`aws_secret_access_key = …`, `PWD=…`). Compared with
-/// the text lower-cased and `_` and spaces read as `-`.
-const CREDENTIAL_LABELS: [&str; 14] = [
+/// the text lower-cased and `_` and spaces read as `-`; of two starting at the same
+/// place, the first listed wins (the longer).
+const CREDENTIAL_LABELS: [&str; 13] = [
     "security-token",
     "securitytoken",
     "session-token",
@@ -267,7 +268,6 @@ const CREDENTIAL_LABELS: [&str; 14] = [
     "secretaccesskey",
     "secret-key",
     "secretkey",
-    "aws-secret",
     "password",
     "passwd",
     "pwd",
@@ -275,8 +275,12 @@ const CREDENTIAL_LABELS: [&str; 14] = [
 ];
 
 /// Redact the value after each credential label (`label: value`, `label=value`,
-/// `"label": "value"`), up to the next separator.
+/// `"label": "value"`), up to the next separator. One pass: the labels are one
+/// regular expression, searched from where the last match ended.
 fn redact_labelled(text: &str) -> String {
+    static LABELS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(&CREDENTIAL_LABELS.join("|")).expect("a valid regular expression")
+    });
     let lower = text.to_ascii_lowercase();
     let normal: String = lower
         .chars()
@@ -285,11 +289,8 @@ fn redact_labelled(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     while at < text.len() {
-        let next = CREDENTIAL_LABELS
-            .iter()
-            .filter_map(|l| normal[at..].find(l).map(|i| (at + i, l.len())))
-            .min_by_key(|&(start, len)| (start, std::cmp::Reverse(len)));
-        let Some((start, len)) = next else { break };
+        let Some(found) = LABELS.find_at(&normal, at) else { break };
+        let (start, len) = (found.start(), found.len());
         let mut value = start + len;
         // Optional quote, spaces, then `:` or `=`, spaces and quote.
         let bytes = text.as_bytes();
