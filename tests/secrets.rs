@@ -358,3 +358,98 @@ ERROR credentials: aws_secret_access_key={named} AccessDenied, key {bare} is not
     }
     assert_eq!(runs, 4);
 }
+
+/// The doctor's own environment holding canaries in every shape it can — the
+/// secret key and session token it signs with, a password in AWS_ENDPOINT_URL,
+/// a password in HTTP_PROXY (a live forwarding proxy would need one; the check
+/// only has to name it) — a live run against moto in every format with the extra
+/// report files, and a snapshot: no canary, raw, URL-encoded or any 16-character
+/// piece of one, in stdout, stderr or any file written (each must exist).
+#[test]
+fn live_runs_and_snapshots_keep_the_environments_credentials_out() {
+    if !std::env::var_os("MOTO_ENDPOINT").is_some_and(|v| !v.is_empty()) {
+        eprintln!("this test needs moto (`bash tests/with-moto.sh` runs it)");
+        return;
+    }
+    let moto = std::env::var("MOTO_ENDPOINT").unwrap();
+    let key = "Lp9oKi8uJy7hGt6fRd5eSw4aQz3xCv2bNm1MnBvP";
+    let token = "IQoJb3JpZ2luX2VjCanaryToken/////wEaCXVzLWVhc3QtMSJHMEUCIQD+Zz9=";
+    let endpoint_password = "EndpointPw/Canary+42";
+    let encode = |s: &str| s.replace('/', "%2F").replace('+', "%2B").replace('=', "%3D");
+    let endpoint = moto.replacen("http://", &format!("http://moto:{}@", encode(endpoint_password)), 1);
+    let canaries: Vec<String> = [key, token, endpoint_password]
+        .iter()
+        .flat_map(|c| [c.to_string(), encode(c)])
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let config = access_key_connection(dir.path(), None);
+    let check = |what: &str, output: &std::process::Output, files: &[std::path::PathBuf]| {
+        let mut texts = vec![
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        ];
+        for f in files {
+            let bytes = std::fs::read(f).unwrap_or_else(|e| panic!("{what}: {} not written: {e}", f.display()));
+            texts.push(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        for text in &texts {
+            for canary in &canaries {
+                let chars: Vec<char> = canary.chars().collect();
+                for piece in chars.windows(16) {
+                    let piece: String = piece.iter().collect();
+                    assert!(!text.contains(&piece), "{what}: `{piece}` of {canary} leaked:\n{text}");
+                }
+            }
+        }
+    };
+    let env = |cmd: &mut assert_cmd::Command| {
+        cmd.env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", key)
+            .env("AWS_SESSION_TOKEN", token)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env(SECRET_ENV, CANARY)
+            .env_remove("HTTPS_PROXY")
+            .env_remove("HTTP_PROXY")
+            .env_remove("NO_PROXY");
+    };
+    for format in ["table", "json", "sarif", "markdown", "github", "junit"] {
+        let files: Vec<std::path::PathBuf> = ["r.json", "r.sarif"].iter().map(|n| dir.path().join(n)).collect();
+        let mut cmd = doctor();
+        env(&mut cmd);
+        let output = cmd
+            .args(["doctor", "-v", "--timeout", "5", "--format", format, "--config"])
+            .arg(&config)
+            .arg("--json")
+            .arg(&files[0])
+            .arg("--sarif")
+            .arg(&files[1])
+            .output()
+            .unwrap();
+        check(&format!("live {format}"), &output, &files);
+    }
+    let snap = dir.path().join("snap.json");
+    let mut cmd = doctor();
+    env(&mut cmd);
+    let output = cmd
+        .args(["snapshot", "--timeout", "5", "--config"])
+        .arg(&config)
+        .arg("-o")
+        .arg(&snap)
+        .output()
+        .unwrap();
+    check("snapshot", &output, std::slice::from_ref(&snap));
+    let written = std::fs::read_to_string(&snap).unwrap();
+    assert!(written.contains("AWS_ENDPOINT_URL"), "PROBE006's fact is kept, without the password");
+    // Through a proxy whose URL holds the password: named, never with it.
+    let mut cmd = doctor();
+    env(&mut cmd);
+    let output = cmd
+        .env("HTTP_PROXY", format!("http://proxyuser:{}@127.0.0.1:9", encode(endpoint_password)))
+        .args(["doctor", "--timeout", "2", "--format", "json", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    check("through a proxy", &output, &[]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("the proxy http://127.0.0.1:9"));
+}
