@@ -289,7 +289,9 @@ fn redact_labelled(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     while at < text.len() {
-        let Some(found) = LABELS.find_at(&normal, at) else { break };
+        let Some(found) = LABELS.find_at(&normal, at) else {
+            break;
+        };
         let (start, len) = (found.start(), found.len());
         let mut value = start + len;
         // Optional quote, spaces, then `:` or `=`, spaces and quote.

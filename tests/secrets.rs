@@ -376,7 +376,11 @@ fn live_runs_and_snapshots_keep_the_environments_credentials_out() {
     let token = "IQoJb3JpZ2luX2VjCanaryToken/////wEaCXVzLWVhc3QtMSJHMEUCIQD+Zz9=";
     let endpoint_password = "EndpointPw/Canary+42";
     let encode = |s: &str| s.replace('/', "%2F").replace('+', "%2B").replace('=', "%3D");
-    let endpoint = moto.replacen("http://", &format!("http://moto:{}@", encode(endpoint_password)), 1);
+    let endpoint = moto.replacen(
+        "http://",
+        &format!("http://moto:{}@", encode(endpoint_password)),
+        1,
+    );
     let canaries: Vec<String> = [key, token, endpoint_password]
         .iter()
         .flat_map(|c| [c.to_string(), encode(c)])
@@ -389,7 +393,8 @@ fn live_runs_and_snapshots_keep_the_environments_credentials_out() {
             String::from_utf8_lossy(&output.stderr).into_owned(),
         ];
         for f in files {
-            let bytes = std::fs::read(f).unwrap_or_else(|e| panic!("{what}: {} not written: {e}", f.display()));
+            let bytes =
+                std::fs::read(f).unwrap_or_else(|e| panic!("{what}: {} not written: {e}", f.display()));
             texts.push(String::from_utf8_lossy(&bytes).into_owned());
         }
         for text in &texts {
@@ -397,7 +402,10 @@ fn live_runs_and_snapshots_keep_the_environments_credentials_out() {
                 let chars: Vec<char> = canary.chars().collect();
                 for piece in chars.windows(16) {
                     let piece: String = piece.iter().collect();
-                    assert!(!text.contains(&piece), "{what}: `{piece}` of {canary} leaked:\n{text}");
+                    assert!(
+                        !text.contains(&piece),
+                        "{what}: `{piece}` of {canary} leaked:\n{text}"
+                    );
                 }
             }
         }
@@ -414,7 +422,8 @@ fn live_runs_and_snapshots_keep_the_environments_credentials_out() {
             .env_remove("NO_PROXY");
     };
     for format in ["table", "json", "sarif", "markdown", "github", "junit"] {
-        let files: Vec<std::path::PathBuf> = ["r.json", "r.sarif"].iter().map(|n| dir.path().join(n)).collect();
+        let files: Vec<std::path::PathBuf> =
+            ["r.json", "r.sarif"].iter().map(|n| dir.path().join(n)).collect();
         let mut cmd = doctor();
         env(&mut cmd);
         let output = cmd
@@ -440,12 +449,18 @@ fn live_runs_and_snapshots_keep_the_environments_credentials_out() {
         .unwrap();
     check("snapshot", &output, std::slice::from_ref(&snap));
     let written = std::fs::read_to_string(&snap).unwrap();
-    assert!(written.contains("AWS_ENDPOINT_URL"), "PROBE006's fact is kept, without the password");
+    assert!(
+        written.contains("AWS_ENDPOINT_URL"),
+        "PROBE006's fact is kept, without the password"
+    );
     // Through a proxy whose URL holds the password: named, never with it.
     let mut cmd = doctor();
     env(&mut cmd);
     let output = cmd
-        .env("HTTP_PROXY", format!("http://proxyuser:{}@127.0.0.1:9", encode(endpoint_password)))
+        .env(
+            "HTTP_PROXY",
+            format!("http://proxyuser:{}@127.0.0.1:9", encode(endpoint_password)),
+        )
         .args(["doctor", "--timeout", "2", "--format", "json", "--config"])
         .arg(&config)
         .output()

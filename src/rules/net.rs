@@ -85,6 +85,17 @@ impl Rule for EndpointUnreachable {
                 // The first hop: the proxy when the calls go through one.
                 let hop = via(e).map_or_else(|| at.clone(), |p| format!("the proxy {p}"));
                 let step = match &e.reach {
+                    // An https:// or SOCKS proxy: the check connected to it, no further.
+                    Reach::Reached if via(e).is_some_and(|p| !p.starts_with("http://")) => {
+                        return meta.pass(
+                            &subject,
+                            format!(
+                                "the calls to {at} go through the proxy {}, which accepts connections (the \
+                                 doctor speaks plain HTTP to proxies only: the path beyond it is not tested)",
+                                via(e).unwrap_or_default()
+                            ),
+                        );
+                    }
                     Reach::Reached => {
                         let through = via(e)
                             .map(|p| format!(" through the proxy {p}"))
@@ -316,6 +327,49 @@ mod tests {
             StreamingPortBlocked.check(&facts).is_err(),
             "NET003 skips when Athena was not reached"
         );
+    }
+
+    /// Through a proxy, a failure names the proxy as the first hop and says the
+    /// calls go through it; NO_PROXY sends the check (and the calls) direct.
+    #[test]
+    fn through_a_proxy_the_proxy_is_named() {
+        let mut facts = healthy();
+        let proxied = |reach: Reach, proxy: &str, exempt: bool| EndpointFacts {
+            proxy: Some(proxy.into()),
+            no_proxy_exempts: exempt,
+            ..endpoint("sts", reach, &[])
+        };
+        live(&mut facts).network = Observed::Known(NetworkFacts {
+            endpoints: vec![
+                proxied(Reach::Refused, "http://10.0.0.9:3128", false),
+                proxied(Reach::Refused, "http://10.0.0.9:3128", true),
+                proxied(Reach::Reached, "http://10.0.0.9:3128", false),
+                proxied(Reach::Reached, "socks5://10.0.0.9:1080", false),
+            ],
+            streaming: Observed::NotCollected("through a proxy".into()),
+            streaming_port: 444,
+        });
+        let net001 = EndpointUnreachable.check(&facts).unwrap();
+        let message = |i: usize| net001[i].message.clone();
+        assert!(
+            message(0).contains("the connection to the proxy http://10.0.0.9:3128 was refused")
+                && message(0).contains("every call to sts.us-east-1.amazonaws.com goes through the proxy"),
+            "{}",
+            message(0)
+        );
+        assert!(
+            message(1).contains("the connection to sts.us-east-1.amazonaws.com:443 was refused")
+                && message(1).contains("NO_PROXY exempts"),
+            "{}",
+            message(1)
+        );
+        assert_eq!(net001[2].status, Status::Pass);
+        assert!(
+            message(2).contains("answered through the proxy http://10.0.0.9:3128"),
+            "{}",
+            message(2)
+        );
+        assert!(message(3).contains("not tested"), "{}", message(3));
     }
 
     #[test]

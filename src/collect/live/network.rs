@@ -659,6 +659,46 @@ mod tests {
     }
 
     #[test]
+    fn a_proxys_answer_is_read() {
+        assert_eq!(
+            status_of("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n"),
+            Some((407, "HTTP/1.1 407 Proxy Authentication Required".into()))
+        );
+        assert_eq!(status_of("SSH-2.0-OpenSSH\r\n"), None);
+        assert_eq!(status_of(""), None);
+        let via = Via {
+            shown: "http://proxy.corp:3128".into(),
+            scheme: "http".into(),
+            host: "proxy.corp".into(),
+            port: 3128,
+            auth: None,
+        };
+        let Reach::Failed { message } = proxy_refusal(&via, 407, "HTTP/1.1 407 x") else {
+            panic!("a refusal is a failure")
+        };
+        assert!(
+            message.contains(
+                "the proxy http://proxy.corp:3128 answered `HTTP/1.1 407 x`: it asks for credentials"
+            ),
+            "{message}"
+        );
+        let request = String::from_utf8(proxy_request("CONNECT h:443 HTTP/1.1", "h:443", &via)).unwrap();
+        assert_eq!(
+            request,
+            "CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\nConnection: close\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn only_aws_hosts_have_a_streaming_port_behind_an_override() {
+        assert!(is_aws_host("vpce-0a1b-x.athena.us-east-1.vpce.amazonaws.com"));
+        assert!(is_aws_host("athena.cn-north-1.amazonaws.com.cn"));
+        assert!(!is_aws_host("127.0.0.1"));
+        assert!(!is_aws_host("localhost"));
+        assert!(!is_aws_host("amazonaws.com.evil.example"));
+    }
+
+    #[test]
     fn dns_failures_are_told_apart() {
         assert!(matches!(
             dns_failure("failed to lookup address information: Name or service not known"),
