@@ -26,6 +26,8 @@ fn live(endpoint: &str, extra: &[&str], env: &[(&str, &str)]) -> Value {
         .env_remove("http_proxy")
         .env_remove("NO_PROXY")
         .env_remove("no_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
         .args([
             "doctor",
             "--format",
@@ -592,6 +594,30 @@ fn a_bad_ca_bundle_is_refused_before_the_first_call() {
         assert!(
             stderr.contains("AWS_CA_BUNDLE") && stderr.contains(why),
             "{stderr}"
+        );
+    }
+}
+
+/// The SDK for Rust does not read AWS_CA_BUNDLE; the doctor gives its client the
+/// bundle's CAs, so its calls trust what the network check trusts (and what the AWS
+/// CLI trusts): behind the inspecting CA, no call fails on the certificate.
+#[test]
+fn the_calls_trust_the_ca_bundle_too() {
+    let port = tls_server();
+    let endpoint = format!("https://localhost:{port}");
+    let ca = root().join("fixtures/tls/ca.pem");
+    let report = live(&endpoint, &[], &[("AWS_CA_BUNDLE", ca.to_str().unwrap())]);
+    let text = report.to_string();
+    assert!(
+        text.contains("could not reach AWS"),
+        "the calls were made: {report:#}"
+    );
+    for needle in ["UnknownIssuer", "invalid peer certificate"] {
+        let at = text.find(needle);
+        assert!(
+            at.is_none(),
+            "a call failed on the certificate ({needle}): {}",
+            &text[at.unwrap().saturating_sub(300)..(at.unwrap() + 200).min(text.len())]
         );
     }
 }

@@ -102,6 +102,7 @@ async fn sdk_config(conn: &Connection, options: &LiveOptions) -> aws_config::Sdk
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
     }
+    loader = network::with_ca_bundle(loader);
     if !options.imds {
         // The default chain minus IMDS: on a laptop, probing 169.254.169.254 only
         // costs seconds before failing.

@@ -170,10 +170,15 @@ const MAX_CA_BUNDLE: u64 = 10 * 1024 * 1024;
 /// the AWS CLI refuses such a bundle, and the network check would judge
 /// certificates against a trust store the user did not mean.
 pub(crate) fn ca_bundle() -> Result<Vec<CertificateDer<'static>>, crate::error::Fatal> {
+    Ok(ca_bundle_pem()?.1)
+}
+
+/// `AWS_CA_BUNDLE`'s bytes (bounded, as `ca_bundle` says) and its certificates.
+fn ca_bundle_pem() -> Result<(Vec<u8>, Vec<CertificateDer<'static>>), crate::error::Fatal> {
     use rustls::pki_types::pem::PemObject;
     use std::io::Read;
     let Some(bundle) = std::env::var_os("AWS_CA_BUNDLE").filter(|v| !v.is_empty()) else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     };
     let path = std::path::Path::new(&bundle);
     let bad = |why: String| {
@@ -209,7 +214,38 @@ pub(crate) fn ca_bundle() -> Result<Vec<CertificateDer<'static>>, crate::error::
             "holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into()
         ));
     }
-    Ok(certs)
+    Ok((bytes, certs))
+}
+
+/// The SDK's HTTP client when `AWS_CA_BUNDLE` is set: the client aws-config
+/// builds by default (rustls with aws-lc, proxies from the environment), with the
+/// bundle's CAs added to the system's roots — the AWS SDK for Rust does not read
+/// `AWS_CA_BUNDLE` itself, where the AWS CLI does. Without a bundle, the loader
+/// as it was (the default client).
+pub(crate) fn with_ca_bundle(loader: aws_config::ConfigLoader) -> aws_config::ConfigLoader {
+    use aws_smithy_http_client::{proxy::ProxyConfig, tls};
+    // Refused before the first call when bad (`ca_bundle`); read bounded.
+    let pem = match ca_bundle_pem() {
+        Ok((pem, certs)) if !certs.is_empty() => pem,
+        _ => return loader,
+    };
+    let trust = tls::TrustStore::default().with_pem_certificate(pem);
+    let Ok(context) = tls::TlsContext::builder().with_trust_store(trust).build() else {
+        return loader;
+    };
+    let client =
+        aws_smithy_http_client::Builder::new().build_with_connector_fn(move |settings, components| {
+            let mut builder = aws_smithy_http_client::Connector::builder()
+                .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc))
+                .tls_context(context.clone());
+            builder.set_connector_settings(settings.cloned());
+            if let Some(components) = components {
+                builder.set_sleep_impl(components.sleep_impl());
+            }
+            builder.set_proxy_config(Some(ProxyConfig::from_env()));
+            builder.build()
+        });
+    loader.http_client(client)
 }
 
 /// The trusted roots: the machine's, plus `AWS_CA_BUNDLE`'s (checked before the
