@@ -122,43 +122,143 @@ pub(crate) fn looks_like_secret(value: &str) -> bool {
         .any(|run| run.len() >= 30)
 }
 
-/// Text from AWS or the network, as the doctor keeps and prints it: control
-/// characters escaped, anything shaped like a secret key or session token
-/// redacted, at most `MAX_KEPT` characters. An endpoint that echoes request headers
-/// back in its error can then not make the doctor print a token.
+/// Text from AWS or the network, as the doctor keeps and prints it: secrets
+/// masked ([`mask`]), control characters escaped, at most `MAX_KEPT` characters.
+/// An endpoint that echoes request headers back in its error can then not make the
+/// doctor print a token.
 pub(crate) fn scrub(text: &str) -> String {
     const MAX_KEPT: usize = 1000;
-    let text = &redact_labelled(text);
-    let mut out = String::with_capacity(text.len().min(MAX_KEPT + 16));
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        // Random base64 of a key's length or more: upper, lower and digits all in.
-        let secret_shaped = run.len() >= 40
-            && run.chars().any(|c| c.is_ascii_uppercase())
-            && run.chars().any(|c| c.is_ascii_lowercase())
-            && run.chars().any(|c| c.is_ascii_digit());
-        out.push_str(if secret_shaped { "[redacted]" } else { run });
-        run.clear();
-    };
-    for c in text.chars() {
-        if is_secret_char(c) || c == '=' {
-            run.push(c);
-            continue;
-        }
-        flush(&mut run, &mut out);
-        out.push(c);
-    }
-    flush(&mut run, &mut out);
-    let mut out = crate::style::printable(&out).into_owned();
+    let masked = mask(text);
+    let mut out = crate::style::printable(&masked).into_owned();
     if out.chars().count() > MAX_KEPT {
         out = out.chars().take(MAX_KEPT).collect::<String>() + "…";
     }
     out
 }
 
+/// The one masker: every text the doctor prints or stores that may hold a
+/// credential (AWS's and the network's messages through [`scrub`], pasted logs
+/// through `messages::scan`) goes through here. It masks
+/// - a URL's password (`scheme://user:PASS@host` → `scheme://user:***@host`);
+/// - the value after a credential's label, whatever its shape (`Signature=`,
+///   `X-Amz-Signature=`, `X-Amz-Security-Token:`, `"SessionToken": "…"`,
+///   `aws_secret_access_key = …`, `password=`, `PWD=`);
+/// - any run of the secret-key alphabet (`A-Za-z0-9+/=`, where `%2F`, `%2B` and
+///   `%3D` count as the characters they encode) of 40 characters or more that
+///   mixes upper case, lower case and digits: a secret key or a session token,
+///   pasted raw or URL-encoded.
+///
+/// Access key IDs (`AKIA…`, 20 characters) are kept: they name a key, they do not
+/// unlock it, and the doctor's findings name them.
+pub(crate) fn mask(text: &str) -> String {
+    let text = mask_url_passwords(text);
+    let text = redact_labelled(&text);
+    mask_runs(&text)
+}
+
+/// `scheme://user:password@` → `scheme://user:***@`.
+fn mask_url_passwords(text: &str) -> std::borrow::Cow<'_, str> {
+    static USERINFO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)([a-z][a-z0-9+.-]*://[^\s/?#@:]*:)[^\s/?#@]+@")
+            .expect("a valid regular expression")
+    });
+    USERINFO.replace_all(text, "${1}***@")
+}
+
+/// A URL without its user information (`http://user:pass@host:1/x` →
+/// `http://host:1/x`): how an endpoint or a proxy is named in facts and findings.
+pub(crate) fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+/// Runs of the secret alphabet, URL-encoded or not, judged by what they decode to.
+fn mask_runs(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        // A run: its end in the text, and the characters it decodes to.
+        let mut end = at;
+        let mut decoded = String::new();
+        loop {
+            let (c, width) = match bytes.get(end) {
+                Some(&b) if is_secret_char(b as char) || b == b'=' => (b as char, 1),
+                _ => match encoded_secret_char(&bytes[end..]) {
+                    Some(c) => (c, 3),
+                    None => break,
+                },
+            };
+            // `=` is base64's padding, at the end of a run only: elsewhere it
+            // joins a name to its value (`Credential=AKIA…`), which are two runs.
+            if c == '=' && !padding_ends_here(&bytes[end..]) {
+                if end == at {
+                    decoded.push(c);
+                    end += width;
+                }
+                break;
+            }
+            decoded.push(c);
+            end += width;
+        }
+        if end == at {
+            // Not in a run: copy one character.
+            let c = text[at..].chars().next().unwrap_or_default();
+            out.push(c);
+            at += c.len_utf8().max(1);
+            continue;
+        }
+        let secret_shaped = decoded.len() >= 40
+            && decoded.chars().any(|c| c.is_ascii_uppercase())
+            && decoded.chars().any(|c| c.is_ascii_lowercase())
+            && decoded.chars().any(|c| c.is_ascii_digit());
+        out.push_str(if secret_shaped {
+            "[redacted]"
+        } else {
+            &text[at..end]
+        });
+        at = end;
+    }
+    out
+}
+
+/// Whether the `=`s at the start of `bytes` (raw or `%3D`) end a run: what follows
+/// them is not another character of the alphabet.
+fn padding_ends_here(mut bytes: &[u8]) -> bool {
+    loop {
+        match bytes {
+            [b'=', rest @ ..] => bytes = rest,
+            [b'%', b'3', b'd' | b'D', rest @ ..] => bytes = rest,
+            _ => break,
+        }
+    }
+    !bytes
+        .first()
+        .is_some_and(|&b| is_secret_char(b as char) || encoded_secret_char(bytes).is_some())
+}
+
+/// `%2F`, `%2B`, `%3D` (either case) at the start of `bytes`: `/`, `+`, `=`.
+fn encoded_secret_char(bytes: &[u8]) -> Option<char> {
+    match bytes {
+        [b'%', b'2', b'f' | b'F', ..] => Some('/'),
+        [b'%', b'2', b'b' | b'B', ..] => Some('+'),
+        [b'%', b'3', b'd' | b'D', ..] => Some('='),
+        _ => None,
+    }
+}
+
 /// Labels after which a value is a credential whatever its shape: a header or
-/// parameter an endpoint echoed (`x-amz-security-token: …`, `Signature=…`).
-const CREDENTIAL_LABELS: [&str; 7] = [
+/// parameter an endpoint echoed (`x-amz-security-token: …`, `Signature=…`), or a
+/// setting pasted with a log (`aws_secret_access_key = …`, `PWD=…`). Compared with
+/// the text lower-cased and `_` and spaces read as `-`; of two starting at the same
+/// place, the first listed wins (the longer).
+const CREDENTIAL_LABELS: [&str; 13] = [
     "security-token",
     "securitytoken",
     "session-token",
@@ -166,21 +266,33 @@ const CREDENTIAL_LABELS: [&str; 7] = [
     "signature",
     "secret-access-key",
     "secretaccesskey",
+    "secret-key",
+    "secretkey",
+    "password",
+    "passwd",
+    "pwd",
+    "proxy-authorization",
 ];
 
 /// Redact the value after each credential label (`label: value`, `label=value`,
-/// `"label": "value"`), up to the next separator.
+/// `"label": "value"`), up to the next separator. One pass: the labels are one
+/// regular expression, searched from where the last match ended.
 fn redact_labelled(text: &str) -> String {
+    static LABELS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(&CREDENTIAL_LABELS.join("|")).expect("a valid regular expression")
+    });
     let lower = text.to_ascii_lowercase();
-    let normal: String = lower.chars().map(|c| if c == '_' { '-' } else { c }).collect();
+    let normal: String = lower
+        .chars()
+        .map(|c| if c == '_' || c == ' ' { '-' } else { c })
+        .collect();
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     while at < text.len() {
-        let next = CREDENTIAL_LABELS
-            .iter()
-            .filter_map(|l| normal[at..].find(l).map(|i| (at + i, l.len())))
-            .min();
-        let Some((start, len)) = next else { break };
+        let Some(found) = LABELS.find_at(&normal, at) else {
+            break;
+        };
+        let (start, len) = (found.start(), found.len());
         let mut value = start + len;
         // Optional quote, spaces, then `:` or `=`, spaces and quote.
         let bytes = text.as_bytes();
@@ -193,6 +305,12 @@ fn redact_labelled(text: &str) -> String {
         if value < bytes.len() && (bytes[value] == b':' || bytes[value] == b'=') {
             value += 1;
             skip(&mut value, b"\"' ");
+            // `Authorization: Basic dXNl…`: the scheme is not the credential.
+            for scheme in ["basic-", "bearer-"] {
+                if normal[value..].starts_with(scheme) {
+                    value += scheme.len();
+                }
+            }
             let mut end = value;
             while end < bytes.len() && !b";&,\"'<> \t\r\n".contains(&bytes[end]) {
                 end += 1;
@@ -203,8 +321,9 @@ fn redact_labelled(text: &str) -> String {
             }
             at = end;
         } else {
-            out.push_str(&text[at..start + len]);
-            at = start + len;
+            // Not a label here; another may start inside it (`aws_secret_access_key`).
+            out.push_str(&text[at..=start]);
+            at = start + 1;
         }
     }
     out.push_str(&text[at..]);
@@ -279,6 +398,90 @@ mod tests {
             );
         }
         assert_eq!(scrub("the signature is valid"), "the signature is valid");
+    }
+
+    /// Every shape a credential is pasted or echoed in, each with its own canary:
+    /// none survives, nor any 16-character piece of one.
+    #[test]
+    fn mask_hides_every_shape_and_keeps_the_rest() {
+        let key = "Qz7pLmXc4Vb+N9tRw2Ys8Hd/Jk5Fg3Ae6Uo1Ti0x";
+        let encoded = key.replace('/', "%2F").replace('+', "%2B");
+        let signature = "0123abcdef4567abcdef0123abcdef4567abcdef0123abcdef4567abcdef0123";
+        let token = "FwoGZXIvYXdzEJr/////wEaDHtoken";
+        let password = "Sup3rS3cretPr0xyPw";
+        let canaries = [key, &encoded, signature, token, password];
+        for (text, kept) in [
+            (
+                format!(
+                    "create_engine(\"awsathena+rest://AKIAIOSFODNN7EXAMPLE:{encoded}@athena.us-east-1.amazonaws.com:443/db?s3_staging_dir=s3%3A%2F%2Fb%2F\")"
+                ),
+                "awsathena+rest://AKIAIOSFODNN7EXAMPLE:***@athena.us-east-1.amazonaws.com:443/db",
+            ),
+            (
+                format!(
+                    "s3://bucket/k?X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261130%2Fus-east-1&X-Amz-Signature={signature}&x=1"
+                ),
+                "X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261130%2Fus-east-1",
+            ),
+            (
+                format!(
+                    "Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/x, Signature={signature}"
+                ),
+                "Credential=AKIAIOSFODNN7EXAMPLE/x",
+            ),
+            (
+                format!(
+                    "?X-Amz-Security-Token={}&Action=GetRole",
+                    token.replace('/', "%2F")
+                ),
+                "&Action=GetRole",
+            ),
+            (
+                format!("ProxyError: Unable to connect to proxy http://alice:{password}@proxy.corp:3128"),
+                "http://alice:***@proxy.corp:3128",
+            ),
+            (
+                format!("jdbc:awsathena://Region=us-east-1;UID=AKIAIOSFODNN7EXAMPLE;PWD={password};"),
+                "UID=AKIAIOSFODNN7EXAMPLE;PWD=[redacted];",
+            ),
+            (
+                format!("aws_secret_access_key = {password}"),
+                "aws_secret_access_key = [redacted]",
+            ),
+            (format!("secret key: {key} and more"), "and more"),
+            (
+                format!("Proxy-Authorization: Basic {password}"),
+                "Basic [redacted]",
+            ),
+            (format!("{{\"SessionToken\": \"{token}\"}}"), "SessionToken"),
+            (
+                format!("the key {encoded} was pasted"),
+                "the key [redacted] was pasted",
+            ),
+        ] {
+            let masked = mask(&text);
+            assert!(masked.contains(kept), "{kept} is kept in:\n{masked}");
+            for canary in canaries {
+                let chars: Vec<char> = canary.chars().collect();
+                for piece in chars.windows(16) {
+                    let piece: String = piece.iter().collect();
+                    assert!(!masked.contains(&piece), "{piece} of {canary} leaked:\n{masked}");
+                }
+            }
+        }
+        for kept in [
+            "s3://bucket/a/very/long/path/of/lowercase/words/only/x",
+            "https://athena.us-east-1.amazonaws.com:443/path",
+            "the signature is valid, the password policy is strict",
+            "arn:aws:iam::123456789012:role/service-role/AthenaAccessRoleForBiTool2024",
+        ] {
+            assert_eq!(mask(kept), kept);
+        }
+        assert_eq!(
+            without_userinfo("http://u:p@127.0.0.1:5000/x@y"),
+            "http://127.0.0.1:5000/x@y"
+        );
+        assert_eq!(without_userinfo("https://host"), "https://host");
     }
 
     #[test]

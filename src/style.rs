@@ -12,17 +12,27 @@ pub(crate) struct Style {
 
 impl Style {
     /// `never`/`always` decide; `auto` colours a terminal unless `NO_COLOR` is set
-    /// (https://no-color.org), and `CLICOLOR_FORCE` colours even a pipe.
+    /// (https://no-color.org) or the terminal is `TERM=dumb` (it shows escapes as
+    /// text), and `CLICOLOR_FORCE` colours even a pipe.
     pub(crate) fn detect(choice: ColorChoice, to_stdout: bool) -> Style {
-        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
-        let color = match choice {
+        let tty = to_stdout && std::io::stdout().is_terminal();
+        Style {
+            color: Self::decide(choice, tty, |name| std::env::var_os(name)),
+        }
+    }
+
+    /// The decision, from the choice, whether the output is a terminal, and the
+    /// environment as `env` reads it (a function, so it is testable without
+    /// touching the process's environment).
+    fn decide(choice: ColorChoice, tty: bool, env: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+        let set = |name: &str| env(name).is_some_and(|v| !v.is_empty() && v != "0");
+        match choice {
             ColorChoice::Never => false,
             ColorChoice::Always => true,
             ColorChoice::Auto if set("NO_COLOR") => false,
             ColorChoice::Auto if set("CLICOLOR_FORCE") => true,
-            ColorChoice::Auto => to_stdout && std::io::stdout().is_terminal(),
-        };
-        Style { color }
+            ColorChoice::Auto => tty && env("TERM").is_none_or(|t| t != "dumb"),
+        }
     }
 
     fn paint(self, code: &str, text: &str) -> String {
@@ -69,7 +79,36 @@ pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{ColorChoice, Style, printable};
+
+    #[test]
+    fn a_dumb_terminal_gets_no_colour_unless_forced() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        let auto = ColorChoice::Auto;
+        assert!(Style::decide(auto, true, env(&[("TERM", "xterm-256color")])));
+        assert!(Style::decide(auto, true, env(&[])));
+        assert!(!Style::decide(auto, true, env(&[("TERM", "dumb")])));
+        assert!(!Style::decide(auto, false, env(&[("TERM", "xterm")])));
+        assert!(!Style::decide(
+            auto,
+            true,
+            env(&[("TERM", "xterm"), ("NO_COLOR", "1")])
+        ));
+        assert!(Style::decide(
+            auto,
+            true,
+            env(&[("TERM", "dumb"), ("CLICOLOR_FORCE", "1")])
+        ));
+        assert!(Style::decide(ColorChoice::Always, true, env(&[("TERM", "dumb")])));
+        assert!(!Style::decide(ColorChoice::Never, true, env(&[])));
+    }
 
     #[test]
     fn control_characters_are_shown_not_obeyed() {

@@ -16,7 +16,13 @@ fn assert_clean(what: &str, output: &std::process::Output, extra: &[std::path::P
         String::from_utf8_lossy(&output.stderr).to_string(),
     ];
     for path in extra {
-        texts.push(std::fs::read_to_string(path).unwrap_or_default());
+        // A file never written would pass as clean: each must be there.
+        if path.is_dir() {
+            continue; // its files are listed in `extra` by the caller
+        }
+        let text =
+            std::fs::read(path).unwrap_or_else(|e| panic!("{what}: {} was not written: {e}", path.display()));
+        texts.push(String::from_utf8_lossy(&text).into_owned());
     }
     for text in texts {
         assert!(!text.contains("CANARY"), "{what}: the secret leaked:\n{text}");
@@ -210,11 +216,9 @@ fn every_subcommand_format_and_verbosity_keeps_the_secret_out() {
     args.extend(os(&["--write-fixes"]));
     args.push(out.join("fixes").into());
     args.extend(os(&["--unsafe-fixes"]));
-    run(
-        "extra reports and written fixes".into(),
-        args,
-        vec![out.clone(), out.join("fixes")],
-    );
+    let mut written = vec![out.clone(), out.join("fixes"), out.join("fixes/apply.sh")];
+    written.extend(extra.iter().cloned());
+    run("extra reports and written fixes".into(), args, written);
     for sub in [
         &["policy", "--config"][..],
         &["policy", "--format", "json", "--config"][..],
@@ -270,4 +274,197 @@ fn every_subcommand_format_and_verbosity_keeps_the_secret_out() {
         eprintln!("the live part of this test needs moto (`bash tests/with-moto.sh` runs it)");
     }
     eprintln!("{} runs, no canary in any output or written file", runs.get());
+}
+
+/// Canaries in every shape a pasted log carries a credential in — a PyAthena URL
+/// with the URL-encoded secret key, a bare key, `X-Amz-Signature=`, `Signature=`,
+/// `X-Amz-Security-Token=`, a proxy URL's password, `PWD=`, a named secret — each
+/// distinct, through `triage` in every format, with and without a connection:
+/// no canary appears raw, URL-encoded, or as any 16-character piece of one.
+#[test]
+fn triage_masks_every_shape_of_secret_in_a_pasted_log() {
+    let key = "Qz7pLmXc4Vb+N9tRw2Ys8Hd/Jk5Fg3Ae6Uo1Ti0x";
+    let bare = "Rt5yUi8oPa2sDf/Gh4jKl6zXc9vBn+M1qWe3rTy7";
+    let named = "Zx2cVb3nMq4wEr5tYu6iOp7aSd8fGh9jKl0PoIuY";
+    let signature = "0123abcdef4567abcdef0123abcdef4567abcdef0123abcdef4567abcdef0123";
+    let header_signature = "fedcba98765432100123456789abcdeffedcba98765432100123456789abcdef";
+    let token = "FwoGZXIvYXdzEJr/////wEaDHcanaryTokenAbc9";
+    let proxy_password = "Pr0xyCanaryPassw0rd7";
+    let pwd = "JdbcCanaryPwd9876543";
+    let encode = |s: &str| s.replace('/', "%2F").replace('+', "%2B").replace('=', "%3D");
+    let log = format!(
+        "\
+sqlalchemy.exc.OperationalError: (pyathena.error.OperationalError) An error occurred (AccessDeniedException) when calling the StartQueryExecution operation: User: arn:aws:iam::123456789012:user/bi is not authorized to perform: athena:StartQueryExecution on resource: arn:aws:athena:us-east-1:123456789012:workgroup/primary
+engine = create_engine(\"awsathena+rest://AKIAIOSFODNN7EXAMPLE:{}@athena.us-east-1.amazonaws.com:443/default?s3_staging_dir=s3%3A%2F%2Facme-results%2F&work_group=primary\") error
+ERROR botocore: SignatureDoesNotMatch https://acme-results.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261130%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature={signature}&X-Amz-Security-Token={}
+ERROR Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261130/us-east-1/athena/aws4_request, SignedHeaders=host, Signature={header_signature}
+ERROR ProxyError: Unable to connect to proxy http://alice:{proxy_password}@proxy.corp:3128 (Database acme not found)
+ERROR [Simba][AthenaJDBC](100071) jdbc:awsathena://Region=us-east-1;UID=AKIAIOSFODNN7EXAMPLE;PWD={pwd}; An error has been thrown from the AWS Athena client.
+ERROR credentials: aws_secret_access_key={named} AccessDenied, key {bare} is not authorized
+",
+        encode(key),
+        encode(token),
+    );
+    let canaries: Vec<String> = [
+        key,
+        bare,
+        named,
+        signature,
+        header_signature,
+        token,
+        proxy_password,
+        pwd,
+    ]
+    .iter()
+    .flat_map(|c| [c.to_string(), encode(c)])
+    .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let config = access_key_connection(dir.path(), None);
+    let mut runs = 0;
+    for format in ["table", "json"] {
+        for with_config in [false, true] {
+            let mut cmd = doctor();
+            cmd.args(["triage", "--format", format]);
+            if with_config {
+                cmd.args(["--offline", "--config"]).arg(&config);
+            }
+            let output = cmd.arg("-").write_stdin(log.clone()).output().unwrap();
+            assert!(
+                matches!(output.status.code(), Some(0 | 1)),
+                "{format}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let shown = format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert!(
+                shown.contains("AccessDenied") || shown.contains("ATHENA"),
+                "{shown}"
+            );
+            for canary in &canaries {
+                let chars: Vec<char> = canary.chars().collect();
+                for piece in chars.windows(16) {
+                    let piece: String = piece.iter().collect();
+                    assert!(
+                        !shown.contains(&piece),
+                        "triage {format} (config: {with_config}): `{piece}` of {canary} leaked:\n{shown}"
+                    );
+                }
+            }
+            runs += 1;
+        }
+    }
+    assert_eq!(runs, 4);
+}
+
+/// The doctor's own environment holding canaries in every shape it can — the
+/// secret key and session token it signs with, a password in AWS_ENDPOINT_URL,
+/// a password in HTTP_PROXY (a live forwarding proxy would need one; the check
+/// only has to name it) — a live run against moto in every format with the extra
+/// report files, and a snapshot: no canary, raw, URL-encoded or any 16-character
+/// piece of one, in stdout, stderr or any file written (each must exist).
+#[test]
+fn live_runs_and_snapshots_keep_the_environments_credentials_out() {
+    if std::env::var_os("MOTO_ENDPOINT").is_none_or(|v| v.is_empty()) {
+        eprintln!("this test needs moto (`bash tests/with-moto.sh` runs it)");
+        return;
+    }
+    let moto = std::env::var("MOTO_ENDPOINT").unwrap();
+    let key = "Lp9oKi8uJy7hGt6fRd5eSw4aQz3xCv2bNm1MnBvP";
+    let token = "IQoJb3JpZ2luX2VjCanaryToken/////wEaCXVzLWVhc3QtMSJHMEUCIQD+Zz9=";
+    let endpoint_password = "EndpointPw/Canary+42";
+    let encode = |s: &str| s.replace('/', "%2F").replace('+', "%2B").replace('=', "%3D");
+    let endpoint = moto.replacen(
+        "http://",
+        &format!("http://moto:{}@", encode(endpoint_password)),
+        1,
+    );
+    let canaries: Vec<String> = [key, token, endpoint_password]
+        .iter()
+        .flat_map(|c| [c.to_string(), encode(c)])
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let config = access_key_connection(dir.path(), None);
+    let check = |what: &str, output: &std::process::Output, files: &[std::path::PathBuf]| {
+        let mut texts = vec![
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        ];
+        for f in files {
+            let bytes =
+                std::fs::read(f).unwrap_or_else(|e| panic!("{what}: {} not written: {e}", f.display()));
+            texts.push(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        for text in &texts {
+            for canary in &canaries {
+                let chars: Vec<char> = canary.chars().collect();
+                for piece in chars.windows(16) {
+                    let piece: String = piece.iter().collect();
+                    assert!(
+                        !text.contains(&piece),
+                        "{what}: `{piece}` of {canary} leaked:\n{text}"
+                    );
+                }
+            }
+        }
+    };
+    let env = |cmd: &mut assert_cmd::Command| {
+        cmd.env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", key)
+            .env("AWS_SESSION_TOKEN", token)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env(SECRET_ENV, CANARY)
+            .env_remove("HTTPS_PROXY")
+            .env_remove("HTTP_PROXY")
+            .env_remove("NO_PROXY");
+    };
+    for format in ["table", "json", "sarif", "markdown", "github", "junit"] {
+        let files: Vec<std::path::PathBuf> =
+            ["r.json", "r.sarif"].iter().map(|n| dir.path().join(n)).collect();
+        let mut cmd = doctor();
+        env(&mut cmd);
+        let output = cmd
+            .args(["doctor", "-v", "--timeout", "5", "--format", format, "--config"])
+            .arg(&config)
+            .arg("--json")
+            .arg(&files[0])
+            .arg("--sarif")
+            .arg(&files[1])
+            .output()
+            .unwrap();
+        check(&format!("live {format}"), &output, &files);
+    }
+    let snap = dir.path().join("snap.json");
+    let mut cmd = doctor();
+    env(&mut cmd);
+    let output = cmd
+        .args(["snapshot", "--timeout", "5", "--config"])
+        .arg(&config)
+        .arg("-o")
+        .arg(&snap)
+        .output()
+        .unwrap();
+    check("snapshot", &output, std::slice::from_ref(&snap));
+    let written = std::fs::read_to_string(&snap).unwrap();
+    assert!(
+        written.contains("AWS_ENDPOINT_URL"),
+        "PROBE006's fact is kept, without the password"
+    );
+    // Through a proxy whose URL holds the password: named, never with it.
+    let mut cmd = doctor();
+    env(&mut cmd);
+    let output = cmd
+        .env(
+            "HTTP_PROXY",
+            format!("http://proxyuser:{}@127.0.0.1:9", encode(endpoint_password)),
+        )
+        .args(["doctor", "--timeout", "2", "--format", "json", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    check("through a proxy", &output, &[]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("the proxy http://127.0.0.1:9"));
 }

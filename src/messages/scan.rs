@@ -5,8 +5,6 @@
 //! counted once. Secrets pasted along are masked before anything reads the line.
 
 use super::{Fields, Pattern, recognise};
-use regex::Regex;
-use std::sync::LazyLock;
 
 /// One error found in the text.
 #[derive(Debug)]
@@ -47,7 +45,9 @@ pub(crate) fn scan(text: &str) -> Vec<Found> {
     let mut found: Vec<Found> = Vec::new();
     let mut pending: Option<Found> = None;
     for (i, raw) in text.lines().enumerate() {
-        let line = redact(raw.trim());
+        // The one masker (`secret::mask`): fields, asks and quotes are cut from
+        // the masked line, so nothing after this sees a secret.
+        let line = crate::secret::mask(raw.trim());
         if line.is_empty() {
             if let Some(p) = pending.take() {
                 add(&mut found, p);
@@ -120,32 +120,6 @@ fn quote(line: &str) -> String {
     format!("{cut}…")
 }
 
-/// The line with secrets masked: a value after a secret's name, and any bare
-/// 40-character run of the secret-key alphabet that mixes cases and digits.
-pub(crate) fn redact(line: &str) -> String {
-    static NAMED: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
-            r#"(?i)((?:secret[_ ]?access[_ ]?key|secret[_ ]?key|session[_ ]?token|security[_ ]?token|x-amz-security-token|aws_secret_access_key|password|pwd)["']?\s*[:=]\s*["']?)[^\s"',;&]+"#,
-        )
-        .expect("a valid regular expression")
-    });
-    static BARE: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"[A-Za-z0-9/+]{40,}").expect("a valid regular expression"));
-    let named = NAMED.replace_all(line, "${1}<redacted>");
-    BARE.replace_all(&named, |c: &regex::Captures| {
-        let run = &c[0];
-        let mixed = run.chars().any(|c| c.is_ascii_lowercase())
-            && run.chars().any(|c| c.is_ascii_uppercase())
-            && run.chars().any(|c| c.is_ascii_digit());
-        if mixed {
-            "<redacted>".to_string()
-        } else {
-            run.to_string()
-        }
-    })
-    .into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,11 +159,11 @@ Unable to verify/create output bucket acme-results\n\
     fn secrets_are_masked_before_anything_reads_them() {
         let line = "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY token wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY \
                     SessionToken: \"FwoGZXIvYXdzEJr//////////wEaDH\"";
-        let masked = redact(line);
+        let masked = crate::secret::mask(line);
         assert!(!masked.contains("wJalr"), "{masked}");
         assert!(!masked.contains("FwoGZX"), "{masked}");
         assert_eq!(
-            redact("s3://bucket/a/very/long/path/of/lowercase/words/only/x"),
+            crate::secret::mask("s3://bucket/a/very/long/path/of/lowercase/words/only/x"),
             "s3://bucket/a/very/long/path/of/lowercase/words/only/x"
         );
     }

@@ -41,17 +41,23 @@ fn addresses(e: &EndpointFacts) -> String {
     format!("; {} resolves to {}{note}", e.host, e.addresses.join(", "))
 }
 
+/// The proxy the calls to this endpoint go through, when one does (the check
+/// took the same path: `collect::live::network`).
+fn via(e: &EndpointFacts) -> Option<&str> {
+    e.proxy.as_deref().filter(|_| !e.no_proxy_exempts)
+}
+
 /// The proxy settings in effect for this endpoint, in words.
 fn proxy(e: &EndpointFacts) -> String {
     match (&e.proxy, e.no_proxy_exempts) {
-        (None, _) => "; no proxy is set (HTTPS_PROXY, NO_PROXY)".into(),
+        (None, _) => "; no proxy is set (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY)".into(),
         (Some(p), true) => format!(
-            "; the environment's proxy is {p}, but NO_PROXY exempts {}",
+            "; the environment's proxy is {p}, but NO_PROXY exempts {}: the calls connect directly",
             e.host
         ),
         (Some(p), false) => format!(
-            "; the environment's proxy {p} applies to {}, but the doctor's own calls (the AWS SDK for \
-             Rust) connect directly: where only the proxy reaches AWS, this is what a direct connection meets",
+            "; every call to {} goes through the proxy {p} (the environment's HTTPS_PROXY/HTTP_PROXY/ALL_PROXY, \
+             read as the AWS SDK and the AWS CLI read them), and this check took the same path",
             e.host
         ),
     }
@@ -76,9 +82,25 @@ impl Rule for EndpointUnreachable {
             .map(|e| {
                 let at = format!("{}:{}", e.host, e.port);
                 let subject = format!("{}: {}", e.service, e.url);
+                // The first hop: the proxy when the calls go through one.
+                let hop = via(e).map_or_else(|| at.clone(), |p| format!("the proxy {p}"));
                 let step = match &e.reach {
+                    // An https:// or SOCKS proxy: the check connected to it, no further.
+                    Reach::Reached if via(e).is_some_and(|p| !p.starts_with("http://")) => {
+                        return meta.pass(
+                            &subject,
+                            format!(
+                                "the calls to {at} go through the proxy {}, which accepts connections (the \
+                                 doctor speaks plain HTTP to proxies only: the path beyond it is not tested)",
+                                via(e).unwrap_or_default()
+                            ),
+                        );
+                    }
                     Reach::Reached => {
-                        return meta.pass(&subject, format!("{at} answered{}", addresses(e)));
+                        let through = via(e)
+                            .map(|p| format!(" through the proxy {p}"))
+                            .unwrap_or_default();
+                        return meta.pass(&subject, format!("{at} answered{through}{}", addresses(e)));
                     }
                     // NET002's finding: the endpoint answered.
                     Reach::Tls { untrusted: true, .. } => {
@@ -87,6 +109,7 @@ impl Rule for EndpointUnreachable {
                             format!("{at} answered (its certificate is NET002's finding)"),
                         );
                     }
+                    Reach::Dns { message, .. } if via(e).is_some() => format!("DNS: {message}"),
                     Reach::Dns {
                         nxdomain: true,
                         message,
@@ -99,16 +122,18 @@ impl Rule for EndpointUnreachable {
                     } => {
                         format!("DNS: no answer for {} ({message})", e.host)
                     }
-                    Reach::Refused => format!("the connection to {at} was refused: nothing listens there"),
+                    Reach::Refused => format!("the connection to {hop} was refused: nothing listens there"),
                     Reach::TimedOut { at: step } if step == "connect" => {
                         format!(
-                            "connecting to {at} timed out: a firewall or security group drops the packets"
+                            "connecting to {hop} timed out: a firewall or security group drops the packets"
                         )
                     }
                     Reach::TimedOut { at: step } => {
-                        format!("{at} accepted the connection but gave no answer ({step} timed out)")
+                        format!("{hop} accepted the connection but gave no answer ({step} timed out)")
                     }
                     Reach::Tls { message, .. } => format!("the TLS handshake with {at} failed: {message}"),
+                    // Through a proxy, the message names it.
+                    Reach::Failed { message } if via(e).is_some() => message.clone(),
                     Reach::Failed { message } => format!("{at}: {message}"),
                 };
                 meta.fail(
@@ -302,6 +327,49 @@ mod tests {
             StreamingPortBlocked.check(&facts).is_err(),
             "NET003 skips when Athena was not reached"
         );
+    }
+
+    /// Through a proxy, a failure names the proxy as the first hop and says the
+    /// calls go through it; NO_PROXY sends the check (and the calls) direct.
+    #[test]
+    fn through_a_proxy_the_proxy_is_named() {
+        let mut facts = healthy();
+        let proxied = |reach: Reach, proxy: &str, exempt: bool| EndpointFacts {
+            proxy: Some(proxy.into()),
+            no_proxy_exempts: exempt,
+            ..endpoint("sts", reach, &[])
+        };
+        live(&mut facts).network = Observed::Known(NetworkFacts {
+            endpoints: vec![
+                proxied(Reach::Refused, "http://10.0.0.9:3128", false),
+                proxied(Reach::Refused, "http://10.0.0.9:3128", true),
+                proxied(Reach::Reached, "http://10.0.0.9:3128", false),
+                proxied(Reach::Reached, "socks5://10.0.0.9:1080", false),
+            ],
+            streaming: Observed::NotCollected("through a proxy".into()),
+            streaming_port: 444,
+        });
+        let net001 = EndpointUnreachable.check(&facts).unwrap();
+        let message = |i: usize| net001[i].message.clone();
+        assert!(
+            message(0).contains("the connection to the proxy http://10.0.0.9:3128 was refused")
+                && message(0).contains("every call to sts.us-east-1.amazonaws.com goes through the proxy"),
+            "{}",
+            message(0)
+        );
+        assert!(
+            message(1).contains("the connection to sts.us-east-1.amazonaws.com:443 was refused")
+                && message(1).contains("NO_PROXY exempts"),
+            "{}",
+            message(1)
+        );
+        assert_eq!(net001[2].status, Status::Pass);
+        assert!(
+            message(2).contains("answered through the proxy http://10.0.0.9:3128"),
+            "{}",
+            message(2)
+        );
+        assert!(message(3).contains("not tested"), "{}", message(3));
     }
 
     #[test]

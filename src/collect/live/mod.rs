@@ -45,10 +45,12 @@ pub(crate) struct LiveOptions {
     pub streaming_port: u16,
 }
 
-/// The `AWS_ENDPOINT_URL*` variables in effect (PROBE006).
+/// The `AWS_ENDPOINT_URL*` variables in effect (PROBE006), as facts keep them: a
+/// URL's user and password (`http://user:pass@host`) removed.
 pub(crate) fn endpoint_overrides() -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = std::env::vars()
         .filter(|(k, v)| k.starts_with("AWS_ENDPOINT_URL") && !v.is_empty())
+        .map(|(k, v)| (k, crate::secret::without_userinfo(&v)))
         .collect();
     found.sort();
     found
@@ -56,8 +58,10 @@ pub(crate) fn endpoint_overrides() -> Vec<(String, String)> {
 
 /// Every `AWS_ENDPOINT_URL*` variable must be an http(s) URL with a host: the SDK
 /// panics on an empty one and sends a malformed one into every call, so either is
-/// bad input, said before the first call.
+/// bad input, said before the first call; so is an `AWS_CA_BUNDLE` that is not a
+/// readable file of certificates (`network::ca_bundle`).
 fn check_endpoint_overrides() -> Result<(), Fatal> {
+    network::ca_bundle()?;
     for (key, value) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_ENDPOINT_URL")) {
         let host = value
             .strip_prefix("https://")
@@ -98,6 +102,7 @@ async fn sdk_config(conn: &Connection, options: &LiveOptions) -> aws_config::Sdk
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
     }
+    loader = network::with_ca_bundle(loader);
     if !options.imds {
         // The default chain minus IMDS: on a laptop, probing 169.254.169.254 only
         // costs seconds before failing.
@@ -284,8 +289,14 @@ async fn inspect(
             tracker.cut_off(
                 &e.service,
                 format!(
-                    "not called: the {} endpoint {}:{} could not be reached (NET001)",
-                    e.service, e.host, e.port
+                    "not called: the {} endpoint {}:{} could not be reached{} (NET001)",
+                    e.service,
+                    e.host,
+                    e.port,
+                    match (&e.proxy, e.no_proxy_exempts) {
+                        (Some(p), false) => format!(" through the proxy {p}"),
+                        _ => String::new(),
+                    }
                 ),
             );
         }
