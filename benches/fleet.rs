@@ -122,7 +122,7 @@ fn fleet_dir(dir: &Path, n: usize) -> Vec<(PathBuf, Vec<String>)> {
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is understood.
     println!("athena-doctor benchmark (release build: {BIN})\n");
-    // `cargo bench --bench fleet -- live` (or `offline`) runs only that part.
+    // `cargo bench --bench fleet -- live` (or `offline`, `flat`, `merge`) runs only that part.
     let only: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
@@ -131,6 +131,12 @@ fn main() {
     if wants("offline") {
         offline();
         evaluator();
+    }
+    if wants("offline") || wants("flat") {
+        flat();
+    }
+    if wants("offline") || wants("merge") {
+        merge();
     }
     if !wants("live") {
         return;
@@ -141,6 +147,108 @@ fn main() {
             "\nlive: not measured: MOTO_ENDPOINT is not set (`bash tests/with-moto.sh bench --bench fleet` starts moto)"
         ),
     }
+}
+
+/// `n` connections in one directory (no subdirectories), each with its policy
+/// files beside it: the shape that once made every member list the directory.
+fn flat_dir(dir: &Path, n: usize) {
+    let scenario = root().join("fixtures/scenarios/bucket-policy-denies-outside-vpce");
+    std::fs::create_dir_all(dir).unwrap();
+    for i in 0..n {
+        std::fs::copy(
+            scenario.join("connection.toml"),
+            dir.join(format!("c{i:05}.toml")),
+        )
+        .unwrap();
+        for part in ["policy", "bucket-policy"] {
+            std::fs::copy(
+                scenario.join(format!("{part}.json")),
+                dir.join(format!("c{i:05}.{part}.json")),
+            )
+            .unwrap();
+        }
+    }
+}
+
+/// A flat `--connections DIR` of 1,000 and of 10,000 members, in one run: the
+/// ratio is ~10 when finding and reading members is linear (it was ~100: every
+/// member listed the whole directory).
+fn flat() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut walls = Vec::new();
+    for n in [1_000, 10_000] {
+        let d = dir.path().join(format!("flat-{n}"));
+        flat_dir(&d, n);
+        let r = run(doctor()
+            .args(["doctor", "--offline", "--format", "json", "--connections"])
+            .arg(&d)
+            .arg("--output")
+            .arg(dir.path().join(format!("flat-{n}.json"))));
+        assert!(matches!(r.code, 0 | 1), "the flat fleet run failed ({})", r.code);
+        println!(
+            "flat fleet of {n} (one directory): {}, peak RSS {}",
+            ms(r.wall),
+            mb(r.rss_kb)
+        );
+        walls.push(r.wall);
+    }
+    let ratio = walls[1].as_secs_f64() / walls[0].as_secs_f64();
+    println!(
+        "flat fleet 10,000 / 1,000: {ratio:.1}× (target ≤ 15, linear is 10): {}",
+        if ratio <= 15.0 { "met" } else { "NOT met" }
+    );
+}
+
+/// `merge` of 10 and of 100 shards of 100 connections each (1,000 and 10,000
+/// entries), in one run: ~10× when merging is linear in the entries.
+fn merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("fleet");
+    flat_dir(&fleet, 100);
+    let report = dir.path().join("fleet.json");
+    let r = run(doctor()
+        .args(["doctor", "--offline", "--format", "json", "--connections"])
+        .arg(&fleet)
+        .arg("--output")
+        .arg(&report));
+    assert!(matches!(r.code, 0 | 1), "the fleet run failed ({})", r.code);
+    let base: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    // Shard k: the same 100 entries under keys of their own.
+    let shard = |k: usize| -> PathBuf {
+        let mut doc = base.clone();
+        for entry in doc["connections"].as_array_mut().unwrap() {
+            let key = format!("s{k:03}/{}", entry["connection"].as_str().unwrap());
+            entry["connection"] = serde_json::Value::from(key);
+        }
+        let path = dir.path().join(format!("shard-{k:03}.json"));
+        std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+        path
+    };
+    let shards: Vec<PathBuf> = (0..100).map(shard).collect();
+    let mut walls = Vec::new();
+    for n in [10, 100] {
+        let r = run(doctor().args(["merge", "--format", "json"]).args(&shards[..n]));
+        assert!(matches!(r.code, 0 | 1), "merge failed ({})", r.code);
+        println!(
+            "merge of {n} shards ({} connections): {}, peak RSS {}",
+            n * 100,
+            ms(r.wall),
+            mb(r.rss_kb)
+        );
+        walls.push(r.wall);
+    }
+    let ratio = walls[1].as_secs_f64() / walls[0].as_secs_f64();
+    println!(
+        "merge 100 shards / 10 shards: {ratio:.1}× (target ≤ 15, linear is 10): {}",
+        if ratio <= 15.0 { "met" } else { "NOT met" }
+    );
+    // The report as the doctor writes it (indented), not the compact shards.
+    let size = std::fs::metadata(&report).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "a fleet report is ~{} bytes a connection: 10,000 connections ~{} MB (merge reads at most 1 GiB a file)",
+        size / 100,
+        size * 100 / 1_000_000
+    );
 }
 
 fn offline() {

@@ -26,12 +26,24 @@ pub(crate) const BESIDE: &[&str] = &[
 /// Where a member's connection is.
 #[derive(Debug)]
 pub(crate) enum Source {
-    /// A connection file, with the policy files beside it.
-    File(PathBuf),
+    /// A connection file, with the policy files beside it (found once, as the
+    /// directory was listed).
+    File(PathBuf, Box<Beside>),
     /// One line of a JSONL file: a connection object (no policy files).
     Line { file: PathBuf, line: u32, text: String },
     /// A snapshot to replay.
     Snapshot(PathBuf),
+    /// A member that cannot be read (a name that is not UTF-8, a dangling
+    /// symlink, a FIFO, a directory that cannot be listed), and why: it is
+    /// reported as unreadable, never dropped.
+    Unreadable(String),
+}
+
+/// The files the naming rule puts beside a connection.
+#[derive(Debug, Default)]
+pub(crate) struct Beside {
+    pub policies: PolicyInputs,
+    pub secret: Option<PathBuf>,
 }
 
 /// One connection of the fleet.
@@ -104,24 +116,17 @@ pub(crate) fn stable_hash(text: &str) -> u64 {
 /// The members at `path`: every connection file under a directory (recursively,
 /// hidden entries and the files beside a connection left out), or every line of a
 /// `.jsonl` file; with `snapshots`, every `.json` file under the directory is a
-/// snapshot. Sorted by key.
+/// snapshot. Sorted by key. What looks like a member but cannot be read is a
+/// member with `Source::Unreadable`.
+///
+/// Each directory is listed once: the files beside a connection are looked up
+/// in that listing, so finding the members is near-linear in the files.
 pub(crate) fn members(path: &Path, snapshots: bool) -> Result<Vec<Member>, Fatal> {
     let meta = std::fs::metadata(path).map_err(|e| Fatal::io(path, e))?;
     let mut found = if meta.is_dir() {
-        let mut files = Vec::new();
-        walk(path, &mut files)?;
-        files
-            .into_iter()
-            .filter(|f| is_member_file(f, snapshots))
-            .map(|f| Member {
-                key: relative_key(path, &f),
-                source: if snapshots {
-                    Source::Snapshot(f)
-                } else {
-                    Source::File(f)
-                },
-            })
-            .collect()
+        let mut out = Vec::new();
+        walk(path, path, snapshots, &mut out)?;
+        out
     } else if snapshots {
         return Err(Fatal::Usage(format!(
             "{} is a file: a fleet of snapshots is a directory (--snapshot DIR)",
@@ -134,32 +139,115 @@ pub(crate) fn members(path: &Path, snapshots: bool) -> Result<Vec<Member>, Fatal
     Ok(found)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Fatal> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Fatal::io(dir, e))?;
+/// One directory's entries: its members (with what is beside each), then its
+/// subdirectories'. A subdirectory that cannot be listed is an unreadable member.
+fn walk(root: &Path, dir: &Path, snapshots: bool, out: &mut Vec<Member>) -> Result<(), Fatal> {
+    let unreadable = |e: std::io::Error| Member {
+        key: relative_key(root, dir),
+        source: Source::Unreadable(format!("{}: cannot list the directory: {e}", dir.display())),
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        // The directory given must be listed; below it, one that cannot be is a
+        // member that could not be read.
+        Err(e) if dir != root => {
+            out.push(unreadable(e));
+            return Ok(());
+        }
+        Err(e) => return Err(Fatal::io(dir, e)),
+    };
+    // (name, is a regular file or a symlink to one)
+    let mut files: Vec<(String, std::ffi::OsString, Option<String>)> = Vec::new();
+    let mut dirs = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| Fatal::io(dir, e))?;
-        let path = entry.path();
-        if entry.file_name().to_string_lossy().starts_with('.') {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                out.push(unreadable(e));
+                continue;
+            }
+        };
+        let raw = entry.file_name();
+        let lossy = raw.to_string_lossy().to_string();
+        if lossy.starts_with('.') {
             continue;
         }
-        let kind = entry.file_type().map_err(|e| Fatal::io(&path, e))?;
+        let path = entry.path();
+        let kind = match entry.file_type() {
+            Ok(kind) => kind,
+            Err(e) => {
+                files.push((lossy, raw, Some(format!("cannot read its type: {e}"))));
+                continue;
+            }
+        };
         if kind.is_dir() {
-            walk(&path, out)?;
-        } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
-            out.push(path);
+            dirs.push(path);
+            continue;
         }
+        let problem = if kind.is_file() {
+            None
+        } else if kind.is_symlink() {
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_file() => None,
+                Ok(m) if m.is_dir() => Some("a symlink to a directory".to_string()),
+                Ok(_) => Some("a symlink to something that is not a regular file".to_string()),
+                Err(e) => Some(format!("a symlink to nothing readable ({e})")),
+            }
+        } else {
+            Some("not a regular file (a FIFO, socket or device)".to_string())
+        };
+        files.push((lossy, raw, problem));
+    }
+    let mut names: Vec<&str> = files
+        .iter()
+        .filter(|(_, raw, problem)| problem.is_none() && raw.to_str().is_some())
+        .map(|(lossy, ..)| lossy.as_str())
+        .collect();
+    names.sort_unstable();
+    for (lossy, raw, problem) in &files {
+        if !is_member_name(lossy, snapshots) {
+            continue;
+        }
+        let path = dir.join(raw);
+        let key = relative_key(root, &path);
+        let problem = problem.clone().or_else(|| {
+            raw.to_str()
+                .is_none()
+                .then(|| "its name is not UTF-8: rename it".to_string())
+        });
+        let source = match problem {
+            Some(why) => Source::Unreadable(format!("{}: {why}", style_path(&path))),
+            None if snapshots => Source::Snapshot(path),
+            None => {
+                let beside = beside_in(&path, &names);
+                Source::File(path, Box::new(beside))
+            }
+        };
+        out.push(Member { key, source });
+    }
+    for sub in dirs {
+        walk(root, &sub, snapshots, out)?;
     }
     Ok(())
 }
 
-fn is_member_file(file: &Path, snapshots: bool) -> bool {
-    let Some(name) = file.file_name().and_then(|n| n.to_str()) else {
-        return false;
-    };
+/// A path as the report says it (lossy where it is not UTF-8).
+fn style_path(path: &Path) -> String {
+    path.to_string_lossy().to_string()
+}
+
+fn is_member_name(name: &str, snapshots: bool) -> bool {
     if snapshots {
         return name.ends_with(".json");
     }
     (name.ends_with(".toml") || name.ends_with(".json")) && policy_of(name).is_none()
+}
+
+#[cfg(test)]
+fn is_member_file(file: &Path, snapshots: bool) -> bool {
+    file.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|name| is_member_name(name, snapshots))
 }
 
 /// For a policy file's name, the stem of the connection it belongs to.
@@ -214,6 +302,40 @@ fn lines(path: &Path) -> Result<Vec<Member>, Fatal> {
     Ok(out)
 }
 
+/// A JSONL line is a JSON object, or bad input naming the line (the connection
+/// reader would take anything not starting with `{` for TOML).
+fn json_object(file: &Path, line: u32, text: &str) -> Result<(), Fatal> {
+    let at = |column: usize| {
+        Some(Location {
+            line,
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        })
+    };
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        Ok(other) => {
+            let kind = match other {
+                serde_json::Value::Array(_) => "an array",
+                serde_json::Value::String(_) => "a string",
+                serde_json::Value::Number(_) => "a number",
+                serde_json::Value::Bool(_) => "a boolean",
+                _ => "null",
+            };
+            let column = text.len() - text.trim_start().len() + 1;
+            Err(Fatal::input(
+                file,
+                at(column),
+                format!("invalid JSON connection: the line is {kind}, not an object (one connection a line)"),
+            ))
+        }
+        Err(e) => Err(Fatal::input(
+            file,
+            at(e.column()),
+            format!("invalid JSON connection: {e}"),
+        )),
+    }
+}
+
 /// A connection object's display name, nested (`display_name`) or by its label.
 fn display_name(v: &serde_json::Value) -> Option<String> {
     ["display_name", "Display Name", "displayName"]
@@ -224,34 +346,56 @@ fn display_name(v: &serde_json::Value) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The policy files the naming rule puts beside a connection, and its secret file.
+/// The policy files the naming rule puts beside a connection, and its secret
+/// file, from a fresh listing of its directory (`hook`: one file at a time).
 pub(crate) fn beside(conn: &Path) -> (PolicyInputs, Option<PathBuf>) {
-    let stem = conn
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let sibling = |suffix: &str| Some(conn.with_file_name(format!("{stem}{suffix}"))).filter(|p| p.is_file());
-    let mut identity: Vec<PathBuf> = sibling(".policy.json").into_iter().collect();
-    let prefix = format!("{stem}.policy.");
     let dir = conn
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut more: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut names: Vec<String> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                // `N.policy.X.json` with some X: `N.policy.json` is taken above.
-                .and_then(|n| n.strip_prefix(&prefix)?.strip_suffix(".json"))
-                .is_some_and(|extra| !extra.is_empty())
-        })
+        .filter(|e| e.path().is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
         .collect();
-    more.sort();
-    identity.extend(more);
+    names.sort_unstable();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let found = beside_in(conn, &names);
+    (found.policies, found.secret)
+}
+
+/// The files beside `conn` among `names`, the sorted names of the regular files
+/// of its directory: binary searches, not a listing a member.
+fn beside_in(conn: &Path, names: &[&str]) -> Beside {
+    let stem = conn
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let sibling = |suffix: &str| {
+        let name = format!("{stem}{suffix}");
+        names
+            .binary_search(&name.as_str())
+            .ok()
+            .map(|_| conn.with_file_name(name))
+    };
+    let mut identity: Vec<PathBuf> = sibling(".policy.json").into_iter().collect();
+    // `N.policy.X.json` with some X (`N.policy.json` is taken above): the names
+    // with that prefix are one run of the sorted list.
+    let prefix = format!("{stem}.policy.");
+    let start = names.partition_point(|n| *n < prefix.as_str());
+    identity.extend(
+        names[start..]
+            .iter()
+            .take_while(|n| n.starts_with(&prefix))
+            .filter(|n| {
+                n.strip_prefix(&prefix)
+                    .and_then(|rest| rest.strip_suffix(".json"))
+                    .is_some_and(|extra| !extra.is_empty())
+            })
+            .map(|n| conn.with_file_name(n)),
+    );
     let policies = PolicyInputs {
         identity,
         boundary: sibling(".boundary.json"),
@@ -262,7 +406,10 @@ pub(crate) fn beside(conn: &Path) -> (PolicyInputs, Option<PathBuf>) {
         trust: sibling(".trust.json"),
         ..PolicyInputs::default()
     };
-    (policies, sibling(".secret"))
+    Beside {
+        policies,
+        secret: sibling(".secret"),
+    }
 }
 
 /// One member's facts from its files alone, how far its own locations sit from
@@ -270,12 +417,18 @@ pub(crate) fn beside(conn: &Path) -> (PolicyInputs, Option<PathBuf>) {
 /// it was given (live, they win over what the account says, as flags do).
 pub(crate) fn collect_member(member: &Member) -> Result<(Collected, u32, PolicyInputs), Fatal> {
     match &member.source {
-        Source::File(path) => {
-            let (policies, secret) = beside(path);
+        Source::File(path, beside) => {
             let secret = SecretInput {
-                file: secret,
+                file: beside.secret.clone(),
                 stdin: false,
                 ignore_environment: true,
+            };
+            let policies = PolicyInputs {
+                identity: beside.policies.identity.clone(),
+                boundary: beside.policies.boundary.clone(),
+                buckets: beside.policies.buckets.clone(),
+                trust: beside.policies.trust.clone(),
+                ..PolicyInputs::default()
             };
             Ok((super::collect_offline(path, &secret, &policies)?, 0, policies))
         }
@@ -296,18 +449,35 @@ pub(crate) fn collect_member(member: &Member) -> Result<(Collected, u32, PolicyI
                 },
                 other => other,
             };
+            json_object(file, *line, text)?;
             let loaded = connection::from_text(file, text).map_err(shift)?;
             let secret = SecretInput {
                 ignore_environment: true,
                 ..SecretInput::default()
             };
-            let collected = collect_loaded(file, loaded, &secret, &PolicyInputs::default()).map_err(shift)?;
+            let at = loaded.connection.auth.secret_in_file;
+            let mut collected =
+                collect_loaded(file, loaded, &secret, &PolicyInputs::default()).map_err(shift)?;
+            // Warnings name the object's own position: the file's is `line` on.
+            if let Some(at) = at {
+                let own = format!("{}:{at}:", file.display());
+                let moved = Location {
+                    line: at.line + line - 1,
+                    column: at.column,
+                };
+                for warning in &mut collected.warnings {
+                    if let Some(rest) = warning.strip_prefix(&own) {
+                        *warning = format!("{}:{moved}:{rest}", file.display());
+                    }
+                }
+            }
             Ok((collected, line - 1, PolicyInputs::default()))
         }
         Source::Snapshot(path) => Err(Fatal::Usage(format!(
             "{} is a snapshot: replay it, do not collect it",
             path.display()
         ))),
+        Source::Unreadable(why) => Err(Fatal::Usage(why.clone())),
     }
 }
 

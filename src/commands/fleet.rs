@@ -108,7 +108,8 @@ struct Live<'a> {
 fn judge(member: &Member, args: &DoctorArgs, live: Option<Live<'_>>) -> Result<Entry, Fatal> {
     let (facts, shift, mode) = match &member.source {
         Source::Snapshot(path) => (collect::read_snapshot(path)?, 0, Some("snapshot")),
-        Source::File(_) | Source::Line { .. } => {
+        Source::Unreadable(why) => return Err(Fatal::Usage(why.clone())),
+        Source::File(..) | Source::Line { .. } => {
             let (collected, shift, policies) = fleet::collect_member(member)?;
             let collected = match live {
                 None => collected,
@@ -288,8 +289,9 @@ impl Progress {
 }
 
 /// Every output of a run: the main format (standard output or `--output`) and the
-/// extra report files, each fed the entries as they come. Files are written to a
-/// temporary name and renamed at the end, so a failed run leaves no half report.
+/// extra report files, each fed the entries as they come. Files are written as
+/// `output` says (a regular file replaced at the end, so a failed run leaves no
+/// half report; a device, FIFO or descriptor written through).
 struct Outputs {
     outs: Vec<(Box<dyn Render>, Sink)>,
 }
@@ -298,22 +300,15 @@ enum Sink {
     Stdout(std::io::BufWriter<std::io::Stdout>),
     /// The CI run's step summary: appended to, as the single doctor does.
     Append(PathBuf, std::io::BufWriter<std::fs::File>),
-    File {
-        path: PathBuf,
-        tmp: PathBuf,
-        file: std::io::BufWriter<std::fs::File>,
-    },
+    File(super::output::Output),
 }
 
 impl Sink {
     fn file(path: &Path) -> Result<Sink, Fatal> {
-        let tmp = super::temporary_beside(path);
-        let file = std::fs::File::create(&tmp).map_err(|e| Fatal::io(path, e))?;
-        Ok(Sink::File {
-            path: path.to_path_buf(),
-            tmp,
-            file: std::io::BufWriter::new(file),
-        })
+        Ok(Sink::File(super::output::Output::open(
+            path,
+            super::output::Mode::Keep,
+        )?))
     }
 
     fn write(&mut self, text: &str) -> Result<(), Fatal> {
@@ -326,9 +321,8 @@ impl Sink {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 other => other.map_err(|e| Fatal::io("<stdout>", e)),
             },
-            Sink::File { path, file, .. } | Sink::Append(path, file) => {
-                file.write_all(text.as_bytes()).map_err(|e| Fatal::io(&*path, e))
-            }
+            Sink::File(out) => out.write(text.as_bytes()),
+            Sink::Append(path, file) => file.write_all(text.as_bytes()).map_err(|e| Fatal::io(&*path, e)),
         }
     }
 
@@ -339,16 +333,7 @@ impl Sink {
                 other => other.map_err(|e| Fatal::io("<stdout>", e)),
             },
             Sink::Append(path, mut file) => file.flush().map_err(|e| Fatal::io(&path, e)),
-            Sink::File { path, tmp, file } => {
-                file.into_inner()
-                    .map_err(|e| Fatal::io(&path, e.into_error()))?
-                    .sync_all()
-                    .map_err(|e| Fatal::io(&path, e))?;
-                std::fs::rename(&tmp, &path).map_err(|e| {
-                    let _ = std::fs::remove_file(&tmp);
-                    Fatal::io(&path, e)
-                })
-            }
+            Sink::File(out) => out.commit(),
         }
     }
 }
@@ -457,10 +442,80 @@ pub(super) fn merge(args: &MergeArgs) -> Result<ExitCode, Fatal> {
     Ok(exit(&tally, args.fail_on, args.exit_zero))
 }
 
+/// The largest report `merge` reads (per file, standard input too): a fleet
+/// report of 10,000 connections is about 300 MB of JSON; a file beyond this is
+/// not a report (`/dev/zero` would otherwise be read until memory runs out).
+pub(crate) const MAX_REPORT_BYTES: u64 = 1 << 30;
+
+/// A report's text: a regular file, or standard input for `-`, at most
+/// `MAX_REPORT_BYTES`.
+fn report_text(path: &Path) -> Result<String, Fatal> {
+    use std::io::Read;
+    let bytes = if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(MAX_REPORT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Fatal::io("<stdin>", e))?;
+        bytes
+    } else {
+        // Asked before opening: opening a FIFO waits for a writer.
+        let not_regular = || {
+            Fatal::input(
+                path,
+                None,
+                "not a regular file: merge reads report files (or `-` for standard input)",
+            )
+        };
+        let too_big = || {
+            Fatal::input(
+                path,
+                None,
+                format!("larger than {MAX_REPORT_BYTES} bytes: not an athena-doctor report"),
+            )
+        };
+        let meta = std::fs::metadata(path).map_err(|e| Fatal::io(path, e))?;
+        if !meta.is_file() {
+            return Err(not_regular());
+        }
+        if meta.len() > MAX_REPORT_BYTES {
+            return Err(too_big());
+        }
+        let file = std::fs::File::open(path).map_err(|e| Fatal::io(path, e))?;
+        // And again on what was opened (the path may have changed between).
+        if !file.metadata().map_err(|e| Fatal::io(path, e))?.is_file() {
+            return Err(not_regular());
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_REPORT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Fatal::io(path, e))?;
+        bytes
+    };
+    if bytes.len() as u64 > MAX_REPORT_BYTES {
+        return Err(Fatal::input(
+            path,
+            None,
+            format!("larger than {MAX_REPORT_BYTES} bytes: not an athena-doctor report"),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        Fatal::input(
+            path,
+            None,
+            format!(
+                "not UTF-8 text (byte {}): not a JSON report",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
 /// A report's entries: a fleet report's, or a single report as one entry. Errors
 /// name the file and the JSON pointer of what is wrong.
 fn read_report(path: &Path) -> Result<Vec<Entry>, Fatal> {
-    let text = std::fs::read_to_string(path).map_err(|e| Fatal::io(path, e))?;
+    let text = report_text(path)?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         Fatal::input(
             path,
@@ -471,6 +526,7 @@ fn read_report(path: &Path) -> Result<Vec<Entry>, Fatal> {
             format!("not JSON: {e}"),
         )
     })?;
+    drop(text);
     let version = value.get("version").and_then(serde_json::Value::as_u64);
     if version != Some(u64::from(report::fleet::FLEET_VERSION)) {
         return Err(Fatal::input(
@@ -489,12 +545,53 @@ fn read_report(path: &Path) -> Result<Vec<Entry>, Fatal> {
     };
     if value.get("connections").is_some() {
         let doc: report::fleet::Document = serde_path_to_error::deserialize(value).map_err(bad)?;
+        for (i, entry) in doc.connections.iter().enumerate() {
+            check_entry(path, &format!("/connections/{i}"), entry)?;
+        }
         return Ok(doc.connections);
     }
     // A single connection's report: its checks lack locations; they point at the file.
     let single: Single = serde_path_to_error::deserialize(value).map_err(bad)?;
     let path_text = path.display().to_string();
-    Ok(vec![single.into_entry(&path_text)])
+    let entry = single.into_entry(&path_text);
+    check_entry(path, "", &entry)?;
+    Ok(vec![entry])
+}
+
+/// Bad input, with its JSON pointer (`at` is the entry's): a check code that is
+/// no rule code, or a summary its checks contradict (a zeroed summary would
+/// read as healthy; an impossible count would overflow the fleet's).
+fn check_entry(path: &Path, at: &str, entry: &Entry) -> Result<(), Fatal> {
+    for (i, row) in entry.rows().iter().enumerate() {
+        if report::fleet::family_of(&row.code).is_none() {
+            return Err(Fatal::input(
+                path,
+                None,
+                format!(
+                    "{at}/checks/{i}/code: {} is not a rule code (a family's prefix and three digits, as S3004)",
+                    serde_json::Value::from(row.code.as_str())
+                ),
+            ));
+        }
+    }
+    let counted = entry.counted();
+    match (&entry.summary, &entry.checks) {
+        (Some(summary), _) if *summary != counted => Err(Fatal::input(
+            path,
+            None,
+            format!(
+                "{at}/summary: says {}, but its checks are {}: the report was changed",
+                summary.line(),
+                counted.line()
+            ),
+        )),
+        (None, Some(checks)) if !checks.is_empty() => Err(Fatal::input(
+            path,
+            None,
+            format!("{at}/summary: missing, but the connection has checks"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[derive(serde::Deserialize)]

@@ -4,6 +4,7 @@
 
 mod fleet;
 mod hook;
+mod output;
 mod policy;
 mod simulate;
 mod triage;
@@ -179,8 +180,7 @@ fn write_fixes(
     args: &DoctorArgs,
     dir: &Path,
 ) -> Result<(), Fatal> {
-    let sources = &args.sources;
-    let (text, source) = match &sources.snapshot {
+    let (text, source) = match &args.sources.snapshot {
         Some(_) => (None, PathBuf::from(&facts.connection.path)),
         None => (Some(connection::read_text(&args.config)?), args.config.clone()),
     };
@@ -201,11 +201,20 @@ fn write_fixes(
                 format!("cannot write the corrected connection: {e}"),
             )
         })?;
+    refuse_collisions(&bundle.files, dir, &inputs_of(args))?;
     std::fs::create_dir_all(dir).map_err(|e| Fatal::io(dir, e))?;
-    let inputs: Vec<PathBuf> = [
+    write_bundle(&bundle.files, dir)
+}
+
+/// Every file the run read, resolved: what `--write-fixes` must not overwrite.
+fn inputs_of(args: &DoctorArgs) -> Vec<PathBuf> {
+    let sources = &args.sources;
+    [
         Some(&args.config),
         sources.snapshot.as_ref(),
         sources.boundary.as_ref(),
+        sources.terraform_plan.as_ref(),
+        sources.cloudformation.as_ref(),
     ]
     .into_iter()
     .flatten()
@@ -220,8 +229,22 @@ fn write_fixes(
             .map(|b| PathBuf::from(b.split_once('=').map_or(b.as_str(), |(_, f)| f))),
     )
     .filter_map(|p| p.canonicalize().ok())
-    .collect();
-    for (name, _) in &bundle.files {
+    .collect()
+}
+
+/// Bad input before anything is written: two files of the bundle under one name
+/// (`-c apply.sh`: the corrected connection would be the script), or a file of
+/// the bundle that is one of the inputs.
+fn refuse_collisions(files: &[(String, String)], dir: &Path, inputs: &[PathBuf]) -> Result<(), Fatal> {
+    let mut names = std::collections::BTreeSet::new();
+    for (name, _) in files {
+        if !names.insert(name.as_str()) {
+            return Err(Fatal::Usage(format!(
+                "--write-fixes would write two files named {}: rename the input of that name (the script is {})",
+                style::printable(name),
+                fix::bundle::SCRIPT
+            )));
+        }
         let path = dir.join(name);
         if let Ok(real) = path.canonicalize()
             && inputs.contains(&real)
@@ -232,24 +255,58 @@ fn write_fixes(
             )));
         }
     }
-    for (name, text) in &bundle.files {
-        let path = dir.join(name);
-        write_atomically(&path, text)?;
-        if name == fix::bundle::SCRIPT {
-            make_executable(&path)?;
-        }
-    }
     Ok(())
 }
 
-#[cfg(unix)]
-fn make_executable(path: &Path) -> Result<(), Fatal> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(|e| Fatal::io(path, e))
-}
-
-#[cfg(not(unix))]
-fn make_executable(_: &Path) -> Result<(), Fatal> {
+/// Write the bundle all or nothing as far as the file system allows: every file
+/// is first written in full under a temporary name (a full disk stops the run
+/// here, with nothing replaced and nothing left behind), then each is renamed
+/// into place, `apply.sh` last. A failure says which files were and were not
+/// written.
+fn write_bundle(files: &[(String, String)], dir: &Path) -> Result<(), Fatal> {
+    let mut order: Vec<&(String, String)> = files.iter().filter(|(n, _)| n != fix::bundle::SCRIPT).collect();
+    order.extend(files.iter().filter(|(n, _)| n == fix::bundle::SCRIPT));
+    let mut staged = Vec::new();
+    for (name, text) in &order {
+        let mode = if name == fix::bundle::SCRIPT {
+            output::Mode::Executable
+        } else {
+            output::Mode::Keep
+        };
+        let written = output::Output::open(&dir.join(name), mode).and_then(|mut out| {
+            out.write(text.as_bytes())?;
+            out.stage()
+        });
+        match written {
+            Ok(s) => staged.push(s),
+            Err(e) => {
+                return Err(Fatal::Usage(format!(
+                    "{e}; --write-fixes wrote none of its {} files to {}",
+                    files.len(),
+                    dir.display()
+                )));
+            }
+        }
+    }
+    let mut done: Vec<String> = Vec::new();
+    let total = staged.len();
+    for s in staged.into_iter() {
+        let name = s.path().display().to_string();
+        if let Err(e) = s.commit() {
+            let missing: Vec<String> = order[done.len()..].iter().map(|(n, _)| n.clone()).collect();
+            return Err(Fatal::Usage(format!(
+                "{e}; --write-fixes wrote {} of {total} files ({}), not {}",
+                done.len(),
+                if done.is_empty() {
+                    "none".into()
+                } else {
+                    done.join(", ")
+                },
+                missing.join(", ")
+            )));
+        }
+        done.push(name);
+    }
     Ok(())
 }
 
@@ -340,29 +397,9 @@ fn print(text: &str) -> Result<(), Fatal> {
     }
 }
 
-/// The temporary name a report is written under before it is renamed to `path`.
-fn temporary_beside(path: &Path) -> PathBuf {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    dir.join(format!(".{name}.{}.tmp", std::process::id()))
-}
-
-/// Write to a temporary file beside `path`, then rename: a failed run never leaves
-/// half a report where a previous good one was.
+/// Write a report: see `output` for how (atomic for a file, through for the rest).
 fn write_atomically(path: &Path, text: &str) -> Result<(), Fatal> {
-    let tmp = temporary_beside(path);
-    // An error names the file the user asked for, not our temporary one.
-    std::fs::write(&tmp, text).map_err(|e| Fatal::io(path, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Fatal::io(path, e)
-    })
+    output::write(path, text, output::Mode::Keep)
 }
 
 fn unknown_rule(rule: &str) -> Fatal {
