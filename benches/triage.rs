@@ -83,7 +83,11 @@ fn growth() {
     println!("triage growth (distinct errors, best of 3):");
     for lines in [10_000, 20_000, 40_000] {
         let text = distinct_errors(lines);
-        assert_eq!(athena_doctor::inputs::triage(&text), lines, "each line is one error");
+        assert_eq!(
+            athena_doctor::inputs::triage(&text),
+            lines,
+            "each line is one error"
+        );
         let took = best_of_three(&text);
         let ratio = previous.map_or(String::new(), |p| {
             format!(
@@ -91,7 +95,10 @@ fn growth() {
                 took.as_secs_f64() / p.as_secs_f64()
             )
         });
-        println!("  {lines:>6} lines: {:>8.1} ms{ratio}", took.as_secs_f64() * 1000.0);
+        println!(
+            "  {lines:>6} lines: {:>8.1} ms{ratio}",
+            took.as_secs_f64() * 1000.0
+        );
         previous = Some(took);
     }
     println!("  target: near-linear (≈2× a doubling)");

@@ -59,9 +59,9 @@ impl Input {
 
 /// `n` bytes as people read sizes: "100 MiB", "256 KiB", "512 bytes".
 pub(crate) fn human_bytes(n: u64) -> String {
-    if n >= MIB && n % MIB == 0 {
+    if n >= MIB && n.is_multiple_of(MIB) {
         format!("{} MiB", n / MIB)
-    } else if n >= KIB && n % KIB == 0 {
+    } else if n >= KIB && n.is_multiple_of(KIB) {
         format!("{} KiB", n / KIB)
     } else {
         format!("{n} bytes")

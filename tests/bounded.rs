@@ -28,7 +28,10 @@ fn run_bounded(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
         .env_remove(common::SECRET_ENV)
         .output()
         .unwrap();
-    (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 fn cloudformation_dir() -> tempfile::TempDir {
@@ -51,7 +54,9 @@ fn a_yaml_alias_bomb_is_refused_at_the_alias() {
         let aliases = vec![format!("*{}", pair[0]); 9].join(", ");
         text.push_str(&format!("  {}: &{} [{aliases}]\n", pair[1], pair[1]));
     }
-    text.push_str("Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: bi-athena\n");
+    text.push_str(
+        "Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: bi-athena\n",
+    );
     assert!(text.len() < 1500, "the bomb is small: {} bytes", text.len());
     std::fs::write(dir.path().join("template.yaml"), &text).unwrap();
     let (code, stderr) = run_bounded(
@@ -135,7 +140,11 @@ fn big_plan(extra: usize) -> String {
 fn terraform_dir(plan: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for name in ["connection.toml", "main.tf"] {
-        std::fs::copy(root().join("fixtures/iac/terraform").join(name), dir.path().join(name)).unwrap();
+        std::fs::copy(
+            root().join("fixtures/iac/terraform").join(name),
+            dir.path().join(name),
+        )
+        .unwrap();
     }
     std::fs::write(dir.path().join("plan.json"), plan).unwrap();
     dir
@@ -148,28 +157,51 @@ fn a_plan_of_three_thousand_resources_is_read() {
     let dir = terraform_dir(&plan);
     let output = doctor()
         .current_dir(dir.path())
-        .args(["doctor", "--offline", "-c", "connection.toml", "--terraform-plan", "plan.json"])
+        .args([
+            "doctor",
+            "--offline",
+            "-c",
+            "connection.toml",
+            "--terraform-plan",
+            "plan.json",
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(matches!(output.status.code(), Some(0 | 1)), "{:?} {stderr}", output.status);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{:?} {stderr}",
+        output.status
+    );
 }
 
 #[test]
 fn a_plan_over_its_limit_is_refused_naming_the_limit() {
     let dir = terraform_dir("{}");
     // Sparse: 100 MiB and one byte, on disk almost nothing.
-    let file = std::fs::File::options().write(true).open(dir.path().join("plan.json")).unwrap();
+    let file = std::fs::File::options()
+        .write(true)
+        .open(dir.path().join("plan.json"))
+        .unwrap();
     file.set_len(100 * 1024 * 1024 + 1).unwrap();
     let output = doctor()
         .current_dir(dir.path())
-        .args(["doctor", "--offline", "-c", "connection.toml", "--terraform-plan", "plan.json"])
+        .args([
+            "doctor",
+            "--offline",
+            "-c",
+            "connection.toml",
+            "--terraform-plan",
+            "plan.json",
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("plan.json") && stderr.contains("larger than 100 MiB") && stderr.contains("Terraform plan"),
+        stderr.contains("plan.json")
+            && stderr.contains("larger than 100 MiB")
+            && stderr.contains("Terraform plan"),
         "{stderr}"
     );
 }
@@ -193,7 +225,10 @@ fn a_policy_file_over_its_limit_is_refused_naming_the_limit() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("larger than 256 KiB") && stderr.contains("policy file"), "{stderr}");
+    assert!(
+        stderr.contains("larger than 256 KiB") && stderr.contains("policy file"),
+        "{stderr}"
+    );
 }
 
 /// Each input flag given `target`: exit 2, naming the file and what it is, within
@@ -202,11 +237,36 @@ fn refused_everywhere(target: &Path, what: &str) {
     let healthy = root().join("fixtures/examples/acme-healthy.toml");
     let cases: Vec<Vec<std::ffi::OsString>> = vec![
         vec!["--config".into(), target.into()],
-        vec!["--config".into(), healthy.clone().into(), "--policy".into(), target.into()],
-        vec!["--config".into(), healthy.clone().into(), "--trust-policy".into(), target.into()],
-        vec!["--config".into(), healthy.clone().into(), "--cloudformation".into(), target.into()],
-        vec!["--config".into(), healthy.clone().into(), "--terraform-plan".into(), target.into()],
-        vec!["--config".into(), healthy.into(), "--secret-file".into(), target.into()],
+        vec![
+            "--config".into(),
+            healthy.clone().into(),
+            "--policy".into(),
+            target.into(),
+        ],
+        vec![
+            "--config".into(),
+            healthy.clone().into(),
+            "--trust-policy".into(),
+            target.into(),
+        ],
+        vec![
+            "--config".into(),
+            healthy.clone().into(),
+            "--cloudformation".into(),
+            target.into(),
+        ],
+        vec![
+            "--config".into(),
+            healthy.clone().into(),
+            "--terraform-plan".into(),
+            target.into(),
+        ],
+        vec![
+            "--config".into(),
+            healthy.into(),
+            "--secret-file".into(),
+            target.into(),
+        ],
     ];
     for args in cases {
         let output = doctor()
@@ -228,7 +288,12 @@ fn refused_everywhere(target: &Path, what: &str) {
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
@@ -259,7 +324,11 @@ fn process_substitution_is_still_read() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(matches!(output.status.code(), Some(0 | 1)), "{:?}: {stderr}", output.status);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{:?}: {stderr}",
+        output.status
+    );
 }
 
 /// `--deadline` and `--timeout` beyond a day are refused when the flags are read
@@ -293,7 +362,10 @@ fn huge_deadlines_and_timeouts_are_refused_at_parse_time() {
                 .unwrap();
             let stderr = String::from_utf8_lossy(&output.stderr);
             assert_eq!(output.status.code(), Some(2), "{run:?} {flag} {value}: {stderr}");
-            assert!(stderr.contains(flag) && stderr.contains("86400"), "{run:?} {flag} {value}: {stderr}");
+            assert!(
+                stderr.contains(flag) && stderr.contains("86400"),
+                "{run:?} {flag} {value}: {stderr}"
+            );
         }
     }
 }

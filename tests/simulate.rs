@@ -330,7 +330,14 @@ fn an_empty_or_malformed_action_or_resource_is_refused() {
     let policy = policy.display().to_string();
     let good = ("s3:GetObject", "arn:aws:s3:::b/k");
     let (_, code, stderr) = simulate(&[
-        "--principal", ROLE, "--action", good.0, "--resource", good.1, "--policy", &policy,
+        "--principal",
+        ROLE,
+        "--action",
+        good.0,
+        "--resource",
+        good.1,
+        "--policy",
+        &policy,
     ]);
     assert_eq!(code, 0, "the well-formed request is allowed: {stderr}");
     let cases = [
@@ -347,7 +354,14 @@ fn an_empty_or_malformed_action_or_resource_is_refused() {
     ];
     for (action, resource, named) in cases {
         let (_, code, stderr) = simulate(&[
-            "--principal", ROLE, "--action", action, "--resource", resource, "--policy", &policy,
+            "--principal",
+            ROLE,
+            "--action",
+            action,
+            "--resource",
+            resource,
+            "--policy",
+            &policy,
         ]);
         assert_eq!(code, 2, "{action:?} {resource:?}: {stderr}");
         assert!(stderr.contains(named), "{action:?} {resource:?}: {stderr}");

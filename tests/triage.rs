@@ -732,7 +732,10 @@ fn many_distinct_errors_are_triaged_within_bounds_and_the_listing_says_its_cut()
     assert_eq!(report["errors_not_listed"], 19_000);
     assert_eq!(codes(&report)[0], "S3002");
     let cited = report["causes"][0]["errors"].as_array().unwrap();
-    assert!(cited.iter().all(|i| i.as_u64().unwrap() < 1_000), "cites only listed errors");
+    assert!(
+        cited.iter().all(|i| i.as_u64().unwrap() < 1_000),
+        "cites only listed errors"
+    );
     let table = doctor()
         .arg("triage")
         .write_stdin(log[..1_100].join("\n"))
@@ -786,5 +789,8 @@ fn input_over_the_limit_is_refused_naming_it() {
     file.set_len(64 * 1024 * 1024 + 1).unwrap();
     let (code, _, stderr) = triage_bounded(&path);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("<stdin>") && stderr.contains("larger than 64 MiB"), "{stderr}");
+    assert!(
+        stderr.contains("<stdin>") && stderr.contains("larger than 64 MiB"),
+        "{stderr}"
+    );
 }

@@ -151,7 +151,10 @@ pub(crate) fn collect_loaded(
 fn read_supplied_secret(input: &SecretInput) -> Result<Option<Secret>, Fatal> {
     if input.stdin {
         let stdin = Path::new("<stdin>");
-        let value = connection::utf8(stdin, connection::read_capped(stdin, std::io::stdin(), Input::Secret)?)?;
+        let value = connection::utf8(
+            stdin,
+            connection::read_capped(stdin, std::io::stdin(), Input::Secret)?,
+        )?;
         return Ok(Some(Secret::new(strip_newline(value), SecretSource::Stdin)));
     }
     if let Some(path) = &input.file {

@@ -56,7 +56,11 @@ pub(crate) fn read_bounded(path: &Path, kind: Input) -> Result<Vec<u8>, Fatal> {
         let file = std::fs::File::open(path).map_err(|e| Fatal::io(path, e))?;
         return read_capped(path, file, kind);
     }
-    let bytes = read_capped(path, fifo::Reader::open(path).map_err(|e| Fatal::io(path, e))?, kind)?;
+    let bytes = read_capped(
+        path,
+        fifo::Reader::open(path).map_err(|e| Fatal::io(path, e))?,
+        kind,
+    )?;
     if bytes.is_empty() {
         return Err(Fatal::input(
             path,

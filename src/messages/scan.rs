@@ -90,7 +90,11 @@ fn key(f: &Found) -> Key {
         .map(|(n, v)| (n, v.to_string()))
         .collect();
     let id = f.pattern.map(|p| p.id.as_str());
-    let text = if id.is_none() { f.text.clone() } else { String::new() };
+    let text = if id.is_none() {
+        f.text.clone()
+    } else {
+        String::new()
+    };
     (id, fields, text)
 }
 

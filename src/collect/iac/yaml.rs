@@ -227,4 +227,22 @@ mod tests {
         let (at, message) = parse("A: [1,\n").unwrap_err();
         assert!(at.line >= 1 && !message.is_empty());
     }
+
+    #[test]
+    fn alias_expansion_is_bounded_and_the_refusal_placed() {
+        // Each level holds ten times the last: level 6 passes 100,000 nodes.
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let names = ["a", "b", "c", "d", "e", "f", "g"];
+        for pair in names.windows(2) {
+            let aliases = vec![format!("*{}", pair[0]); 10].join(", ");
+            text.push_str(&format!("{}: &{} [{aliases}]\n", pair[1], pair[1]));
+        }
+        let (at, message) = parse(&text).unwrap_err();
+        assert!((5..=7).contains(&at.line) && at.column > 1, "{at:?}");
+        assert!(message.contains("100000 nodes"), "{message}");
+        // Four levels (11,111 nodes a copy) are well within it.
+        let small: String = text.lines().take(4).map(|l| format!("{l}\n")).collect();
+        let root = parse(&small).unwrap();
+        assert_eq!(root.get("d").unwrap().items().len(), 10);
+    }
 }
