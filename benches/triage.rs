@@ -1,10 +1,14 @@
 //! Triage speed: the corpus of 75 real-shaped messages (tests/triage/corpus.toml)
 //! as one pasted text, and a 10,000-line log holding them among ordinary lines.
-//! The target ("under a second" for what a support engineer pastes) is read from
+//! Then triage's growth, measured in one run and printed with its ratios: logs of
+//! 10,000, 20,000 and 40,000 lines, every line a distinct error (a linear triage
+//! takes twice as long for twice the lines). The targets ("under a second" for
+//! what a support engineer pastes; near-linear growth) are read from
 //! `cargo bench --bench triage`, never asserted in a test.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 fn messages() -> Vec<String> {
     let text = include_str!("../tests/triage/corpus.toml");
@@ -44,6 +48,60 @@ fn triage(c: &mut Criterion) {
         b.iter(|| athena_doctor::inputs::triage(black_box(&log)))
     });
     group.finish();
+    growth();
+}
+
+/// `lines` lines, each a distinct AccessDenied (its own role, bucket and key).
+fn distinct_errors(lines: usize) -> String {
+    (0..lines)
+        .map(|i| {
+            format!(
+                "2026-11-30T10:00:00Z ERROR User: arn:aws:sts::123456789012:assumed-role/bi-{i}/s is not \
+                 authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::results-{i}/q/{i}.csv\" \
+                 because no identity-based policy allows the s3:PutObject action"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The best of three runs.
+fn best_of_three(text: &str) -> Duration {
+    (0..3)
+        .map(|_| {
+            let started = Instant::now();
+            black_box(athena_doctor::inputs::triage(black_box(text)));
+            started.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+/// Triage's growth with distinct errors, from one run: times and ratios.
+fn growth() {
+    let mut previous: Option<Duration> = None;
+    println!("triage growth (distinct errors, best of 3):");
+    for lines in [10_000, 20_000, 40_000] {
+        let text = distinct_errors(lines);
+        assert_eq!(
+            athena_doctor::inputs::triage(&text),
+            lines,
+            "each line is one error"
+        );
+        let took = best_of_three(&text);
+        let ratio = previous.map_or(String::new(), |p| {
+            format!(
+                ", {:.2}× the previous for 2× the lines",
+                took.as_secs_f64() / p.as_secs_f64()
+            )
+        });
+        println!(
+            "  {lines:>6} lines: {:>8.1} ms{ratio}",
+            took.as_secs_f64() * 1000.0
+        );
+        previous = Some(took);
+    }
+    println!("  target: near-linear (≈2× a doubling)");
 }
 
 criterion_group!(benches, triage);

@@ -431,13 +431,13 @@ pub(crate) struct LiveArgs {
     /// Allow credentials from the EC2 instance metadata service (off by default).
     #[arg(long)]
     pub imds: bool,
-    /// Timeout of each AWS call, in seconds (at least 1).
+    /// Timeout of each AWS call, in seconds (1 to 86400, a day).
     #[arg(long, value_name = "SECONDS", default_value_t = 5,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = clap::value_parser!(u64).range(1..=crate::limits::MAX_SECONDS))]
     pub timeout: u64,
-    /// Deadline for the whole live inspection, in seconds (at least 1).
+    /// Deadline for the whole live inspection, in seconds (1 to 86400, a day).
     #[arg(long, value_name = "SECONDS", default_value_t = 60,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = clap::value_parser!(u64).range(1..=crate::limits::MAX_SECONDS))]
     pub deadline: u64,
     /// Make the calls one after another (for measuring; slower).
     #[arg(long, hide = true)]

@@ -5,6 +5,7 @@
 //! ruled out, or not checkable, from the findings of those rules alone.
 
 use crate::engine::{Check, RuleMeta, Status};
+use crate::limits::TRIAGE_SHOWN_ERRORS;
 use crate::messages::{self, Found, Kind, TABLE};
 use crate::rules;
 use regex::Regex;
@@ -13,7 +14,10 @@ use std::sync::LazyLock;
 /// What the text holds and what explains it.
 #[derive(Debug)]
 pub(crate) struct Triage {
+    /// The distinct errors, at most `TRIAGE_SHOWN_ERRORS`.
     pub errors: Vec<Found>,
+    /// How many more distinct errors the text held (they ranked the causes too).
+    pub not_shown: usize,
     pub causes: Vec<Cause>,
     /// What the account could not tell (`--from-account`): each read that failed, and why.
     pub unread: Vec<String>,
@@ -76,13 +80,12 @@ impl Verdict {
 
 /// Triage a pasted text, and messages the account recorded (origin, message).
 pub(crate) fn triage(text: &str, recorded: &[(String, String)]) -> Triage {
-    let mut errors = messages::scan(text);
+    let mut scanned = messages::Errors::default();
+    scanned.scan(text, None);
     for (origin, message) in recorded {
-        for mut found in messages::scan(message) {
-            found.origin = Some(origin.clone());
-            messages::add(&mut errors, found);
-        }
+        scanned.scan(message, Some(origin));
     }
+    let mut errors = scanned.into_found();
     let mut causes: Vec<Cause> = Vec::new();
     for (at, error) in errors.iter().enumerate() {
         let Some(pattern) = error.pattern.filter(|p| p.kind == Kind::Connection) else {
@@ -98,7 +101,8 @@ pub(crate) fn triage(text: &str, recorded: &[(String, String)]) -> Triage {
             let weight = (n - rank as f64) / n;
             if let Some(seen) = causes.iter_mut().find(|k| k.rule == rule) {
                 seen.score += weight;
-                if !seen.errors.contains(&at) {
+                // Errors are met in order: a repeat of `at` is the last one.
+                if seen.errors.last() != Some(&at) {
                     seen.errors.push(at);
                 }
                 continue;
@@ -130,20 +134,28 @@ pub(crate) fn triage(text: &str, recorded: &[(String, String)]) -> Triage {
     // Stable: equal scores keep the order they were first met in.
     causes.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut follow_up: Vec<String> = Vec::new();
-    for e in &errors {
+    let mut asked = std::collections::HashSet::new();
+    for e in errors.iter().take(TRIAGE_SHOWN_ERRORS) {
         if e.fields.get("execution_id").is_some() {
             let command = fill(
                 "aws athena get-query-execution --query-execution-id {execution_id} --region {region} \
                  --query QueryExecution.Status",
                 &e.fields,
             );
-            if !follow_up.contains(&command) {
+            if asked.insert(command.clone()) {
                 follow_up.push(command);
             }
         }
     }
+    // Every error ranked the causes; only the first are listed (and cited).
+    let not_shown = errors.len().saturating_sub(TRIAGE_SHOWN_ERRORS);
+    errors.truncate(TRIAGE_SHOWN_ERRORS);
+    for cause in &mut causes {
+        cause.errors.retain(|&at| at < TRIAGE_SHOWN_ERRORS);
+    }
     Triage {
         errors,
+        not_shown,
         causes,
         unread: Vec::new(),
         follow_up,

@@ -315,3 +315,55 @@ fn the_request_is_made_now_unless_the_context_says_when() {
         "{later:#}"
     );
 }
+
+/// An empty, blank or malformed action or resource is bad input (exit 2), not a
+/// decision: under a policy allowing everything, `--action ''` was "allow".
+#[test]
+fn an_empty_or_malformed_action_or_resource_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("all.json");
+    std::fs::write(
+        &policy,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let policy = policy.display().to_string();
+    let good = ("s3:GetObject", "arn:aws:s3:::b/k");
+    let (_, code, stderr) = simulate(&[
+        "--principal",
+        ROLE,
+        "--action",
+        good.0,
+        "--resource",
+        good.1,
+        "--policy",
+        &policy,
+    ]);
+    assert_eq!(code, 0, "the well-formed request is allowed: {stderr}");
+    let cases = [
+        ("", good.1, "--action"),
+        ("   ", good.1, "--action"),
+        ("GetObject", good.1, "--action"),
+        ("s3:", good.1, "--action"),
+        (":GetObject", good.1, "--action"),
+        ("s3:Get Object", good.1, "--action"),
+        (good.0, "", "--resource"),
+        (good.0, " ", "--resource"),
+        (good.0, "bucket/key", "--resource"),
+        (good.0, "arn:aws:s3:::b/k\n", "--resource"),
+    ];
+    for (action, resource, named) in cases {
+        let (_, code, stderr) = simulate(&[
+            "--principal",
+            ROLE,
+            "--action",
+            action,
+            "--resource",
+            resource,
+            "--policy",
+            &policy,
+        ]);
+        assert_eq!(code, 2, "{action:?} {resource:?}: {stderr}");
+        assert!(stderr.contains(named), "{action:?} {resource:?}: {stderr}");
+    }
+}

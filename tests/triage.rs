@@ -689,3 +689,108 @@ fn the_triage_fits_the_width_and_keeps_names_and_commands_whole() {
         );
     }
 }
+
+/// Run triage (JSON) on `input` from standard input under bash with 2 GB of
+/// address space and a minute of CPU: a run that grows without bound (memory, or
+/// time quadratic in the errors) dies of a signal instead of exiting.
+fn triage_bounded(input: &std::path::Path) -> (Option<i32>, Vec<u8>, String) {
+    let output = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(r#"ulimit -v 2000000; ulimit -t 60; exec "$0" triage --format json - < "$1""#)
+        .arg(env!("CARGO_BIN_EXE_athena-doctor"))
+        .arg(input)
+        .env_remove(common::SECRET_ENV)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        output.stdout,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// 20,000 distinct errors: each found (counted), the first 1,000 listed and the
+/// rest said to be not listed, all ranking the cause; within the bounds.
+#[test]
+fn many_distinct_errors_are_triaged_within_bounds_and_the_listing_says_its_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.txt");
+    let log: Vec<String> = (0..20_000)
+        .map(|i| {
+            format!(
+                "ERROR User: arn:aws:sts::123456789012:assumed-role/bi-{i}/s is not authorized to perform: \
+                 s3:PutObject on resource: \"arn:aws:s3:::results-{i}/q/{i}.csv\" because no identity-based \
+                 policy allows the s3:PutObject action"
+            )
+        })
+        .collect();
+    std::fs::write(&path, log.join("\n")).unwrap();
+    let (code, stdout, stderr) = triage_bounded(&path);
+    assert_eq!(code, Some(0), "{stderr}");
+    let report: Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(report["errors"].as_array().unwrap().len(), 1_000);
+    assert_eq!(report["errors_not_listed"], 19_000);
+    assert_eq!(codes(&report)[0], "S3002");
+    let cited = report["causes"][0]["errors"].as_array().unwrap();
+    assert!(
+        cited.iter().all(|i| i.as_u64().unwrap() < 1_000),
+        "cites only listed errors"
+    );
+    let table = doctor()
+        .arg("triage")
+        .write_stdin(log[..1_100].join("\n"))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&table.stdout).contains("and 100 more distinct errors, not listed"),
+        "{}",
+        String::from_utf8_lossy(&table.stdout)
+    );
+}
+
+/// One 24 MB line (an AccessDenied whose resource runs on): read within the
+/// memory bound, each field cut (and marked) at 2,048 characters, the quoted
+/// line at 400, and the output small.
+#[test]
+fn a_huge_line_is_cut_and_its_fields_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("line.txt");
+    let long = "k".repeat(24 * 1024 * 1024);
+    std::fs::write(
+        &path,
+        format!(
+            "User: arn:aws:sts::123456789012:assumed-role/bi-athena/s is not authorized to perform: s3:GetObject \
+             on resource: \"arn:aws:s3:::acme-lake/{long}\" because no identity-based policy allows the \
+             s3:GetObject action"
+        ),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = triage_bounded(&path);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.len() < 256 * 1024, "printed {} bytes", stdout.len());
+    let report: Value = serde_json::from_slice(&stdout).unwrap();
+    let error = &report["errors"][0];
+    assert!(error["text"].as_str().unwrap().ends_with('…'), "{error:#}");
+    let resource = error["resource"].as_str().unwrap_or_default();
+    assert!(
+        resource.ends_with('…') && resource.chars().count() == 2_049,
+        "the field is cut and says so: {} characters",
+        resource.chars().count()
+    );
+}
+
+/// More than 64 MiB on standard input is bad input (exit 2) naming the limit.
+#[test]
+fn input_over_the_limit_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.txt");
+    let file = std::fs::File::create(&path).unwrap();
+    // Sparse: 64 MiB and a byte of NULs (valid UTF-8), on disk almost nothing.
+    file.set_len(64 * 1024 * 1024 + 1).unwrap();
+    let (code, _, stderr) = triage_bounded(&path);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("<stdin>") && stderr.contains("larger than 64 MiB"),
+        "{stderr}"
+    );
+}

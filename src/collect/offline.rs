@@ -4,10 +4,10 @@
 use crate::connection::{self, Loaded};
 use crate::error::Fatal;
 use crate::facts::{FACTS_VERSION, Facts, Observed, TrustPolicy};
+use crate::limits::Input;
 use crate::policy::{Policy, PolicyKind};
 use crate::secret::{SECRET_ENV, Secret, SecretSource};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Where the user asked us to read the secret from (never from argv).
@@ -175,15 +175,15 @@ fn refuse_nul(config: &Path, connection: &connection::Connection) -> Result<(), 
 /// The secret from stdin, a file, or the environment, in that order of precedence.
 fn read_supplied_secret(input: &SecretInput) -> Result<Option<Secret>, Fatal> {
     if input.stdin {
-        let mut value = String::new();
-        std::io::stdin()
-            .take(64 * 1024)
-            .read_to_string(&mut value)
-            .map_err(|e| Fatal::io("<stdin>", e))?;
+        let stdin = Path::new("<stdin>");
+        let value = connection::utf8(
+            stdin,
+            connection::read_capped(stdin, std::io::stdin(), Input::Secret)?,
+        )?;
         return Ok(Some(Secret::new(strip_newline(value), SecretSource::Stdin)));
     }
     if let Some(path) = &input.file {
-        let value = connection::read_text(path)?;
+        let value = connection::read_input(path, Input::Secret)?;
         return Ok(Some(Secret::new(strip_newline(value), SecretSource::File)));
     }
     if input.ignore_environment {
@@ -209,7 +209,7 @@ fn strip_newline(mut value: String) -> String {
 
 /// Read and validate a policy file; a document IAM would refuse is an input error.
 pub(crate) fn read_policy(path: &Path, kind: PolicyKind, label: Option<&str>) -> Result<Policy, Fatal> {
-    let text = connection::read_text(path)?;
+    let text = connection::read_input(path, Input::Policy)?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -222,11 +222,13 @@ pub(crate) fn read_policy(path: &Path, kind: PolicyKind, label: Option<&str>) ->
     Policy::from_text(&name, Some(&display), &text, kind).map_err(|e| Fatal::input(path, Some(e.location), e))
 }
 
-/// Read a trust policy. A file that cannot be opened is an input error; a document
-/// that does not parse or validate is TRUST005's finding, and the run goes on.
+/// Read a trust policy. A file that cannot be read (missing, not a regular file,
+/// over the size limit) is an input error; a document that does not decode,
+/// parse or validate is TRUST005's finding, and the run goes on.
 fn read_trust_policy(path: &Path) -> Result<TrustPolicy, Fatal> {
     let display = path.display().to_string();
-    let text = match connection::read_text(path) {
+    let bytes = connection::read_bounded(path, Input::Policy)?;
+    let text = match connection::utf8(path, bytes) {
         Ok(text) => text,
         Err(Fatal::Input {
             location, message, ..

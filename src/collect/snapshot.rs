@@ -13,7 +13,10 @@ pub(crate) fn write_snapshot(facts: &Facts) -> String {
 }
 
 pub(crate) fn read_snapshot(path: &Path) -> Result<Facts, Fatal> {
-    parse_snapshot(path, &crate::connection::read_text(path)?)
+    parse_snapshot(
+        path,
+        &crate::connection::read_input(path, crate::limits::Input::Snapshot)?,
+    )
 }
 
 /// A snapshot's text, read: the facts, or the error with its location.

@@ -13,6 +13,8 @@ use crate::report::simulate::{Simulation, render_json, render_table};
 use std::process::ExitCode;
 
 pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
+    check_action(&args.action)?;
+    check_resource(&args.resource)?;
     let principal = Principal::from_arn(args.principal.trim())
         .map_err(|e| Fatal::Usage(format!("--principal {}: {e}", args.principal)))?;
     let mut assumptions = Vec::new();
@@ -111,6 +113,45 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// A request names one action, `service:Name`: an empty or malformed one would
+/// match nothing (or, in a `NotAction`, everything) and the decision would mean
+/// nothing.
+fn check_action(action: &str) -> Result<(), Fatal> {
+    let bad = |why: &str| Err(Fatal::Usage(format!("--action {action:?}: {why}")));
+    let Some((service, name)) = action.split_once(':') else {
+        return bad("give the request's action as service:Name (s3:GetObject)");
+    };
+    let service_ok = !service.is_empty()
+        && service
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let name_ok = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !service_ok || !name_ok {
+        return bad(
+            "give the request's action as service:Name (s3:GetObject): a service prefix (lower-case letters, digits, \
+             -) and the action's name (letters and digits; a request names one action, no wildcard)",
+        );
+    }
+    Ok(())
+}
+
+/// A request's resource is an ARN (`arn:partition:service:region:account:…`),
+/// or `*` for actions that take none.
+fn check_resource(resource: &str) -> Result<(), Fatal> {
+    if resource == "*" {
+        return Ok(());
+    }
+    let parts: Vec<&str> = resource.splitn(6, ':').collect();
+    let arn = parts.len() == 6 && parts[0] == "arn" && !parts[1].is_empty() && !parts[2].is_empty();
+    if !arn || resource.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Fatal::Usage(format!(
+            "--resource {resource:?}: give the request's resource as an ARN (arn:aws:s3:::bucket/key), or * for an \
+             action that takes no resource"
+        )));
+    }
+    Ok(())
 }
 
 /// The request context: `--context` (typed by key, a repeated key multi-valued,

@@ -6,10 +6,11 @@ use super::{gather, print, table_width};
 use crate::cli::{ListFormat, TriageArgs};
 use crate::engine::{self, Rule};
 use crate::error::Fatal;
+use crate::limits::Input;
 use crate::location::Location;
 use crate::{report, rules, style, triage};
-use std::io::{IsTerminal, Read};
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub(super) fn run(args: &TriageArgs) -> Result<ExitCode, Fatal> {
@@ -118,14 +119,12 @@ fn read_text(args: &TriageArgs) -> Result<String, Fatal> {
                 .into(),
         ));
     }
-    let mut stdin = std::io::stdin();
+    let stdin = std::io::stdin();
     if stdin.is_terminal() {
         eprintln!("athena-doctor: paste the error text, then press Ctrl-D");
     }
-    let mut bytes = Vec::new();
-    stdin
-        .read_to_end(&mut bytes)
-        .map_err(|e| Fatal::io("<stdin>", e))?;
+    // Bounded: a log of a few hours is megabytes; past the limit is bad input.
+    let bytes = crate::connection::read_capped(Path::new("<stdin>"), stdin, Input::TriageLog)?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let before = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();

@@ -5,13 +5,11 @@
 use super::raw::{LABELS, Labelled, Nested, NestedAuth};
 use super::{AuthType, Connection, Field, FieldId, Form};
 use crate::error::Fatal;
+use crate::limits::{self, Input};
 use crate::location::{Location, locate_key};
 use crate::secret::{Secret, SecretSource, looks_like_secret};
 use std::io::Read;
 use std::path::Path;
-
-/// Connection files are a few hundred bytes; anything this large is a wrong file.
-pub(crate) const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// A loaded connection and, apart from it, any secret the file held.
 #[derive(Debug)]
@@ -31,20 +29,141 @@ pub(crate) fn from_text(path: &Path, text: &str) -> Result<Loaded, Fatal> {
     build(path, text, nested, form)
 }
 
-/// Read a small UTF-8 text file, or say exactly why not.
+/// Read a connection file (UTF-8, at most its kind's size), or say exactly why not.
 pub(crate) fn read_text(path: &Path) -> Result<String, Fatal> {
-    let file = std::fs::File::open(path).map_err(|e| Fatal::io(path, e))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Fatal::io(path, e))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
+    read_input(path, Input::Connection)
+}
+
+/// Read a UTF-8 text file of `kind`, or say exactly why not: a file over the
+/// kind's limit (`limits`), or one that is not a regular file (a FIFO would
+/// block the run until a writer came, `/dev/zero` never ends), is bad input.
+pub(crate) fn read_input(path: &Path, kind: Input) -> Result<String, Fatal> {
+    let bytes = read_bounded(path, kind)?;
+    utf8(path, bytes)
+}
+
+/// The bytes of `path`, at most `kind`'s limit. A FIFO is read as what writes
+/// to it gives (process substitution, `--policy <(aws iam get-role-policy …)`),
+/// but opened without waiting for a writer: one nothing writes to is refused at
+/// once, never waited on.
+pub(crate) fn read_bounded(path: &Path, kind: Input) -> Result<Vec<u8>, Fatal> {
+    let fifo = match std::fs::metadata(path) {
+        Ok(meta) => check_type(path, &meta.file_type())?,
+        // Missing or unreadable: opening it says why.
+        Err(_) => false,
+    };
+    if !fifo {
+        let file = std::fs::File::open(path).map_err(|e| Fatal::io(path, e))?;
+        return read_capped(path, file, kind);
+    }
+    let bytes = read_capped(
+        path,
+        fifo::Reader::open(path).map_err(|e| Fatal::io(path, e))?,
+        kind,
+    )?;
+    if bytes.is_empty() {
         return Err(Fatal::input(
             path,
             None,
-            format!("the file is larger than {MAX_FILE_BYTES} bytes; is it the right file?"),
+            "is a FIFO (named pipe) that nothing wrote to: save what it should give to a file and name that",
         ));
     }
+    Ok(bytes)
+}
+
+/// Read at most `kind`'s limit from `reader` (a file or standard input); one
+/// byte more is the error that names the limit (so `/dev/zero` ends too).
+pub(crate) fn read_capped(path: &Path, reader: impl Read, kind: Input) -> Result<Vec<u8>, Fatal> {
+    let max = kind.max_bytes();
+    let mut bytes = Vec::new();
+    reader
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Fatal::io(path, e))?;
+    if bytes.len() as u64 > max {
+        return Err(Fatal::input(
+            path,
+            None,
+            format!(
+                "the input is larger than {} ({max} bytes), the limit for {}; is it the right file?",
+                limits::human_bytes(max),
+                kind.noun()
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Refuse sockets and devices (`/dev/zero` never ends, a terminal waits); say
+/// whether it is a FIFO. Directories are left to the read, which names them.
+fn check_type(path: &Path, file_type: &std::fs::FileType) -> Result<bool, Fatal> {
+    let refuse = |what: &str| {
+        Err(Fatal::input(
+            path,
+            None,
+            format!("is {what}, not a regular file: save what it gives to a file and name that"),
+        ))
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_socket() {
+            return refuse("a socket");
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return refuse("a device");
+        }
+        Ok(file_type.is_fifo())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file_type, refuse);
+        Ok(false)
+    }
+}
+
+/// Reading a FIFO without waiting for a writer to open it.
+mod fifo {
+    use std::io::{ErrorKind, Read};
+    use std::path::Path;
+
+    /// A FIFO opened non-blocking (opening does not wait for a writer); a read
+    /// that finds a writer but no data yet waits for it, polling.
+    pub(super) struct Reader(std::fs::File);
+
+    impl Reader {
+        #[cfg(unix)]
+        pub(super) fn open(path: &Path) -> std::io::Result<Reader> {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(path)
+                .map(Reader)
+        }
+
+        #[cfg(not(unix))]
+        pub(super) fn open(path: &Path) -> std::io::Result<Reader> {
+            std::fs::File::open(path).map(Reader)
+        }
+    }
+
+    impl Read for Reader {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            loop {
+                match self.0.read(buf) {
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                    other => return other,
+                }
+            }
+        }
+    }
+}
+
+/// Bytes as UTF-8 text, without a byte-order mark; an error names the first bad byte.
+pub(crate) fn utf8(path: &Path, mut bytes: Vec<u8>) -> Result<String, Fatal> {
     // A UTF-8 byte-order mark (Windows editors write one) is not part of the
     // document: JSON parsers refuse it, TOML skips it; skip it for both.
     if bytes.starts_with(b"\xEF\xBB\xBF") {
@@ -542,7 +661,7 @@ mod tests {
         };
         assert_eq!(location, Some(Location { line: 1, column: 11 }));
         assert!(message.contains("not UTF-8"));
-        std::fs::write(&path, "#".repeat(MAX_FILE_BYTES as usize + 1)).unwrap();
+        std::fs::write(&path, "#".repeat(Input::Connection.max_bytes() as usize + 1)).unwrap();
         assert!(load(&path).unwrap_err().to_string().contains("larger than"));
     }
 }

@@ -4,7 +4,7 @@
 mod load;
 mod raw;
 
-pub(crate) use load::{Loaded, from_text, load, read_text};
+pub(crate) use load::{Loaded, from_text, load, read_bounded, read_capped, read_input, read_text, utf8};
 
 use crate::aws::regions::DEFAULT_REGION;
 use crate::aws::s3::{OutputLocation, parse_output_location};

@@ -5,6 +5,7 @@
 
 use crate::aws::arn::Arn;
 use crate::aws::denial::{Denial, PolicyType, Reason, role_of_session};
+use crate::limits::TRIAGE_FIELD_CHARS;
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -71,7 +72,7 @@ impl Fields {
         if value.trim().is_empty() || self.get(name).is_some() {
             return;
         }
-        self.0.push((name, value.trim().to_string()));
+        self.0.push((name, bounded(value.trim())));
         self.0
             .sort_by_key(|(n, _)| FIELDS.iter().position(|f| f == n).unwrap_or(usize::MAX));
     }
@@ -116,6 +117,14 @@ impl Fields {
         {
             self.set("cross_account", (a != b).to_string());
         }
+    }
+}
+
+/// A field's value, at most `TRIAGE_FIELD_CHARS` characters; a cut ends in `…`.
+fn bounded(value: &str) -> String {
+    match value.char_indices().nth(TRIAGE_FIELD_CHARS) {
+        None => value.to_string(),
+        Some((end, _)) => format!("{}…", &value[..end]),
     }
 }
 

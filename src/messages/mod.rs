@@ -9,7 +9,7 @@ mod extract;
 mod scan;
 
 pub(crate) use extract::Fields;
-pub(crate) use scan::{Found, add, scan};
+pub(crate) use scan::{Errors, Found};
 
 use crate::policy::wildcard;
 use regex::Regex;

@@ -5,6 +5,8 @@
 //! counted once. Secrets pasted along are masked before anything reads the line.
 
 use super::{Fields, Pattern, recognise};
+use crate::limits::TRIAGE_LINE_BYTES;
+use std::collections::HashMap;
 
 /// One error found in the text.
 #[derive(Debug)]
@@ -40,17 +42,102 @@ const LENT: &[&str] = &[
 /// The longest line a report quotes, in characters.
 const QUOTE: usize = 400;
 
+/// What makes two errors one: the pattern and its fields (the request ID
+/// aside: every retry has its own), or, unrecognised, the same text.
+type Key = (Option<&'static str>, Vec<(&'static str, String)>, String);
+
+/// The errors found so far, each once, in the order first seen, with an index
+/// by key so that adding one is a lookup, not a pass over all the others.
+#[derive(Debug, Default)]
+pub(crate) struct Errors {
+    found: Vec<Found>,
+    index: HashMap<Key, usize>,
+}
+
+impl Errors {
+    /// Add an error, or count it again when it is one already seen.
+    pub(crate) fn add(&mut self, new: Found) {
+        match self.index.entry(key(&new)) {
+            std::collections::hash_map::Entry::Occupied(at) => self.found[*at.get()].count += new.count,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(self.found.len());
+                self.found.push(new);
+            }
+        }
+    }
+
+    /// The errors of `text` (a pasted log, or one message the account recorded,
+    /// from `origin`), added.
+    pub(crate) fn scan(&mut self, text: &str, origin: Option<&str>) {
+        scan_into(text, &mut |mut found: Found| {
+            found.origin = origin.map(str::to_string);
+            self.add(found);
+        });
+    }
+
+    pub(crate) fn into_found(self) -> Vec<Found> {
+        self.found
+    }
+}
+
+fn key(f: &Found) -> Key {
+    let fields = f
+        .fields
+        .iter()
+        .filter(|(n, _)| *n != "request_id")
+        .map(|(n, v)| (n, v.to_string()))
+        .collect();
+    let id = f.pattern.map(|p| p.id.as_str());
+    let text = if id.is_none() {
+        f.text.clone()
+    } else {
+        String::new()
+    };
+    (id, fields, text)
+}
+
 /// Every error in `text`, in the order they first appear.
-pub(crate) fn scan(text: &str) -> Vec<Found> {
-    let mut found: Vec<Found> = Vec::new();
+#[cfg(test)]
+fn scan(text: &str) -> Vec<Found> {
+    let mut errors = Errors::default();
+    errors.scan(text, None);
+    errors.into_found()
+}
+
+/// At most `TRIAGE_LINE_BYTES` of a line: its first and last halves, joined by
+/// `…` (cut at characters). An error message is a few hundred bytes; a longer
+/// line (a data dump, a name running on) would cost every pattern and field its
+/// whole length, and its end (`… because no identity-based policy allows …`)
+/// says as much as its start.
+fn bounded(line: &str) -> std::borrow::Cow<'_, str> {
+    if line.len() <= TRIAGE_LINE_BYTES {
+        return line.into();
+    }
+    let half = TRIAGE_LINE_BYTES / 2;
+    let mut head = half;
+    while !line.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = line.len() - half;
+    while !line.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!("{}…{}", &line[..head], &line[tail..]).into()
+}
+
+/// Each error of `text`, in order, to `add`.
+fn scan_into(text: &str, add: &mut dyn FnMut(Found)) {
     let mut pending: Option<Found> = None;
     for (i, raw) in text.lines().enumerate() {
-        // The one masker (`secret::mask`): fields, asks and quotes are cut from
-        // the masked line, so nothing after this sees a secret.
-        let line = crate::secret::mask(raw.trim());
+        // The one masker (`secret::mask`, linear in the line): fields, asks and
+        // quotes are cut from the masked line, so nothing after this sees a
+        // secret. Masked before the cut to head and tail, so a secret the cut
+        // falls inside is never left as two unmasked halves.
+        let masked = crate::secret::mask(raw.trim());
+        let line = bounded(&masked).into_owned();
         if line.is_empty() {
             if let Some(p) = pending.take() {
-                add(&mut found, p);
+                add(p);
             }
             continue;
         }
@@ -77,47 +164,26 @@ pub(crate) fn scan(text: &str) -> Vec<Found> {
                     fields.set(name, value);
                 }
             }
-            add(&mut found, Found { fields, ..this });
+            add(Found { fields, ..this });
         } else {
             if let Some(p) = pending.take() {
-                add(&mut found, p);
+                add(p);
             }
             pending = Some(Found { fields, ..this });
         }
     }
     if let Some(p) = pending {
-        add(&mut found, p);
-    }
-    found
-}
-
-/// Add an error, or count it again when it is one already seen: the same
-/// pattern and fields (the request ID aside: every retry has its own), or the
-/// same unrecognised text.
-pub(crate) fn add(found: &mut Vec<Found>, new: Found) {
-    let key = |f: &Found| {
-        let fields: Vec<(&str, &str)> = f.fields.iter().filter(|(n, _)| *n != "request_id").collect();
-        let id = f.pattern.map(|p| p.id.as_str());
-        let text = if id.is_none() {
-            f.text.clone()
-        } else {
-            String::new()
-        };
-        (id, format!("{fields:?}"), text)
-    };
-    let new_key = key(&new);
-    match found.iter_mut().find(|f| key(f) == new_key) {
-        Some(seen) => seen.count += 1,
-        None => found.push(new),
+        add(p);
     }
 }
 
+/// The line as a report quotes it: at most `QUOTE` characters, a cut marked `…`
+/// (a line cut at `TRIAGE_LINE_BYTES` is longer than that, so is marked too).
 fn quote(line: &str) -> String {
-    if line.chars().count() <= QUOTE {
-        return line.to_string();
+    match line.char_indices().nth(QUOTE) {
+        None => line.to_string(),
+        Some((end, _)) => format!("{}…", &line[..end]),
     }
-    let cut: String = line.chars().take(QUOTE).collect();
-    format!("{cut}…")
 }
 
 #[cfg(test)]

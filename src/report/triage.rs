@@ -72,6 +72,14 @@ pub(crate) fn table(t: &Triage, style: Style, width: usize) -> String {
             )
         );
     }
+    if t.not_shown > 0 {
+        let _ = writeln!(
+            out,
+            "…and {} more distinct errors, not listed (the first {} are; all of them rank the causes).",
+            t.not_shown,
+            t.errors.len()
+        );
+    }
     if t.causes.is_empty() {
         out.push_str(if stacked { "" } else { "\n" });
         out.push_str("No connection rule explains these errors.\n");
@@ -222,6 +230,7 @@ pub(crate) fn json(t: &Triage) -> String {
     let mut text = serde_json::to_string_pretty(&json!({
         "version": VERSION,
         "errors": errors,
+        "errors_not_listed": t.not_shown,
         "causes": causes,
         "follow_up": t.follow_up,
         "unread": t.unread,

@@ -13,6 +13,7 @@ use crate::aws::arn::{Arn, IamResource};
 use crate::connection::{AuthType, Connection, FieldId};
 use crate::error::Fatal;
 use crate::facts::{Facts, Observed, TrustPolicy};
+use crate::limits::Input;
 use crate::policy::decode::Origin;
 use crate::policy::site::Site;
 use crate::policy::{Policy, PolicyKind};
@@ -159,11 +160,11 @@ pub(crate) fn apply(
     facts: &mut Facts,
     given: &super::PolicyInputs,
 ) -> Result<Applied, Fatal> {
-    let path = match input {
-        IacInput::Terraform { plan, .. } => plan,
-        IacInput::CloudFormation(template) => template,
+    let (path, kind) = match input {
+        IacInput::Terraform { plan, .. } => (plan, Input::TerraformPlan),
+        IacInput::CloudFormation(template) => (template, Input::CloudFormation),
     };
-    let text = crate::connection::read_text(path)?;
+    let text = crate::connection::read_input(path, kind)?;
     apply_text(input, &text, role, facts, given)
 }
 

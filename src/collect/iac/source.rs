@@ -38,7 +38,9 @@ impl Sources {
                 .filter_map(|p| {
                     Some((
                         p.display().to_string(),
-                        Rc::from(std::fs::read_to_string(&p).ok()?),
+                        Rc::from(
+                            crate::connection::read_input(&p, crate::limits::Input::TerraformPlan).ok()?,
+                        ),
                     ))
                 })
                 .collect();

@@ -31,7 +31,7 @@ impl Tracker {
         Tracker {
             progress,
             sequential,
-            deadline: Some((std::time::Instant::now() + deadline, deadline.as_secs())),
+            deadline: Some((crate::limits::instant_after(deadline), deadline.as_secs())),
             ..Default::default()
         }
     }

@@ -319,7 +319,7 @@ async fn inspect(
     };
     // Every call ends by the deadline (`Tracker::call`); this backstop only
     // guards what is not a call (loading credentials).
-    let backstop = options.deadline + Duration::from_secs(10);
+    let backstop = options.deadline.saturating_add(Duration::from_secs(10));
     match tokio::time::timeout(backstop, Box::pin(work)).await {
         Ok(collected) => Ok(collected),
         Err(_) => Err(Fatal::Usage(format!(

@@ -309,7 +309,7 @@ async fn query(
         Observed::Failed(f) => return Observed::Failed(f),
         Observed::NotCollected(why) => return Observed::NotCollected(why),
     };
-    let deadline = Instant::now() + budget;
+    let deadline = crate::limits::instant_after(budget);
     let mut pause = Duration::from_millis(100);
     loop {
         let status = Box::pin(t.call(
