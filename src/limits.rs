@@ -26,6 +26,9 @@ pub(crate) enum Input {
     CloudFormation,
     /// A snapshot (`--snapshot`): the facts of a live run.
     Snapshot,
+    /// A fleet's JSONL file (`--connections FILE.jsonl`): one connection a line,
+    /// tens of thousands of lines.
+    ConnectionList,
     /// The text triage reads (a file or standard input): real logs, pasted or
     /// exported.
     TriageLog,
@@ -38,7 +41,9 @@ impl Input {
             Input::Connection => MIB,
             Input::Policy => 256 * KIB,
             Input::Secret => 64 * KIB,
-            Input::TerraformPlan | Input::CloudFormation | Input::Snapshot => 100 * MIB,
+            Input::TerraformPlan | Input::CloudFormation | Input::Snapshot | Input::ConnectionList => {
+                100 * MIB
+            }
             Input::TriageLog => 64 * MIB,
         }
     }
@@ -52,6 +57,7 @@ impl Input {
             Input::TerraformPlan => "a Terraform plan",
             Input::CloudFormation => "a CloudFormation template",
             Input::Snapshot => "a snapshot",
+            Input::ConnectionList => "a fleet's JSONL file",
             Input::TriageLog => "triage's input",
         }
     }

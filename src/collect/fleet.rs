@@ -273,7 +273,8 @@ fn relative_key(root: &Path, file: &Path) -> String {
 /// Every non-blank line of a JSONL file, each a member named by its
 /// `display_name` (`FILE:LINE` when it has none or shares it with an earlier line).
 fn lines(path: &Path) -> Result<Vec<Member>, Fatal> {
-    let text = std::fs::read(path).map_err(|e| Fatal::io(path, e))?;
+    // Bounded, and never a device or a FIFO nothing writes to (`limits`).
+    let text = crate::connection::read_bounded(path, crate::limits::Input::ConnectionList)?;
     let text = String::from_utf8(text)
         .map_err(|_| Fatal::input(path, None, "the file is not UTF-8 text (one JSON object a line)"))?;
     let mut seen = std::collections::BTreeSet::new();

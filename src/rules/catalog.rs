@@ -432,14 +432,21 @@ impl Rule for CrossAccountCatalog {
                 "GLUE" => format!(
                     "account {owner}'s Glue resource policy must allow account {account} (glue:Get* on its catalog, \
                      databases and tables) in {region}, the same region as the connection: ask its owner for \
-                     `aws glue get-resource-policy --region {region}`"
+                     `{}`",
+                    crate::shell::join(["aws", "glue", "get-resource-policy", "--region", region.as_str()])
                 ),
                 _ => format!(
                     "the function of catalog {} belongs to account {owner}: its resource policy must allow the \
                      connection's principal lambda:InvokeFunction (ATHENA007 checks this side): ask its owner \
-                     for `aws lambda get-policy --function-name {}`",
+                     for `{}`",
                     c.name,
-                    c.functions.first().map(String::as_str).unwrap_or("<FUNCTION>")
+                    crate::shell::join([
+                        "aws",
+                        "lambda",
+                        "get-policy",
+                        "--function-name",
+                        c.functions.first().map(String::as_str).unwrap_or("<FUNCTION>"),
+                    ])
                 ),
             };
             unknowns.push(meta.skip(&c.name, format!("unknown from here: {ask}")));

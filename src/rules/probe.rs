@@ -294,9 +294,18 @@ impl Rule for AssumeRoleDenied {
                     subject,
                     format!(
                         "AssumeRole asks for {} s sessions, longer than the role's MaxSessionDuration{allowed}: \
-                         {}. Raise it: `aws iam update-role --role-name {name} --max-session-duration {}` \
-                         (at most 43200), or have the BI tool ask for a shorter session",
-                        p.session_duration, f.message, p.session_duration
+                         {}. Raise it: `{}` (at most 43200), or have the BI tool ask for a shorter session",
+                        p.session_duration,
+                        f.message,
+                        crate::shell::join([
+                            "aws",
+                            "iam",
+                            "update-role",
+                            "--role-name",
+                            name,
+                            "--max-session-duration",
+                            &p.session_duration.to_string(),
+                        ])
                     ),
                 )
                 .at(at),
