@@ -202,7 +202,12 @@ fn temporary_in(dir: &Path, name: &str) -> std::io::Result<tempfile::NamedTempFi
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    builder.tempfile_in(dir)
+    // tempfile's error names its own temporary path; the caller names the file
+    // the user asked for, so keep only what went wrong.
+    builder.tempfile_in(dir).map_err(|e| {
+        e.raw_os_error()
+            .map_or_else(|| e.kind().into(), std::io::Error::from_raw_os_error)
+    })
 }
 
 #[cfg(not(unix))]
