@@ -709,13 +709,15 @@ fn triage_bounded(input: &std::path::Path) -> (Option<i32>, Vec<u8>, String) {
     )
 }
 
-/// 20,000 distinct errors: each found (counted), the first 1,000 listed and the
-/// rest said to be not listed, all ranking the cause; within the bounds.
+/// 3,000 distinct errors: each found (counted), the first 1,000 listed and the
+/// rest said to be not listed, all ranking the cause; within the bounds. (That
+/// triage stays near-linear is measured by `cargo bench --bench triage`: a
+/// timing is no test.)
 #[test]
 fn many_distinct_errors_are_triaged_within_bounds_and_the_listing_says_its_cut() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.txt");
-    let log: Vec<String> = (0..20_000)
+    let log: Vec<String> = (0..3_000)
         .map(|i| {
             format!(
                 "ERROR User: arn:aws:sts::123456789012:assumed-role/bi-{i}/s is not authorized to perform: \
@@ -729,7 +731,7 @@ fn many_distinct_errors_are_triaged_within_bounds_and_the_listing_says_its_cut()
     assert_eq!(code, Some(0), "{stderr}");
     let report: Value = serde_json::from_slice(&stdout).unwrap();
     assert_eq!(report["errors"].as_array().unwrap().len(), 1_000);
-    assert_eq!(report["errors_not_listed"], 19_000);
+    assert_eq!(report["errors_not_listed"], 2_000);
     assert_eq!(codes(&report)[0], "S3002");
     let cited = report["causes"][0]["errors"].as_array().unwrap();
     assert!(
