@@ -4,6 +4,7 @@
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
+const GIB: u64 = 1024 * MIB;
 
 /// What a file given on the command line is, for its size limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +30,9 @@ pub(crate) enum Input {
     /// A fleet's JSONL file (`--connections FILE.jsonl`): one connection a line,
     /// tens of thousands of lines.
     ConnectionList,
+    /// A report `merge` reads (a file, or standard input for `-`): a fleet report
+    /// is about 25 KB a connection, so 10,000 connections are about 280 MB.
+    Report,
     /// The text triage reads (a file or standard input): real logs, pasted or
     /// exported.
     TriageLog,
@@ -45,6 +49,7 @@ impl Input {
                 100 * MIB
             }
             Input::TriageLog => 64 * MIB,
+            Input::Report => GIB,
         }
     }
 
@@ -59,13 +64,16 @@ impl Input {
             Input::Snapshot => "a snapshot",
             Input::ConnectionList => "a fleet's JSONL file",
             Input::TriageLog => "triage's input",
+            Input::Report => "a report merge reads",
         }
     }
 }
 
-/// `n` bytes as people read sizes: "100 MiB", "256 KiB", "512 bytes".
+/// `n` bytes as people read sizes: "1 GiB", "100 MiB", "256 KiB", "512 bytes".
 pub(crate) fn human_bytes(n: u64) -> String {
-    if n >= MIB && n.is_multiple_of(MIB) {
+    if n >= GIB && n.is_multiple_of(GIB) {
+        format!("{} GiB", n / GIB)
+    } else if n >= MIB && n.is_multiple_of(MIB) {
         format!("{} MiB", n / MIB)
     } else if n >= KIB && n.is_multiple_of(KIB) {
         format!("{} KiB", n / KIB)

@@ -442,64 +442,16 @@ pub(super) fn merge(args: &MergeArgs) -> Result<ExitCode, Fatal> {
     Ok(exit(&tally, args.fail_on, args.exit_zero))
 }
 
-/// The largest report `merge` reads (per file, standard input too): a fleet
-/// report of 10,000 connections is about 300 MB of JSON; a file beyond this is
-/// not a report (`/dev/zero` would otherwise be read until memory runs out).
-pub(crate) const MAX_REPORT_BYTES: u64 = 1 << 30;
-
-/// A report's text: a regular file, or standard input for `-`, at most
-/// `MAX_REPORT_BYTES`.
+/// A report's text: a file, or standard input for `-`, read bounded
+/// (`limits::Input::Report`; `/dev/zero` would otherwise be read until memory
+/// runs out, and a FIFO nothing writes to is refused, never waited on).
 fn report_text(path: &Path) -> Result<String, Fatal> {
-    use std::io::Read;
+    let kind = crate::limits::Input::Report;
     let bytes = if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .take(MAX_REPORT_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| Fatal::io("<stdin>", e))?;
-        bytes
+        crate::connection::read_capped(Path::new("<stdin>"), std::io::stdin().lock(), kind)?
     } else {
-        // Asked before opening: opening a FIFO waits for a writer.
-        let not_regular = || {
-            Fatal::input(
-                path,
-                None,
-                "not a regular file: merge reads report files (or `-` for standard input)",
-            )
-        };
-        let too_big = || {
-            Fatal::input(
-                path,
-                None,
-                format!("larger than {MAX_REPORT_BYTES} bytes: not an athena-doctor report"),
-            )
-        };
-        let meta = std::fs::metadata(path).map_err(|e| Fatal::io(path, e))?;
-        if !meta.is_file() {
-            return Err(not_regular());
-        }
-        if meta.len() > MAX_REPORT_BYTES {
-            return Err(too_big());
-        }
-        let file = std::fs::File::open(path).map_err(|e| Fatal::io(path, e))?;
-        // And again on what was opened (the path may have changed between).
-        if !file.metadata().map_err(|e| Fatal::io(path, e))?.is_file() {
-            return Err(not_regular());
-        }
-        let mut bytes = Vec::new();
-        file.take(MAX_REPORT_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| Fatal::io(path, e))?;
-        bytes
+        crate::connection::read_bounded(path, kind)?
     };
-    if bytes.len() as u64 > MAX_REPORT_BYTES {
-        return Err(Fatal::input(
-            path,
-            None,
-            format!("larger than {MAX_REPORT_BYTES} bytes: not an athena-doctor report"),
-        ));
-    }
     String::from_utf8(bytes).map_err(|e| {
         Fatal::input(
             path,

@@ -48,6 +48,8 @@ pub(crate) fn read_input(path: &Path, kind: Input) -> Result<String, Fatal> {
 /// once, never waited on.
 pub(crate) fn read_bounded(path: &Path, kind: Input) -> Result<Vec<u8>, Fatal> {
     let fifo = match std::fs::metadata(path) {
+        // A regular file says its size: one over the limit is refused unread.
+        Ok(meta) if meta.is_file() && meta.len() > kind.max_bytes() => return Err(too_large(path, kind)),
         Ok(meta) => check_type(path, &meta.file_type())?,
         // Missing or unreadable: opening it says why.
         Err(_) => false,
@@ -81,17 +83,22 @@ pub(crate) fn read_capped(path: &Path, reader: impl Read, kind: Input) -> Result
         .read_to_end(&mut bytes)
         .map_err(|e| Fatal::io(path, e))?;
     if bytes.len() as u64 > max {
-        return Err(Fatal::input(
-            path,
-            None,
-            format!(
-                "the input is larger than {} ({max} bytes), the limit for {}; is it the right file?",
-                limits::human_bytes(max),
-                kind.noun()
-            ),
-        ));
+        return Err(too_large(path, kind));
     }
     Ok(bytes)
+}
+
+fn too_large(path: &Path, kind: Input) -> Fatal {
+    let max = kind.max_bytes();
+    Fatal::input(
+        path,
+        None,
+        format!(
+            "the input is larger than {} ({max} bytes), the limit for {}; is it the right file?",
+            limits::human_bytes(max),
+            kind.noun()
+        ),
+    )
 }
 
 /// Refuse sockets and devices (`/dev/zero` never ends, a terminal waits); say
