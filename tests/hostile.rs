@@ -322,6 +322,25 @@ fn os<'a>(v: &'a [&'a str]) -> Vec<&'a std::ffi::OsStr> {
     v.iter().map(|s| s.as_ref()).collect()
 }
 
+/// Triage `log` (JSON) in the sandbox: the exit code and every "ask" command.
+fn triage_asks(sb: &Sandbox, log: &[u8]) -> (Option<i32>, Vec<String>) {
+    let out = doctor()
+        .current_dir(sb.path())
+        .args(["triage", "--format", "json", "-"])
+        .write_stdin(log)
+        .output()
+        .unwrap();
+    let report = common::stdout_json(&out);
+    let asks = report["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["ask"].as_array().unwrap().iter())
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    (out.status.code(), asks)
+}
+
 #[test]
 fn a_hostile_connection_file_name_stays_in_its_comment() {
     for (what, name) in CORPUS {
@@ -621,21 +640,8 @@ fn a_hostile_database_in_a_pasted_log_is_one_word_in_every_ask() {
     for name in names {
         let sb = Sandbox::new();
         let log = format!("Database {name} not found\n");
-        let out = doctor()
-            .current_dir(sb.path())
-            .args(["triage", "--format", "json", "-"])
-            .write_stdin(log.as_bytes())
-            .output()
-            .unwrap();
-        assert!(matches!(out.status.code(), Some(0 | 1)), "{name:?}: {out:?}");
-        let report = common::stdout_json(&out);
-        let asks: Vec<String> = report["causes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|c| c["ask"].as_array().unwrap().iter())
-            .map(|a| a.as_str().unwrap().to_string())
-            .collect();
+        let (code, asks) = triage_asks(&sb, log.as_bytes());
+        assert!(matches!(code, Some(0 | 1)), "{name:?}: exit {code:?}");
         let table = doctor()
             .current_dir(sb.path())
             .args(["triage", "-"])
@@ -894,22 +900,9 @@ fn item3_a_nul_in_role_name_of_get_role_policy_output_is_refused() {
 fn item4_a_nul_in_a_pasted_log_line_leaves_the_ask_quoted() {
     let sb = Sandbox::new();
     let log = "Database y\0`touch${IFS}M_nul` not found\n";
-    let out = doctor()
-        .current_dir(sb.path())
-        .args(["triage", "--format", "json", "-"])
-        .write_stdin(log.as_bytes())
-        .output()
-        .unwrap();
-    let report = common::stdout_json(&out);
-    let asks: Vec<&str> = report["causes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| c["ask"].as_array().unwrap().iter())
-        .map(|a| a.as_str().unwrap())
-        .filter(|a| a.contains("--database-name"))
-        .collect();
-    assert!(!asks.is_empty(), "{report}");
+    let (_, asks) = triage_asks(&sb, log.as_bytes());
+    let asks: Vec<&String> = asks.iter().filter(|a| a.contains("--database-name")).collect();
+    assert!(!asks.is_empty(), "no ask names the database");
     for ask in asks {
         let calls = sb.run_line(&filled(ask));
         sb.assert_no_marker(ask);
@@ -968,22 +961,9 @@ fn item5_a_write_fixes_dir_with_a_substitution_is_one_word() {
 fn a_database_inside_an_asks_quoted_json_runs_nothing() {
     let sb = Sandbox::new();
     let name = "y'$(touch${IFS}M_sub)'\"";
-    let out = doctor()
-        .current_dir(sb.path())
-        .args(["triage", "--format", "json", "-"])
-        .write_stdin(format!("Database {name} not found\n"))
-        .output()
-        .unwrap();
-    let report = common::stdout_json(&out);
-    let asks: Vec<&str> = report["causes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| c["ask"].as_array().unwrap().iter())
-        .map(|a| a.as_str().unwrap())
-        .filter(|a| a.contains("--resource"))
-        .collect();
-    assert!(!asks.is_empty(), "{report}");
+    let (_, asks) = triage_asks(&sb, format!("Database {name} not found\n").as_bytes());
+    let asks: Vec<&String> = asks.iter().filter(|a| a.contains("--resource")).collect();
+    assert!(!asks.is_empty(), "no ask names a resource");
     for ask in asks {
         let calls = sb.run_line(&filled(ask));
         sb.assert_no_marker(ask);
