@@ -83,7 +83,7 @@ fn every_message_of_the_corpus_is_triaged_as_expected() {
     for (case, report) in corpus.case.iter().zip(&reports) {
         assert!(!case.source.trim().is_empty(), "{}: no source", case.text);
         let errors = report["errors"].as_array().unwrap();
-        let found = codes(&report);
+        let found = codes(report);
         let problem = if errors.len() != 1 {
             Some(format!("{} errors found", errors.len()))
         } else if errors[0]["connection_problem"] != Value::Bool(case.connection) {
