@@ -6,33 +6,11 @@
 mod common;
 
 use common::broken;
-use common::moto::endpoint;
+use common::moto::{aws_cli, endpoint};
 use common::{doctor, failures, moto, stdout_json};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-
-/// The AWS CLI the round trips run apply.sh with: the one tests/with-moto.sh
-/// installs, else `aws` on PATH. Missing where moto is required, the test fails.
-fn aws_cli() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("ATHENA_DOCTOR_AWS_CLI").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
-    }
-    let found = std::process::Command::new("aws").arg("--version").output();
-    match found {
-        Ok(o) if o.status.success() => Some(PathBuf::from("aws")),
-        _ => {
-            assert!(
-                std::env::var_os("ATHENA_DOCTOR_REQUIRE_MOTO").is_none(),
-                "the fix round trip needs the AWS CLI: tests/with-moto.sh installs it"
-            );
-            eprintln!(
-                "skipped: the fix round trip needs the AWS CLI (`bash tests/with-moto.sh` installs it)"
-            );
-            None
-        }
-    }
-}
+use std::path::Path;
 
 fn run(cwd: &Path, config: &str, extra: &[&str]) -> Value {
     let mut cmd = doctor();

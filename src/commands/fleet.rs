@@ -126,7 +126,8 @@ fn judge(member: &Member, args: &DoctorArgs, live: Option<Live<'_>>) -> Result<E
         }
     };
     let gate = Gate::new(&args.select, &args.ignore, &facts.connection)?;
-    let checks = engine::link(gate.apply(engine::run(&rules::REGISTRY, &facts)));
+    let mut checks = engine::link(gate.apply(engine::run(&rules::REGISTRY, &facts)));
+    crate::fix::compose::compose(&mut checks, args.unsafe_fixes);
     let mut report = report::Report::new(&facts, checks);
     if let Some(mode) = mode {
         report.mode = mode;

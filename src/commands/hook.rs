@@ -62,7 +62,8 @@ fn connection_of(file: &Path) -> Option<PathBuf> {
 fn judge(conn: &Path) -> Result<(String, bool), Fatal> {
     let collected = collect::collect_offline(conn, &collect::SecretInput::default(), &fleet::beside(conn).0)?;
     let gate = gate::Gate::new(&[], &[], &collected.facts.connection)?;
-    let checks = engine::link(gate.apply(engine::run(&rules::REGISTRY, &collected.facts)));
+    let mut checks = engine::link(gate.apply(engine::run(&rules::REGISTRY, &collected.facts)));
+    crate::fix::compose::compose(&mut checks, false);
     let report = report::Report::new(&collected.facts, checks);
     let text = report::table::render(
         &report,

@@ -149,6 +149,13 @@ impl FieldId {
         }
     }
 
+    /// The field a key names, in any form's spelling (`auth.role_arn`, `AWS Role ARN`).
+    pub(crate) fn named(key: &str) -> Option<FieldId> {
+        FieldId::ALL
+            .into_iter()
+            .find(|f| f.key() == key || f.label() == key)
+    }
+
     /// The key as written in a file of the given form.
     pub(crate) fn key_in(self, form: Form) -> &'static str {
         match form {

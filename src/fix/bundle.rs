@@ -3,7 +3,7 @@
 //! file, and `apply.sh`. Pure: it returns the files and names them in the fixes;
 //! the command writes them. Nothing here runs anything.
 
-use super::policy::{Change, changed, file_name};
+use super::compose::{applied, document_key};
 use super::{Applicability, Edit, Fix};
 use crate::connection::{Connection, FieldId, Form};
 use crate::engine::{Check, Status};
@@ -30,15 +30,6 @@ pub(crate) struct Bundle {
     pub files: Vec<(String, String)>,
 }
 
-/// Whether a fix goes into the written files (the others are shown, commented out).
-fn applied(a: Applicability, unsafe_fixes: bool) -> bool {
-    match a {
-        Applicability::Safe => true,
-        Applicability::Unsafe => unsafe_fixes,
-        Applicability::DisplayOnly => false,
-    }
-}
-
 /// One comment line per finding: its code, what it changes, how safely.
 fn about(check: &Check, fix: &Fix) -> String {
     let note = fix
@@ -63,6 +54,9 @@ pub(crate) fn plan(
     dir: &str,
     unsafe_fixes: bool,
 ) -> Result<Bundle, String> {
+    // The documents of the tiers this run applies (idempotent when the
+    // command already composed them with the same flag).
+    super::compose::compose(checks, unsafe_fixes);
     let mut files: Vec<(String, String)> = Vec::new();
     // (order, text) of each apply.sh section.
     let mut sections: Vec<(u8, String)> = Vec::new();
@@ -105,67 +99,68 @@ pub(crate) fn plan(
                 seen_runs.push(line.clone());
                 sections.push((command.order, section(&about(check, fix), &line, use_it, fix)));
             }
-            Edit::Policy { apply, .. } => {
-                let key = apply
-                    .as_ref()
-                    .map_or_else(|| file_name(&fix.target), |a| a.file_name.clone());
+            Edit::Policy { .. } => {
+                let key = document_key(fix).expect("a policy fix has a document");
                 groups.entry(key).or_default().push(i);
             }
         }
     }
 
     // Which fix is written to which file: set once the checks are no longer read.
+    // Each fix already carries its tier's merged document (`compose`): the
+    // files hold exactly the documents the report prints.
     let mut written: Vec<(usize, String)> = Vec::new();
     for (name, members) in groups {
-        let (base, order) = match &checks[members[0]].fix.as_ref().expect("grouped by fix").edit {
-            Edit::Policy { base, apply, .. } => (base.clone(), apply.as_ref().map_or(9, |a| a.order)),
+        let fix_of = |i: usize| checks[i].fix.as_ref().expect("grouped by fix");
+        let document_of = |i: usize| match &fix_of(i).edit {
+            Edit::Policy { document, .. } => document.clone(),
             _ => unreachable!("only policy fixes are grouped"),
         };
-        let changes_of = |i: usize| -> Vec<Change> {
-            match &checks[i].fix.as_ref().expect("grouped by fix").edit {
-                Edit::Policy { changes, .. } => changes.clone(),
-                _ => Vec::new(),
-            }
+        let order = match &fix_of(members[0]).edit {
+            Edit::Policy { apply, .. } => apply.as_ref().map_or(9, |a| a.order),
+            _ => unreachable!("only policy fixes are grouped"),
         };
         let is_applied = |i: usize| {
-            let fix = checks[i].fix.as_ref().expect("grouped by fix");
+            let fix = fix_of(i);
             fix_runs(fix) && applied(fix.applicability, unsafe_fixes)
         };
-        let applied_changes: Vec<Change> = members
-            .iter()
-            .filter(|i| is_applied(**i))
-            .flat_map(|i| changes_of(*i))
-            .collect();
-        let mut comments = Vec::new();
-        let mut main_command = None;
-        for &i in members.iter().filter(|i| is_applied(**i)) {
-            let fix = checks[i].fix.as_ref().expect("grouped by fix");
-            comments.push(about(&checks[i], fix));
-            main_command = main_command.or_else(|| command_for(fix, &name));
-        }
-        if !applied_changes.is_empty() {
-            files.push((name.clone(), pretty(&changed(&base, &applied_changes))));
-            for &i in members.iter().filter(|i| is_applied(**i)) {
-                written.push((i, joined(&name)));
-            }
-            let line = main_command.expect("an applied fix has a command");
+        let (ran, others): (Vec<usize>, Vec<usize>) = members.iter().partition(|i| is_applied(**i));
+        if let Some(&first) = ran.first() {
+            files.push((name.clone(), pretty(&document_of(first))));
+            let comments: Vec<String> = ran.iter().map(|&i| about(&checks[i], fix_of(i))).collect();
+            let line = command_for(fix_of(first), &name).expect("an applied fix has a command");
             sections.push((order, format!("{}\n{line}\n", comments.join("\n"))));
+            written.extend(ran.iter().map(|&i| (i, joined(&name))));
         }
-        // The others: each in its own file, on top of what was applied, so that
-        // uncommenting its command keeps the applied changes.
-        for (n, &i) in members.iter().filter(|i| !is_applied(**i)).enumerate() {
-            let stem = name.trim_end_matches(".json");
-            let own = format!("{stem}.{}-{}.json", checks[i].code().to_ascii_lowercase(), n + 1);
-            let mut all = applied_changes.clone();
-            all.extend(changes_of(i));
-            files.push((own.clone(), pretty(&changed(&base, &all))));
-            written.push((i, joined(&own)));
-            let fix = checks[i].fix.as_ref().expect("grouped by fix");
+        // The others, one file per document: the unsafe fixes left out share one
+        // (the applied changes and all of theirs), so that uncommenting its
+        // command keeps the applied changes.
+        let mut files_of_others: Vec<(Value, String, Vec<usize>)> = Vec::new();
+        for &i in &others {
+            let document = document_of(i);
+            match files_of_others.iter_mut().find(|(d, _, _)| *d == document) {
+                Some((_, _, same)) => same.push(i),
+                None => {
+                    let stem = name.trim_end_matches(".json");
+                    let own = format!(
+                        "{stem}.{}-{}.json",
+                        checks[i].code().to_ascii_lowercase(),
+                        files_of_others.len() + 1
+                    );
+                    files_of_others.push((document, own, vec![i]));
+                }
+            }
+        }
+        for (document, own, same) in files_of_others {
+            files.push((own.clone(), pretty(&document)));
+            written.extend(same.iter().map(|&i| (i, joined(&own))));
+            let fix = fix_of(same[0]);
+            let comments: Vec<String> = same.iter().map(|&i| about(&checks[i], fix_of(i))).collect();
             let text = match command_for(fix, &own) {
-                Some(line) => section(&about(&checks[i], fix), &line, false, fix),
+                Some(line) => section(&comments.join("\n"), &line, false, fix),
                 None => format!(
                     "{}\n#   not applied: {}; the document is {own}\n",
-                    about(&checks[i], fix),
+                    comments.join("\n"),
                     why_not(fix)
                 ),
             };

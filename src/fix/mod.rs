@@ -2,6 +2,7 @@
 //! Renderers print them; nothing here applies them.
 
 pub(crate) mod bundle;
+pub(crate) mod compose;
 pub(crate) mod iac;
 pub(crate) mod policy;
 
@@ -193,6 +194,35 @@ impl Fix {
     /// The command that applies the fix, exactly as it runs: the document from
     /// the written file, or inline (never a file that does not hold the fix).
     pub(crate) fn command(&self) -> Option<String> {
+        self.command_from(true)
+    }
+
+    /// The command with its document inline, whatever `--write-fixes` wrote: what
+    /// a page sent to someone without the files shows.
+    pub(crate) fn inline_command(&self) -> Option<String> {
+        self.command_from(false)
+    }
+
+    /// Where the command goes among the others (`Command::order`): buckets first,
+    /// the trust policy last.
+    pub(crate) fn order(&self) -> u8 {
+        match &self.edit {
+            Edit::Run { command } => command.order,
+            Edit::Policy { apply: Some(a), .. } => a.order,
+            _ => u8::MAX,
+        }
+    }
+
+    /// Whether the command runs as printed (it holds no value to fill in).
+    pub(crate) fn runs_as_printed(&self) -> bool {
+        match &self.edit {
+            Edit::Run { command } => !command.has_placeholder(),
+            Edit::Policy { apply: Some(a), .. } => !a.has_placeholder(),
+            _ => false,
+        }
+    }
+
+    fn command_from(&self, written: bool) -> Option<String> {
         match &self.edit {
             Edit::Field { .. } => None,
             Edit::Run { command } => Some(command.line(None)),
@@ -204,7 +234,7 @@ impl Fix {
             } => {
                 let apply = apply.as_ref()?;
                 // One word either way: the DIR of `--write-fixes` is the user's to name.
-                let word = match file {
+                let word = match file.as_ref().filter(|_| written) {
                     Some(f) => crate::shell::quote(&format!("file://{f}")),
                     None => crate::shell::quote(
                         &serde_json::to_string(document).expect("a JSON value always serialises"),
@@ -270,28 +300,24 @@ impl Fix {
         }
         match &self.edit {
             Edit::Field { .. } => vec![(None, "json", pretty(&self.payload()))],
+            // A document with a command is printed once, with its step
+            // (`report::steps`), not once per finding; one without (`--fix-format
+            // json`, the vendor's side) is printed here.
             Edit::Policy {
                 statements,
                 document,
-                file,
+                apply,
                 ..
             } => {
-                let written = file
-                    .as_ref()
-                    .map(|f| format!(", written to {f}"))
-                    .unwrap_or_default();
-                vec![
-                    (
-                        Some("Statements:".into()),
-                        "json",
-                        pretty(&Value::Array(statements.clone())),
-                    ),
-                    (
-                        Some(format!("Corrected document{written}:")),
-                        "json",
-                        pretty(document),
-                    ),
-                ]
+                let mut out = vec![(
+                    Some("Statements:".into()),
+                    "json",
+                    pretty(&Value::Array(statements.clone())),
+                )];
+                if apply.is_none() {
+                    out.push((Some("Corrected document:".into()), "json", pretty(document)));
+                }
+                out
             }
             Edit::Run { .. } => Vec::new(),
         }

@@ -5,8 +5,11 @@
 //! is escaped; control characters are shown as their escapes.
 
 use super::Report;
+use crate::connection::FieldId;
 use crate::engine::{Check, Severity, Status};
+use crate::fix::Edit;
 use crate::style::printable;
+use serde_json::Value;
 use std::fmt::Write;
 
 /// Text for an element or an attribute: `&`, `<`, `>`, `"` and `'` escaped, and
@@ -119,6 +122,7 @@ pub(crate) fn render(report: &Report) -> String {
         finding(&mut out, report, check, i + 1);
     }
     out.push_str("</section>\n");
+    steps(&mut out, report);
     for (status, id, what) in [
         (Status::Skip, "skipped", "checks could not run (each says why)"),
         (Status::Pass, "passed", "checks passed"),
@@ -153,6 +157,54 @@ pub(crate) fn render(report: &Report) -> String {
     out
 }
 
+/// The commands once each, in the order to run them: each with its whole
+/// document inline (the page is all the customer receives), and the document
+/// printed beside it to read.
+fn steps(out: &mut String, report: &Report) {
+    if report.steps.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<section id=\"apply\">\n<h2>Apply in this order</h2>\n\
+         <p>Run these with the AWS CLI and credentials of the account to change, in this order, \
+         in one shell: each command holds its whole document, so nothing else is needed. \
+         The doctor never runs them.</p>\n<ol>\n",
+    );
+    for (n, step) in report.steps.iter().enumerate() {
+        let how = if step.runs {
+            step.applicability.as_str()
+        } else {
+            "display-only: fill in the <VALUES> first"
+        };
+        let codes = step.codes(&report.checks).join(", ");
+        let _ = write!(
+            out,
+            "<li class=\"step\" id=\"step-{}\" data-codes=\"{}\" data-applicability=\"{}\">\n\
+             <h3><code>{}</code> {} ({})</h3>\n",
+            n + 1,
+            escape(&codes),
+            escape(step.applicability.as_str()),
+            escape(&codes),
+            escape(&step.target),
+            escape(how)
+        );
+        if let Some(document) = &step.document {
+            let pretty = serde_json::to_string_pretty(document).expect("a JSON value always serialises");
+            let _ = writeln!(
+                out,
+                "<h4>Corrected document</h4>\n<pre class=\"json document\">{}</pre>",
+                escape_block(&pretty)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "<h4>Command</h4>\n<pre class=\"command\">{}</pre>\n</li>",
+            escape(&step.inline)
+        );
+    }
+    out.push_str("</ol>\n</section>\n");
+}
+
 fn finding(out: &mut String, report: &Report, check: &Check, n: usize) {
     let severity = match check.severity {
         Severity::Error => "error",
@@ -170,8 +222,20 @@ fn finding(out: &mut String, report: &Report, check: &Check, n: usize) {
         escape(&check.subject)
     );
     if let Some(at) = check.location {
+        // Named as the customer knows it: the field of the BI tool's form, then
+        // where the file the report was made from holds it.
         let file = check.file.as_deref().unwrap_or(&report.path);
-        let _ = writeln!(out, "<p class=\"where\">{}:{at}</p>", escape(file));
+        let field = FieldId::named(&check.subject).filter(|_| check.file.is_none());
+        let known_as = match field {
+            Some(f) => format!("the connection form's field “{}” ", f.label()),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "<p class=\"where\">{}({}:{at})</p>",
+            escape(&known_as),
+            escape(file)
+        );
     }
     let _ = writeln!(out, "<p class=\"message\">{}</p>", escape(&check.message));
     if let Some(fix) = &check.fix {
@@ -191,11 +255,18 @@ fn finding(out: &mut String, report: &Report, check: &Check, n: usize) {
             }
             let _ = writeln!(out, "<pre class=\"{language}\">{}</pre>", escape_block(&body));
         }
-        if let Some(command) = fix.shown_command() {
+        if let Edit::Field { field, value, .. } = &fix.edit {
+            let what = match value {
+                Value::Null => format!("In the connection form, clear “{}”.", field.label()),
+                Value::String(v) => format!("In the connection form, set “{}” to {v}.", field.label()),
+                v => format!("In the connection form, set “{}” to {v}.", field.label()),
+            };
+            let _ = writeln!(out, "<p class=\"field-fix\">{}</p>", escape(&what));
+        }
+        if let Some(n) = report.step_of(check) {
             let _ = writeln!(
                 out,
-                "<h4>Apply with (the doctor never runs it)</h4>\n<pre class=\"command\">{}</pre>",
-                escape(&command)
+                "<p class=\"applied-by\">Applied by <a href=\"#step-{n}\">step {n}</a> below.</p>"
             );
         }
         out.push_str("</div>\n");

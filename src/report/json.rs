@@ -30,6 +30,25 @@ pub(crate) fn render(report: &Report) -> String {
         "summary": {"error": s.error, "warning": s.warning, "info": s.info, "pass": s.pass, "skip": s.skip},
         "checks": checks,
     });
+    // Additive to v1: the fixes' commands once each, in the order to run them
+    // (each `fix.command` of one document is the same merged command).
+    if !report.steps.is_empty() {
+        doc["apply"] = Value::Array(
+            report
+                .steps
+                .iter()
+                .map(|step| {
+                    json!({
+                        "command": step.command,
+                        "target": step.target,
+                        "applicability": step.applicability.as_str(),
+                        "runs_as_printed": step.runs,
+                        "codes": step.codes(&report.checks),
+                    })
+                })
+                .collect(),
+        );
+    }
     // Additive to v1, live runs only: whose view of the account this is.
     if let Some(who) = &report.ran_as {
         doc["ran_as"] = json!(who);

@@ -18,6 +18,32 @@ fn icon(c: &Check) -> &'static str {
     }
 }
 
+/// The commands once each, in the order to run them.
+fn steps(out: &mut String, report: &Report) {
+    if report.steps.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n### Apply in this order, in one shell (the doctor never runs them)\n"
+    );
+    for (n, step) in report.steps.iter().enumerate() {
+        let how = if step.runs {
+            step.applicability.as_str()
+        } else {
+            "display-only: fill in the <VALUES> first"
+        };
+        let _ = writeln!(
+            out,
+            "{}. {} — {} ({how})\n\n   ```sh\n   {}\n   ```\n",
+            n + 1,
+            step.codes(&report.checks).join(", "),
+            cell(&step.target),
+            step.command
+        );
+    }
+}
+
 pub(crate) fn render(report: &Report) -> String {
     let mut out = String::new();
     let summary = report.summary();
@@ -70,14 +96,21 @@ pub(crate) fn render(report: &Report) -> String {
                         );
                     }
                     None => {
-                        let body = serde_json::to_string_pretty(&fix.payload())
-                            .expect("a JSON value always serialises");
-                        let _ = writeln!(out, "```json\n{body}\n```\n");
+                        for (label, language, body) in fix.bodies() {
+                            if let Some(label) = label {
+                                let _ = writeln!(out, "{label}\n");
+                            }
+                            let _ = writeln!(out, "```{language}\n{body}\n```\n");
+                        }
+                        if let Some(n) = report.step_of(c) {
+                            let _ = writeln!(out, "Applied by step {n} below.\n");
+                        }
                     }
                 }
             }
             let _ = writeln!(out, "</details>");
         }
+        steps(&mut out, report);
     }
     let skipped: Vec<&Check> = report
         .checks

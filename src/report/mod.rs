@@ -11,6 +11,7 @@ pub(crate) mod junit;
 pub(crate) mod markdown;
 pub(crate) mod sarif;
 pub(crate) mod simulate;
+pub(crate) mod steps;
 pub(crate) mod table;
 pub(crate) mod triage;
 mod wrap;
@@ -33,6 +34,8 @@ pub(crate) struct Report {
     /// The connection file, as given: where findings without a file of their own point.
     pub path: String,
     pub checks: Vec<Check>,
+    /// The fixes' commands, each once, in the order to run them.
+    pub steps: Vec<steps::Step>,
     /// Who the doctor ran as, live (its own `sts:GetCallerIdentity`): the report
     /// says whose view of the account it is.
     pub ran_as: Option<String>,
@@ -63,6 +66,7 @@ impl Report {
                 .unwrap_or(&conn.path)
                 .to_string(),
             path: conn.path.clone(),
+            steps: steps::steps(&checks),
             checks,
             ran_as: facts
                 .live
@@ -92,6 +96,12 @@ impl Report {
             }
         }
         s
+    }
+
+    /// The step (numbered from 1) whose command applies `check`'s fix.
+    pub(crate) fn step_of(&self, check: &Check) -> Option<usize> {
+        let i = self.checks.iter().position(|c| std::ptr::eq(c, check))?;
+        steps::step_of(&self.steps, i)
     }
 
     /// The failures, worst first (stable: catalogue order within a severity).

@@ -1,9 +1,10 @@
-//! The terminal report: a findings table, each fix's JSON in full below it, numbered,
-//! and a one-line summary.
+//! The terminal report: a findings table, each fix below it, numbered, the
+//! commands once each in the order to run them, and a one-line summary.
 
 use super::Report;
 use super::wrap;
 use crate::engine::{Check, Severity, Status};
+use crate::fix::Edit;
 use crate::style::Style;
 use crate::style::printable;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
@@ -97,9 +98,17 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
         let _ = writeln!(out, "\n{}", style.bold("Suggested fixes"));
         for (i, check) in fixes.iter().enumerate() {
             let fix = check.fix.as_ref().expect("only checks with a fix are numbered");
+            // A field's fix is its title (the line to write, in the file's own
+            // syntax); the fragment as JSON says it again, so only `-v` shows it.
+            let short = matches!(fix.edit, Edit::Field { .. }) && fix.snippet.is_none() && !options.verbose;
+            let title = if short {
+                format!(": {}", printable(&fix.title()))
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "\n[{}] {} {} ({})",
+                "\n[{}] {} {} ({}){title}",
                 i + 1,
                 check.code(),
                 printable(&fix.target),
@@ -108,7 +117,7 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
             if let Some(note) = &fix.note {
                 let _ = writeln!(out, "Why here: {}", printable(note));
             }
-            for (label, _, body) in fix.bodies() {
+            for (label, _, body) in fix.bodies().into_iter().filter(|_| !short) {
                 match label {
                     Some(label) => {
                         let _ = writeln!(out, "{}\n{}", printable(&label), body);
@@ -118,14 +127,18 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
                     }
                 }
             }
-            if let Some(command) = fix.shown_command() {
-                let _ = writeln!(
-                    out,
-                    "Apply with (not run by the doctor):\n  {}",
-                    printable(&command)
-                );
+            match report.step_of(check) {
+                Some(n) => {
+                    let _ = writeln!(out, "Applied by step {n} below.");
+                }
+                None => {
+                    if let Some(command) = fix.shown_command() {
+                        let _ = writeln!(out, "Apply with:\n  {}", printable(&command));
+                    }
+                }
             }
         }
+        steps(&mut out, report, options);
     }
     let summary = report.summary();
     if !options.verbose && !options.quiet && summary.pass + summary.skip > 0 {
@@ -145,6 +158,42 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
     };
     let _ = writeln!(out, "\n{line}");
     out
+}
+
+/// Every command once, in the order to run them, with the findings each clears;
+/// the whole corrected document with `-v` (the command carries it either way).
+fn steps(out: &mut String, report: &Report, options: &Options) {
+    if report.steps.is_empty() {
+        return;
+    }
+    let style = options.style;
+    let _ = writeln!(
+        out,
+        "\n{}",
+        style.bold("Apply in this order, in one shell (the doctor never runs them)")
+    );
+    for (n, step) in report.steps.iter().enumerate() {
+        let how = if step.runs {
+            step.applicability.as_str()
+        } else {
+            "display-only: fill in the <VALUES> first"
+        };
+        let _ = writeln!(
+            out,
+            "\nstep {} — {}: {} ({how})",
+            n + 1,
+            step.codes(&report.checks).join(", "),
+            printable(&step.target)
+        );
+        if let Some(document) = step.document.as_ref().filter(|_| options.verbose) {
+            let pretty = serde_json::to_string_pretty(document).expect("a JSON value always serialises");
+            let _ = writeln!(out, "Corrected document:\n{pretty}");
+        }
+        let _ = writeln!(out, "  {}", printable(&step.command));
+    }
+    if !options.verbose && report.steps.iter().any(|s| s.document.is_some()) {
+        let _ = writeln!(out, "\n-v prints each corrected document in full.");
+    }
 }
 
 /// One finding as shown.

@@ -13,7 +13,9 @@ pub const SECRET_ENV: &str = "ATHENA_DOCTOR_SECRET_ACCESS_KEY";
 
 /// The binary, with nothing from the developer's shell that changes its output.
 pub fn doctor() -> Command {
-    let mut cmd = Command::cargo_bin("athena-doctor").expect("the binary builds");
+    // The path cargo gives this test crate at build time: the binary of this
+    // build, wherever the build directory is (never a binary beside it).
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_athena-doctor"));
     cmd.env_remove(SECRET_ENV)
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")

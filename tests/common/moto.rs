@@ -3,6 +3,7 @@
 
 use aws_config::BehaviorVersion;
 use std::io::Write;
+use std::path::PathBuf;
 
 pub fn endpoint() -> String {
     std::env::var("MOTO_ENDPOINT").expect(
@@ -32,6 +33,28 @@ pub fn available() -> bool {
         "skipped {test}: it needs moto and MOTO_ENDPOINT is not set (`bash tests/with-moto.sh` runs it)"
     );
     false
+}
+
+/// The AWS CLI the round trips run apply.sh with: the one tests/with-moto.sh
+/// installs, else `aws` on PATH. Missing where moto is required, the test fails.
+pub fn aws_cli() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("ATHENA_DOCTOR_AWS_CLI").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let found = std::process::Command::new("aws").arg("--version").output();
+    match found {
+        Ok(o) if o.status.success() => Some(PathBuf::from("aws")),
+        _ => {
+            assert!(
+                std::env::var_os("ATHENA_DOCTOR_REQUIRE_MOTO").is_none(),
+                "the fix round trip needs the AWS CLI: tests/with-moto.sh installs it"
+            );
+            eprintln!(
+                "skipped: the fix round trip needs the AWS CLI (`bash tests/with-moto.sh` installs it)"
+            );
+            None
+        }
+    }
 }
 
 /// Names no other test (or earlier run against the same server) uses.
