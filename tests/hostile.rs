@@ -257,16 +257,14 @@ fn run_everything(
     table_args.extend(args);
     let out = judged(sb, &table_args);
     let text = String::from_utf8(out.stdout).unwrap();
-    let mut lines = text.lines();
+    // Every command of the "apply in this order" steps (two spaces in).
     let mut printed = 0;
-    while let Some(l) = lines.next() {
-        if l.starts_with("Apply with (not run by the doctor):") {
-            let line = lines.next().unwrap().trim();
-            let calls = sb.run_line(line);
-            assert_eq!(calls.len(), 1, "{what}: one command, one call: {line}");
-            all.extend(calls);
-            printed += 1;
-        }
+    let steps = text.split_once("Apply in this order").map_or("", |(_, s)| s);
+    for line in steps.lines().filter_map(|l| l.strip_prefix("  ")) {
+        let calls = sb.run_line(line);
+        assert_eq!(calls.len(), 1, "{what}: one command, one call: {line}");
+        all.extend(calls);
+        printed += 1;
     }
     assert!(printed > 0, "{what}: the table printed no command:\n{text}");
 

@@ -136,8 +136,29 @@ fn the_shipped_examples_render_in_a_browser_with_every_finding_and_fix() {
                 .unwrap_or_else(|| panic!("{name}: no article for {code}"));
             if let Some(fix) = check["fix"].as_object() {
                 let shown = text(article);
+                // Its command, once, in the page's "apply in this order"
+                // section (its document inline), which the finding links to;
+                // beside it the whole corrected document, copyable as is.
                 if let Some(command) = fix.get("command").and_then(|c| c.as_str()) {
-                    assert!(shown.contains(command), "{name} {code}: the command as text");
+                    let steps = select(&dom, "#apply li.step");
+                    let step = steps
+                        .iter()
+                        .find(|s| select_in(s, "pre.command").iter().any(|p| text(p) == command))
+                        .unwrap_or_else(|| panic!("{name} {code}: the command as text in a step"));
+                    let id = step.value().attr("id").unwrap();
+                    assert!(
+                        select_in(article, &format!("a[href=\"#{id}\"]")).len() == 1,
+                        "{name} {code}: the finding links to its step"
+                    );
+                    assert!(
+                        step.value().attr("data-codes").unwrap().contains(code),
+                        "{name} {code}: the step names the finding"
+                    );
+                    let document = serde_json::to_string_pretty(&fix["document"]).unwrap();
+                    assert!(
+                        select_in(step, "pre.document").iter().any(|p| text(p) == document),
+                        "{name} {code}: the step's document is the fix's"
+                    );
                 }
                 // The JSON shown is the JSON of the report, as is: a field's
                 // fragment, a policy's statements.
