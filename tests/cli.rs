@@ -132,7 +132,9 @@ fn table_shows_fixes_and_a_summary_without_colour_when_piped() {
         .assert()
         .code(1)
         .stdout(contains("Suggested fixes"))
-        .stdout(contains("CATALOG001 connection field data_catalog (safe): data_catalog = \"awsdatacatalog\""))
+        .stdout(contains(
+            "CATALOG001 connection field data_catalog (safe): data_catalog = \"awsdatacatalog\"",
+        ))
         .stdout(contains("4 errors, 3 warnings, 10 passed, 40 skipped"))
         .stdout(contains("\x1b[").not());
 }

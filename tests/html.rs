@@ -135,7 +135,6 @@ fn the_shipped_examples_render_in_a_browser_with_every_finding_and_fix() {
                 })
                 .unwrap_or_else(|| panic!("{name}: no article for {code}"));
             if let Some(fix) = check["fix"].as_object() {
-                let shown = text(article);
                 // Its command, once, in the page's "apply in this order"
                 // section (its document inline), which the finding links to;
                 // beside it the whole corrected document, copyable as is.
@@ -156,7 +155,9 @@ fn the_shipped_examples_render_in_a_browser_with_every_finding_and_fix() {
                     );
                     let document = serde_json::to_string_pretty(&fix["document"]).unwrap();
                     assert!(
-                        select_in(step, "pre.document").iter().any(|p| text(p) == document),
+                        select_in(step, "pre.document")
+                            .iter()
+                            .any(|p| text(p) == document),
                         "{name} {code}: the step's document is the fix's"
                     );
                 }
