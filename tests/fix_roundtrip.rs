@@ -74,7 +74,11 @@ fn apply_sh_as_written_clears_the_findings() {
             assert!(file.starts_with("fixes/"), "{file}");
             let command = c["fix"]["command"].as_str().unwrap();
             assert!(command.contains(&format!("file://{file}")), "{command}");
-            assert!(tmp.path().join(file).is_file());
+            // The file holds exactly the document the report prints (the merged
+            // one: never one fix's part of it).
+            let written: Value =
+                serde_json::from_str(&std::fs::read_to_string(tmp.path().join(file)).unwrap()).unwrap();
+            assert_eq!(written, c["fix"]["document"], "{file}");
         }
     }
     // The lake's KMS key lets only its administrators in: the fix goes into the
