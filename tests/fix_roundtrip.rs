@@ -6,8 +6,8 @@
 mod common;
 
 use common::broken;
-use common::moto::{aws_cli, endpoint};
-use common::{doctor, failures, moto, stdout_json};
+use common::moto::{aws_cli, bash_with_aws_cli, endpoint};
+use common::{doctor, failures, moto, not_cleared, stdout_json};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -193,24 +193,9 @@ fn apply_sh_as_written_clears_the_findings() {
 /// error appeared.
 fn apply_and_recheck(dir: &Path, aws: &Path, before: &Value) {
     let script = std::fs::read_to_string(dir.join("fixes/apply.sh")).unwrap();
-    let fixed: Vec<&Value> = failures(before)
-        .into_iter()
-        .filter(|c| !c["fix"].is_null() && c["fix"]["applicability"] != "display-only")
-        .collect();
-    let bin = aws.parent().filter(|p| !p.as_os_str().is_empty());
-    let path = match bin {
-        Some(d) => format!("{}:{}", d.display(), std::env::var("PATH").unwrap_or_default()),
-        None => std::env::var("PATH").unwrap_or_default(),
-    };
-    let applied = std::process::Command::new("bash")
+    let applied = bash_with_aws_cli(aws)
         .arg(dir.join("fixes/apply.sh"))
         .current_dir(std::env::temp_dir())
-        .env("PATH", path)
-        .env("AWS_ENDPOINT_URL", endpoint())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
         .output()
         .unwrap();
     assert!(
@@ -220,31 +205,12 @@ fn apply_and_recheck(dir: &Path, aws: &Path, before: &Value) {
         String::from_utf8_lossy(&applied.stderr)
     );
     let after = run(dir, "fixes/connection.toml", &[]);
-    let mut problems = Vec::new();
-    for c in &fixed {
-        // The same finding: code, subject and severity (a fix may leave a lesser
-        // finding of the same rule behind, which the new-error check below judges).
-        if failures(&after)
-            .iter()
-            .any(|a| a["code"] == c["code"] && a["subject"] == c["subject"] && a["severity"] == c["severity"])
-        {
-            problems.push(format!(
-                "{} {} is still there after apply.sh",
-                c["code"], c["subject"]
-            ));
-        }
-    }
-    let before_errors: BTreeSet<&str> = failures(before)
-        .iter()
-        .filter(|c| c["severity"] == "error")
-        .map(|c| c["code"].as_str().unwrap())
-        .collect();
-    for a in failures(&after) {
-        if a["severity"] == "error" && !before_errors.contains(a["code"].as_str().unwrap()) {
-            problems.push(format!("a new error: {} {}", a["code"], a["message"]));
-        }
-    }
-    assert!(problems.is_empty(), "{}\n{after:#}", problems.join("\n"));
+    let problems = not_cleared(before, &after);
+    assert!(
+        problems.is_empty(),
+        "after apply.sh: {}\n{after:#}",
+        problems.join("\n")
+    );
 }
 
 /// A second account for the fixes the first cannot show at once: GetBucketLocation

@@ -9,8 +9,8 @@
 
 mod common;
 
-use common::moto::{aws, aws_cli, endpoint, runtime, unique};
-use common::{doctor, failures, moto};
+use common::moto::{aws, aws_cli, bash_with_aws_cli, endpoint, runtime, unique};
+use common::{doctor, failures, fixable, moto, not_cleared};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -147,21 +147,7 @@ fn from_json(report: &Value) -> Vec<String> {
 /// Run `commands` in one bash, in order, with the AWS CLI against moto.
 fn run_all(commands: &[String], aws: &Path) {
     let script = format!("set -euo pipefail\n{}\n", commands.join("\n"));
-    let bin = aws.parent().filter(|p| !p.as_os_str().is_empty());
-    let path = match bin {
-        Some(d) => format!("{}:{}", d.display(), std::env::var("PATH").unwrap_or_default()),
-        None => std::env::var("PATH").unwrap_or_default(),
-    };
-    let ran = std::process::Command::new("bash")
-        .args(["-c", &script])
-        .env("PATH", path)
-        .env("AWS_ENDPOINT_URL", endpoint())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .unwrap();
+    let ran = bash_with_aws_cli(aws).args(["-c", &script]).output().unwrap();
     assert!(
         ran.status.success(),
         "the printed commands failed:\n{}\n{}\n{script}",
@@ -205,11 +191,10 @@ fn round_trip(face: &str, take: impl Fn(&Path) -> Vec<String>) {
     let tmp = tempfile::tempdir().unwrap();
     let file = account(tmp.path());
     let before = json_report(tmp.path());
-    let fixed: Vec<&Value> = failures(&before)
-        .into_iter()
-        .filter(|c| !c["fix"].is_null() && c["fix"]["applicability"] != "display-only")
+    let codes: BTreeSet<&str> = fixable(&before)
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
         .collect();
-    let codes: BTreeSet<&str> = fixed.iter().map(|c| c["code"].as_str().unwrap()).collect();
     for code in ["S3002", "S3003", "ATHENA001", "TRUST002", "CATALOG001"] {
         assert!(
             codes.contains(code),
@@ -227,25 +212,7 @@ fn round_trip(face: &str, take: impl Fn(&Path) -> Vec<String>) {
     run_all(&commands, &aws);
     set_fields(&file, &before);
     let after = json_report(tmp.path());
-    let mut problems = Vec::new();
-    for c in &fixed {
-        if failures(&after)
-            .iter()
-            .any(|a| a["code"] == c["code"] && a["subject"] == c["subject"] && a["severity"] == c["severity"])
-        {
-            problems.push(format!("{} {} is still there", c["code"], c["subject"]));
-        }
-    }
-    let before_errors: BTreeSet<&str> = failures(&before)
-        .iter()
-        .filter(|c| c["severity"] == "error")
-        .map(|c| c["code"].as_str().unwrap())
-        .collect();
-    for a in failures(&after) {
-        if a["severity"] == "error" && !before_errors.contains(a["code"].as_str().unwrap()) {
-            problems.push(format!("a new error: {} {}", a["code"], a["message"]));
-        }
-    }
+    let problems = not_cleared(&before, &after);
     assert!(
         problems.is_empty(),
         "{face}: after running {commands:#?}\n{}\n{after:#}",

@@ -171,11 +171,7 @@ fn steps(out: &mut String, report: &Report) {
          The doctor never runs them.</p>\n<ol>\n",
     );
     for (n, step) in report.steps.iter().enumerate() {
-        let how = if step.runs {
-            step.applicability.as_str()
-        } else {
-            "display-only: fill in the <VALUES> first"
-        };
+        let how = step.how();
         let codes = step.codes(&report.checks).join(", ");
         let _ = write!(
             out,

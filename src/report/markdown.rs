@@ -23,16 +23,9 @@ fn steps(out: &mut String, report: &Report) {
     if report.steps.is_empty() {
         return;
     }
-    let _ = writeln!(
-        out,
-        "\n### Apply in this order, in one shell (the doctor never runs them)\n"
-    );
+    let _ = writeln!(out, "\n### {}\n", super::steps::HEADING);
     for (n, step) in report.steps.iter().enumerate() {
-        let how = if step.runs {
-            step.applicability.as_str()
-        } else {
-            "display-only: fill in the <VALUES> first"
-        };
+        let how = step.how();
         let _ = writeln!(
             out,
             "{}. {} — {} ({how})\n\n   ```sh\n   {}\n   ```\n",

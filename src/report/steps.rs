@@ -27,7 +27,19 @@ pub(crate) struct Step {
     pub runs: bool,
 }
 
+/// The heading every face gives the steps.
+pub(crate) const HEADING: &str = "Apply in this order, in one shell (the doctor never runs them)";
+
 impl Step {
+    /// How safely it runs, as the faces say it.
+    pub(crate) fn how(&self) -> &'static str {
+        if self.runs {
+            self.applicability.as_str()
+        } else {
+            "display-only: fill in the <VALUES> first"
+        }
+    }
+
     /// The codes of the findings it clears, each once, in report order.
     pub(crate) fn codes<'a>(&self, checks: &'a [Check]) -> Vec<&'a str> {
         let mut codes: Vec<&str> = Vec::new();

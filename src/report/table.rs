@@ -167,17 +167,9 @@ fn steps(out: &mut String, report: &Report, options: &Options) {
         return;
     }
     let style = options.style;
-    let _ = writeln!(
-        out,
-        "\n{}",
-        style.bold("Apply in this order, in one shell (the doctor never runs them)")
-    );
+    let _ = writeln!(out, "\n{}", style.bold(super::steps::HEADING));
     for (n, step) in report.steps.iter().enumerate() {
-        let how = if step.runs {
-            step.applicability.as_str()
-        } else {
-            "display-only: fill in the <VALUES> first"
-        };
+        let how = step.how();
         let _ = writeln!(
             out,
             "\nstep {} — {}: {} ({how})",

@@ -94,3 +94,38 @@ pub fn present_or_skip(found: bool, what: &str) -> bool {
     }
     found
 }
+
+/// The failures of `before` that had a fix to run (not display-only).
+pub fn fixable(before: &serde_json::Value) -> Vec<&serde_json::Value> {
+    failures(before)
+        .into_iter()
+        .filter(|c| !c["fix"].is_null() && c["fix"]["applicability"] != "display-only")
+        .collect()
+}
+
+/// What applying the fixes left wrong: each finding `before` had a runnable fix
+/// for that `after` still has (the same code, subject and severity: a fix may
+/// leave a lesser finding of the same rule behind, which the next check judges),
+/// and each error of a rule that had none before.
+pub fn not_cleared(before: &serde_json::Value, after: &serde_json::Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    for c in fixable(before) {
+        if failures(after)
+            .iter()
+            .any(|a| a["code"] == c["code"] && a["subject"] == c["subject"] && a["severity"] == c["severity"])
+        {
+            problems.push(format!("{} {} is still there", c["code"], c["subject"]));
+        }
+    }
+    let before_errors: std::collections::BTreeSet<&str> = failures(before)
+        .iter()
+        .filter(|c| c["severity"] == "error")
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    for a in failures(after) {
+        if a["severity"] == "error" && !before_errors.contains(a["code"].as_str().unwrap()) {
+            problems.push(format!("a new error: {} {}", a["code"], a["message"]));
+        }
+    }
+    problems
+}

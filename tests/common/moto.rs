@@ -57,6 +57,24 @@ pub fn aws_cli() -> Option<PathBuf> {
     }
 }
 
+/// bash with the AWS CLI first on PATH, pointed at moto with its test
+/// credentials: how the round trips run what the doctor printed or wrote.
+pub fn bash_with_aws_cli(aws: &std::path::Path) -> std::process::Command {
+    let bin = aws.parent().filter(|p| !p.as_os_str().is_empty());
+    let path = match bin {
+        Some(d) => format!("{}:{}", d.display(), std::env::var("PATH").unwrap_or_default()),
+        None => std::env::var("PATH").unwrap_or_default(),
+    };
+    let mut bash = std::process::Command::new("bash");
+    bash.env("PATH", path)
+        .env("AWS_ENDPOINT_URL", endpoint())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE");
+    bash
+}
+
 /// Names no other test (or earlier run against the same server) uses.
 pub fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()
