@@ -679,3 +679,29 @@ fn write_fixes_never_overwrites_an_input() {
         "{corrected}"
     );
 }
+
+/// The page goes to the customer: a finding in the connection names the form's
+/// field as the BI tool labels it, one in a policy names the policy, and each
+/// fix's command sits once, document inline, in the steps to apply in order.
+#[test]
+fn html_names_locations_as_the_customer_knows_them() {
+    let examples = root().join("fixtures/examples");
+    let out = doctor()
+        .args(["doctor", "--offline", "--format", "html", "--config"])
+        .arg(examples.join("acme.toml"))
+        .arg("--policy")
+        .arg(examples.join("acme-policy.json"))
+        .output()
+        .unwrap();
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains("field “AWS Role ARN” ("), "{page}");
+    assert!(
+        page.contains("<p class=\"where\">inline policy acme-policy of role bi-athena ("),
+        "{page}"
+    );
+    assert_eq!(
+        page.matches("<pre class=\"command\">aws iam put-role-policy")
+            .count(),
+        1
+    );
+}

@@ -222,9 +222,14 @@ fn finding(out: &mut String, report: &Report, check: &Check, n: usize) {
         // where the file the report was made from holds it.
         let file = check.file.as_deref().unwrap_or(&report.path);
         let field = FieldId::named(&check.subject).filter(|_| check.file.is_none());
-        let known_as = match field {
-            Some(f) => format!("the connection form's field “{}” ", f.label()),
-            None => String::new(),
+        let policy = check
+            .fix
+            .as_ref()
+            .filter(|f| check.file.is_some() && matches!(f.edit, Edit::Policy { .. }));
+        let known_as = match (field, policy) {
+            (Some(f), _) => format!("the connection form's field “{}” ", f.label()),
+            (None, Some(fix)) => format!("{} ", fix.target),
+            (None, None) => String::new(),
         };
         let _ = writeln!(
             out,
