@@ -285,7 +285,7 @@ fn live_rules_read_the_account() {
     // The cure: a results bucket in the connection's region (created by a
     // companion finding's fix); the region change is only named as the alternative.
     let moved = format!("{}-us-east-1", a.lake);
-    assert_eq!(region["fix"]["value"], format!("s3://{moved}/service/"));
+    assert_eq!(region["fix"]["value"], format!("s3://{moved}/omni/"));
     assert!(
         region["fix"]["note"]
             .as_str()

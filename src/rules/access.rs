@@ -814,7 +814,7 @@ mod tests {
             Some("a")
         );
         assert_eq!(name(&[group("g", "a"), group("h", "b")]), None);
-        assert_eq!(name(&[managed.clone()]).as_deref(), Some("managed"));
+        assert_eq!(name(std::slice::from_ref(&managed)).as_deref(), Some("managed"));
     }
 
     #[test]

@@ -534,12 +534,12 @@ mod tests {
     fn schema_checks(include: &str, default: Option<&str>, databases: &[&str]) -> Vec<Check> {
         use crate::facts::Observed;
         let mut facts = crate::rules::unread::healthy();
-        let field = |v: &str| {
+        fn field(v: &str) -> Option<crate::connection::Field> {
             Some(crate::connection::Field {
                 raw: v.into(),
                 location: None,
             })
-        };
+        }
         facts.connection.include_schemas = field(include);
         facts.connection.default_schema = default.and_then(field);
         if let Observed::Known(live) = &mut facts.live {

@@ -257,10 +257,13 @@ pub(crate) struct KeyUse {
     pub policy_unknown: Option<String>,
 }
 
+/// A bucket whose encryption could not be read, and why.
+pub(crate) type UnreadBucket = (String, String);
+
 /// The keys the inspected (or declared) buckets encrypt with, and the buckets
 /// whose encryption could not be read (with why). The AWS-managed `aws/s3` key
 /// needs no grant: its policy lets the account's principals use it through S3.
-pub(crate) fn key_uses(facts: &Facts) -> Result<(Vec<KeyUse>, Vec<(String, String)>), Skip> {
+pub(crate) fn key_uses(facts: &Facts) -> Result<(Vec<KeyUse>, Vec<UnreadBucket>), Skip> {
     let keys = super::bucket_keys(facts)?;
     let target = access::target(facts);
     let read = facts.live.known().ok().map(|l| &l.keys);
