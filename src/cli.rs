@@ -101,6 +101,12 @@ pub(crate) enum Command {
         /// The connection file.
         #[arg(long, short = 'c', value_name = "FILE", default_value = "athena-doctor.toml")]
         config: PathBuf,
+        /// Start from a snapshot (`athena-doctor snapshot`) instead: its connection,
+        /// and the KMS keys its buckets encrypt with, which the policy then grants
+        /// (kms:GenerateDataKey and kms:Decrypt on the results bucket's key,
+        /// kms:Decrypt on a data bucket's).
+        #[arg(long, value_name = "FILE", conflicts_with = "config")]
+        snapshot: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },

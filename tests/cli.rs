@@ -431,6 +431,56 @@ fn a_plain_bucket_policy_needs_a_results_bucket() {
         .stderr(contains("use --bucket-policy BUCKET=FILE"));
 }
 
+/// From a snapshot whose results bucket encrypts with a customer-managed KMS key
+/// (and whose data bucket's encryption could not be read), the least-privilege
+/// policy grants that key (kms:GenerateDataKey and kms:Decrypt: Athena writes
+/// results with it and reads them back) and names the unknown one in a note.
+#[test]
+fn policy_from_a_snapshot_grants_the_results_buckets_kms_key() {
+    let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let mut snapshot: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("fixtures/snapshots/broken.json")).unwrap(),
+    )
+    .unwrap();
+    let buckets = &mut snapshot["live"]["value"]["buckets"];
+    buckets["rt-results-example"]["kms_key"] = serde_json::json!({"state": "known", "value": key});
+    buckets["rt-lake-example"]["kms_key"] = serde_json::json!({"state": "failed", "value": {
+        "kind": "denied", "action": "s3:GetBucketEncryption", "code": "AccessDenied",
+        "message": "AccessDenied: not allowed"}});
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("snap.json");
+    std::fs::write(&path, snapshot.to_string()).unwrap();
+    let output = doctor()
+        .args(["policy", "--format", "json", "--snapshot"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let doc = stdout_json(&output);
+    let statements = doc["permissions"]["Statement"].as_array().unwrap();
+    let kms = statements
+        .iter()
+        .find(|s| s["Resource"] == key)
+        .unwrap_or_else(|| panic!("no grant on the key: {doc:#}"));
+    assert_eq!(
+        kms["Action"],
+        serde_json::json!(["kms:GenerateDataKey", "kms:Decrypt"])
+    );
+    let notes = doc["notes"].to_string();
+    assert!(notes.contains("rt-lake-example"), "{notes}");
+    // The same connection without the snapshot's facts grants no key.
+    let without = doctor()
+        .args(["policy", "--format", "json", "--config"])
+        .arg(root().join("fixtures/examples/acme-healthy.toml"))
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&without.stdout).contains("kms:"));
+}
+
 #[test]
 fn policy_command_prints_least_privilege_and_trust() {
     let output = doctor()

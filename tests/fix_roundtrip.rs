@@ -313,3 +313,169 @@ fn a_second_account_round_trips_too() {
     }
     apply_and_recheck(tmp.path(), &aws, &before);
 }
+
+/// An access-key user whose grants come from its group's inline policy, which
+/// lacks the workgroup (ATHENA001), and whose results bucket is in another region
+/// than the connection (REGION003). The workgroup grant goes into the group's
+/// policy (put-group-policy: the group's document plus the statement), never into
+/// a copy on the user; the cure of REGION003 is a results bucket in the
+/// connection's region, created, granted in that same group policy, and the
+/// connection pointed at it. apply.sh clears both, with no new error.
+#[test]
+fn a_group_users_grants_and_a_regional_bucket_round_trip() {
+    if !moto::available() {
+        return;
+    }
+    let Some(aws) = aws_cli() else { return };
+    let id = common::moto::unique("rt3").replace('-', "");
+    let (user, group, results) = (
+        format!("bi-user-{id}"),
+        format!("bi-group-{id}"),
+        format!("rt3-results-{id}"),
+    );
+    let group_policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Catalog", "Effect": "Allow", "Action": ["glue:*", "athena:ListDataCatalogs",
+         "athena:GetDataCatalog", "athena:ListDatabases", "athena:GetDatabase", "athena:ListTableMetadata",
+         "athena:GetTableMetadata"], "Resource": "*"},
+        {"Sid": "ResultsBucket", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation",
+         "s3:ListBucketMultipartUploads"], "Resource": format!("arn:aws:s3:::{results}")},
+        {"Sid": "ResultsObjects", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject",
+         "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+         "Resource": format!("arn:aws:s3:::{results}/omni/*")}]});
+    let key_id = common::moto::runtime().block_on(async {
+        let aws = common::moto::aws().await;
+        aws.iam.create_user().user_name(&user).send().await.unwrap();
+        aws.iam.create_group().group_name(&group).send().await.unwrap();
+        aws.iam
+            .add_user_to_group()
+            .group_name(&group)
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap();
+        aws.iam
+            .put_group_policy()
+            .group_name(&group)
+            .policy_name("athena")
+            .policy_document(group_policy.to_string())
+            .send()
+            .await
+            .unwrap();
+        aws.s3
+            .create_bucket()
+            .bucket(&results)
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::UsWest2)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let key = aws.iam.create_access_key().user_name(&user).send().await.unwrap();
+        key.access_key().unwrap().access_key_id().to_string()
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let text = format!(
+        "display_name = \"group user\"\ns3_output_bucket = \"s3://{results}/omni/\"\n\
+         data_catalog = \"awsdatacatalog\"\ndatabase_timezone = \"UTC\"\nregion = \"us-east-1\"\n\
+         account_id = \"{}\"\n\n[auth]\ntype = \"access_key\"\naccess_key_id = \"{key_id}\"\n",
+        broken::ACCOUNT
+    );
+    std::fs::write(tmp.path().join("connection.toml"), text).unwrap();
+    let before = run(
+        tmp.path(),
+        "connection.toml",
+        &["--write-fixes", "fixes", "--unsafe-fixes"],
+    );
+    let fixed: Vec<&Value> = failures(&before)
+        .into_iter()
+        .filter(|c| !c["fix"].is_null() && c["fix"]["applicability"] != "display-only")
+        .collect();
+    let of = |code: &str, subject: &str| {
+        fixed
+            .iter()
+            .find(|c| c["code"] == code && c["subject"] == subject)
+            .unwrap_or_else(|| panic!("no {code} finding on {subject} with a fix:\n{before:#}"))
+    };
+    let workgroup = format!("arn:aws:athena:us-east-1:{}:workgroup/primary", broken::ACCOUNT);
+    let athena = of("ATHENA001", &workgroup);
+    let command = athena["fix"]["command"].as_str().unwrap();
+    assert!(
+        command.starts_with(&format!(
+            "aws iam put-group-policy --group-name {group} --policy-name athena --policy-document file://fixes/"
+        )),
+        "{command}"
+    );
+    let moved = format!("rt3-results-{id}-us-east-1");
+    let region = of("REGION003", &results);
+    assert_eq!(region["fix"]["value"], format!("s3://{moved}/omni/"));
+    assert_eq!(
+        of("REGION003", &moved)["fix"]["command"],
+        format!("aws s3api create-bucket --bucket {moved} --region us-east-1")
+    );
+    apply_and_recheck(tmp.path(), &aws, &before);
+    // The user gained no policy of its own; the group's holds its statements
+    // once, plus the grants on the workgroup and on the new bucket.
+    common::moto::runtime().block_on(async {
+        let aws = common::moto::aws().await;
+        let own = aws
+            .iam
+            .list_user_policies()
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap();
+        assert!(own.policy_names().is_empty(), "{:?}", own.policy_names());
+        let doc = aws
+            .iam
+            .get_group_policy()
+            .group_name(&group)
+            .policy_name("athena")
+            .send()
+            .await
+            .unwrap();
+        let text = doc.policy_document().to_string();
+        let text = if text.starts_with('%') {
+            percent_decode(&text)
+        } else {
+            text
+        };
+        let after: Value = serde_json::from_str(&text).unwrap();
+        let statements = after["Statement"].as_array().unwrap();
+        for s in group_policy["Statement"].as_array().unwrap() {
+            assert_eq!(statements.iter().filter(|x| *x == s).count(), 1, "{after:#}");
+        }
+        assert!(
+            after
+                .to_string()
+                .contains(&format!("arn:aws:s3:::{moved}/omni/*")),
+            "{after:#}"
+        );
+        assert!(
+            after.to_string().contains("athena:StartQueryExecution"),
+            "{after:#}"
+        );
+    });
+}
+
+/// IAM returns documents URL-encoded (RFC 3986); moto may not.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}

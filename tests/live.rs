@@ -282,7 +282,20 @@ fn live_rules_read_the_account() {
     assert_eq!(status(&report, "ROLE003", "auth.role_arn"), "pass error");
     let region = find(&report, "REGION003", &a.lake);
     assert_eq!(region["status"], "fail");
-    assert_eq!(region["fix"]["value"], "eu-west-1");
+    // The cure: a results bucket in the connection's region (created by a
+    // companion finding's fix); the region change is only named as the alternative.
+    let moved = format!("{}-us-east-1", a.lake);
+    assert_eq!(region["fix"]["value"], format!("s3://{moved}/omni/"));
+    assert!(
+        region["fix"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("region = \"eu-west-1\"")
+    );
+    assert_eq!(
+        find(&report, "REGION003", &moved)["fix"]["command"],
+        format!("aws s3api create-bucket --bucket {moved} --region us-east-1")
+    );
     assert_eq!(status(&report, "ATHENA003", "no-such-workgroup"), "fail error");
     assert_eq!(status(&report, "CATALOG002", "no_such_catalog"), "fail error");
 
@@ -586,7 +599,8 @@ fn an_access_key_users_group_policies_count() {
             .contains(&format!("of group bi-group-{id}")),
         "{athena:#}"
     );
-    // Nothing grants S3: the fix adds a statement for user {user}.
+    // Nothing grants S3: the user's grants live in its group's policy, so the fix
+    // adds the statement there (never a copy of the group's into a user policy).
     let s3 = report["checks"]
         .as_array()
         .unwrap()
@@ -594,10 +608,9 @@ fn an_access_key_users_group_policies_count() {
         .find(|c| c["code"] == "S3002" && c["status"] == "fail")
         .unwrap();
     assert!(
-        s3["fix"]["command"]
-            .as_str()
-            .unwrap()
-            .starts_with("aws iam put-user-policy"),
+        s3["fix"]["command"].as_str().unwrap().starts_with(&format!(
+            "aws iam put-group-policy --group-name bi-group-{id} --policy-name athena "
+        )),
         "{s3:#}"
     );
     let _ = user;

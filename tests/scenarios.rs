@@ -282,3 +282,82 @@ fn writing_the_fixes_clears_the_findings() {
     assert!(written >= 15, "only {written} fixes were written");
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }
+
+/// The report of one scenario, and its failing check of `code`.
+fn scenario_failure(name: &str, code: &str) -> Value {
+    let dir = common::root().join("fixtures/scenarios").join(name);
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let (_, report) = run(&connection_file(&dir), &expected);
+    failures(&report)
+        .into_iter()
+        .find(|c| c["code"] == code)
+        .unwrap_or_else(|| panic!("{name}: no {code} finding"))
+        .clone()
+}
+
+fn statements_of(document: &Value) -> Vec<Value> {
+    document["Statement"].as_array().unwrap().clone()
+}
+
+/// A user whose grants come from its group's inline policy: the missing statement
+/// is added to that group policy (the whole document read, plus it), never copied
+/// with the group's statements into a new policy of the user.
+#[test]
+fn a_group_policys_grant_is_added_to_the_group_policy() {
+    let check = scenario_failure("access-key-group-policy", "ATHENA001");
+    let fix = &check["fix"];
+    let command = fix["command"].as_str().unwrap();
+    assert!(
+        command.starts_with(
+            "aws iam put-group-policy --group-name bi-users --policy-name athena --policy-document '"
+        ),
+        "{command}"
+    );
+    assert_eq!(fix["applicability"], "safe");
+    assert!(
+        fix["note"].as_str().unwrap().contains("group bi-users"),
+        "{fix:#}"
+    );
+    let original: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            common::root().join("fixtures/scenarios/access-key-group-policy/policy.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let before = statements_of(&original["PolicyDocument"]);
+    let after = statements_of(&fix["document"]);
+    assert_eq!(after.len(), before.len() + 1, "{fix:#}");
+    assert_eq!(after[..before.len()], before[..]);
+    // The command carries exactly that document.
+    let words = shlex::split(command).unwrap();
+    let inline: Value = serde_json::from_str(&words[8]).unwrap();
+    assert_eq!(inline, fix["document"]);
+}
+
+/// Object actions granted on the bucket ARN: the corrected document rewrites that
+/// statement (the grant there matches no request) instead of keeping it beside a
+/// new one.
+#[test]
+fn a_misplaced_object_grant_is_rewritten_not_kept() {
+    let check = scenario_failure("policy-objects-on-bucket-arn", "S3002");
+    let fix = &check["fix"];
+    let original: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            common::root().join("fixtures/scenarios/policy-objects-on-bucket-arn/policy.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let after = statements_of(&fix["document"]);
+    assert_eq!(after.len(), statements_of(&original).len(), "{fix:#}");
+    for s in &after {
+        let on_bucket = s["Resource"] == "arn:aws:s3:::acme-athena-results";
+        let object_action = s["Action"].to_string().contains("s3:GetObject");
+        assert!(!(on_bucket && object_action), "kept: {s}");
+    }
+    let objects = after.iter().find(|s| s["Sid"] == "AthenaResultsObjects").unwrap();
+    assert_eq!(objects["Resource"], "arn:aws:s3:::acme-athena-results/omni/*");
+    assert_eq!(fix["statements"].as_array().unwrap().len(), 1, "{fix:#}");
+}

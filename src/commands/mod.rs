@@ -43,9 +43,16 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Snapshot { config, output, live } => snapshot(&config, output.as_deref(), &live),
-        Command::Policy { config, format } => {
-            let loaded = connection::load(&config)?;
-            print(&policy::render(&loaded.connection, format))?;
+        Command::Policy {
+            config,
+            snapshot,
+            format,
+        } => {
+            let text = match snapshot {
+                Some(path) => policy::render_facts(&collect::read_snapshot(&path)?, format),
+                None => policy::render(&connection::load(&config)?.connection, &[], &[], format),
+            };
+            print(&text)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Completions { shell } => {

@@ -2,13 +2,30 @@
 
 use crate::cli::ListFormat;
 use crate::connection::{AuthType, Connection};
+use crate::facts::Facts;
 use crate::permissions::{self, Target};
-use serde_json::json;
+use crate::rules::KeyUse;
+use serde_json::{Value, json};
 use std::fmt::Write;
 
-pub(crate) fn render(conn: &Connection, format: ListFormat) -> String {
+/// The policies for a snapshot's connection, with its buckets' KMS keys granted.
+pub(crate) fn render_facts(facts: &Facts, format: ListFormat) -> String {
+    // A snapshot without live facts or declared keys knows no key: nothing to add.
+    let (keys, unread) = crate::rules::key_uses(facts).unwrap_or_default();
+    render(&facts.connection, &keys, &unread, format)
+}
+
+/// The policies for `conn`; `keys` are the customer-managed KMS keys its buckets
+/// encrypt with, `unread` the buckets whose encryption is unknown (bucket, why).
+pub(crate) fn render(
+    conn: &Connection,
+    keys: &[KeyUse],
+    unread: &[(String, String)],
+    format: ListFormat,
+) -> String {
     let target = Target::of(conn);
-    let (permissions, missing) = permissions::least_privilege(&target);
+    let (mut permissions, missing) = permissions::least_privilege(&target);
+    add_key_grants(&mut permissions, &target, keys);
     let trust =
         (conn.auth.auth_type != Some(AuthType::AccessKey)).then(|| permissions::trust_policy(conn, &target));
     let mut notes: Vec<String> = missing
@@ -16,6 +33,14 @@ pub(crate) fn render(conn: &Connection, format: ListFormat) -> String {
         .map(|m| format!("{}: {}", m.rule, m.reason))
         .collect();
     notes.dedup();
+    let used =
+        |b: &str| target.results_bucket.as_deref() == Some(b) || target.data_buckets.iter().any(|d| d == b);
+    for (bucket, why) in unread.iter().filter(|(b, _)| used(b)) {
+        notes.push(format!(
+            "the encryption of bucket {bucket} is unknown ({why}): if it uses a customer-managed KMS key, \
+             kms:Decrypt (and, for the results bucket, kms:GenerateDataKey) on that key"
+        ));
+    }
     match format {
         ListFormat::Json => {
             let mut out = serde_json::to_string_pretty(&json!({
@@ -49,5 +74,40 @@ pub(crate) fn render(conn: &Connection, format: ListFormat) -> String {
             }
             out
         }
+    }
+}
+
+/// Grant the KMS keys of the connection's buckets: the results bucket's key
+/// (Athena writes results encrypted with it, and reads them back) and the data
+/// buckets' (reads). Keys of buckets the connection does not use are left out.
+fn add_key_grants(policy: &mut Value, target: &Target, keys: &[KeyUse]) {
+    let used = |k: &&KeyUse| {
+        target.results_bucket.as_deref() == Some(k.bucket.as_str()) || target.data_buckets.contains(&k.bucket)
+    };
+    // One statement per set of actions, each on its keys (a key used by both kinds
+    // of bucket is in both).
+    let mut grants: Vec<(&[&str], Vec<&str>)> = Vec::new();
+    for k in keys.iter().filter(used) {
+        match grants.iter_mut().find(|(a, _)| *a == k.actions.as_slice()) {
+            Some((_, arns)) if arns.contains(&k.arn.as_str()) => {}
+            Some((_, arns)) => arns.push(k.arn.as_str()),
+            None => grants.push((k.actions.as_slice(), vec![k.arn.as_str()])),
+        }
+    }
+    let Some(list) = policy.get_mut("Statement").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for (actions, arns) in grants {
+        let sid = if actions.contains(&"kms:GenerateDataKey") {
+            "AthenaResultsKms"
+        } else {
+            "AthenaDataKms"
+        };
+        let resource = if arns.len() == 1 {
+            json!(arns[0])
+        } else {
+            json!(arns)
+        };
+        list.push(json!({"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource}));
     }
 }

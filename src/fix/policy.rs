@@ -263,6 +263,41 @@ fn destination(facts: &Facts, policy: Option<&Policy>, bucket: Option<&str>) -> 
                 )),
             }
         }
+        (PolicyKind::Identity, _) if p.name_of("group").is_some() => {
+            let group = p.name_of("group").unwrap_or_default();
+            let policy_name = p
+                .name_of("policy")
+                .map(str::to_string)
+                .or(stem)
+                .unwrap_or(p.name.clone());
+            let target = format!("inline policy {policy_name} of group {group}");
+            Destination {
+                command: Some(put_command(
+                    &[
+                        "aws",
+                        "iam",
+                        "put-group-policy",
+                        "--group-name",
+                        group,
+                        "--policy-name",
+                        &policy_name,
+                        "--policy-document",
+                    ],
+                    &[],
+                    &target,
+                    3,
+                )),
+                note: Some(format!(
+                    "the {} {}'s grants live in this policy of its group {group}: the statements are added there, \
+                     beside them (put-group-policy replaces the document: it is the one read, with the statements \
+                     added), and reach every member of {group} ({} lists them)",
+                    owner.kind,
+                    owner.name(),
+                    crate::shell::join(["aws", "iam", "get-group", "--group-name", group])
+                )),
+                target,
+            }
+        }
         _ => {
             let policy_name = p
                 .name_of("policy")
@@ -369,10 +404,20 @@ impl Fix {
         applicability: Applicability,
     ) -> Fix {
         let only_adds = changes.iter().all(|c| matches!(c, Change::Add(_)));
+        // A document that cannot be named would be put back as a new policy: the
+        // additions go into a new policy alone, never with a copy of its statements
+        // (which would grant them twice, the copy outliving the original).
+        let nameless = |p: &Policy| {
+            p.kind == PolicyKind::Identity
+                && p.name_of("policy").is_none()
+                && p.path.is_none()
+                && p.site.is_none()
+        };
         let (policy, redirected) = match policy {
             Some(p) if only_adds && p.kind == PolicyKind::Identity && p.origin == Origin::ManagedPolicy => {
                 (None, Some(p))
             }
+            Some(p) if only_adds && nameless(p) => (None, None),
             other => (other, None),
         };
         let base = policy.map_or_else(new_document, |p| p.json.clone());

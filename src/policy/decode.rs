@@ -24,7 +24,7 @@ pub(crate) enum Envelope {
 pub(crate) enum Origin {
     /// A file holding just the document.
     Document,
-    /// `aws iam get-role-policy` / `get-user-policy` (an inline policy).
+    /// `aws iam get-role-policy` / `get-user-policy` / `get-group-policy` (an inline policy).
     InlinePolicy,
     /// `aws iam get-policy-version` (a managed policy).
     ManagedPolicy,
@@ -150,6 +150,7 @@ pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
             &[
                 ("role", "RoleName"),
                 ("user", "UserName"),
+                ("group", "GroupName"),
                 ("policy", "PolicyName"),
             ],
         ),

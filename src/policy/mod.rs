@@ -209,7 +209,7 @@ impl<'de> Deserialize<'de> for Policy {
         policy.site = stored.site;
         for (what, value) in stored.names {
             // Only the names fixes read are kept (they are `&'static str` keys).
-            if let Some(key) = ["role", "user", "policy", "arn", "attached"]
+            if let Some(key) = ["role", "user", "group", "policy", "arn", "attached"]
                 .into_iter()
                 .find(|k| *k == what)
             {

@@ -8,12 +8,12 @@ use crate::aws::arn::{Arn, is_account_id};
 use crate::connection::AuthType;
 use crate::engine::{Check, Outcome, RuleMeta, Severity, Skip};
 use crate::facts::{Facts, Observed};
-use crate::fix::policy::{add_condition, statement_json};
+use crate::fix::policy::{Change, add_condition, statement_json};
 use crate::fix::{Applicability, Fix};
 use crate::permissions::{self, NETWORK_KEYS, Need, Target};
 use crate::policy::evaluate::{ImplicitReason, StatementRef};
 use crate::policy::{Decision, Policy, PolicySet, Principal, Request, evaluate};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// The user behind an access key when the doctor does not know it (offline):
 /// a fix naming it is display-only.
@@ -28,13 +28,33 @@ pub(super) struct Env<'a> {
     pub boundary: Option<&'a Policy>,
 }
 
-/// The identity policy that fixes adding statements go into: the first inline one
-/// (a managed policy may be shared with other principals), else the first.
+/// The identity policy that fixes adding statements go into, where the
+/// principal's other grants live: its own first inline (or given) policy; else,
+/// when its inline grants all come from one group, that group's first inline
+/// policy (the group is where its access is managed); else the first policy, a
+/// managed one, whose additions `Fix::change_policy` puts into a new inline
+/// policy of the principal holding only them (a managed policy may be attached
+/// to others). Inline policies of several groups: none (a new inline policy of
+/// the principal, holding only the additions: no one group is its home).
 pub(super) fn fix_target(identity: &[Policy]) -> Option<&Policy> {
-    identity
+    let inline: Vec<&Policy> = identity
         .iter()
-        .find(|p| p.origin != crate::policy::decode::Origin::ManagedPolicy)
-        .or(identity.first())
+        .filter(|p| p.origin != crate::policy::decode::Origin::ManagedPolicy)
+        .collect();
+    if let Some(own) = inline.iter().find(|p| p.name_of("group").is_none()) {
+        return Some(*own);
+    }
+    match inline.first() {
+        Some(first)
+            if inline
+                .iter()
+                .all(|p| p.name_of("group") == first.name_of("group")) =>
+        {
+            Some(*first)
+        }
+        Some(_) => None,
+        None => identity.first(),
+    }
 }
 
 /// The permissions boundary the evaluation caps grants with. A boundary that
@@ -413,14 +433,20 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
         } else {
             json!(missing_on)
         };
-        let statement = json!({"Sid": first.sid, "Effect": "Allow", "Action": all, "Resource": resource});
-        let fix = Fix::add_statements(
-            env.facts,
-            env.fix_target(),
-            None,
-            vec![statement],
-            Applicability::Safe,
-        );
+        // A statement granting these actions on the other half of the pair (object
+        // actions on the bucket ARN) is rewritten, not left beside the grant: what
+        // it grants there matches no request. What no such statement holds is added.
+        let (mut changes, moved) = match missing_on.as_slice() {
+            [only] => rewrite_misplaced(env, only, &all, &first.sid),
+            _ => (Vec::new(), Vec::new()),
+        };
+        let rest: Vec<&str> = all.iter().copied().filter(|a| !moved.contains(a)).collect();
+        if !rest.is_empty() {
+            changes.push(Change::Add(
+                json!({"Sid": first.sid, "Effect": "Allow", "Action": rest, "Resource": resource}),
+            ));
+        }
+        let fix = Fix::change_policy(env.facts, env.fix_target(), None, changes, Applicability::Safe);
         let required: Vec<&str> = missing.iter().filter(|(_, r)| *r).map(|(a, _)| *a).collect();
         let recommended: Vec<&str> = missing.iter().filter(|(_, r)| !*r).map(|(a, _)| *a).collect();
         let (list, severity, kind) = if required.is_empty() {
@@ -551,6 +577,95 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
     checks
 }
 
+/// The statements of the fix's target policy that grant some of `actions` on the
+/// other half of `resource`'s bucket/object pair, rewritten to grant them on
+/// `resource`: each such statement's resource (when all its actions are among
+/// `actions`), or the statement split in two (its other actions stay where they
+/// are). Only plain statements (Allow, Action, Resource, no condition: a condition
+/// kept could leave the grant unmet) in an inline or given document (a managed
+/// policy's additions go elsewhere, see `Fix::change_policy`); returns the
+/// changes and the actions they grant on `resource`.
+fn rewrite_misplaced<'a>(
+    env: &Env,
+    resource: &str,
+    actions: &[&'a str],
+    sid: &str,
+) -> (Vec<Change>, Vec<&'a str>) {
+    let (mut changes, mut moved) = (Vec::new(), Vec::new());
+    let Some(other) = sibling(resource) else {
+        return (changes, moved);
+    };
+    let Some(policy) = env
+        .fix_target()
+        .filter(|p| p.origin != crate::policy::decode::Origin::ManagedPolicy)
+    else {
+        return (changes, moved);
+    };
+    let strings = |v: Option<&Value>| -> Option<Vec<String>> {
+        match v? {
+            Value::String(s) => Some(vec![s.clone()]),
+            Value::Array(a) => a.iter().map(|x| x.as_str().map(str::to_string)).collect(),
+            _ => None,
+        }
+    };
+    for statement in &policy.document.statements {
+        let json = statement_json(policy, statement.index);
+        let plain = json.get("Effect").and_then(Value::as_str) == Some("Allow")
+            && ["NotAction", "NotResource", "Condition", "Principal"]
+                .iter()
+                .all(|k| json.get(k).is_none());
+        let (Some(granted), Some(resources)) = (strings(json.get("Action")), strings(json.get("Resource")))
+        else {
+            continue;
+        };
+        if !plain || !resources.contains(&other) {
+            continue;
+        }
+        let here: Vec<&'a str> = actions
+            .iter()
+            .copied()
+            .filter(|a| !moved.contains(a) && granted.iter().any(|g| g.eq_ignore_ascii_case(a)))
+            .collect();
+        if here.is_empty() {
+            continue;
+        }
+        let stays: Vec<&String> = granted
+            .iter()
+            .filter(|g| !here.iter().any(|a| g.eq_ignore_ascii_case(a)))
+            .collect();
+        let on: Vec<&str> = resources
+            .iter()
+            .map(|r| if *r == other { resource } else { r.as_str() })
+            .collect();
+        // A split would take the moved actions off the statement's other resources.
+        if !stays.is_empty() && resources.len() > 1 {
+            continue;
+        }
+        let with = if stays.is_empty() {
+            let mut rewritten = json.clone();
+            rewritten["Resource"] = if on.len() == 1 { json!(on[0]) } else { json!(on) };
+            vec![rewritten]
+        } else {
+            // Its other actions stay where they are; the moved ones get a statement
+            // of their own beside it.
+            let mut kept = json.clone();
+            kept["Action"] = if stays.len() == 1 {
+                json!(stays[0])
+            } else {
+                json!(stays)
+            };
+            let split = json!({"Sid": sid, "Effect": "Allow", "Action": here, "Resource": resource});
+            vec![kept, split]
+        };
+        changes.push(Change::Replace {
+            index: statement.index,
+            with,
+        });
+        moved.extend(here);
+    }
+    (changes, moved)
+}
+
 /// The KMS key's policy allows the principal nothing, directly or by letting
 /// IAM policies allow it (naming the account): a statement naming the principal
 /// lets it use the key whatever its identity policies say.
@@ -660,6 +775,47 @@ pub(super) fn check_live_needs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where additions go: the principal's own inline policy; else its one group's
+    /// inline policy; with several groups, or managed policies only, nowhere it
+    /// has (a new policy of its own holding only the additions).
+    #[test]
+    fn fixes_go_where_the_grants_live() {
+        use crate::policy::PolicyKind;
+        use crate::policy::decode::Origin;
+        let policy = |name: &str, origin: Origin, names: Vec<(&'static str, String)>| {
+            let mut p = Policy::from_text(
+                name,
+                None,
+                r#"{"Version": "2012-10-17", "Statement": []}"#,
+                PolicyKind::Identity,
+            )
+            .unwrap();
+            p.origin = origin;
+            p.names = names;
+            p
+        };
+        let group = |g: &str, n: &str| {
+            policy(
+                n,
+                Origin::InlinePolicy,
+                vec![("group", g.into()), ("policy", n.into())],
+            )
+        };
+        let own = policy("own", Origin::InlinePolicy, vec![("policy", "own".into())]);
+        let managed = policy("managed", Origin::ManagedPolicy, vec![]);
+        let name = |ps: &[Policy]| fix_target(ps).map(|p| p.name.clone());
+        assert_eq!(
+            name(&[managed.clone(), group("g", "a"), own.clone()]).as_deref(),
+            Some("own")
+        );
+        assert_eq!(
+            name(&[managed.clone(), group("g", "a"), group("g", "b")]).as_deref(),
+            Some("a")
+        );
+        assert_eq!(name(&[group("g", "a"), group("h", "b")]), None);
+        assert_eq!(name(std::slice::from_ref(&managed)).as_deref(), Some("managed"));
+    }
 
     #[test]
     fn siblings() {

@@ -163,7 +163,7 @@ declare_rule! {
         name: "schema-not-found",
         severity: Error,
         summary: "An included or default schema does not exist (live)",
-        fixes: [Safe, Unsafe],
+        fixes: [Safe, Unsafe, DisplayOnly],
     }
 }
 
@@ -206,30 +206,71 @@ impl Rule for SchemaNotFound {
         // One corrected list for every missing name (each finding carries all of
         // it, so applying any one leaves no other behind): a name Glue holds in
         // another case is corrected (safe); a near name is suggested (unsafe); a
-        // name with no near match is dropped (safe: it cannot be queried anyway).
+        // name with no near match is dropped, but only as an unsafe fix (dropping
+        // hides the schema: it may exist in another region or catalog, which a
+        // person must rule out). A list that would be left empty is never offered:
+        // an empty Include Schemas includes every schema, so the missing one would
+        // vanish without a word; the fix is then guidance naming the schemas that
+        // exist.
         let included = conn.list(FieldId::IncludeSchemas);
         let mut list_applicability = Applicability::Safe;
         let mut corrected: Vec<&str> = Vec::new();
+        let mut dropped: Vec<&str> = Vec::new();
         for name in &included {
             let name = match existing.contains(name) {
                 true => Some(*name),
-                false => nearest(name).map(|(d, case)| {
-                    if !case {
-                        list_applicability = Applicability::Unsafe;
+                false => match nearest(name) {
+                    Some((d, case)) => {
+                        if !case {
+                            list_applicability = Applicability::Unsafe;
+                        }
+                        Some(d)
                     }
-                    d
-                }),
+                    None => {
+                        list_applicability = Applicability::Unsafe;
+                        dropped.push(*name);
+                        None
+                    }
+                },
             };
             if let Some(n) = name.filter(|n| !corrected.contains(n)) {
                 corrected.push(n);
             }
         }
-        let list_fix = Fix::field(
-            conn,
-            FieldId::IncludeSchemas,
-            corrected.join(", "),
-            list_applicability,
-        );
+        let region = conn.region();
+        let those = existing_schemas(databases, &catalog, region);
+        let list_fix = if corrected.is_empty() {
+            let mut fix = Fix::field(
+                conn,
+                FieldId::IncludeSchemas,
+                format!("<schemas to include: {those}>"),
+                Applicability::DisplayOnly,
+            );
+            fix.note = Some(format!(
+                "no included schema exists in {catalog} in {region}; clearing the field would include every \
+                 schema and hide that. The schemas that exist: {those}. If {} exist in another region, the \
+                 connection's region (or its results bucket's) is what is wrong",
+                dropped.join(", ")
+            ));
+            fix
+        } else {
+            let mut fix = Fix::field(
+                conn,
+                FieldId::IncludeSchemas,
+                corrected.join(", "),
+                list_applicability,
+            );
+            if !dropped.is_empty() {
+                fix.note = Some(format!(
+                    "drops {}, which {} not exist in {catalog} in {region} (the schemas that exist: {those}); \
+                     confirm {} not simply in another region or catalog first",
+                    dropped.join(", "),
+                    if dropped.len() == 1 { "does" } else { "do" },
+                    if dropped.len() == 1 { "it is" } else { "they are" },
+                ));
+            }
+            fix
+        };
         Ok(names
             .into_iter()
             .filter(|n| seen.insert(*n))
@@ -247,13 +288,22 @@ impl Rule for SchemaNotFound {
                     Some(list_fix.clone())
                 } else {
                     // The default schema: its nearest existing name, when there is one.
-                    near.map(|(d, case)| {
-                        let applicability = if case {
-                            Applicability::Safe
-                        } else {
-                            Applicability::Unsafe
-                        };
-                        Fix::field(conn, FieldId::DefaultSchema, d, applicability)
+                    // Else guidance naming the schemas that exist.
+                    Some(match near {
+                        Some((d, case)) => {
+                            let applicability = if case {
+                                Applicability::Safe
+                            } else {
+                                Applicability::Unsafe
+                            };
+                            Fix::field(conn, FieldId::DefaultSchema, d, applicability)
+                        }
+                        None => Fix::field(
+                            conn,
+                            FieldId::DefaultSchema,
+                            format!("<one of: {those}>"),
+                            Applicability::DisplayOnly,
+                        ),
                     })
                 };
                 meta.fail(
@@ -266,6 +316,16 @@ impl Rule for SchemaNotFound {
                 .with_fix_if(fix)
             })
             .collect())
+    }
+}
+
+/// The schemas a catalog holds, for a person to choose from (the first few).
+fn existing_schemas(databases: &[String], catalog: &str, region: &str) -> String {
+    const SHOWN: usize = 8;
+    match databases.len() {
+        0 => format!("none exists in {catalog} in {region}"),
+        n if n <= SHOWN => databases.join(", "),
+        n => format!("{}, … ({} more)", databases[..SHOWN].join(", "), n - SHOWN),
     }
 }
 
@@ -469,6 +529,74 @@ impl Rule for CrossAccountCatalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The schema checks of `include`/`default` against a catalog holding `databases`.
+    fn schema_checks(include: &str, default: Option<&str>, databases: &[&str]) -> Vec<Check> {
+        use crate::facts::Observed;
+        let mut facts = crate::rules::unread::healthy();
+        fn field(v: &str) -> Option<crate::connection::Field> {
+            Some(crate::connection::Field {
+                raw: v.into(),
+                location: None,
+            })
+        }
+        facts.connection.include_schemas = field(include);
+        facts.connection.default_schema = default.and_then(field);
+        if let Observed::Known(live) = &mut facts.live {
+            live.databases.insert(
+                "awsdatacatalog".into(),
+                Observed::Known(databases.iter().map(|d| d.to_string()).collect()),
+            );
+        }
+        SchemaNotFound.check(&facts).unwrap()
+    }
+
+    fn fix_of<'a>(checks: &'a [Check], subject: &str) -> &'a Fix {
+        let check = checks.iter().find(|c| c.subject == subject).unwrap();
+        check.fix.as_ref().unwrap()
+    }
+
+    /// Clearing Include Schemas would include every schema and hide the missing
+    /// one: never a fix that runs. When no included schema exists, the fix is
+    /// guidance naming the schemas that do.
+    #[test]
+    fn a_missing_schema_is_never_cleared_silently() {
+        let checks = schema_checks("sales", None, &["default", "finance"]);
+        let fix = fix_of(&checks, "sales");
+        assert_eq!(fix.applicability, Applicability::DisplayOnly);
+        let crate::fix::Edit::Field { value, .. } = &fix.edit else {
+            panic!("{fix:?}")
+        };
+        let value = value.as_str().unwrap();
+        assert!(!value.trim().is_empty(), "{value}");
+        assert!(value.contains("default, finance"), "{value}");
+        assert!(fix.note.as_deref().unwrap().contains("another region"));
+        // Two missing names, none near: still not an empty list.
+        let checks = schema_checks("sales, marketing", None, &["finance"]);
+        for subject in ["sales", "marketing"] {
+            assert_eq!(fix_of(&checks, subject).applicability, Applicability::DisplayOnly);
+        }
+        // A missing default schema with no near name: guidance too.
+        let checks = schema_checks("finance", Some("sales"), &["finance"]);
+        let fix = fix_of(&checks, "sales");
+        assert_eq!(fix.applicability, Applicability::DisplayOnly);
+        assert!(fix.title().contains("finance"), "{}", fix.title());
+    }
+
+    /// Dropping a missing name from a list that keeps others is a person's call
+    /// (unsafe, with a note naming what is dropped); a case correction stays safe.
+    #[test]
+    fn dropping_a_schema_is_unsafe_and_case_is_safe() {
+        let checks = schema_checks("sales, finance", None, &["finance"]);
+        let fix = fix_of(&checks, "sales");
+        assert_eq!(fix.applicability, Applicability::Unsafe);
+        assert_eq!(fix.title(), "include_schemas = \"finance\"");
+        assert!(fix.note.as_deref().unwrap().starts_with("drops sales"));
+        let checks = schema_checks("Sales", None, &["sales"]);
+        let fix = fix_of(&checks, "Sales");
+        assert_eq!(fix.applicability, Applicability::Safe);
+        assert_eq!(fix.title(), "include_schemas = \"sales\"");
+    }
 
     /// Another account's Glue catalog: the identity side is judged (here it allows
     /// Glue only in its own account: a fix), the owner's side reported unknown.

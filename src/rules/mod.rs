@@ -17,6 +17,9 @@ mod trust;
 #[cfg(test)]
 pub(crate) mod unread;
 
+// The KMS keys the buckets use, as S3005 reads them: `policy --snapshot` grants them.
+pub(crate) use s3::{KeyUse, key_uses};
+
 use crate::connection::{Connection, FieldId};
 use crate::engine::{Check, Rule, RuleMeta, Skip};
 use crate::facts::{BucketFacts, Facts, LiveFacts, Observed, TableFacts, WorkgroupFacts};

@@ -4,7 +4,7 @@
 
 use super::access::{self, Env, check_group, live_need};
 use crate::connection::FieldId;
-use crate::engine::{Outcome, Rule, Severity, Skip, Status, declare_rule};
+use crate::engine::{Check, Outcome, Rule, Severity, Skip, Status, declare_rule};
 use crate::facts::{Facts, Observed, is_aws_s3_alias};
 use crate::fix::{Applicability, Fix};
 use crate::permissions::{self, Need};
@@ -245,68 +245,99 @@ declare_rule! {
     }
 }
 
+/// A customer-managed KMS key a bucket encrypts with, and what the connection's
+/// principal needs of it.
+pub(crate) struct KeyUse {
+    pub bucket: String,
+    pub arn: String,
+    /// `kms:GenerateDataKey` and `kms:Decrypt` for the results bucket (Athena
+    /// writes there), `kms:Decrypt` for a data bucket.
+    pub actions: Vec<&'static str>,
+    /// Why the key's own policy is unknown, when it is.
+    pub policy_unknown: Option<String>,
+}
+
+/// A bucket whose encryption could not be read, and why.
+pub(crate) type UnreadBucket = (String, String);
+
+/// The keys the inspected (or declared) buckets encrypt with, and the buckets
+/// whose encryption could not be read (with why). The AWS-managed `aws/s3` key
+/// needs no grant: its policy lets the account's principals use it through S3.
+pub(crate) fn key_uses(facts: &Facts) -> Result<(Vec<KeyUse>, Vec<UnreadBucket>), Skip> {
+    let keys = super::bucket_keys(facts)?;
+    let target = access::target(facts);
+    let read = facts.live.known().ok().map(|l| &l.keys);
+    let (mut uses, mut unread) = (Vec::new(), Vec::new());
+    for (bucket, kms_key) in keys {
+        let key = match kms_key {
+            Observed::Known(Some(key)) => key,
+            Observed::Known(None) => continue,
+            other => {
+                unread.push((bucket.to_string(), other.known().err().unwrap_or_default()));
+                continue;
+            }
+        };
+        if is_aws_s3_alias(key) {
+            continue;
+        }
+        let (arn, policy_unknown) = match read.and_then(|keys| keys.get(key)) {
+            Some(Observed::Known(k)) if k.aws_managed => continue,
+            Some(Observed::Known(k)) => (
+                k.arn.clone(),
+                k.policy
+                    .known()
+                    .err()
+                    .map(|why| format!("its key policy could not be read ({why})")),
+            ),
+            Some(other) => (
+                key_arn(key, &target),
+                Some(format!(
+                    "the key could not be described ({})",
+                    other.known().err().unwrap_or_default()
+                )),
+            ),
+            // Offline (or a key only a plan declares): the identity side alone.
+            None => (key_arn(key, &target), None),
+        };
+        let actions = if target.results_bucket.as_deref() == Some(bucket) {
+            vec!["kms:GenerateDataKey", "kms:Decrypt"]
+        } else {
+            vec!["kms:Decrypt"]
+        };
+        uses.push(KeyUse {
+            bucket: bucket.to_string(),
+            arn,
+            actions,
+            policy_unknown,
+        });
+    }
+    Ok((uses, unread))
+}
+
 impl Rule for KmsAccessMissing {
     fn check(&self, facts: &Facts) -> Outcome {
         let meta = Self::META;
-        let keys = super::bucket_keys(facts)?;
-        let target = access::target(facts);
-        let read = facts.live.known().ok().map(|l| &l.keys);
+        let (uses, unread) = key_uses(facts)?;
+        // A bucket whose encryption could not be read may use a key: never a pass.
+        let unread: Vec<Check> = unread
+            .into_iter()
+            .map(|(bucket, why)| meta.skip(format!("bucket {bucket}"), why))
+            .collect();
         // Each need, with why its key's policy is unknown when it is (then the
         // identity policies alone are judged, and never pass for the key).
-        let mut needs: Vec<(Need, Option<String>)> = Vec::new();
-        // A bucket whose encryption could not be read may use a key: never a pass.
-        let mut unread = Vec::new();
-        for (bucket, kms_key) in keys {
-            let key = match kms_key {
-                Observed::Known(Some(key)) => key,
-                Observed::Known(None) => continue,
-                other => {
-                    unread.push(meta.skip(
-                        format!("bucket {bucket}"),
-                        other.known().err().unwrap_or_default(),
-                    ));
-                    continue;
-                }
-            };
-            // The AWS-managed key's policy lets principals of the account use it through S3.
-            if is_aws_s3_alias(key) {
-                continue;
-            }
-            let described = read.and_then(|keys| keys.get(key));
-            let (arn, key_unknown) = match described {
-                Some(Observed::Known(k)) if k.aws_managed => continue,
-                Some(Observed::Known(k)) => (
-                    k.arn.clone(),
-                    k.policy
-                        .known()
-                        .err()
-                        .map(|why| format!("its key policy could not be read ({why})")),
-                ),
-                Some(other) => (
-                    key_arn(key, &target),
-                    Some(format!(
-                        "the key could not be described ({})",
-                        other.known().err().unwrap_or_default()
-                    )),
-                ),
-                // Offline (or a key only a plan declares): the identity side alone.
-                None => (key_arn(key, &target), None),
-            };
-            let results = target.results_bucket.as_deref() == Some(bucket);
-            let actions = if results {
-                vec!["kms:GenerateDataKey", "kms:Decrypt"]
-            } else {
-                vec!["kms:Decrypt"]
-            };
-            let need = live_need(
-                meta.code,
-                format!("the KMS key of bucket {bucket}"),
-                arn,
-                actions,
-                "AthenaBucketKms",
-            );
-            needs.push((need, key_unknown));
-        }
+        let needs: Vec<(Need, Option<String>)> = uses
+            .into_iter()
+            .map(|u| {
+                let need = live_need(
+                    meta.code,
+                    format!("the KMS key of bucket {}", u.bucket),
+                    u.arn,
+                    u.actions,
+                    "AthenaBucketKms",
+                );
+                (need, u.policy_unknown)
+            })
+            .collect();
         if needs.is_empty() {
             if !unread.is_empty() {
                 return Ok(unread);

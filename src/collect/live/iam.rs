@@ -573,10 +573,15 @@ async fn groups(user: &str, c: &Clients, t: &Tracker) -> Observed<Vec<Observed<P
                                     |o| o.policy_document().to_string(),
                                 )
                                 .await;
-                            out.push(inline_doc(
-                                doc,
-                                &format!("inline policy {p} of group {group}"),
-                                "iam:GetGroupPolicy",
+                            // Named, so that a fix edits this group's policy.
+                            out.push(labelled(
+                                inline_doc(
+                                    doc,
+                                    &format!("inline policy {p} of group {group}"),
+                                    "iam:GetGroupPolicy",
+                                ),
+                                Origin::InlinePolicy,
+                                vec![("group", group.clone()), ("policy", p.clone())],
                             ));
                         }
                     }
