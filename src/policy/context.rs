@@ -50,14 +50,146 @@ impl Context {
     }
 }
 
-/// Service keys that exist only for some actions. AWS's service authorization
+/// Keys a request for `action` can never carry (`lower_key` lower-cased).
+///
+/// Service keys that exist only for some actions: AWS's service authorization
 /// reference lists `s3:prefix`, `s3:delimiter` and `s3:max-keys` for the listing
-/// actions only: `s3:GetBucketLocation` never carries them, so a grant conditioned
-/// on them grants nothing (S3007).
+/// actions only, so `s3:GetBucketLocation` never carries them and a grant
+/// conditioned on them grants nothing (S3007).
+///
+/// For `sts:AssumeRole`, a key in the `aws:` or `sts:` namespace that AWS does not
+/// document (`sts:ExternalIds`, `sts:ExternalId ` with a space, `aws:ExternalId`):
+/// AWS never sets it, so a trust policy's `StringEquals` on it never matches.
+/// Keys of other namespaces (`saml:`, an OIDC provider's, a service's) stay unknown.
 pub(crate) fn never_carried(lower_key: &str, action: &str) -> bool {
     const LISTING_KEYS: &[&str] = &["s3:prefix", "s3:delimiter", "s3:max-keys"];
     const LISTING_ACTIONS: &[&str] = &["s3:listbucket", "s3:listbucketversions"];
+    if action.eq_ignore_ascii_case("sts:AssumeRole") {
+        return !documented_for_assume_role(lower_key);
+    }
     LISTING_KEYS.contains(&lower_key) && !LISTING_ACTIONS.contains(&action.to_ascii_lowercase().as_str())
+}
+
+/// The AWS global condition keys (IAM User Guide: "AWS global condition context
+/// keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html),
+/// lower-cased. A key documented there may be absent from a given request; one not
+/// documented there is never set.
+const GLOBAL_KEYS: &[&str] = &[
+    "aws:assumedroot",
+    "aws:calledvia",
+    "aws:calledviafirst",
+    "aws:calledvialast",
+    "aws:chatbotsourcearn",
+    "aws:currenttime",
+    "aws:ec2instancesourceprivateipv4",
+    "aws:ec2instancesourcevpc",
+    "aws:epochtime",
+    "aws:federatedprovider",
+    "aws:multifactorauthage",
+    "aws:multifactorauthpresent",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:principalisawsservice",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalservicename",
+    "aws:principalservicenameslist",
+    "aws:principaltype",
+    "aws:referer",
+    "aws:requestedregion",
+    "aws:resourceaccount",
+    "aws:resourceorgid",
+    "aws:resourceorgpaths",
+    "aws:securetransport",
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:sourceidentity",
+    "aws:sourceip",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:sourcevpc",
+    "aws:sourcevpcarn",
+    "aws:sourcevpce",
+    "aws:tagkeys",
+    "aws:tokenissuetime",
+    "aws:userid",
+    "aws:username",
+    "aws:viaawsservice",
+    "aws:vpceaccount",
+    "aws:vpceorgid",
+    "aws:vpceorgpaths",
+    "aws:vpcsourceip",
+];
+
+/// Global keys that name a tag after a slash (`aws:RequestTag/Dept`).
+const GLOBAL_TAG_PREFIXES: &[&str] = &["aws:principaltag/", "aws:requesttag/", "aws:resourcetag/"];
+
+/// The AWS STS condition keys (IAM User Guide: "IAM and AWS STS condition context
+/// keys — Available keys for AWS STS",
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-sts;
+/// Service Authorization Reference: "Actions, resources, and condition keys for AWS
+/// Security Token Service"), lower-cased.
+const STS_KEYS: &[&str] = &[
+    "sts:awsservicename",
+    "sts:durationseconds",
+    "sts:externalid",
+    "sts:identitytokenaudience",
+    "sts:requestcontext",
+    "sts:requestcontextproviders",
+    "sts:rolesessionname",
+    "sts:signingalgorithm",
+    "sts:sourceidentity",
+    "sts:transitivetagkeys",
+];
+
+/// Whether AWS documents `lower_key` as a key a request may carry, as far as the
+/// `aws:` and `sts:` namespaces go (any other namespace: not ours to judge).
+fn documented_for_assume_role(lower_key: &str) -> bool {
+    // The namespace as written, spaces aside: ` sts:ExternalId` is still ours.
+    let namespaced = lower_key.trim_start();
+    if namespaced.starts_with("aws:") {
+        GLOBAL_KEYS.contains(&lower_key)
+            || GLOBAL_TAG_PREFIXES
+                .iter()
+                .any(|p| lower_key.strip_prefix(p).is_some_and(|tag| !tag.is_empty()))
+    } else if namespaced.starts_with("sts:") {
+        STS_KEYS.contains(&lower_key)
+    } else {
+        true
+    }
+}
+
+/// The documented key a never-set `aws:`/`sts:` key was meant to be: the same key
+/// with its spacing or case slip mended, or spelled one or two letters apart
+/// (`sts:ExternalIds` → `sts:ExternalId`, `aws:ExternalId` → `sts:ExternalId`).
+/// `None` when nothing is that close.
+pub(crate) fn meant_key(key: &str) -> Option<&'static str> {
+    const CANONICAL: &[&str] = &[
+        "sts:ExternalId",
+        "sts:RoleSessionName",
+        "sts:SourceIdentity",
+        "sts:TransitiveTagKeys",
+        "aws:PrincipalArn",
+        "aws:PrincipalAccount",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalOrgPaths",
+        "aws:SourceIp",
+        "aws:SourceIdentity",
+        "aws:SecureTransport",
+        "aws:MultiFactorAuthPresent",
+    ];
+    let folded: String = key
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    // Two edits reach `aws:ExternalId` → `sts:ExternalId`; more would guess.
+    CANONICAL
+        .iter()
+        .map(|c| (strsim::levenshtein(&folded, &c.to_ascii_lowercase()), *c))
+        .filter(|(distance, _)| *distance <= 2)
+        .min()
+        .map(|(_, c)| c)
 }
 
 /// A value for a global condition key, checked against the key's type as IAM
@@ -121,5 +253,49 @@ mod tests {
         );
         assert_eq!(ctx.lookup("s3:prefix", "s3:GetBucketLocation"), KeyState::Absent);
         assert_eq!(ctx.lookup("s3:prefix", "s3:ListBucket"), KeyState::Unknown);
+    }
+
+    /// sts:AssumeRole carries only documented `aws:` and `sts:` keys; keys are
+    /// case-insensitive, but a space or an extra letter makes another key.
+    #[test]
+    fn assume_role_never_carries_undocumented_aws_and_sts_keys() {
+        let ctx = Context::default();
+        let state = |k: &str| ctx.lookup(k, "sts:AssumeRole");
+        for never in [
+            "sts:ExternalIds",
+            "sts:ExternalId ",
+            "sts:externalid ",
+            " sts:ExternalId",
+            "aws:ExternalId",
+            "sts:RoleSesionName",
+            "aws:RequestTag/",
+        ] {
+            assert_eq!(state(never), KeyState::Absent, "{never:?}");
+        }
+        for maybe in [
+            "sts:ExternalId",
+            "sts:externalid",
+            "STS:EXTERNALID",
+            "sts:RoleSessionName",
+            "sts:SourceIdentity",
+            "aws:PrincipalOrgID",
+            "aws:RequestTag/Dept",
+            "saml:aud",
+            "token.actions.githubusercontent.com:sub",
+            "cognito-identity.amazonaws.com:aud",
+        ] {
+            assert_eq!(state(maybe), KeyState::Unknown, "{maybe:?}");
+        }
+        // Other actions: unchanged (unknown).
+        assert_eq!(ctx.lookup("sts:ExternalIds", "s3:GetObject"), KeyState::Unknown);
+    }
+
+    #[test]
+    fn never_set_keys_name_the_key_they_misspell() {
+        assert_eq!(meant_key("sts:ExternalIds"), Some("sts:ExternalId"));
+        assert_eq!(meant_key("sts:ExternalID "), Some("sts:ExternalId"));
+        assert_eq!(meant_key("aws:ExternalId"), Some("sts:ExternalId"));
+        assert_eq!(meant_key("sts:RoleSesionName"), Some("sts:RoleSessionName"));
+        assert_eq!(meant_key("sts:Anything"), None);
     }
 }

@@ -143,30 +143,69 @@ impl Rule for WorkgroupUnusable {
                     .at(at),
             ]),
             Some(_) => {
-                let check = meta.fail(
-                    name,
-                    format!("workgroup {name} is disabled: \"WorkGroup {name} is disabled\""),
-                );
-                Ok(vec![check.at(at).in_declaration(site)])
+                let check = meta
+                    .fail(
+                        name,
+                        format!("workgroup {name} is disabled: \"WorkGroup {name} is disabled\""),
+                    )
+                    .at(at);
+                match site {
+                    // Declared in a plan or template: the fix is its source's, and a
+                    // command against the account would be undone by the next apply.
+                    Some(_) => Ok(vec![check.in_declaration(site)]),
+                    None => Ok(vec![check.with_fix(enable_workgroup(name, conn.region()))]),
+                }
             }
-            None => Ok(vec![
-                meta.fail(
-                    name,
-                    format!(
-                        "workgroup {name} does not exist in {}: \"WorkGroup {name} is not found\"",
-                        conn.region()
-                    ),
-                )
-                .at(at)
-                .with_fix(Fix::field(
-                    conn,
-                    FieldId::Workgroup,
-                    "primary",
-                    Applicability::Unsafe,
-                )),
-            ]),
+            None => {
+                let check = meta
+                    .fail(
+                        name,
+                        format!(
+                            "workgroup {name} does not exist in {}: \"WorkGroup {name} is not found\"",
+                            conn.region()
+                        ),
+                    )
+                    .at(at);
+                if name == "primary" {
+                    return Ok(vec![check]);
+                }
+                let mut fix = Fix::field(conn, FieldId::Workgroup, "primary", Applicability::Unsafe);
+                fix.note = Some(format!(
+                    "every account has a workgroup primary in each region, which cannot be deleted; it has \
+                     its own settings (output location, limits), and a principal granted only {name} may not \
+                     run queries in it. Or create {name} (`aws athena create-work-group --name {}`) if it was \
+                     deleted, or use the name it has (workgroup names are case-sensitive)",
+                    crate::shell::quote(name)
+                ));
+                Ok(vec![check.with_fix(fix)])
+            }
         }
     }
+}
+
+/// Enable a disabled workgroup in the connection's region. Unsafe: someone
+/// disabled it, perhaps on purpose (a cost control); a person should confirm.
+fn enable_workgroup(name: &str, region: &str) -> Fix {
+    let mut fix = Fix::run(
+        &format!("workgroup {name} in {region}"),
+        [
+            "aws",
+            "athena",
+            "update-work-group",
+            "--work-group",
+            name,
+            "--state",
+            "ENABLED",
+            "--region",
+            region,
+        ],
+        Applicability::Unsafe,
+    );
+    fix.note = Some(
+        "someone disabled the workgroup, perhaps on purpose (a cost control): confirm before enabling it"
+            .into(),
+    );
+    fix
 }
 
 declare_rule! {
@@ -576,5 +615,72 @@ mod lake_formation_tests {
         let checks = LakeFormationAccess.check(&facts(false, NO_LF)).unwrap();
         assert_eq!(checks[0].status, crate::engine::Status::Pass);
         assert!(checks[0].message.contains("no inspected table"));
+    }
+}
+
+#[cfg(test)]
+mod workgroup_tests {
+    use super::*;
+    use crate::engine::Status;
+    use crate::facts::{Observed, WorkgroupFacts};
+    use crate::fix::Edit;
+    use crate::rules::unread::{healthy, live};
+
+    /// The healthy account, its connection naming workgroup `analytics`.
+    fn facts() -> Facts {
+        let mut facts = healthy();
+        facts.connection.workgroup = Some(crate::connection::Field {
+            raw: "analytics".into(),
+            location: None,
+        });
+        facts
+    }
+
+    fn judged(workgroup: Option<bool>) -> crate::engine::Check {
+        let mut facts = facts();
+        let name = facts.connection.workgroup().to_string();
+        live(&mut facts).workgroup = Observed::Known(workgroup.map(|enabled| WorkgroupFacts {
+            name,
+            enabled,
+            enforced: false,
+            output_location: None,
+        }));
+        let mut checks = WorkgroupUnusable.check(&facts).unwrap();
+        assert_eq!(checks.len(), 1);
+        checks.remove(0)
+    }
+
+    /// A disabled workgroup is enabled where it is: the command names the
+    /// workgroup and the region (the aws CLI refuses update-work-group without
+    /// --work-group).
+    #[test]
+    fn a_disabled_workgroup_is_enabled_by_name_in_its_region() {
+        let check = judged(Some(false));
+        assert_eq!(check.status, Status::Fail);
+        let fix = check.fix.expect("a fix");
+        assert_eq!(fix.applicability, Applicability::Unsafe);
+        let facts = facts();
+        let (name, region) = (facts.connection.workgroup(), facts.connection.region());
+        assert!(matches!(fix.edit, Edit::Run { .. }));
+        assert_eq!(
+            fix.command().unwrap(),
+            format!(
+                "aws athena update-work-group --work-group {} --state ENABLED --region {}",
+                crate::shell::quote(name),
+                crate::shell::quote(region)
+            )
+        );
+        assert_eq!(judged(Some(true)).status, Status::Pass);
+    }
+
+    /// A missing workgroup: the connection pointed at primary (which every
+    /// account has), unsafe, with what that changes.
+    #[test]
+    fn a_missing_workgroup_points_the_connection_at_primary_and_says_why() {
+        let check = judged(None);
+        let fix = check.fix.expect("a fix");
+        assert_eq!(fix.applicability, Applicability::Unsafe);
+        assert_eq!(fix.title(), "workgroup = \"primary\"");
+        assert!(fix.note.as_deref().unwrap().contains("cannot be deleted"));
     }
 }

@@ -5,12 +5,13 @@
 
 use crate::aws::arn::is_account_id;
 use crate::connection::{AuthType, FieldId};
-use crate::engine::{Outcome, Rule, Severity, Skip, declare_rule};
+use crate::engine::{Check, Outcome, Rule, Severity, Skip, declare_rule};
 use crate::facts::{Facts, TrustPolicy};
 use crate::fix::policy::statement_json;
 use crate::fix::{Applicability, Fix};
 use crate::permissions::Target;
 use crate::policy::condition::{self, Tri};
+use crate::policy::context::{meant_key, never_carried};
 use crate::policy::evaluate::{Matching, Principal, Request, action_matches, applies, principal_matches};
 use crate::policy::model::{Condition, OpKind, SetOp, Statement, Version};
 use crate::policy::{Context, Effect, Policy};
@@ -232,8 +233,9 @@ fn allow_names(t: &Trust, s: &Statement, caller: &Principal) -> Tri {
     principal_matches(p, caller, s.effect, m)
 }
 
-/// Allow statements for `sts:AssumeRole` that name one of the vendor's callers.
-fn admitting<'a>(t: &Trust<'a>) -> Vec<(&'a Statement, Covers)> {
+/// Allow statements for `sts:AssumeRole` that name one of the vendor's callers
+/// (whether or not a condition on a key AWS never sets locks them: `locked`).
+fn naming<'a>(t: &Trust<'a>) -> Vec<(&'a Statement, Covers)> {
     let callers = callers(t);
     t.policy
         .document
@@ -242,6 +244,29 @@ fn admitting<'a>(t: &Trust<'a>) -> Vec<(&'a Statement, Covers)> {
         .filter(|s| callers.iter().any(|c| allow_names(t, s, c) == Tri::Yes))
         .map(|s| (s, covers(s, t.vendor)))
         .collect()
+}
+
+/// Allow statements for `sts:AssumeRole` that name one of the vendor's callers and
+/// can match its request: a statement `locked` admits no one.
+fn admitting<'a>(t: &Trust<'a>) -> Vec<(&'a Statement, Covers)> {
+    naming(t)
+        .into_iter()
+        .filter(|(s, _)| locked(t, s).is_none())
+        .collect()
+}
+
+/// The condition of `s` on a key AWS never sets on sts:AssumeRole whose operator
+/// needs the key (`StringEquals`, `StringLike`, a `Null` of false…): it never
+/// matches, so the statement never applies (IAM User Guide: "IAM JSON policy
+/// elements: Condition operators" — a key missing from the request context does
+/// not match, except for `...IfExists`, negated operators and `Null`).
+fn locked<'a>(t: &Trust, s: &'a Statement) -> Option<&'a Condition> {
+    let variables = t.policy.document.version == Version::V2012;
+    let ctx = context(t.vendor, Some(t.external_id.unwrap_or(OTHER_ID)));
+    s.conditions.iter().find(|c| {
+        never_carried(&c.key.to_ascii_lowercase(), ASSUME_ROLE)
+            && condition::evaluate(c, &ctx, ASSUME_ROLE, variables) == Tri::No
+    })
 }
 
 /// The vendor principals the trust policy names, when it admits the vendor only
@@ -315,6 +340,50 @@ impl Trust<'_> {
         Fix::replace_statement(self.facts, self.policy, None, s.index, json, applicability)
     }
 
+    /// The finding for a statement that names the vendor but can never match: its
+    /// condition `c` is on a key AWS never sets. The fix puts the key it misspells
+    /// in its place (for the External ID: exactly `StringEquals sts:ExternalId` with
+    /// the issued ID, as every External ID repair does).
+    fn lockout(&self, meta: &'static crate::engine::RuleMeta, s: &Statement, c: &Condition) -> Check {
+        let meant = meant_key(&c.key);
+        let mend = match meant {
+            Some(k) => format!("; the key is `{k}`"),
+            None => String::new(),
+        };
+        let check = meta
+            .fail(
+                "trust policy",
+                format!(
+                    "{} names the vendor's account {} but can never match: `{}` checks {:?}, a key AWS never \
+                     sets on sts:AssumeRole{mend}, so STS refuses every attempt with AccessDenied (a lockout, \
+                     whatever External ID the vendor passes)",
+                    self.cite(s),
+                    self.vendor,
+                    c.operator.raw,
+                    c.key,
+                ),
+            )
+            .in_file(self.policy.path.as_deref(), self.policy.location(s.offset));
+        let external_id_like = is_wrong_external_id_key(c) || meant == Some(EXTERNAL_ID);
+        match meant {
+            _ if external_id_like => check.with_fix(self.repair_fix(s)),
+            Some(k) => {
+                let mut json = statement_json(self.policy, s.index);
+                rename_key(&mut json, &c.key, k);
+                // Which key was meant is a guess a person should confirm.
+                check.with_fix(Fix::replace_statement(
+                    self.facts,
+                    self.policy,
+                    None,
+                    s.index,
+                    json,
+                    Applicability::Unsafe,
+                ))
+            }
+            None => check,
+        }
+    }
+
     fn cite(&self, s: &Statement) -> String {
         format!(
             "{} of the {} (line {})",
@@ -322,6 +391,20 @@ impl Trust<'_> {
             self.policy.name,
             self.policy.location(s.offset).line
         )
+    }
+}
+
+/// Rename a condition key `from` to `to` in every operator block of a statement.
+fn rename_key(statement: &mut Value, from: &str, to: &str) {
+    let Some(blocks) = statement.get_mut("Condition").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for block in blocks.values_mut() {
+        if let Some(keys) = block.as_object_mut()
+            && let Some(v) = keys.remove(from)
+        {
+            keys.insert(to.to_string(), v);
+        }
     }
 }
 
@@ -518,7 +601,7 @@ declare_rule! {
         code: "TRUST003",
         name: "vendor-not-trusted",
         severity: Error,
-        summary: "No Allow sts:AssumeRole for the vendor's account or principal",
+        summary: "No Allow sts:AssumeRole for the vendor's account or principal that can match",
         fixes: [Safe, Unsafe, DisplayOnly],
     }
 }
@@ -532,6 +615,12 @@ impl Rule for VendorNotTrusted {
                 "trust policy",
                 format!("{} trusts the vendor's account {}", t.cite(s), t.vendor),
             )]);
+        }
+        if let Some((s, c)) = naming(&t)
+            .into_iter()
+            .find_map(|(s, _)| locked(&t, s).map(|c| (s, c)))
+        {
+            return Ok(vec![t.lockout(meta, s, c)]);
         }
         let trusted: Vec<String> = t
             .policy
