@@ -87,22 +87,68 @@ pub(crate) fn steps(checks: &[Check]) -> Vec<Step> {
             },
         ));
     }
-    // Stable: within an order, the report's order; a command with a value to
-    // fill in after every command that runs as printed.
-    out.sort_by_key(|(order, s)| (!s.runs, *order));
+    // Stable: within an order, safe before unsafe (a document's unsafe
+    // command holds its safe one's changes too: run second, it keeps them),
+    // then the report's order; a command with a value to fill in after every
+    // command that runs as printed.
+    out.sort_by_key(|(order, s)| (!s.runs, *order, rank(s.applicability)));
     out.into_iter().map(|(_, s)| s).collect()
 }
 
-fn least_safe(a: Applicability, b: Applicability) -> Applicability {
-    let rank = |x: Applicability| match x {
+fn rank(a: Applicability) -> u8 {
+    match a {
         Applicability::Safe => 0,
         Applicability::Unsafe => 1,
         Applicability::DisplayOnly => 2,
-    };
+    }
+}
+
+fn least_safe(a: Applicability, b: Applicability) -> Applicability {
     if rank(b) > rank(a) { b } else { a }
 }
 
 /// The step that applies check `i`'s fix, numbered from 1 among the steps.
 pub(crate) fn step_of(steps: &[Step], i: usize) -> Option<usize> {
     steps.iter().position(|s| s.checks.contains(&i)).map(|n| n + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::Fix;
+    use crate::rules::unread::healthy;
+    use serde_json::json;
+
+    /// A role policy with a safe and an unsafe fix: the unsafe finding comes
+    /// first in the report, yet its command (which holds the safe change too)
+    /// is listed second, so running every step in order keeps both changes.
+    #[test]
+    fn a_documents_unsafe_command_runs_after_its_safe_one() {
+        let facts = healthy();
+        let add = |sid: &str, action: &str, a| {
+            Fix::add_statements(
+                &facts,
+                None,
+                None,
+                vec![json!({"Sid": sid, "Effect": "Allow", "Action": action, "Resource": "*"})],
+                a,
+            )
+        };
+        let meta = crate::rules::REGISTRY[0].meta();
+        let check = |fix: Fix| {
+            let mut c = meta.fail("s", "m");
+            c.fix = Some(fix);
+            c
+        };
+        let mut checks = vec![
+            check(add("Unsafe", "s3:PutObject", Applicability::Unsafe)),
+            check(add("Safe", "s3:GetObject", Applicability::Safe)),
+        ];
+        crate::fix::compose::compose(&mut checks, false);
+        let steps = steps(&checks);
+        assert_eq!(steps.len(), 2, "{steps:#?}");
+        assert_eq!(steps[0].applicability, Applicability::Safe);
+        assert!(!steps[0].command.contains("\"Unsafe\""), "{}", steps[0].command);
+        assert!(steps[1].command.contains("\"Safe\"") && steps[1].command.contains("\"Unsafe\""));
+    }
 }
