@@ -755,3 +755,44 @@ fn html_names_locations_as_the_customer_knows_them() {
         1
     );
 }
+
+/// Output sized for a person: the shipped example at 80 columns was 264 lines
+/// before each document was printed once (with its step, under `-v`); it must
+/// stay within half of that, and `-v` still holds every corrected document.
+#[test]
+fn the_shipped_example_at_80_columns_is_half_its_old_length_and_v_has_the_rest() {
+    let examples = root().join("fixtures/examples");
+    let run = |extra: &[&str]| {
+        let out = doctor()
+            .env("COLUMNS", "80")
+            .args(["doctor", "--offline", "--config"])
+            .arg(examples.join("acme.toml"))
+            .arg("--trust-policy")
+            .arg(examples.join("acme-trust.json"))
+            .arg("--policy")
+            .arg(examples.join("acme-policy.json"))
+            .args(extra)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let short = run(&[]);
+    assert!(
+        short.lines().count() <= 132,
+        "{} lines:\n{short}",
+        short.lines().count()
+    );
+    let json: serde_json::Value = serde_json::from_str(&run(&["--format", "json"])).unwrap();
+    let long = run(&["-v"]);
+    for check in json["checks"].as_array().unwrap() {
+        let fix = &check["fix"];
+        if fix["kind"] == "policy" {
+            let document = serde_json::to_string_pretty(&fix["document"]).unwrap();
+            assert!(long.contains(&document), "-v lacks {document}");
+            assert!(short.contains(fix["command"].as_str().unwrap()));
+        }
+        if fix["kind"] == "field" {
+            assert!(short.contains(fix["title"].as_str().unwrap()));
+        }
+    }
+}
