@@ -807,3 +807,44 @@ fn input_over_the_limit_is_refused_naming_it() {
         "{stderr}"
     );
 }
+
+/// Wrapping never cuts a run that has no separator (`ListBucketMultipartUploads`,
+/// `GetBucketLocation`): a table gives the column the room or the triage is
+/// stacked, and a run wider than the terminal stands whole on a line of its own.
+#[test]
+fn no_word_without_a_separator_is_cut_at_any_width() {
+    let dir = root().join("fixtures/scenarios/access-key-user-policy");
+    let long = "QueryResultsOfTheSalesDashboardRefreshedEveryHourByTheNightlyScheduler";
+    let text = format!(
+        "User: arn:aws:iam::111122223333:user/omni is not authorized to perform: s3:ListBucketMultipartUploads \
+         on resource: arn:aws:s3:::acme-athena-results/omni/{long}{long}"
+    );
+    for width in [80, 100, 120, 160] {
+        let out = doctor()
+            .env("COLUMNS", width.to_string())
+            .args(["triage", "--offline", "--config"])
+            .arg(dir.join("connection.toml"))
+            .arg("--policy")
+            .arg(dir.join("policy.json"))
+            .arg(&text)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let shown = String::from_utf8(out.stdout).unwrap();
+        let (body, _) = shown.split_once("Ask the customer to run").unwrap();
+        for run in [
+            "ListBucketMultipartUploads",
+            "GetBucketLocation",
+            "PutObject",
+            "output-bucket-access-missing",
+            &format!("{long}{long}"),
+        ] {
+            assert!(body.contains(run), "{width}: `{run}` was cut:\n{body}");
+        }
+        for line in body.lines() {
+            let fits = line.chars().count() <= width;
+            let alone = !line.trim().contains([' ', '/', ':']);
+            assert!(fits || alone, "{width}: wider than the terminal: {line}");
+        }
+    }
+}
