@@ -72,10 +72,16 @@ pub(crate) fn wrap(text: &str, max: usize) -> Vec<String> {
             while width(rest) > max {
                 // No separator within the line: the first run, whole, on a
                 // line of its own (wider than asked, never cut).
-                let (head, tail) = cut(rest, max).unwrap_or_else(|| {
-                    let first = atoms(rest).next().unwrap_or(rest);
-                    rest.split_at(first.len())
-                });
+                let (head, tail) = match cut(rest, max) {
+                    Some(parts) => parts,
+                    None => {
+                        let first = atoms(rest).next().unwrap_or(rest);
+                        if first.len() == rest.len() {
+                            break;
+                        }
+                        rest.split_at(first.len())
+                    }
+                };
                 lines.push(head.to_string());
                 rest = tail;
             }
