@@ -92,6 +92,10 @@ pub(crate) enum Command {
         /// Where to write the snapshot (standard output when absent).
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Read the connection's secret access key from FILE (one line), as
+        /// `doctor` does: the probes sign with it; the snapshot never holds it.
+        #[arg(long, value_name = "FILE")]
+        secret_file: Option<PathBuf>,
         #[command(flatten)]
         live: LiveArgs,
     },
