@@ -136,10 +136,19 @@ pub(crate) fn table(t: &Triage, style: Style, width: usize) -> String {
                 let _ = writeln!(out, "  {}", printable(command));
             }
         }
+        // Each command once: a cause whose commands were all asked above says so.
+        let mut asked: Vec<&String> = Vec::new();
         for (i, c) in t.causes.iter().enumerate().filter(|(_, c)| !c.ask.is_empty()) {
-            let _ = writeln!(out, "  # {}. {} {}", i + 1, c.rule.code, c.rule.name);
-            for command in &c.ask {
+            let new: Vec<&String> = c.ask.iter().filter(|a| !asked.contains(a)).collect();
+            let also = if new.len() < c.ask.len() {
+                " (and the commands above)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "  # {}. {} {}{also}", i + 1, c.rule.code, c.rule.name);
+            for command in new {
                 let _ = writeln!(out, "  {}", printable(command));
+                asked.push(command);
             }
         }
     }
