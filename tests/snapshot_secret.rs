@@ -28,3 +28,22 @@ fn snapshot_accepts_the_secret_file_and_never_writes_the_secret() {
     assert!(snapshot.contains("\"version\""), "{snapshot}");
     assert!(!snapshot.contains(secret.trim()), "the secret was written");
 }
+
+/// A replayed snapshot says it was read from a snapshot, never "read live".
+#[test]
+fn a_replayed_snapshot_says_it_is_one() {
+    let snapshot = root().join("fixtures/snapshots/broken.json");
+    for format in ["table", "markdown"] {
+        let out = doctor()
+            .args(["doctor", "--format", format, "--snapshot"])
+            .arg(&snapshot)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.to_lowercase().contains("read from a snapshot"),
+            "{format}:\n{text}"
+        );
+        assert!(!text.to_lowercase().contains("read live as"), "{format}:\n{text}");
+    }
+}
