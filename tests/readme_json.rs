@@ -13,7 +13,10 @@ fn listed(readme: &str, level: &str) -> BTreeSet<String> {
         .find(&format!("- **{level}**:"))
         .unwrap_or_else(|| panic!("no `- **{level}**:` in the README"));
     let rest = &readme[start + 4..];
-    let end = rest.find("\n- **").or_else(|| rest.find("\n\n")).unwrap_or(rest.len());
+    let end = rest
+        .find("\n- **")
+        .or_else(|| rest.find("\n\n"))
+        .unwrap_or(rest.len());
     rest[..end]
         .split('`')
         .skip(1)
@@ -46,7 +49,10 @@ fn the_readme_lists_the_json_report_fields_the_binary_emits() {
         listed(&readme, "fix"),
     );
     let top = keys(&report);
-    assert!(top.is_subset(&report_listed), "{top:?} not all in {report_listed:?}");
+    assert!(
+        top.is_subset(&report_listed),
+        "{top:?} not all in {report_listed:?}"
+    );
     for field in ["version", "tool", "connection", "summary", "checks"] {
         assert!(top.contains(field) && report_listed.contains(field), "{field}");
     }
@@ -54,7 +60,10 @@ fn the_readme_lists_the_json_report_fields_the_binary_emits() {
     let mut fixes = 0;
     for check in checks {
         let own = keys(check);
-        assert!(own.is_subset(&check_listed), "{own:?} not all in {check_listed:?}");
+        assert!(
+            own.is_subset(&check_listed),
+            "{own:?} not all in {check_listed:?}"
+        );
         assert_eq!(
             own,
             ["code", "name", "status", "severity", "message", "subject", "fix"]
