@@ -7,17 +7,24 @@ use std::path::PathBuf;
 const DOCTOR_EXAMPLES: &str = "\
 Examples:
   athena-doctor doctor --offline --config fixtures/examples/acme.toml
-  athena-doctor doctor --offline --format json --config connection.json --output report.json
-  ATHENA_DOCTOR_SECRET_ACCESS_KEY=… athena-doctor doctor --offline --config access-key.toml
-  athena-doctor doctor --offline --config c.toml --policy role-policy.json --bucket-policy bucket.json
+  athena-doctor doctor --offline --format json --config connection.json \\
+    --output report.json
+  ATHENA_DOCTOR_SECRET_ACCESS_KEY=… athena-doctor doctor --offline \\
+    --config access-key.toml
+  athena-doctor doctor --offline --config c.toml --policy role-policy.json \\
+    --bucket-policy bucket.json
   athena-doctor doctor --config c.toml --profile vendor --probe-query
   athena-doctor explain CATALOG001
-  athena-doctor doctor --offline --connections fleet/ --format json -o fleet.json
+  athena-doctor doctor --offline --connections fleet/ --format json \\
+    -o fleet.json
   athena-doctor doctor --connections customers.jsonl --jobs 32 --per-account 2
-  athena-doctor doctor --offline --connections fleet/ --shard 2/4 --format json -o shard-2.json
+  athena-doctor doctor --offline --connections fleet/ --shard 2/4 \\
+    --format json -o shard-2.json
   terraform show -json plan.bin > plan.json
-  athena-doctor doctor --offline --config c.toml --terraform-plan plan.json --format github
-  athena-doctor doctor --offline --config c.toml --cloudformation role.yaml --fix-format cloudformation
+  athena-doctor doctor --offline --config c.toml --terraform-plan plan.json \\
+    --format github
+  athena-doctor doctor --offline --config c.toml --cloudformation role.yaml \\
+    --fix-format cloudformation
 
 Live mode (without --offline or --snapshot) reads the account and probes the
 connection: the access key with sts:GetCallerIdentity, or the role with
@@ -36,7 +43,8 @@ ATHENA_DOCTOR_SECRET_ACCESS_KEY, or use --secret-file or --secret-stdin.";
 
 const MERGE_EXAMPLES: &str = "\
 Examples:
-  athena-doctor doctor --offline --connections fleet/ --shard 1/3 --format json -o shard-1.json
+  athena-doctor doctor --offline --connections fleet/ --shard 1/3 \\
+    --format json -o shard-1.json
   athena-doctor merge shard-*.json
   athena-doctor merge --format sarif -o fleet.sarif shard-*.json
 
@@ -46,10 +54,11 @@ input, or a connection of the fleet that could not be read.";
 
 const TRIAGE_EXAMPLES: &str = "\
 Examples:
-  athena-doctor triage 'Unable to verify/create output bucket acme-athena-results'
+  athena-doctor triage 'Unable to verify/create output bucket acme-results'
   pbpaste | athena-doctor triage
   athena-doctor triage --format json - < customer-log.txt
-  athena-doctor triage --offline -c acme.toml --policy role-policy.json - < error.txt
+  athena-doctor triage --offline -c acme.toml --policy role-policy.json \\
+    - < error.txt
   athena-doctor triage --snapshot customer.json - < error.txt
   athena-doctor triage --from-account -c acme.toml --since 6h
 
@@ -92,6 +101,10 @@ pub(crate) enum Command {
         /// Where to write the snapshot (standard output when absent).
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Read the connection's secret access key from FILE (one line), as
+        /// `doctor` does: the probes sign with it; the snapshot never holds it.
+        #[arg(long, value_name = "FILE")]
+        secret_file: Option<PathBuf>,
         #[command(flatten)]
         live: LiveArgs,
     },
@@ -316,15 +329,25 @@ pub(crate) struct Sources {
 
 const SIMULATE_EXAMPLES: &str = "\
 Examples:
-  athena-doctor simulate --principal arn:aws:iam::111122223333:role/bi-athena \\
-    --action s3:GetObject --resource arn:aws:s3:::acme-lake/sales/part-0.parquet --policy role-policy.json
-  athena-doctor simulate --principal arn:aws:sts::111122223333:assumed-role/bi-athena/omni \\
-    --action s3:PutObject --resource arn:aws:s3:::shared-results/omni/x --resource-account 444455556666 \\
-    --policy role-policy.json --resource-policy bucket-policy.json --context aws:SecureTransport=true
-  athena-doctor simulate --principal arn:aws:iam::999988887777:root --action sts:AssumeRole \\
-    --resource arn:aws:iam::111122223333:role/bi-athena --resource-policy trust.json --context sts:ExternalId=omni-4f2a9c
-  athena-doctor simulate --principal cloudtrail.amazonaws.com --action s3:PutObject \
-    --resource arn:aws:s3:::acme-trail/AWSLogs/111122223333/x --resource-policy bucket-policy.json
+  athena-doctor simulate \\
+    --principal arn:aws:iam::111122223333:role/bi-athena \\
+    --action s3:GetObject \\
+    --resource arn:aws:s3:::acme-lake/sales/part-0.parquet \\
+    --policy role-policy.json
+  athena-doctor simulate \\
+    --principal arn:aws:sts::111122223333:assumed-role/bi-athena/omni \\
+    --action s3:PutObject --resource arn:aws:s3:::shared-results/omni/x \\
+    --resource-account 444455556666 \\
+    --policy role-policy.json --resource-policy bucket-policy.json \\
+    --context aws:SecureTransport=true
+  athena-doctor simulate --principal arn:aws:iam::999988887777:root \\
+    --action sts:AssumeRole \\
+    --resource arn:aws:iam::111122223333:role/bi-athena \\
+    --resource-policy trust.json --context sts:ExternalId=omni-4f2a9c
+  athena-doctor simulate --principal cloudtrail.amazonaws.com \\
+    --action s3:PutObject \\
+    --resource arn:aws:s3:::acme-trail/AWSLogs/111122223333/x \\
+    --resource-policy bucket-policy.json
 
 Decisions: allow, implicit-deny, explicit-deny, or unknown (it depends on a
 condition key the request does not give: --context KEY=VALUE gives it; a repeated

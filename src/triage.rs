@@ -24,6 +24,8 @@ pub(crate) struct Triage {
     /// Commands about the errors themselves, whatever their cause: a failed
     /// query's own record, with Athena's reason and error type.
     pub follow_up: Vec<String>,
+    /// The fields each follow-up command was filled from.
+    follow_fields: Vec<messages::Fields>,
 }
 
 /// One rule that explains one or more of the errors.
@@ -40,6 +42,10 @@ pub(crate) struct Cause {
     /// What the doctor's own look at the connection says, if it looked.
     pub verdict: Option<Verdict>,
     score: f64,
+    /// The command templates and the fields of the error they were filled from:
+    /// `known` fills them again with what the connection adds.
+    templates: Vec<String>,
+    fields: messages::Fields,
 }
 
 /// A cause held against the findings of its rule.
@@ -113,37 +119,30 @@ pub(crate) fn triage(text: &str, recorded: &[(String, String)]) -> Triage {
                 .as_deref()
                 .or(advice.map(|a| a.ask.as_slice()))
                 .unwrap_or_default();
-            let mut ask: Vec<String> = Vec::new();
-            for t in templates {
-                let command = fill(t, &error.fields);
-                if !ask.contains(&command) {
-                    ask.push(command);
-                }
-            }
             causes.push(Cause {
                 rule,
                 why: c.why.clone(),
                 check: advice.map(|a| a.check.clone()).unwrap_or_default(),
-                ask,
+                ask: asks(templates, &error.fields, &messages::Fields::default()),
                 errors: vec![at],
                 verdict: None,
                 score: weight,
+                templates: templates.to_vec(),
+                fields: error.fields.clone(),
             });
         }
     }
     // Stable: equal scores keep the order they were first met in.
     causes.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut follow_up: Vec<String> = Vec::new();
+    let mut follow_fields = Vec::new();
     let mut asked = std::collections::HashSet::new();
     for e in errors.iter().take(TRIAGE_SHOWN_ERRORS) {
         if e.fields.get("execution_id").is_some() {
-            let command = fill(
-                "aws athena get-query-execution --query-execution-id {execution_id} --region {region} \
-                 --query QueryExecution.Status",
-                &e.fields,
-            );
+            let command = fill(FOLLOW_UP, &e.fields, &messages::Fields::default());
             if asked.insert(command.clone()) {
                 follow_up.push(command);
+                follow_fields.push(e.fields.clone());
             }
         }
     }
@@ -159,10 +158,93 @@ pub(crate) fn triage(text: &str, recorded: &[(String, String)]) -> Triage {
         causes,
         unread: Vec::new(),
         follow_up,
+        follow_fields,
     }
 }
 
+/// The failed query's own record.
+const FOLLOW_UP: &str = "aws athena get-query-execution --query-execution-id {execution_id} --region {region} --query QueryExecution.Status";
+
+/// The commands of `templates`, filled from the error's `fields`, then from
+/// `known` (the connection's); a command for a user's groups only of a user.
+fn asks(templates: &[String], fields: &messages::Fields, known: &messages::Fields) -> Vec<String> {
+    let kind = fields.get("principal_kind").or(known.get("principal_kind"));
+    let mut ask: Vec<String> = Vec::new();
+    for t in templates {
+        if (t.contains("{user_name}") || t.contains("{group}")) && kind != Some("user") {
+            continue;
+        }
+        let command = fill(t, fields, known);
+        if !ask.contains(&command) {
+            ask.push(command);
+        }
+    }
+    ask
+}
+
+/// What the connection (and the account, when read) says that a command to ask
+/// for may name: the principal, the region, the workgroup, the results bucket.
+pub(crate) fn known_fields(facts: &crate::facts::Facts) -> messages::Fields {
+    use crate::connection::{AuthType, FieldId};
+    let conn = &facts.connection;
+    let mut known = messages::Fields::default();
+    let last = |arn: &str| arn.rsplit('/').next().unwrap_or(arn).to_string();
+    match conn.auth.auth_type {
+        Some(AuthType::CrossAccountRole) => {
+            known.set("principal_kind", "role");
+            if let Some(arn) = conn.value(FieldId::RoleArn) {
+                // An assumed-role session names its role.
+                let role = crate::aws::denial::role_of_session(arn).unwrap_or_else(|| arn.to_string());
+                known.set("principal_name", last(&role));
+                known.set("role_name", last(&role));
+                known.set("principal_arn", role);
+            }
+        }
+        Some(AuthType::AccessKey) => {
+            known.set("principal_kind", "user");
+            // The user behind the key: what the account answered to the key.
+            let user = facts
+                .live
+                .as_ref()
+                .known()
+                .ok()
+                .and_then(|l| l.probes.known().ok())
+                .and_then(|p| p.credentials.known().ok())
+                .filter(|arn| arn.contains(":user/"))
+                .cloned();
+            if let Some(arn) = user {
+                known.set("principal_name", last(&arn));
+                known.set("principal_arn", arn);
+            }
+        }
+        None => {}
+    }
+    known.set("region", conn.region());
+    known.set("workgroup", conn.workgroup());
+    if let Some(at) = conn.output_location().and_then(|o| o.location) {
+        known.set("bucket", at.bucket);
+    }
+    if let Some(catalog) = conn.value(FieldId::DataCatalog) {
+        known.set("catalog", catalog.to_ascii_lowercase());
+    }
+    if let Some(schema) = conn.value(FieldId::DefaultSchema) {
+        known.set("database", schema.to_ascii_lowercase());
+    }
+    known
+}
+
 impl Triage {
+    /// Fill the commands again, what the errors did not say taken from `known`
+    /// (the connection's and the account's: `known_fields`).
+    pub(crate) fn fill_from(&mut self, known: &messages::Fields) {
+        for cause in &mut self.causes {
+            cause.ask = asks(&cause.templates, &cause.fields, known);
+        }
+        for (command, fields) in self.follow_up.iter_mut().zip(&self.follow_fields) {
+            *command = fill(FOLLOW_UP, fields, known);
+        }
+    }
+
     /// The rules worth running to confirm or rule out the causes.
     pub(crate) fn candidates(&self) -> Vec<&'static RuleMeta> {
         self.causes.iter().map(|c| c.rule).collect()
@@ -202,7 +284,7 @@ impl Triage {
 /// message did not name one. Braces around anything but a field name (JSON) stay as
 /// written. A field inside a quoted part of the template (a JSON `--resource`)
 /// closes the quotes around its own word, so its value never runs as shell.
-fn fill(template: &str, fields: &messages::Fields) -> String {
+fn fill(template: &str, fields: &messages::Fields, known: &messages::Fields) -> String {
     static FIELD: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"\{([a-z_]+)\}").expect("a valid regular expression"));
     let mut out = String::with_capacity(template.len() + 16);
@@ -212,7 +294,13 @@ fn fill(template: &str, fields: &messages::Fields) -> String {
         let name = &c[1];
         out.push_str(&template[last..whole.start()]);
         last = whole.end();
-        let Some(value) = fields.get(name) else {
+        // `user_name`: the principal's name, asked only of a user (see `asks`).
+        let field = if name == "user_name" {
+            "principal_name"
+        } else {
+            name
+        };
+        let Some(value) = fields.get(field).or_else(|| known.get(field)) else {
             out.push_str(&match name {
                 "principal_kind" => "<role|user>".to_string(),
                 _ => format!("<{}>", name.to_ascii_uppercase()),
@@ -303,6 +391,7 @@ mod tests {
         let untold = fill(
             "aws s3api head-bucket --bucket {bucket}",
             &messages::Fields::default(),
+            &messages::Fields::default(),
         );
         assert_eq!(untold, "aws s3api head-bucket --bucket <BUCKET>");
     }
@@ -314,6 +403,7 @@ mod tests {
         let line = fill(
             r#"aws lakeformation list-permissions --resource '{"Database": {"Name": "{database}"}}'"#,
             &fields,
+            &messages::Fields::default(),
         );
         let words = shlex::split(&line).expect("one shell line");
         assert_eq!(

@@ -15,11 +15,12 @@ fn a_changed_policy_file_judges_the_connection_beside_it_with_its_policies() {
     copy("acme-healthy.toml", &dir.path().join("acme.athena.toml"));
     copy("acme-trust.json", &dir.path().join("acme.athena.trust.json"));
     copy("acme-policy.json", &dir.path().join("acme.athena.policy.json"));
-    // Only the trust policy changed: the connection beside it is judged, with
+    // Both policy files changed: the connection beside them is judged once, with
     // both its trust and its identity policy.
     let out = doctor()
         .arg("hook")
         .arg(dir.path().join("acme.athena.trust.json"))
+        .arg(dir.path().join("acme.athena.policy.json"))
         .output()
         .unwrap();
     assert_eq!(
@@ -44,13 +45,24 @@ fn a_changed_policy_file_judges_the_connection_beside_it_with_its_policies() {
         "judged once for two changed files"
     );
 
-    // A file whose connection is not beside it is no connection of its own.
+    // A policy file whose connection is not beside it is no connection of its
+    // own: nothing is judged.
+    copy("acme-trust.json", &dir.path().join("other.trust.json"));
     let alone = doctor()
         .arg("hook")
         .arg(dir.path().join("other.trust.json"))
         .output()
         .unwrap();
-    assert_eq!(alone.status.code(), Some(0));
+    assert_eq!(
+        alone.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&alone.stderr)
+    );
+    assert!(
+        !String::from_utf8_lossy(&alone.stdout).contains("athena-doctor: "),
+        "nothing judged"
+    );
 }
 
 #[test]

@@ -607,6 +607,7 @@ fn every_command_to_ask_for_is_a_read_the_aws_cli_accepts() {
         ("<BUCKET>", "acme-athena-results"),
         ("<REGION>", "us-east-1"),
         ("<WORKGROUP>", "primary"),
+        ("<GROUP>", "bi-readers"),
         ("<DATABASE>", "sales"),
         ("<CATALOG>", "awsdatacatalog"),
         (
@@ -806,4 +807,111 @@ fn input_over_the_limit_is_refused_naming_it() {
         stderr.contains("<stdin>") && stderr.contains("larger than 64 MiB"),
         "{stderr}"
     );
+}
+
+/// Wrapping never cuts a run that has no separator (`ListBucketMultipartUploads`,
+/// `GetBucketLocation`): a table gives the column the room or the triage is
+/// stacked, and a run wider than the terminal stands whole on a line of its own.
+#[test]
+fn no_word_without_a_separator_is_cut_at_any_width() {
+    let dir = root().join("fixtures/scenarios/access-key-user-policy");
+    let long = "QueryResultsOfTheSalesDashboardRefreshedEveryHourByTheNightlyScheduler";
+    let text = format!(
+        "User: arn:aws:iam::111122223333:user/omni is not authorized to perform: s3:ListBucketMultipartUploads \
+         on resource: arn:aws:s3:::acme-athena-results/omni/{long}{long}"
+    );
+    for width in [80, 100, 120, 160] {
+        let out = doctor()
+            .env("COLUMNS", width.to_string())
+            .args(["triage", "--offline", "--config"])
+            .arg(dir.join("connection.toml"))
+            .arg("--policy")
+            .arg(dir.join("policy.json"))
+            .arg(&text)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let shown = String::from_utf8(out.stdout).unwrap();
+        let (body, _) = shown.split_once("Ask the customer to run").unwrap();
+        for run in [
+            "ListBucketMultipartUploads",
+            "GetBucketLocation",
+            "PutObject",
+            "output-bucket-access-missing",
+            &format!("{long}{long}"),
+        ] {
+            assert!(body.contains(run), "{width}: `{run}` was cut:\n{body}");
+        }
+        for line in body.lines() {
+            let fits = line.chars().count() <= width;
+            let alone = !line.trim().contains([' ', '/', ':']);
+            assert!(fits || alone, "{width}: wider than the terminal: {line}");
+        }
+    }
+}
+
+/// With --config, the commands to ask for name what the connection says (the
+/// role, the region, the workgroup, the results bucket) instead of placeholders;
+/// for an access-key user they ask for its own policies once and for its
+/// groups' policies.
+#[test]
+fn with_the_connection_the_commands_name_its_principal_region_and_workgroup() {
+    let role = root().join("fixtures/examples/acme.toml");
+    let out = doctor()
+        .args(["triage", "--offline", "--config"])
+        .arg(&role)
+        .args([
+            "Access denied when writing output to url: s3://acme-athena-results/omni/0f0e.csv",
+            "WorkGroup is not found",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (_, asks) = text.split_once("Ask the customer to run").unwrap();
+    for placeholder in [
+        "<role|user>",
+        "<PRINCIPAL_NAME>",
+        "<REGION>",
+        "<WORKGROUP>",
+        "<BUCKET>",
+    ] {
+        assert!(!asks.contains(placeholder), "{placeholder} left:\n{asks}");
+    }
+    assert!(
+        asks.contains("  aws iam list-role-policies --role-name bi-athena\n"),
+        "{asks}"
+    );
+    assert!(
+        asks.contains("--work-group primary --region us-east-1a"),
+        "{asks}"
+    );
+
+    let user = root().join("fixtures/scenarios/access-key-user-policy/connection.toml");
+    let out = doctor()
+        .args(["triage", "--offline", "--config"])
+        .arg(&user)
+        .arg(
+            "User: arn:aws:iam::111122223333:user/omni is not authorized to perform: athena:StartQueryExecution \
+             on resource: arn:aws:athena:us-east-1:111122223333:workgroup/primary",
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (_, asks) = text.split_once("Ask the customer to run").unwrap();
+    assert_eq!(
+        asks.matches("aws iam list-user-policies --user-name omni\n")
+            .count(),
+        1,
+        "the user's policies asked once:\n{asks}"
+    );
+    for command in [
+        "aws iam list-groups-for-user --user-name omni",
+        "aws iam list-group-policies --group-name <GROUP>",
+        "aws iam list-attached-group-policies --group-name <GROUP>",
+    ] {
+        assert!(asks.contains(command), "{command}:\n{asks}");
+    }
+    assert!(!asks.contains("list-groups-for-user --user-name bi"), "{asks}");
 }

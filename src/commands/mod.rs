@@ -42,7 +42,12 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             print(&text)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Snapshot { config, output, live } => snapshot(&config, output.as_deref(), &live),
+        Command::Snapshot {
+            config,
+            output,
+            secret_file,
+            live,
+        } => snapshot(&config, output.as_deref(), secret_file, &live),
         Command::Policy {
             config,
             snapshot,
@@ -362,11 +367,20 @@ fn require_config(config: &Path) -> Result<(), Fatal> {
     }
 }
 
-fn snapshot(config: &Path, output: Option<&Path>, live: &cli::LiveArgs) -> Result<ExitCode, Fatal> {
+fn snapshot(
+    config: &Path,
+    output: Option<&Path>,
+    secret_file: Option<PathBuf>,
+    live: &cli::LiveArgs,
+) -> Result<ExitCode, Fatal> {
     require_config(config)?;
     let start = std::time::Instant::now();
     let policies = collect::PolicyInputs::default();
-    let offline = collect::collect_offline(config, &collect::SecretInput::default(), &policies)?;
+    let secret = collect::SecretInput {
+        file: secret_file,
+        ..collect::SecretInput::default()
+    };
+    let offline = collect::collect_offline(config, &secret, &policies)?;
     let (collected, calls) = collect::collect_live(offline, &policies, &live.options(), None)?;
     let text = collect::write_snapshot(&collected.facts);
     match output {

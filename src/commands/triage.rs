@@ -37,6 +37,8 @@ pub(super) fn run(args: &TriageArgs) -> Result<ExitCode, Fatal> {
         // The gate still applies the connection's `[doctor]` ignores: an ignored
         // cause is not checkable, and says why.
         found.confirm(&gate.apply(engine::run(&only, &facts)));
+        // What the text did not name, the connection (and the account) may.
+        found.fill_from(&triage::known_fields(&facts));
     }
     let out = match args.format {
         ListFormat::Table => {

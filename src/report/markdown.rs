@@ -42,7 +42,12 @@ pub(crate) fn render(report: &Report) -> String {
     let summary = report.summary();
     let _ = writeln!(out, "## athena-doctor: {}\n", cell(&report.connection));
     if let Some(who) = &report.ran_as {
-        let _ = writeln!(out, "Read live as `{}`.\n", cell(who));
+        let how = if report.mode == "snapshot" {
+            "Read from a snapshot (not the account now), taken live as"
+        } else {
+            "Read live as"
+        };
+        let _ = writeln!(out, "{how} `{}`.\n", cell(who));
     }
     let _ = writeln!(out, "**{}**\n", summary.line());
     let failures = report.worst_first();

@@ -87,7 +87,13 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
         style.bold(&format!("athena-doctor: {}", printable(&report.connection)))
     );
     if let Some(who) = &report.ran_as {
-        let _ = writeln!(out, "read live as {}", printable(who));
+        // A replay is not a live read: say where the facts come from.
+        let how = if report.mode == "snapshot" {
+            "read from a snapshot (not the account now), taken live as"
+        } else {
+            "read live as"
+        };
+        let _ = writeln!(out, "{how} {}", printable(who));
     }
     if shown.is_empty() {
         let _ = writeln!(out, "No findings.");

@@ -48,6 +48,39 @@ pub(crate) fn table(t: &Triage, style: Style, width: usize) -> String {
         };
         rows.push(vec![place, what, meaning]);
     }
+    // A line number stays whole; a place in the account (an execution ID and a
+    // time) may wrap.
+    let error_header = ["Where", "Error", "What it means"];
+    let error_whole = [t.errors.iter().all(|e| e.origin.is_none()), false, false];
+    let judged = t.causes.iter().any(|c| c.verdict.is_some());
+    let mut header = vec!["#", "Rule", "Why it fits", "What to check"];
+    let mut whole = vec![true, true, false, false];
+    if judged {
+        header.insert(2, "On this connection");
+        whole.insert(2, false);
+    }
+    let cause_rows: Vec<Vec<String>> = t
+        .causes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut row = vec![
+                (i + 1).to_string(),
+                format!("{}\n{}", c.rule.code, c.rule.name),
+                c.why.clone(),
+                c.check.clone(),
+            ];
+            if judged {
+                row.insert(2, verdict(c.verdict.as_ref(), Style { color: false }));
+            }
+            row
+        })
+        .collect();
+    // Wrap the cell, not the word: tables whose columns cannot hold their
+    // longest runs whole in the width are stacked instead.
+    let stacked = stacked
+        || !wrap::fits(&error_header, &rows, &error_whole, width)
+        || !wrap::fits(&header, &cause_rows, &whole, width);
     if stacked {
         for row in &rows {
             let _ = writeln!(out, "{}:", style.bold(&row[0]));
@@ -59,18 +92,7 @@ pub(crate) fn table(t: &Triage, style: Style, width: usize) -> String {
             out.push('\n');
         }
     } else {
-        let _ = writeln!(
-            out,
-            "{}",
-            // A line number stays whole; a place in the account (an execution ID
-            // and a time) may wrap.
-            wrap::grid(
-                &["Where", "Error", "What it means"],
-                &rows,
-                &[t.errors.iter().all(|e| e.origin.is_none()), false, false],
-                width
-            )
-        );
+        let _ = writeln!(out, "{}", wrap::grid(&error_header, &rows, &error_whole, width));
     }
     if t.not_shown > 0 {
         let _ = writeln!(
@@ -85,7 +107,6 @@ pub(crate) fn table(t: &Triage, style: Style, width: usize) -> String {
         out.push_str("No connection rule explains these errors.\n");
         return out;
     }
-    let judged = t.causes.iter().any(|c| c.verdict.is_some());
     if !stacked {
         out.push('\n');
     }
@@ -104,30 +125,7 @@ pub(crate) fn table(t: &Triage, style: Style, width: usize) -> String {
             }
         }
     } else {
-        let mut header = vec!["#", "Rule", "Why it fits", "What to check"];
-        let mut whole = vec![true, true, false, false];
-        if judged {
-            header.insert(2, "On this connection");
-            whole.insert(2, false);
-        }
-        let rows: Vec<Vec<String>> = t
-            .causes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let mut row = vec![
-                    (i + 1).to_string(),
-                    format!("{}\n{}", c.rule.code, c.rule.name),
-                    c.why.clone(),
-                    c.check.clone(),
-                ];
-                if judged {
-                    row.insert(2, verdict(c.verdict.as_ref(), Style { color: false }));
-                }
-                row
-            })
-            .collect();
-        let _ = writeln!(out, "{}", wrap::grid(&header, &rows, &whole, width));
+        let _ = writeln!(out, "{}", wrap::grid(&header, &cause_rows, &whole, width));
     }
     let asks: Vec<_> = t.causes.iter().filter(|c| !c.ask.is_empty()).collect();
     if !asks.is_empty() || !t.follow_up.is_empty() {
@@ -138,10 +136,19 @@ pub(crate) fn table(t: &Triage, style: Style, width: usize) -> String {
                 let _ = writeln!(out, "  {}", printable(command));
             }
         }
+        // Each command once: a cause whose commands were all asked above says so.
+        let mut asked: Vec<&String> = Vec::new();
         for (i, c) in t.causes.iter().enumerate().filter(|(_, c)| !c.ask.is_empty()) {
-            let _ = writeln!(out, "  # {}. {} {}", i + 1, c.rule.code, c.rule.name);
-            for command in &c.ask {
+            let new: Vec<&String> = c.ask.iter().filter(|a| !asked.contains(a)).collect();
+            let also = if new.len() < c.ask.len() {
+                " (and the commands above)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "  # {}. {} {}{also}", i + 1, c.rule.code, c.rule.name);
+            for command in new {
                 let _ = writeln!(out, "  {}", printable(command));
+                asked.push(command);
             }
         }
     }
