@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::moto::{aws, aws_cli, bash_with_aws_cli, endpoint, runtime, unique};
+use common::moto::{aws, aws_cli, bash_with_aws_cli, endpoint, role_with_inline_policy, runtime, unique};
 use common::{doctor, failures, fixable, moto, not_cleared};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -36,25 +36,11 @@ fn account(dir: &Path) -> std::path::PathBuf {
         let trust = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Omni", "Effect": "Allow",
             "Principal": {"AWS": format!("arn:aws:iam::{VENDOR}:root")}, "Action": "sts:AssumeRole",
             "Condition": {"StringEquals": {"sts:ExternalId": "we-will-add-this-later"}}}]});
-        aws.iam
-            .create_role()
-            .role_name(&role)
-            .assume_role_policy_document(trust.to_string())
-            .send()
-            .await
-            .unwrap();
         let access = json!({"Version": "2012-10-17", "Statement": [
             {"Sid": "Glue", "Effect": "Allow", "Action": ["glue:Get*", "glue:BatchGet*"], "Resource": "*"},
             {"Sid": "Buckets", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
              "Resource": [format!("arn:aws:s3:::{results}"), format!("arn:aws:s3:::{lake}")]}]});
-        aws.iam
-            .put_role_policy()
-            .role_name(&role)
-            .policy_name("bi-access")
-            .policy_document(access.to_string())
-            .send()
-            .await
-            .unwrap();
+        role_with_inline_policy(&aws.iam, &role, &trust, "bi-access", &access).await;
         for bucket in [&results, &lake] {
             aws.s3.create_bucket().bucket(bucket).send().await.unwrap();
         }

@@ -12,36 +12,18 @@
 
 mod common;
 
-use common::moto::{aws, runtime, unique};
+use common::moto::{aws, aws_cli, bash_with_aws_cli, role_with_inline_policy, runtime, unique};
 use common::{doctor, failures, moto, stdout_json};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 const ACCOUNT: &str = "123456789012"; // moto's default account
 const VENDOR: &str = "999988887777";
 const EXTERNAL_ID: &str = "omni-4f2a9c";
-
-/// The AWS CLI tests/with-moto.sh installs, else `aws` on PATH.
-fn aws_cli() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("ATHENA_DOCTOR_AWS_CLI").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
-    }
-    match std::process::Command::new("aws").arg("--version").output() {
-        Ok(o) if o.status.success() => Some(PathBuf::from("aws")),
-        _ => {
-            assert!(
-                std::env::var_os("ATHENA_DOCTOR_REQUIRE_MOTO").is_none(),
-                "the workgroup round trip needs the AWS CLI: tests/with-moto.sh installs it"
-            );
-            eprintln!("skipped: the workgroup round trip needs the AWS CLI (`bash tests/with-moto.sh`)");
-            None
-        }
-    }
-}
 
 /// What the forwarding server answers for the workgroup, and what it was asked.
 #[derive(Default)]
@@ -183,26 +165,12 @@ fn account(workgroup: &str) -> (String, String) {
         let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
             "Principal": {"AWS": format!("arn:aws:iam::{VENDOR}:root")}, "Action": "sts:AssumeRole",
             "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}}}]});
-        aws.iam
-            .create_role()
-            .role_name(&role)
-            .assume_role_policy_document(trust.to_string())
-            .send()
-            .await
-            .unwrap();
         let policy = json!({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": ["athena:*", "glue:*"], "Resource": "*"},
             {"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket", "s3:GetObject", "s3:PutObject",
                 "s3:AbortMultipartUpload", "s3:ListBucketMultipartUploads", "s3:ListMultipartUploadParts"],
              "Resource": [format!("arn:aws:s3:::{results}"), format!("arn:aws:s3:::{results}/*")]}]});
-        aws.iam
-            .put_role_policy()
-            .role_name(&role)
-            .policy_name("bi-access")
-            .policy_document(policy.to_string())
-            .send()
-            .await
-            .unwrap();
+        role_with_inline_policy(&aws.iam, &role, &trust, "bi-access", &policy).await;
         aws.s3.create_bucket().bucket(&results).send().await.unwrap();
         aws.athena.create_work_group().name(workgroup).send().await.unwrap();
     });
@@ -294,20 +262,13 @@ fn the_printed_command_enables_a_disabled_workgroup() {
     );
 
     // Run it as printed, with the real AWS CLI, against the same endpoint.
-    let bin = cli.parent().filter(|p| !p.as_os_str().is_empty());
-    let path = match bin {
-        Some(d) => format!("{}:{}", d.display(), std::env::var("PATH").unwrap_or_default()),
-        None => std::env::var("PATH").unwrap_or_default(),
-    };
-    let applied = std::process::Command::new("bash")
+    // The endpoint is the forwarding server's, and no region comes from the
+    // environment: the command must carry its own `--region`.
+    let applied = bash_with_aws_cli(&cli)
         .args(["-c", &command])
-        .env("PATH", path)
         .env("AWS_ENDPOINT_URL", &endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env_remove("AWS_DEFAULT_REGION")
         .env_remove("AWS_REGION")
-        .env_remove("AWS_PROFILE")
         .output()
         .unwrap();
     assert!(

@@ -75,6 +75,29 @@ pub fn bash_with_aws_cli(aws: &std::path::Path) -> std::process::Command {
     bash
 }
 
+/// A role with `trust` as its trust policy and one inline policy `name`.
+pub async fn role_with_inline_policy(
+    iam: &aws_sdk_iam::Client,
+    role: &str,
+    trust: &serde_json::Value,
+    name: &str,
+    policy: &serde_json::Value,
+) {
+    iam.create_role()
+        .role_name(role)
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await
+        .unwrap();
+    iam.put_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .policy_document(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+}
+
 /// Names no other test (or earlier run against the same server) uses.
 pub fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()
