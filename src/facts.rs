@@ -173,11 +173,20 @@ pub(crate) struct LiveFacts {
     /// hands with (snapshots from before this existed read as not checked).
     #[serde(default = "network_not_checked")]
     pub network: Observed<NetworkFacts>,
-    /// The KMS keys the buckets' default encryption names, by the name the
-    /// bucket gives (`kms:DescribeKey`, then `kms:GetKeyPolicy` of a customer
-    /// key). Snapshots from before this existed hold none.
+    /// The KMS keys the buckets' default encryption, the workgroup's result
+    /// encryption and the Glue Data Catalog's encryption name, by the name they
+    /// give (`kms:DescribeKey`, then `kms:GetKeyPolicy` of a customer key).
+    /// Snapshots from before this existed hold none.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub keys: BTreeMap<String, Observed<KmsKey>>,
+    /// The Glue Data Catalog's encryption at rest
+    /// (`glue:GetDataCatalogEncryptionSettings`): the KMS key when `SSE-KMS`.
+    #[serde(default = "catalog_encryption_not_collected")]
+    pub catalog_key: Observed<Option<String>>,
+}
+
+fn catalog_encryption_not_collected() -> Observed<Option<String>> {
+    Observed::NotCollected("the snapshot predates the Glue Data Catalog's encryption settings".into())
 }
 
 /// The AWS managed key of S3, as a bucket's encryption names it.
@@ -325,19 +334,89 @@ pub(crate) struct BucketFacts {
     /// in `Facts::bucket_policies`). Snapshots from before it read as not collected.
     #[serde(default = "policy_not_collected")]
     pub policy: Observed<bool>,
+    /// `GetBucketRequestPayment`: whether the requester pays (`Payer: Requester`).
+    #[serde(default = "payment_not_collected")]
+    pub requester_pays: Observed<bool>,
+    /// `HeadBucket` with the workgroup's `ExpectedBucketOwner`: whether the bucket
+    /// belongs to that account (`NotCollected` when the workgroup expects none).
+    #[serde(default = "owner_not_collected")]
+    pub expected_owner: Observed<bool>,
+}
+
+fn payment_not_collected() -> Observed<bool> {
+    Observed::NotCollected("the snapshot does not say who pays for the bucket's requests".into())
+}
+
+fn owner_not_collected() -> Observed<bool> {
+    Observed::NotCollected("no expected bucket owner was checked".into())
 }
 
 fn policy_not_collected() -> Observed<bool> {
     Observed::NotCollected("the snapshot does not say whether the bucket has a policy".into())
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct WorkgroupFacts {
     pub name: String,
     pub enabled: bool,
     /// "Override client-side settings".
     pub enforced: bool,
     pub output_location: Option<String>,
+    /// Everything else `GetWorkGroup` says of it (snapshots from before this
+    /// existed read as not collected: their workgroup's settings are unknown).
+    #[serde(default = "settings_not_collected")]
+    pub settings: Observed<WorkgroupSettings>,
+}
+
+fn settings_not_collected() -> Observed<WorkgroupSettings> {
+    Observed::NotCollected("the snapshot predates workgroup settings (take it again)".into())
+}
+
+/// A workgroup's settings that decide whether the BI tool's queries can run, as
+/// `GetWorkGroup` answers them (`WorkGroupConfiguration`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WorkgroupSettings {
+    /// Query result encryption: `SSE_S3`, `SSE_KMS` or `CSE_KMS`
+    /// (`ResultConfiguration.EncryptionConfiguration.EncryptionOption`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_encryption: Option<String>,
+    /// The KMS key of `SSE_KMS`/`CSE_KMS` result encryption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_key: Option<String>,
+    /// `ResultConfiguration.ExpectedBucketOwner`: the account the results bucket
+    /// must belong to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_bucket_owner: Option<String>,
+    /// `ResultConfiguration.AclConfiguration.S3AclOption`
+    /// (`BUCKET_OWNER_FULL_CONTROL`): the canned ACL result objects are written with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<String>,
+    /// `EnableMinimumEncryptionConfiguration`.
+    #[serde(default)]
+    pub minimum_encryption: bool,
+    /// `ManagedQueryResultsConfiguration.Enabled`: Athena keeps the results itself.
+    #[serde(default)]
+    pub managed_results: bool,
+    /// The KMS key managed results are encrypted with, if a customer's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_results_key: Option<String>,
+    /// `IdentityCenterConfiguration.EnableIdentityCenter`: queries run only as
+    /// Identity Center users (trusted identity propagation).
+    #[serde(default)]
+    pub identity_center: bool,
+    /// `QueryResultsS3AccessGrantsConfiguration.EnableS3AccessGrants`.
+    #[serde(default)]
+    pub access_grants: bool,
+    /// The engine: the effective version when AWS says it, else the selected one
+    /// (`Athena engine version 3`, `PySpark engine version 3`, `AUTO`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    /// `RequesterPaysEnabled`: queries may read requester pays buckets.
+    #[serde(default)]
+    pub requester_pays: bool,
+    /// `BytesScannedCutoffPerQuery`: a query scanning more is cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_cutoff: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -644,6 +644,7 @@ mod workgroup_tests {
             enabled,
             enforced: false,
             output_location: None,
+            settings: Observed::Known(Default::default()),
         }));
         let mut checks = WorkgroupUnusable.check(&facts).unwrap();
         assert_eq!(checks.len(), 1);

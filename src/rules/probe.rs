@@ -775,6 +775,7 @@ trusted_account_id = "999988887777"
             },
             live: Observed::Known(Box::new(LiveFacts {
                 keys: BTreeMap::new(),
+                catalog_key: Observed::NotCollected("-".into()),
                 caller: Observed::Known(VENDOR_CALLER.into()),
                 role: Observed::Known(RoleFacts {
                     arn: "arn:aws:iam::111122223333:role/bi-athena".into(),

@@ -46,6 +46,8 @@ pub(crate) fn healthy() -> Facts {
         region: Observed::Known("us-east-1".into()),
         kms_key: Observed::Known(kms.map(str::to_string)),
         policy: Observed::Known(false),
+        requester_pays: Observed::Known(false),
+        expected_owner: Observed::NotCollected("the workgroup expects no bucket owner".into()),
     };
     let mut buckets = BTreeMap::new();
     buckets.insert("results".to_string(), bucket(None));
@@ -93,6 +95,7 @@ pub(crate) fn healthy() -> Facts {
         trust_policy: Observed::NotCollected("-".into()),
         live: Observed::Known(Box::new(LiveFacts {
             keys,
+            catalog_key: Observed::Known(None),
             caller: Observed::NotCollected("-".into()),
             role: Observed::Known(RoleFacts {
                 arn: "arn:aws:iam::111122223333:role/bi".into(),
@@ -106,6 +109,7 @@ pub(crate) fn healthy() -> Facts {
                 enabled: true,
                 enforced: false,
                 output_location: None,
+                settings: Observed::Known(Default::default()),
             })),
             catalogs: Observed::Known(vec![CatalogFacts {
                 name: "awsdatacatalog".into(),

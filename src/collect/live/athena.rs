@@ -5,12 +5,11 @@ use super::Clients;
 use super::call::Tracker;
 use super::iam::all;
 use crate::connection::Connection;
-use crate::facts::{CatalogFacts, FailureKind, Observed, TableFacts, WorkgroupFacts};
+use crate::facts::{CatalogFacts, FailureKind, Observed, TableFacts, WorkgroupFacts, WorkgroupSettings};
 use crate::permissions::Target;
 use std::collections::BTreeMap;
 
 type CatalogAnswer = (
-    Observed<Option<WorkgroupFacts>>,
     Observed<Vec<CatalogFacts>>,
     BTreeMap<String, Observed<Vec<String>>>,
     BTreeMap<String, Observed<Vec<TableFacts>>>,
@@ -18,7 +17,7 @@ type CatalogAnswer = (
 
 const BUILT_IN: &str = "AwsDataCatalog";
 
-async fn workgroup(name: &str, c: &Clients, t: &Tracker) -> Observed<Option<WorkgroupFacts>> {
+pub(super) async fn workgroup(name: &str, c: &Clients, t: &Tracker) -> Observed<Option<WorkgroupFacts>> {
     let answer = t
         .call(
             "athena:GetWorkGroup",
@@ -37,6 +36,7 @@ async fn workgroup(name: &str, c: &Clients, t: &Tracker) -> Observed<Option<Work
                             .and_then(|c| c.result_configuration())
                             .and_then(|r| r.output_location())
                             .map(str::to_string),
+                        settings: Observed::Known(config.map(settings).unwrap_or_default()),
                     }
                 })
             },
@@ -49,6 +49,63 @@ async fn workgroup(name: &str, c: &Clients, t: &Tracker) -> Observed<Option<Work
         }
         other => other,
     }
+}
+
+/// The settings of `GetWorkGroup`'s configuration the BI tool's queries depend on.
+fn settings(config: &aws_sdk_athena::types::WorkGroupConfiguration) -> WorkgroupSettings {
+    let results = config.result_configuration();
+    let encryption = results.and_then(|r| r.encryption_configuration());
+    let managed = config.managed_query_results_configuration();
+    let engine = config.engine_version();
+    WorkgroupSettings {
+        result_encryption: encryption.map(|e| e.encryption_option().as_str().to_string()),
+        result_key: encryption.and_then(|e| e.kms_key()).map(str::to_string),
+        expected_bucket_owner: results
+            .and_then(|r| r.expected_bucket_owner())
+            .filter(|o| !o.is_empty())
+            .map(str::to_string),
+        acl: results
+            .and_then(|r| r.acl_configuration())
+            .map(|a| a.s3_acl_option().as_str().to_string()),
+        minimum_encryption: config.enable_minimum_encryption_configuration().unwrap_or(false),
+        managed_results: managed.is_some_and(|m| m.enabled()),
+        managed_results_key: managed
+            .and_then(|m| m.encryption_configuration())
+            .map(|e| e.kms_key().to_string())
+            .filter(|k| !k.is_empty()),
+        identity_center: config
+            .identity_center_configuration()
+            .and_then(|i| i.enable_identity_center())
+            .unwrap_or(false),
+        access_grants: config
+            .query_results_s3_access_grants_configuration()
+            .is_some_and(|g| g.enable_s3_access_grants()),
+        engine: engine
+            .and_then(|e| e.effective_engine_version().or(e.selected_engine_version()))
+            .filter(|e| !e.is_empty())
+            .map(str::to_string),
+        requester_pays: config.requester_pays_enabled().unwrap_or(false),
+        scan_cutoff: config.bytes_scanned_cutoff_per_query(),
+    }
+}
+
+/// The Glue Data Catalog's encryption at rest: the KMS key a reader must be
+/// allowed to decrypt with (`None`: not encrypted, or through a service role).
+pub(super) async fn catalog_key(c: &Clients, t: &Tracker) -> Observed<Option<String>> {
+    t.call(
+        "glue:GetDataCatalogEncryptionSettings",
+        "glue:GetDataCatalogEncryptionSettings",
+        c.glue.get_data_catalog_encryption_settings().send(),
+        |o| {
+            o.data_catalog_encryption_settings()
+                .and_then(|s| s.encryption_at_rest())
+                // With a service role (`SSE-KMS-WITH-SERVICE-ROLE`) Glue uses the
+                // key as that role: the reader needs nothing of it.
+                .filter(|e| e.catalog_encryption_mode().as_str() == "SSE-KMS")
+                .map(|e| e.sse_aws_kms_key_id().unwrap_or("alias/aws/glue").to_string())
+        },
+    )
+    .await
 }
 
 async fn catalogs(target: &Target, c: &Clients, t: &Tracker) -> Observed<Vec<CatalogFacts>> {
@@ -232,7 +289,6 @@ pub(super) async fn table_names(
 pub(super) async fn catalog(_conn: &Connection, target: &Target, c: &Clients, t: &Tracker) -> CatalogAnswer {
     let schemas: Vec<String> = target.schemas.iter().filter(|s| *s != "*").cloned().collect();
     let glue = target.catalogs.iter().any(|c| c == "awsdatacatalog");
-    let wg = workgroup(&target.workgroup, c, t);
     let cats = catalogs(target, c, t);
     let dbs = all(
         t,
@@ -245,12 +301,12 @@ pub(super) async fn catalog(_conn: &Connection, target: &Target, c: &Clients, t:
             Vec::new()
         }
     };
-    let ((wg, cats), (dbs, tbls)) = super::both(t, super::both(t, wg, cats), super::both(t, dbs, tbls)).await;
+    let (cats, (dbs, tbls)) = super::both(t, cats, super::both(t, dbs, tbls)).await;
     let databases = target.catalogs.iter().cloned().zip(dbs).collect();
     let tables = if glue {
         schemas.into_iter().zip(tbls).collect()
     } else {
         BTreeMap::new()
     };
-    (wg, cats, databases, tables)
+    (cats, databases, tables)
 }

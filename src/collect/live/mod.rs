@@ -420,11 +420,51 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
         let keys = kms::keys(names, c, t).await;
         (facts, policies, keys)
     };
-    let catalog = athena::catalog(conn, &target, c, t);
-    let ((caller, principal), (storage, catalog)) =
-        both(t, both(t, caller, principal), both(t, storage, catalog)).await;
-    let (bucket_facts, bucket_policies, keys) = storage;
-    let (workgroup, catalogs, databases, tables) = catalog;
+    // The workgroup's settings name a result key and the owner its results
+    // bucket must have: each read as soon as the workgroup is.
+    let workgroup = Box::pin(async {
+        let workgroup = Box::pin(athena::workgroup(&target.workgroup, c, t)).await;
+        let settings = match &workgroup {
+            Observed::Known(Some(w)) => w.settings.known().ok().cloned(),
+            _ => None,
+        };
+        let keys = settings.iter().flat_map(|s| [&s.result_key, &s.managed_results_key]);
+        let keys = Box::pin(kms::keys(keys.flatten().cloned().collect(), c, t));
+        let owner = Box::pin(async {
+            match (settings.as_ref().and_then(|s| s.expected_bucket_owner.as_ref()), &target.results_bucket) {
+                (Some(owner), Some(bucket)) => Some((bucket.clone(), s3::owned_by(bucket, owner, c, t).await)),
+                _ => None,
+            }
+        });
+        let (keys, owner) = both(t, keys, owner).await;
+        (workgroup, keys, owner)
+    });
+    let catalog_key = Box::pin(async {
+        let key = Box::pin(athena::catalog_key(c, t)).await;
+        let names = match &key {
+            Observed::Known(Some(k)) if !k.ends_with("alias/aws/glue") => vec![k.clone()],
+            _ => Vec::new(),
+        };
+        (key, Box::pin(kms::keys(names, c, t)).await)
+    });
+    let catalog = Box::pin(athena::catalog(conn, &target, c, t));
+    let ((caller, principal), ((storage, catalog), (workgroup, catalog_key))) = both(
+        t,
+        both(t, caller, principal),
+        both(t, both(t, storage, catalog), both(t, workgroup, catalog_key)),
+    )
+    .await;
+    let (mut bucket_facts, bucket_policies, mut keys) = storage;
+    let (catalogs, databases, tables) = catalog;
+    let (workgroup, workgroup_keys, owner) = workgroup;
+    let (catalog_key, catalog_keys) = catalog_key;
+    keys.extend(workgroup_keys);
+    keys.extend(catalog_keys);
+    if let Some((bucket, owned)) = owner
+        && let Some(b) = bucket_facts.get_mut(&bucket)
+    {
+        b.expected_owner = owned;
+    }
     Inspection {
         live: LiveFacts {
             caller,
@@ -437,6 +477,7 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
             probes: Observed::NotCollected("not probed".into()),
             network: Observed::NotCollected("not checked".into()),
             keys,
+            catalog_key,
         },
         identity_policies: principal.identity,
         permissions_boundary: principal.boundary,

@@ -48,10 +48,20 @@ async fn bucket(name: &str, c: &Clients, t: &Tracker) -> (BucketFacts, Option<Po
                 .map(|d| d.kms_master_key_id().unwrap_or("aws/s3").to_string())
         },
     );
-    let ((head, location), (policy, encryption)) = super::both(
+    let payment = t.call(
+        "s3:GetBucketRequestPayment",
+        format!("s3:GetBucketRequestPayment {name}"),
+        c.s3.get_bucket_request_payment().bucket(name).send(),
+        |o| o.payer().is_some_and(|p| p.as_str() == "Requester"),
+    );
+    let (((head, location), (policy, encryption)), requester_pays) = super::both(
         t,
-        super::both(t, head, location),
-        super::both(t, policy, encryption),
+        super::both(
+            t,
+            super::both(t, head, location),
+            super::both(t, policy, encryption),
+        ),
+        payment,
     )
     .await;
     let exists = match &head {
@@ -97,9 +107,25 @@ async fn bucket(name: &str, c: &Clients, t: &Tracker) -> (BucketFacts, Option<Po
             region,
             kms_key,
             policy: has_policy,
+            requester_pays,
+            expected_owner: Observed::NotCollected("the workgroup expects no bucket owner".into()),
         },
         policy,
     )
+}
+
+/// Whether `bucket` belongs to `owner` (an account ID): `HeadBucket` with
+/// `ExpectedBucketOwner` answers 403 when it does not. The refusal is kept as
+/// it came: it means "another owner" only beside a plain `HeadBucket` that
+/// succeeded (`exists`), which ATHENA011 decides.
+pub(super) async fn owned_by(bucket: &str, owner: &str, c: &Clients, t: &Tracker) -> Observed<bool> {
+    t.call(
+        "s3:HeadBucket",
+        format!("s3:HeadBucket {bucket} (expected owner {owner})"),
+        c.s3.head_bucket().bucket(bucket).expected_bucket_owner(owner).send(),
+        |_| true,
+    )
+    .await
 }
 
 pub(super) async fn buckets(
