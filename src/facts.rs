@@ -338,7 +338,8 @@ pub(crate) struct BucketFacts {
     #[serde(default = "payment_not_collected")]
     pub requester_pays: Observed<bool>,
     /// `HeadBucket` with the workgroup's `ExpectedBucketOwner`: whether the bucket
-    /// belongs to that account (`NotCollected` when the workgroup expects none).
+    /// belongs to that account (refused with it, answered without it: `false`;
+    /// `NotCollected` when the workgroup expects none).
     #[serde(default = "owner_not_collected")]
     pub expected_owner: Observed<bool>,
 }

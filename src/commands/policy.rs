@@ -11,7 +11,8 @@ use std::fmt::Write;
 /// The policies for a snapshot's connection, with its buckets' KMS keys granted.
 pub(crate) fn render_facts(facts: &Facts, format: ListFormat) -> String {
     // A snapshot without live facts or declared keys knows no key: nothing to add.
-    let (keys, unread) = crate::rules::key_uses(facts).unwrap_or_default();
+    let (mut keys, unread) = crate::rules::bucket_key_uses(facts).unwrap_or_default();
+    keys.extend(crate::rules::results_keys(facts).unwrap_or_default());
     render(&facts.connection, &keys, &unread, format)
 }
 
@@ -81,8 +82,11 @@ pub(crate) fn render(
 /// (Athena writes results encrypted with it, and reads them back) and the data
 /// buckets' (reads). Keys of buckets the connection does not use are left out.
 fn add_key_grants(policy: &mut Value, target: &Target, keys: &[KeyUse]) {
+    // The workgroup's result key is used whatever the buckets.
     let used = |k: &&KeyUse| {
-        target.results_bucket.as_deref() == Some(k.bucket.as_str()) || target.data_buckets.contains(&k.bucket)
+        k.bucket().is_none_or(|b| {
+            target.results_bucket.as_deref() == Some(b) || target.data_buckets.iter().any(|d| d == b)
+        })
     };
     // One statement per set of actions, each on its keys (a key used by both kinds
     // of bucket is in both).

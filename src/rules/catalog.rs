@@ -1,4 +1,5 @@
-//! CATALOG rules that need no AWS call: how catalog names are written.
+//! CATALOG rules: how catalog names are written, whether they exist, the Glue
+//! Data Catalog's encryption key (CATALOG006) and S3 Tables catalogs (CATALOG007).
 
 use super::access::Env;
 use super::{named, needs};
@@ -17,6 +18,8 @@ pub(super) static RULES: &[&dyn Rule] = &[
     &SchemaNotFound,
     &PolicyResourceCase,
     &CrossAccountCatalog,
+    &CatalogKeyDenied,
+    &S3TablesCatalog,
 ];
 
 declare_rule! {
@@ -665,5 +668,102 @@ mod tests {
             None
         );
         assert_eq!(lowered_glue_arn("arn:aws:s3:::Bucket/Key"), None);
+    }
+}
+
+declare_rule! {
+    pub(crate) struct CatalogKeyDenied {
+        code: "CATALOG006",
+        name: "catalog-key-denied",
+        severity: Error,
+        summary: "The Glue Data Catalog is encrypted with a KMS key the principal may not decrypt with (live)",
+        fixes: [Safe, Unsafe, DisplayOnly],
+    }
+}
+
+impl Rule for CatalogKeyDenied {
+    fn check(&self, facts: &Facts) -> Outcome {
+        let uses = super::keys::catalog_keys(facts)?;
+        super::keys::judge(
+            Self::META,
+            facts,
+            uses,
+            Vec::new(),
+            "the Glue Data Catalog is not encrypted with a customer-managed KMS key the principal must use",
+        )
+    }
+}
+
+declare_rule! {
+    pub(crate) struct S3TablesCatalog {
+        code: "CATALOG007",
+        name: "s3-tables-catalog",
+        severity: Error,
+        summary: "An S3 Tables (or other federated) catalog needs Glue and Lake Formation permissions the doctor can only partly read",
+        fixes: [Safe, Unsafe, DisplayOnly],
+    }
+}
+
+/// The prefix of the catalogs Athena names for S3 table buckets.
+const S3_TABLES: &str = "s3tablescatalog";
+
+impl Rule for S3TablesCatalog {
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        let target = super::access::target(facts);
+        let federated: Vec<&str> = match &facts.live {
+            crate::facts::Observed::Known(l) => match &l.catalogs {
+                crate::facts::Observed::Known(c) => c
+                    .iter()
+                    .filter(|c| c.kind.eq_ignore_ascii_case("FEDERATED"))
+                    .map(|c| c.name.as_str())
+                    .collect(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        let catalogs: Vec<&String> = target
+            .catalogs
+            .iter()
+            .filter(|c| {
+                c.starts_with(S3_TABLES) || federated.iter().any(|f| f.eq_ignore_ascii_case(c))
+            })
+            .collect();
+        if catalogs.is_empty() {
+            return Ok(vec![meta.pass("catalogs", "the connection uses no S3 Tables or federated catalog")]);
+        }
+        let account = target.account.as_deref().unwrap_or("<ACCOUNT_ID>");
+        let needs = catalogs
+            .iter()
+            .map(|c| {
+                super::access::live_need(
+                    meta.code,
+                    format!("catalog {c}"),
+                    format!("arn:{}:glue:{}:{account}:catalog/{c}", target.partition, target.region),
+                    vec!["glue:GetCatalog", "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables"],
+                    "AthenaFederatedCatalog",
+                )
+            })
+            .chain(std::iter::once(super::access::live_need(
+                meta.code,
+                "Lake Formation data access".into(),
+                "*".into(),
+                vec!["lakeformation:GetDataAccess"],
+                "LakeFormationDataAccess",
+            )))
+            .collect();
+        let mut checks = super::access::check_live_needs(meta, facts, needs, "")?;
+        let names: Vec<&str> = catalogs.iter().map(|c| c.as_str()).collect();
+        checks.push(meta.skip(
+            names.join(", "),
+            format!(
+                "{} {} served through Lake Formation: the principal also needs Lake Formation grants (DESCRIBE and \
+                 SELECT on its databases and tables), which the doctor does not read — unknown; check with `aws \
+                 lakeformation list-permissions`",
+                names.join(", "),
+                if names.len() == 1 { "is" } else { "are" }
+            ),
+        ));
+        Ok(checks)
     }
 }

@@ -8,17 +8,19 @@ mod access;
 mod athena;
 mod catalog;
 mod conn;
+mod keys;
 mod net;
 mod probe;
 mod region;
 mod role;
 mod s3;
 mod trust;
+mod workgroup;
 #[cfg(test)]
 pub(crate) mod unread;
 
-// The KMS keys the buckets use, as S3005 reads them: `policy --snapshot` grants them.
-pub(crate) use s3::{KeyUse, key_uses};
+// The KMS keys the connection uses, as S3005/ATHENA010 read them: `policy --snapshot` grants them.
+pub(crate) use keys::{KeyUse, bucket_key_uses, results_keys};
 
 use crate::connection::{Connection, FieldId};
 use crate::engine::{Check, Rule, RuleMeta, Skip};
@@ -38,6 +40,7 @@ static FAMILIES: &[&[&dyn Rule]] = &[
     catalog::RULES,
     probe::RULES,
     net::RULES,
+    workgroup::RULES,
 ];
 
 /// Every rule, in catalogue order: by family (DESIGN §4), then by code. Reports
@@ -107,7 +110,7 @@ fn workgroup(facts: &Facts) -> Result<(Option<&WorkgroupFacts>, Option<&Site>), 
 
 /// Each bucket's default encryption (the KMS key, if SSE-KMS): what a plan or
 /// template declares, over what live inspection read.
-fn bucket_keys(facts: &Facts) -> Result<BTreeMap<&str, &Observed<Option<String>>>, Skip> {
+fn bucket_encryption(facts: &Facts) -> Result<BTreeMap<&str, &Observed<Option<String>>>, Skip> {
     let mut keys: BTreeMap<&str, &Observed<Option<String>>> = BTreeMap::new();
     match live(facts) {
         Ok(l) => keys.extend(l.buckets.iter().map(|(b, f)| (b.as_str(), &f.kms_key))),

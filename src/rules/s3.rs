@@ -2,10 +2,11 @@
 //! data buckets (S3002, S3003), bucket policies do not deny it (S3004, S3007), KMS
 //! keys (S3005), and results never land inside table data (S3006).
 
-use super::access::{self, Env, check_group, live_need};
+use super::access::{self, Env};
+use super::keys;
 use crate::connection::FieldId;
-use crate::engine::{Check, Outcome, Rule, Severity, Skip, Status, declare_rule};
-use crate::facts::{Facts, Observed, is_aws_s3_alias};
+use crate::engine::{Outcome, Rule, Severity, Skip, declare_rule};
+use crate::facts::{Facts, Observed};
 use crate::fix::{Applicability, Fix};
 use crate::permissions::{self, Need};
 use crate::policy::condition::Tri;
@@ -145,6 +146,9 @@ impl Rule for BucketPolicyDenies {
         }
         let env = Env::without_identity(facts)?;
         let needs = s3_needs(&env);
+        // The ACL Athena writes results with: the workgroup's (S3008 judges a
+        // policy that asks for one the workgroup does not set).
+        let acl = super::workgroup::result_acl(facts);
         let mut checks = unread;
         for (bucket, policy) in &facts.bucket_policies {
             let mine: Vec<&Need> = needs
@@ -162,8 +166,11 @@ impl Rule for BucketPolicyDenies {
             let mut denials: Vec<(StatementRef, &Need, Vec<&str>)> = Vec::new();
             let mut maybe: Vec<String> = Vec::new();
             for need in &mine {
-                let ctx = permissions::context(&env.target, Some(&env.principal), need.via_athena);
                 for action in need.required.iter().chain(&need.recommended) {
+                    let ctx = acl_context(&env, need, action, acl.as_ref().ok().copied());
+                    if super::workgroup::is_acl_denial(&env, policy, need, action, acl.as_ref().ok().copied()) {
+                        continue;
+                    }
                     let req = Request {
                         action,
                         resource: &need.resource,
@@ -235,6 +242,47 @@ impl Rule for BucketPolicyDenies {
     }
 }
 
+/// The request context of `action` on `need`, with the canned ACL Athena
+/// writes result objects with when the workgroup's settings are known: `acl`
+/// (`Some(Some(acl))`), or none (`Some(None)`: the key is absent); unknown
+/// settings (`None`) leave `s3:x-amz-acl` unknown.
+pub(super) fn acl_context(env: &Env, need: &Need, action: &str, acl: Option<Option<&str>>) -> crate::policy::Context {
+    let mut ctx = permissions::context(&env.target, Some(&env.principal), need.via_athena);
+    if action == "s3:PutObject" {
+        match acl {
+            Some(Some(acl)) => {
+                ctx.set("s3:x-amz-acl", &[acl]);
+            }
+            Some(None) => {
+                ctx.absent("s3:x-amz-acl");
+            }
+            None => {}
+        }
+    }
+    ctx
+}
+
+/// Whether `policy` definitely denies `action` on `need` with the context `ctx`.
+pub(super) fn denies(env: &Env, policy: &crate::policy::Policy, need: &Need, action: &str, ctx: &crate::policy::Context) -> bool {
+    let req = Request {
+        action,
+        resource: &need.resource,
+        principal: &env.principal,
+        context: ctx,
+        resource_account: None,
+    };
+    let set = PolicySet {
+        resource: Some(policy),
+        ..Default::default()
+    };
+    matches!(denial(&req, &set).0, Tri::Yes)
+}
+
+/// The S3 needs of the connection, for the resource-policy rules.
+pub(super) fn needs_of(env: &Env) -> Vec<Need> {
+    s3_needs(env)
+}
+
 declare_rule! {
     pub(crate) struct KmsAccessMissing {
         code: "S3005",
@@ -245,140 +293,15 @@ declare_rule! {
     }
 }
 
-/// A customer-managed KMS key a bucket encrypts with, and what the connection's
-/// principal needs of it.
-pub(crate) struct KeyUse {
-    pub bucket: String,
-    pub arn: String,
-    /// `kms:GenerateDataKey` and `kms:Decrypt` for the results bucket (Athena
-    /// writes there), `kms:Decrypt` for a data bucket.
-    pub actions: Vec<&'static str>,
-    /// Why the key's own policy is unknown, when it is.
-    pub policy_unknown: Option<String>,
-}
-
-/// A bucket whose encryption could not be read, and why.
-pub(crate) type UnreadBucket = (String, String);
-
-/// The keys the inspected (or declared) buckets encrypt with, and the buckets
-/// whose encryption could not be read (with why). The AWS-managed `aws/s3` key
-/// needs no grant: its policy lets the account's principals use it through S3.
-pub(crate) fn key_uses(facts: &Facts) -> Result<(Vec<KeyUse>, Vec<UnreadBucket>), Skip> {
-    let keys = super::bucket_keys(facts)?;
-    let target = access::target(facts);
-    let read = facts.live.known().ok().map(|l| &l.keys);
-    let (mut uses, mut unread) = (Vec::new(), Vec::new());
-    for (bucket, kms_key) in keys {
-        let key = match kms_key {
-            Observed::Known(Some(key)) => key,
-            Observed::Known(None) => continue,
-            other => {
-                unread.push((bucket.to_string(), other.known().err().unwrap_or_default()));
-                continue;
-            }
-        };
-        if is_aws_s3_alias(key) {
-            continue;
-        }
-        let (arn, policy_unknown) = match read.and_then(|keys| keys.get(key)) {
-            Some(Observed::Known(k)) if k.aws_managed => continue,
-            Some(Observed::Known(k)) => (
-                k.arn.clone(),
-                k.policy
-                    .known()
-                    .err()
-                    .map(|why| format!("its key policy could not be read ({why})")),
-            ),
-            Some(other) => (
-                key_arn(key, &target),
-                Some(format!(
-                    "the key could not be described ({})",
-                    other.known().err().unwrap_or_default()
-                )),
-            ),
-            // Offline (or a key only a plan declares): the identity side alone.
-            None => (key_arn(key, &target), None),
-        };
-        let actions = if target.results_bucket.as_deref() == Some(bucket) {
-            vec!["kms:GenerateDataKey", "kms:Decrypt"]
-        } else {
-            vec!["kms:Decrypt"]
-        };
-        uses.push(KeyUse {
-            bucket: bucket.to_string(),
-            arn,
-            actions,
-            policy_unknown,
-        });
-    }
-    Ok((uses, unread))
-}
-
 impl Rule for KmsAccessMissing {
     fn check(&self, facts: &Facts) -> Outcome {
-        let meta = Self::META;
-        let (uses, unread) = key_uses(facts)?;
-        // A bucket whose encryption could not be read may use a key: never a pass.
-        let unread: Vec<Check> = unread
-            .into_iter()
-            .map(|(bucket, why)| meta.skip(format!("bucket {bucket}"), why))
-            .collect();
-        // Each need, with why its key's policy is unknown when it is (then the
-        // identity policies alone are judged, and never pass for the key).
-        let needs: Vec<(Need, Option<String>)> = uses
-            .into_iter()
-            .map(|u| {
-                let need = live_need(
-                    meta.code,
-                    format!("the KMS key of bucket {}", u.bucket),
-                    u.arn,
-                    u.actions,
-                    "AthenaBucketKms",
-                );
-                (need, u.policy_unknown)
-            })
-            .collect();
-        if needs.is_empty() {
-            if !unread.is_empty() {
-                return Ok(unread);
-            }
-            return Ok(vec![
-                meta.pass("account", "no inspected bucket uses a customer-managed KMS key"),
-            ]);
-        }
-        let env = Env::new(facts)?;
-        let mut checks = Vec::new();
-        for (need, key_unknown) in &needs {
-            for check in check_group(meta, &env, &[need]) {
-                checks.push(match (check.status, key_unknown) {
-                    // The identity side allows; the key's own side is unknown.
-                    (Status::Pass, Some(why)) => meta.skip(
-                        check.subject.clone(),
-                        format!(
-                            "{}; but {why}, and a KMS key is usable only when its policy allows too (directly or \
-                             by naming the account)",
-                            check.message
-                        ),
-                    ),
-                    _ => check,
-                });
-            }
-        }
-        checks.extend(unread);
-        Ok(checks)
-    }
-}
-
-/// A key as a bucket names it (an ID, or an ARN), as an ARN.
-fn key_arn(key: &str, target: &permissions::Target) -> String {
-    if key.starts_with("arn:") {
-        key.to_string()
-    } else {
-        format!(
-            "arn:{}:kms:{}:{}:key/{key}",
-            target.partition,
-            target.region,
-            target.account.as_deref().unwrap_or("<ACCOUNT_ID>")
+        let (uses, unread) = keys::bucket_key_uses(facts)?;
+        keys::judge(
+            Self::META,
+            facts,
+            uses,
+            unread,
+            "no inspected bucket uses a customer-managed KMS key",
         )
     }
 }
@@ -549,7 +472,7 @@ impl Rule for BucketLocationConditioned {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Check;
+    use crate::engine::{Check, Status};
     use crate::facts::KmsKey;
     use crate::fix::Edit;
     use crate::policy::{Policy, PolicyKind};

@@ -9,11 +9,16 @@ use crate::engine::{Check, Status};
 use crate::facts::{
     BucketFacts, CatalogFacts, EndpointFacts, FACTS_VERSION, Facts, Failure, FailureKind, KmsKey, LiveFacts,
     NetworkFacts, Observed, ProbeFacts, Reach, RoleFacts, TableFacts, WorkgroupFacts,
+    WorkgroupSettings,
 };
 use crate::policy::{Policy, PolicyKind};
 use std::collections::BTreeMap;
 
 const LAKE_KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/lake-key";
+/// The key the workgroup encrypts query results with.
+pub(crate) const RESULTS_KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/results-key";
+/// The key the Glue Data Catalog encrypts its metadata with.
+const CATALOG_KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/catalog-key";
 
 const ALLOW_ALL: &str =
     r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
@@ -49,10 +54,20 @@ pub(crate) fn healthy() -> Facts {
         requester_pays: Observed::Known(false),
         expected_owner: Observed::NotCollected("the workgroup expects no bucket owner".into()),
     };
+    // The results bucket belongs to the account the workgroup expects; the lake
+    // is requester pays, which the workgroup allows.
+    let results = BucketFacts {
+        expected_owner: Observed::Known(true),
+        ..bucket(None)
+    };
+    let lake = BucketFacts {
+        requester_pays: Observed::Known(true),
+        ..bucket(Some(LAKE_KEY))
+    };
     let mut buckets = BTreeMap::new();
-    buckets.insert("results".to_string(), bucket(None));
+    buckets.insert("results".to_string(), results);
     // The lake is encrypted with a customer key whose policy delegates to IAM.
-    buckets.insert("lake".to_string(), bucket(Some(LAKE_KEY)));
+    buckets.insert("lake".to_string(), lake);
     let key_policy = Policy::from_text(
         "key policy of the lake's key",
         None,
@@ -61,14 +76,18 @@ pub(crate) fn healthy() -> Facts {
         PolicyKind::Resource,
     )
     .unwrap();
-    let keys = BTreeMap::from([(
-        LAKE_KEY.to_string(),
-        Observed::Known(KmsKey {
-            arn: LAKE_KEY.into(),
-            aws_managed: false,
-            policy: Observed::Known(key_policy),
-        }),
-    )]);
+    // Every key's policy delegates to IAM (the account's root principal).
+    let keys = [LAKE_KEY, RESULTS_KEY, CATALOG_KEY]
+        .into_iter()
+        .map(|arn| {
+            let key = KmsKey {
+                arn: arn.into(),
+                aws_managed: false,
+                policy: Observed::Known(key_policy.clone()),
+            };
+            (arn.to_string(), Observed::Known(key))
+        })
+        .collect();
     let mut databases = BTreeMap::new();
     databases.insert(
         "awsdatacatalog".to_string(),
@@ -95,7 +114,7 @@ pub(crate) fn healthy() -> Facts {
         trust_policy: Observed::NotCollected("-".into()),
         live: Observed::Known(Box::new(LiveFacts {
             keys,
-            catalog_key: Observed::Known(None),
+            catalog_key: Observed::Known(Some(CATALOG_KEY.into())),
             caller: Observed::NotCollected("-".into()),
             role: Observed::Known(RoleFacts {
                 arn: "arn:aws:iam::111122223333:role/bi".into(),
@@ -109,7 +128,16 @@ pub(crate) fn healthy() -> Facts {
                 enabled: true,
                 enforced: false,
                 output_location: None,
-                settings: Observed::Known(Default::default()),
+                // Today's settings, each one the BI tool can live with.
+                settings: Observed::Known(WorkgroupSettings {
+                    result_encryption: Some("SSE_KMS".into()),
+                    result_key: Some(RESULTS_KEY.into()),
+                    expected_bucket_owner: Some("111122223333".into()),
+                    requester_pays: true,
+                    engine: Some("Athena engine version 3".into()),
+                    scan_cutoff: Some(10 << 30),
+                    ..Default::default()
+                }),
             })),
             catalogs: Observed::Known(vec![CatalogFacts {
                 name: "awsdatacatalog".into(),
@@ -205,8 +233,55 @@ const FAULTS: &[Fault] = &[
             p.tables.insert("sales".into(), Observed::Failed(e));
         }
     }),
-    ("athena:GetWorkGroup", &["ATHENA003", "ATHENA004"], |f, e| {
-        live(f).workgroup = Observed::Failed(e)
+    (
+        "athena:GetWorkGroup",
+        &[
+            "ATHENA003",
+            "ATHENA004",
+            "ATHENA010",
+            "ATHENA011",
+            "ATHENA012",
+            "ATHENA013",
+            "ATHENA014",
+            "ATHENA015",
+            "S3009",
+        ],
+        |f, e| live(f).workgroup = Observed::Failed(e),
+    ),
+    // A snapshot from before settings were read: unknown, never "none set".
+    (
+        "athena:GetWorkGroup (settings)",
+        &[
+            "ATHENA010",
+            "ATHENA011",
+            "ATHENA012",
+            "ATHENA013",
+            "ATHENA014",
+            "ATHENA015",
+            "S3009",
+        ],
+        |f, e| {
+            if let Observed::Known(Some(w)) = &mut live(f).workgroup {
+                w.settings = Observed::Failed(e);
+            }
+        },
+    ),
+    ("s3:HeadBucket (expected owner)", &["ATHENA011"], |f, e| {
+        live(f).buckets.get_mut("results").unwrap().expected_owner = Observed::Failed(e)
+    }),
+    ("s3:GetBucketRequestPayment", &["S3009"], |f, e| {
+        live(f).buckets.get_mut("lake").unwrap().requester_pays = Observed::Failed(e)
+    }),
+    ("kms:DescribeKey (results key)", &["ATHENA010"], |f, e| {
+        live(f).keys.insert(RESULTS_KEY.into(), Observed::Failed(e));
+    }),
+    ("kms:GetKeyPolicy (catalog key)", &["CATALOG006"], |f, e| {
+        if let Observed::Known(k) = live(f).keys.get_mut(CATALOG_KEY).unwrap() {
+            k.policy = Observed::Failed(e);
+        }
+    }),
+    ("glue:GetDataCatalogEncryptionSettings", &["CATALOG006"], |f, e| {
+        live(f).catalog_key = Observed::Failed(e)
     }),
     (
         "athena:ListDataCatalogs",

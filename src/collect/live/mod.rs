@@ -460,10 +460,19 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
     let (catalog_key, catalog_keys) = catalog_key;
     keys.extend(workgroup_keys);
     keys.extend(catalog_keys);
+    // Refused with the owner named and answered without it: another owner. Any
+    // other failure leaves the owner unknown.
     if let Some((bucket, owned)) = owner
         && let Some(b) = bucket_facts.get_mut(&bucket)
     {
-        b.expected_owner = owned;
+        b.expected_owner = match owned {
+            Observed::Failed(f)
+                if f.kind == crate::facts::FailureKind::Denied && b.exists == Observed::Known(true) =>
+            {
+                Observed::Known(false)
+            }
+            other => other,
+        };
     }
     Inspection {
         live: LiveFacts {

@@ -117,7 +117,7 @@ async fn bucket(name: &str, c: &Clients, t: &Tracker) -> (BucketFacts, Option<Po
 /// Whether `bucket` belongs to `owner` (an account ID): `HeadBucket` with
 /// `ExpectedBucketOwner` answers 403 when it does not. The refusal is kept as
 /// it came: it means "another owner" only beside a plain `HeadBucket` that
-/// succeeded (`exists`), which ATHENA011 decides.
+/// succeeded (`exists`), which `gather` decides once both are in.
 pub(super) async fn owned_by(bucket: &str, owner: &str, c: &Clients, t: &Tracker) -> Observed<bool> {
     t.call(
         "s3:HeadBucket",
