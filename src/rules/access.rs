@@ -210,7 +210,9 @@ impl<'a> Env<'a> {
         resource: &str,
         with_resource_policy: bool,
     ) -> Decision {
-        let ctx = permissions::context(&self.target, Some(&self.principal), need.via_athena);
+        // Result objects carry the ACL the workgroup writes them with.
+        let acl = super::workgroup::result_acl(self.facts).ok();
+        let ctx = super::s3::acl_context(self, need, action, acl);
         let set = PolicySet {
             identity: self.identity,
             boundary: self.boundary,

@@ -26,6 +26,9 @@ pub enum Fault {
     /// A 403 whose message repeats every request header (a hostile or broken
     /// endpoint): nothing from it may print a credential.
     EchoHeaders,
+    /// This status and body instead of moto's (in the protocol's content type):
+    /// AWS's answer where moto has none (who pays for a bucket, its owner).
+    Answer(u16, &'static str),
 }
 
 impl Fault {
@@ -171,6 +174,15 @@ fn serve(
                     &format!("request headers were {}", echoed.join("; ")),
                 );
                 reply(&mut client, 403, ctype, &body);
+            }
+            Some(Fault::Answer(status, body)) => {
+                let ctype = match request.protocol {
+                    Protocol::Json => "application/x-amz-json-1.1",
+                    Protocol::Query | Protocol::S3 => "text/xml",
+                };
+                // A HEAD answer has no body: its length would be read as the next answer.
+                let body = if request.head.starts_with("HEAD ") { "" } else { body };
+                reply(&mut client, status, ctype, body);
             }
             fault => {
                 if let Some(Fault::Latency(d)) = fault {
@@ -338,7 +350,15 @@ fn read(reader: &mut impl BufRead) -> Option<Parsed> {
     } else if let Some(op) = text.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
         (format!("{service}:{op}"), Protocol::Query)
     } else {
-        (s3_action(&method, &path), Protocol::S3)
+        let mut action = s3_action(&method, &path);
+        // The same call asking S3 to check the bucket's owner is another question.
+        if headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("x-amz-expected-bucket-owner"))
+        {
+            action.push_str(" (expected owner)");
+        }
+        (action, Protocol::S3)
     };
     Some(Parsed {
         head,
@@ -375,6 +395,7 @@ fn s3_action(method: &str, path: &str) -> String {
         ("GET", "location") => "GetBucketLocation".to_string(),
         ("GET", "ownershipControls") => "GetBucketOwnershipControls".to_string(),
         ("GET", "versioning") => "GetBucketVersioning".to_string(),
+        ("GET", "requestPayment") => "GetBucketRequestPayment".to_string(),
         ("GET", "list-type") | ("GET", "") if bucket_only => "ListBucket".to_string(),
         ("GET", _) if !bucket_only => "GetObject".to_string(),
         ("PUT", "") => "PutObject".to_string(),
