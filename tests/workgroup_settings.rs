@@ -180,9 +180,15 @@ fn account(setting: Setting) -> (tempfile::TempDir, HashMap<String, Fault>) {
         )
         .into_boxed_str(),
     );
-    faults.insert("s3:GetBucketRequestPayment".to_string(), Fault::Answer(200, payment));
+    faults.insert(
+        "s3:GetBucketRequestPayment".to_string(),
+        Fault::Answer(200, payment),
+    );
     if setting == Setting::OtherOwner {
-        faults.insert("s3:HeadBucket (expected owner)".to_string(), Fault::Answer(403, ""));
+        faults.insert(
+            "s3:HeadBucket (expected owner)".to_string(),
+            Fault::Answer(403, ""),
+        );
     }
     let catalog = if setting == Setting::CatalogKeyDenied {
         let key = runtime().block_on(async { kms_key(&aws().await.kms, &admin_only()).await });
@@ -302,7 +308,10 @@ fn each_setting_alone_gives_exactly_its_finding_with_its_fix() {
             .collect();
         for check in &mine {
             assert_eq!(check["severity"], severity, "{check:#}");
-            assert!(check["fix"].is_object(), "{setting:?}: {code} without a fix: {check:#}");
+            assert!(
+                check["fix"].is_object(),
+                "{setting:?}: {code} without a fix: {check:#}"
+            );
         }
     }
 }

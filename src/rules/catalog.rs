@@ -725,12 +725,13 @@ impl Rule for S3TablesCatalog {
         let catalogs: Vec<&String> = target
             .catalogs
             .iter()
-            .filter(|c| {
-                c.starts_with(S3_TABLES) || federated.iter().any(|f| f.eq_ignore_ascii_case(c))
-            })
+            .filter(|c| c.starts_with(S3_TABLES) || federated.iter().any(|f| f.eq_ignore_ascii_case(c)))
             .collect();
         if catalogs.is_empty() {
-            return Ok(vec![meta.pass("catalogs", "the connection uses no S3 Tables or federated catalog")]);
+            return Ok(vec![meta.pass(
+                "catalogs",
+                "the connection uses no S3 Tables or federated catalog",
+            )]);
         }
         let account = target.account.as_deref().unwrap_or("<ACCOUNT_ID>");
         let needs = catalogs
@@ -739,8 +740,17 @@ impl Rule for S3TablesCatalog {
                 super::access::live_need(
                     meta.code,
                     format!("catalog {c}"),
-                    format!("arn:{}:glue:{}:{account}:catalog/{c}", target.partition, target.region),
-                    vec!["glue:GetCatalog", "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables"],
+                    format!(
+                        "arn:{}:glue:{}:{account}:catalog/{c}",
+                        target.partition, target.region
+                    ),
+                    vec![
+                        "glue:GetCatalog",
+                        "glue:GetDatabase",
+                        "glue:GetDatabases",
+                        "glue:GetTable",
+                        "glue:GetTables",
+                    ],
                     "AthenaFederatedCatalog",
                 )
             })

@@ -48,7 +48,7 @@ impl KeyUse {
     }
 }
 
-/// Something whose encryption could not be read, and why.
+/// A bucket whose encryption could not be read, and why.
 pub(crate) type Unread = (String, String);
 
 /// A key as its user names it (an ID, alias or ARN): its ARN and why its policy
@@ -92,7 +92,7 @@ pub(crate) fn bucket_key_uses(facts: &Facts) -> Result<(Vec<KeyUse>, Vec<Unread>
             Observed::Known(Some(key)) => key,
             Observed::Known(None) => continue,
             other => {
-                unread.push((format!("bucket {bucket}"), other.known().err().unwrap_or_default()));
+                unread.push((bucket.to_string(), other.known().err().unwrap_or_default()));
                 continue;
             }
         };
@@ -120,7 +120,10 @@ pub(crate) fn bucket_key_uses(facts: &Facts) -> Result<(Vec<KeyUse>, Vec<Unread>
 pub(crate) fn results_keys(facts: &Facts) -> Result<Vec<KeyUse>, Skip> {
     let (workgroup, _) = super::workgroup(facts)?;
     let Some(workgroup) = workgroup else {
-        return Err(Skip::new(facts.connection.workgroup(), "the workgroup does not exist (ATHENA003)"));
+        return Err(Skip::new(
+            facts.connection.workgroup(),
+            "the workgroup does not exist (ATHENA003)",
+        ));
     };
     let settings = workgroup.settings.require(&workgroup.name)?;
     let kms = settings
@@ -128,8 +131,14 @@ pub(crate) fn results_keys(facts: &Facts) -> Result<Vec<KeyUse>, Skip> {
         .as_deref()
         .is_some_and(|e| e.ends_with("_KMS"));
     let named = [
-        settings.result_key.as_ref().filter(|_| kms && !settings.managed_results),
-        settings.managed_results_key.as_ref().filter(|_| settings.managed_results),
+        settings
+            .result_key
+            .as_ref()
+            .filter(|_| kms && !settings.managed_results),
+        settings
+            .managed_results_key
+            .as_ref()
+            .filter(|_| settings.managed_results),
     ];
     Ok(named
         .into_iter()
@@ -162,8 +171,8 @@ pub(crate) fn catalog_keys(facts: &Facts) -> Result<Vec<KeyUse>, Skip> {
 }
 
 /// Judge each key use with the permission rules' evaluator: the identity side
-/// and the key's policy. A key whose policy is unknown never passes; a use
-/// whose key could not be read (`unread`) is a skip naming the read.
+/// and the key's policy. A key whose policy is unknown never passes; a bucket
+/// whose encryption could not be read (`unread`) is a skip naming the read.
 pub(crate) fn judge(
     meta: &'static RuleMeta,
     facts: &Facts,
@@ -173,7 +182,7 @@ pub(crate) fn judge(
 ) -> Outcome {
     let unread: Vec<Check> = unread
         .into_iter()
-        .map(|(subject, why)| meta.skip(subject, why))
+        .map(|(bucket, why)| meta.skip(format!("bucket {bucket}"), why))
         .collect();
     let needs: Vec<(Need, Option<String>)> = uses
         .into_iter()

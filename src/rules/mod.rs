@@ -15,9 +15,9 @@ mod region;
 mod role;
 mod s3;
 mod trust;
-mod workgroup;
 #[cfg(test)]
 pub(crate) mod unread;
+mod workgroup;
 
 // The KMS keys the connection uses, as S3005/ATHENA010 read them: `policy --snapshot` grants them.
 pub(crate) use keys::{KeyUse, bucket_key_uses, results_keys};

@@ -168,7 +168,8 @@ impl Rule for BucketPolicyDenies {
             for need in &mine {
                 for action in need.required.iter().chain(&need.recommended) {
                     let ctx = acl_context(&env, need, action, acl.as_ref().ok().copied());
-                    if super::workgroup::is_acl_denial(&env, policy, need, action, acl.as_ref().ok().copied()) {
+                    if super::workgroup::is_acl_denial(&env, policy, need, action, acl.as_ref().ok().copied())
+                    {
                         continue;
                     }
                     let req = Request {
@@ -246,7 +247,12 @@ impl Rule for BucketPolicyDenies {
 /// writes result objects with when the workgroup's settings are known: `acl`
 /// (`Some(Some(acl))`), or none (`Some(None)`: the key is absent); unknown
 /// settings (`None`) leave `s3:x-amz-acl` unknown.
-pub(super) fn acl_context(env: &Env, need: &Need, action: &str, acl: Option<Option<&str>>) -> crate::policy::Context {
+pub(super) fn acl_context(
+    env: &Env,
+    need: &Need,
+    action: &str,
+    acl: Option<Option<&str>>,
+) -> crate::policy::Context {
     let mut ctx = permissions::context(&env.target, Some(&env.principal), need.via_athena);
     if action == "s3:PutObject" {
         match acl {
@@ -263,7 +269,13 @@ pub(super) fn acl_context(env: &Env, need: &Need, action: &str, acl: Option<Opti
 }
 
 /// Whether `policy` definitely denies `action` on `need` with the context `ctx`.
-pub(super) fn denies(env: &Env, policy: &crate::policy::Policy, need: &Need, action: &str, ctx: &crate::policy::Context) -> bool {
+pub(super) fn denies(
+    env: &Env,
+    policy: &crate::policy::Policy,
+    need: &Need,
+    action: &str,
+    ctx: &crate::policy::Context,
+) -> bool {
     let req = Request {
         action,
         resource: &need.resource,

@@ -8,8 +8,7 @@ use crate::connection::{Auth, AuthType, Connection, Field};
 use crate::engine::{Check, Status};
 use crate::facts::{
     BucketFacts, CatalogFacts, EndpointFacts, FACTS_VERSION, Facts, Failure, FailureKind, KmsKey, LiveFacts,
-    NetworkFacts, Observed, ProbeFacts, Reach, RoleFacts, TableFacts, WorkgroupFacts,
-    WorkgroupSettings,
+    NetworkFacts, Observed, ProbeFacts, Reach, RoleFacts, TableFacts, WorkgroupFacts, WorkgroupSettings,
 };
 use crate::policy::{Policy, PolicyKind};
 use std::collections::BTreeMap;
@@ -280,9 +279,11 @@ const FAULTS: &[Fault] = &[
             k.policy = Observed::Failed(e);
         }
     }),
-    ("glue:GetDataCatalogEncryptionSettings", &["CATALOG006"], |f, e| {
-        live(f).catalog_key = Observed::Failed(e)
-    }),
+    (
+        "glue:GetDataCatalogEncryptionSettings",
+        &["CATALOG006"],
+        |f, e| live(f).catalog_key = Observed::Failed(e),
+    ),
     (
         "athena:ListDataCatalogs",
         &["ATHENA007", "CATALOG002", "CATALOG005"],

@@ -7,12 +7,12 @@
 use super::access::Env;
 use super::keys;
 use super::s3;
-use crate::permissions::Need;
-use crate::policy::Policy;
 use crate::connection::FieldId;
 use crate::engine::{Check, Outcome, Rule, Severity, Skip, declare_rule};
 use crate::facts::{Facts, Observed, WorkgroupFacts, WorkgroupSettings};
 use crate::fix::{Applicability, Fix};
+use crate::permissions::Need;
+use crate::policy::Policy;
 use crate::policy::site::Site;
 
 /// The rules (the registry sorts them by family and code).
@@ -64,17 +64,43 @@ pub(crate) fn result_acl(facts: &Facts) -> Result<Option<&'static str>, Skip> {
 /// for none), allowed with `bucket-owner-full-control`. That is S3008's finding,
 /// which S3004 leaves to it; with the workgroup's settings unknown (`None`),
 /// nothing is.
-pub(super) fn is_acl_denial(env: &Env, policy: &Policy, need: &Need, action: &str, acl: Option<Option<&str>>) -> bool {
+pub(super) fn is_acl_denial(
+    env: &Env,
+    policy: &Policy,
+    need: &Need,
+    action: &str,
+    acl: Option<Option<&str>>,
+) -> bool {
     action == "s3:PutObject"
         && acl.is_some_and(|a| a != Some(OWNER_FULL_CONTROL))
-        && s3::denies(env, policy, need, action, &s3::acl_context(env, need, action, acl))
-        && !s3::denies(env, policy, need, action, &s3::acl_context(env, need, action, Some(Some(OWNER_FULL_CONTROL))))
+        && s3::denies(
+            env,
+            policy,
+            need,
+            action,
+            &s3::acl_context(env, need, action, acl),
+        )
+        && !s3::denies(
+            env,
+            policy,
+            need,
+            action,
+            &s3::acl_context(env, need, action, Some(Some(OWNER_FULL_CONTROL))),
+        )
 }
 
 /// `aws athena update-work-group` changing one setting; declared in a plan or
 /// template, the finding points at the declaration instead (a command against
 /// the account would be undone by the next apply).
-fn update(check: Check, w: &WorkgroupFacts, site: Option<&Site>, region: &str, updates: &str, how: Applicability, note: &str) -> Check {
+fn update(
+    check: Check,
+    w: &WorkgroupFacts,
+    site: Option<&Site>,
+    region: &str,
+    updates: &str,
+    how: Applicability,
+    note: &str,
+) -> Check {
     if site.is_some() {
         return check.in_declaration(site);
     }
@@ -151,14 +177,25 @@ impl Rule for ExpectedOwnerMismatch {
         let meta = Self::META;
         let (w, s, site) = settings(facts)?;
         let Some(owner) = &s.expected_bucket_owner else {
-            return Ok(vec![meta.pass(&w.name, format!("workgroup {} expects no bucket owner", w.name))]);
+            return Ok(vec![
+                meta.pass(&w.name, format!("workgroup {} expects no bucket owner", w.name)),
+            ]);
         };
         if site.is_some() {
-            return Err(Skip::new(&w.name, "who owns the results bucket is known only live"));
+            return Err(Skip::new(
+                &w.name,
+                "who owns the results bucket is known only live",
+            ));
         }
         let (bucket, found) = super::inspected_results_bucket(facts)?;
         if *found.expected_owner.require(&bucket)? {
-            return Ok(vec![meta.pass(&bucket, format!("the results bucket {bucket} belongs to account {owner}, as workgroup {} expects", w.name))]);
+            return Ok(vec![meta.pass(
+                &bucket,
+                format!(
+                    "the results bucket {bucket} belongs to account {owner}, as workgroup {} expects",
+                    w.name
+                ),
+            )]);
         }
         let check = meta
             .fail(
@@ -199,7 +236,10 @@ impl Rule for ManagedResults {
         let meta = Self::META;
         let (w, s, site) = settings(facts)?;
         if !s.managed_results {
-            return Ok(vec![meta.pass(&w.name, format!("workgroup {} does not manage query results", w.name))]);
+            return Ok(vec![meta.pass(
+                &w.name,
+                format!("workgroup {} does not manage query results", w.name),
+            )]);
         }
         let conn = &facts.connection;
         let Some(ours) = conn.output_location().and_then(|o| o.suggestion()) else {
@@ -250,7 +290,10 @@ impl Rule for IdentityCenterWorkgroup {
         let meta = Self::META;
         let (w, s, site) = settings(facts)?;
         if !s.identity_center {
-            return Ok(vec![meta.pass(&w.name, format!("workgroup {} is not an IAM Identity Center workgroup", w.name))]);
+            return Ok(vec![meta.pass(
+                &w.name,
+                format!("workgroup {} is not an IAM Identity Center workgroup", w.name),
+            )]);
         }
         Ok(vec![
             meta.fail(
@@ -288,7 +331,9 @@ impl Rule for NotASqlWorkgroup {
         let (w, s, site) = settings(facts)?;
         let engine = s.engine.as_deref().unwrap_or("AUTO");
         if !engine.to_ascii_lowercase().contains("spark") {
-            return Ok(vec![meta.pass(&w.name, format!("workgroup {} runs SQL ({engine})", w.name))]);
+            return Ok(vec![
+                meta.pass(&w.name, format!("workgroup {} runs SQL ({engine})", w.name)),
+            ]);
         }
         Ok(vec![
             meta.fail(
@@ -353,7 +398,10 @@ impl Rule for ScanCutoff {
                 &w.name,
                 format!("workgroup {} cancels queries only past {}", w.name, bytes(cutoff)),
             )]),
-            None => Ok(vec![meta.pass(&w.name, format!("workgroup {} sets no per-query scan cutoff", w.name))]),
+            None => Ok(vec![meta.pass(
+                &w.name,
+                format!("workgroup {} sets no per-query scan cutoff", w.name),
+            )]),
         }
     }
 }
@@ -390,12 +438,17 @@ impl Rule for ResultsAclRequired {
             {
                 b.policy.require(&format!("bucket {bucket}"))?;
             }
-            return Ok(vec![meta.pass(&bucket, format!("the results bucket {bucket} has no policy to require an ACL"))]);
+            return Ok(vec![meta.pass(
+                &bucket,
+                format!("the results bucket {bucket} has no policy to require an ACL"),
+            )]);
         };
         let acl = result_acl(facts)?;
         let env = Env::without_identity(facts)?;
         let needs = s3::needs_of(&env);
-        let mine = needs.iter().filter(|n| n.bucket.as_deref() == Some(bucket.as_str()));
+        let mine = needs
+            .iter()
+            .filter(|n| n.bucket.as_deref() == Some(bucket.as_str()));
         let refused = mine
             .flat_map(|n| n.required.iter().map(move |a| (n, *a)))
             .any(|(n, a)| is_acl_denial(&env, policy, n, a, Some(acl)));
@@ -406,7 +459,10 @@ impl Rule for ResultsAclRequired {
             };
             return Ok(vec![meta.pass(
                 &bucket,
-                format!("the {} asks for no ACL beyond what workgroup {} writes results {how}", policy.name, w.name),
+                format!(
+                    "the {} asks for no ACL beyond what workgroup {} writes results {how}",
+                    policy.name, w.name
+                ),
             )]);
         }
         let check = meta.fail(
@@ -462,7 +518,11 @@ impl Rule for RequesterPaysDisabled {
         if s.requester_pays {
             checks.push(meta.pass(
                 &w.name,
-                format!("workgroup {} allows querying the requester pays buckets {}", w.name, paying.join(", ")),
+                format!(
+                    "workgroup {} allows querying the requester pays buckets {}",
+                    w.name,
+                    paying.join(", ")
+                ),
             ));
             return Ok(checks);
         }
@@ -543,12 +603,19 @@ mod tests {
             PolicyKind::Resource,
         )
         .unwrap();
-        let key = live(&mut facts).keys.get_mut(super::super::unread::RESULTS_KEY).unwrap();
+        let key = live(&mut facts)
+            .keys
+            .get_mut(super::super::unread::RESULTS_KEY)
+            .unwrap();
         if let Observed::Known(k) = key {
             k.policy = Observed::Known(nobody);
         }
         let mine = checks(&facts, "ATHENA010");
-        assert!(mine.iter().any(|c| c.status == Status::Fail && c.message.contains("workgroup primary")), "{mine:#?}");
+        assert!(
+            mine.iter()
+                .any(|c| c.status == Status::Fail && c.message.contains("workgroup primary")),
+            "{mine:#?}"
+        );
         // Client-side encryption needs the same; SSE_S3 needs nothing.
         settings(&mut facts).result_encryption = Some("SSE_S3".into());
         passes(&facts, "ATHENA010");
@@ -557,7 +624,11 @@ mod tests {
     #[test]
     fn a_results_bucket_of_another_owner_fails_with_the_update() {
         let mut facts = healthy();
-        live(&mut facts).buckets.get_mut("results").unwrap().expected_owner = Observed::Known(false);
+        live(&mut facts)
+            .buckets
+            .get_mut("results")
+            .unwrap()
+            .expected_owner = Observed::Known(false);
         let (check, command) = failing(&facts, "ATHENA011");
         assert!(check.message.contains("111122223333"), "{check:#?}");
         assert_eq!(
@@ -576,7 +647,11 @@ mod tests {
         let mut facts = healthy();
         settings(&mut facts).managed_results = true;
         let (_, command) = failing(&facts, "ATHENA012");
-        assert!(command.unwrap().contains("ManagedQueryResultsConfigurationUpdates={Enabled=false}"));
+        assert!(
+            command
+                .unwrap()
+                .contains("ManagedQueryResultsConfigurationUpdates={Enabled=false}")
+        );
         facts.connection.s3_output_bucket = None;
         passes(&facts, "ATHENA012");
     }
@@ -586,7 +661,10 @@ mod tests {
         let mut facts = healthy();
         settings(&mut facts).identity_center = true;
         let (check, command) = failing(&facts, "ATHENA013");
-        assert_eq!(command, None, "display-only: the doctor cannot pick the workgroup");
+        assert_eq!(
+            command, None,
+            "display-only: the doctor cannot pick the workgroup"
+        );
         assert!(check.fix.is_some());
         let mut facts = healthy();
         settings(&mut facts).engine = Some("PySpark engine version 3".into());
@@ -614,17 +692,25 @@ mod tests {
     #[test]
     fn an_acl_the_bucket_policy_requires_is_s3008s_and_met_passes_s3004() {
         let mut facts = healthy();
-        let policy = Policy::from_text("bucket policy of results", Some("results.json"), REQUIRES_ACL, PolicyKind::Resource).unwrap();
+        let policy = Policy::from_text(
+            "bucket policy of results",
+            Some("results.json"),
+            REQUIRES_ACL,
+            PolicyKind::Resource,
+        )
+        .unwrap();
         facts.bucket_policies.insert("results".into(), policy);
         live(&mut facts).buckets.get_mut("results").unwrap().policy = Observed::Known(true);
         let (_, command) = failing(&facts, "S3008");
-        assert!(
-            command
-                .unwrap()
-                .contains("'ResultConfigurationUpdates={AclConfiguration={S3AclOption=BUCKET_OWNER_FULL_CONTROL}}'")
-        );
+        assert!(command.unwrap().contains(
+            "'ResultConfigurationUpdates={AclConfiguration={S3AclOption=BUCKET_OWNER_FULL_CONTROL}}'"
+        ));
         // The denial is the ACL's, said once: S3004 does not report it too.
-        assert!(checks(&facts, "S3004").iter().all(|c| c.status != Status::Fail), "{:#?}", checks(&facts, "S3004"));
+        assert!(
+            checks(&facts, "S3004").iter().all(|c| c.status != Status::Fail),
+            "{:#?}",
+            checks(&facts, "S3004")
+        );
         settings(&mut facts).acl = Some("BUCKET_OWNER_FULL_CONTROL".into());
         passes(&facts, "S3008");
         passes(&facts, "S3004");
@@ -652,7 +738,8 @@ mod tests {
         facts.identity_policies = Observed::Known(vec![identity]);
         let mine = checks(&facts, "CATALOG006");
         assert!(
-            mine.iter().any(|c| c.status == Status::Fail && c.message.contains("kms:Decrypt")),
+            mine.iter()
+                .any(|c| c.status == Status::Fail && c.message.contains("kms:Decrypt")),
             "{mine:#?}"
         );
         live(&mut facts).catalog_key = Observed::Known(None);
@@ -675,8 +762,16 @@ mod tests {
         .unwrap();
         facts.identity_policies = Observed::Known(vec![identity]);
         let mine = checks(&facts, "CATALOG007");
-        assert!(mine.iter().any(|c| c.status == Status::Fail && c.message.contains("glue:GetCatalog")), "{mine:#?}");
-        assert!(mine.iter().any(|c| c.status == Status::Skip && c.message.contains("Lake Formation")), "{mine:#?}");
+        assert!(
+            mine.iter()
+                .any(|c| c.status == Status::Fail && c.message.contains("glue:GetCatalog")),
+            "{mine:#?}"
+        );
+        assert!(
+            mine.iter()
+                .any(|c| c.status == Status::Skip && c.message.contains("Lake Formation")),
+            "{mine:#?}"
+        );
         passes(&healthy(), "CATALOG007");
     }
 

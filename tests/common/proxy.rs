@@ -181,7 +181,11 @@ fn serve(
                     Protocol::Query | Protocol::S3 => "text/xml",
                 };
                 // A HEAD answer has no body: its length would be read as the next answer.
-                let body = if request.head.starts_with("HEAD ") { "" } else { body };
+                let body = if request.head.starts_with("HEAD ") {
+                    ""
+                } else {
+                    body
+                };
                 reply(&mut client, status, ctype, body);
             }
             fault => {

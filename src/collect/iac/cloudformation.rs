@@ -208,29 +208,42 @@ impl Template<'_> {
     /// An `AWS::Athena::WorkGroup`'s `WorkGroupConfiguration` as the settings the
     /// rules judge; a setting not known before deploy (an `!ImportValue`, a
     /// generated key) leaves them unknown, naming it.
-    fn workgroup_settings(&self, id: &str, configuration: Option<&Node>) -> Observed<crate::facts::WorkgroupSettings> {
-        let at = |path: &[&str]| {
-            path.iter()
-                .try_fold(configuration?, |node, key| node.get(key))
-        };
+    fn workgroup_settings(
+        &self,
+        id: &str,
+        configuration: Option<&Node>,
+    ) -> Observed<crate::facts::WorkgroupSettings> {
+        let at = |path: &[&str]| path.iter().try_fold(configuration?, |node, key| node.get(key));
         let mut unknown = None;
         let mut text = |path: &[&str]| match at(path).map(|n| self.text(n)) {
             Some(Ok(v)) if !v.is_empty() => Some(v),
             Some(Err(why)) => {
-                unknown.get_or_insert_with(|| format!("{} of {id} is not known before deploy: {why}", path.join(".")));
+                unknown.get_or_insert_with(|| {
+                    format!("{} of {id} is not known before deploy: {why}", path.join("."))
+                });
                 None
             }
             _ => None,
         };
         let settings = crate::facts::WorkgroupSettings {
-            result_encryption: text(&["ResultConfiguration", "EncryptionConfiguration", "EncryptionOption"]),
+            result_encryption: text(&[
+                "ResultConfiguration",
+                "EncryptionConfiguration",
+                "EncryptionOption",
+            ]),
             result_key: text(&["ResultConfiguration", "EncryptionConfiguration", "KmsKey"]),
             expected_bucket_owner: text(&["ResultConfiguration", "ExpectedBucketOwner"]),
             acl: text(&["ResultConfiguration", "AclConfiguration", "S3AclOption"]),
             minimum_encryption: text(&["EnableMinimumEncryptionConfiguration"]).is_some_and(|v| v == "true"),
-            managed_results: text(&["ManagedQueryResultsConfiguration", "Enabled"]).is_some_and(|v| v == "true"),
-            managed_results_key: text(&["ManagedQueryResultsConfiguration", "EncryptionConfiguration", "KmsKey"]),
-            identity_center: text(&["IdentityCenterConfiguration", "EnableIdentityCenter"]).is_some_and(|v| v == "true"),
+            managed_results: text(&["ManagedQueryResultsConfiguration", "Enabled"])
+                .is_some_and(|v| v == "true"),
+            managed_results_key: text(&[
+                "ManagedQueryResultsConfiguration",
+                "EncryptionConfiguration",
+                "KmsKey",
+            ]),
+            identity_center: text(&["IdentityCenterConfiguration", "EnableIdentityCenter"])
+                .is_some_and(|v| v == "true"),
             access_grants: text(&["QueryResultsS3AccessGrantsConfiguration", "EnableS3AccessGrants"])
                 .is_some_and(|v| v == "true"),
             engine: text(&["EngineVersion", "SelectedEngineVersion"]),

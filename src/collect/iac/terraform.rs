@@ -540,7 +540,11 @@ impl Plan<'_> {
                     .and_then(|c| c.pointer("/result_configuration/0/output_location"))
                     .and_then(Value::as_str)
                     .map(str::to_string),
-                settings: workgroup_settings(configuration, r.unknown.pointer("/configuration/0"), &r.address),
+                settings: workgroup_settings(
+                    configuration,
+                    r.unknown.pointer("/configuration/0"),
+                    &r.address,
+                ),
             };
             declared.resources.workgroup = Some((workgroup, self.site(i, "", None)));
         }
@@ -643,7 +647,9 @@ fn workgroup_settings(
         "/bytes_scanned_cutoff_per_query",
     ];
     if let Some(unknown) = unknown
-        && let Some(at) = SETTINGS.iter().find(|p| unknown.pointer(p) == Some(&Value::Bool(true)))
+        && let Some(at) = SETTINGS
+            .iter()
+            .find(|p| unknown.pointer(p) == Some(&Value::Bool(true)))
     {
         return Observed::NotCollected(format!(
             "the workgroup's {} of {address} is known only after apply",
@@ -665,7 +671,9 @@ fn workgroup_settings(
         acl: text("/result_configuration/0/acl_configuration/0/s3_acl_option"),
         minimum_encryption: false,
         managed_results: flag("/managed_query_results_configuration/0/enabled"),
-        managed_results_key: text("/managed_query_results_configuration/0/encryption_configuration/0/kms_key"),
+        managed_results_key: text(
+            "/managed_query_results_configuration/0/encryption_configuration/0/kms_key",
+        ),
         identity_center: flag("/identity_center_configuration/0/enable_identity_center"),
         access_grants: flag("/query_results_s3_access_grants_configuration/0/enable_s3_access_grants"),
         engine: text("/engine_version/0/selected_engine_version"),

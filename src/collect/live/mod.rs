@@ -428,11 +428,18 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
             Observed::Known(Some(w)) => w.settings.known().ok().cloned(),
             _ => None,
         };
-        let keys = settings.iter().flat_map(|s| [&s.result_key, &s.managed_results_key]);
+        let keys = settings
+            .iter()
+            .flat_map(|s| [&s.result_key, &s.managed_results_key]);
         let keys = Box::pin(kms::keys(keys.flatten().cloned().collect(), c, t));
         let owner = Box::pin(async {
-            match (settings.as_ref().and_then(|s| s.expected_bucket_owner.as_ref()), &target.results_bucket) {
-                (Some(owner), Some(bucket)) => Some((bucket.clone(), s3::owned_by(bucket, owner, c, t).await)),
+            match (
+                settings.as_ref().and_then(|s| s.expected_bucket_owner.as_ref()),
+                &target.results_bucket,
+            ) {
+                (Some(owner), Some(bucket)) => {
+                    Some((bucket.clone(), s3::owned_by(bucket, owner, c, t).await))
+                }
                 _ => None,
             }
         });

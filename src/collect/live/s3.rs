@@ -122,7 +122,10 @@ pub(super) async fn owned_by(bucket: &str, owner: &str, c: &Clients, t: &Tracker
     t.call(
         "s3:HeadBucket",
         format!("s3:HeadBucket {bucket} (expected owner {owner})"),
-        c.s3.head_bucket().bucket(bucket).expected_bucket_owner(owner).send(),
+        c.s3.head_bucket()
+            .bucket(bucket)
+            .expected_bucket_owner(owner)
+            .send(),
         |_| true,
     )
     .await
