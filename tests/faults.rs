@@ -152,6 +152,7 @@ fn the_calls_are_exactly_these_reads() {
         "athena:GetWorkGroup",
         "athena:ListDataCatalogs",
         "athena:ListDatabases",
+        "glue:GetDataCatalogEncryptionSettings",
         "glue:GetDatabases",
         "glue:GetTables",
         "iam:GetPolicy",
@@ -165,6 +166,7 @@ fn the_calls_are_exactly_these_reads() {
         "s3:GetBucketEncryption",
         "s3:GetBucketLocation",
         "s3:GetBucketPolicy",
+        "s3:GetBucketRequestPayment",
         "s3:HeadBucket",
         "sts:GetCallerIdentity",
     ]);

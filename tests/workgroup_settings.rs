@@ -287,7 +287,7 @@ fn each_setting_alone_gives_exactly_its_finding_with_its_fix() {
         (Setting::ResultKeyDenied, "ATHENA010", "error"),
         (Setting::OtherOwner, "ATHENA011", "error"),
         (Setting::AclRequired, "S3008", "error"),
-        (Setting::RequesterPays, "S3009", "error"),
+        (Setting::RequesterPays, "S3009", "warning"),
         (Setting::IdentityCenter, "ATHENA013", "error"),
         (Setting::Spark, "ATHENA014", "error"),
         (Setting::ManagedResults, "ATHENA012", "error"),

@@ -256,8 +256,8 @@ impl Rule for ManagedResults {
                 &w.name,
                 format!(
                     "workgroup {} keeps query results itself (managed query results), and the connection sends \
-                     the output location {ours}: Athena refuses a query that names an output location in such a \
-                     workgroup",
+                     the output location {ours}: Athena refuses every query (\"ManagedQueryResultsConfiguration and \
+                     ResultConfiguration cannot be set together\")",
                     w.name
                 ),
             )
@@ -376,8 +376,8 @@ impl Rule for ScanCutoff {
                         &w.name,
                         format!(
                             "workgroup {} cancels every query that scans more than {} (BytesScannedCutoffPerQuery): \
-                             the BI tool's table previews and dashboards fail with \"Query cancelled\" once they \
-                             read more",
+                             the BI tool's table previews and dashboards are cancelled (\"Bytes scanned limit was \
+                             exceeded\") once they read more",
                             w.name,
                             bytes(cutoff)
                         ),
@@ -489,7 +489,7 @@ declare_rule! {
     pub(crate) struct RequesterPaysDisabled {
         code: "S3009",
         name: "requester-pays-disabled",
-        severity: Error,
+        severity: Warning,
         summary: "A bucket is requester pays and the workgroup does not allow querying such buckets",
         fixes: [Unsafe],
     }
@@ -529,12 +529,13 @@ impl Rule for RequesterPaysDisabled {
         let check = meta.fail(
             &w.name,
             format!(
-                "{} {} requester pays, and workgroup {} does not allow querying requester pays buckets: S3 refuses \
-                 Athena's requests to {} (403 Access Denied)",
+                "{} {} requester pays, and workgroup {} does not allow querying requester pays buckets: unless {} to \
+                 the principal's own account (whose requests need no consent to pay), S3 refuses Athena's requests \
+                 (403 Access Denied)",
                 if paying.len() == 1 { "bucket" } else { "buckets" },
                 paying.join(", "),
                 w.name,
-                if paying.len() == 1 { "it" } else { "them" }
+                if paying.len() == 1 { "it belongs" } else { "they belong" }
             ),
         );
         checks.push(update(
@@ -722,6 +723,8 @@ mod tests {
         settings(&mut facts).requester_pays = false;
         let (check, command) = failing(&facts, "S3009");
         assert!(check.message.contains("lake"), "{check:#?}");
+        // Who owns the bucket is not read: the owner's own requests need no flag.
+        assert_eq!(check.severity, Severity::Warning);
         assert!(command.unwrap().contains("RequesterPaysEnabled=true"));
     }
 
