@@ -478,7 +478,8 @@ fn policy_from_a_snapshot_grants_the_results_buckets_kms_key() {
         .arg(root().join("fixtures/examples/acme-healthy.toml"))
         .output()
         .unwrap();
-    assert!(!String::from_utf8_lossy(&without.stdout).contains("kms:"));
+    // (Its notes may say what an unknown key would need; no statement grants one.)
+    assert!(!stdout_json(&without)["permissions"].to_string().contains("kms:"));
 }
 
 #[test]
@@ -795,4 +796,39 @@ fn the_shipped_example_at_80_columns_is_half_its_old_length_and_v_has_the_rest()
             assert!(short.contains(fix["title"].as_str().unwrap()));
         }
     }
+}
+
+/// The least-privilege policy grants what the workgroup's settings require: from
+/// a snapshot, the key of its managed query results (with kms:DescribeKey, as
+/// Athena's guide asks); from a connection alone, whose workgroup is unknown, a
+/// note says what its settings may require instead of guessing.
+#[test]
+fn policy_grants_the_workgroups_result_key_or_says_it_is_unknown() {
+    let output = doctor()
+        .args(["policy", "--format", "json", "--snapshot"])
+        .arg(root().join("fixtures/snapshots/workgroup-settings.json"))
+        .output()
+        .unwrap();
+    let doc = stdout_json(&output);
+    let key = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
+    let statements = doc["permissions"]["Statement"].as_array().unwrap();
+    let grant = statements
+        .iter()
+        .find(|s| s["Resource"] == key)
+        .unwrap_or_else(|| panic!("no grant on the workgroup's key: {doc:#}"));
+    assert_eq!(
+        grant["Action"],
+        serde_json::json!(["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"])
+    );
+    assert!(!doc["notes"].to_string().contains("are not known here"), "{doc:#}");
+    let alone = doctor()
+        .args(["policy", "--format", "json", "--config"])
+        .arg(root().join("fixtures/examples/acme-healthy.toml"))
+        .output()
+        .unwrap();
+    let doc = stdout_json(&alone);
+    assert!(
+        doc["notes"].to_string().contains("the settings of workgroup primary are not known here"),
+        "{doc:#}"
+    );
 }

@@ -1101,3 +1101,91 @@ fn live_the_plan_wins_over_the_account() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Today's workgroup settings, as a plan or template declares them, are judged
+/// offline (each finding points at the declaration, no command against the
+/// account); a setting known only after apply leaves them unknown.
+#[test]
+fn declared_workgroup_settings_are_judged() {
+    let dir = temp("settings");
+    copy_dir(&root().join("fixtures/iac/terraform"), &dir);
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+        "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
+        "Condition": {"StringEquals": {"sts:ExternalId": "omni-4f2a9c"}}}]})
+    .to_string();
+    let plan = |configuration: Value, unknown: Value| {
+        plan_with(
+            role_change(
+                &["create"],
+                json!({"name": "bi-athena", "assume_role_policy": trust}),
+            ),
+            vec![
+                json!({"address": "aws_athena_workgroup.primary", "mode": "managed",
+                "type": "aws_athena_workgroup", "name": "primary",
+                "change": {"actions": ["create"], "after": {"name": "primary", "state": "ENABLED",
+                    "configuration": [configuration]}, "after_unknown": {"configuration": [unknown]}}}),
+            ],
+        )
+    };
+    let today = json!({"enforce_workgroup_configuration": false,
+        "bytes_scanned_cutoff_per_query": 10485760,
+        "engine_version": [{"selected_engine_version": "PySpark engine version 3"}],
+        "identity_center_configuration": [{"enable_identity_center": true}],
+        "managed_query_results_configuration": [{"enabled": true}]});
+    std::fs::write(dir.join("settings.json"), plan(today, json!({})).to_string()).unwrap();
+    let (report, _) = run(&dir, &["--terraform-plan", "settings.json"]);
+    for code in ["ATHENA012", "ATHENA013", "ATHENA014", "ATHENA015"] {
+        let found = status_of(&report, code);
+        assert_eq!(found.len(), 1, "{code}: {found:?}");
+        assert_eq!(found[0].0, "fail", "{code}: {found:?}");
+    }
+    let checks = report["checks"].as_array().unwrap();
+    for check in checks
+        .iter()
+        .filter(|c| c["code"] == "ATHENA015" || c["code"] == "ATHENA012")
+    {
+        assert!(
+            check["fix"].is_null(),
+            "declared: the fix is the plan's, not a command: {check:#}"
+        );
+    }
+    // The result key is a key the same plan creates: the settings are unknown.
+    let keyed =
+        json!({"result_configuration": [{"encryption_configuration": [{"encryption_option": "SSE_KMS"}]}]});
+    let unknown = json!({"result_configuration": [{"encryption_configuration": [{"kms_key_arn": true}]}]});
+    std::fs::write(dir.join("keyed.json"), plan(keyed, unknown).to_string()).unwrap();
+    let (report, _) = run(&dir, &["--terraform-plan", "keyed.json"]);
+    for code in ["ATHENA010", "ATHENA013"] {
+        let found = status_of(&report, code);
+        assert!(
+            found
+                .iter()
+                .all(|(s, m)| *s == "skip" && m.contains("known only after apply")),
+            "{code}: {found:?}"
+        );
+    }
+    // The same settings in a template.
+    let template = json!({"Resources": {
+        "Role": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "bi-athena",
+            "AssumeRolePolicyDocument": serde_json::from_str::<Value>(&trust).unwrap()}},
+        "Workgroup": {"Type": "AWS::Athena::WorkGroup", "Properties": {"Name": "primary",
+            "WorkGroupConfiguration": {"BytesScannedCutoffPerQuery": 10485760,
+                "EngineVersion": {"SelectedEngineVersion": "PySpark engine version 3"},
+                "ManagedQueryResultsConfiguration": {"Enabled": true}}}}}});
+    std::fs::write(dir.join("settings.template.json"), template.to_string()).unwrap();
+    let (from_template, _) = run(&dir, &["--cloudformation", "settings.template.json"]);
+    for (code, status) in [
+        ("ATHENA012", "fail"),
+        ("ATHENA013", "pass"),
+        ("ATHENA014", "fail"),
+        ("ATHENA015", "fail"),
+    ] {
+        let found = status_of(&from_template, code);
+        assert_eq!(
+            found.iter().map(|c| c.0).collect::<Vec<_>>(),
+            [status],
+            "{code}: {found:?}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -11,10 +11,17 @@ use std::fmt::Write;
 /// The policies for a snapshot's connection, with its buckets' KMS keys granted.
 pub(crate) fn render_facts(facts: &Facts, format: ListFormat) -> String {
     // A snapshot without live facts or declared keys knows no key: nothing to add.
-    let (mut keys, unread) = crate::rules::bucket_key_uses(facts).unwrap_or_default();
-    keys.extend(crate::rules::results_keys(facts).unwrap_or_default());
+    let (keys, mut unread) = crate::rules::bucket_key_uses(facts).unwrap_or_default();
+    let mut keys = keys;
+    match crate::rules::results_keys(facts) {
+        Ok(results) => keys.extend(results),
+        Err(skip) => unread.push((WORKGROUP_KEY.into(), skip.reason)),
+    }
     render(&facts.connection, &keys, &unread, format)
 }
+
+/// What `unread` calls the workgroup's result key when its settings are unknown.
+const WORKGROUP_KEY: &str = "the workgroup's query results";
 
 /// The policies for `conn`; `keys` are the customer-managed KMS keys its buckets
 /// encrypt with, `unread` the buckets whose encryption is unknown (bucket, why).
@@ -40,6 +47,24 @@ pub(crate) fn render(
         notes.push(format!(
             "the encryption of bucket {bucket} is unknown ({why}): if it uses a customer-managed KMS key, \
              kms:Decrypt (and, for the results bucket, kms:GenerateDataKey) on that key"
+        ));
+    }
+    // Without the workgroup's settings (a connection alone, or an old snapshot),
+    // what they may require is said, not guessed.
+    let workgroup_unknown = unread
+        .iter()
+        .find(|(what, _)| what == WORKGROUP_KEY)
+        .map(|(_, why)| format!(" ({why})"))
+        .or_else(|| keys.is_empty().then(String::new));
+    if let Some(why) = workgroup_unknown
+        && !keys.iter().any(|k| k.bucket().is_none())
+    {
+        notes.push(format!(
+            "the settings of workgroup {} are not known here{why}: if it encrypts query results with a \
+             customer-managed KMS key (SSE_KMS, CSE_KMS, or managed query results), kms:GenerateDataKey and \
+             kms:Decrypt on that key; if the data is in another account's requester pays bucket, the workgroup \
+             must enable requester pays (a setting, not a permission); `policy --snapshot` knows both",
+            target.workgroup
         ));
     }
     match format {

@@ -273,6 +273,11 @@ impl Rule for NoOutputLocation {
             ]);
         }
         match super::workgroup(facts)?.0 {
+            // Managed query results: Athena keeps them, no location is needed.
+            Some(w) if w.settings.known().is_ok_and(|s| s.managed_results) => Ok(vec![meta.pass(
+                "output location",
+                format!("workgroup {} keeps query results itself (managed query results)", w.name),
+            )]),
             Some(w) if w.output_location.is_some() => Ok(vec![meta.pass(
                 "output location",
                 format!("the workgroup sets {}", w.output_location.as_deref().unwrap_or_default()),

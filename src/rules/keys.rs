@@ -130,31 +130,42 @@ pub(crate) fn results_keys(facts: &Facts) -> Result<Vec<KeyUse>, Skip> {
         .result_encryption
         .as_deref()
         .is_some_and(|e| e.ends_with("_KMS"));
+    // Managed results' key also needs kms:DescribeKey ("Encrypt managed query
+    // results", Athena User Guide); S3 result encryption needs the other two
+    // ("Permissions to encrypted data in Amazon S3").
     let named = [
-        settings
-            .result_key
-            .as_ref()
-            .filter(|_| kms && !settings.managed_results),
-        settings
-            .managed_results_key
-            .as_ref()
-            .filter(|_| settings.managed_results),
+        (
+            settings
+                .result_key
+                .as_ref()
+                .filter(|_| kms && !settings.managed_results),
+            vec!["kms:GenerateDataKey", "kms:Decrypt"],
+        ),
+        (
+            settings
+                .managed_results_key
+                .as_ref()
+                .filter(|_| settings.managed_results),
+            vec!["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"],
+        ),
     ];
     Ok(named
         .into_iter()
-        .flatten()
-        .filter_map(|key| resolve(facts, key))
-        .map(|(arn, policy_unknown)| KeyUse {
+        .filter_map(|(key, actions)| Some((resolve(facts, key?)?, actions)))
+        .map(|((arn, policy_unknown), actions)| KeyUse {
             used_for: KeyFor::Results(workgroup.name.clone()),
             arn,
-            actions: vec!["kms:GenerateDataKey", "kms:Decrypt"],
+            actions,
             policy_unknown,
         })
         .collect())
 }
 
-/// The key the Glue Data Catalog encrypts its metadata with, when a reader
-/// must be allowed to decrypt with it.
+/// The key the Glue Data Catalog encrypts its metadata with, when the
+/// principal must be allowed to use it: "you must add kms:GenerateDataKey,
+/// kms:Decrypt, and kms:Encrypt actions to the policies you use for accessing
+/// Athena" (Athena User Guide, "Permissions to encrypted metadata in the AWS
+/// Glue Data Catalog").
 pub(crate) fn catalog_keys(facts: &Facts) -> Result<Vec<KeyUse>, Skip> {
     let live = super::live(facts)?;
     let key = live.catalog_key.require("the Glue Data Catalog")?;
@@ -164,7 +175,7 @@ pub(crate) fn catalog_keys(facts: &Facts) -> Result<Vec<KeyUse>, Skip> {
         .map(|(arn, policy_unknown)| KeyUse {
             used_for: KeyFor::Catalog,
             arn,
-            actions: vec!["kms:Decrypt"],
+            actions: vec!["kms:GenerateDataKey", "kms:Decrypt", "kms:Encrypt"],
             policy_unknown,
         })
         .collect())

@@ -655,6 +655,8 @@ mod tests {
         );
         facts.connection.s3_output_bucket = None;
         passes(&facts, "ATHENA012");
+        // Athena keeps the results: no output location is needed.
+        passes(&facts, "ATHENA005");
     }
 
     #[test]
