@@ -41,6 +41,9 @@ pub(crate) struct Cause {
     pub errors: Vec<usize>,
     /// What the doctor's own look at the connection says, if it looked.
     pub verdict: Option<Verdict>,
+    /// Only evidence entries (what the message names: its service, code or
+    /// field) list it: a lower-confidence match.
+    pub low_confidence: bool,
     score: f64,
     /// The command templates and the fields of the error they were filled from:
     /// `known` fills them again with what the connection adds.
@@ -98,15 +101,18 @@ pub(crate) fn triage(text: &str, recorded: &[(String, String)]) -> Triage {
             continue;
         };
         let n = pattern.causes.len() as f64;
+        // What the message names, not what it says, weighs half.
+        let confidence = if pattern.evidence { 0.5 } else { 1.0 };
         for (rank, c) in pattern.causes.iter().enumerate() {
             // The table's codes are checked against the registry by a test.
             let Some(rule) = rules::find(&c.code) else {
                 continue;
             };
             // The first cause of an error weighs 1, the last 1/n.
-            let weight = (n - rank as f64) / n;
+            let weight = confidence * (n - rank as f64) / n;
             if let Some(seen) = causes.iter_mut().find(|k| k.rule == rule) {
                 seen.score += weight;
+                seen.low_confidence &= pattern.evidence;
                 // Errors are met in order: a repeat of `at` is the last one.
                 if seen.errors.last() != Some(&at) {
                     seen.errors.push(at);
@@ -126,6 +132,7 @@ pub(crate) fn triage(text: &str, recorded: &[(String, String)]) -> Triage {
                 ask: asks(templates, &error.fields, &messages::Fields::default()),
                 errors: vec![at],
                 verdict: None,
+                low_confidence: pattern.evidence,
                 score: weight,
                 templates: templates.to_vec(),
                 fields: error.fields.clone(),

@@ -820,7 +820,10 @@ fn policy_grants_the_workgroups_result_key_or_says_it_is_unknown() {
         grant["Action"],
         serde_json::json!(["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"])
     );
-    assert!(!doc["notes"].to_string().contains("are not known here"), "{doc:#}");
+    assert!(
+        !doc["notes"].to_string().contains("are not known here"),
+        "{doc:#}"
+    );
     let alone = doctor()
         .args(["policy", "--format", "json", "--config"])
         .arg(root().join("fixtures/examples/acme-healthy.toml"))
@@ -828,7 +831,9 @@ fn policy_grants_the_workgroups_result_key_or_says_it_is_unknown() {
         .unwrap();
     let doc = stdout_json(&alone);
     assert!(
-        doc["notes"].to_string().contains("the settings of workgroup primary are not known here"),
+        doc["notes"]
+            .to_string()
+            .contains("the settings of workgroup primary are not known here"),
         "{doc:#}"
     );
 }

@@ -42,6 +42,10 @@ pub(crate) struct Pattern {
     pub kind: Kind,
     pub meaning: String,
     pub causes: Vec<Cause>,
+    /// Recognised by what the message names (its service, code, status, the
+    /// field a validation error names) rather than by what it says: the causes
+    /// are a lower-confidence match. These entries come last in the table.
+    pub evidence: bool,
 }
 
 /// A rule that explains a message, and why it fits.
@@ -89,6 +93,8 @@ struct RawPattern {
     kind: Kind,
     meaning: String,
     causes: Vec<Cause>,
+    #[serde(default)]
+    evidence: bool,
 }
 
 #[derive(Deserialize)]
@@ -132,6 +138,13 @@ fn read(text: &str) -> Result<Table, String> {
         if p.kind == Kind::Query && !p.causes.is_empty() {
             return Err(format!("error {}: a query error lists no cause", p.id));
         }
+        // A match on evidence must not shadow a message the table knows.
+        if !p.evidence && errors.last().is_some_and(|e: &Pattern| e.evidence) {
+            return Err(format!(
+                "error {}: comes after an evidence entry (they go last)",
+                p.id
+            ));
+        }
         errors.push(Pattern {
             id: p.id,
             service: p.service,
@@ -140,6 +153,7 @@ fn read(text: &str) -> Result<Table, String> {
             kind: p.kind,
             meaning: p.meaning,
             causes: p.causes,
+            evidence: p.evidence,
         });
     }
     Ok(Table {

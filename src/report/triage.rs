@@ -67,7 +67,7 @@ pub(crate) fn table(t: &Triage, style: Style, width: usize) -> String {
             let mut row = vec![
                 (i + 1).to_string(),
                 format!("{}\n{}", c.rule.code, c.rule.name),
-                c.why.clone(),
+                why(c),
                 c.check.clone(),
             ];
             if judged {
@@ -114,7 +114,7 @@ pub(crate) fn table(t: &Triage, style: Style, width: usize) -> String {
     if stacked {
         for (i, c) in t.causes.iter().enumerate() {
             let _ = writeln!(out, "{}. {} {}", i + 1, style.bold(c.rule.code), c.rule.name);
-            let mut parts = vec![format!("why: {}", c.why), format!("check: {}", c.check)];
+            let mut parts = vec![format!("why: {}", why(c)), format!("check: {}", c.check)];
             if judged {
                 parts.insert(0, verdict(c.verdict.as_ref(), style));
             }
@@ -227,6 +227,9 @@ pub(crate) fn json(t: &Triage) -> String {
                 "ask": c.ask,
                 "errors": c.errors,
             });
+            if c.low_confidence {
+                o["confidence"] = json!("low");
+            }
             if let Some(v) = &c.verdict {
                 o["status"] = json!(v.label().replace(' ', "-"));
                 o["evidence"] = json!(v.evidence());
@@ -245,4 +248,16 @@ pub(crate) fn json(t: &Triage) -> String {
     .unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// Why a cause fits, saying when only what the message names supports it.
+fn why(c: &crate::triage::Cause) -> String {
+    if c.low_confidence {
+        format!(
+            "{} (a lower-confidence match: from what the message names)",
+            c.why
+        )
+    } else {
+        c.why.clone()
+    }
 }
