@@ -88,6 +88,7 @@ impl Policies {
             identity: &self.identity,
             boundary: self.boundary.as_ref(),
             resource: self.resource.as_ref(),
+            identity_side: false,
         };
         verdict(&policy::evaluate(
             &Request {

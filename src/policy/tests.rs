@@ -103,6 +103,7 @@ fn decisions_name_their_statement_and_reason() {
         identity: std::slice::from_ref(&allow),
         boundary: Some(&boundary),
         resource: None,
+        identity_side: false,
     };
     assert!(matches!(
         evaluate(&req, &set),
