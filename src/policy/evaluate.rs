@@ -360,6 +360,7 @@ fn find_where(
             .iter()
             .filter(|s| s.effect == effect && keep(s))
         {
+            super::work(1);
             match applies_with(policy, s, req, m) {
                 Tri::Yes => return (Tri::Yes, vec![StatementRef::new(policy, s)]),
                 Tri::Maybe(c) => {
