@@ -5,7 +5,8 @@
 //!
 //! It prints: one offline connection (wall time, peak RSS); evaluator decisions a
 //! second; fleets of 1,000 and 10,000 offline connections (wall, peak RSS) against
-//! 100 single runs; one live run against moto behind a proxy that adds 0 or 50 ms
+//! 100 single runs; one policy of 100, 1,000 and 12,000 statements read and judged
+//! (the ratios, near 10 and 12 when linear); one live run against moto behind a proxy that adds 0 or 50 ms
 //! to every request, with its critical path read from the proxy's timeline and
 //! the `--sequential` ratio; 100 live connections as a fleet; and the same reads
 //! made with the AWS CLI. Targets are checked and printed, never asserted (a
@@ -122,7 +123,8 @@ fn fleet_dir(dir: &Path, n: usize) -> Vec<(PathBuf, Vec<String>)> {
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is understood.
     println!("athena-doctor benchmark (release build: {BIN})\n");
-    // `cargo bench --bench fleet -- live` (or `offline`, `flat`, `merge`) runs only that part.
+    // `cargo bench --bench fleet -- live` (or `offline`, `flat`, `merge`,
+    // `statements`) runs only that part.
     let only: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
@@ -131,6 +133,9 @@ fn main() {
     if wants("offline") {
         offline();
         evaluator();
+    }
+    if wants("offline") || wants("statements") {
+        statements();
     }
     if wants("offline") || wants("flat") {
         flat();
@@ -334,6 +339,45 @@ fn evaluator() {
     let per_second = (rounds * pairs as u64) as f64 / start.elapsed().as_secs_f64();
     println!(
         "evaluator: {per_second:.0} decisions a second (the Athena matrix against a 50-statement policy)"
+    );
+}
+
+/// One policy of 100, 1,000 and 12,000 statements (guards that keep every
+/// statement in the decision: the evaluator's worst case for the size), read as a
+/// file is read and judged on the whole Athena matrix, from one run: the time
+/// grows with the statements (ratios near 10 and 12), and 12,000 take under a
+/// second.
+fn statements() {
+    let mut took = Vec::new();
+    for n in [100, 1_000, 12_000] {
+        let matrix = athena_doctor::evaluator::Matrix::guarded(n);
+        let (statements, pairs) = matrix.size();
+        let start = Instant::now();
+        assert_eq!(matrix.reread(), statements);
+        let read = start.elapsed();
+        matrix.evaluate();
+        let wall = start.elapsed();
+        println!(
+            "statements: a {statements}-statement policy ({} KB): read {}, read and judged on {pairs} requests {}",
+            matrix.document().len() / 1000,
+            ms(read),
+            ms(wall)
+        );
+        took.push(wall);
+    }
+    let ratio = |a: usize, b: usize| took[b].as_secs_f64() / took[a].as_secs_f64();
+    println!(
+        "statements: 1,000 / 100: {:.1}× (linear is 10); 12,000 / 1,000: {:.1}× (linear is 12, target ≤ 18): {}; \
+         12,000 in {} (target < 1 s): {}",
+        ratio(0, 1),
+        ratio(1, 2),
+        if ratio(1, 2) <= 18.0 { "met" } else { "NOT met" },
+        ms(took[2]),
+        if took[2] < Duration::from_secs(1) {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
 }
 

@@ -88,6 +88,7 @@ impl Policies {
             identity: &self.identity,
             boundary: self.boundary.as_ref(),
             resource: self.resource.as_ref(),
+            identity_side: false,
         };
         verdict(&policy::evaluate(
             &Request {
@@ -162,6 +163,8 @@ pub fn read_as_every_kind(text: &str) {
 /// least-privilege policy padded with unrelated statements: what the benchmark
 /// measures.
 pub struct Matrix {
+    /// The policy's text, as a file would hold it.
+    document: String,
     policies: Policies,
     principal: Principal,
     contexts: [Context; 2],
@@ -174,12 +177,26 @@ impl Matrix {
     /// (other buckets and services, conditions, Denies that do not match) up to
     /// `statements` in all.
     pub fn new(statements: usize) -> Matrix {
+        Matrix::padded(statements, unrelated_statement)
+    }
+
+    /// The matrix against the least-privilege statements plus guards up to
+    /// `statements` in all: Denies and Allows that may apply to every request,
+    /// depending on keys the request does not carry (the organization, the VPC
+    /// endpoint, a tag), the shape of a large enterprise policy. Every statement
+    /// stays in the decision, so this is the evaluator's worst case for its size;
+    /// the decisions are `Unknown`.
+    pub fn guarded(statements: usize) -> Matrix {
+        Matrix::padded(statements, guard_statement)
+    }
+
+    fn padded(statements: usize, pad: fn(usize) -> serde_json::Value) -> Matrix {
         let target = example_target();
         let (least, _) = permissions::least_privilege(&target);
         let mut list = least["Statement"].as_array().cloned().unwrap_or_default();
         let mut i = 0;
         while list.len() < statements {
-            list.push(unrelated_statement(i));
+            list.push(pad(i));
             i += 1;
         }
         let document = serde_json::json!({"Version": "2012-10-17", "Statement": list}).to_string();
@@ -201,6 +218,7 @@ impl Matrix {
             })
             .collect();
         Matrix {
+            document,
             policies,
             principal,
             contexts,
@@ -217,6 +235,21 @@ impl Matrix {
             .map(|p| p.document.statements.len())
             .sum();
         (statements, self.requests.len())
+    }
+
+    /// The policy document, as text.
+    pub fn document(&self) -> &str {
+        &self.document
+    }
+
+    /// Read the document again, as the doctor reads a file: the bench times it.
+    pub fn reread(&self) -> usize {
+        let policies = Policies::parse(&[&self.document], None, None).expect("a valid policy");
+        policies
+            .identity
+            .iter()
+            .map(|p| p.document.statements.len())
+            .sum()
     }
 
     /// Judge every pair once; true when every one is allowed.
@@ -251,6 +284,23 @@ fn example_target() -> Target {
         data_buckets: vec!["acme-lake".into()],
         catalogs: vec!["awsdatacatalog".into()],
         schemas: vec!["sales".into(), "marketing".into()],
+    }
+}
+
+/// Three statements in sixteen guards that may apply to any of the matrix's
+/// requests (whether it does depends on a key the request does not carry), the
+/// others grants on other services' resources, short enough that 12,000 stay
+/// under a megabyte.
+fn guard_statement(i: usize) -> serde_json::Value {
+    match i % 16 {
+        0 => serde_json::json!({"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+                                "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": format!("o-{i}")}}}),
+        5 => serde_json::json!({"Effect": "Deny", "Action": "athena:*", "Resource": "*",
+                                "Condition": {"StringNotEquals": {"aws:SourceVpce": format!("vpce-{i}")}}}),
+        10 => serde_json::json!({"Effect": "Allow", "Action": "*", "Resource": "*",
+                                "Condition": {"StringEquals": {"aws:PrincipalTag/team": format!("t{i}")}}}),
+        _ => serde_json::json!({"Effect": "Allow", "Action": "sns:Publish",
+                                "Resource": format!("arn:aws:sns:*:*:{i}")}),
     }
 }
 

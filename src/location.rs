@@ -25,6 +25,7 @@ impl Location {
             offset -= 1;
         }
         let before = &text[..offset];
+        crate::policy::work(before.len());
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].chars().count() + 1;

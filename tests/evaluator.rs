@@ -108,7 +108,8 @@ fn the_table_is_large_named_uniquely_and_cited() {
                 "IAM User Guide: ",
                 "Service Authorization Reference: ",
                 "AWS KMS Developer Guide: ",
-                "Amazon S3 User Guide: "
+                "Amazon S3 User Guide: ",
+                "AWS STS API Reference: "
             ]
             .iter()
             .any(|guide| case.aws.starts_with(guide)),

@@ -77,8 +77,8 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
     )?;
     if resource_policy.is_none() && is_kms_key(&args.resource) {
         assumptions.push(
-            "no key policy given (--resource-policy): judged by the identity policies alone, but a KMS key's own \
-             policy must also allow, directly or by delegating to the account"
+            "no key policy given (--resource-policy): every KMS key has one, and it must allow, directly or by \
+             delegating to the account, so the decision is unknown until it is given"
                 .to_string(),
         );
     }
@@ -93,6 +93,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
         identity: &identity,
         boundary: boundary.as_ref(),
         resource: resource_policy.as_ref(),
+        identity_side: false,
     };
     let simulation = Simulation {
         principal: args.principal.trim().to_string(),

@@ -423,17 +423,19 @@ impl Fix {
         let base = policy.map_or_else(new_document, |p| p.json.clone());
         let document = changed(&base, &changes);
         // The statements as they stand in the corrected document (Sids made unique).
-        let before = base.get("Statement");
+        // Those already in the base are found by their text, once each, not by
+        // comparing every statement with every other (a policy may hold thousands).
+        let before: std::collections::HashSet<String> = match base.get("Statement") {
+            Some(Value::Array(list)) => list.iter().map(Value::to_string).collect(),
+            Some(single) => std::iter::once(single.to_string()).collect(),
+            None => Default::default(),
+        };
         let statements: Vec<Value> = document
             .get("Statement")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .filter(|s| match before {
-                Some(Value::Array(list)) => !list.contains(s),
-                Some(single) => single != *s,
-                None => true,
-            })
+            .filter(|s| !before.contains(&s.to_string()))
             .cloned()
             .collect();
         let mut to = destination(facts, policy, bucket);

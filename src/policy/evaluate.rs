@@ -2,7 +2,8 @@
 //! one account, an Allow from an identity policy or the resource's policy; across
 //! accounts, both an identity-policy Allow and a resource-policy Allow; a
 //! permissions boundary must also allow; otherwise the request is implicitly
-//! denied. Service control policies are not visible and not evaluated.
+//! denied. A role's trust policy and a KMS key's policy must allow even within
+//! the account; `sts:GetCallerIdentity` needs no permission.
 
 use super::condition::{self, Substituted, Tri};
 use super::model::{Effect, Patterns, Principals, Statement, Version};
@@ -119,6 +120,12 @@ pub(crate) struct PolicySet<'a> {
     pub boundary: Option<&'a Policy>,
     /// The resource's own policy (a bucket policy), if it has one.
     pub resource: Option<&'a Policy>,
+    /// Judge the identity side only: the caller knows the resource's own policy
+    /// is not in the set and reports that itself (S3005 offline, before the key
+    /// policy is read). Otherwise a KMS key or a role to assume whose own policy
+    /// is not given is `Unknown`: every key has a key policy and every role a
+    /// trust policy, and each must allow.
+    pub identity_side: bool,
 }
 
 /// A statement that decided (or could decide) a request, as findings cite it.
@@ -247,9 +254,10 @@ fn resource_matches(patterns: &Patterns, req: &Request, variables: bool) -> Tri 
 /// policies, so it grants nothing by itself; across accounts it admits the
 /// account's principals (whose own identity policies must then allow); in a Deny
 /// it covers every principal of the account. A role ARN names every session of
-/// the role in `Principal`, but in `NotPrincipal` it exempts none: a role's calls
-/// are made as its session, which `NotPrincipal` must name itself (IAM User
-/// Guide: "AWS JSON policy elements: NotPrincipal"). A session ARN names one
+/// the role in `Principal`, but in `NotPrincipal` it exempts none, and the
+/// account exempts none of its members: a role's calls are made as its session,
+/// which `NotPrincipal` must name itself (IAM User Guide: "AWS JSON policy
+/// elements: NotPrincipal"). A session ARN names one
 /// session: when the caller's session name is not known, whether it is that one
 /// is unknown. A service principal is named by `{"Service": NAME}` or by
 /// everyone (`"*"`, `{"AWS": "*"}`).
@@ -279,7 +287,13 @@ pub(crate) fn principal_matches(p: &Principals, who: &Principal, effect: Effect,
                 .strip_suffix(":root")
                 .is_some_and(|v| v.ends_with(&format!(":{}", who.account)));
         if is_account {
-            return Tri::from_bool(effect == Effect::Deny || p.not || m.accounts_admit);
+            // In `NotPrincipal`, the account exempts the account itself, not its
+            // members: AWS "might validate the account first, then the role, and
+            // then the assumed-role user" (IAM User Guide: "NotPrincipal with Deny").
+            if p.not {
+                return Tri::from_bool(!who.is_role && who.arn.ends_with(":root"));
+            }
+            return Tri::from_bool(effect == Effect::Deny || m.accounts_admit);
         }
         // A session of the role (arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/SESSION)
         // when the caller's session name is not known.
@@ -346,6 +360,7 @@ fn find_where(
             .iter()
             .filter(|s| s.effect == effect && keep(s))
         {
+            super::work(1);
             match applies_with(policy, s, req, m) {
                 Tri::Yes => return (Tri::Yes, vec![StatementRef::new(policy, s)]),
                 Tri::Maybe(c) => {
@@ -379,13 +394,53 @@ fn or(a: (Tri, Vec<StatementRef>), b: (Tri, Vec<StatementRef>)) -> (Tri, Vec<Sta
 /// Only the Deny side: does any policy of the set explicitly deny the request
 /// (definitely, or depending on conditions)? Used to judge a bucket policy alone.
 pub(crate) fn denial(req: &Request, set: &PolicySet) -> (Tri, Vec<StatementRef>) {
+    if needs_no_permission(req.action) {
+        return (Tri::No, Vec::new());
+    }
     let mut all: Vec<&Policy> = set.identity.iter().collect();
     all.extend(set.boundary);
     all.extend(set.resource);
     find(&all, Effect::Deny, req, set.boundary.is_some())
 }
 
+/// `sts:GetCallerIdentity`: "No permissions are required to perform this
+/// operation", and an explicit deny does not stop it (AWS STS API Reference:
+/// "GetCallerIdentity").
+fn needs_no_permission(action: &str) -> bool {
+    action.eq_ignore_ascii_case("sts:GetCallerIdentity")
+}
+
+/// The actions that assume a role: its trust policy is their resource policy.
+fn assumes_role(req: &Request) -> bool {
+    [
+        "sts:AssumeRole",
+        "sts:AssumeRoleWithSAML",
+        "sts:AssumeRoleWithWebIdentity",
+    ]
+    .iter()
+    .any(|a| a.eq_ignore_ascii_case(req.action))
+        && req.resource.contains(":iam::")
+        && req.resource.contains(":role/")
+}
+
+/// The resource's own policy that must allow whatever the identity policies say
+/// ("IAM role trust policies and KMS key policies are exceptions to this logic,
+/// because they must explicitly allow access for principals", IAM User Guide:
+/// "How AWS enforcement code logic evaluates requests"), named for findings.
+fn own_policy_required(req: &Request) -> Option<&'static str> {
+    if is_kms_key(req.resource) {
+        Some("key policy")
+    } else if assumes_role(req) {
+        Some("trust policy")
+    } else {
+        None
+    }
+}
+
 pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
+    if needs_no_permission(req.action) {
+        return Decision::Allowed(Vec::new());
+    }
     let mut all: Vec<&Policy> = set.identity.iter().collect();
     all.extend(set.boundary);
     all.extend(set.resource);
@@ -398,6 +453,11 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
                 .next()
                 .expect("a definite deny has its statement"),
         );
+    }
+    let own_policy = own_policy_required(req);
+    if let (Some(what), None, false) = (own_policy, set.resource, set.identity_side) {
+        let unknown = format!("the {what} of {} (not given) allows it", req.resource);
+        return conclude(Tri::Maybe(vec![unknown]), Vec::new(), deny, deny_refs);
     }
     // 2. Allows: identity ∪ resource policy, intersected with the boundary. For an
     //    IAM user, a resource policy naming the user is not limited by the boundary.
@@ -430,11 +490,8 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
         }
         (t, ar)
     };
-    if let (Some(key), false) = (
-        set.resource.filter(|_| is_kms_key(req.resource)),
-        req.cross_account(),
-    ) {
-        return kms_same_account(req, key, bounded(identity_allow.clone()), (deny, deny_refs));
+    if let (Some(own), false) = (set.resource.filter(|_| own_policy.is_some()), req.cross_account()) {
+        return own_policy_same_account(req, own, bounded(identity_allow.clone()), (deny, deny_refs));
     }
     if req.cross_account() {
         // Across accounts, both sides must allow: the caller's account through
@@ -449,21 +506,23 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
             Err(reason) => Decision::ImplicitDeny(reason),
         };
     }
-    // Within an account, a boundary limits what a resource policy grants to a
-    // role, but not what it grants to an IAM user or, by its ARN, to a role
-    // session (IAM User Guide: "Policy evaluation logic — identity-based policies
-    // with resource-based policies").
-    let (allow, refs) = if req.principal.is_role {
-        let to_session = match (set.resource, &req.principal.session) {
-            (Some(r), Some(session)) => find_where(&[r], Effect::Allow, req, Matching::default(), |s| {
-                names_exactly(s, session)
-            }),
-            _ => (Tri::No, Vec::new()),
-        };
-        or(bounded(or(identity_allow.clone(), resource_allow)), to_session)
+    // Within an account, a boundary limits what a resource policy grants, except
+    // a grant "directly to the IAM user or the session principal that is making
+    // the request" (IAM User Guide: "How AWS enforcement code logic evaluates
+    // requests — resource-based policies"): by the user's ARN or the session's,
+    // not by the role's ARN and not by `"AWS": "*"`.
+    let direct = if req.principal.is_role {
+        req.principal.session.as_deref()
     } else {
-        or(bounded(identity_allow.clone()), resource_allow)
+        Some(req.principal.arn.as_str())
     };
+    let to_caller = match (set.resource, direct) {
+        (Some(r), Some(arn)) => find_where(&[r], Effect::Allow, req, Matching::default(), |s| {
+            names_exactly(s, arn)
+        }),
+        _ => (Tri::No, Vec::new()),
+    };
+    let (allow, refs) = or(bounded(or(identity_allow.clone(), resource_allow)), to_caller);
     match (allow, deny) {
         (Tri::No, _) => {
             if set.boundary.is_some() && identity_allow.0 == Tri::Yes {
@@ -484,12 +543,14 @@ pub(crate) fn is_kms_key(resource: &str) -> bool {
         && parts.nth(2).is_some_and(|r| r.starts_with("key/"))
 }
 
-/// A KMS key in the caller's own account: the key policy must allow, directly
-/// (naming the principal) or by delegating to the account (naming the account,
-/// `arn:aws:iam::A:root`), and then an identity policy must allow too. Unlike
-/// other resources, an identity policy alone never suffices (AWS KMS Developer
-/// Guide: "Key policies in AWS KMS" and "Default key policy").
-fn kms_same_account(
+/// A KMS key or a role to assume in the caller's own account: the key policy
+/// (trust policy) must allow, directly (naming the principal) or by delegating
+/// to the account (naming the account, `arn:aws:iam::A:root`), and then an
+/// identity policy must allow too. Unlike other resources, an identity policy
+/// alone never suffices (AWS KMS Developer Guide: "Key policies in AWS KMS" and
+/// "Default key policy"; IAM User Guide: "How AWS enforcement code logic
+/// evaluates requests").
+fn own_policy_same_account(
     req: &Request,
     key: &Policy,
     identity_side: (Tri, Vec<StatementRef>),

@@ -13,6 +13,22 @@ pub(crate) mod wildcard;
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
+thread_local! {
+    /// Units of work judging policies costs (statements visited, bytes scanned
+    /// for positions): the linearity test counts them instead of timing.
+    pub(crate) static WORK: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Count `units` of work (only tests count; elsewhere this is nothing).
+#[inline]
+pub(crate) fn work(units: usize) {
+    #[cfg(test)]
+    WORK.with(|w| w.set(w.get() + units as u64));
+    #[cfg(not(test))]
+    let _ = units;
+}
+
 pub(crate) use context::Context;
 pub(crate) use evaluate::{Decision, PolicySet, Principal, Request, evaluate};
 pub(crate) use model::{Effect, PolicyKind};
@@ -44,6 +60,10 @@ pub(crate) struct Policy {
     pub file_offset: Option<usize>,
     /// Where infrastructure as code declares it (then `path` is that file).
     pub site: Option<site::Site>,
+    /// Each statement's offset and where it is written, placed in one pass when
+    /// the policy is read: a decision citing thousands of statements must not
+    /// rescan the text for each (sorted by offset).
+    pub statement_locations: Vec<(usize, Location)>,
 }
 
 /// Why a policy could not be read: the position (in `Policy::text` terms) and a message.
@@ -101,7 +121,17 @@ impl Policy {
             in_decoded,
             refused: false,
         })?;
+        let offsets: Vec<usize> = document.statements.iter().map(|s| s.offset).collect();
+        let statement_locations = match extracted.file_offset {
+            // Inside an encoded string, the string's position stands for all.
+            Some(anchor) => {
+                let at = Location::of_offset(text, anchor);
+                offsets.iter().map(|o| (*o, at)).collect()
+            }
+            None => locate_all(&extracted.text, offsets),
+        };
         Ok(Policy {
+            statement_locations,
             name: name.to_string(),
             path: path.map(str::to_string),
             kind,
@@ -123,8 +153,18 @@ impl Policy {
     pub(crate) fn location(&self, offset: usize) -> Location {
         if let Some(site) = &self.site {
             // The statement holding `offset` (statements start in document order).
-            let index = self.document.statements.iter().rposition(|s| s.offset <= offset);
-            return index.map_or(site.anchor, |i| site.statement(i));
+            let index = self
+                .document
+                .statements
+                .partition_point(|s| s.offset <= offset)
+                .checked_sub(1);
+            return index.map_or(site.anchor, |i| site.statement(self.document.statements[i].index));
+        }
+        if let Ok(i) = self
+            .statement_locations
+            .binary_search_by_key(&offset, |(o, _)| *o)
+        {
+            return self.statement_locations[i].1;
         }
         match self.file_offset {
             Some(anchor) => Location::of_offset(&self.source, anchor),
@@ -146,6 +186,42 @@ impl Policy {
             .find(|(w, _)| *w == what)
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// Where each of `offsets` is in `text`, as `Location::of_offset` says, in one
+/// pass over the text (sorted by offset).
+fn locate_all(text: &str, mut offsets: Vec<usize>) -> Vec<(usize, Location)> {
+    offsets.sort_unstable();
+    offsets.dedup();
+    let (mut line, mut column, mut at) = (1usize, 1usize, 0usize);
+    let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let mut out = Vec::with_capacity(offsets.len());
+    for offset in offsets {
+        let mut end = offset.min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        if end > at {
+            work(end - at);
+            for c in text[at..end].chars() {
+                if c == '\n' {
+                    line += 1;
+                    column = 1;
+                } else {
+                    column += 1;
+                }
+            }
+            at = end;
+        }
+        out.push((
+            offset,
+            Location {
+                line: clamp(line),
+                column: clamp(column),
+            },
+        ));
+    }
+    out
 }
 
 /// Snapshots store a policy as the text it was read from; reading re-parses it.

@@ -103,6 +103,7 @@ fn decisions_name_their_statement_and_reason() {
         identity: std::slice::from_ref(&allow),
         boundary: Some(&boundary),
         resource: None,
+        identity_side: false,
     };
     assert!(matches!(
         evaluate(&req, &set),
@@ -169,4 +170,26 @@ fn never_panics_on_arbitrary_documents() {
             }
         }
     });
+}
+
+/// Judging a policy is linear in its statements: the work counted (statements
+/// visited, bytes scanned to place the statements a decision cites) for the whole
+/// Athena matrix against 10,000 statements is about ten times that for 1,000.
+/// The statements are guards that keep every one in the decision (issue 31: a
+/// 12,000-statement policy took 42 s, placing each cited statement from the
+/// start of the text).
+#[test]
+fn judging_is_linear_in_statements() {
+    let work = |statements: usize| {
+        let matrix = crate::evaluator::Matrix::guarded(statements);
+        super::WORK.with(|w| w.set(0));
+        matrix.evaluate();
+        super::WORK.with(|w| w.get())
+    };
+    let (small, large) = (work(1_000), work(10_000));
+    let ratio = large as f64 / small as f64;
+    assert!(
+        ratio < 12.0,
+        "10,000 statements cost {large} units, 1,000 cost {small}: {ratio:.1}× (linear is 10)"
+    );
 }

@@ -221,6 +221,9 @@ impl<'a> Env<'a> {
             } else {
                 None
             },
+            // Without the resource's own policy, the identity side is judged
+            // alone: the rules say the other side is unknown themselves.
+            identity_side: true,
         };
         // Judged with its own policy, a key of another account needs both that
         // policy and the principal's to allow. (Without the resource's policy,
