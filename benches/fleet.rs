@@ -12,10 +12,10 @@
 //! made with the AWS CLI. Targets are checked and printed, never asserted (a
 //! benchmark measures; the tests decide correctness).
 
-#[path = "../tests/common/moto.rs"]
+#[path = "../tests/it/common/moto.rs"]
 #[allow(dead_code)]
 mod moto;
-#[path = "../tests/common/proxy.rs"]
+#[path = "../tests/it/common/proxy.rs"]
 #[allow(dead_code)]
 mod proxy;
 

@@ -1,6 +1,6 @@
 //! Evaluator tests that look inside a decision: the statement and reason it
 //! cites, and no panic on arbitrary documents. The case table of decisions is data:
-//! `tests/evaluator/cases.toml`, run by `tests/evaluator.rs`.
+//! `tests/evaluator/cases.toml`, run by `tests/it/evaluator.rs`.
 
 use super::evaluate::{Decision, ImplicitReason, PolicySet, Principal, Request, evaluate};
 use super::{Context, Policy, PolicyKind};
