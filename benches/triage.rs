@@ -5,6 +5,14 @@
 //! takes twice as long for twice the lines). The targets ("under a second" for
 //! what a support engineer pastes; near-linear growth) are read from
 //! `cargo bench --bench triage`, never asserted in a test.
+//!
+//! First it prints how well triage explains the corpus from the wild
+//! (`tests/triage/wild/`), the tuning part and the held-out part, with the
+//! split's rule: scored as `tests/it/triage_wild.rs` scores it (one module,
+//! `tests/it/common/wild.rs`), the causes asked of the library.
+
+#[path = "../tests/it/common/wild.rs"]
+mod wild;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -21,7 +29,36 @@ fn messages() -> Vec<String> {
         .collect()
 }
 
+/// The wild corpus's figures, each part on its own line.
+fn wild_figures() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    println!("triage on messages from the wild (tests/triage/wild/), split by source project:");
+    println!("  (held out: never tuned on; a project's messages are all on one side)");
+    for (part, name) in [("tuning", "tuning  "), ("heldout", "held out")] {
+        let cases = wild::cases(root, part);
+        let found: Vec<Vec<String>> = cases
+            .iter()
+            .map(|c| {
+                athena_doctor::inputs::triage_causes(&c.text)
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            })
+            .collect();
+        let projects: std::collections::BTreeSet<&str> =
+            cases.iter().map(|c| c.project.as_str()).collect();
+        println!(
+            "  {name}: {} messages from {} projects; {}",
+            cases.len(),
+            projects.len(),
+            wild::score(&cases, &found).line()
+        );
+    }
+    println!("  goal: held-out recall ≥ 90%, no cause for non-connection messages ≥ 95%");
+}
+
 fn triage(c: &mut Criterion) {
+    wild_figures();
     let messages = messages();
     let pasted = messages.join("\n\n");
     let log: String = (0..10_000)

@@ -114,6 +114,17 @@ pub mod inputs {
         t.errors.len() + t.not_shown
     }
 
+    /// The causes triage lists for a pasted text, most likely first (their rule
+    /// codes): what `triage --format json` prints under `causes`, without a
+    /// connection. What the triage benchmark scores the corpus from the wild with.
+    pub fn triage_causes(text: &str) -> Vec<&'static str> {
+        crate::triage::triage(text, &[])
+            .causes
+            .iter()
+            .map(|c| c.rule.code)
+            .collect()
+    }
+
     /// An ARN, and what IAM would make of its resource.
     pub fn arn(text: &str) -> bool {
         match crate::aws::arn::Arn::parse(text) {

@@ -5,6 +5,7 @@ pub mod broken;
 pub mod double;
 pub mod moto;
 pub mod proxy;
+pub mod wild;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
