@@ -68,7 +68,7 @@ fn judge(conn: &Path) -> Result<(String, bool), Fatal> {
     let text = report::table::render(
         &report,
         &report::table::Options {
-            style: style::Style::detect(crate::cli::ColorChoice::Auto, true),
+            style: style::Style::detect(style::ColorChoice::Auto, true),
             verbose: false,
             quiet: false,
             width: table_width(false),
