@@ -18,6 +18,7 @@ pub mod evaluator;
 mod facts;
 mod fix;
 mod gate;
+mod hash;
 mod limits;
 mod location;
 mod messages;

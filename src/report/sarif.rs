@@ -3,7 +3,7 @@
 //! fault, or the policy file line of the statement at fault.
 
 use super::Report;
-use crate::collect::stable_hash;
+use crate::hash::stable_hash;
 use crate::engine::{Rule, Severity, Status};
 use serde_json::{Value, json};
 
