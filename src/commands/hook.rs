@@ -64,7 +64,7 @@ fn judge(conn: &Path) -> Result<(String, bool), Fatal> {
     let gate = gate::Gate::new(&[], &[], &collected.facts.connection)?;
     let mut checks = engine::link(gate.apply(engine::run(&rules::REGISTRY, &collected.facts)));
     crate::fix::compose::compose(&mut checks, false);
-    let report = report::Report::new(&collected.facts, checks);
+    let report = report::Report::new(&collected.facts, checks, &rules::CATALOGUE);
     let text = report::table::render(
         &report,
         &report::table::Options {

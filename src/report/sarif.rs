@@ -4,7 +4,7 @@
 
 use super::Report;
 use crate::hash::stable_hash;
-use crate::engine::{Rule, Severity, Status};
+use crate::engine::{RuleMeta, Severity, Status};
 use serde_json::{Value, json};
 
 pub(crate) fn level(severity: Severity) -> &'static str {
@@ -36,10 +36,9 @@ fn what_it_checks(doc: &str) -> String {
 }
 
 /// The tool's driver: the catalogue as SARIF rules.
-pub(crate) fn driver(rules: &[&dyn Rule]) -> Value {
-    let driver_rules: Vec<Value> = rules
+pub(crate) fn driver(catalogue: &[&RuleMeta]) -> Value {
+    let driver_rules: Vec<Value> = catalogue
         .iter()
-        .map(|r| r.meta())
         .map(|m| {
             let mut tags: Vec<&str> = vec![m.family.as_str()];
             tags.extend(m.tags);
@@ -72,8 +71,9 @@ pub(crate) fn driver(rules: &[&dyn Rule]) -> Value {
 }
 
 /// One result: a finding located at `file:line:column`, fingerprinted by what
-/// `identity` says it is about.
+/// `identity` says it is about; its rule index is its rule's place in `catalogue`.
 pub(crate) fn result(
+    catalogue: &[&RuleMeta],
     code: &str,
     severity: Severity,
     text: &str,
@@ -82,10 +82,7 @@ pub(crate) fn result(
     column: u32,
     identity: &str,
 ) -> Value {
-    let index = crate::rules::REGISTRY
-        .iter()
-        .position(|r| r.meta().code == code)
-        .unwrap_or(0);
+    let index = catalogue.iter().position(|m| m.code == code).unwrap_or(0);
     json!({
         "ruleId": code,
         "ruleIndex": index,
@@ -101,7 +98,7 @@ pub(crate) fn result(
     })
 }
 
-pub(crate) fn render(report: &Report, rules: &[&dyn Rule]) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let results: Vec<Value> = report
         .checks
         .iter()
@@ -116,6 +113,7 @@ pub(crate) fn render(report: &Report, rules: &[&dyn Rule]) -> String {
                 text.push_str(&format!(" Fix: {}.", fix.title()));
             }
             result(
+                report.catalogue,
                 c.code(),
                 c.severity,
                 &text,
@@ -130,7 +128,7 @@ pub(crate) fn render(report: &Report, rules: &[&dyn Rule]) -> String {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": driver(rules)},
+            "tool": {"driver": driver(report.catalogue)},
             "results": results,
         }],
     });
