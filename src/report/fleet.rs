@@ -264,7 +264,10 @@ pub(crate) struct Sarif {
 
 impl Sarif {
     pub(crate) fn new(catalogue: &'static [&'static RuleMeta]) -> Sarif {
-        Sarif { first: false, catalogue }
+        Sarif {
+            first: false,
+            catalogue,
+        }
     }
 }
 

@@ -3,8 +3,8 @@
 //! fault, or the policy file line of the statement at fault.
 
 use super::Report;
-use crate::hash::stable_hash;
 use crate::engine::{RuleMeta, Severity, Status};
+use crate::hash::stable_hash;
 use serde_json::{Value, json};
 
 pub(crate) fn level(severity: Severity) -> &'static str {
