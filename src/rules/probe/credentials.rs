@@ -1,0 +1,94 @@
+//! PROBE001: the connection's own access keys, tried as the BI tool does
+//! (`sts:GetCallerIdentity`): rejected, expired or of the wrong kind.
+
+use super::{only_for, probes};
+use crate::aws::access_key::{self, KeyKind};
+use crate::connection::{AuthType, FieldId};
+use crate::engine::{Outcome, Rule, Skip, declare_rule};
+use crate::facts::{Facts, FailureKind, Observed};
+use crate::fix::{Applicability, Fix};
+
+declare_rule! {
+    pub(crate) struct CredentialsRejected {
+        code: "PROBE001",
+        name: "credentials-rejected",
+        severity: Error,
+        summary: "The connection's own credentials are rejected",
+        fixes: [DisplayOnly],
+    }
+}
+
+impl Rule for CredentialsRejected {
+    fn check(&self, facts: &Facts) -> Outcome {
+        let meta = Self::META;
+        only_for(facts, AuthType::AccessKey)?;
+        let p = probes(facts)?;
+        let conn = &facts.connection;
+        let key = conn.value(FieldId::AccessKeyId).unwrap_or_default().trim();
+        let at = conn.location(FieldId::AccessKeyId);
+        let subject = "auth.access_key_id";
+        let f = match &p.credentials {
+            Observed::Known(arn) => {
+                return Ok(vec![
+                    meta.pass(
+                        subject,
+                        format!("AWS accepts the access key {key}: it signs as {arn}"),
+                    )
+                    .at(at),
+                ]);
+            }
+            Observed::Failed(f) if f.kind == FailureKind::Denied => f,
+            other => return Err(Skip::new(subject, other.known().err().unwrap_or_default())),
+        };
+        let temporary = access_key::kind(key) == Some(KeyKind::Temporary);
+        let (cause, field) = match f.code.as_str() {
+            "InvalidClientTokenId" | "UnrecognizedClientException" if temporary => (
+                format!(
+                    "AWS does not accept the key {key} ({}): it is a temporary ASIA… key, which only works with \
+                     the session token it was issued with, and the connection cannot hold one. Create a long-lived \
+                     access key (AKIA…) for an IAM user and paste its ID and secret",
+                    f.code
+                ),
+                FieldId::AccessKeyId,
+            ),
+            "InvalidClientTokenId" | "UnrecognizedClientException" => (
+                format!(
+                    "AWS does not know the access key {key} ({}): it was deleted or deactivated (after a rotation?), \
+                     or belongs to another partition. Create a new access key for the IAM user and paste its ID \
+                     and secret into the connection",
+                    f.code
+                ),
+                FieldId::AccessKeyId,
+            ),
+            "SignatureDoesNotMatch" => (
+                format!(
+                    "the access key {key} exists, but the secret does not belong to it (SignatureDoesNotMatch): it \
+                     was mistyped, truncated, or is another key's secret. Paste the secret shown when {key} was \
+                     created; AWS cannot show it again, so if it is lost create a new key"
+                ),
+                FieldId::SecretAccessKey,
+            ),
+            "ExpiredToken" => (
+                format!(
+                    "the access key {key} is a temporary session key whose session has expired (ExpiredToken): \
+                     use a long-lived access key (AKIA…) of an IAM user instead"
+                ),
+                FieldId::AccessKeyId,
+            ),
+            _ => (
+                format!("AWS refuses the access key {key}: {}", f.message),
+                FieldId::AccessKeyId,
+            ),
+        };
+        let placeholder = match field {
+            FieldId::SecretAccessKey => format!("<the secret access key of {key}>"),
+            _ => "<a new access key ID (AKIA…)>".to_string(),
+        };
+        Ok(vec![meta.fail(subject, cause).at(at).with_fix(Fix::field(
+            conn,
+            field,
+            placeholder,
+            Applicability::DisplayOnly,
+        ))])
+    }
+}
