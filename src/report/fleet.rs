@@ -291,8 +291,10 @@ impl Render for Sarif {
                 row.severity,
                 &format!("[{}] {}", entry.connection, fix_sentence(row)),
                 &row.file,
-                row.line.unwrap_or(1),
-                row.column.unwrap_or(1),
+                crate::location::Location {
+                    line: row.line.unwrap_or(1),
+                    column: row.column.unwrap_or(1),
+                },
                 &format!("{}\0{}", entry.connection, row.subject),
             );
             result["properties"] = json!({"connection": entry.connection});

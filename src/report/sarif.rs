@@ -5,6 +5,7 @@
 use super::Report;
 use crate::engine::{RuleMeta, Severity, Status};
 use crate::hash::stable_hash;
+use crate::location::Location;
 use serde_json::{Value, json};
 
 pub(crate) fn level(severity: Severity) -> &'static str {
@@ -70,7 +71,7 @@ pub(crate) fn driver(catalogue: &[&RuleMeta]) -> Value {
     })
 }
 
-/// One result: a finding located at `file:line:column`, fingerprinted by what
+/// One result: a finding located at `at` in `file`, fingerprinted by what
 /// `identity` says it is about; its rule index is its rule's place in `catalogue`.
 pub(crate) fn result(
     catalogue: &[&RuleMeta],
@@ -78,8 +79,7 @@ pub(crate) fn result(
     severity: Severity,
     text: &str,
     file: &str,
-    line: u32,
-    column: u32,
+    at: Location,
     identity: &str,
 ) -> Value {
     let index = catalogue.iter().position(|m| m.code == code).unwrap_or(0);
@@ -91,7 +91,7 @@ pub(crate) fn result(
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": {"uri": uri(file)},
-                "region": {"startLine": line, "startColumn": column},
+                "region": {"startLine": at.line, "startColumn": at.column},
             }
         }],
         "partialFingerprints": {"athenaDoctorFinding/v1": format!("{:016x}", stable_hash(&format!("{code}\0{identity}")))},
@@ -105,9 +105,7 @@ pub(crate) fn render(report: &Report) -> String {
         .filter(|c| c.status == Status::Fail)
         .map(|c| {
             let file = c.file.as_deref().unwrap_or(&report.path);
-            let loc = c
-                .location
-                .unwrap_or(crate::location::Location { line: 1, column: 1 });
+            let loc = c.location.unwrap_or(Location { line: 1, column: 1 });
             let mut text = c.message.clone();
             if let Some(fix) = &c.fix {
                 text.push_str(&format!(" Fix: {}.", fix.title()));
@@ -118,8 +116,7 @@ pub(crate) fn render(report: &Report) -> String {
                 c.severity,
                 &text,
                 file,
-                loc.line,
-                loc.column,
+                loc,
                 &c.subject,
             )
         })

@@ -1,5 +1,6 @@
-//! PROBE001: the connection's own access keys, tried as the BI tool does
-//! (`sts:GetCallerIdentity`): rejected, expired or of the wrong kind.
+//! PROBE001: the connection's own access key, tried as the BI tool would sign
+//! with it: AWS knows it or says why not (unknown or deactivated, a temporary key
+//! without its session token, the wrong secret, expired).
 
 use super::{only_for, probes};
 use crate::aws::access_key::{self, KeyKind};
