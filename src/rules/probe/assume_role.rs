@@ -240,3 +240,184 @@ impl Rule for AssumeRoleWithoutExternalId {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{ALL_S3_READ, DENIED, denied, facts, one, probes, trust, with_assume};
+    use super::*;
+    use crate::engine::{Rule, Status};
+    use crate::facts::{Failure, FailureKind, Observed, ProbeFacts};
+    use crate::fix::Applicability;
+
+    #[test]
+    fn assume_role_denial_is_narrowed_by_the_trust_policy() {
+        let refused = || with_assume(Observed::Failed(denied("sts:AssumeRole", "AccessDenied", DENIED)));
+        // A placeholder in the trust policy: TRUST002 explains it and fixes it.
+        let placeholder = trust("we-will-add-this-later");
+        let check = one(
+            &AssumeRoleDenied,
+            &facts(Some(&placeholder), ALL_S3_READ, refused()),
+        );
+        assert_eq!(check.status, Status::Fail);
+        assert!(
+            check.message.contains("TRUST002") && check.message.contains("placeholder"),
+            "{}",
+            check.message
+        );
+        let fix = check.fix.expect("TRUST002's fix");
+        assert!(
+            fix.payload().to_string().contains("omni-4f2a9c"),
+            "{}",
+            fix.payload()
+        );
+        // The trust policy admits the vendor with this ID: the vendor side refuses.
+        let right = trust("omni-4f2a9c");
+        let check = one(&AssumeRoleDenied, &facts(Some(&right), ALL_S3_READ, refused()));
+        assert!(check.message.contains("vendor's side"), "{}", check.message);
+        let fix = check.fix.expect("the vendor-side statement");
+        assert_eq!(fix.applicability, Applicability::DisplayOnly);
+        assert!(fix.payload().to_string().contains("sts:AssumeRole"));
+        // The trust policy names one role of the vendor's, and another called.
+        let specific = right.replace(
+            "arn:aws:iam::999988887777:root",
+            "arn:aws:iam::999988887777:role/omni/connector",
+        );
+        let check = one(&AssumeRoleDenied, &facts(Some(&specific), ALL_S3_READ, refused()));
+        assert!(check.message.contains("wrong principal"), "{}", check.message);
+        assert!(check.message.contains("role/omni/connector"), "{}", check.message);
+        // … which a session of the admitted role is not.
+        assert!(same_principal(
+            "arn:aws:iam::999988887777:role/omni/connector",
+            "arn:aws:sts::999988887777:assumed-role/connector/s"
+        ));
+        assert!(!same_principal(
+            "arn:aws:iam::999988887777:role/omni/connector",
+            "arn:aws:sts::999988887777:assumed-role/other/s"
+        ));
+        // Nothing known about the trust policy: the candidates are listed.
+        let check = one(&AssumeRoleDenied, &facts(None, ALL_S3_READ, refused()));
+        assert!(
+            check.message.contains("AWS does not say why"),
+            "{}",
+            check.message
+        );
+        // The role does not exist.
+        let mut f = facts(None, ALL_S3_READ, refused());
+        if let Observed::Known(l) = &mut f.live {
+            l.role = Observed::Failed(Failure {
+                kind: FailureKind::NotFound,
+                action: "iam:GetRole".into(),
+                code: "NoSuchEntity".into(),
+                message: "The role with name bi-athena cannot be found.".into(),
+            });
+        }
+        let check = one(&AssumeRoleDenied, &f);
+        assert!(check.message.contains("ROLE003"), "{}", check.message);
+    }
+
+    #[test]
+    fn a_caller_outside_the_vendor_account_proves_nothing() {
+        let mut f = facts(None, ALL_S3_READ, probes());
+        if let Observed::Known(l) = &mut f.live {
+            l.caller = Observed::Known("arn:aws:iam::111122223333:user/admin".into());
+        }
+        for rule in [&AssumeRoleDenied as &dyn Rule, &AssumeRoleWithoutExternalId] {
+            let check = one(rule, &f);
+            assert_eq!(check.status, Status::Skip);
+            assert!(
+                check.message.contains("not in the vendor's account 999988887777"),
+                "{}",
+                check.message
+            );
+        }
+    }
+
+    #[test]
+    fn without_the_external_id_success_is_a_security_finding() {
+        let right = trust("omni-4f2a9c");
+        let check = one(
+            &AssumeRoleWithoutExternalId,
+            &facts(Some(&right), ALL_S3_READ, probes()),
+        );
+        assert_eq!(check.status, Status::Pass);
+        let open = ProbeFacts {
+            assume_without_id: Observed::Known("arn:aws:sts::111122223333:assumed-role/bi-athena/p".into()),
+            ..probes()
+        };
+        let check = one(&AssumeRoleWithoutExternalId, &facts(None, ALL_S3_READ, open));
+        assert_eq!(check.status, Status::Fail);
+        assert_eq!(check.rule.tags, &["security"]);
+        // With the ID refused too, a refusal without it proves nothing.
+        let both_refused = with_assume(Observed::Failed(denied("sts:AssumeRole", "AccessDenied", DENIED)));
+        let check = one(
+            &AssumeRoleWithoutExternalId,
+            &facts(None, ALL_S3_READ, both_refused),
+        );
+        assert_eq!(check.status, Status::Skip);
+    }
+
+    /// Only AWS's ValidationError is the session limit: a proxy's error page that
+    /// dumps the request (with its DurationSeconds) is not diagnosed as one.
+    #[test]
+    fn a_request_dump_is_not_a_session_limit() {
+        let refused = |code: &str, message: &str| {
+            with_assume(Observed::Failed(Failure {
+                kind: FailureKind::Other,
+                action: "sts:AssumeRole".into(),
+                code: code.into(),
+                message: message.into(),
+            }))
+        };
+        let limit = one(
+            &AssumeRoleDenied,
+            &facts(
+                None,
+                ALL_S3_READ,
+                refused(
+                    "ValidationError",
+                    "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+                ),
+            ),
+        );
+        assert!(
+            limit
+                .message
+                .contains("longer than the role's MaxSessionDuration"),
+            "{}",
+            limit.message
+        );
+        let dump = one(
+            &AssumeRoleDenied,
+            &facts(
+                None,
+                ALL_S3_READ,
+                refused(
+                    "",
+                    "Bad Gateway: Action=AssumeRole&DurationSeconds=3600 (MaxSessionDuration?)",
+                ),
+            ),
+        );
+        assert!(!dump.message.contains("longer than"), "{}", dump.message);
+        assert_eq!(dump.status, Status::Skip);
+    }
+
+    /// Run as someone outside the vendor's account, a timed-out AssumeRole is "no
+    /// answer", not "refused".
+    #[test]
+    fn a_timed_out_assume_role_is_not_refused() {
+        let timed_out = with_assume(Observed::Failed(Failure {
+            kind: FailureKind::Timeout,
+            action: "sts:AssumeRole".into(),
+            code: String::new(),
+            message: "the call timed out".into(),
+        }));
+        let mut f = facts(None, ALL_S3_READ, timed_out);
+        if let Observed::Known(l) = &mut f.live {
+            l.caller = Observed::Known("arn:aws:iam::444455556666:user/support".into());
+        }
+        let check = one(&AssumeRoleDenied, &f);
+        assert_eq!(check.status, Status::Skip);
+        assert!(check.message.contains("got no answer"), "{}", check.message);
+        assert!(!check.message.contains("refused"), "{}", check.message);
+    }
+}

@@ -122,3 +122,121 @@ fn explained(message: &str, check: Check) -> Check {
         _ => check,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{ALL_S3_READ, DENIED, denied, facts, one, probes};
+    use super::*;
+    use crate::engine::{Rule, Status};
+    use crate::facts::{Failure, FailureKind, Observed, ProbeCall, ProbeFacts};
+    use crate::rules::athena::{AthenaAccess, GlueAccess};
+
+    #[test]
+    fn denials_become_allows_and_denies_are_named() {
+        let deny = "User: arn:aws:sts::111122223333:assumed-role/bi-athena/p is not authorized to perform: \
+                    glue:GetDatabases on resource: arn:aws:glue:us-east-1:111122223333:catalog with an explicit \
+                    deny in an identity-based policy: arn:aws:iam::111122223333:policy/NoGlue";
+        let calls = ProbeFacts {
+            calls: vec![
+                ProbeCall {
+                    action: "glue:GetDatabases".into(),
+                    resource: "arn:aws:glue:us-east-1:111122223333:catalog".into(),
+                    outcome: Observed::Failed(denied("glue:GetDatabases", "AccessDeniedException", deny)),
+                },
+                ProbeCall {
+                    action: "s3:ListBucket".into(),
+                    resource: "arn:aws:s3:::acme-athena-results".into(),
+                    outcome: Observed::Failed(denied(
+                        "s3:ListBucket",
+                        "",
+                        "Forbidden (HTTP 403, no reason given)",
+                    )),
+                },
+                ProbeCall {
+                    action: "athena:GetWorkGroup".into(),
+                    resource: "arn:aws:athena:us-east-1:111122223333:workgroup/primary".into(),
+                    outcome: Observed::Known("allowed".into()),
+                },
+            ],
+            ..probes()
+        };
+        let checks = AccessDenied.check(&facts(None, ALL_S3_READ, calls)).unwrap();
+        let [glue, head, workgroup] = checks.as_slice() else {
+            panic!("{checks:#?}")
+        };
+        assert_eq!(glue.status, Status::Fail);
+        assert!(glue.message.contains("narrow that Deny") && glue.message.contains("policy/NoGlue"));
+        assert!(glue.fix.is_none(), "adding an Allow never beats a Deny");
+        assert_eq!(head.status, Status::Fail);
+        let statement = &head.fix.as_ref().expect("an Allow").to_json()["statements"][0];
+        assert_eq!(statement["Action"], "s3:ListBucket");
+        assert_eq!(statement["Resource"], "arn:aws:s3:::acme-athena-results");
+        assert_eq!(workgroup.status, Status::Pass);
+    }
+
+    /// A refusal cites the static finding `rules/errors.toml` names for its
+    /// message, with that finding's fix; a rule the table does not name for it
+    /// is not cited.
+    #[test]
+    fn a_refusal_is_explained_by_the_rule_the_table_names() {
+        let refused = "User: arn:aws:sts::111122223333:assumed-role/bi-athena/p is not authorized to perform: \
+                       athena:GetWorkGroup on resource: arn:aws:athena:us-east-1:111122223333:workgroup/primary \
+                       because no identity-based policy allows the athena:GetWorkGroup action";
+        let calls = ProbeFacts {
+            calls: vec![ProbeCall {
+                action: "athena:GetWorkGroup".into(),
+                resource: "arn:aws:athena:us-east-1:111122223333:workgroup/primary".into(),
+                outcome: Observed::Failed(denied("athena:GetWorkGroup", "AccessDeniedException", refused)),
+            }],
+            ..probes()
+        };
+        let mut checks = AccessDenied.check(&facts(None, ALL_S3_READ, calls)).unwrap();
+        checks.push(AthenaAccess::META.fail(
+            "arn:aws:athena:us-east-1:111122223333:workgroup/primary",
+            "no Allow",
+        ));
+        checks.push(GlueAccess::META.fail("catalog", "unrelated"));
+        let linked = crate::engine::link(checks);
+        assert!(
+            linked[0]
+                .message
+                .contains("ATHENA001 athena-access-missing: no Allow"),
+            "{}",
+            linked[0].message
+        );
+        assert!(!linked[0].message.contains("ATHENA002"), "{}", linked[0].message);
+    }
+
+    /// A call that timed out is not a refusal: PROBE005 says the credentials or
+    /// the role could not be tried, not that they were rejected.
+    #[test]
+    fn a_timeout_is_not_a_rejection() {
+        let timed_out = |action: &str| Failure {
+            kind: FailureKind::Timeout,
+            action: action.into(),
+            code: String::new(),
+            message: "the call timed out".into(),
+        };
+        let cases = [
+            (
+                ProbeFacts {
+                    assume_with_id: Observed::Failed(timed_out("sts:AssumeRole")),
+                    ..probes()
+                },
+                "AssumeRole did not answer",
+            ),
+            (
+                ProbeFacts {
+                    assume_with_id: Observed::Failed(denied("sts:AssumeRole", "AccessDenied", DENIED)),
+                    ..probes()
+                },
+                "the role could not be assumed",
+            ),
+        ];
+        for (probes, says) in cases {
+            let check = one(&AccessDenied, &facts(None, ALL_S3_READ, probes));
+            assert_eq!(check.status, Status::Skip);
+            assert!(check.message.contains(says), "{}", check.message);
+        }
+    }
+}

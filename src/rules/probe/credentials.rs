@@ -93,3 +93,91 @@ impl Rule for CredentialsRejected {
         ))])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{ALL_S3_READ, ROLE_CONN, denied, facts, one, probes};
+    use super::*;
+    use crate::engine::Status;
+    use crate::facts::{Observed, ProbeFacts};
+
+    /// An access-key connection without `account_id`: the account the key's own
+    /// GetCallerIdentity named is used for Athena and Glue ARNs, instead of a skip
+    /// saying "needs the account" beside PROBE001's answer.
+    #[test]
+    fn the_keys_own_identity_gives_the_account() {
+        let conn = ROLE_CONN
+            .replace("type = \"cross_account_role\"", "type = \"access_key\"")
+            .replace(
+                "role_arn = \"arn:aws:iam::111122223333:role/bi-athena\"",
+                "access_key_id = \"AKIAIOSFODNN7EXAMPLE\"",
+            )
+            .replace("external_id = \"omni-4f2a9c\"\n", "")
+            .replace("trusted_account_id = \"999988887777\"\n", "");
+        const ATHENA_ALL: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": ["athena:*", "glue:*", "s3:*"], "Resource": "*"}]}"#;
+        let athena = |credentials: Observed<String>| {
+            let mut f = facts(
+                None,
+                ATHENA_ALL,
+                ProbeFacts {
+                    credentials,
+                    ..probes()
+                },
+            );
+            f.connection = crate::connection::from_text(std::path::Path::new("c.toml"), &conn)
+                .unwrap()
+                .connection;
+            crate::engine::run(&crate::rules::REGISTRY, &f)
+                .into_iter()
+                .filter(|c| c.code() == "ATHENA001")
+                .collect::<Vec<_>>()
+        };
+        let unknown = athena(Observed::NotCollected("-".into()));
+        assert!(
+            unknown
+                .iter()
+                .any(|c| c.status == Status::Skip && c.message.contains("needs the account")),
+            "{unknown:#?}"
+        );
+        let known = athena(Observed::Known("arn:aws:iam::123456789012:user/bi".into()));
+        assert!(known.iter().all(|c| c.status == Status::Pass), "{known:#?}");
+        assert!(
+            known.iter().any(|c| c.subject.contains(":123456789012:")),
+            "{known:#?}"
+        );
+    }
+
+    #[test]
+    fn rejected_keys_are_told_apart() {
+        let conn = ROLE_CONN
+            .replace("type = \"cross_account_role\"", "type = \"access_key\"")
+            .replace(
+                "role_arn = \"arn:aws:iam::111122223333:role/bi-athena\"",
+                "access_key_id = \"ASIAIOSFODNN7EXAMPLE\"",
+            )
+            .replace("external_id = \"omni-4f2a9c\"\n", "")
+            .replace("trusted_account_id = \"999988887777\"\n", "");
+        let mut f = facts(None, ALL_S3_READ, probes());
+        f.connection = crate::connection::from_text(std::path::Path::new("c.toml"), &conn)
+            .unwrap()
+            .connection;
+        let cases = [
+            ("InvalidClientTokenId", "temporary ASIA… key"),
+            ("SignatureDoesNotMatch", "secret does not belong to it"),
+            ("ExpiredToken", "session has expired"),
+        ];
+        for (code, words) in cases {
+            let p = ProbeFacts {
+                credentials: Observed::Failed(denied("sts:GetCallerIdentity", code, "AWS's message")),
+                ..probes()
+            };
+            if let Observed::Known(l) = &mut f.live {
+                l.probes = Observed::Known(p);
+            }
+            let check = one(&CredentialsRejected, &f);
+            assert_eq!(check.status, Status::Fail, "{code}");
+            assert!(check.message.contains(words), "{code}: {}", check.message);
+        }
+    }
+}

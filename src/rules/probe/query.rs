@@ -132,3 +132,151 @@ impl Rule for QueryProbeFailed {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{ALL_S3_READ, facts, one, probes};
+    use super::*;
+    use crate::engine::Status;
+    use crate::facts::{Failure, FailureKind, Observed, ProbeFacts, QueryProbe};
+    use crate::messages;
+
+    #[test]
+    fn a_failed_query_carries_the_fix_of_the_rule_that_explains_it() {
+        let failed = ProbeFacts {
+            query: Observed::Known(QueryProbe {
+                query_id: "q-1".into(),
+                state: "FAILED".into(),
+                reason: Some(
+                    "Access denied when writing output to url: s3://acme-athena-results/omni/q-1.csv".into(),
+                ),
+                output_location: None,
+            }),
+            ..probes()
+        };
+        let check = one(&QueryProbeFailed, &facts(None, ALL_S3_READ, failed));
+        assert_eq!(check.status, Status::Fail);
+        assert!(check.message.contains("S3002"), "{}", check.message);
+        let fix = check.fix.expect("S3002's fix");
+        assert!(
+            fix.payload().to_string().contains("s3:PutObject"),
+            "{}",
+            fix.payload()
+        );
+    }
+
+    /// A server error on StartQueryExecution says nothing about the connection:
+    /// PROBE004 skips naming it; a refusal from Athena is a finding.
+    #[test]
+    fn a_server_error_on_the_query_is_not_a_finding() {
+        let query = |kind: FailureKind, code: &str, message: &str| ProbeFacts {
+            query: Observed::Failed(Failure {
+                kind,
+                action: "athena:StartQueryExecution".into(),
+                code: code.into(),
+                message: message.into(),
+            }),
+            ..probes()
+        };
+        let server = one(
+            &QueryProbeFailed,
+            &facts(
+                None,
+                ALL_S3_READ,
+                query(
+                    FailureKind::ServerError,
+                    "",
+                    "HTTP 500 with no AWS error code or message",
+                ),
+            ),
+        );
+        assert_eq!(server.status, Status::Skip, "{server:#?}");
+        assert!(
+            server.message.contains("failed on AWS's side"),
+            "{}",
+            server.message
+        );
+        let refused = one(
+            &QueryProbeFailed,
+            &facts(
+                None,
+                ALL_S3_READ,
+                query(
+                    FailureKind::Other,
+                    "InvalidRequestException",
+                    "No output location provided.",
+                ),
+            ),
+        );
+        assert_eq!(refused.status, Status::Fail, "{refused:#?}");
+    }
+
+    #[test]
+    fn every_listed_athena_failure_is_classified() {
+        let cases = [
+            (
+                "Unable to verify/create output bucket acme-athena-results",
+                "S3001",
+            ),
+            (
+                "Access denied when writing output to url: s3://acme-athena-results/q/1.csv . Please ensure you are \
+                 allowed to access the S3 bucket. If you are encrypting query results with KMS key, please ensure you \
+                 are allowed to access your KMS key",
+                "S3002",
+            ),
+            (
+                "The S3 location provided to save your query results is invalid. Please check your S3 location is \
+                 correct and is in the same region and try again. If you continue to see the issue, contact \
+                 customer support for further assistance.",
+                "REGION003",
+            ),
+            (
+                "No output location provided. An output location is required either through the Workgroup result \
+                 configuration setting or as an API input.",
+                "ATHENA005",
+            ),
+            ("WorkGroup analytics is disabled.", "ATHENA003"),
+            ("WorkGroup analytcs is not found.", "ATHENA003"),
+            (
+                "Insufficient permissions to execute the query. Insufficient Lake Formation permission(s) on sales",
+                "ATHENA006",
+            ),
+            (
+                "CATALOG_NOT_FOUND: line 1:22: Catalog 'AwsDataCatalog2' does not exist",
+                "CATALOG002",
+            ),
+            (
+                "SYNTAX_ERROR: line 1:8: Catalog mycatalogname does not exist",
+                "CATALOG002",
+            ),
+            (
+                "SCHEMA_NOT_FOUND: line 1:15: Schema 'slaes' does not exist",
+                "CATALOG003",
+            ),
+            (
+                "Error opening Hive split s3://acme-data/x.parquet: The ciphertext refers to a customer master key \
+                 that does not exist, does not exist in this region, or you are not allowed to access.",
+                "S3005",
+            ),
+            (
+                "Permission denied on S3 path: s3://acme-data/sales/part-0.parquet",
+                "S3003",
+            ),
+        ];
+        for (reason, rule) in cases {
+            let (_, rules) = causes_among(reason, QueryProbeFailed::META.explained_by)
+                .unwrap_or_else(|| panic!("not classified: {reason}"));
+            assert!(
+                rules.iter().any(|r| r.code == rule),
+                "{reason} → {rules:?}, expected {rule}",
+            );
+        }
+        let (syntax, rules) = causes_among(
+            "line 1:8: mismatched input 'SELEC'",
+            QueryProbeFailed::META.explained_by,
+        )
+        .expect("a query error is recognised as one");
+        assert_eq!(syntax.kind, messages::Kind::Query);
+        assert!(rules.is_empty());
+    }
+}

@@ -1,20 +1,18 @@
-//! The PROBE rules on facts built by hand: each rule, the explanations across
-//! them, and the patterns a probe's message must reach.
+//! The PROBE family's test fixtures (a role connection's facts as the vendor
+//! sees them, probe answers, the one check of a rule as a report holds it), and
+//! the tests across its rules: the gate and the explanations, and the patterns a
+//! probe's message must reach. Each rule's own tests sit in its file.
 
-use super::assume_role::same_principal;
 use super::*;
 use crate::engine::{Check, Rule, Status};
 use crate::facts::{
-    FACTS_VERSION, Facts, Failure, FailureKind, LiveFacts, Observed, ProbeCall, ProbeFacts, QueryProbe,
-    RoleFacts, TrustPolicy,
+    FACTS_VERSION, Facts, Failure, FailureKind, LiveFacts, Observed, ProbeFacts, RoleFacts, TrustPolicy,
 };
-use crate::fix::Applicability;
 use crate::messages;
 use crate::policy::{Policy, PolicyKind};
-use crate::rules::athena::{AthenaAccess, GlueAccess};
 use std::collections::BTreeMap;
 
-const ROLE_CONN: &str = r#"
+pub(super) const ROLE_CONN: &str = r#"
 display_name = "t"
 s3_output_bucket = "s3://acme-athena-results/omni/"
 data_catalog = "awsdatacatalog"
@@ -26,11 +24,11 @@ role_arn = "arn:aws:iam::111122223333:role/bi-athena"
 external_id = "omni-4f2a9c"
 trusted_account_id = "999988887777"
 "#;
-const VENDOR_CALLER: &str = "arn:aws:iam::999988887777:user/omni";
-const DENIED: &str = "User: arn:aws:iam::999988887777:user/omni is not authorized to perform: \
+pub(super) const VENDOR_CALLER: &str = "arn:aws:iam::999988887777:user/omni";
+pub(super) const DENIED: &str = "User: arn:aws:iam::999988887777:user/omni is not authorized to perform: \
                           sts:AssumeRole on resource: arn:aws:iam::111122223333:role/bi-athena";
 
-fn trust(external_id: &str) -> String {
+pub(super) fn trust(external_id: &str) -> String {
     format!(
         r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
                 "Principal": {{"AWS": "arn:aws:iam::999988887777:root"}}, "Action": "sts:AssumeRole",
@@ -38,7 +36,7 @@ fn trust(external_id: &str) -> String {
     )
 }
 
-fn denied(action: &str, code: &str, message: &str) -> Failure {
+pub(super) fn denied(action: &str, code: &str, message: &str) -> Failure {
     Failure {
         kind: FailureKind::Denied,
         action: action.into(),
@@ -47,7 +45,7 @@ fn denied(action: &str, code: &str, message: &str) -> Failure {
     }
 }
 
-fn probes() -> ProbeFacts {
+pub(super) fn probes() -> ProbeFacts {
     ProbeFacts {
         credentials: Observed::NotCollected("-".into()),
         assume_with_id: Observed::Known("arn:aws:sts::111122223333:assumed-role/bi-athena/p".into()),
@@ -61,7 +59,7 @@ fn probes() -> ProbeFacts {
 
 /// A role connection's facts as the vendor would see them: `trust` is the trust
 /// policy (None: not read), `policy` the role's identity policy.
-fn facts(trust_policy: Option<&str>, policy: &str, probes: ProbeFacts) -> Facts {
+pub(super) fn facts(trust_policy: Option<&str>, policy: &str, probes: ProbeFacts) -> Facts {
     let loaded = crate::connection::from_text(std::path::Path::new("c.toml"), ROLE_CONN).unwrap();
     Facts {
         version: FACTS_VERSION,
@@ -109,12 +107,12 @@ fn facts(trust_policy: Option<&str>, policy: &str, probes: ProbeFacts) -> Facts 
     }
 }
 
-const ALL_S3_READ: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+pub(super) const ALL_S3_READ: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
         "Action": ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"], "Resource": "*"}]}"#;
 
 /// The one check of `rule`, as a report holds it: every rule run, then
 /// linked to the findings that explain it.
-fn one(rule: &dyn Rule, facts: &Facts) -> Check {
+pub(super) fn one(rule: &dyn Rule, facts: &Facts) -> Check {
     let checks: Vec<Check> = crate::engine::link(crate::engine::run(&crate::rules::REGISTRY, facts))
         .into_iter()
         .filter(|c| c.rule == rule.meta())
@@ -123,7 +121,7 @@ fn one(rule: &dyn Rule, facts: &Facts) -> Check {
     checks.into_iter().next().unwrap()
 }
 
-fn with_assume(outcome: Observed<String>) -> ProbeFacts {
+pub(super) fn with_assume(outcome: Observed<String>) -> ProbeFacts {
     ProbeFacts {
         assume_with_id: outcome,
         ..probes()
@@ -174,506 +172,6 @@ fn an_ignored_finding_explains_nothing() {
             "the ignored finding's fix is not quoted"
         );
     }
-}
-
-#[test]
-fn assume_role_denial_is_narrowed_by_the_trust_policy() {
-    let refused = || with_assume(Observed::Failed(denied("sts:AssumeRole", "AccessDenied", DENIED)));
-    // A placeholder in the trust policy: TRUST002 explains it and fixes it.
-    let placeholder = trust("we-will-add-this-later");
-    let check = one(
-        &AssumeRoleDenied,
-        &facts(Some(&placeholder), ALL_S3_READ, refused()),
-    );
-    assert_eq!(check.status, Status::Fail);
-    assert!(
-        check.message.contains("TRUST002") && check.message.contains("placeholder"),
-        "{}",
-        check.message
-    );
-    let fix = check.fix.expect("TRUST002's fix");
-    assert!(
-        fix.payload().to_string().contains("omni-4f2a9c"),
-        "{}",
-        fix.payload()
-    );
-    // The trust policy admits the vendor with this ID: the vendor side refuses.
-    let right = trust("omni-4f2a9c");
-    let check = one(&AssumeRoleDenied, &facts(Some(&right), ALL_S3_READ, refused()));
-    assert!(check.message.contains("vendor's side"), "{}", check.message);
-    let fix = check.fix.expect("the vendor-side statement");
-    assert_eq!(fix.applicability, Applicability::DisplayOnly);
-    assert!(fix.payload().to_string().contains("sts:AssumeRole"));
-    // The trust policy names one role of the vendor's, and another called.
-    let specific = right.replace(
-        "arn:aws:iam::999988887777:root",
-        "arn:aws:iam::999988887777:role/omni/connector",
-    );
-    let check = one(&AssumeRoleDenied, &facts(Some(&specific), ALL_S3_READ, refused()));
-    assert!(check.message.contains("wrong principal"), "{}", check.message);
-    assert!(check.message.contains("role/omni/connector"), "{}", check.message);
-    // … which a session of the admitted role is not.
-    assert!(same_principal(
-        "arn:aws:iam::999988887777:role/omni/connector",
-        "arn:aws:sts::999988887777:assumed-role/connector/s"
-    ));
-    assert!(!same_principal(
-        "arn:aws:iam::999988887777:role/omni/connector",
-        "arn:aws:sts::999988887777:assumed-role/other/s"
-    ));
-    // Nothing known about the trust policy: the candidates are listed.
-    let check = one(&AssumeRoleDenied, &facts(None, ALL_S3_READ, refused()));
-    assert!(
-        check.message.contains("AWS does not say why"),
-        "{}",
-        check.message
-    );
-    // The role does not exist.
-    let mut f = facts(None, ALL_S3_READ, refused());
-    if let Observed::Known(l) = &mut f.live {
-        l.role = Observed::Failed(Failure {
-            kind: FailureKind::NotFound,
-            action: "iam:GetRole".into(),
-            code: "NoSuchEntity".into(),
-            message: "The role with name bi-athena cannot be found.".into(),
-        });
-    }
-    let check = one(&AssumeRoleDenied, &f);
-    assert!(check.message.contains("ROLE003"), "{}", check.message);
-}
-
-#[test]
-fn a_caller_outside_the_vendor_account_proves_nothing() {
-    let mut f = facts(None, ALL_S3_READ, probes());
-    if let Observed::Known(l) = &mut f.live {
-        l.caller = Observed::Known("arn:aws:iam::111122223333:user/admin".into());
-    }
-    for rule in [&AssumeRoleDenied as &dyn Rule, &AssumeRoleWithoutExternalId] {
-        let check = one(rule, &f);
-        assert_eq!(check.status, Status::Skip);
-        assert!(
-            check.message.contains("not in the vendor's account 999988887777"),
-            "{}",
-            check.message
-        );
-    }
-}
-
-#[test]
-fn without_the_external_id_success_is_a_security_finding() {
-    let right = trust("omni-4f2a9c");
-    let check = one(
-        &AssumeRoleWithoutExternalId,
-        &facts(Some(&right), ALL_S3_READ, probes()),
-    );
-    assert_eq!(check.status, Status::Pass);
-    let open = ProbeFacts {
-        assume_without_id: Observed::Known("arn:aws:sts::111122223333:assumed-role/bi-athena/p".into()),
-        ..probes()
-    };
-    let check = one(&AssumeRoleWithoutExternalId, &facts(None, ALL_S3_READ, open));
-    assert_eq!(check.status, Status::Fail);
-    assert_eq!(check.rule.tags, &["security"]);
-    // With the ID refused too, a refusal without it proves nothing.
-    let both_refused = with_assume(Observed::Failed(denied("sts:AssumeRole", "AccessDenied", DENIED)));
-    let check = one(
-        &AssumeRoleWithoutExternalId,
-        &facts(None, ALL_S3_READ, both_refused),
-    );
-    assert_eq!(check.status, Status::Skip);
-}
-
-#[test]
-fn a_failed_query_carries_the_fix_of_the_rule_that_explains_it() {
-    let failed = ProbeFacts {
-        query: Observed::Known(QueryProbe {
-            query_id: "q-1".into(),
-            state: "FAILED".into(),
-            reason: Some(
-                "Access denied when writing output to url: s3://acme-athena-results/omni/q-1.csv".into(),
-            ),
-            output_location: None,
-        }),
-        ..probes()
-    };
-    let check = one(&QueryProbeFailed, &facts(None, ALL_S3_READ, failed));
-    assert_eq!(check.status, Status::Fail);
-    assert!(check.message.contains("S3002"), "{}", check.message);
-    let fix = check.fix.expect("S3002's fix");
-    assert!(
-        fix.payload().to_string().contains("s3:PutObject"),
-        "{}",
-        fix.payload()
-    );
-}
-
-#[test]
-fn denials_become_allows_and_denies_are_named() {
-    let deny = "User: arn:aws:sts::111122223333:assumed-role/bi-athena/p is not authorized to perform: \
-                    glue:GetDatabases on resource: arn:aws:glue:us-east-1:111122223333:catalog with an explicit \
-                    deny in an identity-based policy: arn:aws:iam::111122223333:policy/NoGlue";
-    let calls = ProbeFacts {
-        calls: vec![
-            ProbeCall {
-                action: "glue:GetDatabases".into(),
-                resource: "arn:aws:glue:us-east-1:111122223333:catalog".into(),
-                outcome: Observed::Failed(denied("glue:GetDatabases", "AccessDeniedException", deny)),
-            },
-            ProbeCall {
-                action: "s3:ListBucket".into(),
-                resource: "arn:aws:s3:::acme-athena-results".into(),
-                outcome: Observed::Failed(denied(
-                    "s3:ListBucket",
-                    "",
-                    "Forbidden (HTTP 403, no reason given)",
-                )),
-            },
-            ProbeCall {
-                action: "athena:GetWorkGroup".into(),
-                resource: "arn:aws:athena:us-east-1:111122223333:workgroup/primary".into(),
-                outcome: Observed::Known("allowed".into()),
-            },
-        ],
-        ..probes()
-    };
-    let checks = AccessDenied.check(&facts(None, ALL_S3_READ, calls)).unwrap();
-    let [glue, head, workgroup] = checks.as_slice() else {
-        panic!("{checks:#?}")
-    };
-    assert_eq!(glue.status, Status::Fail);
-    assert!(glue.message.contains("narrow that Deny") && glue.message.contains("policy/NoGlue"));
-    assert!(glue.fix.is_none(), "adding an Allow never beats a Deny");
-    assert_eq!(head.status, Status::Fail);
-    let statement = &head.fix.as_ref().expect("an Allow").to_json()["statements"][0];
-    assert_eq!(statement["Action"], "s3:ListBucket");
-    assert_eq!(statement["Resource"], "arn:aws:s3:::acme-athena-results");
-    assert_eq!(workgroup.status, Status::Pass);
-}
-
-/// A refusal cites the static finding `rules/errors.toml` names for its
-/// message, with that finding's fix; a rule the table does not name for it
-/// is not cited.
-#[test]
-fn a_refusal_is_explained_by_the_rule_the_table_names() {
-    let refused = "User: arn:aws:sts::111122223333:assumed-role/bi-athena/p is not authorized to perform: \
-                       athena:GetWorkGroup on resource: arn:aws:athena:us-east-1:111122223333:workgroup/primary \
-                       because no identity-based policy allows the athena:GetWorkGroup action";
-    let calls = ProbeFacts {
-        calls: vec![ProbeCall {
-            action: "athena:GetWorkGroup".into(),
-            resource: "arn:aws:athena:us-east-1:111122223333:workgroup/primary".into(),
-            outcome: Observed::Failed(denied("athena:GetWorkGroup", "AccessDeniedException", refused)),
-        }],
-        ..probes()
-    };
-    let mut checks = AccessDenied.check(&facts(None, ALL_S3_READ, calls)).unwrap();
-    checks.push(AthenaAccess::META.fail(
-        "arn:aws:athena:us-east-1:111122223333:workgroup/primary",
-        "no Allow",
-    ));
-    checks.push(GlueAccess::META.fail("catalog", "unrelated"));
-    let linked = crate::engine::link(checks);
-    assert!(
-        linked[0]
-            .message
-            .contains("ATHENA001 athena-access-missing: no Allow"),
-        "{}",
-        linked[0].message
-    );
-    assert!(!linked[0].message.contains("ATHENA002"), "{}", linked[0].message);
-}
-
-/// A call that timed out is not a refusal: PROBE005 says the credentials or
-/// the role could not be tried, not that they were rejected.
-#[test]
-fn a_timeout_is_not_a_rejection() {
-    let timed_out = |action: &str| Failure {
-        kind: FailureKind::Timeout,
-        action: action.into(),
-        code: String::new(),
-        message: "the call timed out".into(),
-    };
-    let cases = [
-        (
-            ProbeFacts {
-                assume_with_id: Observed::Failed(timed_out("sts:AssumeRole")),
-                ..probes()
-            },
-            "AssumeRole did not answer",
-        ),
-        (
-            ProbeFacts {
-                assume_with_id: Observed::Failed(denied("sts:AssumeRole", "AccessDenied", DENIED)),
-                ..probes()
-            },
-            "the role could not be assumed",
-        ),
-    ];
-    for (probes, says) in cases {
-        let check = one(&AccessDenied, &facts(None, ALL_S3_READ, probes));
-        assert_eq!(check.status, Status::Skip);
-        assert!(check.message.contains(says), "{}", check.message);
-    }
-}
-
-/// An access-key connection without `account_id`: the account the key's own
-/// GetCallerIdentity named is used for Athena and Glue ARNs, instead of a skip
-/// saying "needs the account" beside PROBE001's answer.
-#[test]
-fn the_keys_own_identity_gives_the_account() {
-    let conn = ROLE_CONN
-        .replace("type = \"cross_account_role\"", "type = \"access_key\"")
-        .replace(
-            "role_arn = \"arn:aws:iam::111122223333:role/bi-athena\"",
-            "access_key_id = \"AKIAIOSFODNN7EXAMPLE\"",
-        )
-        .replace("external_id = \"omni-4f2a9c\"\n", "")
-        .replace("trusted_account_id = \"999988887777\"\n", "");
-    const ATHENA_ALL: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-            "Action": ["athena:*", "glue:*", "s3:*"], "Resource": "*"}]}"#;
-    let athena = |credentials: Observed<String>| {
-        let mut f = facts(
-            None,
-            ATHENA_ALL,
-            ProbeFacts {
-                credentials,
-                ..probes()
-            },
-        );
-        f.connection = crate::connection::from_text(std::path::Path::new("c.toml"), &conn)
-            .unwrap()
-            .connection;
-        crate::engine::run(&crate::rules::REGISTRY, &f)
-            .into_iter()
-            .filter(|c| c.code() == "ATHENA001")
-            .collect::<Vec<_>>()
-    };
-    let unknown = athena(Observed::NotCollected("-".into()));
-    assert!(
-        unknown
-            .iter()
-            .any(|c| c.status == Status::Skip && c.message.contains("needs the account")),
-        "{unknown:#?}"
-    );
-    let known = athena(Observed::Known("arn:aws:iam::123456789012:user/bi".into()));
-    assert!(known.iter().all(|c| c.status == Status::Pass), "{known:#?}");
-    assert!(
-        known.iter().any(|c| c.subject.contains(":123456789012:")),
-        "{known:#?}"
-    );
-}
-
-/// A server error on StartQueryExecution says nothing about the connection:
-/// PROBE004 skips naming it; a refusal from Athena is a finding.
-#[test]
-fn a_server_error_on_the_query_is_not_a_finding() {
-    let query = |kind: FailureKind, code: &str, message: &str| ProbeFacts {
-        query: Observed::Failed(Failure {
-            kind,
-            action: "athena:StartQueryExecution".into(),
-            code: code.into(),
-            message: message.into(),
-        }),
-        ..probes()
-    };
-    let server = one(
-        &QueryProbeFailed,
-        &facts(
-            None,
-            ALL_S3_READ,
-            query(
-                FailureKind::ServerError,
-                "",
-                "HTTP 500 with no AWS error code or message",
-            ),
-        ),
-    );
-    assert_eq!(server.status, Status::Skip, "{server:#?}");
-    assert!(
-        server.message.contains("failed on AWS's side"),
-        "{}",
-        server.message
-    );
-    let refused = one(
-        &QueryProbeFailed,
-        &facts(
-            None,
-            ALL_S3_READ,
-            query(
-                FailureKind::Other,
-                "InvalidRequestException",
-                "No output location provided.",
-            ),
-        ),
-    );
-    assert_eq!(refused.status, Status::Fail, "{refused:#?}");
-}
-
-/// Only AWS's ValidationError is the session limit: a proxy's error page that
-/// dumps the request (with its DurationSeconds) is not diagnosed as one.
-#[test]
-fn a_request_dump_is_not_a_session_limit() {
-    let refused = |code: &str, message: &str| {
-        with_assume(Observed::Failed(Failure {
-            kind: FailureKind::Other,
-            action: "sts:AssumeRole".into(),
-            code: code.into(),
-            message: message.into(),
-        }))
-    };
-    let limit = one(
-        &AssumeRoleDenied,
-        &facts(
-            None,
-            ALL_S3_READ,
-            refused(
-                "ValidationError",
-                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-            ),
-        ),
-    );
-    assert!(
-        limit
-            .message
-            .contains("longer than the role's MaxSessionDuration"),
-        "{}",
-        limit.message
-    );
-    let dump = one(
-        &AssumeRoleDenied,
-        &facts(
-            None,
-            ALL_S3_READ,
-            refused(
-                "",
-                "Bad Gateway: Action=AssumeRole&DurationSeconds=3600 (MaxSessionDuration?)",
-            ),
-        ),
-    );
-    assert!(!dump.message.contains("longer than"), "{}", dump.message);
-    assert_eq!(dump.status, Status::Skip);
-}
-
-/// Run as someone outside the vendor's account, a timed-out AssumeRole is "no
-/// answer", not "refused".
-#[test]
-fn a_timed_out_assume_role_is_not_refused() {
-    let timed_out = with_assume(Observed::Failed(Failure {
-        kind: FailureKind::Timeout,
-        action: "sts:AssumeRole".into(),
-        code: String::new(),
-        message: "the call timed out".into(),
-    }));
-    let mut f = facts(None, ALL_S3_READ, timed_out);
-    if let Observed::Known(l) = &mut f.live {
-        l.caller = Observed::Known("arn:aws:iam::444455556666:user/support".into());
-    }
-    let check = one(&AssumeRoleDenied, &f);
-    assert_eq!(check.status, Status::Skip);
-    assert!(check.message.contains("got no answer"), "{}", check.message);
-    assert!(!check.message.contains("refused"), "{}", check.message);
-}
-
-#[test]
-fn rejected_keys_are_told_apart() {
-    let conn = ROLE_CONN
-        .replace("type = \"cross_account_role\"", "type = \"access_key\"")
-        .replace(
-            "role_arn = \"arn:aws:iam::111122223333:role/bi-athena\"",
-            "access_key_id = \"ASIAIOSFODNN7EXAMPLE\"",
-        )
-        .replace("external_id = \"omni-4f2a9c\"\n", "")
-        .replace("trusted_account_id = \"999988887777\"\n", "");
-    let mut f = facts(None, ALL_S3_READ, probes());
-    f.connection = crate::connection::from_text(std::path::Path::new("c.toml"), &conn)
-        .unwrap()
-        .connection;
-    let cases = [
-        ("InvalidClientTokenId", "temporary ASIA… key"),
-        ("SignatureDoesNotMatch", "secret does not belong to it"),
-        ("ExpiredToken", "session has expired"),
-    ];
-    for (code, words) in cases {
-        let p = ProbeFacts {
-            credentials: Observed::Failed(denied("sts:GetCallerIdentity", code, "AWS's message")),
-            ..probes()
-        };
-        if let Observed::Known(l) = &mut f.live {
-            l.probes = Observed::Known(p);
-        }
-        let check = one(&CredentialsRejected, &f);
-        assert_eq!(check.status, Status::Fail, "{code}");
-        assert!(check.message.contains(words), "{code}: {}", check.message);
-    }
-}
-
-#[test]
-fn every_listed_athena_failure_is_classified() {
-    let cases = [
-        (
-            "Unable to verify/create output bucket acme-athena-results",
-            "S3001",
-        ),
-        (
-            "Access denied when writing output to url: s3://acme-athena-results/q/1.csv . Please ensure you are \
-                 allowed to access the S3 bucket. If you are encrypting query results with KMS key, please ensure you \
-                 are allowed to access your KMS key",
-            "S3002",
-        ),
-        (
-            "The S3 location provided to save your query results is invalid. Please check your S3 location is \
-                 correct and is in the same region and try again. If you continue to see the issue, contact \
-                 customer support for further assistance.",
-            "REGION003",
-        ),
-        (
-            "No output location provided. An output location is required either through the Workgroup result \
-                 configuration setting or as an API input.",
-            "ATHENA005",
-        ),
-        ("WorkGroup analytics is disabled.", "ATHENA003"),
-        ("WorkGroup analytcs is not found.", "ATHENA003"),
-        (
-            "Insufficient permissions to execute the query. Insufficient Lake Formation permission(s) on sales",
-            "ATHENA006",
-        ),
-        (
-            "CATALOG_NOT_FOUND: line 1:22: Catalog 'AwsDataCatalog2' does not exist",
-            "CATALOG002",
-        ),
-        (
-            "SYNTAX_ERROR: line 1:8: Catalog mycatalogname does not exist",
-            "CATALOG002",
-        ),
-        (
-            "SCHEMA_NOT_FOUND: line 1:15: Schema 'slaes' does not exist",
-            "CATALOG003",
-        ),
-        (
-            "Error opening Hive split s3://acme-data/x.parquet: The ciphertext refers to a customer master key \
-                 that does not exist, does not exist in this region, or you are not allowed to access.",
-            "S3005",
-        ),
-        (
-            "Permission denied on S3 path: s3://acme-data/sales/part-0.parquet",
-            "S3003",
-        ),
-    ];
-    for (reason, rule) in cases {
-        let (_, rules) = causes_among(reason, QueryProbeFailed::META.explained_by)
-            .unwrap_or_else(|| panic!("not classified: {reason}"));
-        assert!(
-            rules.iter().any(|r| r.code == rule),
-            "{reason} → {rules:?}, expected {rule}",
-        );
-    }
-    let (syntax, rules) = causes_among(
-        "line 1:8: mismatched input 'SELEC'",
-        QueryProbeFailed::META.explained_by,
-    )
-    .expect("a query error is recognised as one");
-    assert_eq!(syntax.kind, messages::Kind::Query);
-    assert!(rules.is_empty());
 }
 
 /// Every rule a probe's finding can cite is one `rules/errors.toml` lists
