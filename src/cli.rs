@@ -1,6 +1,8 @@
 //! The command line, declared with clap.
 
 use crate::report::FailOn;
+// `--color`'s values are style's: it decides colour, the command line only reads it.
+use crate::style::ColorChoice;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -533,13 +535,6 @@ pub(crate) enum Format {
     Junit,
     /// One self-contained HTML page for the customer (no script, no external asset).
     Html,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ColorChoice {
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -2,8 +2,16 @@
 //! and text from inputs made printable, so that a name or an AWS message holding
 //! ESC, CR or a newline cannot clear the screen or forge an `error:` line.
 
-use crate::cli::ColorChoice;
 use std::io::IsTerminal;
+
+/// `--color`: owned here, below the command line that reads it, so that nothing
+/// that styles text depends on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Style {

@@ -7,7 +7,6 @@
 use crate::engine::{Check, RuleMeta, Status};
 use crate::limits::TRIAGE_SHOWN_ERRORS;
 use crate::messages::{self, Found, Kind, TABLE};
-use crate::rules;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -87,8 +86,19 @@ impl Verdict {
     }
 }
 
+/// The rule of `catalogue` with this code or name (codes case-insensitive), as
+/// `rules::find` looks it up in the registry.
+fn find(catalogue: &[&'static RuleMeta], code_or_name: &str) -> Option<&'static RuleMeta> {
+    catalogue
+        .iter()
+        .copied()
+        .find(|m| m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name)
+}
+
 /// Triage a pasted text, and messages the account recorded (origin, message).
-pub(crate) fn triage(text: &str, recorded: &[(String, String)]) -> Triage {
+/// A cause is a rule of `catalogue` (every rule's metadata, given by the command:
+/// triage names no rule itself).
+pub(crate) fn triage(text: &str, recorded: &[(String, String)], catalogue: &[&'static RuleMeta]) -> Triage {
     let mut scanned = messages::Errors::default();
     scanned.scan(text, None);
     for (origin, message) in recorded {
@@ -105,7 +115,7 @@ pub(crate) fn triage(text: &str, recorded: &[(String, String)]) -> Triage {
         let confidence = if pattern.evidence { 0.5 } else { 1.0 };
         for (rank, c) in pattern.causes.iter().enumerate() {
             // The table's codes are checked against the registry by a test.
-            let Some(rule) = rules::find(&c.code) else {
+            let Some(rule) = find(catalogue, &c.code) else {
                 continue;
             };
             // The first cause of an error weighs 1, the last 1/n.
@@ -358,6 +368,7 @@ fn quoting_at(prefix: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules;
 
     #[test]
     fn every_code_in_the_table_is_a_rule_with_advice() {
@@ -384,6 +395,7 @@ mod tests {
              s3:PutObject on resource: \"arn:aws:s3:::acme-results/q/1.csv\" because no identity-based policy \
              allows the s3:PutObject action",
             &[],
+            &crate::rules::CATALOGUE,
         );
         assert_eq!(t.errors.len(), 1);
         let first = &t.causes[0];
@@ -425,6 +437,7 @@ mod tests {
             "Unable to verify/create output bucket acme-results\n\
              Access denied when writing output to url: s3://acme-results/q/1.csv",
             &[],
+            &crate::rules::CATALOGUE,
         );
         assert_eq!(t.errors.len(), 2);
         assert_eq!(
@@ -441,6 +454,7 @@ mod tests {
         let t = triage(
             "SYNTAX_ERROR: line 1:8: mismatched input 'SELEC'. Expecting: 'SELECT'",
             &[],
+            &crate::rules::CATALOGUE,
         );
         assert_eq!(t.errors.len(), 1);
         assert!(t.causes.is_empty());

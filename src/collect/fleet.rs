@@ -11,6 +11,7 @@
 use super::offline::{Collected, PolicyInputs, SecretInput, collect_loaded};
 use crate::connection;
 use crate::error::Fatal;
+use crate::hash::stable_hash;
 use crate::location::Location;
 use std::path::{Path, PathBuf};
 
@@ -100,17 +101,6 @@ impl Shard {
     pub(crate) fn holds(&self, key: &str) -> bool {
         stable_hash(key) % self.count == self.index - 1
     }
-}
-
-/// FNV-1a 64: the same on every machine and Rust release (std's hasher is not),
-/// so every shard of a CI matrix agrees on the split.
-pub(crate) fn stable_hash(text: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in text.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
 }
 
 /// The members at `path`: every connection file under a directory (recursively,

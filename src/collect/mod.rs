@@ -7,7 +7,6 @@ mod live;
 mod offline;
 mod snapshot;
 
-pub(crate) use fleet::stable_hash;
 pub(crate) use live::{History, LiveOptions, Session as LiveSession, Tracker};
 pub(crate) use offline::{
     Collected, PolicyInputs, SecretInput, collect_loaded, collect_offline, read_policy,

@@ -128,7 +128,7 @@ fn judge(member: &Member, args: &DoctorArgs, live: Option<Live<'_>>) -> Result<E
     let gate = Gate::new(&args.select, &args.ignore, &facts.connection)?;
     let mut checks = engine::link(gate.apply(engine::run(&rules::REGISTRY, &facts)));
     crate::fix::compose::compose(&mut checks, args.unsafe_fixes);
-    let mut report = report::Report::new(&facts, checks);
+    let mut report = report::Report::new(&facts, checks, &rules::CATALOGUE);
     if let Some(mode) = mode {
         report.mode = mode;
     }
@@ -349,7 +349,7 @@ fn renderer(format: Format, verbose: bool, to_stdout: bool) -> Box<dyn Render> {
     };
     match format {
         Format::Json => Box::<report::fleet::Json>::default(),
-        Format::Sarif => Box::<report::fleet::Sarif>::default(),
+        Format::Sarif => Box::new(report::fleet::Sarif::new(&rules::CATALOGUE)),
         Format::Github => Box::<report::fleet::Github>::default(),
         Format::Junit => Box::<report::fleet::Junit>::default(),
         Format::Markdown => faces(Face::Markdown),

@@ -64,11 +64,11 @@ fn judge(conn: &Path) -> Result<(String, bool), Fatal> {
     let gate = gate::Gate::new(&[], &[], &collected.facts.connection)?;
     let mut checks = engine::link(gate.apply(engine::run(&rules::REGISTRY, &collected.facts)));
     crate::fix::compose::compose(&mut checks, false);
-    let report = report::Report::new(&collected.facts, checks);
+    let report = report::Report::new(&collected.facts, checks, &rules::CATALOGUE);
     let text = report::table::render(
         &report,
         &report::table::Options {
-            style: style::Style::detect(crate::cli::ColorChoice::Auto, true),
+            style: style::Style::detect(style::ColorChoice::Auto, true),
             verbose: false,
             quiet: false,
             width: table_width(false),

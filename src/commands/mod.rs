@@ -111,7 +111,7 @@ fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
     if let Some(dir) = &args.write_fixes {
         write_fixes(&mut checks, &facts, args, dir)?;
     }
-    let mut report = report::Report::new(&facts, checks);
+    let mut report = report::Report::new(&facts, checks, &rules::CATALOGUE);
     if args.sources.snapshot.is_some() {
         report.mode = "snapshot";
     }
@@ -338,7 +338,7 @@ fn render(report: &report::Report, format: Format, args: &DoctorArgs, to_stdout:
             )
         }
         Format::Json => report::json::render(report),
-        Format::Sarif => report::sarif::render(report, &rules::REGISTRY),
+        Format::Sarif => report::sarif::render(report),
         Format::Github => report::github::render(report),
         Format::Markdown => report::markdown::render(report),
         Format::Junit => report::junit::render(report),

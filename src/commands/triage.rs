@@ -19,7 +19,7 @@ pub(super) fn run(args: &TriageArgs) -> Result<ExitCode, Fatal> {
         (Some(config), true) => from_account(config, args)?,
         _ => (Vec::new(), Vec::new()),
     };
-    let mut found = triage::triage(&text, &recorded);
+    let mut found = triage::triage(&text, &recorded, &rules::CATALOGUE);
     found.unread = unread;
     let connection = args.config.is_some() || args.sources.snapshot.is_some();
     let candidates = found.candidates();

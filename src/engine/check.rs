@@ -179,3 +179,27 @@ impl Check {
         self.rule.name
     }
 }
+
+/// What the steps over a report's fixes read of a check (`fix::compose`,
+/// `fix::bundle`, `fix::iac`).
+impl crate::fix::Finding for Check {
+    fn failed(&self) -> bool {
+        self.status == Status::Fail
+    }
+
+    fn code(&self) -> &'static str {
+        self.rule.code
+    }
+
+    fn name(&self) -> &'static str {
+        self.rule.name
+    }
+
+    fn fix(&self) -> Option<&Fix> {
+        self.fix.as_ref()
+    }
+
+    fn fix_mut(&mut self) -> Option<&mut Fix> {
+        self.fix.as_mut()
+    }
+}

@@ -4,9 +4,8 @@
 //! the command writes them. Nothing here runs anything.
 
 use super::compose::{applied, document_key};
-use super::{Applicability, Edit, Fix};
+use super::{Applicability, Edit, Finding, Fix};
 use crate::connection::{Connection, FieldId, Form};
-use crate::engine::{Check, Status};
 use crate::shell::comment;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -31,7 +30,7 @@ pub(crate) struct Bundle {
 }
 
 /// One comment line per finding: its code, what it changes, how safely.
-fn about(check: &Check, fix: &Fix) -> String {
+fn about(check: &impl Finding, fix: &Fix) -> String {
     let note = fix
         .note
         .as_deref()
@@ -49,7 +48,7 @@ fn about(check: &Check, fix: &Fix) -> String {
 /// Build the files for the failing checks' fixes, and point each fix's `file`
 /// (and so its command) at the file written for it under `dir` (as given).
 pub(crate) fn plan(
-    checks: &mut [Check],
+    checks: &mut [impl Finding],
     conn: &ConnectionText,
     dir: &str,
     unsafe_fixes: bool,
@@ -74,7 +73,7 @@ pub(crate) fn plan(
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut seen_runs: Vec<String> = Vec::new();
     for (i, check) in checks.iter().enumerate() {
-        let Some(fix) = check.fix.as_ref().filter(|_| check.status == Status::Fail) else {
+        let Some(fix) = check.fix().filter(|_| check.failed()) else {
             continue;
         };
         let use_it = applied(fix.applicability, unsafe_fixes);
@@ -111,7 +110,7 @@ pub(crate) fn plan(
     // files hold exactly the documents the report prints.
     let mut written: Vec<(usize, String)> = Vec::new();
     for (name, members) in groups {
-        let fix_of = |i: usize| checks[i].fix.as_ref().expect("grouped by fix");
+        let fix_of = |i: usize| checks[i].fix().expect("grouped by fix");
         let document_of = |i: usize| match &fix_of(i).edit {
             Edit::Policy { document, .. } => document.clone(),
             _ => unreachable!("only policy fixes are grouped"),
@@ -221,11 +220,11 @@ fn section(comment: &str, line: &str, use_it: bool, fix: &Fix) -> String {
     }
 }
 
-fn set_file(check: &mut Check, path: String) {
+fn set_file(check: &mut impl Finding, path: String) {
     if let Some(Fix {
         edit: Edit::Policy { file, .. },
         ..
-    }) = check.fix.as_mut()
+    }) = check.fix_mut()
     {
         *file = Some(path);
     }

@@ -11,8 +11,7 @@
 //! in) keeps the first tier plus its own change: it cannot run as printed.
 
 use super::policy::{Change, changed, file_name};
-use super::{Applicability, Edit, Fix};
-use crate::engine::{Check, Status};
+use super::{Applicability, Edit, Finding, Fix};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -41,19 +40,19 @@ pub(crate) fn applied(a: Applicability, unsafe_fixes: bool) -> bool {
 }
 
 /// Give every failing check's policy fix the merged document of its tier.
-pub(crate) fn compose(checks: &mut [Check], unsafe_fixes: bool) {
+pub(crate) fn compose(checks: &mut [impl Finding], unsafe_fixes: bool) {
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, check) in checks.iter().enumerate() {
-        if check.status != Status::Fail {
+        if !check.failed() {
             continue;
         }
-        if let Some(key) = check.fix.as_ref().and_then(document_key) {
+        if let Some(key) = check.fix().and_then(document_key) {
             groups.entry(key).or_default().push(i);
         }
     }
     for members in groups.values() {
         let parts = |i: usize| -> (Applicability, Value, Vec<Change>) {
-            match &checks[i].fix {
+            match checks[i].fix() {
                 Some(Fix {
                     applicability,
                     edit: Edit::Policy { base, changes, .. },
@@ -94,7 +93,7 @@ pub(crate) fn compose(checks: &mut [Check], unsafe_fixes: bool) {
             if let Some(Fix {
                 edit: Edit::Policy { document, .. },
                 ..
-            }) = checks[i].fix.as_mut()
+            }) = checks[i].fix_mut()
             {
                 *document = merged;
             }

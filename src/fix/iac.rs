@@ -3,7 +3,7 @@
 //! document is built by one) or a CloudFormation YAML/JSON snippet, each naming
 //! the resource and line to change. Pure: it writes text, it applies nothing.
 
-use super::{Edit, Fix, policy::OWN_POLICY};
+use super::{Edit, Finding, Fix, policy::OWN_POLICY};
 use crate::policy::site::{Language, Site};
 use serde_json::Value;
 use std::fmt::Write;
@@ -34,7 +34,7 @@ pub(crate) struct Snippet {
 /// Put every fix of `checks` in `format`, or by default in the language of the
 /// plan or template the facts came from (cli when none).
 pub(crate) fn convert_all(
-    checks: &mut [crate::engine::Check],
+    checks: &mut [impl Finding],
     facts: &crate::facts::Facts,
     format: Option<FixFormat>,
 ) {
@@ -42,7 +42,7 @@ pub(crate) fn convert_all(
         .principal_site
         .iter()
         .map(|s| s.language)
-        .chain(checks.iter().filter_map(|c| match &c.fix.as_ref()?.edit {
+        .chain(checks.iter().filter_map(|c| match &c.fix()?.edit {
             Edit::Policy { site, .. } => site.as_ref().map(|s| s.language),
             _ => None,
         }));
@@ -54,7 +54,7 @@ pub(crate) fn convert_all(
     if matches!(format, FixFormat::Terraform | FixFormat::Cloudformation) {
         merge_safe_fixes(checks);
     }
-    for fix in checks.iter_mut().filter_map(|c| c.fix.as_mut()) {
+    for fix in checks.iter_mut().filter_map(|c| c.fix_mut()) {
         convert(fix, format);
     }
 }
@@ -62,7 +62,7 @@ pub(crate) fn convert_all(
 /// Safe fixes to one declared document become one corrected document: a snippet
 /// replaces the whole block, so two snippets each with one change would undo each
 /// other (and two new `aws_iam_role_policy` blocks of one name would clash).
-fn merge_safe_fixes(checks: &mut [crate::engine::Check]) {
+fn merge_safe_fixes(checks: &mut [impl Finding]) {
     use std::collections::BTreeMap;
     let key = |fix: &Fix| match &fix.edit {
         Edit::Policy { site: Some(s), .. } if fix.applicability == super::Applicability::Safe => Some((
@@ -75,7 +75,7 @@ fn merge_safe_fixes(checks: &mut [crate::engine::Check]) {
     };
     let mut groups: BTreeMap<_, Vec<usize>> = BTreeMap::new();
     for (i, check) in checks.iter().enumerate() {
-        if let Some(k) = check.fix.as_ref().and_then(key) {
+        if let Some(k) = check.fix().and_then(key) {
             groups.entry(k).or_default().push(i);
         }
     }
@@ -86,7 +86,7 @@ fn merge_safe_fixes(checks: &mut [crate::engine::Check]) {
             if let Some(Fix {
                 edit: Edit::Policy { changes, base: b, .. },
                 ..
-            }) = &checks[i].fix
+            }) = checks[i].fix()
             {
                 all.extend(changes.iter().cloned());
                 base = b.clone();
@@ -96,7 +96,7 @@ fn merge_safe_fixes(checks: &mut [crate::engine::Check]) {
         let codes: Vec<&str> = members.iter().map(|&i| checks[i].code()).collect();
         let note = format!("one document for the safe fixes of {}", codes.join(", "));
         for &i in members {
-            if let Some(fix) = checks[i].fix.as_mut()
+            if let Some(fix) = checks[i].fix_mut()
                 && let Edit::Policy { document, .. } = &mut fix.edit
             {
                 *document = merged.clone();

@@ -9,6 +9,17 @@ pub(crate) mod policy;
 use crate::connection::{Connection, FieldId, Form};
 use serde_json::{Map, Value, json};
 
+/// A finding as the steps over a report's fixes see it (`compose`, `bundle`,
+/// `iac`): whether it failed, its rule's code and name, and its fix. The engine's
+/// `Check` is one; through this, fixes stay below the engine that carries them.
+pub(crate) trait Finding {
+    fn failed(&self) -> bool;
+    fn code(&self) -> &'static str;
+    fn name(&self) -> &'static str;
+    fn fix(&self) -> Option<&Fix>;
+    fn fix_mut(&mut self) -> Option<&mut Fix>;
+}
+
 /// How safely a fix can be applied without a person reading it (as in ruff).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Applicability {

@@ -9,7 +9,7 @@
 //! entries, so a merged report renders exactly as an unsharded run's.
 
 use super::{FailOn, Report, Summary};
-use crate::engine::{Family, Severity, Status};
+use crate::engine::{Family, RuleMeta, Severity, Status};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -256,15 +256,25 @@ pub(crate) struct Document {
 
 /// SARIF 2.1.0: one run, the catalogue as its rules, every connection's findings
 /// as results (the connection in the message and the properties).
-#[derive(Default)]
 pub(crate) struct Sarif {
     first: bool,
+    /// The catalogue the entries were judged against, given by the command.
+    catalogue: &'static [&'static RuleMeta],
+}
+
+impl Sarif {
+    pub(crate) fn new(catalogue: &'static [&'static RuleMeta]) -> Sarif {
+        Sarif {
+            first: false,
+            catalogue,
+        }
+    }
 }
 
 impl Render for Sarif {
     fn head(&mut self) -> String {
         self.first = true;
-        let driver = super::sarif::driver(&crate::rules::REGISTRY);
+        let driver = super::sarif::driver(self.catalogue);
         format!(
             "{{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \
              \"runs\": [\n    {{\n      \"tool\": {{\"driver\": {}}},\n      \"results\": [",
@@ -276,12 +286,15 @@ impl Render for Sarif {
         let mut out = String::new();
         for row in entry.worst_first() {
             let mut result = super::sarif::result(
+                self.catalogue,
                 &row.code,
                 row.severity,
                 &format!("[{}] {}", entry.connection, fix_sentence(row)),
                 &row.file,
-                row.line.unwrap_or(1),
-                row.column.unwrap_or(1),
+                crate::location::Location {
+                    line: row.line.unwrap_or(1),
+                    column: row.column.unwrap_or(1),
+                },
                 &format!("{}\0{}", entry.connection, row.subject),
             );
             result["properties"] = json!({"connection": entry.connection});

@@ -16,7 +16,7 @@ pub(crate) mod table;
 pub(crate) mod triage;
 mod wrap;
 
-use crate::engine::{Check, Severity, Status};
+use crate::engine::{Check, RuleMeta, Severity, Status};
 use crate::facts::Facts;
 
 /// When a run should exit 1.
@@ -43,6 +43,9 @@ pub(crate) struct Report {
     pub mode: &'static str,
     /// When the report was made (RFC 3339), when the command says.
     pub generated: Option<String>,
+    /// The catalogue the checks were judged against (every rule's metadata, in
+    /// catalogue order), given where the report is built: SARIF describes it.
+    pub catalogue: &'static [&'static RuleMeta],
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -56,7 +59,7 @@ pub(crate) struct Summary {
 }
 
 impl Report {
-    pub(crate) fn new(facts: &Facts, checks: Vec<Check>) -> Report {
+    pub(crate) fn new(facts: &Facts, checks: Vec<Check>, catalogue: &'static [&'static RuleMeta]) -> Report {
         let conn = &facts.connection;
         Report {
             connection: conn
@@ -81,6 +84,7 @@ impl Report {
                 "offline"
             },
             generated: None,
+            catalogue,
         }
     }
 

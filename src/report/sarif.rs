@@ -3,8 +3,9 @@
 //! fault, or the policy file line of the statement at fault.
 
 use super::Report;
-use crate::collect::stable_hash;
-use crate::engine::{Rule, Severity, Status};
+use crate::engine::{RuleMeta, Severity, Status};
+use crate::hash::stable_hash;
+use crate::location::Location;
 use serde_json::{Value, json};
 
 pub(crate) fn level(severity: Severity) -> &'static str {
@@ -36,10 +37,9 @@ fn what_it_checks(doc: &str) -> String {
 }
 
 /// The tool's driver: the catalogue as SARIF rules.
-pub(crate) fn driver(rules: &[&dyn Rule]) -> Value {
-    let driver_rules: Vec<Value> = rules
+pub(crate) fn driver(catalogue: &[&RuleMeta]) -> Value {
+    let driver_rules: Vec<Value> = catalogue
         .iter()
-        .map(|r| r.meta())
         .map(|m| {
             let mut tags: Vec<&str> = vec![m.family.as_str()];
             tags.extend(m.tags);
@@ -71,21 +71,18 @@ pub(crate) fn driver(rules: &[&dyn Rule]) -> Value {
     })
 }
 
-/// One result: a finding located at `file:line:column`, fingerprinted by what
-/// `identity` says it is about.
+/// One result: a finding located at `at` in `file`, fingerprinted by what
+/// `identity` says it is about; its rule index is its rule's place in `catalogue`.
 pub(crate) fn result(
+    catalogue: &[&RuleMeta],
     code: &str,
     severity: Severity,
     text: &str,
     file: &str,
-    line: u32,
-    column: u32,
+    at: Location,
     identity: &str,
 ) -> Value {
-    let index = crate::rules::REGISTRY
-        .iter()
-        .position(|r| r.meta().code == code)
-        .unwrap_or(0);
+    let index = catalogue.iter().position(|m| m.code == code).unwrap_or(0);
     json!({
         "ruleId": code,
         "ruleIndex": index,
@@ -94,34 +91,32 @@ pub(crate) fn result(
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": {"uri": uri(file)},
-                "region": {"startLine": line, "startColumn": column},
+                "region": {"startLine": at.line, "startColumn": at.column},
             }
         }],
         "partialFingerprints": {"athenaDoctorFinding/v1": format!("{:016x}", stable_hash(&format!("{code}\0{identity}")))},
     })
 }
 
-pub(crate) fn render(report: &Report, rules: &[&dyn Rule]) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let results: Vec<Value> = report
         .checks
         .iter()
         .filter(|c| c.status == Status::Fail)
         .map(|c| {
             let file = c.file.as_deref().unwrap_or(&report.path);
-            let loc = c
-                .location
-                .unwrap_or(crate::location::Location { line: 1, column: 1 });
+            let loc = c.location.unwrap_or(Location { line: 1, column: 1 });
             let mut text = c.message.clone();
             if let Some(fix) = &c.fix {
                 text.push_str(&format!(" Fix: {}.", fix.title()));
             }
             result(
+                report.catalogue,
                 c.code(),
                 c.severity,
                 &text,
                 file,
-                loc.line,
-                loc.column,
+                loc,
                 &c.subject,
             )
         })
@@ -130,7 +125,7 @@ pub(crate) fn render(report: &Report, rules: &[&dyn Rule]) -> String {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": driver(rules)},
+            "tool": {"driver": driver(report.catalogue)},
             "results": results,
         }],
     });

@@ -52,6 +52,12 @@ pub(crate) static REGISTRY: LazyLock<Vec<&'static dyn Rule>> = LazyLock::new(|| 
     all
 });
 
+/// Every rule's metadata, in catalogue order: what a report carries for the faces
+/// that describe the catalogue (SARIF's driver, its results' rule indexes), so
+/// that renderers never reach into the registry.
+pub(crate) static CATALOGUE: LazyLock<Vec<&'static RuleMeta>> =
+    LazyLock::new(|| REGISTRY.iter().map(|r| r.meta()).collect());
+
 /// The rule with this code or name (codes case-insensitive).
 pub(crate) fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
     REGISTRY
