@@ -34,6 +34,10 @@ pub(crate) enum Origin {
     KeyPolicy,
     /// `aws iam get-role` (its trust policy).
     Role,
+    /// `aws organizations describe-policy` (an SCP or RCP).
+    OrganizationPolicy,
+    /// `aws ec2 describe-vpc-endpoints` (one endpoint's policy).
+    VpcEndpoint,
 }
 
 /// The text the document's positions refer to, and how it was found.
@@ -160,18 +164,76 @@ pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
             Origin::ManagedPolicy,
             &[],
         ),
+        ("/Policy/Content", "Policy", Origin::OrganizationPolicy, &[]),
         ("/Policy", "Policy", Origin::BucketPolicy, &[]),
+        (
+            "/VpcEndpoints/0/PolicyDocument",
+            "VpcEndpoints",
+            Origin::VpcEndpoint,
+            &[],
+        ),
+        (
+            "/PolicyDocument",
+            "PolicyDocument",
+            Origin::VpcEndpoint,
+            &[("endpoint", "VpcEndpointId"), ("service", "ServiceName")],
+        ),
         ("/Role/AssumeRolePolicyDocument", "Role", Origin::Role, &[]),
     ];
     for (pointer, member, origin, names) in WRAPPERS {
         let Some(outer) = node.get(member) else { continue };
-        let inner = match *member {
-            "PolicyVersion" => outer.get("Document"),
-            "Role" => outer.get("AssumeRolePolicyDocument"),
+        let inner = match (*member, *origin) {
+            ("PolicyVersion", _) => outer.get("Document"),
+            ("Role", _) => outer.get("AssumeRolePolicyDocument"),
+            // `describe-policy`: `{"Policy": {"PolicySummary": …, "Content": "…"}}`;
+            // without `Content`, `Policy` is a bucket policy's (the next wrapper).
+            ("Policy", Origin::OrganizationPolicy) => outer.get("Content"),
+            ("VpcEndpoints", _) => match &outer.value {
+                Value::Array(list) if list.len() == 1 => list[0].get("PolicyDocument"),
+                _ => {
+                    return Err(DecodeError {
+                        offset: outer.offset,
+                        text: text.clone(),
+                        message: "`/VpcEndpoints` must hold exactly one endpoint: give one endpoint's \
+                                  (`aws ec2 describe-vpc-endpoints --vpc-endpoint-ids ID`)"
+                            .into(),
+                        refused: false,
+                    });
+                }
+            },
+            // One endpoint of that output (`VpcEndpoints[0]`), not an inline policy.
+            ("PolicyDocument", Origin::InlinePolicy) if node.get("VpcEndpointId").is_some() => None,
+            ("PolicyDocument", Origin::VpcEndpoint) if node.get("VpcEndpointId").is_none() => None,
             _ => Some(outer),
         };
         let Some(inner) = inner else { continue };
         let mut found: Vec<(&'static str, String)> = Vec::new();
+        let summary = match *member {
+            "Policy" => outer.get("PolicySummary"),
+            "VpcEndpoints" => match &outer.value {
+                Value::Array(list) => list.first(),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(summary) = summary {
+            let (at, keys): (&str, &[(&'static str, &str)]) = if *member == "Policy" {
+                (
+                    "/Policy/PolicySummary",
+                    &[("policy", "Name"), ("id", "Id"), ("arn", "Arn"), ("type", "Type")],
+                )
+            } else {
+                (
+                    "/VpcEndpoints/0",
+                    &[("endpoint", "VpcEndpointId"), ("service", "ServiceName")],
+                )
+            };
+            for (what, key) in keys {
+                if let Some(v) = summary.get(key) {
+                    found.extend(name(what, &format!("{at}/{key}"), v, &text)?);
+                }
+            }
+        }
         for (what, key) in *names {
             if let Some(v) = node.get(key) {
                 found.extend(name(what, &format!("/{key}"), v, &text)?);

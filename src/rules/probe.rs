@@ -795,6 +795,7 @@ trusted_account_id = "999988887777"
             blank_environment: Vec::new(),
             principal_site: None,
             declared: Default::default(),
+            guardrails: Default::default(),
         }
     }
 
