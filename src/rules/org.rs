@@ -182,8 +182,12 @@ fn check_org(
     // another policy allows) is unknown.
     let assumed = |level: usize| {
         let name = levels[level].first().map_or("", |p| p.name.as_str());
+        let default = match kind {
+            Kind::Scp => "FullAWSAccess",
+            Kind::Rcp => "RCPFullAWSAccess",
+        };
         Some(format!(
-            "an {} attached beside {name} at its level (FullAWSAccess, by default) allows it",
+            "an {} attached beside {name} at its level ({default}, by default) allows it",
             kind.short()
         ))
     };
