@@ -92,7 +92,21 @@ pub(crate) fn read_guardrails(inputs: &GuardInputs) -> Result<Guardrails, Fatal>
         let short = if scp { "SCP" } else { "RCP" };
         let mut levels = Vec::new();
         for path in paths {
-            let mut policy = read_policy(path, kind, Some(short))?;
+            let mut policy = match read_policy(path, kind, Some(short)) {
+                Ok(p) => p,
+                // The other kind's document fails this kind's checks: say which it is.
+                Err(e) => {
+                    let text = connection::read_input(path, Input::Policy)?;
+                    return Err(match text.find(&format!("\"{other}\"")) {
+                        Some(at) => Fatal::input(
+                            path,
+                            Some(crate::location::Location::of_offset(&text, at)),
+                            format!("the policy's Type is {other}: pass it with {other_flag}"),
+                        ),
+                        None => e,
+                    });
+                }
+            };
             if policy.name_of("type") == Some(other) {
                 return Err(Fatal::input(
                     path,

@@ -375,6 +375,63 @@ mod tests {
     }
 
     #[test]
+    fn finds_organization_and_endpoint_policies() {
+        let described = serde_json::json!({"Policy": {
+            "PolicySummary": {"Id": "p-1", "Arn": "arn:aws:organizations::1:policy/o-a/service_control_policy/p-1",
+                "Name": "DenyGlue", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": false},
+            "Content": DOC}})
+        .to_string();
+        let got = extract(&described).unwrap();
+        assert_eq!(
+            (got.origin, got.envelope.clone()),
+            (Origin::OrganizationPolicy, Envelope::Embedded("/Policy/Content"))
+        );
+        assert_eq!(got.node.to_serde(), extract(DOC).unwrap().node.to_serde());
+        assert!(got.names.contains(&("policy", "DenyGlue".to_string())));
+        assert!(got.names.contains(&("id", "p-1".to_string())));
+        assert!(
+            got.names
+                .contains(&("type", "SERVICE_CONTROL_POLICY".to_string()))
+        );
+        // A bucket policy's `Policy` is still one.
+        assert_eq!(
+            extract(&serde_json::json!({"Policy": DOC}).to_string())
+                .unwrap()
+                .origin,
+            Origin::BucketPolicy
+        );
+        let endpoint = serde_json::json!({"VpcEndpointId": "vpce-1", "ServiceName": "com.amazonaws.us-east-1.s3",
+            "PolicyDocument": DOC});
+        let got = extract(&endpoint.to_string()).unwrap();
+        assert_eq!(got.origin, Origin::VpcEndpoint);
+        assert!(got.names.contains(&("endpoint", "vpce-1".to_string())));
+        let listed = serde_json::json!({"VpcEndpoints": [endpoint]}).to_string();
+        let got = extract(&listed).unwrap();
+        assert_eq!(
+            (got.origin, got.envelope),
+            (
+                Origin::VpcEndpoint,
+                Envelope::Embedded("/VpcEndpoints/0/PolicyDocument")
+            )
+        );
+        assert!(
+            got.names
+                .contains(&("service", "com.amazonaws.us-east-1.s3".to_string()))
+        );
+        let two = serde_json::json!({"VpcEndpoints": [endpoint, endpoint]}).to_string();
+        assert!(
+            extract(&two)
+                .unwrap_err()
+                .message
+                .contains("exactly one endpoint")
+        );
+        // An inline policy's output is still one.
+        let inline =
+            serde_json::json!({"RoleName": "r", "PolicyName": "p", "PolicyDocument": DOC}).to_string();
+        assert_eq!(extract(&inline).unwrap().origin, Origin::InlinePolicy);
+    }
+
+    #[test]
     fn errors_carry_their_offset() {
         let err = extract("{\"Version\": \"2012-10-17\",\n \"Statement\": [}").unwrap_err();
         assert_eq!(err.offset, 41);

@@ -837,3 +837,162 @@ fn policy_grants_the_workgroups_result_key_or_says_it_is_unknown() {
         "{doc:#}"
     );
 }
+
+/// The guardrail flags refuse bad input as the other policy flags do: exit 2,
+/// nothing on standard output, the file with line and column (or the flag) named.
+#[test]
+fn guardrail_files_that_cannot_be_read_exit_2_with_their_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = scenario("scp-denies-glue");
+    let os = |s: &str| std::ffi::OsString::from(s);
+    // Broken JSON: the line and column of the fault.
+    let broken = dir.path().join("scp.json");
+    std::fs::write(
+        &broken,
+        "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Allow\", \"Action\": \"*\" \"Resource\": \"*\"}]}",
+    )
+    .unwrap();
+    for flag in ["--scp", "--rcp"] {
+        doctor()
+            .args(["doctor", "--offline", "--config"])
+            .arg(&config)
+            .arg(flag)
+            .arg(&broken)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(contains(format!(
+                "error: {}:2:37: invalid JSON",
+                broken.display()
+            )));
+    }
+    doctor()
+        .args(["doctor", "--offline", "--config"])
+        .arg(&config)
+        .arg("--endpoint-policy")
+        .arg(format!("s3={}", broken.display()))
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains(format!(
+            "error: {}:2:37: invalid JSON",
+            broken.display()
+        )));
+    // An SCP may not name a principal; an RCP must.
+    let with_principal = dir.path().join("principal.json");
+    std::fs::write(
+        &with_principal,
+        "{\"Version\": \"2012-10-17\",\n \"Statement\": [\n  {\"Effect\": \"Deny\", \"Principal\": \"*\", \"Action\": \"glue:*\", \"Resource\": \"*\"}]}",
+    )
+    .unwrap();
+    doctor()
+        .args(["doctor", "--offline", "--config"])
+        .arg(&config)
+        .arg("--scp")
+        .arg(&with_principal)
+        .assert()
+        .code(2)
+        .stderr(contains(format!("error: {}:3:", with_principal.display())))
+        .stderr(contains("may not name a `Principal`"));
+    // describe-policy output of an SCP given as an RCP: its Type says which.
+    let scp = root().join("fixtures/scenarios/scp-denies-glue/scp.json");
+    doctor()
+        .args(["doctor", "--offline", "--config"])
+        .arg(&config)
+        .arg("--rcp")
+        .arg(&scp)
+        .assert()
+        .code(2)
+        .stderr(contains(format!("error: {}:", scp.display())))
+        .stderr(contains("Type is SERVICE_CONTROL_POLICY: pass it with --scp"));
+    // The endpoint's service must be the one named, and the service one the BI tool calls.
+    let vpce = root().join("fixtures/scenarios/endpoint-policy-denies-results-write/vpce.json");
+    doctor()
+        .args(["doctor", "--offline", "--config"])
+        .arg(&config)
+        .arg("--endpoint-policy")
+        .arg(format!("athena={}", vpce.display()))
+        .assert()
+        .code(2)
+        .stderr(contains(format!("error: {}:", vpce.display())))
+        .stderr(contains(
+            "the endpoint is for com.amazonaws.us-east-1.s3, not athena",
+        ));
+    for (arg, needle) in [
+        (os("ec2=x.json"), "`ec2` is not a service the BI tool calls"),
+        (os("x.json"), "no service named"),
+        (os("s3="), "no file after `=`"),
+    ] {
+        doctor()
+            .args(["doctor", "--offline", "--config"])
+            .arg(&config)
+            .arg("--endpoint-policy")
+            .arg(&arg)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(contains(needle));
+    }
+    // Two endpoints in one describe output: which one is meant is not known.
+    let two = dir.path().join("two.json");
+    std::fs::write(
+        &two,
+        "{\"VpcEndpoints\": [\n {\"VpcEndpointId\": \"vpce-1\", \"PolicyDocument\": \"{}\"},\n {\"VpcEndpointId\": \"vpce-2\", \"PolicyDocument\": \"{}\"}]}",
+    )
+    .unwrap();
+    doctor()
+        .args(["doctor", "--offline", "--config"])
+        .arg(&config)
+        .arg("--endpoint-policy")
+        .arg(format!("s3={}", two.display()))
+        .assert()
+        .code(2)
+        .stderr(contains(format!("error: {}:1:", two.display())))
+        .stderr(contains("exactly one endpoint"));
+}
+
+/// Live, nothing reads the guardrails: each rule skips saying how to give them.
+/// A snapshot keeps them, and files given with --snapshot are added to it.
+#[test]
+fn guardrails_ride_in_snapshots_and_files_add_to_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario_dir = root().join("fixtures/scenarios/scp-denies-glue");
+    // A live snapshot from before guardrails existed.
+    let snapshot = root().join("fixtures/snapshots/workgroup-settings.json");
+    let report = stdout_json(
+        &doctor()
+            .args(["doctor", "--format", "json", "--snapshot"])
+            .arg(&snapshot)
+            .output()
+            .unwrap(),
+    );
+    let org = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "ORG001")
+        .unwrap();
+    assert_eq!(org["status"], "skip");
+    assert!(
+        org["message"].as_str().unwrap().contains("--scp"),
+        "{}",
+        org["message"]
+    );
+    let report = stdout_json(
+        &doctor()
+            .current_dir(dir.path())
+            .args(["doctor", "--format", "json", "--snapshot"])
+            .arg(&snapshot)
+            .arg("--scp")
+            .arg(scenario_dir.join("scp.json"))
+            .output()
+            .unwrap(),
+    );
+    let org: Vec<&serde_json::Value> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["code"] == "ORG001")
+        .collect();
+    assert!(org.iter().all(|c| c["status"] != "skip"), "{org:?}");
+}
