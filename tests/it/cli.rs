@@ -996,3 +996,68 @@ fn guardrails_ride_in_snapshots_and_files_add_to_them() {
         .collect();
     assert!(org.iter().all(|c| c["status"] != "skip"), "{org:?}");
 }
+
+/// Live, nothing reads the organization's or the endpoints' policies: each
+/// guardrail rule skips saying how to give them; a file given still counts. A
+/// fleet refuses them (they are one connection's).
+#[test]
+fn guardrails_are_not_read_live_and_each_skip_says_so() {
+    let dir = root().join("fixtures/scenarios/scp-denies-glue");
+    let live = |extra: &[&str]| {
+        let output = doctor()
+            .current_dir(&dir)
+            .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+            .args([
+                "doctor",
+                "-c",
+                "connection.toml",
+                "--format",
+                "json",
+                "--no-probes",
+                "--timeout",
+                "1",
+                "--deadline",
+                "5",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        let report = stdout_json(&output);
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| ["ORG001", "ORG002", "NET004"].contains(&c["code"].as_str().unwrap()))
+            .map(|c| {
+                (
+                    c["code"].as_str().unwrap().to_string(),
+                    c["status"].as_str().unwrap().to_string(),
+                    c["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let none = live(&[]);
+    assert_eq!(none.len(), 3, "{none:?}");
+    for (code, status, message) in &none {
+        assert_eq!(status, "skip", "{code}");
+        assert_eq!(
+            message, "not read live: pass --scp/--rcp/--endpoint-policy",
+            "{code}"
+        );
+    }
+    let given = live(&["--policy", "policy.json", "--scp", "scp.json"]);
+    assert!(
+        given.iter().any(|(c, s, _)| c == "ORG001" && s == "fail"),
+        "{given:?}"
+    );
+    doctor()
+        .args(["doctor", "--offline", "--connections"])
+        .arg(root().join("fixtures/scenarios"))
+        .args(["--scp", "x.json"])
+        .assert()
+        .code(2)
+        .stderr(contains("one connection's organization"));
+}
