@@ -339,7 +339,9 @@ pub(crate) struct GuardArgs {
     /// A service control policy of the organization (repeatable): the JSON of
     /// `aws organizations describe-policy`, or the bare document. Each file is
     /// one level of the organization (the root, an OU, the account), which must
-    /// allow every request; a JSON array of them is one level holding several.
+    /// allow every request (several SCPs at one level: their statements in one
+    /// document); a file of Deny statements alone is taken to sit beside
+    /// FullAWSAccess, and what that leaves open is reported as unknown.
     #[arg(long = "scp", value_name = "FILE")]
     pub scps: Vec<PathBuf>,
     /// A resource control policy of the resources' account (repeatable), as
