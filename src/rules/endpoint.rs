@@ -40,7 +40,7 @@ impl Rule for EndpointPolicyDenies {
         let meta = Self::META;
         let endpoints = facts.guardrails.endpoints.require("endpoints")?;
         let asker = Asker::of(facts)?;
-        let needs = asker.needs()?;
+        let needs = asker.needs(facts)?;
         let mut checks = Vec::new();
         for (service, policy) in endpoints {
             let keep = |action: &str, _: &permissions::Need| service_of(action) == service;

@@ -52,9 +52,29 @@ impl Asker {
         }
     }
 
-    /// The requests the connection makes, or the skip saying what is missing.
-    pub(super) fn needs(&self) -> Result<Vec<Need>, Skip> {
-        let (needs, unavailable) = permissions::needs(&self.target);
+    /// The requests the connection makes — the permission matrix's, and the KMS
+    /// keys its buckets, results and catalog are encrypted with when they are
+    /// known (live, or declared) — or the skip saying what is missing.
+    pub(super) fn needs(&self, facts: &Facts) -> Result<Vec<Need>, Skip> {
+        let (mut needs, unavailable) = permissions::needs(&self.target);
+        let keys = super::keys::bucket_key_uses(facts)
+            .map(|(uses, _)| uses)
+            .into_iter()
+            .chain(super::keys::results_keys(facts))
+            .chain(super::keys::catalog_keys(facts))
+            .flatten();
+        let mut seen = std::collections::BTreeSet::new();
+        for key in keys {
+            if seen.insert((key.arn.clone(), key.actions.clone())) {
+                needs.push(access::live_need(
+                    "S3005",
+                    key.what(),
+                    key.arn.clone(),
+                    key.actions.clone(),
+                    "AthenaKmsKey",
+                ));
+            }
+        }
         if needs.is_empty() {
             let mut reasons: Vec<&str> = unavailable.iter().map(|u| u.reason.as_str()).collect();
             reasons.dedup();

@@ -165,7 +165,7 @@ fn check_org(
     given: &[Vec<Policy>],
     kind: Kind,
 ) -> Outcome {
-    let needs = asker.needs()?;
+    let needs = asker.needs(facts)?;
     let levels: Vec<Vec<&Policy>> = given.iter().map(|l| l.iter().collect()).collect();
     let org = organization(facts);
     let keep = |_: &str, need: &permissions::Need| {
@@ -465,6 +465,25 @@ mod tests {
             fail.message
         );
         assert!(fail.message.contains("s3:GetObject"), "{}", fail.message);
+    }
+
+    /// The KMS keys live inspection found are requests too: an RCP on KMS
+    /// (RCPs govern it) refuses them, naming each key.
+    #[test]
+    fn an_rcp_denying_kms_names_the_keys() {
+        let mut facts = crate::rules::unread::healthy();
+        facts.guardrails.rcps = Observed::Known(vec![vec![rcp(r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},
+                {"Sid":"NoKeys","Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*"}]}"#)]]);
+        let checks = run(&RcpDenies, &facts);
+        let fail = checks.iter().find(|c| c.status == Status::Fail).expect("ORG002");
+        assert!(
+            fail.subject.contains(crate::rules::unread::RESULTS_KEY),
+            "{}",
+            fail.subject
+        );
+        assert!(fail.message.contains("kms:Decrypt"), "{}", fail.message);
+        assert!(!fail.message.contains("s3:"), "{}", fail.message);
     }
 
     #[test]
