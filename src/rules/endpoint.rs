@@ -212,6 +212,28 @@ mod tests {
         assert!(matches!(fix.edit, Edit::Policy { .. }));
     }
 
+    /// The endpoint ID comes from a file: it reaches the shell only quoted.
+    #[test]
+    fn a_hostile_endpoint_id_stays_one_word() {
+        let id = "vpce-1'; touch /tmp/pwned; echo '$(id)`id`";
+        let described =
+            json!({"VpcEndpoints": [{"VpcEndpointId": id, "PolicyDocument": DENY_PUT}]}).to_string();
+        let checks = EndpointPolicyDenies.check(&with(endpoint(&described))).unwrap();
+        let line = checks.iter().find_map(|c| c.fix.as_ref()?.command()).unwrap();
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!("aws() {{ printf '%s\\n' \"$@\"; }}; {line}"))
+            .output()
+            .unwrap();
+        let words: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+        assert_eq!(
+            words[..4],
+            ["ec2", "modify-vpc-endpoint", "--vpc-endpoint-id", id],
+            "{line}"
+        );
+        assert_eq!((words.len(), words[4]), (6, "--policy-document"), "{line}");
+    }
+
     #[test]
     fn an_endpoint_policy_allowing_only_others_leaves_the_requests_out() {
         let facts = with(endpoint(
