@@ -45,8 +45,7 @@ fn wild_figures() {
                     .collect()
             })
             .collect();
-        let projects: std::collections::BTreeSet<&str> =
-            cases.iter().map(|c| c.project.as_str()).collect();
+        let projects: std::collections::BTreeSet<&str> = cases.iter().map(|c| c.project.as_str()).collect();
         println!(
             "  {name}: {} messages from {} projects; {}",
             cases.len(),

@@ -109,6 +109,9 @@ pub(crate) enum Command {
         secret_file: Option<PathBuf>,
         #[command(flatten)]
         live: LiveArgs,
+        /// The organization's and the endpoints' policies, kept in the snapshot.
+        #[command(flatten)]
+        guards: GuardArgs,
     },
     /// Print the least-privilege permissions policy (and, for a role, the trust
     /// policy) the connection needs, from scratch.
@@ -327,6 +330,31 @@ pub(crate) struct Sources {
     /// Read the secret access key from standard input.
     #[arg(long)]
     pub secret_stdin: bool,
+    #[command(flatten)]
+    pub guards: GuardArgs,
+}
+
+/// The policies above the account's own, as files (never read live yet). With
+/// --snapshot they are added to the snapshot's facts.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct GuardArgs {
+    /// A service control policy of the organization (repeatable): the JSON of
+    /// `aws organizations describe-policy`, or the bare document. Each file is
+    /// one level of the organization (the root, an OU, the account), which must
+    /// allow every request (several SCPs at one level: their statements in one
+    /// document); a file of Deny statements alone is taken to sit beside
+    /// FullAWSAccess, and what that leaves open is reported as unknown.
+    #[arg(long = "scp", value_name = "FILE")]
+    pub scps: Vec<PathBuf>,
+    /// A resource control policy of the resources' account (repeatable), as
+    /// --scp takes them.
+    #[arg(long = "rcp", value_name = "FILE")]
+    pub rcps: Vec<PathBuf>,
+    /// The policy of the VPC endpoint a service's traffic goes through
+    /// (repeatable; SERVICE: s3, athena, glue, sts, kms): the document, or the
+    /// JSON of `aws ec2 describe-vpc-endpoints` for that one endpoint.
+    #[arg(long = "endpoint-policy", value_name = "SERVICE=FILE")]
+    pub endpoints: Vec<String>,
 }
 
 const SIMULATE_EXAMPLES: &str = "\

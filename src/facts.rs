@@ -128,6 +128,46 @@ pub(crate) struct Facts {
     /// they will be after apply, preferred to what the account holds today.
     #[serde(default, skip_serializing_if = "Declared::is_empty")]
     pub declared: Declared,
+    /// The policies above the account's own: the organization's SCPs and RCPs,
+    /// and the policies of the VPC endpoints the traffic goes through (snapshots
+    /// from before these existed read as not given).
+    #[serde(default)]
+    pub guardrails: Guardrails,
+}
+
+/// What `--scp`, `--rcp` and `--endpoint-policy` tell; never read live (yet).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Guardrails {
+    /// Service control policies, one list per level of the organization (the
+    /// root, each OU, the account): every level must allow a request.
+    pub scps: Observed<Vec<Vec<Policy>>>,
+    /// Resource control policies of the resources' account, one list per level.
+    pub rcps: Observed<Vec<Vec<Policy>>>,
+    /// VPC endpoint policies by service (`s3`, `athena`, `glue`, `sts`, `kms`).
+    pub endpoints: Observed<BTreeMap<String, Policy>>,
+}
+
+/// Why guardrails are unknown in a live run: nothing reads them from the account.
+pub(crate) const GUARDRAILS_NOT_LIVE: &str = "not read live: pass --scp/--rcp/--endpoint-policy";
+
+impl Guardrails {
+    /// None given, each for `why`.
+    pub(crate) fn unknown(why: &str) -> Guardrails {
+        Guardrails {
+            scps: Observed::NotCollected(why.into()),
+            rcps: Observed::NotCollected(why.into()),
+            endpoints: Observed::NotCollected(why.into()),
+        }
+    }
+}
+
+impl Default for Guardrails {
+    /// What a snapshot from before guardrails existed holds.
+    fn default() -> Guardrails {
+        Guardrails::unknown(
+            "the snapshot holds no organization or endpoint policy: pass --scp/--rcp/--endpoint-policy",
+        )
+    }
 }
 
 /// Resources other than policies that a Terraform plan or CloudFormation

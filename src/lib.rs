@@ -119,7 +119,7 @@ pub mod inputs {
     /// codes): what `triage --format json` prints under `causes`, without a
     /// connection. What the triage benchmark scores the corpus from the wild with.
     pub fn triage_causes(text: &str) -> Vec<&'static str> {
-        crate::triage::triage(text, &[])
+        crate::triage::triage(text, &[], &crate::rules::CATALOGUE)
             .causes
             .iter()
             .map(|c| c.rule.code)

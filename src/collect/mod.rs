@@ -9,7 +9,8 @@ mod snapshot;
 
 pub(crate) use live::{History, LiveOptions, Session as LiveSession, Tracker};
 pub(crate) use offline::{
-    Collected, PolicyInputs, SecretInput, collect_loaded, collect_offline, read_policy,
+    Collected, GuardInputs, PolicyInputs, SecretInput, collect_loaded, collect_offline, read_guardrails,
+    read_policy,
 };
 pub(crate) use snapshot::{parse_snapshot, read_snapshot, write_snapshot};
 
@@ -56,6 +57,19 @@ pub(crate) fn collect_live(
         facts.bucket_policies.entry(bucket).or_insert(policy);
     }
     facts.live = Observed::Known(Box::new(live.live));
+    // Nothing reads the organization's or the endpoints' policies live: what the
+    // files did not give is unknown, and every skip says how to give it.
+    let not_live = || crate::facts::GUARDRAILS_NOT_LIVE.to_string();
+    let g = &mut facts.guardrails;
+    if let Observed::NotCollected(why) = &mut g.scps {
+        *why = not_live();
+    }
+    if let Observed::NotCollected(why) = &mut g.rcps {
+        *why = not_live();
+    }
+    if let Observed::NotCollected(why) = &mut g.endpoints {
+        *why = not_live();
+    }
     facts.endpoint_overrides = live::endpoint_overrides();
     Ok((
         collected,

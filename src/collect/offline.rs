@@ -3,7 +3,7 @@
 
 use crate::connection::{self, Loaded};
 use crate::error::Fatal;
-use crate::facts::{FACTS_VERSION, Facts, Observed, TrustPolicy};
+use crate::facts::{FACTS_VERSION, Facts, Guardrails, Observed, TrustPolicy};
 use crate::limits::Input;
 use crate::policy::{Policy, PolicyKind};
 use crate::secret::{SECRET_ENV, Secret, SecretSource};
@@ -36,6 +36,151 @@ pub(crate) struct PolicyInputs {
     pub iac: Option<super::iac::IacInput>,
     /// `--iac-role`: the role's resource, when its name is known only after apply.
     pub iac_role: Option<String>,
+    /// `--scp`, `--rcp`, `--endpoint-policy`.
+    pub guards: GuardInputs,
+}
+
+/// The policies above the account's own, as files.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct GuardInputs {
+    /// `--scp FILE`: one level of the organization each.
+    pub scps: Vec<PathBuf>,
+    /// `--rcp FILE`: one level each.
+    pub rcps: Vec<PathBuf>,
+    /// `--endpoint-policy SERVICE=FILE`.
+    pub endpoints: Vec<String>,
+}
+
+impl GuardInputs {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.scps.is_empty() && self.rcps.is_empty() && self.endpoints.is_empty()
+    }
+}
+
+/// The services whose VPC endpoint policy `--endpoint-policy` takes: those the
+/// BI tool's requests go to.
+pub(crate) const ENDPOINT_SERVICES: &[&str] = &["s3", "athena", "glue", "sts", "kms"];
+
+/// Read `--scp`, `--rcp` and `--endpoint-policy`. What is not given is not
+/// collected, with what would give it. A document IAM would refuse, or a file of
+/// the wrong kind, is bad input (exit 2, with where).
+pub(crate) fn read_guardrails(inputs: &GuardInputs) -> Result<Guardrails, Fatal> {
+    let org = |paths: &[PathBuf], scp: bool| -> Result<Observed<Vec<Vec<Policy>>>, Fatal> {
+        let (flag, what, kind, other, other_flag) = if scp {
+            (
+                "--scp",
+                "service control policies",
+                PolicyKind::Identity,
+                "RESOURCE_CONTROL_POLICY",
+                "--rcp",
+            )
+        } else {
+            (
+                "--rcp",
+                "resource control policies",
+                PolicyKind::Resource,
+                "SERVICE_CONTROL_POLICY",
+                "--scp",
+            )
+        };
+        if paths.is_empty() {
+            return Ok(Observed::NotCollected(format!(
+                "needs the organization's {what}: {flag} FILE (repeatable; the JSON of \
+                 `aws organizations describe-policy`, or the document)"
+            )));
+        }
+        let short = if scp { "SCP" } else { "RCP" };
+        let mut levels = Vec::new();
+        for path in paths {
+            let mut policy = match read_policy(path, kind, Some(short)) {
+                Ok(p) => p,
+                // The other kind's document fails this kind's checks: say which it is.
+                Err(e) => {
+                    let text = connection::read_input(path, Input::Policy)?;
+                    return Err(match text.find(&format!("\"{other}\"")) {
+                        Some(at) => Fatal::input(
+                            path,
+                            Some(crate::location::Location::of_offset(&text, at)),
+                            format!("the policy's Type is {other}: pass it with {other_flag}"),
+                        ),
+                        None => e,
+                    });
+                }
+            };
+            if policy.name_of("type") == Some(other) {
+                return Err(Fatal::input(
+                    path,
+                    Some(where_key(&policy, "\"Type\"")),
+                    format!("the policy's Type is {other}: pass it with {other_flag}"),
+                ));
+            }
+            if let Some(name) = policy.name_of("policy") {
+                policy.name = match policy.name_of("id") {
+                    Some(id) => format!("{short} {name} ({id})"),
+                    None => format!("{short} {name}"),
+                };
+            }
+            levels.push(vec![policy]);
+        }
+        Ok(Observed::Known(levels))
+    };
+    let endpoints = if inputs.endpoints.is_empty() {
+        Observed::NotCollected(
+            "needs the policies of the VPC endpoints the traffic goes through: --endpoint-policy SERVICE=FILE \
+             (the document, or the JSON of `aws ec2 describe-vpc-endpoints`)"
+                .into(),
+        )
+    } else {
+        let mut by_service = BTreeMap::new();
+        for arg in &inputs.endpoints {
+            let usage = |why: &str| {
+                Fatal::Usage(format!(
+                    "--endpoint-policy {arg}: {why}; use --endpoint-policy SERVICE=FILE, SERVICE one of {}",
+                    ENDPOINT_SERVICES.join(", ")
+                ))
+            };
+            let Some((service, file)) = arg.split_once('=') else {
+                return Err(usage("no service named"));
+            };
+            let service = service.trim().to_ascii_lowercase();
+            if !ENDPOINT_SERVICES.contains(&service.as_str()) {
+                return Err(usage(&format!("`{service}` is not a service the BI tool calls")));
+            }
+            if file.is_empty() {
+                return Err(usage("no file after `=`"));
+            }
+            let path = PathBuf::from(file);
+            let mut policy = read_policy(
+                &path,
+                PolicyKind::Resource,
+                Some(&format!("VPC endpoint policy for {service}")),
+            )?;
+            // A bare document is an endpoint's too: its fix is modify-vpc-endpoint.
+            policy.origin = crate::policy::decode::Origin::VpcEndpoint;
+            if let Some(id) = policy.name_of("endpoint") {
+                policy.name = format!("policy of VPC endpoint {id} ({service})");
+            }
+            // `com.amazonaws.us-east-1.s3`: the endpoint's service must be the one named.
+            if let Some(name) = policy.name_of("service")
+                && name.rsplit('.').next() != Some(service.as_str())
+            {
+                return Err(Fatal::input(
+                    &path,
+                    Some(where_key(&policy, "\"ServiceName\"")),
+                    format!("the endpoint is for {name}, not {service}"),
+                ));
+            }
+            if by_service.insert(service.clone(), policy).is_some() {
+                return Err(usage(&format!("{service} is given twice")));
+            }
+        }
+        Observed::Known(by_service)
+    };
+    Ok(Guardrails {
+        scps: org(&inputs.scps, true)?,
+        rcps: org(&inputs.rcps, false)?,
+        endpoints,
+    })
 }
 
 /// What collection produced: the facts, the secret (kept out of the facts), and
@@ -135,6 +280,7 @@ pub(crate) fn collect_loaded(
             blank_environment: blank_environment(),
             principal_site: None,
             declared: Default::default(),
+            guardrails: read_guardrails(&policies.guards)?,
         },
         secret,
         warnings,
@@ -146,6 +292,12 @@ pub(crate) fn collect_loaded(
         collected.warnings.extend(applied.warnings);
     }
     Ok(collected)
+}
+
+/// Where a key of the CLI's output is written in the file (its first mention).
+fn where_key(policy: &Policy, key: &str) -> crate::location::Location {
+    let at = policy.source.find(key).unwrap_or(0);
+    crate::location::Location::of_offset(&policy.source, at)
 }
 
 /// A NUL in a field: no AWS name, ARN or location holds one, and no shell word can

@@ -129,3 +129,43 @@ fn nul_at(value: &serde_json::Value, at: &mut String) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::Observed;
+
+    /// A snapshot keeps the guardrails given (policies, names, the endpoint's
+    /// ID) and reads back the same facts; one from before them reads as not given.
+    #[test]
+    fn guardrails_survive_a_snapshot() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios");
+        let inputs = crate::collect::GuardInputs {
+            scps: vec![dir.join("scp-denies-glue/scp.json")],
+            rcps: vec![dir.join("rcp-outside-org-unknown/rcp.json")],
+            endpoints: vec![format!(
+                "s3={}",
+                dir.join("endpoint-policy-denies-results-write/vpce.json")
+                    .display()
+            )],
+        };
+        let mut facts = crate::rules::unread::healthy();
+        facts.guardrails = crate::collect::read_guardrails(&inputs).unwrap();
+        let text = write_snapshot(&facts);
+        let back = parse_snapshot(Path::new("snap.json"), &text).unwrap();
+        assert_eq!(back.guardrails, facts.guardrails);
+        let scp = &back.guardrails.scps.known().unwrap()[0][0];
+        assert_eq!(scp.name, "SCP DenyGlue (p-glue0001)");
+        assert_eq!(scp.origin, crate::policy::decode::Origin::OrganizationPolicy);
+        let endpoints = back.guardrails.endpoints.known().unwrap();
+        assert_eq!(
+            endpoints["s3"].name_of("endpoint"),
+            Some("vpce-0a1b2c3d4e5f67890")
+        );
+        // Older snapshots: no `guardrails` member.
+        let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
+        old.as_object_mut().unwrap().remove("guardrails");
+        let old = parse_snapshot(Path::new("old.json"), &old.to_string()).unwrap();
+        assert!(matches!(old.guardrails.scps, Observed::NotCollected(_)));
+    }
+}

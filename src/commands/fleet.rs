@@ -31,6 +31,14 @@ pub(super) fn doctor(args: &DoctorArgs, root: &Path) -> Result<ExitCode, Fatal> 
                 .into(),
         ));
     }
+    let g = &args.sources.guards;
+    if !(g.scps.is_empty() && g.rcps.is_empty() && g.endpoints.is_empty()) {
+        return Err(Fatal::Usage(
+            "--scp, --rcp and --endpoint-policy describe one connection's organization and network: run them on \
+             that connection (--config or --snapshot FILE)"
+                .into(),
+        ));
+    }
     let snapshots = args.fleet.connections.is_none();
     let live = !snapshots && !args.sources.offline;
     // Bad flags are bad input before the first connection is read.

@@ -47,7 +47,8 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             output,
             secret_file,
             live,
-        } => snapshot(&config, output.as_deref(), secret_file, &live),
+            guards,
+        } => snapshot(&config, output.as_deref(), secret_file, &live, &guards),
         Command::Policy {
             config,
             snapshot,
@@ -153,8 +154,23 @@ fn gather(
     select: &[String],
     ignore: &[String],
 ) -> Result<(facts::Facts, Gate), Fatal> {
+    let guards = guard_inputs(&sources.guards);
     if let Some(path) = &sources.snapshot {
-        let facts = collect::read_snapshot(path)?;
+        let mut facts = collect::read_snapshot(path)?;
+        // The files win over what the snapshot holds, one kind at a time.
+        if !guards.is_empty() {
+            let given = collect::read_guardrails(&guards)?;
+            let g = &mut facts.guardrails;
+            if !guards.scps.is_empty() {
+                g.scps = given.scps;
+            }
+            if !guards.rcps.is_empty() {
+                g.rcps = given.rcps;
+            }
+            if !guards.endpoints.is_empty() {
+                g.endpoints = given.endpoints;
+            }
+        }
         let gate = Gate::new(select, ignore, &facts.connection)?;
         return Ok((facts, gate));
     }
@@ -170,6 +186,7 @@ fn gather(
         trust: sources.trust_policy.clone(),
         iac: sources.iac(),
         iac_role: sources.iac_role.clone(),
+        guards,
     };
     require_config(config)?;
     let collected = collect::collect_offline(config, &secret_input, &policies)?;
@@ -183,6 +200,15 @@ fn gather(
         eprintln!("warning: {}", style::printable(warning));
     }
     Ok((collected.facts, gate))
+}
+
+/// The guardrail flags, as collection takes them.
+fn guard_inputs(args: &cli::GuardArgs) -> collect::GuardInputs {
+    collect::GuardInputs {
+        scps: args.scps.clone(),
+        rcps: args.rcps.clone(),
+        endpoints: args.endpoints.clone(),
+    }
 }
 
 /// `--write-fixes DIR`: the corrected documents, connection file and apply.sh.
@@ -234,11 +260,14 @@ fn inputs_of(args: &DoctorArgs) -> Vec<PathBuf> {
     .chain(&sources.policies)
     .chain(sources.trust_policy.as_ref())
     .chain(sources.secret_file.as_ref())
+    .chain(&sources.guards.scps)
+    .chain(&sources.guards.rcps)
     .cloned()
     .chain(
         sources
             .bucket_policies
             .iter()
+            .chain(&sources.guards.endpoints)
             .map(|b| PathBuf::from(b.split_once('=').map_or(b.as_str(), |(_, f)| f))),
     )
     .filter_map(|p| p.canonicalize().ok())
@@ -372,10 +401,14 @@ fn snapshot(
     output: Option<&Path>,
     secret_file: Option<PathBuf>,
     live: &cli::LiveArgs,
+    guards: &cli::GuardArgs,
 ) -> Result<ExitCode, Fatal> {
     require_config(config)?;
     let start = std::time::Instant::now();
-    let policies = collect::PolicyInputs::default();
+    let policies = collect::PolicyInputs {
+        guards: guard_inputs(guards),
+        ..collect::PolicyInputs::default()
+    };
     let secret = collect::SecretInput {
         file: secret_file,
         ..collect::SecretInput::default()

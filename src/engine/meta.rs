@@ -43,10 +43,11 @@ pub(crate) enum Family {
     Catalog,
     Probe,
     Net,
+    Org,
 }
 
 impl Family {
-    pub(crate) const ALL: [Family; 9] = [
+    pub(crate) const ALL: [Family; 10] = [
         Family::Conn,
         Family::Role,
         Family::Trust,
@@ -56,6 +57,7 @@ impl Family {
         Family::Catalog,
         Family::Probe,
         Family::Net,
+        Family::Org,
     ];
 
     pub(crate) const fn as_str(self) -> &'static str {
@@ -69,6 +71,7 @@ impl Family {
             Family::Catalog => "catalog",
             Family::Probe => "probe",
             Family::Net => "net",
+            Family::Org => "org",
         }
     }
 

@@ -204,6 +204,31 @@ fn destination(facts: &Facts, policy: Option<&Policy>, bucket: Option<&str>) -> 
                 ),
             }
         }
+        (PolicyKind::Resource, Origin::VpcEndpoint) => {
+            let id = p.name_of("endpoint").unwrap_or("<VPC_ENDPOINT_ID>").to_string();
+            let target = format!("policy of VPC endpoint {id}");
+            Destination {
+                command: Some(put_command(
+                    &[
+                        "aws",
+                        "ec2",
+                        "modify-vpc-endpoint",
+                        "--vpc-endpoint-id",
+                        &id,
+                        "--policy-document",
+                    ],
+                    &[],
+                    &target,
+                    1,
+                )),
+                target,
+                note: Some(
+                    "modify-vpc-endpoint replaces the endpoint's whole policy (the document is the one read, \
+                     with the change), and the policy governs every request through the endpoint"
+                        .into(),
+                ),
+            }
+        }
         (PolicyKind::Resource, _) => {
             let b = bucket.map_or_else(|| "<BUCKET>".to_string(), str::to_string);
             let target = format!("bucket policy of {b}");

@@ -34,6 +34,10 @@ pub(crate) enum Origin {
     KeyPolicy,
     /// `aws iam get-role` (its trust policy).
     Role,
+    /// `aws organizations describe-policy` (an SCP or RCP).
+    OrganizationPolicy,
+    /// `aws ec2 describe-vpc-endpoints` (one endpoint's policy).
+    VpcEndpoint,
 }
 
 /// The text the document's positions refer to, and how it was found.
@@ -160,18 +164,76 @@ pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
             Origin::ManagedPolicy,
             &[],
         ),
+        ("/Policy/Content", "Policy", Origin::OrganizationPolicy, &[]),
         ("/Policy", "Policy", Origin::BucketPolicy, &[]),
+        (
+            "/VpcEndpoints/0/PolicyDocument",
+            "VpcEndpoints",
+            Origin::VpcEndpoint,
+            &[],
+        ),
+        (
+            "/PolicyDocument",
+            "PolicyDocument",
+            Origin::VpcEndpoint,
+            &[("endpoint", "VpcEndpointId"), ("service", "ServiceName")],
+        ),
         ("/Role/AssumeRolePolicyDocument", "Role", Origin::Role, &[]),
     ];
     for (pointer, member, origin, names) in WRAPPERS {
         let Some(outer) = node.get(member) else { continue };
-        let inner = match *member {
-            "PolicyVersion" => outer.get("Document"),
-            "Role" => outer.get("AssumeRolePolicyDocument"),
+        let inner = match (*member, *origin) {
+            ("PolicyVersion", _) => outer.get("Document"),
+            ("Role", _) => outer.get("AssumeRolePolicyDocument"),
+            // `describe-policy`: `{"Policy": {"PolicySummary": …, "Content": "…"}}`;
+            // without `Content`, `Policy` is a bucket policy's (the next wrapper).
+            ("Policy", Origin::OrganizationPolicy) => outer.get("Content"),
+            ("VpcEndpoints", _) => match &outer.value {
+                Value::Array(list) if list.len() == 1 => list[0].get("PolicyDocument"),
+                _ => {
+                    return Err(DecodeError {
+                        offset: outer.offset,
+                        text: text.clone(),
+                        message: "`/VpcEndpoints` must hold exactly one endpoint: give one endpoint's \
+                                  (`aws ec2 describe-vpc-endpoints --vpc-endpoint-ids ID`)"
+                            .into(),
+                        refused: false,
+                    });
+                }
+            },
+            // One endpoint of that output (`VpcEndpoints[0]`), not an inline policy.
+            ("PolicyDocument", Origin::InlinePolicy) if node.get("VpcEndpointId").is_some() => None,
+            ("PolicyDocument", Origin::VpcEndpoint) if node.get("VpcEndpointId").is_none() => None,
             _ => Some(outer),
         };
         let Some(inner) = inner else { continue };
         let mut found: Vec<(&'static str, String)> = Vec::new();
+        let summary = match *member {
+            "Policy" => outer.get("PolicySummary"),
+            "VpcEndpoints" => match &outer.value {
+                Value::Array(list) => list.first(),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(summary) = summary {
+            let (at, keys): (&str, &[(&'static str, &str)]) = if *member == "Policy" {
+                (
+                    "/Policy/PolicySummary",
+                    &[("policy", "Name"), ("id", "Id"), ("arn", "Arn"), ("type", "Type")],
+                )
+            } else {
+                (
+                    "/VpcEndpoints/0",
+                    &[("endpoint", "VpcEndpointId"), ("service", "ServiceName")],
+                )
+            };
+            for (what, key) in keys {
+                if let Some(v) = summary.get(key) {
+                    found.extend(name(what, &format!("{at}/{key}"), v, &text)?);
+                }
+            }
+        }
         for (what, key) in *names {
             if let Some(v) = node.get(key) {
                 found.extend(name(what, &format!("/{key}"), v, &text)?);
@@ -310,6 +372,63 @@ mod tests {
         let got = extract(&role).unwrap();
         assert_eq!(got.origin, Origin::Role);
         assert_eq!(got.names[0], ("role", "bi".to_string()));
+    }
+
+    #[test]
+    fn finds_organization_and_endpoint_policies() {
+        let described = serde_json::json!({"Policy": {
+            "PolicySummary": {"Id": "p-1", "Arn": "arn:aws:organizations::1:policy/o-a/service_control_policy/p-1",
+                "Name": "DenyGlue", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": false},
+            "Content": DOC}})
+        .to_string();
+        let got = extract(&described).unwrap();
+        assert_eq!(
+            (got.origin, got.envelope.clone()),
+            (Origin::OrganizationPolicy, Envelope::Embedded("/Policy/Content"))
+        );
+        assert_eq!(got.node.to_serde(), extract(DOC).unwrap().node.to_serde());
+        assert!(got.names.contains(&("policy", "DenyGlue".to_string())));
+        assert!(got.names.contains(&("id", "p-1".to_string())));
+        assert!(
+            got.names
+                .contains(&("type", "SERVICE_CONTROL_POLICY".to_string()))
+        );
+        // A bucket policy's `Policy` is still one.
+        assert_eq!(
+            extract(&serde_json::json!({"Policy": DOC}).to_string())
+                .unwrap()
+                .origin,
+            Origin::BucketPolicy
+        );
+        let endpoint = serde_json::json!({"VpcEndpointId": "vpce-1", "ServiceName": "com.amazonaws.us-east-1.s3",
+            "PolicyDocument": DOC});
+        let got = extract(&endpoint.to_string()).unwrap();
+        assert_eq!(got.origin, Origin::VpcEndpoint);
+        assert!(got.names.contains(&("endpoint", "vpce-1".to_string())));
+        let listed = serde_json::json!({"VpcEndpoints": [endpoint]}).to_string();
+        let got = extract(&listed).unwrap();
+        assert_eq!(
+            (got.origin, got.envelope),
+            (
+                Origin::VpcEndpoint,
+                Envelope::Embedded("/VpcEndpoints/0/PolicyDocument")
+            )
+        );
+        assert!(
+            got.names
+                .contains(&("service", "com.amazonaws.us-east-1.s3".to_string()))
+        );
+        let two = serde_json::json!({"VpcEndpoints": [endpoint, endpoint]}).to_string();
+        assert!(
+            extract(&two)
+                .unwrap_err()
+                .message
+                .contains("exactly one endpoint")
+        );
+        // An inline policy's output is still one.
+        let inline =
+            serde_json::json!({"RoleName": "r", "PolicyName": "p", "PolicyDocument": DOC}).to_string();
+        assert_eq!(extract(&inline).unwrap().origin, Origin::InlinePolicy);
     }
 
     #[test]

@@ -600,6 +600,92 @@ fn both(
     }
 }
 
+/// How a guard judged a request: the policies above the account's own that
+/// must allow it besides them (SCPs, RCPs, a VPC endpoint's policy).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Guarded {
+    /// Every level allows it (the statements that do; none for a request that
+    /// needs no permission).
+    Allowed(Vec<StatementRef>),
+    /// A Deny matches it.
+    Denied(StatementRef),
+    /// No statement of this level (an index of `levels`) allows it.
+    NotAllowed { level: usize },
+    /// Allowed only if the conditions hold (keys the doctor cannot know), or
+    /// denied only if the Deny's do.
+    Unknown {
+        conditions: Vec<String>,
+        statements: Vec<StatementRef>,
+    },
+}
+
+/// Judge a request by a guard: policies that can only limit what the account's
+/// own policies grant. `levels` are the layers that must each allow: for SCPs,
+/// the policies attached at one level of the organization (the root, an OU, the
+/// account), of which at least one must allow; for RCPs the same, on the
+/// resource's account; for a VPC endpoint, its one policy. An explicit Deny in
+/// any of them denies (IAM User Guide: "Policy evaluation logic", and "How AWS
+/// enforcement code logic evaluates requests": "If an SCP denies the request,
+/// or if it is not allowed by the SCPs …, the request is denied"; RCPs and VPC
+/// endpoint policies likewise). `assumed(level)`: what allows at a level whose
+/// policies hold no Allow at all (a deny-list SCP sits beside the FullAWSAccess
+/// policy AWS attaches by default), as an unknown condition; `None`: nothing does.
+///
+/// Statements are matched by the one statement matcher (`find`); principals
+/// named by account admit the account's principals (an endpoint's or RCP's
+/// `Principal` is not a delegation to IAM policies).
+pub(crate) fn guard(
+    req: &Request,
+    levels: &[Vec<&Policy>],
+    assumed: impl Fn(usize) -> Option<String>,
+) -> Guarded {
+    if needs_no_permission(req.action) {
+        return Guarded::Allowed(Vec::new());
+    }
+    let m = Matching {
+        accounts_admit: true,
+        bounded: false,
+    };
+    let all: Vec<&Policy> = levels.iter().flatten().copied().collect();
+    let (deny, deny_refs) = find_where(&all, Effect::Deny, req, m, |_| true);
+    if deny == Tri::Yes {
+        return Guarded::Denied(
+            deny_refs
+                .into_iter()
+                .next()
+                .expect("a definite deny has its statement"),
+        );
+    }
+    let mut allow = Tri::Yes;
+    let mut refs = Vec::new();
+    for (i, level) in levels.iter().enumerate() {
+        let has_allow = level
+            .iter()
+            .any(|p| p.document.statements.iter().any(|s| s.effect == Effect::Allow));
+        let (this, r) = match assumed(i) {
+            Some(condition) if !has_allow => (Tri::Maybe(vec![condition]), Vec::new()),
+            _ => find_where(level, Effect::Allow, req, m, |_| true),
+        };
+        if this == Tri::No {
+            return Guarded::NotAllowed { level: i };
+        }
+        refs.extend(r);
+        allow = allow.and(|| this);
+    }
+    match conclude(allow, refs, deny, deny_refs) {
+        Decision::Allowed(refs) => Guarded::Allowed(refs),
+        Decision::Unknown {
+            conditions,
+            statements,
+        } => Guarded::Unknown {
+            conditions,
+            statements,
+        },
+        // `conclude` decides only allowed or unknown.
+        other => unreachable!("conclude gave {other:?}"),
+    }
+}
+
 /// An allow that is not `No`, against a deny that is not `Yes`: allowed, or
 /// unknown with what it depends on.
 fn conclude(allow: Tri, refs: Vec<StatementRef>, deny: Tri, deny_refs: Vec<StatementRef>) -> Decision {

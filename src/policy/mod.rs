@@ -30,7 +30,7 @@ pub(crate) fn work(units: usize) {
 }
 
 pub(crate) use context::Context;
-pub(crate) use evaluate::{Decision, PolicySet, Principal, Request, evaluate};
+pub(crate) use evaluate::{Decision, Guarded, PolicySet, Principal, Request, evaluate, guard};
 pub(crate) use model::{Effect, PolicyKind};
 
 use crate::location::Location;
@@ -285,9 +285,11 @@ impl<'de> Deserialize<'de> for Policy {
         policy.site = stored.site;
         for (what, value) in stored.names {
             // Only the names fixes read are kept (they are `&'static str` keys).
-            if let Some(key) = ["role", "user", "group", "policy", "arn", "attached"]
-                .into_iter()
-                .find(|k| *k == what)
+            if let Some(key) = [
+                "role", "user", "group", "policy", "arn", "attached", "id", "type", "endpoint", "service",
+            ]
+            .into_iter()
+            .find(|k| *k == what)
             {
                 policy.names.retain(|(k, _)| *k != key);
                 policy.names.push((key, value));

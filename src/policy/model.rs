@@ -377,7 +377,7 @@ fn parse_statement(
                 return Err(invalid(
                     at_node,
                     &at(key),
-                    "an identity policy may not name a `Principal`",
+                    "an identity policy (or SCP) may not name a `Principal`",
                 ));
             }
         }
@@ -393,7 +393,7 @@ fn parse_statement(
                 return Err(invalid(
                     node,
                     &pointer,
-                    "a bucket policy statement needs a `Principal`",
+                    "a resource-based policy statement (bucket, key, VPC endpoint, RCP) needs a `Principal`",
                 ));
             }
         }

@@ -193,3 +193,107 @@ fn judging_is_linear_in_statements() {
         "10,000 statements cost {large} units, 1,000 cost {small}: {ratio:.1}× (linear is 10)"
     );
 }
+
+/// A guard (SCPs by level, RCPs, a VPC endpoint's policy) as AWS documents it
+/// (IAM User Guide, "Policy evaluation logic"): any matching Deny denies, citing
+/// its statement; every level must allow; a level of Denies alone is unknown when
+/// the caller says what may sit beside it; conditions the request cannot tell
+/// stay unknown.
+#[test]
+fn guards_deny_anywhere_and_must_allow_at_every_level() {
+    use super::evaluate::{Guarded, guard};
+    let allow_all = policy(
+        r#"[{"Effect": "Allow", "Action": "*", "Resource": "*"}]"#,
+        PolicyKind::Identity,
+    );
+    let deny_glue = policy(
+        r#"[{"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Sid": "NoGlue", "Effect": "Deny", "Action": "glue:*", "Resource": "*"}]"#,
+        PolicyKind::Identity,
+    );
+    let only_s3 = policy(
+        r#"[{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]"#,
+        PolicyKind::Identity,
+    );
+    let deny_only = policy(
+        r#"[{"Effect": "Deny", "Action": "ec2:*", "Resource": "*"}]"#,
+        PolicyKind::Identity,
+    );
+    let p = principal();
+    let run = |levels: &[Vec<&Policy>], action: &str, ctx: &str, assumed: bool| {
+        let ctx = context(ctx);
+        let req = Request {
+            action,
+            resource: "arn:aws:glue:us-east-1:111122223333:catalog",
+            principal: &p,
+            context: &ctx,
+            resource_account: None,
+        };
+        guard(&req, levels, |_| {
+            assumed.then(|| "FullAWSAccess beside it".to_string())
+        })
+    };
+    match run(&[vec![&allow_all], vec![&deny_glue]], "glue:GetTables", "", false) {
+        Guarded::Denied(by) => assert_eq!((by.index, by.statement.as_str()), (1, "statement 2 (Sid NoGlue)")),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        run(&[vec![&allow_all], vec![&only_s3]], "glue:GetTables", "", false),
+        Guarded::NotAllowed { level: 1 }
+    ));
+    // At one level, one policy's Allow suffices.
+    assert!(matches!(
+        run(&[vec![&only_s3, &allow_all]], "glue:GetTables", "", false),
+        Guarded::Allowed(_)
+    ));
+    assert!(matches!(
+        run(&[vec![&deny_only]], "glue:GetTables", "", false),
+        Guarded::NotAllowed { .. }
+    ));
+    match run(&[vec![&deny_only]], "glue:GetTables", "", true) {
+        Guarded::Unknown { conditions, .. } => assert_eq!(conditions, vec!["FullAWSAccess beside it"]),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        run(&[vec![&deny_glue]], "sts:GetCallerIdentity", "", false),
+        Guarded::Allowed(_)
+    ));
+    // A perimeter on the organization: unknown without it, decided with it.
+    let perimeter = policy(
+        r#"[{"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "*", "Resource": "*",
+             "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-a"}}}]"#,
+        PolicyKind::Identity,
+    );
+    assert!(matches!(
+        run(&[vec![&perimeter]], "glue:GetTables", "", false),
+        Guarded::Unknown { .. }
+    ));
+    assert!(matches!(
+        run(
+            &[vec![&perimeter]],
+            "glue:GetTables",
+            "aws:PrincipalOrgID=o-a",
+            false
+        ),
+        Guarded::Allowed(_)
+    ));
+    assert!(matches!(
+        run(
+            &[vec![&perimeter]],
+            "glue:GetTables",
+            "aws:PrincipalOrgID=o-b",
+            false
+        ),
+        Guarded::Denied(_)
+    ));
+    // An endpoint policy naming the account admits its principals.
+    let endpoint = policy(
+        r#"[{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "glue:*", "Resource": "*"}]"#,
+        PolicyKind::Resource,
+    );
+    assert!(matches!(
+        run(&[vec![&endpoint]], "glue:GetTables", "", false),
+        Guarded::Allowed(_)
+    ));
+}

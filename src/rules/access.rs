@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 /// The user behind an access key when the doctor does not know it (offline):
 /// a fix naming it is display-only.
-const UNKNOWN_USER: &str = "arn:aws:iam::<ACCOUNT_ID>:user/<USER_NAME>";
+pub(super) const UNKNOWN_USER: &str = "arn:aws:iam::<ACCOUNT_ID>:user/<USER_NAME>";
 
 /// What the permission rules evaluate against.
 pub(super) struct Env<'a> {

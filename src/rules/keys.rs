@@ -31,7 +31,7 @@ pub(crate) struct KeyUse {
 }
 
 impl KeyUse {
-    fn what(&self) -> String {
+    pub(crate) fn what(&self) -> String {
         match &self.used_for {
             KeyFor::Bucket(b) => format!("the KMS key of bucket {b}"),
             KeyFor::Results(w) => format!("the KMS key of workgroup {w}'s query results"),

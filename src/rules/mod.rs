@@ -8,8 +8,11 @@ mod access;
 mod athena;
 mod catalog;
 mod conn;
+mod endpoint;
+mod guard;
 mod keys;
 mod net;
+mod org;
 mod probe;
 mod region;
 mod role;
@@ -40,6 +43,8 @@ static FAMILIES: &[&[&dyn Rule]] = &[
     catalog::RULES,
     probe::RULES,
     net::RULES,
+    endpoint::RULES,
+    org::RULES,
     workgroup::RULES,
 ];
 
@@ -258,7 +263,7 @@ mod tests {
     fn every_code_in_the_source_is_a_registered_rule() {
         let registered: BTreeSet<&str> = REGISTRY.iter().map(|r| r.meta().code).collect();
         let families = [
-            "CONN", "ROLE", "TRUST", "S3", "ATHENA", "REGION", "CATALOG", "PROBE",
+            "CONN", "ROLE", "TRUST", "S3", "ATHENA", "REGION", "CATALOG", "PROBE", "NET", "ORG",
         ];
         let mut files = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src")];
         let mut seen = 0;

@@ -178,6 +178,7 @@ pub(crate) fn healthy() -> Facts {
         blank_environment: Vec::new(),
         principal_site: None,
         declared: Default::default(),
+        guardrails: Default::default(),
     }
 }
 

@@ -97,7 +97,7 @@ fn every_catalogued_rule_reports_and_offline_probes_say_why_they_skip() {
     let checks = report["checks"].as_array().unwrap();
     let codes: std::collections::BTreeSet<&str> =
         checks.iter().map(|c| c["code"].as_str().unwrap()).collect();
-    assert_eq!(codes.len(), 64);
+    assert_eq!(codes.len(), 67);
     let probe = checks.iter().find(|c| c["code"] == "PROBE001").unwrap();
     assert_eq!(probe["status"], "skip");
     assert_eq!(
@@ -135,7 +135,7 @@ fn table_shows_fixes_and_a_summary_without_colour_when_piped() {
         .stdout(contains(
             "CATALOG001 connection field data_catalog (safe): data_catalog = \"awsdatacatalog\"",
         ))
-        .stdout(contains("4 errors, 3 warnings, 11 passed, 49 skipped"))
+        .stdout(contains("4 errors, 3 warnings, 11 passed, 52 skipped"))
         .stdout(contains("\x1b[").not());
 }
 
@@ -305,7 +305,7 @@ fn explain_prints_every_rules_own_document() {
     let output = doctor().args(["rules", "--format", "json"]).output().unwrap();
     let rules = stdout_json(&output);
     let rules = rules.as_array().unwrap();
-    assert_eq!(rules.len(), 64);
+    assert_eq!(rules.len(), 67);
     for rule in rules {
         let (code, name) = (rule["code"].as_str().unwrap(), rule["name"].as_str().unwrap());
         let doc = std::fs::read_to_string(root().join(format!("rules/{code}-{name}.md")))
@@ -346,7 +346,7 @@ fn rules_lists_the_catalogue_and_explain_prints_a_doc() {
         .assert()
         .success()
         .stdout(contains("CATALOG001"))
-        .stdout(contains("64 rules"));
+        .stdout(contains("67 rules"));
     doctor()
         .args(["explain", "CATALOG001"])
         .assert()
@@ -836,4 +836,228 @@ fn policy_grants_the_workgroups_result_key_or_says_it_is_unknown() {
             .contains("the settings of workgroup primary are not known here"),
         "{doc:#}"
     );
+}
+
+/// The guardrail flags refuse bad input as the other policy flags do: exit 2,
+/// nothing on standard output, the file with line and column (or the flag) named.
+#[test]
+fn guardrail_files_that_cannot_be_read_exit_2_with_their_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = scenario("scp-denies-glue");
+    let os = |s: &str| std::ffi::OsString::from(s);
+    // Broken JSON: the line and column of the fault.
+    let broken = dir.path().join("scp.json");
+    std::fs::write(
+        &broken,
+        "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Allow\", \"Action\": \"*\" \"Resource\": \"*\"}]}",
+    )
+    .unwrap();
+    for flag in ["--scp", "--rcp"] {
+        doctor()
+            .args(["doctor", "--offline", "--config"])
+            .arg(&config)
+            .arg(flag)
+            .arg(&broken)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(contains(format!(
+                "error: {}:2:37: invalid JSON",
+                broken.display()
+            )));
+    }
+    doctor()
+        .args(["doctor", "--offline", "--config"])
+        .arg(&config)
+        .arg("--endpoint-policy")
+        .arg(format!("s3={}", broken.display()))
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains(format!(
+            "error: {}:2:37: invalid JSON",
+            broken.display()
+        )));
+    // An SCP may not name a principal; an RCP must.
+    let with_principal = dir.path().join("principal.json");
+    std::fs::write(
+        &with_principal,
+        "{\"Version\": \"2012-10-17\",\n \"Statement\": [\n  {\"Effect\": \"Deny\", \"Principal\": \"*\", \"Action\": \"glue:*\", \"Resource\": \"*\"}]}",
+    )
+    .unwrap();
+    doctor()
+        .args(["doctor", "--offline", "--config"])
+        .arg(&config)
+        .arg("--scp")
+        .arg(&with_principal)
+        .assert()
+        .code(2)
+        .stderr(contains(format!("error: {}:3:", with_principal.display())))
+        .stderr(contains("may not name a `Principal`"));
+    // describe-policy output of an SCP given as an RCP: its Type says which.
+    let scp = root().join("fixtures/scenarios/scp-denies-glue/scp.json");
+    doctor()
+        .args(["doctor", "--offline", "--config"])
+        .arg(&config)
+        .arg("--rcp")
+        .arg(&scp)
+        .assert()
+        .code(2)
+        .stderr(contains(format!("error: {}:", scp.display())))
+        .stderr(contains("Type is SERVICE_CONTROL_POLICY: pass it with --scp"));
+    // The endpoint's service must be the one named, and the service one the BI tool calls.
+    let vpce = root().join("fixtures/scenarios/endpoint-policy-denies-results-write/vpce.json");
+    doctor()
+        .args(["doctor", "--offline", "--config"])
+        .arg(&config)
+        .arg("--endpoint-policy")
+        .arg(format!("athena={}", vpce.display()))
+        .assert()
+        .code(2)
+        .stderr(contains(format!("error: {}:", vpce.display())))
+        .stderr(contains(
+            "the endpoint is for com.amazonaws.us-east-1.s3, not athena",
+        ));
+    for (arg, needle) in [
+        (os("ec2=x.json"), "`ec2` is not a service the BI tool calls"),
+        (os("x.json"), "no service named"),
+        (os("s3="), "no file after `=`"),
+    ] {
+        doctor()
+            .args(["doctor", "--offline", "--config"])
+            .arg(&config)
+            .arg("--endpoint-policy")
+            .arg(&arg)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(contains(needle));
+    }
+    // Two endpoints in one describe output: which one is meant is not known.
+    let two = dir.path().join("two.json");
+    std::fs::write(
+        &two,
+        "{\"VpcEndpoints\": [\n {\"VpcEndpointId\": \"vpce-1\", \"PolicyDocument\": \"{}\"},\n {\"VpcEndpointId\": \"vpce-2\", \"PolicyDocument\": \"{}\"}]}",
+    )
+    .unwrap();
+    doctor()
+        .args(["doctor", "--offline", "--config"])
+        .arg(&config)
+        .arg("--endpoint-policy")
+        .arg(format!("s3={}", two.display()))
+        .assert()
+        .code(2)
+        .stderr(contains(format!("error: {}:1:", two.display())))
+        .stderr(contains("exactly one endpoint"));
+}
+
+/// Live, nothing reads the guardrails: each rule skips saying how to give them.
+/// A snapshot keeps them, and files given with --snapshot are added to it.
+#[test]
+fn guardrails_ride_in_snapshots_and_files_add_to_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario_dir = root().join("fixtures/scenarios/scp-denies-glue");
+    // A live snapshot from before guardrails existed.
+    let snapshot = root().join("fixtures/snapshots/workgroup-settings.json");
+    let report = stdout_json(
+        &doctor()
+            .args(["doctor", "--format", "json", "--snapshot"])
+            .arg(&snapshot)
+            .output()
+            .unwrap(),
+    );
+    let org = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "ORG001")
+        .unwrap();
+    assert_eq!(org["status"], "skip");
+    assert!(
+        org["message"].as_str().unwrap().contains("--scp"),
+        "{}",
+        org["message"]
+    );
+    let report = stdout_json(
+        &doctor()
+            .current_dir(dir.path())
+            .args(["doctor", "--format", "json", "--snapshot"])
+            .arg(&snapshot)
+            .arg("--scp")
+            .arg(scenario_dir.join("scp.json"))
+            .output()
+            .unwrap(),
+    );
+    let org: Vec<&serde_json::Value> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["code"] == "ORG001")
+        .collect();
+    assert!(org.iter().all(|c| c["status"] != "skip"), "{org:?}");
+}
+
+/// Live, nothing reads the organization's or the endpoints' policies: each
+/// guardrail rule skips saying how to give them; a file given still counts. A
+/// fleet refuses them (they are one connection's).
+#[test]
+fn guardrails_are_not_read_live_and_each_skip_says_so() {
+    let dir = root().join("fixtures/scenarios/scp-denies-glue");
+    let live = |extra: &[&str]| {
+        let output = doctor()
+            .current_dir(&dir)
+            .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+            .args([
+                "doctor",
+                "-c",
+                "connection.toml",
+                "--format",
+                "json",
+                "--no-probes",
+                "--timeout",
+                "1",
+                "--deadline",
+                "5",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        let report = stdout_json(&output);
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| ["ORG001", "ORG002", "NET004"].contains(&c["code"].as_str().unwrap()))
+            .map(|c| {
+                (
+                    c["code"].as_str().unwrap().to_string(),
+                    c["status"].as_str().unwrap().to_string(),
+                    c["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let none = live(&[]);
+    assert_eq!(none.len(), 3, "{none:?}");
+    for (code, status, message) in &none {
+        assert_eq!(status, "skip", "{code}");
+        assert_eq!(
+            message, "not read live: pass --scp/--rcp/--endpoint-policy",
+            "{code}"
+        );
+    }
+    let given = live(&["--policy", "policy.json", "--scp", "scp.json"]);
+    assert!(
+        given.iter().any(|(c, s, _)| c == "ORG001" && s == "fail"),
+        "{given:?}"
+    );
+    doctor()
+        .args(["doctor", "--offline", "--connections"])
+        .arg(root().join("fixtures/scenarios"))
+        .args(["--scp", "x.json"])
+        .assert()
+        .code(2)
+        .stderr(contains("one connection's organization"));
 }

@@ -332,7 +332,7 @@ fn merged_shards_render_in_every_format() {
 
     let markdown = merge("markdown");
     assert!(markdown.contains(
-        "| connection | CONN | ROLE | TRUST | S3 | ATHENA | REGION | CATALOG | PROBE | NET | summary |"
+        "| connection | CONN | ROLE | TRUST | S3 | ATHENA | REGION | CATALOG | PROBE | NET | ORG | summary |"
     ));
     assert!(
         markdown.contains("| team-a/catalog-not-lowercase.toml | ✅ |"),

@@ -14,10 +14,6 @@ use common::wild::{Case, Figures, cases, score};
 use common::{doctor, root, stdout_json};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Codes the design reserves for rules not built yet ([guardrails]): a message
-/// may support them, and triage cannot list them until they are.
-const RESERVED: &[&str] = &["NET004", "ORG001", "ORG002"];
-
 /// Triage's causes for one text, most likely first.
 fn causes(text: &str) -> Vec<String> {
     let report = stdout_json(
@@ -86,7 +82,7 @@ fn the_corpus_cites_its_sources_and_is_split_by_project() {
         );
         for code in &case.supports {
             assert!(
-                codes.contains(code.as_str()) || RESERVED.contains(&code.as_str()),
+                codes.contains(code.as_str()),
                 "{code} is not a rule ({})",
                 case.source
             );

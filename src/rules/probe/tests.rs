@@ -104,6 +104,7 @@ pub(super) fn facts(trust_policy: Option<&str>, policy: &str, probes: ProbeFacts
         blank_environment: Vec::new(),
         principal_site: None,
         declared: Default::default(),
+        guardrails: Default::default(),
     }
 }
 

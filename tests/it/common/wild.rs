@@ -25,6 +25,8 @@ struct File {
 #[serde(deny_unknown_fields)]
 pub struct Case {
     pub text: String,
+    // Read by the tests (each case cites its page), not by the bench.
+    #[allow(dead_code)]
     pub source: String,
     pub project: String,
     #[allow(dead_code)]
