@@ -179,6 +179,20 @@ fn a_link_planted_at_the_old_temporary_name_redirects_nothing() {
     let config = tmp.path().join("connection.fifo");
     mkfifo(&config);
     let out = tmp.path().join("r.json");
+    // The connection waits in the FIFO, written by a handle that is reader and
+    // writer both (opening it so does not wait): the doctor, whenever it opens
+    // the FIFO, finds a writer and the bytes, and reads on until that handle is
+    // closed (end of file). Writing only after the spawn raced the doctor: under
+    // load it opened the FIFO first, found no writer, and exited, and the write
+    // then waited forever for a reader.
+    let mut writer = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&config)
+        .unwrap();
+    writer
+        .write_all(&std::fs::read(vpce_dir().join("connection.toml")).unwrap())
+        .unwrap();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_athena-doctor"))
         .current_dir(vpce_dir())
         .env_remove(common::SECRET_ENV)
@@ -193,13 +207,10 @@ fn a_link_planted_at_the_old_temporary_name_redirects_nothing() {
         .unwrap();
     let planted = tmp.path().join(format!(".r.json.{}.tmp", child.id()));
     std::os::unix::fs::symlink(&victim, &planted).unwrap();
-    // Now let it read its connection.
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&config)
-        .unwrap()
-        .write_all(&std::fs::read(vpce_dir().join("connection.toml")).unwrap())
-        .unwrap();
+    // Now let it finish reading its connection: once it holds the FIFO open
+    // (closing the only writer before that would drop the bytes with it).
+    wait_until_open(child.id(), &config);
+    drop(writer);
     let done = child.wait_with_output().unwrap();
     assert_eq!(
         done.status.code(),
@@ -217,6 +228,29 @@ fn a_link_planted_at_the_old_temporary_name_redirects_nothing() {
             .file_type()
             .is_symlink()
     );
+}
+
+/// Wait (up to a minute) until process `pid` has `path` open, read from
+/// /proc/PID/fd; where there is no /proc, a second.
+fn wait_until_open(pid: u32, path: &Path) {
+    let fds = PathBuf::from(format!("/proc/{pid}/fd"));
+    if !Path::new("/proc/self/fd").exists() {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        return;
+    }
+    let want = std::fs::canonicalize(path).unwrap();
+    for _ in 0..6000 {
+        let open = std::fs::read_dir(&fds)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| std::fs::read_link(e.path()).is_ok_and(|t| t == want));
+        if open {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("the doctor never opened {}", path.display());
 }
 
 /// The acme example in `dir` (its fixes: a trust policy, the connection, apply.sh).

@@ -615,6 +615,9 @@ fn every_command_to_ask_for_is_a_read_the_aws_cli_accepts() {
             "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         ),
         ("<EXECUTION_ID>", "0f0e1d2c-3b4a-5968-7a6b-5c4d3e2f1a0b"),
+        ("<POLICY_ID>", "p-a1b2c3d4e5"),
+        ("<ACCOUNT>", "123456789012"),
+        ("<SERVICE>", "s3"),
     ];
     let check = |command: &String| -> Option<String> {
         let mut filled = command.clone();
