@@ -752,15 +752,31 @@ impl Rule for TrustTooBroad {
             let Some(why) = too_broad(&t, s, *covered, id_required) else {
                 continue;
             };
+            // The vendor admitted with no External ID at all is an error, offline
+            // as live (PROBE003): the vendor's own check assumes the role without
+            // the ID and refuses a role that lets it in ("AWS Role must be
+            // configured to check for an External ID"). Any principal, or an ID
+            // checked loosely, is a warning: the connection works, unsafely.
+            let without_id = holds(t.policy, s, &context(t.vendor, None), false) == Tri::Yes;
+            let (severity, refused) = if without_id {
+                (
+                    Severity::Error,
+                    ". The vendor's own check assumes the role without an External ID and refuses a role \
+                     that lets it in, so the connection fails too",
+                )
+            } else {
+                (Severity::Warning, "")
+            };
             checks.push(
                 meta.fail(
                     format!("trust policy {}", s.describe()),
                     format!(
                         "{} {why}. That is the confused deputy: another customer of the vendor could name this \
-                         role and have the vendor read your data",
+                         role and have the vendor read your data{refused}",
                         t.cite(s)
                     ),
                 )
+                .severity(severity)
                 .with_fix(t.repair_fix(s))
             .in_file(t.policy.path.as_deref(), t.policy.location(s.offset)),
             );
