@@ -180,6 +180,7 @@ pub(crate) fn read_guardrails(inputs: &GuardInputs) -> Result<Guardrails, Fatal>
         scps: org(&inputs.scps, true)?,
         rcps: org(&inputs.rcps, false)?,
         endpoints,
+        organization: None,
     })
 }
 

@@ -8,6 +8,7 @@ mod history;
 mod iam;
 mod kms;
 mod network;
+mod org;
 mod probe;
 mod s3;
 
@@ -137,6 +138,7 @@ pub(crate) struct Clients {
     pub athena: aws_sdk_athena::Client,
     pub glue: aws_sdk_glue::Client,
     pub kms: aws_sdk_kms::Client,
+    pub organizations: aws_sdk_organizations::Client,
 }
 
 impl Clients {
@@ -152,6 +154,7 @@ impl Clients {
             athena: aws_sdk_athena::Client::new(config),
             glue: aws_sdk_glue::Client::new(config),
             kms: aws_sdk_kms::Client::new(config),
+            organizations: aws_sdk_organizations::Client::new(config),
         }
     }
 }
@@ -163,6 +166,8 @@ pub(crate) struct Inspection {
     pub permissions_boundary: Observed<Option<crate::policy::Policy>>,
     pub trust_policy: Observed<crate::facts::TrustPolicy>,
     pub bucket_policies: BTreeMap<String, crate::policy::Policy>,
+    /// The organization's SCPs and RCPs above the connection's account.
+    pub organization: org::OrgPolicies,
 }
 
 /// Collect everything the account can tell about this connection.
@@ -455,9 +460,11 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
         (key, Box::pin(kms::keys(names, c, t)).await)
     });
     let catalog = Box::pin(athena::catalog(conn, &target, c, t));
-    let ((caller, principal), ((storage, catalog), (workgroup, catalog_key))) = both(
+    // Independent of the rest: off the critical path.
+    let organization = Box::pin(org::policies(target.account.as_deref(), c, t));
+    let (((caller, principal), organization), ((storage, catalog), (workgroup, catalog_key))) = both(
         t,
-        both(t, caller, principal),
+        both(t, both(t, caller, principal), organization),
         both(t, both(t, storage, catalog), both(t, workgroup, catalog_key)),
     )
     .await;
@@ -499,5 +506,6 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
         permissions_boundary: principal.boundary,
         trust_policy: principal.trust,
         bucket_policies,
+        organization,
     }
 }
