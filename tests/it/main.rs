@@ -22,6 +22,7 @@ mod live;
 mod network;
 mod never_panics;
 mod never_set_keys;
+mod org_live;
 mod output_files;
 mod outputs;
 mod printed_fixes;

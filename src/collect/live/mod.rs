@@ -460,12 +460,18 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
         (key, Box::pin(kms::keys(names, c, t)).await)
     });
     let catalog = Box::pin(athena::catalog(conn, &target, c, t));
-    // Independent of the rest: off the critical path.
+    // Independent of the rest: off the critical path. Beside boxed futures only:
+    // a join moves its futures, and in debug builds `caller` and `principal`
+    // moved once more overflow the stack.
     let organization = Box::pin(org::policies(target.account.as_deref(), c, t));
-    let (((caller, principal), organization), ((storage, catalog), (workgroup, catalog_key))) = both(
+    let ((caller, principal), ((storage, catalog), ((workgroup, catalog_key), organization))) = both(
         t,
-        both(t, both(t, caller, principal), organization),
-        both(t, both(t, storage, catalog), both(t, workgroup, catalog_key)),
+        both(t, caller, principal),
+        both(
+            t,
+            both(t, storage, catalog),
+            both(t, both(t, workgroup, catalog_key), organization),
+        ),
     )
     .await;
     let (mut bucket_facts, bucket_policies, mut keys) = storage;

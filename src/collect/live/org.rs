@@ -82,7 +82,7 @@ pub(super) async fn policies(account: Option<&str>, c: &Clients, t: &Tracker) ->
         .call(
             "organizations:DescribeOrganization",
             "organizations:DescribeOrganization",
-            c.organizations.describe_organization().send(),
+            Box::pin(c.organizations.describe_organization().send()),
             |o| {
                 o.organization().map(|g| {
                     (
@@ -107,7 +107,7 @@ pub(super) async fn policies(account: Option<&str>, c: &Clients, t: &Tracker) ->
                 .call(
                     "sts:GetCallerIdentity",
                     "sts:GetCallerIdentity (organization)",
-                    c.sts.get_caller_identity().send(),
+                    Box::pin(c.sts.get_caller_identity().send()),
                     |o| o.account().unwrap_or_default().to_string(),
                 )
                 .await;
@@ -143,7 +143,7 @@ pub(super) async fn policies(account: Option<&str>, c: &Clients, t: &Tracker) ->
         .call(
             "organizations:ListRoots",
             "organizations:ListRoots",
-            c.organizations.list_roots().send(),
+            Box::pin(c.organizations.list_roots().send()),
             |o| {
                 o.roots().first().map(|r| {
                     let enabled = r
@@ -175,7 +175,7 @@ pub(super) async fn policies(account: Option<&str>, c: &Clients, t: &Tracker) ->
     if wanted.is_empty() {
         return OrgPolicies::none_apply(organization);
     }
-    let path = match path(account, c, t).await {
+    let path = match Box::pin(path(account, c, t)).await {
         Ok(path) => path,
         Err(f) => {
             return OrgPolicies {
@@ -184,7 +184,7 @@ pub(super) async fn policies(account: Option<&str>, c: &Clients, t: &Tracker) ->
             };
         }
     };
-    let read = all(t, wanted.iter().map(|k| levels(k, &path, c, t)).collect()).await;
+    let read = all(t, wanted.iter().map(|k| Box::pin(levels(k, &path, c, t))).collect()).await;
     let mut by_kind: BTreeMap<&str, Observed<Levels>> =
         wanted.iter().map(PolicyType::as_str).zip(read).collect();
     let mut take = |kind: PolicyType| {
@@ -210,7 +210,7 @@ async fn path(account: &str, c: &Clients, t: &Tracker) -> Result<Vec<(String, St
             .call(
                 "organizations:ListParents",
                 format!("organizations:ListParents {child}"),
-                c.organizations.list_parents().child_id(&child).send(),
+                Box::pin(c.organizations.list_parents().child_id(&child).send()),
                 |o| {
                     o.parents()
                         .first()
@@ -249,13 +249,15 @@ async fn levels(kind: &PolicyType, path: &[(String, String)], c: &Clients, t: &T
                 t.call(
                     "organizations:ListPoliciesForTarget",
                     format!("organizations:ListPoliciesForTarget {target} {}", kind.as_str()),
-                    c.organizations
-                        .list_policies_for_target()
-                        .target_id(target)
-                        .filter(kind.clone())
-                        .into_paginator()
-                        .send()
-                        .try_collect(),
+                    Box::pin(
+                        c.organizations
+                            .list_policies_for_target()
+                            .target_id(target)
+                            .filter(kind.clone())
+                            .into_paginator()
+                            .send()
+                            .try_collect(),
+                    ),
                     |pages| {
                         pages
                             .iter()
@@ -295,7 +297,7 @@ async fn levels(kind: &PolicyType, path: &[(String, String)], c: &Clients, t: &T
                 t.call(
                     "organizations:DescribePolicy",
                     format!("organizations:DescribePolicy {id}"),
-                    c.organizations.describe_policy().policy_id(id).send(),
+                    Box::pin(c.organizations.describe_policy().policy_id(id).send()),
                     |o| o.policy().and_then(|p| p.content()).map(str::to_string),
                 )
             })
