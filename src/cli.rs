@@ -334,8 +334,10 @@ pub(crate) struct Sources {
     pub guards: GuardArgs,
 }
 
-/// The policies above the account's own, as files (never read live yet). With
-/// --snapshot they are added to the snapshot's facts.
+/// The policies above the account's own, as files. Live, the organization's
+/// SCPs and RCPs are read where the credentials may (collect/live/org.rs); a
+/// file given wins over that read, kind by kind. With --snapshot they are added
+/// to the snapshot's facts.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct GuardArgs {
     /// A service control policy of the organization (repeatable): the JSON of
@@ -343,16 +345,20 @@ pub(crate) struct GuardArgs {
     /// one level of the organization (the root, an OU, the account), which must
     /// allow every request (several SCPs at one level: their statements in one
     /// document); a file of Deny statements alone is taken to sit beside
-    /// FullAWSAccess, and what that leaves open is reported as unknown.
+    /// FullAWSAccess, and what that leaves open is reported as unknown. Live,
+    /// the SCPs are read from AWS Organizations (organizations:ListParents,
+    /// ListPoliciesForTarget, DescribePolicy: the management account or a
+    /// delegated administrator may); --scp given wins over that read.
     #[arg(long = "scp", value_name = "FILE")]
     pub scps: Vec<PathBuf>,
     /// A resource control policy of the resources' account (repeatable), as
-    /// --scp takes them.
+    /// --scp takes them; live, read as the SCPs are, and --rcp given wins.
     #[arg(long = "rcp", value_name = "FILE")]
     pub rcps: Vec<PathBuf>,
     /// The policy of the VPC endpoint a service's traffic goes through
     /// (repeatable; SERVICE: s3, athena, glue, sts, kms): the document, or the
-    /// JSON of `aws ec2 describe-vpc-endpoints` for that one endpoint.
+    /// JSON of `aws ec2 describe-vpc-endpoints` for that one endpoint (never
+    /// read live).
     #[arg(long = "endpoint-policy", value_name = "SERVICE=FILE")]
     pub endpoints: Vec<String>,
 }
