@@ -1048,8 +1048,8 @@ fn guardrails_are_not_read_live_and_each_skip_says_so() {
             assert_eq!(message, "not read live: pass --endpoint-policy SERVICE=FILE");
         } else {
             assert!(
-                message.starts_with("needs organizations:DescribeOrganization, which could not reach AWS")
-                    && message.contains("--scp/--rcp FILE"),
+                message.starts_with("needs organizations:DescribeOrganization, which ")
+                    && message.ends_with("pass --scp/--rcp FILE to give them"),
                 "{code}: {message}"
             );
         }

@@ -60,7 +60,10 @@ fn fresh_account() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    format!("7{:011}", (nanos + u128::from(std::process::id())) % 100_000_000_000)
+    format!(
+        "7{:011}",
+        (nanos + u128::from(std::process::id())) % 100_000_000_000
+    )
 }
 
 const DENY_GLUE: &str = r#"{"Version": "2012-10-17", "Statement": [

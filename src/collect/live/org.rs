@@ -12,7 +12,7 @@
 use super::Clients;
 use super::call::Tracker;
 use super::iam::all;
-use crate::facts::{Failure, Observed, Organization};
+use crate::facts::{Failure, FailureKind, Observed, Organization};
 use crate::policy::decode::Origin;
 use crate::policy::{Policy, PolicyKind};
 use aws_sdk_organizations::types::{ParentType, PolicySummary, PolicyType, PolicyTypeStatus};
@@ -40,10 +40,7 @@ impl OrgPolicies {
     }
 
     fn failed(failure: Failure, hint: &str) -> OrgPolicies {
-        let failure = Failure {
-            message: format!("{}; {hint}", failure.message),
-            ..failure
-        };
+        let failure = with_hint(failure, hint);
         OrgPolicies {
             scps: Observed::Failed(failure.clone()),
             rcps: Observed::Failed(failure),
@@ -58,6 +55,22 @@ impl OrgPolicies {
             rcps: Observed::Known(Vec::new()),
             organization: Some(organization),
         }
+    }
+}
+
+/// The failure with what to do about it: a refusal says who may read (`hint`);
+/// a timeout or an unreachable endpoint, only that the files can give them.
+fn with_hint(failure: Failure, hint: &str) -> Failure {
+    let refused = matches!(failure.kind, FailureKind::Denied | FailureKind::NotFound)
+        || (failure.kind == FailureKind::Other && !failure.code.is_empty());
+    let hint = if refused {
+        hint
+    } else {
+        "pass --scp/--rcp FILE to give them"
+    };
+    Failure {
+        message: format!("{}; {hint}", failure.message),
+        ..failure
     }
 }
 
@@ -139,24 +152,24 @@ pub(super) async fn policies(account: Option<&str>, c: &Clients, t: &Tracker) ->
     if organization.management_account.as_deref() == Some(account) {
         return OrgPolicies::none_apply(organization);
     }
-    let roots = t
-        .call(
-            "organizations:ListRoots",
-            "organizations:ListRoots",
-            Box::pin(c.organizations.list_roots().send()),
-            |o| {
-                o.roots().first().map(|r| {
-                    let enabled = r
-                        .policy_types()
-                        .iter()
-                        .filter(|p| p.status() == Some(&PolicyTypeStatus::Enabled))
-                        .filter_map(|p| p.r#type().map(|k| k.as_str().to_string()))
-                        .collect::<Vec<_>>();
-                    (r.id().unwrap_or_default().to_string(), enabled)
-                })
-            },
-        )
-        .await;
+    // The policy types enabled and the account's place in the tree, at once.
+    let roots = t.call(
+        "organizations:ListRoots",
+        "organizations:ListRoots",
+        Box::pin(c.organizations.list_roots().send()),
+        |o| {
+            o.roots().first().map(|r| {
+                let enabled = r
+                    .policy_types()
+                    .iter()
+                    .filter(|p| p.status() == Some(&PolicyTypeStatus::Enabled))
+                    .filter_map(|p| p.r#type().map(|k| k.as_str().to_string()))
+                    .collect::<Vec<_>>();
+                (r.id().unwrap_or_default().to_string(), enabled)
+            })
+        },
+    );
+    let (roots, path) = super::both(t, roots, Box::pin(path(account, c, t))).await;
     organization.enabled = match roots {
         Observed::Known(Some((_, enabled))) => enabled,
         Observed::Known(None) => {
@@ -175,7 +188,7 @@ pub(super) async fn policies(account: Option<&str>, c: &Clients, t: &Tracker) ->
     if wanted.is_empty() {
         return OrgPolicies::none_apply(organization);
     }
-    let path = match Box::pin(path(account, c, t)).await {
+    let path = match path {
         Ok(path) => path,
         Err(f) => {
             return OrgPolicies {
@@ -184,7 +197,11 @@ pub(super) async fn policies(account: Option<&str>, c: &Clients, t: &Tracker) ->
             };
         }
     };
-    let read = all(t, wanted.iter().map(|k| Box::pin(levels(k, &path, c, t))).collect()).await;
+    let read = all(
+        t,
+        wanted.iter().map(|k| Box::pin(levels(k, &path, c, t))).collect(),
+    )
+    .await;
     let mut by_kind: BTreeMap<&str, Observed<Levels>> =
         wanted.iter().map(PolicyType::as_str).zip(read).collect();
     let mut take = |kind: PolicyType| {
@@ -233,7 +250,7 @@ async fn path(account: &str, c: &Clients, t: &Tracker) -> Result<Vec<(String, St
         }
     }
     Err(Failure {
-        kind: crate::facts::FailureKind::Other,
+        kind: FailureKind::Other,
         action: "organizations:ListParents".into(),
         code: String::new(),
         message: format!("the parents of {account} did not lead to the root"),
@@ -274,10 +291,7 @@ async fn levels(kind: &PolicyType, path: &[(String, String)], c: &Clients, t: &T
         match level {
             Observed::Known(summaries) => attached.push(summaries),
             Observed::Failed(f) => {
-                return Observed::Failed(Failure {
-                    message: format!("{}; {WHO_MAY}", f.message),
-                    ..f
-                });
+                return Observed::Failed(with_hint(f, WHO_MAY));
             }
             Observed::NotCollected(why) => return Observed::NotCollected(why),
         }
@@ -316,10 +330,7 @@ async fn levels(kind: &PolicyType, path: &[(String, String)], c: &Clients, t: &T
                 ));
             }
             Observed::Failed(f) => {
-                return Observed::Failed(Failure {
-                    message: format!("{}; {WHO_MAY}", f.message),
-                    ..f
-                });
+                return Observed::Failed(with_hint(f, WHO_MAY));
             }
             Observed::NotCollected(why) => return Observed::NotCollected(why),
         }
