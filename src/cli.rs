@@ -361,6 +361,11 @@ pub(crate) struct GuardArgs {
     /// read live).
     #[arg(long = "endpoint-policy", value_name = "SERVICE=FILE")]
     pub endpoints: Vec<String>,
+    /// The session policy the BI tool passes on AssumeRole (a policy
+    /// document): the session may do only what both it and the role's
+    /// policies allow. Never read live (AWS does not store it).
+    #[arg(long = "session-policy", value_name = "FILE")]
+    pub session: Option<PathBuf>,
 }
 
 const SIMULATE_EXAMPLES: &str = "\
@@ -422,6 +427,10 @@ pub(crate) struct SimulateArgs {
     /// The principal's permissions boundary.
     #[arg(long, value_name = "FILE")]
     pub boundary: Option<PathBuf>,
+    /// A session policy passed on AssumeRole: it caps the session as a
+    /// boundary does, except what a resource policy grants the session's ARN.
+    #[arg(long = "session-policy", value_name = "FILE")]
+    pub session_policy: Option<PathBuf>,
     /// The resource's own policy: a bucket policy, or a role's trust policy for
     /// sts:AssumeRole on the role.
     #[arg(long, value_name = "FILE")]

@@ -153,6 +153,11 @@ pub(crate) struct Guardrails {
     /// organization). Snapshots from before live reads hold none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Option<Organization>,
+    /// The session policy the BI tool passes on AssumeRole (`--session-policy`):
+    /// the session's permissions are its intersection with the role's. Never
+    /// readable from the account; `None` when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<Policy>,
 }
 
 /// The connection's account in its organization, read live
@@ -206,6 +211,7 @@ impl Guardrails {
             rcps: Observed::NotCollected(why.into()),
             endpoints: Observed::NotCollected(why.into()),
             organization: None,
+            session: None,
         }
     }
 }

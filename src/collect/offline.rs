@@ -49,11 +49,13 @@ pub(crate) struct GuardInputs {
     pub rcps: Vec<PathBuf>,
     /// `--endpoint-policy SERVICE=FILE`.
     pub endpoints: Vec<String>,
+    /// `--session-policy FILE`: the policy the BI tool passes on AssumeRole.
+    pub session: Option<PathBuf>,
 }
 
 impl GuardInputs {
     pub(crate) fn is_empty(&self) -> bool {
-        self.scps.is_empty() && self.rcps.is_empty() && self.endpoints.is_empty()
+        self.scps.is_empty() && self.rcps.is_empty() && self.endpoints.is_empty() && self.session.is_none()
     }
 }
 
@@ -181,6 +183,11 @@ pub(crate) fn read_guardrails(inputs: &GuardInputs) -> Result<Guardrails, Fatal>
         rcps: org(&inputs.rcps, false)?,
         endpoints,
         organization: None,
+        session: inputs
+            .session
+            .as_deref()
+            .map(|p| read_policy(p, PolicyKind::Identity, Some("session policy")))
+            .transpose()?,
     })
 }
 

@@ -170,6 +170,9 @@ fn gather(
             if !guards.endpoints.is_empty() {
                 g.endpoints = given.endpoints;
             }
+            if guards.session.is_some() {
+                g.session = given.session;
+            }
         }
         let gate = Gate::new(select, ignore, &facts.connection)?;
         return Ok((facts, gate));
@@ -208,6 +211,7 @@ fn guard_inputs(args: &cli::GuardArgs) -> collect::GuardInputs {
         scps: args.scps.clone(),
         rcps: args.rcps.clone(),
         endpoints: args.endpoints.clone(),
+        session: args.session.clone(),
     }
 }
 
@@ -262,6 +266,7 @@ fn inputs_of(args: &DoctorArgs) -> Vec<PathBuf> {
     .chain(sources.secret_file.as_ref())
     .chain(&sources.guards.scps)
     .chain(&sources.guards.rcps)
+    .chain(sources.guards.session.as_ref())
     .cloned()
     .chain(
         sources

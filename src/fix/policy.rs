@@ -527,6 +527,41 @@ impl Fix {
         Fix::change_policy(facts, Some(policy), bucket, changes, applicability)
     }
 
+    /// Statements added to a document no AWS command changes (the session
+    /// policy a BI tool sends on AssumeRole): the corrected document shown, with
+    /// every statement of `policy` kept, and no command.
+    pub(crate) fn statements_into(target: &str, policy: &Policy, statements: Vec<Value>) -> Fix {
+        let mut fix = Fix::statements_for(target, statements);
+        if let Edit::Policy {
+            document,
+            base,
+            changes,
+            source,
+            statements,
+            ..
+        } = &mut fix.edit
+        {
+            *base = policy.json.clone();
+            *document = changed(base, changes);
+            *source = policy.path.clone();
+            // The statements as they stand in the corrected document (Sids made unique).
+            let before: std::collections::HashSet<String> = match base.get("Statement") {
+                Some(Value::Array(list)) => list.iter().map(Value::to_string).collect(),
+                Some(single) => std::iter::once(single.to_string()).collect(),
+                None => Default::default(),
+            };
+            *statements = document
+                .get("Statement")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|s| !before.contains(&s.to_string()))
+                .cloned()
+                .collect();
+        }
+        fix
+    }
+
     /// Statements for a document that is not the customer's to change (the
     /// vendor's side): shown, with no command.
     pub(crate) fn statements_for(target: &str, statements: Vec<Value>) -> Fix {

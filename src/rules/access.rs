@@ -153,6 +153,11 @@ impl<'a> Env<'a> {
         })
     }
 
+    /// The session policy the BI tool passes on AssumeRole, when given.
+    pub(super) fn session(&self) -> Option<&'a Policy> {
+        self.facts.guardrails.session.as_ref()
+    }
+
     pub(super) fn bucket_policy(&self, need: &Need) -> Option<&'a Policy> {
         need.bucket
             .as_ref()
@@ -216,6 +221,7 @@ impl<'a> Env<'a> {
         let set = PolicySet {
             identity: self.identity,
             boundary: self.boundary,
+            session: self.session(),
             resource: if with_resource_policy {
                 self.resource_policy(need)
             } else {
@@ -353,6 +359,10 @@ pub(super) fn check_needs(meta: &'static RuleMeta, facts: &Facts, none_reason: &
     Ok(checks)
 }
 
+/// Who changes a session policy: it is not stored in the account.
+const SESSION_OWNER: &str =
+    "; the session policy is the BI tool's (sent with AssumeRole): change it in the BI tool's connection settings";
+
 pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check> {
     let first = group[0];
     let resources: Vec<&str> = group.iter().map(|n| n.resource.as_str()).collect();
@@ -370,6 +380,8 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
     let mut allowed_by: Vec<StatementRef> = Vec::new();
     // Allowed by an identity policy but not by the permissions boundary.
     let mut bounded: Vec<&str> = Vec::new();
+    // Allowed by the identity policies (and boundary) but not by the session policy.
+    let mut sessioned: Vec<&str> = Vec::new();
     // Not allowed by the KMS key's policy, directly or through IAM.
     let mut key_missing: Vec<&str> = Vec::new();
     for need in group {
@@ -415,6 +427,11 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
                 Decision::ImplicitDeny(ImplicitReason::Boundary(_)) => {
                     if !bounded.contains(&action) {
                         bounded.push(action);
+                    }
+                }
+                Decision::ImplicitDeny(ImplicitReason::Session(_)) => {
+                    if !sessioned.contains(&action) {
+                        sessioned.push(action);
                     }
                 }
                 // The doctor's requests are within the connection's account.
@@ -508,6 +525,29 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
             )),
         );
     }
+    // The session policy is the BI tool's, sent with each AssumeRole: the fix is
+    // the statement to add to it there, shown (no AWS command changes it).
+    if let (false, Some(session)) = (sessioned.is_empty(), env.session()) {
+        let statement =
+            json!({"Sid": first.sid, "Effect": "Allow", "Action": sessioned, "Resource": resources});
+        checks.push(
+            meta.fail(
+                &subject,
+                format!(
+                    "{what}: {} allowed by the identity policies but not by the {}, which the BI tool passes on \
+                     AssumeRole and which caps the session{SESSION_OWNER}",
+                    plural_actions(&sessioned),
+                    session.name
+                ),
+            )
+            .in_file(session.path.as_deref(), crate::location::Location { line: 1, column: 1 })
+            .with_fix(Fix::statements_into(
+                &format!("{} (the BI tool's AssumeRole settings)", session.name),
+                session,
+                vec![statement],
+            )),
+        );
+    }
     if let (false, Some(key)) = (key_missing.is_empty(), env.key_policy(first)) {
         checks.push(key_policy_missing(
             meta,
@@ -531,10 +571,15 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
             .filter(|(_, b, _)| b == by)
             .map(|(a, _, _)| *a)
             .collect();
+        // A Deny of the session policy is the BI tool's to change.
+        let owner = match env.session() {
+            Some(s) if s.name == by.policy => SESSION_OWNER,
+            _ => "",
+        };
         let mut check = meta.fail(
             &subject,
             format!(
-                "{what}: {} on {} denied by {}",
+                "{what}: {} on {} denied by {}{owner}",
                 actions.join(", "),
                 need.resource,
                 by.cite()
