@@ -159,7 +159,10 @@ mod tests {
         assert_eq!(scp.name, "SCP DenyGlue (p-glue0001)");
         assert_eq!(scp.origin, crate::policy::decode::Origin::OrganizationPolicy);
         assert_eq!(
-            back.guardrails.session.as_ref().map(|p| p.document.statements.len()),
+            back.guardrails
+                .session
+                .as_ref()
+                .map(|p| p.document.statements.len()),
             Some(1),
             "the session policy is kept"
         );

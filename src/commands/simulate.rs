@@ -70,10 +70,15 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
         .transpose()?;
     // The time the request is taken to be made at is said only when a policy
     // reads it.
-    let reads_time = identity.iter().chain(&boundary).chain(&session).chain(&resource_policy).any(|p| {
-        let text = p.text.to_ascii_lowercase();
-        text.contains("aws:currenttime") || text.contains("aws:epochtime")
-    });
+    let reads_time = identity
+        .iter()
+        .chain(&boundary)
+        .chain(&session)
+        .chain(&resource_policy)
+        .any(|p| {
+            let text = p.text.to_ascii_lowercase();
+            text.contains("aws:currenttime") || text.contains("aws:epochtime")
+        });
     let context = context(
         args,
         &principal,

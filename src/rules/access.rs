@@ -360,8 +360,7 @@ pub(super) fn check_needs(meta: &'static RuleMeta, facts: &Facts, none_reason: &
 }
 
 /// Who changes a session policy: it is not stored in the account.
-const SESSION_OWNER: &str =
-    "; the session policy is the BI tool's (sent with AssumeRole): change it in the BI tool's connection settings";
+const SESSION_OWNER: &str = "; the session policy is the BI tool's (sent with AssumeRole): change it in the BI tool's connection settings";
 
 pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check> {
     let first = group[0];
@@ -825,6 +824,73 @@ pub(super) fn check_live_needs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A session policy caps the session: what it leaves out is a finding naming
+    /// it with the statement to add (display-only), and its Deny is a finding
+    /// saying the BI tool owns it; with none given, the same facts pass.
+    #[test]
+    fn a_session_policy_caps_the_permission_rules() {
+        use crate::engine::Status;
+        use crate::policy::PolicyKind;
+        let session = |text: &str| {
+            Policy::from_text(
+                "session policy (session.json)",
+                Some("session.json"),
+                text,
+                PolicyKind::Identity,
+            )
+            .unwrap()
+        };
+        let run = |facts: &Facts| crate::engine::run(&crate::rules::REGISTRY, facts);
+        let mut facts = crate::rules::unread::healthy();
+        let glue = |checks: &[Check]| -> Vec<Check> {
+            checks
+                .iter()
+                .filter(|c| c.code() == "ATHENA002")
+                .cloned()
+                .collect()
+        };
+        assert!(glue(&run(&facts)).iter().all(|c| c.status == Status::Pass));
+        facts.guardrails.session = Some(session(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:*", "athena:*", "kms:*"], "Resource": "*"}]}"#,
+        ));
+        let checks = glue(&run(&facts));
+        let fail = checks
+            .iter()
+            .find(|c| c.status == Status::Fail)
+            .expect("a finding");
+        assert!(
+            fail.message
+                .contains("not by the session policy (session.json), which the BI tool passes on AssumeRole"),
+            "{}",
+            fail.message
+        );
+        let fix = fail.fix.as_ref().unwrap();
+        assert_eq!(fix.applicability, crate::fix::Applicability::DisplayOnly);
+        assert!(
+            fix.payload().to_string().contains("glue:GetTables"),
+            "{}",
+            fix.payload()
+        );
+        facts.guardrails.session = Some(session(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+               {"Sid": "NoGlue", "Effect": "Deny", "Action": "glue:*", "Resource": "*"}]}"#,
+        ));
+        let checks = glue(&run(&facts));
+        let fail = checks
+            .iter()
+            .find(|c| c.status == Status::Fail)
+            .expect("a finding");
+        assert!(
+            fail.message
+                .contains("denied by statement 2 (Sid NoGlue) of session policy (session.json)")
+                && fail
+                    .message
+                    .contains("change it in the BI tool's connection settings"),
+            "{}",
+            fail.message
+        );
+    }
 
     /// Where additions go: the principal's own inline policy; else its one group's
     /// inline policy; with several groups, or managed policies only, nowhere it
