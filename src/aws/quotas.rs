@@ -122,8 +122,7 @@ pub(crate) fn over(quota: &Quota, document: &Value) -> Option<String> {
             Unit::Bytes => "bytes",
         };
         format!(
-            "the document is {size} {unit}: over AWS's quota of {} for {} ({}), so AWS refuses it \
-             (LimitExceeded / MalformedPolicy)",
+            "the document is {size} {unit}: over AWS's quota of {} for {} ({}), so AWS refuses it",
             quota.limit, quota.what, quota.source
         )
     })

@@ -294,6 +294,18 @@ pub(crate) fn collect_loaded(
         warnings,
         declared_principal: false,
     };
+    // A session policy over its quota cannot be passed at all: AssumeRole refuses it.
+    if let Some(said) = collected
+        .facts
+        .guardrails
+        .session
+        .as_ref()
+        .and_then(|p| crate::aws::quotas::over(&crate::aws::quotas::SESSION, &p.json))
+    {
+        collected.warnings.push(format!(
+            "--session-policy: {said}: the BI tool's AssumeRole with it fails"
+        ));
+    }
     if let Some(input) = &policies.iac {
         let applied = super::iac::apply(input, policies.iac_role.clone(), &mut collected.facts, policies)?;
         collected.declared_principal = applied.declares_principal;

@@ -117,7 +117,7 @@ pub(crate) fn compose(checks: &mut [impl Finding], unsafe_fixes: bool) {
                     .as_ref()
                     .and_then(|a| quotas::of_command(&a.words))
                     .and_then(|q| quotas::over(q, &merged).map(|s| (q, s)))
-                    .map(|(q, s)| format!("{s}; {}", split_advice(q)))
+                    .map(|(q, s)| format!("{s} (LimitExceeded); {}", split_advice(q)))
                 {
                     *note = Some(match note.take() {
                         Some(n) => format!("{n}; {said}"),
