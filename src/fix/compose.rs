@@ -48,6 +48,9 @@ fn split_advice(quota: &quotas::Quota) -> &'static str {
          `attach-role-policy`/`attach-user-policy`), which counts against its own quota of 6,144 characters"
     } else if *quota == quotas::MANAGED {
         "split it: put the added statements in a second managed policy, or in an inline policy of the principal"
+    } else if *quota == quotas::TRUST {
+        "shorten it (merge statements), or ask AWS to raise the account's trust policy quota (up to 4,096): a \
+         role has one trust policy"
     } else {
         "shorten it (merge statements, drop the ones no longer needed): this document cannot be split"
     }
