@@ -50,7 +50,7 @@ pub(super) fn run(files: &[PathBuf]) -> Result<ExitCode, Fatal> {
 fn connection_of(file: &Path) -> Option<PathBuf> {
     let name = file.file_name()?.to_str()?;
     match fleet::policy_of(name) {
-        Some(stem) => ["toml", "json"]
+        Some(stem) => ["toml", "json", "jdbc", "url", "ini", "reg"]
             .iter()
             .map(|ext| file.with_file_name(format!("{stem}.{ext}")))
             .find(|p| p.is_file()),

@@ -76,6 +76,13 @@ impl CatalogNotLowercase {
 
 impl Rule for CatalogNotLowercase {
     fn check(&self, facts: &Facts) -> Outcome {
+        // Omni lower-cases nothing and looks the name up as typed; a driver
+        // passes it to Athena, whose default catalog is `AwsDataCatalog`.
+        super::omni_only(
+            &facts.connection,
+            FieldId::DataCatalog.key(),
+            "passes the catalog to Athena as written (the 3.x driver's default is `AwsDataCatalog`)",
+        )?;
         Ok([FieldId::DataCatalog, FieldId::IncludeOtherDataCatalogs]
             .into_iter()
             .map(|id| self.check_field(&facts.connection, id))

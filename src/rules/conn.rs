@@ -1,6 +1,6 @@
 //! CONN rules: the connection form's fields, each read the way the vendor's UI reads it.
 
-use super::{named, needs};
+use super::{named, needs, omni_only};
 use crate::aws::access_key::{self, KeyKind};
 use crate::connection::{AuthType, Connection, FieldId, split_list};
 use crate::engine::{Check, Outcome, Rule, Severity, Skip, declare_rule};
@@ -23,6 +23,7 @@ pub(super) static RULES: &[&dyn Rule] = &[
     &TimezoneInvalid,
     &AuthFieldsConflict,
     &CredentialsEmpty,
+    &UnknownProperty,
 ];
 
 /// The skip of rules about access keys when the connection uses a role, and the reverse.
@@ -51,7 +52,21 @@ impl Rule for MissingRequiredField {
     fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
         let account = conn.value(FieldId::AccountId).unwrap_or("<ACCOUNT_ID>");
-        let mut required: Vec<(FieldId, Value, Applicability)> = vec![
+        let mut required: Vec<(FieldId, Value, Applicability)> = match conn.form {
+            // Omni's form requires these whatever the authentication.
+            f if f.is_omni() => Vec::new(),
+            // The Simba guide's URL always carries S3OutputLocation; the 3.x
+            // driver, PyAthena and ODBC take it from the workgroup when it is
+            // absent (ATHENA005 judges that), and use the default credentials
+            // when no keys are given.
+            crate::connection::Form::Jdbc2 => vec![(
+                FieldId::S3OutputBucket,
+                "s3://<results-bucket>/<prefix>/".into(),
+                Applicability::DisplayOnly,
+            )],
+            _ => Vec::new(),
+        };
+        let omni: Vec<(FieldId, Value, Applicability)> = vec![
             (
                 FieldId::DisplayName,
                 "<connection name>".into(),
@@ -69,7 +84,11 @@ impl Rule for MissingRequiredField {
             ),
             (FieldId::DatabaseTimezone, "UTC".into(), Applicability::Unsafe),
         ];
+        if conn.form.is_omni() {
+            required.extend(omni);
+        }
         match conn.auth.auth_type {
+            None if !conn.form.is_omni() => {}
             None => required.push((
                 FieldId::AuthType,
                 "cross_account_role".into(),
@@ -452,6 +471,11 @@ impl ListFieldMalformed {
 
 impl Rule for ListFieldMalformed {
     fn check(&self, facts: &Facts) -> Outcome {
+        omni_only(
+            &facts.connection,
+            FieldId::IncludeSchemas.key(),
+            "has no Include Schemas or Include Other Data Catalogs list",
+        )?;
         Ok([FieldId::IncludeOtherDataCatalogs, FieldId::IncludeSchemas]
             .into_iter()
             .map(|id| self.check_field(&facts.connection, id))
@@ -472,6 +496,11 @@ declare_rule! {
 impl Rule for DefaultSchemaNotIncluded {
     fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
+        omni_only(
+            conn,
+            FieldId::DefaultSchema.key(),
+            "has no Include Schemas: its schema is the database queries run in",
+        )?;
         let id = FieldId::DefaultSchema;
         let meta = Self::META;
         let Some(default) = conn.value(id) else {
@@ -575,6 +604,11 @@ impl TimezoneInvalid {
 
 impl Rule for TimezoneInvalid {
     fn check(&self, facts: &Facts) -> Outcome {
+        omni_only(
+            &facts.connection,
+            FieldId::DatabaseTimezone.key(),
+            "has no time zone settings",
+        )?;
         Ok([FieldId::DatabaseTimezone, FieldId::QueryTimezone]
             .into_iter()
             .map(|id| self.check_field(&facts.connection, id))
@@ -718,5 +752,57 @@ impl Rule for CredentialsEmpty {
             ));
         }
         Ok(checks)
+    }
+}
+
+declare_rule! {
+    pub(crate) struct UnknownProperty {
+        code: "CONN011",
+        name: "unknown-property",
+        severity: Error,
+        summary: "A property the source's driver does not read (the other driver's name, the wrong case, a typo)",
+        fixes: [Safe, Unsafe],
+    }
+}
+
+impl Rule for UnknownProperty {
+    fn check(&self, facts: &Facts) -> Outcome {
+        let conn = &facts.connection;
+        let meta = Self::META;
+        if conn.form.is_omni() {
+            return Err(Skip::new(
+                "connection",
+                "not applicable to this source: an unknown key in Omni's file is refused as bad input",
+            ));
+        }
+        if conn.unknown.is_empty() {
+            return Ok(vec![meta.pass(
+                "connection",
+                format!("every property of {} is one its driver reads", conn.form.describe()),
+            )]);
+        }
+        Ok(conn
+            .unknown
+            .iter()
+            .map(|u| {
+                let advice = match &u.rename {
+                    Some(to) => format!("; the driver reads `{to}`"),
+                    None => String::new(),
+                };
+                let check = meta
+                    .fail(
+                        u.name.clone(),
+                        format!("{}: the driver ignores it{advice}", u.why),
+                    )
+                    .at(u.location);
+                match &u.rename {
+                    // A typo's correction is a guess; another driver's name or
+                    // the wrong case is not.
+                    Some(to) if u.typo => check.with_fix(Fix::rename(conn, &u.name, to, Applicability::Unsafe)),
+                    Some(to) => check.with_fix(Fix::rename(conn, &u.name, to, Applicability::Safe)),
+                    None => check,
+                }
+            })
+            .collect())
     }
 }

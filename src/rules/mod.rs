@@ -171,9 +171,26 @@ fn results_bucket(facts: &Facts) -> Result<String, Skip> {
         .ok_or_else(|| Skip::new("s3_output_bucket", "needs a valid s3_output_bucket"))
 }
 
+/// The skip of a rule about Omni's form (Include Schemas, the lowercase
+/// catalog, the time zones) on another tool's source, which has no such field
+/// or reads it another way.
+fn omni_only(conn: &Connection, subject: &str, why: &str) -> Result<(), Skip> {
+    match conn.form.is_omni() {
+        true => Ok(()),
+        false => Err(Skip::new(
+            subject,
+            format!("not applicable to this source: {} {why}", conn.form.describe()),
+        )),
+    }
+}
+
 /// How a field is named in messages: its form label, and its key where they differ.
 fn named(conn: &Connection, id: FieldId) -> String {
     let key = id.key_in(conn.form);
+    if !conn.form.is_omni() {
+        // Another tool's source: the property as that tool names it.
+        return format!("`{key}`");
+    }
     if id.label() == key || !id.label().contains(' ') {
         format!("`{key}`")
     } else {
