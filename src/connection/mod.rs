@@ -8,7 +8,6 @@ pub(crate) mod source;
 pub(crate) use load::{Loaded, from_text, load, read_bounded, read_capped, read_input, read_text, utf8};
 pub(crate) use source::SourceKind;
 
-
 use crate::aws::regions::DEFAULT_REGION;
 use crate::aws::s3::{OutputLocation, parse_output_location};
 use crate::location::Location;

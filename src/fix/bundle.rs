@@ -399,7 +399,11 @@ fn corrected_connection(conn: &ConnectionText, fields: &[(FieldId, Value)]) -> R
 
 /// Another tool's source with the fixes made in its own syntax: the renames,
 /// the fields, and every secret taken out (the corrected file never copies one).
-fn corrected_source(conn: &ConnectionText, fields: &[(FieldId, Value)], mut changes: Vec<Change>) -> Result<String, String> {
+fn corrected_source(
+    conn: &ConnectionText,
+    fields: &[(FieldId, Value)],
+    mut changes: Vec<Change>,
+) -> Result<String, String> {
     let c = conn.connection;
     let text = conn
         .text

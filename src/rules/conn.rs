@@ -778,7 +778,10 @@ impl Rule for UnknownProperty {
         if conn.unknown.is_empty() {
             return Ok(vec![meta.pass(
                 "connection",
-                format!("every property of {} is one its driver reads", conn.form.describe()),
+                format!(
+                    "every property of {} is one its driver reads",
+                    conn.form.describe()
+                ),
             )]);
         }
         Ok(conn
@@ -798,7 +801,9 @@ impl Rule for UnknownProperty {
                 match &u.rename {
                     // A typo's correction is a guess; another driver's name or
                     // the wrong case is not.
-                    Some(to) if u.typo => check.with_fix(Fix::rename(conn, &u.name, to, Applicability::Unsafe)),
+                    Some(to) if u.typo => {
+                        check.with_fix(Fix::rename(conn, &u.name, to, Applicability::Unsafe))
+                    }
                     Some(to) => check.with_fix(Fix::rename(conn, &u.name, to, Applicability::Safe)),
                     None => check,
                 }

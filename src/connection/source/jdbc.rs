@@ -202,14 +202,26 @@ const NOT_IN_AMAZON: &[(&str, Option<&str>, &str)] = &[
 ];
 
 const NOT_IN_SIMBA: &[(&str, Option<&str>, &str)] = &[
-    ("Region", Some("AwsRegion"), "is the 3.x driver's name; the Simba 2.x driver reads `AwsRegion`"),
+    (
+        "Region",
+        Some("AwsRegion"),
+        "is the 3.x driver's name; the Simba 2.x driver reads `AwsRegion`",
+    ),
     (
         "OutputLocation",
         Some("S3OutputLocation"),
         "is the 3.x driver's name; the Simba 2.x driver reads `S3OutputLocation`",
     ),
-    ("Database", Some("Schema"), "is the 3.x driver's name; the Simba 2.x driver reads `Schema`"),
-    ("AccessKeyId", Some("User"), "is the 3.x driver's alias; the Simba 2.x driver reads `User`"),
+    (
+        "Database",
+        Some("Schema"),
+        "is the 3.x driver's name; the Simba 2.x driver reads `Schema`",
+    ),
+    (
+        "AccessKeyId",
+        Some("User"),
+        "is the 3.x driver's alias; the Simba 2.x driver reads `User`",
+    ),
     (
         "SecretAccessKey",
         Some("Password"),
@@ -325,14 +337,20 @@ fn parse<'a>(path: &Path, text: &'a str) -> Result<Url<'a>, Fatal> {
         }
         let Some((name, value)) = segment.split_once('=') else {
             if i == 0 {
-                url.host = Some((segment.trim(), start + (segment.len() - segment.trim_start().len())));
+                url.host = Some((
+                    segment.trim(),
+                    start + (segment.len() - segment.trim_start().len()),
+                ));
                 continue;
             }
             return Err(bad(
                 path,
                 text,
                 start,
-                format!("expected `Property=Value` between `;`, found `{}`", segment.trim()),
+                format!(
+                    "expected `Property=Value` between `;`, found `{}`",
+                    segment.trim()
+                ),
             ));
         };
         let name_at = start + (name.len() - name.trim_start().len());
@@ -351,7 +369,7 @@ fn parse<'a>(path: &Path, text: &'a str) -> Result<Url<'a>, Fatal> {
                 ),
             ));
         }
-        let value_at = start + name.len() + (segment.find('=').unwrap_or(0) - name.len()) + 1;
+        let value_at = start + segment.find('=').unwrap_or(0) + 1;
         url.pairs.push(Pair {
             name,
             name_at,
@@ -415,10 +433,10 @@ pub(super) fn read(path: &Path, text: &str) -> Result<Loaded, Fatal> {
         }
     }
     // The region of an endpoint host, when no property names one.
-    if let Some((host, at)) = url.host {
-        if let Some((region, within)) = region_of_host(host) {
-            reading.set(FieldId::Region, region.to_string(), at + within);
-        }
+    if let Some((host, at)) = url.host
+        && let Some((region, within)) = region_of_host(host)
+    {
+        reading.set(FieldId::Region, region.to_string(), at + within);
     }
     Ok(reading.finish())
 }
@@ -438,18 +456,25 @@ fn unknown(reading: &mut Reading, form: Form, pair: &Pair) {
     }
     // The Simba driver's names are case-sensitive: a known name in another case
     // is a property it does not read.
-    if form == Form::Jdbc2 {
-        if let Some(p) = SIMBA.iter().find(|p| p.name.eq_ignore_ascii_case(pair.name)) {
+    if form == Form::Jdbc2
+        && let Some(p) = SIMBA.iter().find(|p| p.name.eq_ignore_ascii_case(pair.name))
+    {
+        {
             reading.unknown(
                 pair.name,
                 Some(p.name),
-                format!("`{}`: the Simba 2.x driver's property names are case-sensitive", pair.name),
+                format!(
+                    "`{}`: the Simba 2.x driver's property names are case-sensitive",
+                    pair.name
+                ),
                 pair.name_at,
             );
             return;
         }
     }
-    let known = table(form).iter().flat_map(|p| std::iter::once(p.name).chain(p.aliases.iter().copied()));
+    let known = table(form)
+        .iter()
+        .flat_map(|p| std::iter::once(p.name).chain(p.aliases.iter().copied()));
     if let Some(near) = nearest(pair.name, known) {
         let near = lookup(form, near).map_or(near, |p| p.name);
         reading.typo(
@@ -474,15 +499,14 @@ pub(super) fn rewrite(form: Form, text: &str, changes: &[Change]) -> Result<Stri
     for change in changes {
         match change {
             Change::Set(id, value) => {
-                let name = property_of(form, *id).ok_or_else(|| format!("{} has no {}", form.describe(), id.key()))?;
+                let name = property_of(form, *id)
+                    .ok_or_else(|| format!("{} has no {}", form.describe(), id.key()))?;
                 let at = url
                     .pairs
                     .iter()
                     .find(|p| lookup(form, p.name).is_some_and(|q| q.field == Some(*id)));
-                if let Some(v) = value {
-                    if v.contains(';') {
-                        return Err(format!("`{name}` cannot hold a `;` in a JDBC URL"));
-                    }
+                if value.as_deref().is_some_and(|v| v.contains(';')) {
+                    return Err(format!("`{name}` cannot hold a `;` in a JDBC URL"));
                 }
                 match (at, value) {
                     (Some(p), Some(v)) => edits.push((p.value_at, p.value_at + p.value.len(), v.clone())),
@@ -514,7 +538,11 @@ pub(super) fn rewrite(form: Form, text: &str, changes: &[Change]) -> Result<Stri
     let url_end = parse(Path::new("url"), &out).map_err(|e| e.to_string())?.end;
     if !appended.is_empty() {
         let before = &out[..url_end];
-        let sep = if before.ends_with(';') || before.ends_with("//") { "" } else { ";" };
+        let sep = if before.ends_with(';') || before.ends_with("//") {
+            ""
+        } else {
+            ";"
+        };
         out.insert_str(url_end, &format!("{sep}{}", appended.join(";")));
     }
     Ok(out)
@@ -522,7 +550,11 @@ pub(super) fn rewrite(form: Form, text: &str, changes: &[Change]) -> Result<Stri
 
 /// The span that removes a pair and one `;` beside it.
 fn removal(text: &str, p: &Pair) -> (usize, usize, String) {
-    let end = if text[p.end..].starts_with(';') { p.end + 1 } else { p.end };
+    let end = if text[p.end..].starts_with(';') {
+        p.end + 1
+    } else {
+        p.end
+    };
     (p.start, end, String::new())
 }
 
@@ -548,7 +580,10 @@ mod tests {
         let c = &loaded.connection;
         assert_eq!(c.form, Form::Jdbc2);
         assert_eq!(c.value(FieldId::Region), Some("us-west-1"));
-        assert_eq!(c.location(FieldId::Region), Some(Location { line: 1, column: 28 }));
+        assert_eq!(
+            c.location(FieldId::Region),
+            Some(Location { line: 1, column: 28 })
+        );
         assert_eq!(c.value(FieldId::S3OutputBucket), Some("s3://working/dir"));
         assert_eq!(c.value(FieldId::AccessKeyId), Some("AKIAIOSFODNN7EXAMPLE"));
         assert!(loaded.file_secret.is_some());
@@ -566,7 +601,10 @@ mod tests {
         let c = read(Path::new("u.jdbc"), url).unwrap().connection;
         assert_eq!(c.form, Form::Jdbc3);
         assert_eq!(c.value(FieldId::Region), Some("eu-west-1"));
-        assert_eq!(c.location(FieldId::Region), Some(Location { line: 1, column: 22 }));
+        assert_eq!(
+            c.location(FieldId::Region),
+            Some(Location { line: 1, column: 22 })
+        );
         assert_eq!(c.value(FieldId::S3OutputBucket), Some("s3://r/p/"));
         assert_eq!(c.value(FieldId::Workgroup), Some("bi"));
         assert_eq!(c.value(FieldId::DefaultSchema), Some("sales"));
@@ -583,8 +621,11 @@ mod tests {
         )
         .unwrap()
         .connection;
-        let names: Vec<(&str, Option<&str>)> =
-            c.unknown.iter().map(|u| (u.name.as_str(), u.rename.as_deref())).collect();
+        let names: Vec<(&str, Option<&str>)> = c
+            .unknown
+            .iter()
+            .map(|u| (u.name.as_str(), u.rename.as_deref()))
+            .collect();
         assert_eq!(
             names,
             [
@@ -593,9 +634,12 @@ mod tests {
                 ("RoleArn", None)
             ]
         );
-        let c = read(Path::new("u.jdbc"), "jdbc:awsathena://awsregion=us-east-1;OutputLocation=s3://r/")
-            .unwrap()
-            .connection;
+        let c = read(
+            Path::new("u.jdbc"),
+            "jdbc:awsathena://awsregion=us-east-1;OutputLocation=s3://r/",
+        )
+        .unwrap()
+        .connection;
         assert_eq!(c.value(FieldId::Region), None);
         assert_eq!(c.unknown[0].rename.as_deref(), Some("AwsRegion"));
         assert!(c.unknown[0].why.contains("case-sensitive"));
@@ -605,7 +649,11 @@ mod tests {
     #[test]
     fn bad_urls_are_refused_where_they_go_wrong() {
         let err = |t: &str| read(Path::new("u"), t).unwrap_err().to_string();
-        assert!(err("jdbc:athena://Region=a;oops;").contains(":1:24:"), "{}", err("jdbc:athena://Region=a;oops;"));
+        assert!(
+            err("jdbc:athena://Region=a;oops;").contains(":1:24:"),
+            "{}",
+            err("jdbc:athena://Region=a;oops;")
+        );
         assert!(err("jdbc:athena://Region=a;region=b").contains("set twice"));
         assert!(err("jdbc:awsathena://AwsRegion=a;=b").contains("no name"));
     }
@@ -619,8 +667,16 @@ mod tests {
             &[Change::Set(FieldId::S3OutputBucket, Some("s3://r/p/".into()))],
         )
         .unwrap();
-        assert_eq!(out, "jdbc:athena://Region=us-east-1;OutputLocation=s3://r/p/;WorkGroup=bi\n");
-        let out = rewrite(Form::Jdbc3, url, &[Change::Set(FieldId::DataCatalog, Some("AwsDataCatalog".into()))]).unwrap();
+        assert_eq!(
+            out,
+            "jdbc:athena://Region=us-east-1;OutputLocation=s3://r/p/;WorkGroup=bi\n"
+        );
+        let out = rewrite(
+            Form::Jdbc3,
+            url,
+            &[Change::Set(FieldId::DataCatalog, Some("AwsDataCatalog".into()))],
+        )
+        .unwrap();
         assert_eq!(
             out,
             "jdbc:athena://Region=us-east-1;OutputLocation=s3://r/p;WorkGroup=bi;Catalog=AwsDataCatalog\n"

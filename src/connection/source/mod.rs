@@ -69,7 +69,11 @@ pub(crate) fn choose(kind: SourceKind) {
 
 /// The reader for `text`: the one chosen, else the one its content names.
 pub(crate) fn reader_for(text: &str) -> SourceKind {
-    CHOSEN.get().copied().or_else(|| detect(text)).unwrap_or(SourceKind::Omni)
+    CHOSEN
+        .get()
+        .copied()
+        .or_else(|| detect(text))
+        .unwrap_or(SourceKind::Omni)
 }
 
 /// Which tool's source `text` is, by its content: `None` for anything else
@@ -244,12 +248,17 @@ impl<'a> Reading<'a> {
     /// the tool's default credentials (no type).
     pub(super) fn finish(mut self) -> Loaded {
         let c = &mut self.connection;
-        if c.auth.access_key_id.is_some() || c.auth.secret_in_file.is_some() || c.auth.secret_blank.is_some() {
+        if c.auth.access_key_id.is_some() || c.auth.secret_in_file.is_some() || c.auth.secret_blank.is_some()
+        {
             c.auth.auth_type = Some(AuthType::AccessKey);
         } else if c.auth.role_arn.is_some() {
             c.auth.auth_type = Some(AuthType::CrossAccountRole);
         }
-        if c.auth.access_key_id.as_ref().is_some_and(|f| crate::secret::looks_like_secret(&f.raw)) {
+        if c.auth
+            .access_key_id
+            .as_ref()
+            .is_some_and(|f| crate::secret::looks_like_secret(&f.raw))
+        {
             // The secret pasted where the key ID goes: keep where, never what.
             c.auth.access_key_id_holds_secret = c.auth.access_key_id.take().and_then(|f| f.location);
         }
@@ -295,7 +304,9 @@ pub(super) fn region_of_host(host: &str) -> Option<(&str, usize)> {
         .or_else(|| lower.strip_prefix("athena.").map(|r| (r, "athena.".len())))?;
     let (tail, start) = rest;
     let end = tail.find('.')?;
-    tail[end..].starts_with(".amazonaws.com").then_some((&host[start..start + end], start))
+    tail[end..]
+        .starts_with(".amazonaws.com")
+        .then_some((&host[start..start + end], start))
 }
 
 /// An input error at byte `offset` of `text`.
@@ -341,7 +352,9 @@ pub(super) fn percent_encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' | b':' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' | b':' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -354,18 +367,39 @@ mod tests {
 
     #[test]
     fn sources_are_told_apart_by_their_content() {
-        assert_eq!(detect("jdbc:awsathena://AwsRegion=us-east-1;"), Some(SourceKind::Jdbc));
-        assert_eq!(detect("\n  JDBC:athena://Region=us-east-1\n"), Some(SourceKind::Jdbc));
-        assert_eq!(detect("awsathena+rest://@athena.us-east-1.amazonaws.com:443/s"), Some(SourceKind::SqlAlchemy));
-        assert_eq!(detect("region = \"us-east-1\"\n[auth]\ntype = \"access_key\"\n"), None);
+        assert_eq!(
+            detect("jdbc:awsathena://AwsRegion=us-east-1;"),
+            Some(SourceKind::Jdbc)
+        );
+        assert_eq!(
+            detect("\n  JDBC:athena://Region=us-east-1\n"),
+            Some(SourceKind::Jdbc)
+        );
+        assert_eq!(
+            detect("awsathena+rest://@athena.us-east-1.amazonaws.com:443/s"),
+            Some(SourceKind::SqlAlchemy)
+        );
+        assert_eq!(
+            detect("region = \"us-east-1\"\n[auth]\ntype = \"access_key\"\n"),
+            None
+        );
         assert_eq!(detect("{\"region\": \"jdbc:athena://\"}"), None);
     }
 
     #[test]
     fn regions_come_from_athena_hosts() {
-        assert_eq!(region_of_host("athena.eu-west-1.amazonaws.com"), Some(("eu-west-1", 7)));
-        assert_eq!(region_of_host("athena.cn-north-1.amazonaws.com.cn"), Some(("cn-north-1", 7)));
-        assert_eq!(region_of_host("athena-fips.us-east-1.amazonaws.com"), Some(("us-east-1", 12)));
+        assert_eq!(
+            region_of_host("athena.eu-west-1.amazonaws.com"),
+            Some(("eu-west-1", 7))
+        );
+        assert_eq!(
+            region_of_host("athena.cn-north-1.amazonaws.com.cn"),
+            Some(("cn-north-1", 7))
+        );
+        assert_eq!(
+            region_of_host("athena-fips.us-east-1.amazonaws.com"),
+            Some(("us-east-1", 12))
+        );
         assert_eq!(region_of_host("vpce-1.athena.us-east-1.vpce.amazonaws.com"), None);
         assert_eq!(region_of_host("example.com"), None);
     }
@@ -377,5 +411,41 @@ mod tests {
         assert_eq!(percent_decode("a+b", false).unwrap(), "a+b");
         assert_eq!(percent_decode("a%2", true).unwrap_err().0, 1);
         assert_eq!(percent_encode("s3://b/p q/"), "s3://b/p%20q/");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// No source text makes a reader, or a rewrite of what it read, panic.
+        #[test]
+        fn readers_and_rewrites_never_panic(
+            head in proptest::sample::select(vec![
+                "jdbc:athena://", "jdbc:awsathena://", "awsathena+rest://",
+                "[A]\nDriver=athena\n", "Windows Registry Editor Version 5.00\r\n[HKEY\\ODBC.INI\\A]\r\n",
+            ]),
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "Region=", "us-east-1", ";", "=", "&", "?", "@", ":", "/", "%", "%2F", "%zz", "\"", "\\",
+                "\n", "\r\n", "[", "]", "OutputLocation", "s3://b/p/", "Password=x", "PWD=", "\u{e9}",
+                "athena.eu-west-1.amazonaws.com", "AwsRegion=", " ", "#", "s3_staging_dir=", "User=",
+            ]), 0..24),
+        ) {
+            let text = format!("{head}{}", pieces.concat());
+            let path = Path::new("c");
+            if let Some(kind) = detect(&text)
+                && let Ok(loaded) = read(kind, path, &text)
+            {
+                {
+                    let c = loaded.connection;
+                    let changes = [
+                        Change::Set(FieldId::S3OutputBucket, Some("s3://b/p/".into())),
+                        Change::Set(FieldId::Region, None),
+                        Change::Rename { from: "Region".into(), to: "AwsRegion".into() },
+                        Change::DropSecrets,
+                    ];
+                    let _ = rewrite(c.form, &text, &changes);
+                    let _ = rewrite(c.form, c.text.as_deref().unwrap_or_default(), &changes);
+                }
+            }
+        }
     }
 }

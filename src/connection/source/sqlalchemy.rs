@@ -97,7 +97,10 @@ fn parse<'a>(path: &Path, text: &'a str) -> Result<Url<'a>, Fatal> {
         }
         offset += l.len();
     }
-    let Some(scheme_end) = line.find("://").filter(|_| line.to_ascii_lowercase().starts_with("awsathena")) else {
+    let Some(scheme_end) = line
+        .find("://")
+        .filter(|_| line.to_ascii_lowercase().starts_with("awsathena"))
+    else {
         return Err(bad(
             path,
             text,
@@ -115,7 +118,10 @@ fn parse<'a>(path: &Path, text: &'a str) -> Result<Url<'a>, Fatal> {
             let info = &authority[..at];
             let (user, password, colon) = match info.find(':') {
                 Some(c) => (
-                    Span { raw: &info[..c], at: base },
+                    Span {
+                        raw: &info[..c],
+                        at: base,
+                    },
                     Some(Span {
                         raw: &info[c + 1..],
                         at: base + c + 1,
@@ -135,7 +141,15 @@ fn parse<'a>(path: &Path, text: &'a str) -> Result<Url<'a>, Fatal> {
                 },
             )
         }
-        None => (None, None, None, Span { raw: authority, at: base }),
+        None => (
+            None,
+            None,
+            None,
+            Span {
+                raw: authority,
+                at: base,
+            },
+        ),
     };
     let mut url = Url {
         user,
@@ -157,7 +171,10 @@ fn parse<'a>(path: &Path, text: &'a str) -> Result<Url<'a>, Fatal> {
         None => (after, None),
     };
     if let Some(p) = path_part.strip_prefix('/').filter(|p| !p.is_empty()) {
-        url.path = Some(Span { raw: p, at: after_at + 1 });
+        url.path = Some(Span {
+            raw: p,
+            at: after_at + 1,
+        });
     }
     if let Some((query, mut at)) = query_part {
         for pair in query.split('&') {
@@ -168,7 +185,12 @@ fn parse<'a>(path: &Path, text: &'a str) -> Result<Url<'a>, Fatal> {
             }
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             if url.query.iter().any(|(n, _)| n.raw == name) {
-                return Err(bad(path, text, here, format!("`{name}` is given twice in the query")));
+                return Err(bad(
+                    path,
+                    text,
+                    here,
+                    format!("`{name}` is given twice in the query"),
+                ));
             }
             url.query.push((
                 Span { raw: name, at: here },
@@ -183,7 +205,8 @@ fn parse<'a>(path: &Path, text: &'a str) -> Result<Url<'a>, Fatal> {
 }
 
 fn decoded(path: &Path, text: &str, span: Span, plus: bool) -> Result<String, Fatal> {
-    percent_decode(span.raw, plus).map_err(|(i, why)| bad(path, text, span.at + i, format!("invalid URL escape: {why}")))
+    percent_decode(span.raw, plus)
+        .map_err(|(i, why)| bad(path, text, span.at + i, format!("invalid URL escape: {why}")))
 }
 
 pub(super) fn read(path: &Path, text: &str) -> Result<Loaded, Fatal> {
@@ -216,12 +239,19 @@ pub(super) fn read(path: &Path, text: &str) -> Result<Loaded, Fatal> {
         if OTHERS.contains(&name.raw) {
             continue;
         }
-        let known = FIELDS.iter().map(|(n, _)| *n).chain(OTHERS.iter().copied()).chain(SECRETS.iter().copied());
+        let known = FIELDS
+            .iter()
+            .map(|(n, _)| *n)
+            .chain(OTHERS.iter().copied())
+            .chain(SECRETS.iter().copied());
         if let Some(near) = nearest(name.raw, known) {
             reading.typo(
                 name.raw,
                 near,
-                format!("`{}` is not an argument of pyathena.connect (names are case-sensitive)", name.raw),
+                format!(
+                    "`{}` is not an argument of pyathena.connect (names are case-sensitive)",
+                    name.raw
+                ),
                 name.at,
             );
         }
@@ -239,7 +269,11 @@ pub(super) fn rewrite(text: &str, changes: &[Change]) -> Result<String, String> 
     let mut appended: Vec<String> = Vec::new();
     let remove_pair = |name: Span, value: Span| -> (usize, usize, String) {
         let end = value.at + value.raw.len();
-        let end = if text[end..].starts_with('&') { end + 1 } else { end };
+        let end = if text[end..].starts_with('&') {
+            end + 1
+        } else {
+            end
+        };
         (name.at, end, String::new())
     };
     for change in changes {
@@ -323,10 +357,16 @@ mod tests {
         assert_eq!(c.value(FieldId::AccessKeyId), Some("AKIAIOSFODNN7EXAMPLE"));
         assert_eq!(c.value(FieldId::Region), Some("us-west-2"));
         assert_eq!(c.value(FieldId::DefaultSchema), Some("sales"));
-        assert_eq!(c.value(FieldId::S3OutputBucket), Some("s3://acme-results/pyathena/"));
+        assert_eq!(
+            c.value(FieldId::S3OutputBucket),
+            Some("s3://acme-results/pyathena/")
+        );
         assert_eq!(c.value(FieldId::Workgroup), Some("bi"));
         assert_eq!(c.value(FieldId::DataCatalog), Some("AwsDataCatalog"));
-        assert_eq!(c.location(FieldId::Region), Some(Location { line: 1, column: 91 }));
+        assert_eq!(
+            c.location(FieldId::Region),
+            Some(Location { line: 1, column: 91 })
+        );
         assert!(loaded.file_secret.is_some());
         let shown = format!("{loaded:?} {}", serde_json::to_string(c).unwrap());
         assert!(!shown.contains("wJalrXUtnFEMI"), "{shown}");
@@ -354,12 +394,23 @@ mod tests {
 
     #[test]
     fn typos_and_bad_escapes() {
-        let c = read(Path::new("u"), "awsathena+rest://@athena.us-east-1.amazonaws.com:443/s?s3_staging_directory=s3://b/&workgroup=x")
-            .unwrap()
-            .connection;
-        let names: Vec<_> = c.unknown.iter().map(|u| (u.name.as_str(), u.rename.as_deref())).collect();
+        let c = read(
+            Path::new("u"),
+            "awsathena+rest://@athena.us-east-1.amazonaws.com:443/s?s3_staging_directory=s3://b/&workgroup=x",
+        )
+        .unwrap()
+        .connection;
+        let names: Vec<_> = c
+            .unknown
+            .iter()
+            .map(|u| (u.name.as_str(), u.rename.as_deref()))
+            .collect();
         assert_eq!(names, [("workgroup", Some("work_group"))]);
-        let e = read(Path::new("u"), "awsathena+rest://@athena.us-east-1.amazonaws.com:443/s?work_group=%zz").unwrap_err();
+        let e = read(
+            Path::new("u"),
+            "awsathena+rest://@athena.us-east-1.amazonaws.com:443/s?work_group=%zz",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains(":1:67:"), "{e}");
     }
 }
