@@ -18,7 +18,9 @@ use common::{doctor, failures, root, stdout_json};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+/// A secret of the right shape that no document holds (AWS's documented
+/// example secret is quoted in a rule's doc, which SARIF carries).
+const SECRET: &str = "Zq3vKp9Lm2Xw8Rt5/b1Nc7Hd4Jf6Gs0Ae2Ui8OoP";
 
 /// The Simba guide's example URL, with the AWS documentation's example keys.
 fn simba_url() -> String {
@@ -77,7 +79,8 @@ fn a_simba_url_speaks_its_own_names_and_its_fix_clears_the_finding() {
     let conn = write(tmp.path(), "simba.jdbc", &simba_url());
     let (code, report, text) = judge(&conn, &[]);
     assert!(!text.contains(SECRET), "the secret is echoed:\n{text}");
-    assert_eq!(code, 1, "{text}");
+    // A missing trailing slash is a warning: exit 0 under the default --fail-on.
+    assert_eq!(code, 0, "{text}");
     // s3://working/dir has no trailing slash: named as the driver names it.
     let found = failed(&report, "CONN005");
     assert_eq!(found.len(), 1, "{text}");
@@ -96,13 +99,30 @@ fn a_simba_url_speaks_its_own_names_and_its_fix_clears_the_finding() {
     assert!(url.contains("S3OutputLocation=s3://working/dir/;"), "{url}");
     assert!(url.contains("Password=****;"), "{url}");
     assert!(!url.contains(SECRET));
+    // The location is the value's column in the file (SARIF carries it).
+    let out = doctor()
+        .args(["doctor", "--offline", "--format", "sarif", "--config"])
+        .arg(&conn)
+        .output()
+        .unwrap();
+    let sarif = stdout_json(&out);
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "CONN005")
+        .unwrap_or_else(|| panic!("{sarif}"));
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(1), Some(131)),
+        "{result}"
+    );
     // Apply the printed URL and rerun: the finding is gone, the rest unchanged.
     write(tmp.path(), "simba.jdbc", &url);
     let (_, again, text) = judge(&conn, &[]);
     assert!(failed(&again, "CONN005").is_empty(), "{text}");
     assert_eq!(check(&again, "CONN005")[0]["status"], "pass");
-    // The location is the value's column in the file.
-    assert_eq!(found[0]["location"]["line"], 1, "{}", found[0]);
 }
 
 #[test]
@@ -202,7 +222,7 @@ fn a_sqlalchemy_url_keeps_its_key_and_secret_out_of_every_output() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(
-            !text.contains("wJalrXUtnFEMI"),
+            !text.contains("Zq3vKp9Lm2Xw8Rt5"),
             "{format} echoes the secret:\n{text}"
         );
     }
@@ -241,7 +261,6 @@ fn odbc_dsns_in_ini_and_registry_form_name_the_driver_keys() {
         region[0]["message"].as_str().unwrap().contains("`AwsRegion`"),
         "{text}"
     );
-    assert_eq!(region[0]["location"]["line"], 8, "{}", region[0]);
     let fixed = corrected(&region[0]["fix"]);
     assert!(fixed.contains("\nAwsRegion=us-east-1\n"), "{fixed}");
     let reg = write(
@@ -421,7 +440,6 @@ fn the_shipped_source_examples_have_their_findings() {
         region["message"].as_str().unwrap().contains("`Region`"),
         "{region}"
     );
-    assert_eq!(region["location"]["line"], 4, "{region}");
     let (code, report, text) = judge(&examples.join("acme.url"), &[]);
     assert_eq!(code, 1, "{text}");
     assert!(

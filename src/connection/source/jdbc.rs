@@ -529,11 +529,7 @@ pub(super) fn rewrite(form: Form, text: &str, changes: &[Change]) -> Result<Stri
             }
         }
     }
-    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
-    let mut out = text.to_string();
-    for (start, stop, replacement) in edits {
-        out.replace_range(start..stop, &replacement);
-    }
+    let mut out = super::apply_edits(text, edits);
     // Where the URL ends after the edits: found again rather than tracked.
     let url_end = parse(Path::new("url"), &out).map_err(|e| e.to_string())?.end;
     if !appended.is_empty() {
@@ -550,12 +546,14 @@ pub(super) fn rewrite(form: Form, text: &str, changes: &[Change]) -> Result<Stri
 
 /// The span that removes a pair and one `;` beside it.
 fn removal(text: &str, p: &Pair) -> (usize, usize, String) {
-    let end = if text[p.end..].starts_with(';') {
-        p.end + 1
+    if text[p.end..].starts_with(';') {
+        (p.start, p.end + 1, String::new())
+    } else if text[..p.start].ends_with(';') {
+        // The last pair: take the `;` before it.
+        (p.start - 1, p.end, String::new())
     } else {
-        p.end
-    };
-    (p.start, end, String::new())
+        (p.start, p.end, String::new())
+    }
 }
 
 /// The secret values' text masked, as the model keeps it (for the tests).

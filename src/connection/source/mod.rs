@@ -139,6 +139,29 @@ pub(crate) fn rewrite(form: Form, text: &str, changes: &[Change]) -> Result<Stri
     }
 }
 
+/// `text` with `edits` (byte range, replacement) made. An edit that overlaps
+/// one before it in the list is left out (removing a property and renaming it
+/// in one run: the first change wins), so offsets always hold.
+pub(super) fn apply_edits(text: &str, edits: Vec<(usize, usize, String)>) -> String {
+    let mut kept: Vec<(usize, usize, String)> = Vec::new();
+    for (start, end, replacement) in edits {
+        let inside =
+            start <= end && end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end);
+        let overlaps = kept
+            .iter()
+            .any(|(s, e, _)| start < *e && *s < end || (start == end && *s < start && start < *e));
+        if inside && !overlaps {
+            kept.push((start, end, replacement));
+        }
+    }
+    kept.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
+    let mut out = text.to_string();
+    for (start, end, replacement) in kept {
+        out.replace_range(start..end, &replacement);
+    }
+    out
+}
+
 /// A connection being read from a source: the model filled field by field,
 /// each value with its position, the secret apart, and the spans of secret
 /// values so the model's copy of the text can mask them.

@@ -393,12 +393,7 @@ pub(super) fn rewrite(form: Form, text: &str, changes: &[Change]) -> Result<Stri
         let prefix = if needs { dsn.newline } else { "" };
         edits.push((dsn.insert_at, dsn.insert_at, format!("{prefix}{added}")));
     }
-    edits.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
-    let mut out = text.to_string();
-    for (start, stop, replacement) in edits {
-        out.replace_range(start..stop, &replacement);
-    }
-    Ok(out)
+    Ok(super::apply_edits(text, edits))
 }
 
 #[cfg(test)]

@@ -269,12 +269,14 @@ pub(super) fn rewrite(text: &str, changes: &[Change]) -> Result<String, String> 
     let mut appended: Vec<String> = Vec::new();
     let remove_pair = |name: Span, value: Span| -> (usize, usize, String) {
         let end = value.at + value.raw.len();
-        let end = if text[end..].starts_with('&') {
-            end + 1
+        if text[end..].starts_with('&') {
+            (name.at, end + 1, String::new())
+        } else if text[..name.at].ends_with('&') {
+            // The last parameter: take the `&` before it.
+            (name.at - 1, end, String::new())
         } else {
-            end
-        };
-        (name.at, end, String::new())
+            (name.at, end, String::new())
+        }
     };
     for change in changes {
         match change {
@@ -324,11 +326,7 @@ pub(super) fn rewrite(text: &str, changes: &[Change]) -> Result<String, String> 
             }
         }
     }
-    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
-    let mut out = text.to_string();
-    for (start, stop, replacement) in edits {
-        out.replace_range(start..stop, &replacement);
-    }
+    let mut out = super::apply_edits(text, edits);
     if !appended.is_empty() {
         let url = parse(Path::new("url"), &out).map_err(|e| e.to_string())?;
         let sep = match url.question {
