@@ -177,7 +177,13 @@ const AMAZON: &[Property] = &[
         secret: true,
     },
     p("JwtRoleArn", None),
-    p("JwtWebIdentityToken", None),
+    // A bearer token: masked like a secret, never echoed.
+    Property {
+        name: "JwtWebIdentityToken",
+        aliases: &["web_identity_token"],
+        field: None,
+        secret: true,
+    },
     p("JwtRoleSessionName", None),
 ];
 
