@@ -788,9 +788,10 @@ impl Rule for UnknownProperty {
             .unknown
             .iter()
             .map(|u| {
+                // The reason may already name the right property.
                 let advice = match &u.rename {
-                    Some(to) => format!("; the driver reads `{to}`"),
-                    None => String::new(),
+                    Some(to) if !u.why.contains(&format!("`{to}`")) => format!("; the driver reads `{to}`"),
+                    _ => String::new(),
                 };
                 let check = meta
                     .fail(

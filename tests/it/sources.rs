@@ -131,29 +131,50 @@ fn a_3x_url_with_a_2x_only_property_gets_its_finding_and_the_rename_clears_it() 
     let conn = write(
         tmp.path(),
         "amazon.jdbc",
-        "jdbc:athena://Region=us-east-1;OutputLocation=s3://acme-athena-results/bi/;WorkGroup=primary;UseResultsetStreaming=1\n",
+        "jdbc:athena://Region=us-east-1;OutputLocaton=s3://acme-athena-results/bi/;WorkGroup=primary;UseResultsetStreaming=1;RoleArn=arn:aws:iam::111122223333:role/bi\n",
     );
     let (code, report, text) = judge(&conn, &[]);
     assert_eq!(code, 1, "{text}");
     let found = failed(&report, "CONN011");
-    assert_eq!(found.len(), 1, "{text}");
-    assert_eq!(found[0]["subject"], "UseResultsetStreaming");
-    assert!(
-        found[0]["message"].as_str().unwrap().contains("`ResultFetcher`"),
-        "{}",
-        found[0]
+    let subjects: Vec<&str> = found.iter().map(|c| c["subject"].as_str().unwrap()).collect();
+    assert_eq!(
+        subjects,
+        ["OutputLocaton", "UseResultsetStreaming", "RoleArn"],
+        "{text}"
     );
+    // 2.x-only names: what the 3.x driver takes instead, no rename to guess.
+    let streaming = found[1]["message"].as_str().unwrap();
+    assert!(
+        streaming.contains("`ResultFetcher`") && streaming.contains("Simba 2.x"),
+        "{streaming}"
+    );
+    assert!(found[1]["fix"].is_null());
+    assert!(
+        found[2]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ProfileCredentials"),
+        "{}",
+        found[2]
+    );
+    // A typo: the rename is unsafe (a guess), and printed as the URL with only it changed.
     let fix = &found[0]["fix"];
     assert_eq!(fix["kind"], "rename");
-    assert_eq!(fix["applicability"], "safe");
+    assert_eq!(fix["applicability"], "unsafe");
     let url = corrected(fix);
     assert_eq!(
         url,
-        "jdbc:athena://Region=us-east-1;OutputLocation=s3://acme-athena-results/bi/;WorkGroup=primary;ResultFetcher=1\n"
+        "jdbc:athena://Region=us-east-1;OutputLocation=s3://acme-athena-results/bi/;WorkGroup=primary;UseResultsetStreaming=1;RoleArn=arn:aws:iam::111122223333:role/bi\n"
     );
     write(tmp.path(), "amazon.jdbc", &url);
     let (_, again, text) = judge(&conn, &[]);
-    assert!(failed(&again, "CONN011").is_empty(), "{text}");
+    assert!(
+        failed(&again, "CONN011")
+            .iter()
+            .all(|c| c["subject"] != "OutputLocaton"),
+        "{text}"
+    );
+    assert_eq!(check(&again, "CONN005")[0]["status"], "pass", "{text}");
     // The 3.x driver reads names in any case and takes the 2.x aliases it documents.
     let aliases = write(
         tmp.path(),

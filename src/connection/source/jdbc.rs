@@ -192,8 +192,9 @@ const AMAZON: &[Property] = &[
 const NOT_IN_AMAZON: &[(&str, Option<&str>, &str)] = &[
     (
         "UseResultsetStreaming",
-        Some("ResultFetcher"),
-        "is a Simba 2.x property; the 3.x driver chooses how results are fetched with `ResultFetcher`",
+        None,
+        "is a Simba 2.x property; the 3.x driver chooses how results are fetched with `ResultFetcher` \
+         (its own values, `auto` by default: remove this one, or set `ResultFetcher`)",
     ),
     (
         "RoleArn",
@@ -633,7 +634,7 @@ mod tests {
         assert_eq!(
             names,
             [
-                ("UseResultsetStreaming", Some("ResultFetcher")),
+                ("UseResultsetStreaming", None),
                 ("OutputLocaton", Some("OutputLocation")),
                 ("RoleArn", None)
             ]
