@@ -476,3 +476,90 @@ fn the_shipped_source_examples_have_their_findings() {
         "{text}"
     );
 }
+
+/// The same connection written as Omni's file and as each other source is
+/// judged the same: the same failing checks (code, subject, severity), each
+/// message in the source's own words.
+#[test]
+fn one_connection_written_five_ways_is_judged_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = "AKIAIOSFODNN7EXAMPLE";
+    let ways = [
+        (
+            "omni.toml",
+            format!(
+                "display_name = \"Acme\"\ns3_output_bucket = \"s3://acme-athena-results/bi\"\ndata_catalog = \"awsdatacatalog\"\n\
+                 database_timezone = \"UTC\"\nregion = \"us-east-1a\"\nworkgroup = \"primary\"\n\n[auth]\ntype = \"access_key\"\naccess_key_id = \"{key}\"\n"
+            ),
+            "`region`",
+        ),
+        (
+            "simba.jdbc",
+            format!(
+                "jdbc:awsathena://AwsRegion=us-east-1a;S3OutputLocation=s3://acme-athena-results/bi;Workgroup=primary;User={key}\n"
+            ),
+            "`AwsRegion`",
+        ),
+        (
+            "amazon.jdbc",
+            format!(
+                "jdbc:athena://Region=us-east-1a;OutputLocation=s3://acme-athena-results/bi;WorkGroup=primary;User={key}\n"
+            ),
+            "`Region`",
+        ),
+        (
+            "pyathena.url",
+            format!(
+                "awsathena+rest://{key}@athena.us-east-1a.amazonaws.com:443/default?s3_staging_dir=s3%3A%2F%2Facme-athena-results%2Fbi&work_group=primary\n"
+            ),
+            "`region_name`",
+        ),
+        (
+            "dsn.ini",
+            format!(
+                "[Acme]\nDriver=/opt/athena/odbc/lib/libathena-odbc.so\nAwsRegion=us-east-1a\nS3OutputLocation=s3://acme-athena-results/bi\n\
+                 Workgroup=primary\nAuthenticationType=IAM Credentials\nUID={key}\n"
+            ),
+            "`AwsRegion`",
+        ),
+    ];
+    let mut verdicts = Vec::new();
+    for (name, text, region_name) in &ways {
+        let path = write(tmp.path(), name, text);
+        let out = doctor()
+            .env(common::SECRET_ENV, SECRET)
+            .args(["doctor", "--offline", "--format", "json", "--config"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let report = stdout_json(&out);
+        let mut got: Vec<(String, String, String)> = failures(&report)
+            .iter()
+            .map(|c| {
+                (
+                    c["code"].as_str().unwrap().to_string(),
+                    c["subject"].as_str().unwrap().to_string(),
+                    c["severity"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        got.sort();
+        let region = failed(&report, "REGION001");
+        assert!(
+            region
+                .first()
+                .is_some_and(|c| c["message"].as_str().unwrap().starts_with(region_name)),
+            "{name}: {region:?}"
+        );
+        verdicts.push((name, got));
+    }
+    let (first, want) = &verdicts[0];
+    assert_eq!(
+        want.iter().map(|(c, _, _)| c.as_str()).collect::<Vec<_>>(),
+        ["CONN005", "REGION001"],
+        "{first}: {want:?}"
+    );
+    for (name, got) in &verdicts[1..] {
+        assert_eq!(got, want, "{name} is judged otherwise than {first}");
+    }
+}
