@@ -139,6 +139,42 @@ pub(crate) fn rewrite(form: Form, text: &str, changes: &[Change]) -> Result<Stri
     }
 }
 
+/// Each source reader on `text` behind each of the heads that send text to
+/// it, and a rewrite of what each read: what the fuzz target and the
+/// never-panics property drive. Whether any reading succeeded.
+pub(crate) fn exercise(text: &str) -> bool {
+    const HEADS: [&str; 6] = [
+        "",
+        "jdbc:athena://",
+        "jdbc:awsathena://",
+        "awsathena+rest://",
+        "[A]\nDriver=athena\n",
+        "Windows Registry Editor Version 5.00\r\n[HKEY\\ODBC.INI\\A]\r\n",
+    ];
+    let changes = [
+        Change::Set(FieldId::S3OutputBucket, Some("s3://b/p/".into())),
+        Change::Set(FieldId::Region, None),
+        Change::Set(FieldId::AccessKeyId, Some("AKIAIOSFODNN7EXAMPLE".into())),
+        Change::Rename {
+            from: "Region".into(),
+            to: "AwsRegion".into(),
+        },
+        Change::DropSecrets,
+    ];
+    let mut any = false;
+    for head in HEADS {
+        let whole = format!("{head}{text}");
+        let Some(kind) = detect(&whole) else { continue };
+        if let Ok(loaded) = read(kind, Path::new("c"), &whole) {
+            any = true;
+            let c = loaded.connection;
+            let _ = rewrite(c.form, &whole, &changes);
+            let _ = rewrite(c.form, c.text.as_deref().unwrap_or_default(), &changes);
+        }
+    }
+    any
+}
+
 /// `text` with `edits` (byte range, replacement) made. An edit that overlaps
 /// one before it in the list is left out (removing a property and renaming it
 /// in one run: the first change wins), so offsets always hold.
@@ -452,23 +488,7 @@ mod tests {
                 "athena.eu-west-1.amazonaws.com", "AwsRegion=", " ", "#", "s3_staging_dir=", "User=",
             ]), 0..24),
         ) {
-            let text = format!("{head}{}", pieces.concat());
-            let path = Path::new("c");
-            if let Some(kind) = detect(&text)
-                && let Ok(loaded) = read(kind, path, &text)
-            {
-                {
-                    let c = loaded.connection;
-                    let changes = [
-                        Change::Set(FieldId::S3OutputBucket, Some("s3://b/p/".into())),
-                        Change::Set(FieldId::Region, None),
-                        Change::Rename { from: "Region".into(), to: "AwsRegion".into() },
-                        Change::DropSecrets,
-                    ];
-                    let _ = rewrite(c.form, &text, &changes);
-                    let _ = rewrite(c.form, c.text.as_deref().unwrap_or_default(), &changes);
-                }
-            }
+            let _ = exercise(&format!("{head}{}", pieces.concat()));
         }
     }
 }
