@@ -124,10 +124,15 @@ impl Rule for MissingRequiredField {
             })
             .collect();
         if conn.auth.auth_type == Some(AuthType::AccessKey) && facts.secret.is_none() {
+            // Omni's form names it by its label; another source by its property.
+            let secret = match conn.form.is_omni() {
+                true => "\"AWS Secret Access Key\"".to_string(),
+                false => named(conn, FieldId::SecretAccessKey),
+            };
             checks.push(Self::META.fail(
                 FieldId::SecretAccessKey.key(),
                 format!(
-                    "\"AWS Secret Access Key\" is required for an access-key connection but none was supplied; \
+                    "{secret} is required for an access-key connection but none was supplied; \
                      pass it with {SECRET_ENV}, --secret-file or --secret-stdin"
                 ),
             ));

@@ -282,6 +282,13 @@ impl<'a> Reading<'a> {
         self.masked.push((offset, len));
     }
 
+    /// The authentication the source names outright (ODBC's
+    /// `AuthenticationType`), written at `offset`.
+    pub(super) fn auth(&mut self, auth: AuthType, offset: usize) {
+        self.connection.auth.auth_type = Some(auth);
+        self.connection.auth.type_location = Some(self.at(offset));
+    }
+
     /// A property the driver does not know.
     pub(super) fn unknown(&mut self, name: &str, rename: Option<&str>, why: String, offset: usize) {
         let location = Some(self.at(offset));
@@ -307,8 +314,12 @@ impl<'a> Reading<'a> {
     /// the tool's default credentials (no type).
     pub(super) fn finish(mut self) -> Loaded {
         let c = &mut self.connection;
-        if c.auth.access_key_id.is_some() || c.auth.secret_in_file.is_some() || c.auth.secret_blank.is_some()
-        {
+        let keys = c.auth.access_key_id.is_some()
+            || c.auth.secret_in_file.is_some()
+            || c.auth.secret_blank.is_some();
+        if c.auth.auth_type.is_some() {
+            // Named by the source itself.
+        } else if keys {
             c.auth.auth_type = Some(AuthType::AccessKey);
         } else if c.auth.role_arn.is_some() {
             c.auth.auth_type = Some(AuthType::CrossAccountRole);

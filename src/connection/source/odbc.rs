@@ -306,6 +306,12 @@ pub(super) fn read(path: &Path, text: &str) -> Result<Loaded, Fatal> {
             reading.set(*id, pair.value.clone(), pair.value_at);
             continue;
         }
+        if pair.key.eq_ignore_ascii_case("AuthenticationType")
+            && pair.value.trim().eq_ignore_ascii_case("IAM Credentials")
+        {
+            // Keys named outright: UID (and the secret) are then required.
+            reading.auth(crate::connection::AuthType::AccessKey, pair.value_at);
+        }
         if OTHERS.iter().any(|k| k.eq_ignore_ascii_case(pair.key)) {
             continue;
         }
@@ -481,6 +487,22 @@ mod tests {
         .unwrap();
         assert!(out.contains("UID=AKIAIOSFODNN7EXAMPLE\nSchema=sales\n"), "{out}");
         assert!(!out.contains("PWD"));
+    }
+
+    #[test]
+    fn iam_credentials_mean_keys() {
+        let c = read(
+            Path::new("o.ini"),
+            "[A]\nDriver=Athena\nAuthenticationType=IAM Credentials\nAwsRegion=us-east-1\n",
+        )
+        .unwrap()
+        .connection;
+        assert_eq!(c.auth.auth_type, Some(crate::connection::AuthType::AccessKey));
+        assert_eq!(
+            c.location(FieldId::AuthType),
+            Some(Location { line: 3, column: 20 })
+        );
+        assert_eq!(c.value(FieldId::AccessKeyId), None);
     }
 
     #[test]
