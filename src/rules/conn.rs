@@ -1,6 +1,6 @@
 //! CONN rules: the connection form's fields, each read the way the vendor's UI reads it.
 
-use super::{named, needs, omni_only};
+use super::{named, omni_only};
 use crate::aws::access_key::{self, KeyKind};
 use crate::connection::{AuthType, Connection, FieldId, split_list};
 use crate::engine::{Check, Outcome, Rule, Severity, Skip, declare_rule};
@@ -34,7 +34,7 @@ fn only_for(conn: &Connection, wanted: AuthType, subject: FieldId) -> Result<(),
             subject.key(),
             format!("not applicable: the connection uses {}", t.label()),
         )),
-        None => Err(Skip::new(subject.key(), "needs auth.type, which is not set")),
+        None => Err(Skip::new(subject.key(), super::no_auth(conn))),
     }
 }
 
@@ -176,7 +176,7 @@ impl Rule for AccessKeyIdMalformed {
             ]);
         }
         let Some(field) = conn.field(id).filter(|f| f.value().is_some()) else {
-            return Err(needs(id));
+            return Err(super::needs_in(conn, id));
         };
         let raw = field.raw.as_str();
         let at = field.location;
@@ -258,7 +258,7 @@ impl Rule for TemporaryAccessKey {
             return Err(Skip::new(id.key(), "the access key ID is malformed (CONN002)"));
         }
         let Some(value) = conn.value(id) else {
-            return Err(needs(id));
+            return Err(super::needs_in(conn, id));
         };
         let at = conn.location(id);
         match access_key::kind(strip_quotes(value)) {
@@ -369,7 +369,7 @@ impl Rule for OutputLocationMalformed {
         let conn = &facts.connection;
         let id = FieldId::S3OutputBucket;
         let Some(parsed) = conn.output_location() else {
-            return Err(needs(id));
+            return Err(super::needs_in(conn, id));
         };
         let at = conn.location(id);
         let raw = conn.value(id).unwrap_or_default();
@@ -563,7 +563,7 @@ impl TimezoneInvalid {
         let meta = Self::META;
         let Some(value) = conn.value(id) else {
             return match id {
-                FieldId::DatabaseTimezone => meta.skipped(needs(id)),
+                FieldId::DatabaseTimezone => meta.skipped(super::needs_in(conn, id)),
                 _ => meta.pass(id.key(), format!("{} is not set", named(conn, id))),
             };
         };
@@ -637,10 +637,7 @@ impl Rule for AuthFieldsConflict {
         let conn = &facts.connection;
         let meta = Self::META;
         let Some(auth_type) = conn.auth.auth_type else {
-            return Err(Skip::new(
-                FieldId::AuthType.key(),
-                "needs auth.type, which is not set",
-            ));
+            return Err(Skip::new(FieldId::AuthType.key(), super::no_auth(conn)));
         };
         let remove = |id: FieldId, why: String| {
             meta.fail(id.key(), why)
