@@ -82,6 +82,12 @@ Exit status: 0 whether or not anything was recognised; 2 unreadable input.";
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Read every connection as this tool's source instead of telling it by its
+    /// content: `omni` (TOML/JSON), `jdbc` (a `jdbc:awsathena://` or
+    /// `jdbc:athena://` URL), `sqlalchemy` (`awsathena+rest://…`), `odbc` (an
+    /// odbc.ini DSN or a .reg export).
+    #[arg(long, global = true, value_name = "KIND", value_parser = crate::connection::SourceKind::NAMES)]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

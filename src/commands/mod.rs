@@ -21,6 +21,10 @@ use std::process::ExitCode;
 /// The whole command line: what the binary's `main` calls.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The reader every connection of this run is read with (`connection::from_text`).
+    if let Some(kind) = cli.source.as_deref().and_then(connection::SourceKind::named) {
+        connection::source::choose(kind);
+    }
     match run(cli) {
         Ok(code) => code,
         // The one place that prints fatal errors.

@@ -6,8 +6,33 @@ pub(crate) mod compose;
 pub(crate) mod iac;
 pub(crate) mod policy;
 
+use crate::connection::source::{Change, MASK, rewrite};
 use crate::connection::{Connection, FieldId, Form};
 use serde_json::{Map, Value, json};
+
+/// For another tool's source, the fix written in it: the source as read (its
+/// secrets shown as `****`) with only `changes` made. `None` for Omni's file,
+/// whose fixes are the fragment of the file.
+fn source_snippet(connection: &Connection, changes: &[Change], key: &str) -> Option<iac::Snippet> {
+    if connection.form.is_omni() {
+        return None;
+    }
+    let text = rewrite(connection.form, connection.text.as_deref()?, changes).ok()?;
+    let describe = connection.form.describe();
+    let note = if text.contains(MASK) {
+        "; the secret is shown as ****: keep yours"
+    } else {
+        ""
+    };
+    Some(iac::Snippet {
+        language: "text",
+        instruction: format!(
+            "T{} with only `{key}` changed{note}",
+            describe.strip_prefix('t').unwrap_or(describe)
+        ),
+        text,
+    })
+}
 
 /// A finding as the steps over a report's fixes see it (`compose`, `bundle`,
 /// `iac`): whether it failed, its rule's code and name, and its fix. The engine's
@@ -86,6 +111,9 @@ pub(crate) enum Edit {
     },
     /// Run an AWS CLI command that needs no document (create a bucket).
     Run { command: Command },
+    /// Rename a property of another tool's source that its driver does not
+    /// know, keeping its value (which may be a secret, so it is never held here).
+    Rename { from: String, to: String, form: Form },
 }
 
 /// An AWS CLI command, as words, with the slot its document goes in.
@@ -127,16 +155,42 @@ impl Fix {
         value: impl Into<Value>,
         applicability: Applicability,
     ) -> Fix {
+        let value = value.into();
+        let key = field.key_in(connection.form);
+        let text = match &value {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            v => Some(v.to_string()),
+        };
         Fix {
-            target: format!("connection field {}", field.key_in(connection.form)),
+            target: format!("connection field {key}"),
             applicability,
+            snippet: source_snippet(connection, &[Change::Set(field, text)], key),
             edit: Edit::Field {
                 field,
                 form: connection.form,
-                value: value.into(),
+                value,
             },
             note: None,
-            snippet: None,
+        }
+    }
+
+    /// Rename a property the source's driver does not know to the one it reads.
+    pub(crate) fn rename(connection: &Connection, from: &str, to: &str, applicability: Applicability) -> Fix {
+        let change = Change::Rename {
+            from: from.to_string(),
+            to: to.to_string(),
+        };
+        Fix {
+            target: format!("connection property {from}"),
+            applicability,
+            snippet: source_snippet(connection, &[change], from),
+            edit: Edit::Rename {
+                from: from.to_string(),
+                to: to.to_string(),
+                form: connection.form,
+            },
+            note: None,
         }
     }
 
@@ -235,7 +289,7 @@ impl Fix {
 
     fn command_from(&self, written: bool) -> Option<String> {
         match &self.edit {
-            Edit::Field { .. } => None,
+            Edit::Field { .. } | Edit::Rename { .. } => None,
             Edit::Run { command } => Some(command.line(None)),
             Edit::Policy {
                 document,
@@ -265,8 +319,12 @@ impl Fix {
                     (_, Value::Null) => format!("remove {key}"),
                     (Form::Toml, v) => format!("{key} = {}", toml_value(v)),
                     (Form::Json | Form::Labels, v) => format!("\"{key}\": {v}"),
+                    // Another tool's source: the property as it is written there.
+                    (_, Value::String(v)) => format!("{key}={v}"),
+                    (_, v) => format!("{key}={v}"),
                 }
             }
+            Edit::Rename { from, to, .. } => format!("rename {from} to {to}"),
             Edit::Run { command } => command.line(None),
             Edit::Policy { statements, .. } => {
                 let sids: Vec<&str> = statements.iter().filter_map(|s| s.get("Sid")?.as_str()).collect();
@@ -297,6 +355,7 @@ impl Fix {
             }
             Edit::Policy { document, .. } => document.clone(),
             Edit::Run { .. } => Value::Null,
+            Edit::Rename { from, to, .. } => json!({ "rename": { "from": from, "to": to } }),
         }
     }
 
@@ -310,7 +369,7 @@ impl Fix {
             return vec![(Some(format!("{}:", snippet.instruction)), snippet.language, text)];
         }
         match &self.edit {
-            Edit::Field { .. } => vec![(None, "json", pretty(&self.payload()))],
+            Edit::Field { .. } | Edit::Rename { .. } => vec![(None, "json", pretty(&self.payload()))],
             // A document with a command is printed once, with its step
             // (`report::steps`), not once per finding; one without (`--fix-format
             // json`, the vendor's side) is printed here.
@@ -373,6 +432,12 @@ impl Fix {
             Edit::Run { .. } => {
                 out["kind"] = json!("command");
                 out["command"] = json!(self.command());
+            }
+            Edit::Rename { from, to, .. } => {
+                out["kind"] = json!("rename");
+                out["field"] = json!(from);
+                out["value"] = json!(to);
+                out["payload"] = self.payload();
             }
         }
         if let Some(note) = &self.note {

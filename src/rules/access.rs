@@ -123,7 +123,7 @@ impl<'a> Env<'a> {
             },
             (Some(p), _) => p,
             (None, _) if conn.auth.auth_type.is_none() => {
-                return Err(skip("needs auth.type, which is not set"));
+                return Err(skip(&super::no_auth(conn)));
             }
             (None, _) if conn.auth.auth_type == Some(AuthType::CrossAccountRole) => {
                 return Err(skip("needs a role ARN that parses (ROLE001, ROLE002)"));

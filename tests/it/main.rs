@@ -33,6 +33,7 @@ mod secrets;
 mod simulate;
 mod snapshot_secret;
 mod snapshots;
+mod sources;
 mod terminal;
 mod triage;
 mod triage_wild;
