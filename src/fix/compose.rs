@@ -340,13 +340,16 @@ mod tests {
         )
         .unwrap()
         .connection;
-        let padding: Vec<Value> = (0..62)
-            .map(|i| {
-                json!({"Sid": format!("Old{i}"), "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
-                    "Resource": [format!("arn:aws:s3:::old-bucket-number-{i}"),
-                                 format!("arn:aws:s3:::old-bucket-number-{i}/*")]})
-            })
-            .collect();
+        let padding_of = |n: usize| -> Vec<Value> {
+            (0..n)
+                .map(|i| {
+                    json!({"Sid": format!("Old{i}"), "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+                        "Resource": [format!("arn:aws:s3:::old-bucket-number-{i}"),
+                                     format!("arn:aws:s3:::old-bucket-number-{i}/*")]})
+                })
+                .collect()
+        };
+        let padding = padding_of(62);
         let cli = json!({"RoleName": "bi", "PolicyName": "athena",
             "PolicyDocument": {"Version": "2012-10-17", "Statement": padding}});
         let own = crate::policy::Policy::from_text(
@@ -406,6 +409,50 @@ mod tests {
         let again: Vec<Fix> = found.iter().map(|f| f.0.clone()).collect();
         compose(&mut found, false);
         assert_eq!(found.iter().map(|f| f.0.clone()).collect::<Vec<_>>(), again);
+
+        // The quota is the inline policies' aggregate: a small grant to a new
+        // inline policy of a role whose other inline policy (read live) fills
+        // the quota moves too.
+        let mut full = facts.clone();
+        let cli = json!({"RoleName": "bi", "PolicyName": "legacy",
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": padding_of(64)}});
+        let legacy = crate::policy::Policy::from_text(
+            "policy legacy",
+            None,
+            &cli.to_string(),
+            crate::policy::model::PolicyKind::Identity,
+        )
+        .unwrap();
+        assert_eq!(legacy.origin, crate::policy::decode::Origin::InlinePolicy);
+        full.identity_policies = crate::facts::Observed::Known(vec![legacy]);
+        let mut found = [Found(Fix::add_statements(
+            &full,
+            None,
+            None,
+            grant("New0"),
+            Applicability::Safe,
+        ))];
+        let alone = found[0].0.command().unwrap();
+        assert!(
+            alone.contains("put-role-policy --role-name bi --policy-name athena-doctor"),
+            "{alone}"
+        );
+        compose(&mut found, false);
+        let command = found[0].0.command().unwrap();
+        assert!(
+            command.starts_with("aws iam create-policy --policy-name athena-doctor-bi "),
+            "{command}"
+        );
+        assert!(
+            found[0]
+                .0
+                .note
+                .as_deref()
+                .unwrap()
+                .contains("with the others counted with it"),
+            "{:?}",
+            found[0].0.note
+        );
 
         // The account unknown: the ARN is a placeholder, the fix display-only.
         let mut key = crate::rules::unread::healthy();
