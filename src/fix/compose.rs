@@ -217,8 +217,19 @@ fn managed(split: &Split, base: &Value, merged: &Value) -> Result<Moved, String>
         return Err(said);
     }
     let kind = split.kind;
-    // Policy names take up to 128 characters of the set principal names use.
-    let name: String = format!("{OWN_POLICY}-{}", split.name).chars().take(128).collect();
+    // Policy names take up to 128 characters of the set principal names use;
+    // one the principal already has attached (an earlier split) is not reused.
+    let stem: String = format!("{OWN_POLICY}-{}", split.name).chars().take(120).collect();
+    let name = (1..)
+        .map(|n| {
+            if n == 1 {
+                stem.clone()
+            } else {
+                format!("{stem}-{n}")
+            }
+        })
+        .find(|n| !split.taken.contains(n))
+        .expect("a free name among infinitely many");
     let account = split.account.clone().unwrap_or_else(|| "<ACCOUNT_ID>".into());
     let arn = format!("arn:{}:iam::{account}:policy/{name}", split.partition);
     let target = format!("new managed policy {name} attached to {kind} {}", split.name);
@@ -452,6 +463,35 @@ mod tests {
                 .contains("with the others counted with it"),
             "{:?}",
             found[0].0.note
+        );
+
+        // A managed policy of that name already attached (an earlier split):
+        // the next free name, never create-policy of one that exists.
+        let mut earlier = crate::policy::Policy::from_text(
+            "managed policy arn:aws:iam::111122223333:policy/athena-doctor-bi",
+            None,
+            r#"{"Version": "2012-10-17", "Statement": []}"#,
+            crate::policy::model::PolicyKind::Identity,
+        )
+        .unwrap();
+        earlier.origin = crate::policy::decode::Origin::ManagedPolicy;
+        earlier.names = vec![("arn", "arn:aws:iam::111122223333:policy/athena-doctor-bi".into())];
+        if let crate::facts::Observed::Known(list) = &mut full.identity_policies {
+            list.push(earlier);
+        }
+        let mut found = [Found(Fix::add_statements(
+            &full,
+            None,
+            None,
+            grant("New0"),
+            Applicability::Safe,
+        ))];
+        compose(&mut found, false);
+        let command = found[0].0.command().unwrap();
+        assert!(
+            command.starts_with("aws iam create-policy --policy-name athena-doctor-bi-2 ")
+                && command.ends_with(":policy/athena-doctor-bi-2"),
+            "{command}"
         );
 
         // The account unknown: the ARN is a placeholder, the fix display-only.

@@ -124,6 +124,10 @@ pub(crate) struct Split {
     /// The size (as IAM counts it) of the principal's other inline policies,
     /// which count against the same aggregate quota.
     pub others: usize,
+    /// The names of the managed policies attached to it (read live): a split
+    /// never creates one of these again (create-policy would fail with
+    /// EntityAlreadyExists), it takes the next free name.
+    pub taken: Vec<String>,
 }
 
 impl Command {

@@ -136,6 +136,7 @@ impl Owner {
             partition: self.partition.clone(),
             account: self.account.clone(),
             others: 0,
+            taken: vec![],
         });
         command
     }
@@ -525,6 +526,16 @@ impl Fix {
                         .sum()
                 })
                 .unwrap_or(0);
+            split.taken = facts
+                .identity_policies
+                .known()
+                .map(|list| {
+                    list.iter()
+                        .filter(|p| p.origin == Origin::ManagedPolicy)
+                        .filter_map(|p| p.name_of("arn")?.rsplit('/').next().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
         }
         if let Some(managed) = redirected {
             to.note = Some(format!(
