@@ -556,13 +556,25 @@ fn a_grant_over_the_inline_quota_round_trips_as_a_managed_policy() {
             assert!(counted(&c["fix"]["document"]) <= 10_240, "{command}");
         }
     }
-    for steps in before["apply"].as_array().into_iter().flatten() {
-        let line = steps.to_string();
+    let steps = before["apply"].as_array().expect("the report's steps");
+    for step in steps {
+        let line = step.to_string();
         assert!(
             !line.contains("put-role-policy") || !line.contains("Other0"),
             "{line}"
         );
     }
+    // One step creates and attaches, and runs as printed.
+    let split = steps
+        .iter()
+        .find(|s| {
+            s["command"]
+                .as_str()
+                .is_some_and(|c| c.contains("attach-role-policy"))
+        })
+        .unwrap_or_else(|| panic!("no step attaches the policy: {steps:#?}"));
+    assert_eq!(split["runs_as_printed"], true, "{split:#}");
+    assert_eq!(split["command"], s3["fix"]["command"], "{split:#}");
     apply_and_recheck(tmp.path(), &aws, &before);
     // The role's inline policy is as it was; the managed policy is attached.
     common::moto::runtime().block_on(async {
