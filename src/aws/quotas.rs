@@ -115,14 +115,27 @@ pub(crate) fn of_command(words: &[String]) -> Option<&'static Quota> {
 
 /// Over the quota: what to say, with the size, the quota and the source.
 pub(crate) fn over(quota: &Quota, document: &Value) -> Option<String> {
+    over_with(quota, 0, document)
+}
+
+/// Over an aggregate quota, `others` (the size of the documents counted with
+/// this one: a principal's other inline policies) included.
+pub(crate) fn over_with(quota: &Quota, others: usize, document: &Value) -> Option<String> {
     let size = size(quota, document);
-    (size > quota.limit).then(|| {
+    (size + others > quota.limit).then(|| {
         let unit = match quota.unit {
             Unit::Characters => "characters, white space not counted",
             Unit::Bytes => "bytes",
         };
+        let together = match others {
+            0 => format!("the document is {size} {unit}"),
+            _ => format!(
+                "the document is {size} {unit}, and with the others counted with it {} together",
+                size + others
+            ),
+        };
         format!(
-            "the document is {size} {unit}: over AWS's quota of {} for {} ({}), so AWS refuses it",
+            "{together}: over AWS's quota of {} for {} ({}), so AWS refuses it",
             quota.limit, quota.what, quota.source
         )
     })

@@ -128,6 +128,34 @@ pub(crate) struct Command {
     /// Where it goes in `apply.sh`: buckets, then the policies on them, then the
     /// principal's policies, its boundary, and the trust policy last.
     pub order: u8,
+    /// Commands run right after it, each only if the one before succeeded
+    /// (`&&`): attaching the managed policy a split grant creates.
+    pub then: Vec<Vec<String>>,
+    /// For a principal's inline policy: how to split the grant into a managed
+    /// policy of its own when the inline policies would exceed their quota
+    /// (`compose`).
+    pub split: Option<Split>,
+}
+
+/// Whose inline policy a command puts, and what the quota of its inline
+/// policies already holds: what `compose` needs to move a grant into a managed
+/// policy of its own.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Split {
+    /// `role` or `user`.
+    pub kind: &'static str,
+    pub name: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`: the managed policy's ARN is built from it.
+    pub partition: String,
+    /// The account the managed policy is created in, when the facts know it.
+    pub account: Option<String>,
+    /// The size (as IAM counts it) of the principal's other inline policies,
+    /// which count against the same aggregate quota.
+    pub others: usize,
+    /// The names of the managed policies attached to it (read live): a split
+    /// never creates one of these again (create-policy would fail with
+    /// EntityAlreadyExists), it takes the next free name.
+    pub taken: Vec<String>,
 }
 
 impl Command {
@@ -138,12 +166,21 @@ impl Command {
         let mut words: Vec<String> = self.words.iter().map(quote).collect();
         words.extend(document.map(str::to_string));
         words.extend(self.after.iter().map(quote));
-        words.join(" ")
+        let mut line = words.join(" ");
+        for next in &self.then {
+            line.push_str(" && ");
+            line.push_str(&crate::shell::join(next.iter().map(String::as_str)));
+        }
+        line
     }
 
     /// Whether a word is a placeholder the user must fill in (`<ROLE_NAME>`).
     pub(crate) fn has_placeholder(&self) -> bool {
-        self.words.iter().chain(&self.after).any(|w| w.contains('<'))
+        self.words
+            .iter()
+            .chain(&self.after)
+            .chain(self.then.iter().flatten())
+            .any(|w| w.contains('<'))
     }
 }
 
@@ -206,6 +243,8 @@ impl Fix {
             after: vec![],
             file_name: String::new(),
             order: 6,
+            then: vec![],
+            split: None,
         };
         Fix {
             target: target.to_string(),
@@ -249,6 +288,8 @@ impl Fix {
                     after: vec![],
                     file_name: String::new(),
                     order: 0,
+                    then: vec![],
+                    split: None,
                 },
             },
             note: None,
