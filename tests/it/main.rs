@@ -32,6 +32,7 @@ mod secrets;
 mod simulate;
 mod snapshot_secret;
 mod snapshots;
+mod sources_files;
 mod terminal;
 mod triage;
 mod triage_wild;
