@@ -121,7 +121,10 @@ fn judged_fixed_and_cleared(name: &str, text: &str, code: &str, key: &str, at: &
     std::fs::write(dir.path().join(name), text).unwrap();
     let report = stdout_json(&run(dir.path(), name, &["--format", "json"]));
     let check = failure(&report, code).unwrap_or_else(|| panic!("{code} expected: {report:#}"));
-    assert!(check["message"].as_str().unwrap().contains(&format!("`{key}`")), "{check:#}");
+    assert!(
+        check["message"].as_str().unwrap().contains(&format!("`{key}`")),
+        "{check:#}"
+    );
     assert_eq!(check["fix"]["field"], key, "{check:#}");
     let sarif = sarif_failures(&run(dir.path(), name, &["--format", "sarif"]));
     assert!(
@@ -133,19 +136,25 @@ fn judged_fixed_and_cleared(name: &str, text: &str, code: &str, key: &str, at: &
     let fixed = std::fs::read_to_string(dir.path().join("fixes").join(name)).unwrap();
     assert!(!fixed.contains(SECRET), "{fixed}");
     // Only the wrong key changed, and the secret taken out.
-    let changed: Vec<_> = text
-        .lines()
-        .filter(|l| !fixed.lines().any(|f| f == *l))
-        .collect();
+    let changed: Vec<_> = text.lines().filter(|l| !fixed.lines().any(|f| f == *l)).collect();
     assert!(changed.len() <= 2, "{changed:?}");
     std::fs::write(dir.path().join(name), &fixed).unwrap();
     let after = stdout_json(&run(dir.path(), name, &["--format", "json"]));
-    assert!(failure(&after, code).is_none(), "{code} still there after the fix:\n{fixed}");
+    assert!(
+        failure(&after, code).is_none(),
+        "{code} still there after the fix:\n{fixed}"
+    );
 }
 
 #[test]
 fn dbt_profile_names_region_name_and_its_fix_clears_it() {
-    judged_fixed_and_cleared("profiles.yml", DBT, "REGION001", "region_name", "profiles.yml:8:20");
+    judged_fixed_and_cleared(
+        "profiles.yml",
+        DBT,
+        "REGION001",
+        "region_name",
+        "profiles.yml:8:20",
+    );
 }
 
 #[test]
@@ -161,7 +170,13 @@ fn grafana_provisioning_names_json_data_output_location() {
 
 #[test]
 fn metabase_api_json_names_details_region() {
-    judged_fixed_and_cleared("athena-db.json", METABASE, "REGION001", "details.region", "athena-db.json:6:15");
+    judged_fixed_and_cleared(
+        "athena-db.json",
+        METABASE,
+        "REGION001",
+        "details.region",
+        "athena-db.json:6:15",
+    );
 }
 
 #[test]
@@ -176,7 +191,13 @@ fn grafana_api_json_is_read_by_content_or_by_name() {
         all.extend_from_slice(args);
         let report = stdout_json(&run(dir.path(), "ds.json", &all));
         let role = failure(&report, "ROLE002").unwrap_or_else(|| panic!("{report:#}"));
-        assert!(role["message"].as_str().unwrap().contains("jsonData.assumeRoleArn"), "{role:#}");
+        assert!(
+            role["message"]
+                .as_str()
+                .unwrap()
+                .contains("jsonData.assumeRoleArn"),
+            "{role:#}"
+        );
     }
 }
 
@@ -188,7 +209,10 @@ fn templated_values_are_reported_never_guessed() {
     let report = stdout_json(&run(dir.path(), "profiles.yml", &["--format", "json"]));
     let c = failure(&report, "CONN011").unwrap_or_else(|| panic!("{report:#}"));
     assert_eq!(c["severity"], "warning");
-    assert!(c["message"].as_str().unwrap().contains("DBT_ATHENA_REGION"), "{c:#}");
+    assert!(
+        c["message"].as_str().unwrap().contains("DBT_ATHENA_REGION"),
+        "{c:#}"
+    );
     assert!(failure(&report, "REGION001").is_none());
 }
 
@@ -205,7 +229,11 @@ fn bad_input_exits_2_with_its_position() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("profiles.yml:"), "{err}");
     assert!(err.chars().filter(|c| *c == ':').count() >= 3, "{err}");
-    std::fs::write(dir.path().join("x.yml"), "default:\n  outputs:\n    dev:\n      type: postgres\n").unwrap();
+    std::fs::write(
+        dir.path().join("x.yml"),
+        "default:\n  outputs:\n    dev:\n      type: postgres\n",
+    )
+    .unwrap();
     let out = run(dir.path(), "x.yml", &["--source", "dbt"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("type: athena"));
@@ -214,7 +242,11 @@ fn bad_input_exits_2_with_its_position() {
 #[test]
 fn secrets_are_in_no_format() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, text) in [("profiles.yml", DBT), ("athena.yaml", GRAFANA), ("db.json", METABASE)] {
+    for (name, text) in [
+        ("profiles.yml", DBT),
+        ("athena.yaml", GRAFANA),
+        ("db.json", METABASE),
+    ] {
         std::fs::write(dir.path().join(name), text).unwrap();
         for format in ["table", "json", "sarif", "markdown", "github", "html"] {
             // `run` asserts the secret is in neither stream.

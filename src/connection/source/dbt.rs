@@ -69,7 +69,10 @@ pub(super) fn looks_like(text: &str) -> bool {
 }
 
 fn is_athena(output: &Node) -> bool {
-    output.get("type").and_then(Node::as_str).is_some_and(|t| t.trim().eq_ignore_ascii_case("athena"))
+    output
+        .get("type")
+        .and_then(Node::as_str)
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("athena"))
 }
 
 /// The profile, target name and mapping the doctor reads.
@@ -102,7 +105,11 @@ pub(super) fn read(path: &Path, text: &str) -> Result<Loaded, Fatal> {
         ));
     };
     let mut reading = Reading::new(path, text, Form::Dbt);
-    reading.set(FieldId::DisplayName, format!("{profile}.{name}"), tree::offset(text, output.at));
+    reading.set(
+        FieldId::DisplayName,
+        format!("{profile}.{name}"),
+        tree::offset(text, output.at),
+    );
     tree::read_map(&mut reading, text, output, &KEYS);
     Ok(reading.finish())
 }
@@ -116,10 +123,10 @@ pub(super) fn rewrite(text: &str, changes: &[Change]) -> Result<String, String> 
             // The display name is the profile and target's own name: not a setting.
             continue;
         }
-        if !tree::change_map(&mut edits, text, output, &KEYS, change)? {
-            if let Change::Set(id, _) = change {
-                return Err(format!("a dbt-athena profile has no setting for {}", id.key()));
-            }
+        if !tree::change_map(&mut edits, text, output, &KEYS, change)?
+            && let Change::Set(id, _) = change
+        {
+            return Err(format!("a dbt-athena profile has no setting for {}", id.key()));
         }
     }
     Ok(edits.apply(text))
@@ -155,14 +162,20 @@ mod tests {
         let loaded = read(Path::new("profiles.yml"), PROFILE).unwrap();
         let c = &loaded.connection;
         assert_eq!(c.form, Form::Dbt);
-        assert_eq!(c.value(FieldId::S3OutputBucket), Some("s3://athena-query-results/dbt/"));
+        assert_eq!(
+            c.value(FieldId::S3OutputBucket),
+            Some("s3://athena-query-results/dbt/")
+        );
         assert_eq!(c.value(FieldId::Region), Some("eu-west-1"));
         assert_eq!(c.value(FieldId::DataCatalog), Some("awsdatacatalog"));
         assert_eq!(c.value(FieldId::DefaultSchema), Some("dbt"));
         assert_eq!(c.value(FieldId::Workgroup), Some("my-workgroup"));
         assert_eq!(c.value(FieldId::ProfileName), Some("my-profile"));
         assert_eq!(c.value(FieldId::DisplayName), Some("default.dev"));
-        assert_eq!(c.location(FieldId::Region), Some(Location { line: 9, column: 20 }));
+        assert_eq!(
+            c.location(FieldId::Region),
+            Some(Location { line: 9, column: 20 })
+        );
         assert!(loaded.file_secret.is_some());
         let shown = format!("{loaded:?} {}", serde_json::to_string(c).unwrap());
         assert!(!shown.contains("wJalrXUtnFEMI"), "{shown}");
@@ -175,8 +188,18 @@ mod tests {
         let text = "p:\n  target: prod\n  outputs:\n    prod:\n      type: athena\n      region_name: \"{{ env_var('DBT_REGION') }}\"\n      workgroup: bi\n";
         let c = read(Path::new("p.yml"), text).unwrap().connection;
         assert_eq!(c.value(FieldId::Region), None);
-        let u: Vec<_> = c.unknown.iter().map(|u| (u.name.as_str(), u.unresolved, u.rename.as_deref())).collect();
-        assert_eq!(u, [("region_name", true, None), ("workgroup", false, Some("work_group"))]);
+        let u: Vec<_> = c
+            .unknown
+            .iter()
+            .map(|u| (u.name.as_str(), u.unresolved, u.rename.as_deref()))
+            .collect();
+        assert_eq!(
+            u,
+            [
+                ("region_name", true, None),
+                ("workgroup", false, Some("work_group"))
+            ]
+        );
         assert!(c.unknown[0].why.contains("DBT_REGION"));
     }
 
@@ -185,12 +208,16 @@ mod tests {
         let masked = read(Path::new("p"), PROFILE).unwrap().connection.text.unwrap();
         let out = rewrite(
             &masked,
-            &[Change::Set(FieldId::Region, Some("us-east-1".into())), Change::DropSecrets],
+            &[
+                Change::Set(FieldId::Region, Some("us-east-1".into())),
+                Change::DropSecrets,
+            ],
         )
         .unwrap();
-        let expected = PROFILE
-            .replace("eu-west-1", "us-east-1")
-            .replace("      aws_secret_access_key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", "");
+        let expected = PROFILE.replace("eu-west-1", "us-east-1").replace(
+            "      aws_secret_access_key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+            "",
+        );
         assert_eq!(out, expected);
         let renamed = rewrite(
             "p:\n  outputs:\n    d:\n      type: athena\n      workgroup: x\n",
@@ -207,7 +234,11 @@ mod tests {
     fn bad_yaml_and_no_athena_target_are_bad_input() {
         let e = read(Path::new("p.yml"), "p:\n  outputs: [\n").unwrap_err();
         assert!(e.to_string().contains("p.yml:"), "{e}");
-        let e = read(Path::new("p.yml"), "p:\n  outputs:\n    d:\n      type: postgres\n").unwrap_err();
+        let e = read(
+            Path::new("p.yml"),
+            "p:\n  outputs:\n    d:\n      type: postgres\n",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("type: athena"), "{e}");
     }
 }

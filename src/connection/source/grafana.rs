@@ -83,7 +83,11 @@ pub(super) fn looks_like(text: &str) -> bool {
 /// The Athena data source: the first of `datasources:` (or of the API's list)
 /// whose `type` is the plugin, or the API's single object.
 fn datasource(root: &Node) -> Option<&Node> {
-    let is_athena = |n: &&Node| n.get("type").and_then(Node::as_str).is_some_and(|t| t.trim() == PLUGIN);
+    let is_athena = |n: &&Node| {
+        n.get("type")
+            .and_then(Node::as_str)
+            .is_some_and(|t| t.trim() == PLUGIN)
+    };
     match &root.value {
         Yaml::Seq(items) => items.iter().find(is_athena),
         Yaml::Map(_) => match root.get("datasources") {
@@ -101,7 +105,9 @@ pub(super) fn read(path: &Path, text: &str) -> Result<Loaded, Fatal> {
             path,
             text,
             &root,
-            format!("no data source of `type: {PLUGIN}` here (a provisioning file's `datasources:`, or the API's JSON)"),
+            format!(
+                "no data source of `type: {PLUGIN}` here (a provisioning file's `datasources:`, or the API's JSON)"
+            ),
         ));
     };
     let mut reading = Reading::new(path, text, Form::Grafana);
@@ -132,21 +138,31 @@ pub(super) fn rewrite(text: &str, changes: &[Change]) -> Result<String, String> 
         }
         let mut done = false;
         for (name, keys) in [("jsonData", &JSON_DATA), ("secureJsonData", &SECURE)] {
-            if let Some(map) = ds.get(name).filter(|m| matches!(m.value, Yaml::Map(_)) && !m.entries().is_empty()) {
+            if let Some(map) = ds
+                .get(name)
+                .filter(|m| matches!(m.value, Yaml::Map(_)) && !m.entries().is_empty())
+            {
                 done |= tree::change_map(&mut edits, text, map, keys, change)?;
-            } else if let Change::Set(id, Some(v)) = change {
-                if let Some(key) = keys.key_of(*id) {
-                    new_json.push((name.to_string(), format!("{key}: {}", tree::literal(v, flow))));
-                    done = true;
-                }
+            } else if let Change::Set(id, Some(v)) = change
+                && let Some(key) = keys.key_of(*id)
+            {
+                new_json.push((name.to_string(), format!("{key}: {}", tree::literal(v, flow))));
+                done = true;
             }
         }
         if let (false, Change::Set(id, Some(_))) = (done, change) {
-            return Err(format!("the Grafana Athena data source has no setting for {}", id.key()));
+            return Err(format!(
+                "the Grafana Athena data source has no setting for {}",
+                id.key()
+            ));
         }
     }
     for parent in ["jsonData", "secureJsonData"] {
-        let entries: Vec<&str> = new_json.iter().filter(|(p, _)| p == parent).map(|(_, e)| e.as_str()).collect();
+        let entries: Vec<&str> = new_json
+            .iter()
+            .filter(|(p, _)| p == parent)
+            .map(|(_, e)| e.as_str())
+            .collect();
         if entries.is_empty() {
             continue;
         }
@@ -166,7 +182,10 @@ pub(super) fn rewrite(text: &str, changes: &[Change]) -> Result<String, String> 
         match ds.entry(parent) {
             None => edits.insert(text, ds, parent, &value)?,
             Some(_) if !flow => {
-                return Err(format!("`{parent}` is empty: add `{}` under it by hand", entries.join("`, `")));
+                return Err(format!(
+                    "`{parent}` is empty: add `{}` under it by hand",
+                    entries.join("`, `")
+                ));
             }
             Some((_, v)) => {
                 let at = tree::offset(text, v.at);
@@ -211,9 +230,15 @@ datasources:
         assert_eq!(c.form, Form::Grafana);
         assert_eq!(c.value(FieldId::DisplayName), Some("Athena"));
         assert_eq!(c.value(FieldId::Region), Some("eu-west-2"));
-        assert_eq!(c.value(FieldId::S3OutputBucket), Some("s3://acme-athena-results/grafana/"));
+        assert_eq!(
+            c.value(FieldId::S3OutputBucket),
+            Some("s3://acme-athena-results/grafana/")
+        );
         assert_eq!(c.value(FieldId::AccessKeyId), Some("AKIAIOSFODNN7EXAMPLE"));
-        assert_eq!(c.location(FieldId::Workgroup), Some(Location { line: 10, column: 18 }));
+        assert_eq!(
+            c.location(FieldId::Workgroup),
+            Some(Location { line: 10, column: 18 })
+        );
         assert!(loaded.file_secret.is_some());
         let shown = format!("{loaded:?} {}", serde_json::to_string(c).unwrap());
         assert!(!shown.contains("wJalrXUtnFEMI"), "{shown}");
@@ -223,7 +248,10 @@ datasources:
     fn api_json_is_read_and_rewritten_as_json() {
         let json = "{\n  \"id\": 3,\n  \"name\": \"Athena\",\n  \"type\": \"grafana-athena-datasource\",\n  \"jsonData\": {\n    \"authType\": \"default\",\n    \"assumeRoleArn\": \"arn:aws:iam::111122223333:role/grafana\",\n    \"defaultRegion\": \"us-east-1\",\n    \"outputlocation\": \"s3://b/\"\n  }\n}\n";
         let c = read(Path::new("ds.json"), json).unwrap().connection;
-        assert_eq!(c.value(FieldId::RoleArn), Some("arn:aws:iam::111122223333:role/grafana"));
+        assert_eq!(
+            c.value(FieldId::RoleArn),
+            Some("arn:aws:iam::111122223333:role/grafana")
+        );
         assert_eq!(c.unknown[0].name, "jsonData.outputlocation");
         assert_eq!(c.unknown[0].rename.as_deref(), Some("jsonData.outputLocation"));
         let out = rewrite(
@@ -244,8 +272,19 @@ datasources:
 
     #[test]
     fn rewrites_keep_the_rest() {
-        let masked = read(Path::new("a"), PROVISIONING).unwrap().connection.text.unwrap();
-        let out = rewrite(&masked, &[Change::Set(FieldId::Region, Some("us-east-1".into())), Change::DropSecrets]).unwrap();
+        let masked = read(Path::new("a"), PROVISIONING)
+            .unwrap()
+            .connection
+            .text
+            .unwrap();
+        let out = rewrite(
+            &masked,
+            &[
+                Change::Set(FieldId::Region, Some("us-east-1".into())),
+                Change::DropSecrets,
+            ],
+        )
+        .unwrap();
         assert_eq!(
             out,
             PROVISIONING
@@ -253,7 +292,11 @@ datasources:
                 .replace("      secretKey: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", "")
         );
         let bare = "apiVersion: 1\ndatasources:\n  - name: A\n    type: grafana-athena-datasource\n";
-        let out = rewrite(bare, &[Change::Set(FieldId::S3OutputBucket, Some("s3://b/p/".into()))]).unwrap();
+        let out = rewrite(
+            bare,
+            &[Change::Set(FieldId::S3OutputBucket, Some("s3://b/p/".into()))],
+        )
+        .unwrap();
         assert_eq!(
             out,
             "apiVersion: 1\ndatasources:\n  - name: A\n    jsonData:\n      outputLocation: s3://b/p/\n    type: grafana-athena-datasource\n"

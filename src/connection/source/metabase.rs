@@ -87,7 +87,11 @@ pub(super) fn read(path: &Path, text: &str) -> Result<Loaded, Fatal> {
     };
     let mut reading = Reading::new(path, text, Form::Metabase);
     if let Some(name) = root.get("name").filter(|n| n.as_str().is_some()) {
-        reading.set(FieldId::DisplayName, name.as_str().unwrap_or_default().to_string(), tree::offset(text, name.at));
+        reading.set(
+            FieldId::DisplayName,
+            name.as_str().unwrap_or_default().to_string(),
+            tree::offset(text, name.at),
+        );
     }
     tree::read_map(&mut reading, text, details, &DETAILS);
     Ok(reading.finish())
@@ -102,10 +106,13 @@ pub(super) fn rewrite(text: &str, changes: &[Change]) -> Result<String, String> 
             edits.set(text, &root, "name", v.as_deref())?;
             continue;
         }
-        if !tree::change_map(&mut edits, text, details, &DETAILS, change)? {
-            if let Change::Set(id, _) = change {
-                return Err(format!("Metabase's Athena connection has no setting for {}", id.key()));
-            }
+        if !tree::change_map(&mut edits, text, details, &DETAILS, change)?
+            && let Change::Set(id, _) = change
+        {
+            return Err(format!(
+                "Metabase's Athena connection has no setting for {}",
+                id.key()
+            ));
         }
     }
     Ok(edits.apply(text))
@@ -140,9 +147,15 @@ mod tests {
         let c = &loaded.connection;
         assert_eq!(c.form, Form::Metabase);
         assert_eq!(c.value(FieldId::DisplayName), Some("Athena (sales)"));
-        assert_eq!(c.value(FieldId::S3OutputBucket), Some("s3://acme-athena-results/metabase"));
+        assert_eq!(
+            c.value(FieldId::S3OutputBucket),
+            Some("s3://acme-athena-results/metabase")
+        );
         assert_eq!(c.value(FieldId::DataCatalog), Some("AwsDataCatalog"));
-        assert_eq!(c.location(FieldId::Workgroup), Some(Location { line: 7, column: 18 }));
+        assert_eq!(
+            c.location(FieldId::Workgroup),
+            Some(Location { line: 7, column: 18 })
+        );
         assert!(loaded.file_secret.is_some());
         let shown = format!("{loaded:?} {}", serde_json::to_string(c).unwrap());
         assert!(!shown.contains("wJalrXUtnFEMI"), "{shown}");
@@ -161,13 +174,19 @@ mod tests {
         let out = rewrite(
             &masked,
             &[
-                Change::Set(FieldId::S3OutputBucket, Some("s3://acme-athena-results/metabase/".into())),
+                Change::Set(
+                    FieldId::S3OutputBucket,
+                    Some("s3://acme-athena-results/metabase/".into()),
+                ),
                 Change::DropSecrets,
             ],
         )
         .unwrap();
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(v["details"]["s3_staging_dir"], "s3://acme-athena-results/metabase/");
+        assert_eq!(
+            v["details"]["s3_staging_dir"],
+            "s3://acme-athena-results/metabase/"
+        );
         assert!(v["details"].get("secret_key").is_none());
         assert_eq!(v["details"]["advanced-options"], false);
     }

@@ -227,7 +227,11 @@ impl Edits {
         let prefix = &text[line_start..k];
         let value = value.replace('\n', &format!("\n{}", " ".repeat(prefix.chars().count())));
         // A nested mapping starts on the next line: no space after the colon.
-        let value = if value.starts_with('\n') { value } else { format!(" {value}") };
+        let value = if value.starts_with('\n') {
+            value
+        } else {
+            format!(" {value}")
+        };
         if prefix.trim().is_empty() {
             self.push(line_start, line_start, format!("{prefix}{key}:{value}\n"));
         } else {
@@ -255,7 +259,11 @@ impl Edits {
                 self.push(k, end, String::new());
             } else {
                 let before = text[..k].trim_end();
-                let start = if before.ends_with(',') { before.len() - 1 } else { k };
+                let start = if before.ends_with(',') {
+                    before.len() - 1
+                } else {
+                    k
+                };
                 self.push(start, v.end, String::new());
             }
             return;
@@ -271,7 +279,13 @@ impl Edits {
     }
 
     /// Set (`Some`) or remove (`None`) the scalar entry `key` of `map`.
-    pub(super) fn set(&mut self, text: &str, map: &Node, key: &str, value: Option<&str>) -> Result<(), String> {
+    pub(super) fn set(
+        &mut self,
+        text: &str,
+        map: &Node,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), String> {
         let flow = is_flow(text, map);
         match (map.entry(key), value) {
             (Some((_, v)), Some(new)) => {
@@ -332,7 +346,9 @@ fn redacted(value: &str) -> bool {
 pub(super) fn read_map(reading: &mut Reading, text: &str, map: &Node, keys: &Keys) {
     let flow = is_flow(text, map);
     for (key, _, value) in scalars(map) {
-        let Yaml::Scalar(raw, _) = &value.value else { continue };
+        let Yaml::Scalar(raw, _) = &value.value else {
+            continue;
+        };
         let at = offset(text, value.at);
         let name = format!("{}{key}", keys.prefix);
         if keys.is_secret(key) {
@@ -371,14 +387,20 @@ pub(super) fn read_map(reading: &mut Reading, text: &str, map: &Node, keys: &Key
             reading.unknown(
                 &name,
                 Some(&format!("{}{same}", keys.prefix)),
-                format!("`{name}` is not a setting of {}: names are case-sensitive", keys.tool),
+                format!(
+                    "`{name}` is not a setting of {}: names are case-sensitive",
+                    keys.tool
+                ),
                 k,
             );
         } else if let Some(near) = nearest(key, known) {
             reading.typo(
                 &name,
                 &format!("{}{near}", keys.prefix),
-                format!("`{name}` is not a setting of {} (names are case-sensitive)", keys.tool),
+                format!(
+                    "`{name}` is not a setting of {} (names are case-sensitive)",
+                    keys.tool
+                ),
                 k,
             );
         }
@@ -402,7 +424,8 @@ pub(super) fn change_map(
             None => Ok(false),
         },
         Change::Rename { from, to } => {
-            let (Some(from), Some(to)) = (from.strip_prefix(keys.prefix), to.strip_prefix(keys.prefix)) else {
+            let (Some(from), Some(to)) = (from.strip_prefix(keys.prefix), to.strip_prefix(keys.prefix))
+            else {
                 return Ok(false);
             };
             match map.entry(from) {
@@ -457,7 +480,10 @@ mod tests {
         let root = yaml::parse(json).unwrap();
         let k = root.get("k").unwrap();
         assert!(is_flow(json, k));
-        assert_eq!(&json[span(json, k.get("x").unwrap(), true).start..span(json, k.get("x").unwrap(), true).end], "1");
+        assert_eq!(
+            &json[span(json, k.get("x").unwrap(), true).start..span(json, k.get("x").unwrap(), true).end],
+            "1"
+        );
     }
 
     #[test]
@@ -479,18 +505,28 @@ mod tests {
         e.set(json, &root, "a", Some("y")).unwrap();
         e.set(json, &root, "s", None).unwrap();
         e.set(json, &root, "n", Some("new")).unwrap();
-        assert_eq!(e.apply(json), "{\n  \"n\": \"new\",\n  \"a\": \"y\",\n  \"b\": 2\n}\n");
+        assert_eq!(
+            e.apply(json),
+            "{\n  \"n\": \"new\",\n  \"a\": \"y\",\n  \"b\": 2\n}\n"
+        );
         let item = "d:\n  - name: A\n    type: t\n";
         let root = yaml::parse(item).unwrap();
         let mut e = Edits::default();
-        e.insert(item, &root.get("d").unwrap().items()[0], "jsonData", "\n  k: v").unwrap();
-        assert_eq!(e.apply(item), "d:\n  - name: A\n    jsonData:\n      k: v\n    type: t\n");
+        e.insert(item, &root.get("d").unwrap().items()[0], "jsonData", "\n  k: v")
+            .unwrap();
+        assert_eq!(
+            e.apply(item),
+            "d:\n  - name: A\n    jsonData:\n      k: v\n    type: t\n"
+        );
     }
 
     #[test]
     fn masks_and_templates() {
         assert!(parse_masked("a: ****\nb: '****'\n").is_ok());
-        assert_eq!(templated("{{ env_var('DBT_REGION') }}").as_deref(), Some("DBT_REGION"));
+        assert_eq!(
+            templated("{{ env_var('DBT_REGION') }}").as_deref(),
+            Some("DBT_REGION")
+        );
         assert_eq!(templated("{{ env_var(\"X\", 'd') }}").as_deref(), Some("X"));
         assert_eq!(templated("s3://${BUCKET}/x/").as_deref(), Some("BUCKET"));
         assert_eq!(templated("$AWS_REGION").as_deref(), Some("AWS_REGION"));
