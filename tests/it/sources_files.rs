@@ -254,3 +254,31 @@ fn secrets_are_in_no_format() {
         }
     }
 }
+
+#[test]
+fn a_named_profile_is_followed_through_the_profile_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = "analytics:\n  target: prod\n  outputs:\n    prod:\n      type: athena\n      s3_staging_dir: s3://acme-results/dbt/\n      database: awsdatacatalog\n      schema: sales\n      aws_profile_name: athena-bi\n";
+    std::fs::write(dir.path().join("profiles.yml"), profiles).unwrap();
+    // The AWS CLI guide's shape: a role assumed with a source profile's keys.
+    let config = "[profile athena-bi]\nrole_arn = arn:aws:iam::111122223333:user/bi\nsource_profile = base\nexternal_id = acme-42\nregion = eu-west-1\n\n[profile base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = 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\n";
+    std::fs::write(dir.path().join("config"), config).unwrap();
+    let out = run(
+        dir.path(),
+        "profiles.yml",
+        &["--profile-file", "config", "--format", "json"],
+    );
+    let report = stdout_json(&out);
+    // The role the chain ends at is judged: a user ARN given as the role.
+    assert!(failure(&report, "ROLE002").is_some(), "{report:#}");
+    // A source profile that does not exist: refused where it is named.
+    std::fs::write(
+        dir.path().join("config"),
+        config.replace("source_profile = base", "source_profile = bsae"),
+    )
+    .unwrap();
+    let out = run(dir.path(), "profiles.yml", &["--profile-file", "config"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("config:3:18:") && err.contains("bsae"), "{err}");
+}

@@ -17,6 +17,7 @@ mod grafana;
 mod jdbc;
 mod metabase;
 mod odbc;
+pub(crate) mod profile;
 mod sqlalchemy;
 mod tree;
 
@@ -117,6 +118,12 @@ pub(crate) fn detect(text: &str) -> Option<SourceKind> {
 
 /// Read `text` with `kind`'s reader (not Omni's: `connection::from_text` reads that).
 pub(crate) fn read(kind: SourceKind, path: &Path, text: &str) -> Result<Loaded, Fatal> {
+    let mut loaded = read_source(kind, path, text)?;
+    profile::apply(&mut loaded)?;
+    Ok(loaded)
+}
+
+fn read_source(kind: SourceKind, path: &Path, text: &str) -> Result<Loaded, Fatal> {
     match kind {
         SourceKind::Jdbc => jdbc::read(path, text),
         SourceKind::SqlAlchemy => sqlalchemy::read(path, text),

@@ -12,15 +12,71 @@
 //! The source's own value wins over the profile's (the SDKs' order: an explicit
 //! setting before the shared config).
 //!
-//! Built: parsing, the chain's hops with their positions, and the broken
-//! chains the CLI refuses (a missing source profile, a loop, a role with
-//! neither or both of `source_profile` / `credential_source`). Not built yet:
-//! `--profile-file` on the command line, filling the connection from the
-//! chain, and a rule reporting the hops (the reader is tested on its own).
-#![allow(dead_code)] // wired to `--profile-file` by the lead's merge, see the module doc
+//! With `--profile-file FILE`, a source that names a profile has its chain
+//! followed: a chain the CLI would refuse (a missing source profile, a loop, a
+//! role with neither or both of `source_profile` / `credential_source`) is bad
+//! input at its `file:line:column` (exit 2, as the tool itself fails); else
+//! the named profile's `region`, `role_arn` and `external_id` fill the fields
+//! the source leaves blank (their positions are in the profile file, so the
+//! connection's copies carry none). Not built: each hop's trust policy judged
+//! (the TRUST rules judge the role assumed last, the named profile's).
 
+use crate::connection::{AuthType, Field, FieldId, Loaded};
+use crate::error::Fatal;
 use crate::location::Location;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+static FILE: OnceLock<PathBuf> = OnceLock::new();
+
+/// The shared config file (`--profile-file`) the profiles sources name are read from.
+pub(crate) fn use_file(path: PathBuf) {
+    let _ = FILE.set(path);
+}
+
+/// Follow the profile `loaded` names through `--profile-file`, when both are given.
+pub(super) fn apply(loaded: &mut Loaded) -> Result<(), Fatal> {
+    let (Some(file), Some(name)) = (FILE.get(), loaded.connection.value(FieldId::ProfileName)) else {
+        return Ok(());
+    };
+    let name = name.to_string();
+    fill(file, &crate::connection::read_text(file)?, &name, loaded)
+}
+
+fn fill(file: &Path, text: &str, name: &str, loaded: &mut Loaded) -> Result<(), Fatal> {
+    let profiles = parse(text).map_err(|(at, why)| Fatal::input(file, Some(at), why))?;
+    let chain = chain(&profiles, name);
+    if let Some(b) = chain.broken {
+        return Err(Fatal::input(
+            file,
+            b.at,
+            format!("profile `{}`: {}", b.profile, b.why),
+        ));
+    }
+    let c = &mut loaded.connection;
+    let field = |raw: String| Some(Field { raw, location: None });
+    // The source's own value wins (the SDKs read an explicit setting before the shared config).
+    if c.region.is_none() {
+        c.region = chain.region.map(|(r, _)| r).and_then(field);
+    }
+    if let Some(first) = chain
+        .hops
+        .first()
+        .filter(|_| c.auth.auth_type != Some(AuthType::AccessKey))
+    {
+        if c.auth.role_arn.is_none() {
+            c.auth.role_arn = first.role_arn.clone().map(|(r, _)| r).and_then(field);
+        }
+        if c.auth.external_id.is_none() {
+            c.auth.external_id = first.external_id.clone().map(|(e, _)| e).and_then(field);
+        }
+        if c.auth.role_arn.is_some() && c.auth.auth_type.is_none() {
+            c.auth.auth_type = Some(AuthType::CrossAccountRole);
+        }
+    }
+    Ok(())
+}
 
 /// One profile as written: each setting's value and position. A secret's
 /// value is never kept, only where it is.
@@ -278,6 +334,23 @@ source_profile = nobody
         );
         assert!(c.starts_from.unwrap().contains("user1"));
         assert!(!format!("{profiles:?}").contains("Zq3Rk8Vb2"));
+    }
+
+    #[test]
+    fn the_chain_fills_only_what_the_source_leaves_blank() {
+        let text = "p:\n  outputs:\n    d:\n      type: athena\n      region_name: eu-central-1\n      aws_profile_name: marketingadmin\n";
+        let mut loaded = super::super::dbt::read(Path::new("profiles.yml"), text).unwrap();
+        fill(Path::new("config"), CONFIG, "marketingadmin", &mut loaded).unwrap();
+        let c = &loaded.connection;
+        assert_eq!(c.value(FieldId::Region), Some("eu-central-1"));
+        assert_eq!(
+            c.value(FieldId::RoleArn),
+            Some("arn:aws:iam::123456789012:role/marketingadminrole")
+        );
+        assert_eq!(c.value(FieldId::ExternalId), Some("123456"));
+        assert_eq!(c.auth.auth_type, Some(AuthType::CrossAccountRole));
+        let e = fill(Path::new("config"), CONFIG, "ghost", &mut loaded).unwrap_err();
+        assert!(e.to_string().contains("config:23:18:"), "{e}");
     }
 
     #[test]
