@@ -520,6 +520,69 @@ mod tests {
         );
     }
 
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text, read as each file source and rewritten with every kind of
+        /// change: an error or a result, never a panic.
+        #[test]
+        fn readers_and_rewriters_never_panic(
+            s in "(\\{|\\}|\\[|\\]|\"|'|: |:|,|-|\n|  |#|\\*|&a|é|\\\\|type: athena|outputs|datasources|grafana-athena-datasource|jsonData|\"engine\": \"athena\"|details|region_name|[a-z]{1,6})*"
+        ) {
+            let changes = [
+                super::super::Change::Set(FieldId::Region, Some("eu-west-1".into())),
+                super::super::Change::Set(FieldId::S3OutputBucket, None),
+                super::super::Change::Set(FieldId::ExternalId, Some("x y".into())),
+                super::super::Change::Rename { from: "jsonData.a".into(), to: "jsonData.b".into() },
+                super::super::Change::DropSecrets,
+            ];
+            let path = std::path::Path::new("p");
+            let _ = super::super::dbt::read(path, &s);
+            let _ = super::super::grafana::read(path, &s);
+            let _ = super::super::metabase::read(path, &s);
+            let _ = super::super::dbt::rewrite(&s, &changes);
+            let _ = super::super::grafana::rewrite(&s, &changes);
+            let _ = super::super::metabase::rewrite(&s, &changes);
+        }
+    }
+
+    /// Valid sources of each tool, for the mutation property below.
+    const VALID: [&str; 3] = [
+        "p:\n  target: d\n  outputs:\n    d:\n      type: athena\n      region_name: 'us-east-1' # r\n      aws_secret_access_key: \"k\"\n",
+        "apiVersion: 1\ndatasources:\n  - name: A\n    type: grafana-athena-datasource\n    jsonData: {defaultRegion: x, catalog: \"c\"}\n    secureJsonData:\n      secretKey: s\n",
+        "{\"name\": \"m\", \"engine\": \"athena\", \"details\": {\"region\": \"r\", \"secret_key\": \"s\", \"catalog\": 1}}",
+    ];
+
+    proptest! {
+        /// A valid source with a few bytes inserted somewhere: read and
+        /// rewritten, an error or a result, never a panic.
+        #[test]
+        fn mutated_sources_never_panic(which in 0usize..3, at in 0usize..400, insert in "\\PC{0,4}") {
+            let mut text = VALID[which].to_string();
+            let mut at = at.min(text.len());
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            text.insert_str(at, &insert);
+            let changes = [
+                super::super::Change::Set(FieldId::Region, Some("eu-west-1".into())),
+                super::super::Change::Set(FieldId::Workgroup, Some("w".into())),
+                super::super::Change::Set(FieldId::DataCatalog, None),
+                super::super::Change::DropSecrets,
+            ];
+            let path = std::path::Path::new("p");
+            if let Ok(l) = super::super::dbt::read(path, &text) {
+                let _ = super::super::dbt::rewrite(l.connection.text.as_deref().unwrap_or_default(), &changes);
+            }
+            if let Ok(l) = super::super::grafana::read(path, &text) {
+                let _ = super::super::grafana::rewrite(l.connection.text.as_deref().unwrap_or_default(), &changes);
+            }
+            if let Ok(l) = super::super::metabase::read(path, &text) {
+                let _ = super::super::metabase::rewrite(l.connection.text.as_deref().unwrap_or_default(), &changes);
+            }
+        }
+    }
+
     #[test]
     fn masks_and_templates() {
         assert!(parse_masked("a: ****\nb: '****'\n").is_ok());
