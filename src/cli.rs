@@ -88,6 +88,12 @@ pub(crate) struct Cli {
     /// odbc.ini DSN or a .reg export).
     #[arg(long, global = true, value_name = "KIND", value_parser = crate::connection::SourceKind::NAMES)]
     pub source: Option<String>,
+    /// An AWS shared config file (`~/.aws/config`): when a source names a
+    /// profile (dbt's `aws_profile_name`, Grafana's `jsonData.profile`,
+    /// PyAthena's `profile_name`), its chain is followed there; its region, role
+    /// and External ID fill what the source leaves blank.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub profile_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

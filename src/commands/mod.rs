@@ -25,6 +25,9 @@ pub fn main() -> ExitCode {
     if let Some(kind) = cli.source.as_deref().and_then(connection::SourceKind::named) {
         connection::source::choose(kind);
     }
+    if let Some(file) = &cli.profile_file {
+        connection::source::profile::use_file(file.clone());
+    }
     match run(cli) {
         Ok(code) => code,
         // The one place that prints fatal errors.

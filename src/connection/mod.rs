@@ -71,6 +71,12 @@ pub(crate) enum Form {
     OdbcIni,
     /// The same DSN as a Windows registry export (`.reg`).
     OdbcReg,
+    /// A dbt-athena target in `profiles.yml`.
+    Dbt,
+    /// Grafana's Athena data source: a provisioning YAML or the HTTP API's JSON.
+    Grafana,
+    /// Metabase's Athena database: the JSON of `GET /api/database/:id`.
+    Metabase,
 }
 
 impl Form {
@@ -89,6 +95,9 @@ impl Form {
             Form::SqlAlchemy => "the SQLAlchemy (PyAthena) URL",
             Form::OdbcIni => "the ODBC DSN (odbc.ini)",
             Form::OdbcReg => "the ODBC DSN (registry export)",
+            Form::Dbt => "the dbt-athena profile (profiles.yml)",
+            Form::Grafana => "the Grafana Athena data source",
+            Form::Metabase => "the Metabase Athena database",
         }
     }
 }
@@ -266,6 +275,10 @@ pub(crate) struct Unknown {
     /// Whether the name is a guess at a typo (its fix is then unsafe).
     #[serde(default)]
     pub typo: bool,
+    /// A property the tool reads, whose value it fills in when it runs (dbt's
+    /// `{{ env_var('X') }}`, Grafana's `${X}`): unknown here, never guessed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unresolved: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
 }

@@ -365,7 +365,14 @@ fn corrected_connection(conn: &ConnectionText, fields: &[(FieldId, Value)]) -> R
             }
             Ok(doc.to_string())
         }
-        Form::Jdbc2 | Form::Jdbc3 | Form::SqlAlchemy | Form::OdbcIni | Form::OdbcReg => {
+        Form::Jdbc2
+        | Form::Jdbc3
+        | Form::SqlAlchemy
+        | Form::OdbcIni
+        | Form::OdbcReg
+        | Form::Dbt
+        | Form::Grafana
+        | Form::Metabase => {
             unreachable!("another tool's source is corrected by corrected_source")
         }
         Form::Json | Form::Labels => {

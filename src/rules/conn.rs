@@ -790,6 +790,19 @@ impl Rule for UnknownProperty {
             .unknown
             .iter()
             .map(|u| {
+                if u.unresolved {
+                    // Read by the tool, but its value is not in the file: unknown, not wrong.
+                    return meta
+                        .fail(
+                            u.name.clone(),
+                            format!(
+                                "{}: the doctor cannot see that value, so the rules that need it skip",
+                                u.why
+                            ),
+                        )
+                        .severity(Severity::Warning)
+                        .at(u.location);
+                }
                 // The reason may already name the right property.
                 let advice = match &u.rename {
                     Some(to) if !u.why.contains(&format!("`{to}`")) => format!("; the driver reads `{to}`"),

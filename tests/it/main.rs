@@ -34,6 +34,7 @@ mod simulate;
 mod snapshot_secret;
 mod snapshots;
 mod sources;
+mod sources_files;
 mod terminal;
 mod triage;
 mod triage_wild;

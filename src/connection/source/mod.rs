@@ -12,9 +12,14 @@
 //! Fixes go back in the tool's words: [`rewrite`] changes one property of the
 //! source text and leaves every other byte as it was.
 
+mod dbt;
+mod grafana;
 mod jdbc;
+mod metabase;
 mod odbc;
+pub(crate) mod profile;
 mod sqlalchemy;
+mod tree;
 
 use super::{AuthType, Connection, Field, FieldId, Form, Loaded, Unknown};
 use crate::error::Fatal;
@@ -37,11 +42,18 @@ pub(crate) enum SourceKind {
     SqlAlchemy,
     /// An ODBC DSN: an `odbc.ini` section or a Windows registry export.
     Odbc,
+    /// A dbt-athena target in `profiles.yml`.
+    Dbt,
+    /// Grafana's Athena data source (provisioning YAML or API JSON).
+    Grafana,
+    /// Metabase's Athena database (API JSON).
+    Metabase,
 }
 
 impl SourceKind {
     /// The names `--source` takes, in the order help lists them.
-    pub(crate) const NAMES: [&'static str; 4] = ["omni", "jdbc", "sqlalchemy", "odbc"];
+    pub(crate) const NAMES: [&'static str; 7] =
+        ["omni", "jdbc", "sqlalchemy", "odbc", "dbt", "grafana", "metabase"];
 
     pub(crate) fn named(name: &str) -> Option<SourceKind> {
         match name.to_ascii_lowercase().as_str() {
@@ -49,6 +61,9 @@ impl SourceKind {
             "jdbc" => Some(SourceKind::Jdbc),
             "sqlalchemy" | "pyathena" => Some(SourceKind::SqlAlchemy),
             "odbc" => Some(SourceKind::Odbc),
+            "dbt" => Some(SourceKind::Dbt),
+            "grafana" => Some(SourceKind::Grafana),
+            "metabase" => Some(SourceKind::Metabase),
             _ => None,
         }
     }
@@ -56,7 +71,7 @@ impl SourceKind {
 
 /// File names a fleet directory takes as connections besides `.toml` and
 /// `.json`: a JDBC or SQLAlchemy URL in a file of its own, an ODBC DSN.
-pub(crate) const EXTENSIONS: &[&str] = &[".jdbc", ".url", ".ini", ".reg"];
+pub(crate) const EXTENSIONS: &[&str] = &[".jdbc", ".url", ".ini", ".reg", ".yml", ".yaml"];
 
 static CHOSEN: OnceLock<SourceKind> = OnceLock::new();
 
@@ -94,15 +109,33 @@ pub(crate) fn detect(text: &str) -> Option<SourceKind> {
     if odbc::looks_like(text) {
         return Some(SourceKind::Odbc);
     }
+    if grafana::looks_like(text) {
+        return Some(SourceKind::Grafana);
+    }
+    if metabase::looks_like(text) {
+        return Some(SourceKind::Metabase);
+    }
+    if dbt::looks_like(text) {
+        return Some(SourceKind::Dbt);
+    }
     None
 }
 
 /// Read `text` with `kind`'s reader (not Omni's: `connection::from_text` reads that).
 pub(crate) fn read(kind: SourceKind, path: &Path, text: &str) -> Result<Loaded, Fatal> {
+    let mut loaded = read_source(kind, path, text)?;
+    profile::apply(&mut loaded)?;
+    Ok(loaded)
+}
+
+fn read_source(kind: SourceKind, path: &Path, text: &str) -> Result<Loaded, Fatal> {
     match kind {
         SourceKind::Jdbc => jdbc::read(path, text),
         SourceKind::SqlAlchemy => sqlalchemy::read(path, text),
         SourceKind::Odbc => odbc::read(path, text),
+        SourceKind::Dbt => dbt::read(path, text),
+        SourceKind::Grafana => grafana::read(path, text),
+        SourceKind::Metabase => metabase::read(path, text),
         SourceKind::Omni => unreachable!("Omni's file is read by connection::load"),
     }
 }
@@ -115,6 +148,9 @@ pub(crate) fn property_of(form: Form, id: FieldId) -> Option<&'static str> {
         Form::Jdbc2 | Form::Jdbc3 => jdbc::property_of(form, id),
         Form::SqlAlchemy => sqlalchemy::property_of(id),
         Form::OdbcIni | Form::OdbcReg => odbc::property_of(id),
+        Form::Dbt => dbt::property_of(id),
+        Form::Grafana => grafana::property_of(id),
+        Form::Metabase => metabase::property_of(id),
     }
 }
 
@@ -135,6 +171,9 @@ pub(crate) fn rewrite(form: Form, text: &str, changes: &[Change]) -> Result<Stri
         Form::Jdbc2 | Form::Jdbc3 => jdbc::rewrite(form, text, changes),
         Form::SqlAlchemy => sqlalchemy::rewrite(text, changes),
         Form::OdbcIni | Form::OdbcReg => odbc::rewrite(form, text, changes),
+        Form::Dbt => dbt::rewrite(text, changes),
+        Form::Grafana => grafana::rewrite(text, changes),
+        Form::Metabase => metabase::rewrite(text, changes),
         Form::Toml | Form::Json | Form::Labels => Err("Omni's file is rewritten by fix::bundle".into()),
     }
 }
@@ -297,8 +336,23 @@ impl<'a> Reading<'a> {
             rename: rename.map(str::to_string),
             why,
             typo: false,
+            unresolved: false,
             location,
         });
+    }
+
+    /// A property whose value the tool fills in from the environment variable
+    /// `var` when it runs (`""`: a template the doctor cannot read): the field
+    /// stays unset, and CONN011 says so.
+    pub(super) fn unresolved(&mut self, name: &str, var: &str, offset: usize) {
+        let why = match var {
+            "" => format!("`{name}` is a template the tool fills in when it runs"),
+            v => format!("`{name}` comes from the environment variable {v} when the tool runs"),
+        };
+        self.unknown(name, None, why, offset);
+        if let Some(u) = self.connection.unknown.last_mut() {
+            u.unresolved = true;
+        }
     }
 
     /// A property that looks like a typo of `near`.
