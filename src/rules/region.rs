@@ -93,10 +93,12 @@ declare_rule! {
 fn unset_region(form: crate::connection::Form) -> &'static str {
     use crate::connection::Form;
     match form {
-        Form::Jdbc3 | Form::SqlAlchemy => {
+        Form::Jdbc3 | Form::SqlAlchemy | Form::Grafana => {
             " by the doctor (the driver takes the AWS SDK's default region: AWS_REGION or the profile's)"
         }
         Form::Jdbc2 | Form::OdbcIni | Form::OdbcReg => " by the doctor (the driver requires it)",
+        // dbt-athena's `region_name` and Metabase's `region` are required settings.
+        Form::Dbt | Form::Metabase => " by the doctor (the tool requires it)",
         Form::Toml | Form::Json | Form::Labels => "",
     }
 }
