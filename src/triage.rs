@@ -106,8 +106,14 @@ pub(crate) fn triage(text: &str, recorded: &[(String, String)], catalogue: &[&'s
     }
     let mut errors = scanned.into_found();
     let mut causes: Vec<Cause> = Vec::new();
+    // A failure that does not say why (`Athena query failed:`) is explained by
+    // the reason the same text states elsewhere, if it states one.
+    let stated = errors.iter().any(|e| e.pattern.is_some_and(|p| !p.unstated));
     for (at, error) in errors.iter().enumerate() {
-        let Some(pattern) = error.pattern.filter(|p| p.kind == Kind::Connection) else {
+        let Some(pattern) = error
+            .pattern
+            .filter(|p| p.kind == Kind::Connection && !(p.unstated && stated))
+        else {
             continue;
         };
         let n = pattern.causes.len() as f64;

@@ -46,6 +46,9 @@ pub(crate) struct Pattern {
     /// field a validation error names) rather than by what it says: the causes
     /// are a lower-confidence match. These entries come last in the table.
     pub evidence: bool,
+    /// The message says that something failed, not why: its causes count only
+    /// when nothing else in the same text states a reason.
+    pub unstated: bool,
 }
 
 /// A rule that explains a message, and why it fits.
@@ -95,6 +98,8 @@ struct RawPattern {
     causes: Vec<Cause>,
     #[serde(default)]
     evidence: bool,
+    #[serde(default)]
+    unstated: bool,
 }
 
 #[derive(Deserialize)]
@@ -154,6 +159,7 @@ fn read(text: &str) -> Result<Table, String> {
             meaning: p.meaning,
             causes: p.causes,
             evidence: p.evidence,
+            unstated: p.unstated,
         });
     }
     Ok(Table {
@@ -200,13 +206,17 @@ pub(crate) fn recognise(message: &str) -> (Option<&'static Pattern>, Fields) {
         for (name, value) in captured {
             with.set(name, value);
         }
+        with.derive();
+        // `when` asks what the message says, so it is held against the message's
+        // own fields: the service a pattern assumes would otherwise satisfy a
+        // `when = { service = … }` by itself (a bare "Access Denied" read as STS).
+        if !pattern.holds(&with) {
+            continue;
+        }
         if let Some(service) = &pattern.service {
             with.set("service", service.clone());
         }
-        with.derive();
-        if pattern.holds(&with) {
-            return (Some(pattern), with);
-        }
+        return (Some(pattern), with);
     }
     fields.derive();
     (None, fields)
