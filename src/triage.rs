@@ -456,6 +456,24 @@ mod tests {
     }
 
     #[test]
+    fn a_failure_that_says_no_reason_yields_to_the_one_that_does() {
+        let reasoned = triage(
+            "Athena query failed:\n\
+             An error occurred (ThrottlingException) when calling the StartQueryExecution operation \
+             (reached max retries: 4): Rate exceeded: AthenaQueryExecutionError",
+            &[],
+            &crate::rules::CATALOGUE,
+        );
+        assert!(reasoned.causes.is_empty(), "{:?}", reasoned.causes);
+        let alone = triage(
+            "pyathena.error.OperationalError: Query has failed",
+            &[],
+            &crate::rules::CATALOGUE,
+        );
+        assert_eq!(alone.causes[0].rule.code, "PROBE004");
+    }
+
+    #[test]
     fn a_query_error_lists_no_cause() {
         let t = triage(
             "SYNTAX_ERROR: line 1:8: mismatched input 'SELEC'. Expecting: 'SELECT'",

@@ -530,6 +530,46 @@ mod tests {
     }
 
     #[test]
+    fn more_wrappers_give_up_their_fields() {
+        // SDK for Go v2, newer releases: `api error Code:`, after the retries.
+        let go = fields(
+            "operation error Athena: ListQueryExecutions, exceeded maximum number of attempts, 9, https \
+             response error StatusCode: 400, RequestID: c1381f29-60bd-4b82-a8f7-f0fdda903308, api error \
+             ThrottlingException: Rate exceeded",
+        );
+        assert_eq!(go.get("service"), Some("athena"));
+        assert_eq!(go.get("status"), Some("400"));
+        assert_eq!(go.get("code"), Some("ThrottlingException"));
+        // SDK for Go v1: the status after the message.
+        let go1 = fields(
+            "AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/r/s is not authorized to \
+             perform: athena:GetWorkGroup status code: 400, request id: 0722a7a2-8c8f-4e51-aaec-4b6ae2339a0c",
+        );
+        assert_eq!(go1.get("status"), Some("400"));
+        assert_eq!(go1.get("code"), Some("AccessDeniedException"));
+        // The Athena ODBC 2.x driver names AWS's exception after its own class.
+        let odbc = fields(
+            "[AmazonAthena][AthenaClientError]: ExceptionName: InvalidRequestException, ErrorType: 130, \
+             ExceptionMessage: line 1:700: mismatched input ')'",
+        );
+        assert_eq!(odbc.get("code"), Some("InvalidRequestException"));
+        assert_eq!(odbc.get("service"), Some("athena"));
+        // SDK for Java v2 and .NET: the class's package names the service, not its code.
+        let java2 = fields(
+            "software.amazon.awssdk.services.sts.model.StsException: Access denied (Service: Sts, Status Code: \
+             403, Request ID: 1c8266d9-2e98-48cd-b296-b52384128df9)",
+        );
+        assert_eq!(java2.get("service"), Some("sts"));
+        assert_ne!(java2.get("code"), Some("StsException"));
+        let dotnet = fields(
+            "Amazon.SecurityToken.Model.ExpiredTokenException: The security token included in the request is expired",
+        );
+        assert_eq!(dotnet.get("service"), Some("sts"));
+        assert_eq!(dotnet.get("code"), Some("ExpiredTokenException"));
+        assert_eq!(dotnet.get("wrapper"), Some("AWS SDK for .NET"));
+    }
+
+    #[test]
     fn a_denial_gives_its_policy_type_and_region() {
         let f = fields(
             "User: arn:aws:sts::123456789012:assumed-role/bi-athena/omni is not authorized to perform: \

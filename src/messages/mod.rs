@@ -236,6 +236,74 @@ mod tests {
     }
 
     #[test]
+    fn a_when_is_held_against_what_the_message_says() {
+        // The issue's STS refusal wrapped by a query engine names STS itself.
+        let (sts, _) = recognise(
+            "Query 20190513_144659_00011_ynxxi failed: Access denied (Service: AWSSecurityTokenService; \
+             Status Code: 403; Error Code: AccessDenied; Request ID: f653db4d-758d-11e9-9937-f98637d21cb3)",
+        );
+        assert_eq!(sts.map(|p| p.id.as_str()), Some("sts-denied-wrapped"));
+        // A bare refusal names no service: STS's entry must not claim it.
+        let (bare, fields) = recognise("Error running query: Access Denied");
+        assert_eq!(bare.map(|p| p.id.as_str()), Some("access-denied-unstated"));
+        assert_eq!(fields.get("service"), None);
+    }
+
+    #[test]
+    fn shapes_of_this_round_are_recognised() {
+        let cases = [
+            (
+                "com.simba.athena.amazonaws.services.glue.model.AccessDeniedException: Access denied \
+                 (Service: AWSGlue; Status Code: 400; Error Code: AccessDeniedException)",
+                "glue-denied-unstated",
+            ),
+            (
+                "An error occurred (InvalidSignatureException) when calling the StartQueryExecution operation: \
+                 The request signature we calculated does not match the signature you provided.",
+                "signature-mismatch",
+            ),
+            (
+                "Credential should be scoped to a valid region, not 'us-east-1'.",
+                "credential-scope-wrong",
+            ),
+            (
+                "failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata",
+                "no-credentials",
+            ),
+            (
+                "Error when retrieving token from sso: Token has expired and refresh failed",
+                "token-expired",
+            ),
+            ("Error: connect ECONNREFUSED 10.0.0.5:443", "endpoint-unreachable"),
+            (
+                "Moved Permanently (Service: Amazon S3; Status Code: 301; Error Code: 301 Moved Permanently)",
+                "bucket-wrong-region",
+            ),
+            (
+                "Your query has the following errors:SYNTAX_ERROR: line 4:14: Catalog mycatalogname \
+                 (replaced real name for privacy) does not exist",
+                "catalog-not-found",
+            ),
+            (
+                "An error occurred (InvalidRequestException) when calling the StartQueryExecution operation: \
+                 outputLocation is not a valid S3 path. Provided string",
+                "output-location-invalid",
+            ),
+            (
+                "pyathena.error.ProgrammingError: Required argument `s3_staging_dir` or `work_group` not found.",
+                "no-output-location",
+            ),
+            (
+                "at com.simba.athena.amazonaws.regions.RegionUtils.getRegion(RegionUtils.java:72)",
+                "region-null-pointer",
+            ),
+        ];
+        for (text, id) in cases {
+            assert_eq!(recognise(text).0.map(|p| p.id.as_str()), Some(id), "{text}");
+        }
+    }
+
+    #[test]
     fn a_broken_table_is_refused_with_its_reason() {
         let head = "version = 1\n[rule.S3001]\ncheck = \"c\"\nask = []\n";
         let bad = [
