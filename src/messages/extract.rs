@@ -567,6 +567,13 @@ mod tests {
         assert_eq!(dotnet.get("service"), Some("sts"));
         assert_eq!(dotnet.get("code"), Some("ExpiredTokenException"));
         assert_eq!(dotnet.get("wrapper"), Some("AWS SDK for .NET"));
+        // The Simba driver shades the SDK for Java: its classes still name the service.
+        let shaded = fields(
+            "com.simba.athena.amazonaws.services.glue.model.AccessDeniedException: User: XXXXXX is not \
+             authorized to perform: glue:GetTables on resource: arn:aws:glue:eu-west-1:XXXXXXX:catalog",
+        );
+        assert_eq!(shaded.get("service"), Some("glue"));
+        assert_eq!(shaded.get("code"), Some("AccessDeniedException"));
     }
 
     #[test]

@@ -253,18 +253,9 @@ mod tests {
     fn shapes_of_this_round_are_recognised() {
         let cases = [
             (
-                "com.simba.athena.amazonaws.services.glue.model.AccessDeniedException: Access denied \
-                 (Service: AWSGlue; Status Code: 400; Error Code: AccessDeniedException)",
-                "glue-denied-unstated",
-            ),
-            (
                 "An error occurred (InvalidSignatureException) when calling the StartQueryExecution operation: \
                  The request signature we calculated does not match the signature you provided.",
                 "signature-mismatch",
-            ),
-            (
-                "Credential should be scoped to a valid region, not 'us-east-1'.",
-                "credential-scope-wrong",
             ),
             (
                 "failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata",
