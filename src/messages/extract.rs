@@ -1,6 +1,6 @@
 //! The fields one message carries, read from the wrappers people paste (Simba
-//! JDBC/ODBC, botocore and the AWS CLI, the AWS SDKs for Java, Go and
-//! JavaScript, PyAthena and SQLAlchemy, Trino error names) and from what AWS
+//! JDBC/ODBC and the Athena ODBC 2.x driver, botocore and the AWS CLI, the AWS
+//! SDKs for Java, Go, JavaScript and .NET, PyAthena and SQLAlchemy, Trino error names) and from what AWS
 //! writes inside them (ARNs, S3 URLs, endpoints, IDs, the AccessDenied sentence).
 
 use crate::aws::arn::Arn;
