@@ -106,8 +106,14 @@ pub(crate) fn triage(text: &str, recorded: &[(String, String)], catalogue: &[&'s
     }
     let mut errors = scanned.into_found();
     let mut causes: Vec<Cause> = Vec::new();
+    // A failure that does not say why (`Athena query failed:`) is explained by
+    // the reason the same text states elsewhere, if it states one.
+    let stated = errors.iter().any(|e| e.pattern.is_some_and(|p| !p.unstated));
     for (at, error) in errors.iter().enumerate() {
-        let Some(pattern) = error.pattern.filter(|p| p.kind == Kind::Connection) else {
+        let Some(pattern) = error
+            .pattern
+            .filter(|p| p.kind == Kind::Connection && !(p.unstated && stated))
+        else {
             continue;
         };
         let n = pattern.causes.len() as f64;
@@ -447,6 +453,24 @@ mod tests {
             t.causes.iter().map(|c| c.rule.code).collect::<Vec<_>>()
         );
         assert_eq!(t.causes[0].errors, [0, 1]);
+    }
+
+    #[test]
+    fn a_failure_that_says_no_reason_yields_to_the_one_that_does() {
+        let reasoned = triage(
+            "Athena query failed:\n\
+             An error occurred (ThrottlingException) when calling the StartQueryExecution operation \
+             (reached max retries: 4): Rate exceeded: AthenaQueryExecutionError",
+            &[],
+            &crate::rules::CATALOGUE,
+        );
+        assert!(reasoned.causes.is_empty(), "{:?}", reasoned.causes);
+        let alone = triage(
+            "pyathena.error.OperationalError: Query has failed",
+            &[],
+            &crate::rules::CATALOGUE,
+        );
+        assert_eq!(alone.causes[0].rule.code, "PROBE004");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The fields one message carries, read from the wrappers people paste (Simba
-//! JDBC/ODBC, botocore and the AWS CLI, the AWS SDKs for Java, Go and
-//! JavaScript, PyAthena and SQLAlchemy, Trino error names) and from what AWS
+//! JDBC/ODBC and the Athena ODBC 2.x driver, botocore and the AWS CLI, the AWS
+//! SDKs for Java, Go, JavaScript and .NET, PyAthena and SQLAlchemy, Trino error names) and from what AWS
 //! writes inside them (ARNs, S3 URLs, endpoints, IDs, the AccessDenied sentence).
 
 use crate::aws::arn::Arn;
@@ -185,6 +185,34 @@ fn policy_type(kind: PolicyType) -> &'static str {
     }
 }
 
+/// The classes of the wrappers themselves (drivers, SDKs), not AWS's codes.
+const WRAPPER_CLASSES: &[&str] = &[
+    "ClientError",
+    "OperationalError",
+    "DatabaseError",
+    "ProgrammingError",
+    "SQLException",
+    "RuntimeException",
+    "IOException",
+    "SdkClientException",
+    "AmazonServiceException",
+    "AwsServiceException",
+    "SdkServiceException",
+    "AmazonClientException",
+    "ExecutionException",
+    "AthenaClientError",
+    "AthenaException",
+    "StsException",
+    "GlueException",
+    "S3Exception",
+    "AmazonS3Exception",
+    "KmsException",
+    "LambdaException",
+    "AWSSecurityTokenServiceException",
+    "AWSGlueException",
+    "AmazonAthenaException",
+];
+
 /// The wrapper the message came in, and what the wrapper itself says.
 fn wrappers(text: &str, f: &mut Fields) {
     if let Some(c) = regex!(r"\[Simba\]\[(Athena\w*)\]\s*\((\d+)\)").captures(text) {
@@ -218,9 +246,11 @@ fn wrappers(text: &str, f: &mut Fields) {
         }
     }
     // SDK for Go v2: `operation error Athena: StartQueryExecution, https response
-    // error StatusCode: 400, RequestID: …, InvalidRequestException: …`.
+    // error StatusCode: 400, RequestID: …, InvalidRequestException: …`; newer
+    // releases write `api error InvalidRequestException: …`, and a request retried
+    // to the end says so first (`exceeded maximum number of attempts, 3, https …`).
     if let Some(c) = regex!(
-        r"operation error ([\w ]+?): (\w+),(?: https response error StatusCode: (\d+), RequestID: ([\w-]+), (\w+):)?"
+        r"operation error ([\w ]+?): (\w+),(?: exceeded maximum number of attempts, \d+,)?(?: https response error StatusCode: (\d+), RequestID: ([\w-]*), (?:api error )?(\w+):)?"
     )
     .captures(text)
     {
@@ -235,6 +265,20 @@ fn wrappers(text: &str, f: &mut Fields) {
             }
         }
     }
+    // SDK for Go v1: `AccessDeniedException: … status code: 400, request id: …`.
+    if let Some(c) = regex!(r"\bstatus code: (\d{3}), request id: ([\w-]*)").captures(text) {
+        f.set("wrapper", "AWS SDK for Go");
+        f.set("status", &c[1]);
+        f.set("request_id", &c[2]);
+    }
+    // The Athena ODBC 2.x driver: `[AmazonAthena][AthenaClientError]:
+    // ExceptionName: InvalidRequestException, ErrorType: 130, ExceptionMessage: …`.
+    if let Some(c) = regex!(r"\[AmazonAthena\]\[(\w+)\]:?\s*ExceptionName: (\w+)").captures(text) {
+        f.set("wrapper", "Amazon Athena ODBC");
+        f.set("driver_code", &c[1]);
+        f.set("service", "athena");
+        f.set("code", &c[2]);
+    }
     if text.contains("pyathena.error.") {
         let sqlalchemy = text.contains("sqlalchemy") || text.contains("(pyathena.error.");
         f.set(
@@ -246,12 +290,35 @@ fn wrappers(text: &str, f: &mut Fields) {
             },
         );
     }
-    if let Some(c) = regex!(r"com\.amazonaws\.services\.(\w+)\.model\.(\w+)").captures(text) {
-        f.set("wrapper", "AWS SDK for Java");
-        if let Some(s) = service_named(&c[1]) {
+    // The exception's class names its service: SDK for Java v1
+    // (`com.amazonaws.services.glue.model.AccessDeniedException`, also shaded in
+    // the Simba driver as `com.simba.athena.amazonaws.services…`), v2
+    // (`software.amazon.awssdk.services.sts.model.StsException`) and .NET
+    // (`Amazon.SecurityToken.Model.ExpiredTokenException`).
+    if let Some(c) = regex!(
+        r"\b(?:amazonaws|software\.amazon\.awssdk)\.services\.(\w+)\.model\.(\w+)|\bAmazon\.(\w+)\.Model\.(\w+)"
+    )
+    .captures(text)
+    {
+        let (service, class) = match (c.get(1), c.get(2)) {
+            (Some(s), Some(k)) => (s.as_str(), k.as_str()),
+            _ => (&c[3], &c[4]),
+        };
+        f.set(
+            "wrapper",
+            if c.get(3).is_some() {
+                "AWS SDK for .NET"
+            } else {
+                "AWS SDK for Java"
+            },
+        );
+        if let Some(s) = service_named(service) {
             f.set("service", s);
         }
-        f.set("code", &c[2]);
+        // `AthenaException`, `StsException`: the SDK's class, not AWS's code.
+        if !WRAPPER_CLASSES.contains(&class) {
+            f.set("code", class);
+        }
     }
     if text.contains("System message:") {
         f.set("wrapper", "the BI tool's message");
@@ -262,20 +329,6 @@ fn wrappers(text: &str, f: &mut Fields) {
     }
     // `InvalidRequestException: …`, `AccessDeniedException: …` (SDKs for
     // JavaScript, Rust, the Athena console).
-    // The classes of the wrappers themselves are not AWS's codes.
-    const WRAPPER_CLASSES: &[&str] = &[
-        "ClientError",
-        "OperationalError",
-        "DatabaseError",
-        "ProgrammingError",
-        "SQLException",
-        "RuntimeException",
-        "IOException",
-        "SdkClientException",
-        "AmazonServiceException",
-        "AwsServiceException",
-        "ExecutionException",
-    ];
     if let Some(code) = regex!(r"\b([A-Z]\w*(?:Exception|Error|Denied|NotFound|Fault))\b")
         .find_iter(text)
         .map(|m| m.as_str())
@@ -383,6 +436,7 @@ fn service_named(name: &str) -> Option<&'static str> {
         "sts" | "securitytokenservice" => "sts",
         "glue" => "glue",
         "kms" | "keymanagementservice" => "kms",
+        "securitytoken" => "sts",
         "lakeformation" => "lakeformation",
         "lambda" => "lambda",
         "iam" | "identitymanagement" => "iam",
@@ -473,6 +527,53 @@ mod tests {
             simba.get("execution_id"),
             Some("5f1c7c3e-9f7a-4b1e-8a7b-0c5d2e3f4a5b")
         );
+    }
+
+    #[test]
+    fn more_wrappers_give_up_their_fields() {
+        // SDK for Go v2, newer releases: `api error Code:`, after the retries.
+        let go = fields(
+            "operation error Athena: ListQueryExecutions, exceeded maximum number of attempts, 9, https \
+             response error StatusCode: 400, RequestID: c1381f29-60bd-4b82-a8f7-f0fdda903308, api error \
+             ThrottlingException: Rate exceeded",
+        );
+        assert_eq!(go.get("service"), Some("athena"));
+        assert_eq!(go.get("status"), Some("400"));
+        assert_eq!(go.get("code"), Some("ThrottlingException"));
+        // SDK for Go v1: the status after the message.
+        let go1 = fields(
+            "AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/r/s is not authorized to \
+             perform: athena:GetWorkGroup status code: 400, request id: 0722a7a2-8c8f-4e51-aaec-4b6ae2339a0c",
+        );
+        assert_eq!(go1.get("status"), Some("400"));
+        assert_eq!(go1.get("code"), Some("AccessDeniedException"));
+        // The Athena ODBC 2.x driver names AWS's exception after its own class.
+        let odbc = fields(
+            "[AmazonAthena][AthenaClientError]: ExceptionName: InvalidRequestException, ErrorType: 130, \
+             ExceptionMessage: line 1:700: mismatched input ')'",
+        );
+        assert_eq!(odbc.get("code"), Some("InvalidRequestException"));
+        assert_eq!(odbc.get("service"), Some("athena"));
+        // SDK for Java v2 and .NET: the class's package names the service, not its code.
+        let java2 = fields(
+            "software.amazon.awssdk.services.sts.model.StsException: Access denied (Service: Sts, Status Code: \
+             403, Request ID: 1c8266d9-2e98-48cd-b296-b52384128df9)",
+        );
+        assert_eq!(java2.get("service"), Some("sts"));
+        assert_ne!(java2.get("code"), Some("StsException"));
+        let dotnet = fields(
+            "Amazon.SecurityToken.Model.ExpiredTokenException: The security token included in the request is expired",
+        );
+        assert_eq!(dotnet.get("service"), Some("sts"));
+        assert_eq!(dotnet.get("code"), Some("ExpiredTokenException"));
+        assert_eq!(dotnet.get("wrapper"), Some("AWS SDK for .NET"));
+        // The Simba driver shades the SDK for Java: its classes still name the service.
+        let shaded = fields(
+            "com.simba.athena.amazonaws.services.glue.model.AccessDeniedException: User: XXXXXX is not \
+             authorized to perform: glue:GetTables on resource: arn:aws:glue:eu-west-1:XXXXXXX:catalog",
+        );
+        assert_eq!(shaded.get("service"), Some("glue"));
+        assert_eq!(shaded.get("code"), Some("AccessDeniedException"));
     }
 
     #[test]

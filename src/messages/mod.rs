@@ -46,6 +46,9 @@ pub(crate) struct Pattern {
     /// field a validation error names) rather than by what it says: the causes
     /// are a lower-confidence match. These entries come last in the table.
     pub evidence: bool,
+    /// The message says that something failed, not why: its causes count only
+    /// when nothing else in the same text states a reason.
+    pub unstated: bool,
 }
 
 /// A rule that explains a message, and why it fits.
@@ -95,6 +98,8 @@ struct RawPattern {
     causes: Vec<Cause>,
     #[serde(default)]
     evidence: bool,
+    #[serde(default)]
+    unstated: bool,
 }
 
 #[derive(Deserialize)]
@@ -154,6 +159,7 @@ fn read(text: &str) -> Result<Table, String> {
             meaning: p.meaning,
             causes: p.causes,
             evidence: p.evidence,
+            unstated: p.unstated,
         });
     }
     Ok(Table {
@@ -200,13 +206,17 @@ pub(crate) fn recognise(message: &str) -> (Option<&'static Pattern>, Fields) {
         for (name, value) in captured {
             with.set(name, value);
         }
+        with.derive();
+        // `when` asks what the message says, so it is held against the message's
+        // own fields: the service a pattern assumes would otherwise satisfy a
+        // `when = { service = … }` by itself (a bare "Access Denied" read as STS).
+        if !pattern.holds(&with) {
+            continue;
+        }
         if let Some(service) = &pattern.service {
             with.set("service", service.clone());
         }
-        with.derive();
-        if pattern.holds(&with) {
-            return (Some(pattern), with);
-        }
+        return (Some(pattern), with);
     }
     fields.derive();
     (None, fields)
@@ -223,6 +233,65 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), TABLE.errors.len(), "error ids are unique");
+    }
+
+    #[test]
+    fn a_when_is_held_against_what_the_message_says() {
+        // The issue's STS refusal wrapped by a query engine names STS itself.
+        let (sts, _) = recognise(
+            "Query 20190513_144659_00011_ynxxi failed: Access denied (Service: AWSSecurityTokenService; \
+             Status Code: 403; Error Code: AccessDenied; Request ID: f653db4d-758d-11e9-9937-f98637d21cb3)",
+        );
+        assert_eq!(sts.map(|p| p.id.as_str()), Some("sts-denied-wrapped"));
+        // A bare refusal names no service: STS's entry must not claim it.
+        let (bare, fields) = recognise("Error running query: Access Denied");
+        assert_eq!(bare.map(|p| p.id.as_str()), Some("access-denied-unstated"));
+        assert_eq!(fields.get("service"), None);
+    }
+
+    #[test]
+    fn shapes_of_this_round_are_recognised() {
+        let cases = [
+            (
+                "An error occurred (InvalidSignatureException) when calling the StartQueryExecution operation: \
+                 The request signature we calculated does not match the signature you provided.",
+                "signature-mismatch",
+            ),
+            (
+                "failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata",
+                "no-credentials",
+            ),
+            (
+                "Error when retrieving token from sso: Token has expired and refresh failed",
+                "token-expired",
+            ),
+            ("Error: connect ECONNREFUSED 10.0.0.5:443", "endpoint-unreachable"),
+            (
+                "Moved Permanently (Service: Amazon S3; Status Code: 301; Error Code: 301 Moved Permanently)",
+                "bucket-wrong-region",
+            ),
+            (
+                "Your query has the following errors:SYNTAX_ERROR: line 4:14: Catalog mycatalogname \
+                 (replaced real name for privacy) does not exist",
+                "catalog-not-found",
+            ),
+            (
+                "An error occurred (InvalidRequestException) when calling the StartQueryExecution operation: \
+                 outputLocation is not a valid S3 path. Provided string",
+                "output-location-invalid",
+            ),
+            (
+                "pyathena.error.ProgrammingError: Required argument `s3_staging_dir` or `work_group` not found.",
+                "no-output-location",
+            ),
+            (
+                "at com.simba.athena.amazonaws.regions.RegionUtils.getRegion(RegionUtils.java:72)",
+                "region-null-pointer",
+            ),
+        ];
+        for (text, id) in cases {
+            assert_eq!(recognise(text).0.map(|p| p.id.as_str()), Some(id), "{text}");
+        }
     }
 
     #[test]

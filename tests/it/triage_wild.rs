@@ -108,16 +108,16 @@ fn held_out_messages_are_explained_at_least_as_well_as_measured() {
     }
     let tuning = &by_part["tuning"];
     let held = &by_part["heldout"];
-    // Floors: what this table measured (2026-12-05). The goal is 90% / 95%;
-    // the README's figures are these.
+    // Floors: what this table measured (2026-12-06, round 3: held out 36/52 and
+    // 64/68). The goal is 90% / 95%; the README's figures are these.
     assert!(
-        tuning.recall() >= 0.95,
+        tuning.recall() >= 0.99,
         "tuning recall fell:\n{}",
         tuning.misses.join("\n")
     );
     assert!(
-        held.recall() >= 0.65,
-        "held-out recall fell below 65%:\n{}",
+        held.recall() >= 0.69,
+        "held-out recall fell below 69%:\n{}",
         held.misses.join("\n")
     );
     assert!(
