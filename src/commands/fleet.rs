@@ -136,6 +136,7 @@ fn judge(member: &Member, args: &DoctorArgs, live: Option<Live<'_>>) -> Result<E
     let gate = Gate::new(&args.select, &args.ignore, &facts.connection)?;
     let mut checks = engine::link(gate.apply(engine::run(&rules::REGISTRY, &facts)));
     crate::fix::compose::compose(&mut checks, args.unsafe_fixes);
+    crate::fix::compose::compose_source(&mut checks, &facts.connection, args.unsafe_fixes);
     let mut report = report::Report::new(&facts, checks, &rules::CATALOGUE);
     if let Some(mode) = mode {
         report.mode = mode;

@@ -66,6 +66,7 @@ fn judge(conn: &Path) -> Result<(String, bool), Fatal> {
     let gate = gate::Gate::new(&[], &[], &collected.facts.connection)?;
     let mut checks = engine::link(gate.apply(engine::run(&rules::REGISTRY, &collected.facts)));
     crate::fix::compose::compose(&mut checks, false);
+    crate::fix::compose::compose_source(&mut checks, &collected.facts.connection, false);
     let report = report::Report::new(&collected.facts, checks, &rules::CATALOGUE);
     let text = report::table::render(
         &report,

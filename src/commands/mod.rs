@@ -115,6 +115,7 @@ fn doctor(args: &DoctorArgs) -> Result<ExitCode, Fatal> {
     let checks = engine::run(&rules::REGISTRY, &facts);
     let mut checks = engine::link(gate.apply(checks));
     fix::compose::compose(&mut checks, args.unsafe_fixes);
+    fix::compose::compose_source(&mut checks, &facts.connection, args.unsafe_fixes);
     fix::iac::convert_all(&mut checks, &facts, args.fix_format);
     if let Some(dir) = &args.write_fixes {
         write_fixes(&mut checks, &facts, args, dir)?;

@@ -11,8 +11,9 @@
 //! in) keeps the first tier plus its own change: it cannot run as printed.
 
 use super::policy::{Change, OWN_POLICY, changed, file_name};
-use super::{Applicability, Command, Edit, Finding, Fix, Split};
+use super::{Applicability, Command, Edit, Finding, Fix, Split, source_snippet};
 use crate::aws::quotas;
+use crate::connection::Connection;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -274,6 +275,57 @@ fn managed(split: &Split, base: &Value, merged: &Value) -> Result<Moved, String>
         command,
         arn_note,
     })
+}
+
+/// Printed = applied for another tool's source (a JDBC URL, a `profiles.yml`):
+/// each of its fixes prints the whole source, so each carries the source with
+/// every change of its tier made — the same text `--write-fixes` writes — and
+/// pasting the fixes in the order shown leaves the last one's text, which holds
+/// them all. The unsafe fixes left out carry the first tier with all of theirs;
+/// a display-only one the first tier with its own. Omni's file needs nothing:
+/// its fixes are one line each.
+pub(crate) fn compose_source(checks: &mut [impl Finding], connection: &Connection, unsafe_fixes: bool) {
+    if connection.form.is_omni() {
+        return;
+    }
+    let tier = |a: Applicability| {
+        if applied(a, unsafe_fixes) {
+            0
+        } else if a == Applicability::Unsafe {
+            1
+        } else {
+            2
+        }
+    };
+    let mut tiers: [Vec<(crate::connection::source::Change, String)>; 2] = [Vec::new(), Vec::new()];
+    for check in checks.iter().filter(|c| c.failed()) {
+        if let Some(fix) = check.fix()
+            && let Some(change) = fix.source_change()
+            && tier(fix.applicability) < 2
+        {
+            tiers[tier(fix.applicability)].push(change);
+        }
+    }
+    for check in checks.iter_mut().filter(|c| c.failed()) {
+        let Some(fix) = check.fix_mut() else { continue };
+        let Some(own) = fix.source_change() else { continue };
+        let merged: Vec<_> = match tier(fix.applicability) {
+            0 => tiers[0].clone(),
+            1 => tiers[0].iter().chain(&tiers[1]).cloned().collect(),
+            _ => tiers[0].iter().cloned().chain([own]).collect(),
+        };
+        let changes: Vec<_> = merged.iter().map(|(c, _)| c.clone()).collect();
+        let mut keys: Vec<&str> = Vec::new();
+        for (_, key) in &merged {
+            if !keys.contains(&key.as_str()) {
+                keys.push(key);
+            }
+        }
+        // A tier the source cannot take at once keeps the fix's own text.
+        if let Some(snippet) = source_snippet(connection, &changes, &keys) {
+            fix.snippet = Some(snippet);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -11,9 +11,14 @@ use crate::connection::{Connection, FieldId, Form};
 use serde_json::{Map, Value, json};
 
 /// For another tool's source, the fix written in it: the source as read (its
-/// secrets shown as `****`) with only `changes` made. `None` for Omni's file,
-/// whose fixes are the fragment of the file.
-fn source_snippet(connection: &Connection, changes: &[Change], key: &str) -> Option<iac::Snippet> {
+/// secrets shown as `****`) with only `changes` made, which change the
+/// properties `keys`. `None` for Omni's file, whose fixes are the fragment of
+/// the file, or when the source cannot take the changes.
+pub(crate) fn source_snippet(
+    connection: &Connection,
+    changes: &[Change],
+    keys: &[&str],
+) -> Option<iac::Snippet> {
     if connection.form.is_omni() {
         return None;
     }
@@ -24,14 +29,50 @@ fn source_snippet(connection: &Connection, changes: &[Change], key: &str) -> Opt
     } else {
         ""
     };
+    let named: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    let named = match named.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
     Some(iac::Snippet {
         language: "text",
         instruction: format!(
-            "T{} with only `{key}` changed{note}",
+            "T{} with only {named} changed{note}",
             describe.strip_prefix('t').unwrap_or(describe)
         ),
         text,
     })
+}
+
+/// A field fix's value as a source's property text: `None` removes it.
+fn field_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        v => Some(v.to_string()),
+    }
+}
+
+impl Fix {
+    /// For a fix to another tool's source: the change it makes there and the
+    /// property it names (what `compose::compose_source` merges).
+    pub(crate) fn source_change(&self) -> Option<(Change, String)> {
+        match &self.edit {
+            Edit::Field { field, form, value } if !form.is_omni() => Some((
+                Change::Set(*field, field_text(value)),
+                field.key_in(*form).to_string(),
+            )),
+            Edit::Rename { from, to, .. } => Some((
+                Change::Rename {
+                    from: from.clone(),
+                    to: to.clone(),
+                },
+                from.clone(),
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// A finding as the steps over a report's fixes see it (`compose`, `bundle`,
@@ -194,15 +235,10 @@ impl Fix {
     ) -> Fix {
         let value = value.into();
         let key = field.key_in(connection.form);
-        let text = match &value {
-            Value::Null => None,
-            Value::String(s) => Some(s.clone()),
-            v => Some(v.to_string()),
-        };
         Fix {
             target: format!("connection field {key}"),
             applicability,
-            snippet: source_snippet(connection, &[Change::Set(field, text)], key),
+            snippet: source_snippet(connection, &[Change::Set(field, field_text(&value))], &[key]),
             edit: Edit::Field {
                 field,
                 form: connection.form,
@@ -221,7 +257,7 @@ impl Fix {
         Fix {
             target: format!("connection property {from}"),
             applicability,
-            snippet: source_snippet(connection, &[change], from),
+            snippet: source_snippet(connection, &[change], &[from]),
             edit: Edit::Rename {
                 from: from.to_string(),
                 to: to.to_string(),

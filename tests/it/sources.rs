@@ -563,3 +563,35 @@ fn one_connection_written_five_ways_is_judged_the_same() {
         assert_eq!(got, want, "{name} is judged otherwise than {first}");
     }
 }
+
+/// Printed = applied: each fix to a source prints the whole source, so pasting
+/// them in the order shown — each replacing the file — must leave a source
+/// that clears every one of them (each carries its tier's changes, not only
+/// its own: a later one must not undo an earlier one).
+#[test]
+fn a_sources_fixes_pasted_in_order_clear_every_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "jdbc:athena://Region=us-east-1a;OutputLocation=https://acme-athena-results.s3.amazonaws.com/omni;WorkGroup=primary\n";
+    let config = write(dir.path(), "two.jdbc", text);
+    let (code, report, out) = judge(&config, &[]);
+    assert_eq!(code, 1, "{out}");
+    let fixed: Vec<&Value> = failures(&report)
+        .into_iter()
+        .filter(|c| c["fix"]["applicability"] == "safe")
+        .collect();
+    let codes: Vec<&str> = fixed.iter().map(|c| c["code"].as_str().unwrap()).collect();
+    assert!(
+        codes.contains(&"REGION001") && codes.contains(&"CONN005"),
+        "two safe fixes to one URL: {out}"
+    );
+    for check in &fixed {
+        std::fs::write(&config, corrected(&check["fix"])).unwrap();
+    }
+    let (_, after, out) = judge(&config, &[]);
+    for code in codes {
+        assert!(
+            failed(&after, code).is_empty(),
+            "{code} left after pasting every fix: {out}"
+        );
+    }
+}
