@@ -10,6 +10,7 @@ use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
@@ -87,27 +88,29 @@ impl Tracker {
         *self.verdict.lock().unwrap_or_else(|e| e.into_inner()) = Some(verdict);
     }
 
-    /// Run one call and keep its outcome as a fact.
-    pub(crate) async fn call<T, O, E, F>(
+    /// Run one call and keep its outcome as a fact. Boxed at once: what holds
+    /// it (`both`, `all`) holds a pointer, not the SDK's whole state machine
+    /// (in debug builds, nesting those by value overflows any stack).
+    pub(crate) fn call<T, O, E, F>(
         &self,
         action: &str,
         label: impl Into<String>,
         future: F,
         value: impl FnOnce(O) -> T,
-    ) -> Observed<T>
+    ) -> Pin<Box<impl Future<Output = Observed<T>>>>
     where
         F: Future<Output = Result<O, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        self.guarded(action, label.into(), answer(action, future, value))
-            .await
+        let label = label.into();
+        Box::pin(async move { self.guarded(action, label, answer(action, future, value)).await })
     }
 
     /// `call` for a read whose answer the clients it is made with share (`Reads`):
     /// the same request (`key`: the action and every parameter) with the same
     /// credentials is sent once, and every connection of the run that asks it
     /// gets that answer.
-    pub(crate) async fn read<T, O, E, F>(
+    pub(crate) fn read<T, O, E, F>(
         &self,
         reads: &Reads,
         key: String,
@@ -115,14 +118,17 @@ impl Tracker {
         label: impl Into<String>,
         future: F,
         value: impl FnOnce(O) -> T,
-    ) -> Observed<T>
+    ) -> Pin<Box<impl Future<Output = Observed<T>>>>
     where
         T: Clone + Send + Sync + 'static,
         F: Future<Output = Result<O, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let work = reads.once(format!("{action} {key}"), answer(action, future, value));
-        self.guarded(action, label.into(), work).await
+        let label = label.into();
+        Box::pin(async move {
+            let work = reads.once(format!("{action} {key}"), answer(action, future, value));
+            self.guarded(action, label, work).await
+        })
     }
 
     /// A call's answer within the deadline, unless its service is cut off.
