@@ -82,6 +82,18 @@ Exit status: 0 whether or not anything was recognised; 2 unreadable input.";
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Read every connection as this tool's source instead of telling it by its
+    /// content: `omni` (TOML/JSON), `jdbc` (a `jdbc:awsathena://` or
+    /// `jdbc:athena://` URL), `sqlalchemy` (`awsathena+rest://…`), `odbc` (an
+    /// odbc.ini DSN or a .reg export).
+    #[arg(long, global = true, value_name = "KIND", value_parser = crate::connection::SourceKind::NAMES)]
+    pub source: Option<String>,
+    /// An AWS shared config file (`~/.aws/config`): when a source names a
+    /// profile (dbt's `aws_profile_name`, Grafana's `jsonData.profile`,
+    /// PyAthena's `profile_name`), its chain is followed there; its region, role
+    /// and External ID fill what the source leaves blank.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub profile_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -334,8 +346,10 @@ pub(crate) struct Sources {
     pub guards: GuardArgs,
 }
 
-/// The policies above the account's own, as files (never read live yet). With
-/// --snapshot they are added to the snapshot's facts.
+/// The policies above the account's own, as files. Live, the organization's
+/// SCPs and RCPs are read where the credentials may (collect/live/org.rs); a
+/// file given wins over that read, kind by kind. With --snapshot they are added
+/// to the snapshot's facts.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct GuardArgs {
     /// A service control policy of the organization (repeatable): the JSON of
@@ -343,18 +357,27 @@ pub(crate) struct GuardArgs {
     /// one level of the organization (the root, an OU, the account), which must
     /// allow every request (several SCPs at one level: their statements in one
     /// document); a file of Deny statements alone is taken to sit beside
-    /// FullAWSAccess, and what that leaves open is reported as unknown.
+    /// FullAWSAccess, and what that leaves open is reported as unknown. Live,
+    /// the SCPs are read from AWS Organizations (organizations:ListParents,
+    /// ListPoliciesForTarget, DescribePolicy: the management account or a
+    /// delegated administrator may); --scp given wins over that read.
     #[arg(long = "scp", value_name = "FILE")]
     pub scps: Vec<PathBuf>,
     /// A resource control policy of the resources' account (repeatable), as
-    /// --scp takes them.
+    /// --scp takes them; live, read as the SCPs are, and --rcp given wins.
     #[arg(long = "rcp", value_name = "FILE")]
     pub rcps: Vec<PathBuf>,
     /// The policy of the VPC endpoint a service's traffic goes through
     /// (repeatable; SERVICE: s3, athena, glue, sts, kms): the document, or the
-    /// JSON of `aws ec2 describe-vpc-endpoints` for that one endpoint.
+    /// JSON of `aws ec2 describe-vpc-endpoints` for that one endpoint (never
+    /// read live).
     #[arg(long = "endpoint-policy", value_name = "SERVICE=FILE")]
     pub endpoints: Vec<String>,
+    /// The session policy the BI tool passes on AssumeRole (a policy
+    /// document): the session may do only what both it and the role's
+    /// policies allow. Never read live (AWS does not store it).
+    #[arg(long = "session-policy", value_name = "FILE")]
+    pub session: Option<PathBuf>,
 }
 
 const SIMULATE_EXAMPLES: &str = "\
@@ -416,6 +439,10 @@ pub(crate) struct SimulateArgs {
     /// The principal's permissions boundary.
     #[arg(long, value_name = "FILE")]
     pub boundary: Option<PathBuf>,
+    /// A session policy passed on AssumeRole: it caps the session as a
+    /// boundary does, except what a resource policy grants the session's ARN.
+    #[arg(long = "session-policy", value_name = "FILE")]
+    pub session_policy: Option<PathBuf>,
     /// The resource's own policy: a bucket policy, or a role's trust policy for
     /// sts:AssumeRole on the role.
     #[arg(long, value_name = "FILE")]

@@ -26,6 +26,7 @@ pub struct Policies {
     identity: Vec<Policy>,
     boundary: Option<Policy>,
     resource: Option<Policy>,
+    session: Option<Policy>,
 }
 
 impl Policies {
@@ -60,7 +61,17 @@ impl Policies {
                     read("resource policy", text, kind)
                 })
                 .transpose()?,
+            session: None,
         })
+    }
+
+    /// The same policies, with the session policy passed on AssumeRole.
+    pub fn with_session(mut self, session: &str) -> Result<Policies, String> {
+        self.session = Some(
+            Policy::from_text("session policy", None, session, PolicyKind::Identity)
+                .map_err(|e| format!("session policy: {e}"))?,
+        );
+        Ok(self)
     }
 
     /// The decision for a role (`arn:…:role/…`) or user calling `action` on
@@ -87,6 +98,7 @@ impl Policies {
         let set = PolicySet {
             identity: &self.identity,
             boundary: self.boundary.as_ref(),
+            session: self.session.as_ref(),
             resource: self.resource.as_ref(),
             identity_side: false,
         };

@@ -135,20 +135,73 @@ pub(crate) struct Facts {
     pub guardrails: Guardrails,
 }
 
-/// What `--scp`, `--rcp` and `--endpoint-policy` tell; never read live (yet).
+/// What `--scp`, `--rcp` and `--endpoint-policy` tell, or, live, what the
+/// organization's own reads tell (`collect/live/org.rs`; the flags win, kind by
+/// kind). Endpoint policies are never read live (yet).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Guardrails {
     /// Service control policies, one list per level of the organization (the
-    /// root, each OU, the account): every level must allow a request.
+    /// root, each OU, the account): every level must allow a request. Known and
+    /// empty only when read live and none applies (`organization` says why).
     pub scps: Observed<Vec<Vec<Policy>>>,
     /// Resource control policies of the resources' account, one list per level.
     pub rcps: Observed<Vec<Vec<Policy>>>,
     /// VPC endpoint policies by service (`s3`, `athena`, `glue`, `sts`, `kms`).
     pub endpoints: Observed<BTreeMap<String, Policy>>,
+    /// The organization as the live reads saw it, when they did: why a kind's
+    /// list is empty (the management account, the kind not enabled, no
+    /// organization). Snapshots from before live reads hold none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<Organization>,
+    /// The session policy the BI tool passes on AssumeRole (`--session-policy`):
+    /// the session's permissions are its intersection with the role's. Never
+    /// readable from the account; `None` when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<Policy>,
 }
 
-/// Why guardrails are unknown in a live run: nothing reads them from the account.
-pub(crate) const GUARDRAILS_NOT_LIVE: &str = "not read live: pass --scp/--rcp/--endpoint-policy";
+/// The connection's account in its organization, read live
+/// (`organizations:DescribeOrganization`, `ListRoots`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Organization {
+    /// The account whose policies were read: the connection's.
+    pub account: String,
+    /// `o-…`; `None` when the account is in no organization.
+    pub id: Option<String>,
+    /// The organization's management account.
+    pub management_account: Option<String>,
+    /// The policy types enabled in the root (`SERVICE_CONTROL_POLICY`,
+    /// `RESOURCE_CONTROL_POLICY`): a type not enabled applies nowhere.
+    #[serde(default)]
+    pub enabled: Vec<String>,
+}
+
+impl Organization {
+    /// Why no policy of `kind` (`SERVICE_CONTROL_POLICY`) applies to the
+    /// account, if none does (AWS Organizations User Guide, "Service control
+    /// policies (SCPs)": they "don't affect users or roles in the management
+    /// account"; the same of RCPs; a policy type applies only once enabled in
+    /// the root).
+    pub(crate) fn exempt(&self, kind: &str, short: &str) -> Option<String> {
+        let account = &self.account;
+        let Some(id) = &self.id else {
+            return Some(format!(
+                "account {account} is in no organization: no {short} applies to it"
+            ));
+        };
+        if self.management_account.as_deref() == Some(account.as_str()) {
+            return Some(format!(
+                "account {account} is the management account of {id}: {short}s do not apply to it"
+            ));
+        }
+        (!self.enabled.iter().any(|k| k == kind)).then(|| {
+            format!("{short}s are not enabled in the root of {id}: none applies to account {account}")
+        })
+    }
+}
+
+/// Why endpoint policies are unknown in a live run: nothing reads them from the account.
+pub(crate) const ENDPOINTS_NOT_LIVE: &str = "not read live: pass --endpoint-policy SERVICE=FILE";
 
 impl Guardrails {
     /// None given, each for `why`.
@@ -157,6 +210,8 @@ impl Guardrails {
             scps: Observed::NotCollected(why.into()),
             rcps: Observed::NotCollected(why.into()),
             endpoints: Observed::NotCollected(why.into()),
+            organization: None,
+            session: None,
         }
     }
 }

@@ -50,6 +50,13 @@ pub mod inputs {
         read.contains(&true)
     }
 
+    /// Another tool's connection source (a JDBC or SQLAlchemy URL, an ODBC DSN),
+    /// read by each source reader behind each head that selects it, and what
+    /// was read rewritten. Whether any reader read it.
+    pub fn connection_source(text: &str) -> bool {
+        crate::connection::source::exercise(text)
+    }
+
     /// A snapshot; when it reads, the rules run over it too.
     pub fn snapshot(text: &str) -> bool {
         match crate::collect::parse_snapshot(Path::new("s.json"), text) {

@@ -3,5 +3,6 @@
 pub(crate) mod access_key;
 pub(crate) mod arn;
 pub(crate) mod denial;
+pub(crate) mod quotas;
 pub(crate) mod regions;
 pub(crate) mod s3;

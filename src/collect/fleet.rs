@@ -7,6 +7,8 @@
 //! identity policies, `N.boundary.json` its permissions boundary,
 //! `N.bucket-policy.json` its results bucket's policy, and `N.secret` its secret
 //! access key (one line; a fleet never reads the secret from the environment).
+//! Other tools' sources are members too (`N.jdbc`, `N.url`, `N.ini`, `N.reg`:
+//! `connection::source::EXTENSIONS`), each read by the reader its content names.
 
 use super::offline::{Collected, PolicyInputs, SecretInput, collect_loaded};
 use crate::connection;
@@ -230,7 +232,8 @@ fn is_member_name(name: &str, snapshots: bool) -> bool {
     if snapshots {
         return name.ends_with(".json");
     }
-    (name.ends_with(".toml") || name.ends_with(".json")) && policy_of(name).is_none()
+    let source = connection::source::EXTENSIONS.iter().any(|e| name.ends_with(e));
+    (name.ends_with(".toml") || name.ends_with(".json") || source) && policy_of(name).is_none()
 }
 
 #[cfg(test)]

@@ -57,18 +57,19 @@ pub(crate) fn collect_live(
         facts.bucket_policies.entry(bucket).or_insert(policy);
     }
     facts.live = Observed::Known(Box::new(live.live));
-    // Nothing reads the organization's or the endpoints' policies live: what the
-    // files did not give is unknown, and every skip says how to give it.
-    let not_live = || crate::facts::GUARDRAILS_NOT_LIVE.to_string();
+    // The organization's policies as read live, kind by kind, unless a file gave
+    // them (the files win); nothing reads the endpoints' policies live.
     let g = &mut facts.guardrails;
-    if let Observed::NotCollected(why) = &mut g.scps {
-        *why = not_live();
+    let org = live.organization;
+    if policies.guards.scps.is_empty() {
+        g.scps = org.scps;
     }
-    if let Observed::NotCollected(why) = &mut g.rcps {
-        *why = not_live();
+    if policies.guards.rcps.is_empty() {
+        g.rcps = org.rcps;
     }
+    g.organization = org.organization;
     if let Observed::NotCollected(why) = &mut g.endpoints {
-        *why = not_live();
+        *why = crate::facts::ENDPOINTS_NOT_LIVE.to_string();
     }
     facts.endpoint_overrides = live::endpoint_overrides();
     Ok((

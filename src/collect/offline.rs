@@ -49,11 +49,13 @@ pub(crate) struct GuardInputs {
     pub rcps: Vec<PathBuf>,
     /// `--endpoint-policy SERVICE=FILE`.
     pub endpoints: Vec<String>,
+    /// `--session-policy FILE`: the policy the BI tool passes on AssumeRole.
+    pub session: Option<PathBuf>,
 }
 
 impl GuardInputs {
     pub(crate) fn is_empty(&self) -> bool {
-        self.scps.is_empty() && self.rcps.is_empty() && self.endpoints.is_empty()
+        self.scps.is_empty() && self.rcps.is_empty() && self.endpoints.is_empty() && self.session.is_none()
     }
 }
 
@@ -180,7 +182,69 @@ pub(crate) fn read_guardrails(inputs: &GuardInputs) -> Result<Guardrails, Fatal>
         scps: org(&inputs.scps, true)?,
         rcps: org(&inputs.rcps, false)?,
         endpoints,
+        organization: None,
+        session: inputs
+            .session
+            .as_deref()
+            .map(|p| read_policy(p, PolicyKind::Identity, Some("session policy")))
+            .transpose()?,
     })
+}
+
+/// The documents given as files (or declared by a plan) that AWS would refuse
+/// for their size (`aws::quotas`): each a warning naming the document, its
+/// size and the quota. Documents read live are within their quotas (AWS holds
+/// them), so only the files are checked.
+fn over_quota(facts: &Facts) -> Vec<String> {
+    use crate::aws::quotas::{self, Quota};
+    use crate::policy::decode::Origin;
+    let mut said = Vec::new();
+    let mut check = |what: &str, quota: &Quota, document: &serde_json::Value| {
+        if let Some(s) = quotas::over(quota, document) {
+            said.push(format!("{what}: {s}"));
+        }
+    };
+    if let Some(p) = &facts.guardrails.session {
+        check(
+            &format!("{} (the BI tool's AssumeRole with it fails)", p.name),
+            &quotas::SESSION,
+            &p.json,
+        );
+    }
+    if let Observed::Known(TrustPolicy::Valid(p)) = &facts.trust_policy {
+        check(&p.name, &quotas::TRUST, &p.json);
+    }
+    for (bucket, p) in &facts.bucket_policies {
+        check(
+            &format!("the bucket policy of {bucket}"),
+            &quotas::BUCKET,
+            &p.json,
+        );
+    }
+    if let Observed::Known(policies) = &facts.identity_policies {
+        // Inline policies count together against the principal's quota.
+        let inline = if facts.connection.auth.auth_type == Some(crate::connection::AuthType::AccessKey) {
+            &quotas::USER_INLINE
+        } else {
+            &quotas::ROLE_INLINE
+        };
+        let mut total = 0;
+        for p in policies {
+            if p.origin == Origin::ManagedPolicy {
+                check(&p.name, &quotas::MANAGED, &p.json);
+            } else if p.name_of("group").is_none() {
+                total += quotas::size(inline, &p.json);
+            }
+        }
+        if total > inline.limit {
+            said.push(format!(
+                "the principal's inline policies given are {total} characters together, white space not \
+                 counted: over AWS's quota of {} for {} ({}), so AWS refuses the last one put",
+                inline.limit, inline.what, inline.source
+            ));
+        }
+    }
+    said
 }
 
 /// What collection produced: the facts, the secret (kept out of the facts), and
@@ -291,6 +355,8 @@ pub(crate) fn collect_loaded(
         collected.declared_principal = applied.declares_principal;
         collected.warnings.extend(applied.warnings);
     }
+    // Checked last: a plan's documents count too.
+    collected.warnings.extend(over_quota(&collected.facts));
     Ok(collected)
 }
 
@@ -451,4 +517,38 @@ fn blank_environment() -> Vec<String> {
     .filter(|k| std::env::var_os(k).is_some_and(|v| v.to_string_lossy().trim().is_empty()))
     .map(str::to_string)
     .collect()
+}
+
+#[cfg(test)]
+mod quota_tests {
+    use super::*;
+
+    /// Files AWS would refuse for their size are warned of, naming the document
+    /// and the quota; documents within their quotas are not.
+    #[test]
+    fn documents_over_their_quota_are_warned_of() {
+        let mut facts = crate::rules::unread::healthy();
+        assert!(over_quota(&facts).is_empty(), "{:?}", over_quota(&facts));
+        let statements: Vec<String> = (0..200)
+            .map(|i| {
+                format!(
+                    r#"{{"Sid": "S{i}", "Effect": "Allow", "Principal": {{"AWS": "arn:aws:iam::111122223333:role/r{i}"}},
+                        "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::results/prefix-{i}/*"}}"#
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#,
+            statements.join(",")
+        );
+        let big = Policy::from_text("bucket policy of results", None, &text, PolicyKind::Resource).unwrap();
+        facts.bucket_policies.insert("results".into(), big);
+        let said = over_quota(&facts);
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(
+            said[0].starts_with("the bucket policy of results: the document is ")
+                && said[0].contains("over AWS's quota of 20480 for a bucket policy"),
+            "{said:?}"
+        );
+    }
 }

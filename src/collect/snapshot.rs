@@ -148,6 +148,7 @@ mod tests {
                 dir.join("endpoint-policy-denies-results-write/vpce.json")
                     .display()
             )],
+            session: Some(dir.join("session-policy-denies-glue/session.json")),
         };
         let mut facts = crate::rules::unread::healthy();
         facts.guardrails = crate::collect::read_guardrails(&inputs).unwrap();
@@ -157,6 +158,14 @@ mod tests {
         let scp = &back.guardrails.scps.known().unwrap()[0][0];
         assert_eq!(scp.name, "SCP DenyGlue (p-glue0001)");
         assert_eq!(scp.origin, crate::policy::decode::Origin::OrganizationPolicy);
+        assert_eq!(
+            back.guardrails
+                .session
+                .as_ref()
+                .map(|p| p.document.statements.len()),
+            Some(1),
+            "the session policy is kept"
+        );
         let endpoints = back.guardrails.endpoints.known().unwrap();
         assert_eq!(
             endpoints["s3"].name_of("endpoint"),

@@ -32,7 +32,7 @@ pub(super) fn doctor(args: &DoctorArgs, root: &Path) -> Result<ExitCode, Fatal> 
         ));
     }
     let g = &args.sources.guards;
-    if !(g.scps.is_empty() && g.rcps.is_empty() && g.endpoints.is_empty()) {
+    if !(g.scps.is_empty() && g.rcps.is_empty() && g.endpoints.is_empty() && g.session.is_none()) {
         return Err(Fatal::Usage(
             "--scp, --rcp and --endpoint-policy describe one connection's organization and network: run them on \
              that connection (--config or --snapshot FILE)"

@@ -50,9 +50,11 @@ pub(super) fn run(files: &[PathBuf]) -> Result<ExitCode, Fatal> {
 fn connection_of(file: &Path) -> Option<PathBuf> {
     let name = file.file_name()?.to_str()?;
     match fleet::policy_of(name) {
-        Some(stem) => ["toml", "json"]
+        // Omni's file, or another tool's source (`connection::source::EXTENSIONS`).
+        Some(stem) => [".toml", ".json"]
             .iter()
-            .map(|ext| file.with_file_name(format!("{stem}.{ext}")))
+            .chain(crate::connection::source::EXTENSIONS)
+            .map(|ext| file.with_file_name(format!("{stem}{ext}")))
             .find(|p| p.is_file()),
         None => Some(file.to_path_buf()),
     }

@@ -21,6 +21,13 @@ use std::process::ExitCode;
 /// The whole command line: what the binary's `main` calls.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The reader every connection of this run is read with (`connection::from_text`).
+    if let Some(kind) = cli.source.as_deref().and_then(connection::SourceKind::named) {
+        connection::source::choose(kind);
+    }
+    if let Some(file) = &cli.profile_file {
+        connection::source::profile::use_file(file.clone());
+    }
     match run(cli) {
         Ok(code) => code,
         // The one place that prints fatal errors.
@@ -170,6 +177,9 @@ fn gather(
             if !guards.endpoints.is_empty() {
                 g.endpoints = given.endpoints;
             }
+            if guards.session.is_some() {
+                g.session = given.session;
+            }
         }
         let gate = Gate::new(select, ignore, &facts.connection)?;
         return Ok((facts, gate));
@@ -208,6 +218,7 @@ fn guard_inputs(args: &cli::GuardArgs) -> collect::GuardInputs {
         scps: args.scps.clone(),
         rcps: args.rcps.clone(),
         endpoints: args.endpoints.clone(),
+        session: args.session.clone(),
     }
 }
 
@@ -262,6 +273,7 @@ fn inputs_of(args: &DoctorArgs) -> Vec<PathBuf> {
     .chain(sources.secret_file.as_ref())
     .chain(&sources.guards.scps)
     .chain(&sources.guards.rcps)
+    .chain(sources.guards.session.as_ref())
     .cloned()
     .chain(
         sources

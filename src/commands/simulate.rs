@@ -52,6 +52,11 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
         .as_deref()
         .map(|p| read_policy(p, PolicyKind::Boundary, Some("permissions boundary")))
         .transpose()?;
+    let session = args
+        .session_policy
+        .as_deref()
+        .map(|p| read_policy(p, PolicyKind::Identity, Some("session policy")))
+        .transpose()?;
     // A trust policy is the resource policy of sts:AssumeRole on its role.
     let resource_kind = if args.action.eq_ignore_ascii_case("sts:AssumeRole") {
         PolicyKind::Trust
@@ -65,10 +70,15 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
         .transpose()?;
     // The time the request is taken to be made at is said only when a policy
     // reads it.
-    let reads_time = identity.iter().chain(&boundary).chain(&resource_policy).any(|p| {
-        let text = p.text.to_ascii_lowercase();
-        text.contains("aws:currenttime") || text.contains("aws:epochtime")
-    });
+    let reads_time = identity
+        .iter()
+        .chain(&boundary)
+        .chain(&session)
+        .chain(&resource_policy)
+        .any(|p| {
+            let text = p.text.to_ascii_lowercase();
+            text.contains("aws:currenttime") || text.contains("aws:epochtime")
+        });
     let context = context(
         args,
         &principal,
@@ -92,6 +102,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Fatal> {
     let set = PolicySet {
         identity: &identity,
         boundary: boundary.as_ref(),
+        session: session.as_ref(),
         resource: resource_policy.as_ref(),
         identity_side: false,
     };

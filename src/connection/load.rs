@@ -24,7 +24,15 @@ pub(crate) fn load(path: &Path) -> Result<Loaded, Fatal> {
 
 /// Parse a connection from text already read; `path` names it in errors and
 /// decides TOML or JSON by its extension.
+///
+/// The one place a connection is read: another tool's source (a JDBC or
+/// SQLAlchemy URL, an ODBC DSN), named by `--source` or told by its content,
+/// goes to its reader (`source`); anything else is Omni's file.
 pub(crate) fn from_text(path: &Path, text: &str) -> Result<Loaded, Fatal> {
+    match super::source::reader_for(text) {
+        super::SourceKind::Omni => {}
+        kind => return super::source::read(kind, path, text),
+    }
     let (nested, form) = parse(path, text)?;
     build(path, text, nested, form)
 }
@@ -197,6 +205,7 @@ fn looks_like_json(path: &Path, text: &str) -> bool {
 }
 
 fn parse(path: &Path, text: &str) -> Result<(Nested, Form), Fatal> {
+    // Omni's reader: the form is decided by extension and content.
     if looks_like_json(path, text) {
         parse_json(path, text)
     } else {
@@ -431,11 +440,14 @@ fn build(path: &Path, text: &str, raw: Nested, form: Form) -> Result<Loaded, Fat
             external_id: field(auth.external_id, FieldId::ExternalId),
             trusted_account_id: field(auth.trusted_account_id, FieldId::TrustedAccountId),
             access_key_id,
+            profile_name: None,
             access_key_id_holds_secret,
             secret_in_file,
             secret_blank,
         },
         doctor,
+        text: None,
+        unknown: Vec::new(),
     };
     Ok(Loaded {
         connection,

@@ -3,8 +3,10 @@
 
 mod load;
 mod raw;
+pub(crate) mod source;
 
 pub(crate) use load::{Loaded, from_text, load, read_bounded, read_capped, read_input, read_text, utf8};
+pub(crate) use source::SourceKind;
 
 use crate::aws::regions::DEFAULT_REGION;
 use crate::aws::s3::{OutputLocation, parse_output_location};
@@ -43,7 +45,11 @@ impl AuthType {
     }
 }
 
-/// How the connection file was written, so fixes can use the same words.
+/// How the connection was written, so findings and fixes use the same words:
+/// Omni's file (TOML, JSON, or the form's labels) or another tool's own
+/// connection source (`connection::source`). One name for the concept: the
+/// reader that filled the model and the syntax its fixes are written back in
+/// are the same thing, so a second enum would only have to be kept in step.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Form {
@@ -52,6 +58,48 @@ pub(crate) enum Form {
     Json,
     /// A flat JSON object keyed by the connection form's labels.
     Labels,
+    /// A Simba Athena JDBC 2.x URL (`jdbc:awsathena://…`).
+    #[serde(rename = "jdbc2")]
+    Jdbc2,
+    /// An Amazon Athena JDBC 3.x (or 4.x) URL (`jdbc:athena://…`).
+    #[serde(rename = "jdbc3")]
+    Jdbc3,
+    /// A SQLAlchemy / PyAthena URL (`awsathena+rest://…`).
+    #[serde(rename = "sqlalchemy")]
+    SqlAlchemy,
+    /// A DSN section of `odbc.ini` for the Athena ODBC driver.
+    OdbcIni,
+    /// The same DSN as a Windows registry export (`.reg`).
+    OdbcReg,
+    /// A dbt-athena target in `profiles.yml`.
+    Dbt,
+    /// Grafana's Athena data source: a provisioning YAML or the HTTP API's JSON.
+    Grafana,
+    /// Metabase's Athena database: the JSON of `GET /api/database/:id`.
+    Metabase,
+}
+
+impl Form {
+    /// Omni's own file: the forms the rules about Omni's form (Include Schemas,
+    /// the lowercase catalog, the time zones) are about.
+    pub(crate) fn is_omni(self) -> bool {
+        matches!(self, Form::Toml | Form::Json | Form::Labels)
+    }
+
+    /// The form in words, for "not applicable to …" and fix instructions.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Form::Toml | Form::Json | Form::Labels => "the Omni connection",
+            Form::Jdbc2 => "the Simba Athena JDBC 2.x URL",
+            Form::Jdbc3 => "the Athena JDBC 3.x URL",
+            Form::SqlAlchemy => "the SQLAlchemy (PyAthena) URL",
+            Form::OdbcIni => "the ODBC DSN (odbc.ini)",
+            Form::OdbcReg => "the ODBC DSN (registry export)",
+            Form::Dbt => "the dbt-athena profile (profiles.yml)",
+            Form::Grafana => "the Grafana Athena data source",
+            Form::Metabase => "the Metabase Athena database",
+        }
+    }
 }
 
 /// Every field a rule may name, with its key in the file and its label in the form.
@@ -75,11 +123,14 @@ pub(crate) enum FieldId {
     TrustedAccountId,
     AccessKeyId,
     SecretAccessKey,
+    /// A named AWS profile the tool takes its credentials from (other sources
+    /// than Omni's: a JDBC `ProfileName`, PyAthena's `profile_name`).
+    ProfileName,
 }
 
 impl FieldId {
     /// Every field, in the order a connection file lists them.
-    pub(crate) const ALL: [FieldId; 18] = [
+    pub(crate) const ALL: [FieldId; 19] = [
         FieldId::DisplayName,
         FieldId::S3OutputBucket,
         FieldId::DataCatalog,
@@ -98,6 +149,7 @@ impl FieldId {
         FieldId::TrustedAccountId,
         FieldId::AccessKeyId,
         FieldId::SecretAccessKey,
+        FieldId::ProfileName,
     ];
 
     /// The key in TOML / nested JSON (auth fields live in the `[auth]` table).
@@ -121,6 +173,7 @@ impl FieldId {
             FieldId::TrustedAccountId => "auth.trusted_account_id",
             FieldId::AccessKeyId => "auth.access_key_id",
             FieldId::SecretAccessKey => "auth.secret_access_key",
+            FieldId::ProfileName => "auth.profile_name",
         }
     }
 
@@ -146,6 +199,7 @@ impl FieldId {
             FieldId::AccountId => "account_id",
             FieldId::ExternalId => "external_id",
             FieldId::TrustedAccountId => "trusted_account_id",
+            FieldId::ProfileName => "profile_name",
         }
     }
 
@@ -156,12 +210,21 @@ impl FieldId {
             .find(|f| f.key() == key || f.label() == key)
     }
 
-    /// The key as written in a file of the given form.
+    /// The key as written in a file of the given form: for another tool's
+    /// source, the property as that tool names it (`S3OutputLocation`,
+    /// `s3_staging_dir`), or the doctor's own key where it has none.
     pub(crate) fn key_in(self, form: Form) -> &'static str {
         match form {
             Form::Labels => self.label(),
             Form::Toml | Form::Json => self.key(),
+            _ => self.property(form).unwrap_or(self.key()),
         }
+    }
+
+    /// The property of another tool's source that holds this field, `None`
+    /// when that tool has no such setting (Omni's forms: every field).
+    pub(crate) fn property(self, form: Form) -> Option<&'static str> {
+        source::property_of(form, self)
     }
 }
 
@@ -189,6 +252,35 @@ pub(crate) struct Connection {
     /// The `[doctor]` table: ignores with their reasons, and severity overrides.
     #[serde(default)]
     pub doctor: DoctorConfig,
+    /// Another tool's source as read, its secret values masked (`****`): what
+    /// a fix rewrites to print the corrected URL or section in that format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Properties the tool's driver does not know (a name of the other driver,
+    /// a typo, the wrong case where the driver is case-sensitive).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<Unknown>,
+}
+
+/// A property a driver does not know, where it is written, and the name it
+/// should have when there is one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Unknown {
+    /// The name as written.
+    pub name: String,
+    /// The name the driver knows for it, when there is one.
+    pub rename: Option<String>,
+    /// Why the driver does not take it, in one clause.
+    pub why: String,
+    /// Whether the name is a guess at a typo (its fix is then unsafe).
+    #[serde(default)]
+    pub typo: bool,
+    /// A property the tool reads, whose value it fills in when it runs (dbt's
+    /// `{{ env_var('X') }}`, Grafana's `${X}`): unknown here, never guessed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unresolved: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
 }
 
 /// The connection's `[doctor]` table as written: which findings to ignore (each
@@ -229,6 +321,9 @@ pub(crate) struct Auth {
     pub external_id: Option<Field>,
     pub trusted_account_id: Option<Field>,
     pub access_key_id: Option<Field>,
+    /// A named AWS profile (another tool's source; Omni has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_name: Option<Field>,
     /// Where the access key ID field held a secret access key instead. The value is
     /// dropped at load so that it is never echoed; only its position is kept.
     pub access_key_id_holds_secret: Option<Location>,
@@ -257,6 +352,7 @@ impl Connection {
             FieldId::ExternalId => self.auth.external_id.as_ref(),
             FieldId::TrustedAccountId => self.auth.trusted_account_id.as_ref(),
             FieldId::AccessKeyId => self.auth.access_key_id.as_ref(),
+            FieldId::ProfileName => self.auth.profile_name.as_ref(),
             FieldId::AuthType | FieldId::SecretAccessKey | FieldId::DataBuckets => None,
         }
     }

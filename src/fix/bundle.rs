@@ -5,6 +5,7 @@
 
 use super::compose::{applied, document_key};
 use super::{Applicability, Edit, Finding, Fix};
+use crate::connection::source::{Change, rewrite};
 use crate::connection::{Connection, FieldId, Form};
 use crate::shell::comment;
 use serde_json::Value;
@@ -60,6 +61,7 @@ pub(crate) fn plan(
     // (order, text) of each apply.sh section.
     let mut sections: Vec<(u8, String)> = Vec::new();
     let mut fields: Vec<(FieldId, Value)> = Vec::new();
+    let mut renames: Vec<Change> = Vec::new();
     let mut field_notes: Vec<String> = Vec::new();
     let joined = |name: &str| {
         if dir.is_empty() || dir == "." {
@@ -81,6 +83,21 @@ pub(crate) fn plan(
             Edit::Field { field, value, .. } => {
                 if use_it {
                     fields.push((*field, value.clone()));
+                    field_notes.push(about(check, fix));
+                } else {
+                    field_notes.push(format!(
+                        "{}\n#   not applied: {}",
+                        about(check, fix),
+                        why_not(fix)
+                    ));
+                }
+            }
+            Edit::Rename { from, to, .. } => {
+                if use_it {
+                    renames.push(Change::Rename {
+                        from: from.clone(),
+                        to: to.clone(),
+                    });
                     field_notes.push(about(check, fix));
                 } else {
                     field_notes.push(format!(
@@ -170,7 +187,10 @@ pub(crate) fn plan(
     for (i, path) in written {
         set_file(&mut checks[i], path);
     }
-    let conn_text = corrected_connection(conn, &fields)?;
+    let conn_text = match conn.connection.form.is_omni() {
+        true => corrected_connection(conn, &fields)?,
+        false => corrected_source(conn, &fields, renames)?,
+    };
     files.push((conn.name.clone(), conn_text));
     sections.sort_by_key(|(order, _)| *order);
     files.push((
@@ -345,6 +365,16 @@ fn corrected_connection(conn: &ConnectionText, fields: &[(FieldId, Value)]) -> R
             }
             Ok(doc.to_string())
         }
+        Form::Jdbc2
+        | Form::Jdbc3
+        | Form::SqlAlchemy
+        | Form::OdbcIni
+        | Form::OdbcReg
+        | Form::Dbt
+        | Form::Grafana
+        | Form::Metabase => {
+            unreachable!("another tool's source is corrected by corrected_source")
+        }
         Form::Json | Form::Labels => {
             let mut doc: Value =
                 serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| e.to_string())?;
@@ -372,6 +402,31 @@ fn corrected_connection(conn: &ConnectionText, fields: &[(FieldId, Value)]) -> R
             Ok(pretty(&doc))
         }
     }
+}
+
+/// Another tool's source with the fixes made in its own syntax: the renames,
+/// the fields, and every secret taken out (the corrected file never copies one).
+fn corrected_source(
+    conn: &ConnectionText,
+    fields: &[(FieldId, Value)],
+    mut changes: Vec<Change>,
+) -> Result<String, String> {
+    let c = conn.connection;
+    let text = conn
+        .text
+        .as_ref()
+        .or(c.text.as_ref())
+        .ok_or("the connection's source text is not known")?;
+    changes.extend(fields.iter().map(|(id, v)| {
+        let value = match v {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            v => Some(v.to_string()),
+        };
+        Change::Set(*id, value)
+    }));
+    changes.push(Change::DropSecrets);
+    rewrite(c.form, text, &changes)
 }
 
 fn toml_value(v: &Value) -> toml_edit::Value {

@@ -6,8 +6,33 @@ pub(crate) mod compose;
 pub(crate) mod iac;
 pub(crate) mod policy;
 
+use crate::connection::source::{Change, MASK, rewrite};
 use crate::connection::{Connection, FieldId, Form};
 use serde_json::{Map, Value, json};
+
+/// For another tool's source, the fix written in it: the source as read (its
+/// secrets shown as `****`) with only `changes` made. `None` for Omni's file,
+/// whose fixes are the fragment of the file.
+fn source_snippet(connection: &Connection, changes: &[Change], key: &str) -> Option<iac::Snippet> {
+    if connection.form.is_omni() {
+        return None;
+    }
+    let text = rewrite(connection.form, connection.text.as_deref()?, changes).ok()?;
+    let describe = connection.form.describe();
+    let note = if text.contains(MASK) {
+        "; the secret is shown as ****: keep yours"
+    } else {
+        ""
+    };
+    Some(iac::Snippet {
+        language: "text",
+        instruction: format!(
+            "T{} with only `{key}` changed{note}",
+            describe.strip_prefix('t').unwrap_or(describe)
+        ),
+        text,
+    })
+}
 
 /// A finding as the steps over a report's fixes see it (`compose`, `bundle`,
 /// `iac`): whether it failed, its rule's code and name, and its fix. The engine's
@@ -86,6 +111,9 @@ pub(crate) enum Edit {
     },
     /// Run an AWS CLI command that needs no document (create a bucket).
     Run { command: Command },
+    /// Rename a property of another tool's source that its driver does not
+    /// know, keeping its value (which may be a secret, so it is never held here).
+    Rename { from: String, to: String, form: Form },
 }
 
 /// An AWS CLI command, as words, with the slot its document goes in.
@@ -100,6 +128,34 @@ pub(crate) struct Command {
     /// Where it goes in `apply.sh`: buckets, then the policies on them, then the
     /// principal's policies, its boundary, and the trust policy last.
     pub order: u8,
+    /// Commands run right after it, each only if the one before succeeded
+    /// (`&&`): attaching the managed policy a split grant creates.
+    pub then: Vec<Vec<String>>,
+    /// For a principal's inline policy: how to split the grant into a managed
+    /// policy of its own when the inline policies would exceed their quota
+    /// (`compose`).
+    pub split: Option<Split>,
+}
+
+/// Whose inline policy a command puts, and what the quota of its inline
+/// policies already holds: what `compose` needs to move a grant into a managed
+/// policy of its own.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Split {
+    /// `role` or `user`.
+    pub kind: &'static str,
+    pub name: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`: the managed policy's ARN is built from it.
+    pub partition: String,
+    /// The account the managed policy is created in, when the facts know it.
+    pub account: Option<String>,
+    /// The size (as IAM counts it) of the principal's other inline policies,
+    /// which count against the same aggregate quota.
+    pub others: usize,
+    /// The names of the managed policies attached to it (read live): a split
+    /// never creates one of these again (create-policy would fail with
+    /// EntityAlreadyExists), it takes the next free name.
+    pub taken: Vec<String>,
 }
 
 impl Command {
@@ -110,12 +166,21 @@ impl Command {
         let mut words: Vec<String> = self.words.iter().map(quote).collect();
         words.extend(document.map(str::to_string));
         words.extend(self.after.iter().map(quote));
-        words.join(" ")
+        let mut line = words.join(" ");
+        for next in &self.then {
+            line.push_str(" && ");
+            line.push_str(&crate::shell::join(next.iter().map(String::as_str)));
+        }
+        line
     }
 
     /// Whether a word is a placeholder the user must fill in (`<ROLE_NAME>`).
     pub(crate) fn has_placeholder(&self) -> bool {
-        self.words.iter().chain(&self.after).any(|w| w.contains('<'))
+        self.words
+            .iter()
+            .chain(&self.after)
+            .chain(self.then.iter().flatten())
+            .any(|w| w.contains('<'))
     }
 }
 
@@ -127,16 +192,42 @@ impl Fix {
         value: impl Into<Value>,
         applicability: Applicability,
     ) -> Fix {
+        let value = value.into();
+        let key = field.key_in(connection.form);
+        let text = match &value {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            v => Some(v.to_string()),
+        };
         Fix {
-            target: format!("connection field {}", field.key_in(connection.form)),
+            target: format!("connection field {key}"),
             applicability,
+            snippet: source_snippet(connection, &[Change::Set(field, text)], key),
             edit: Edit::Field {
                 field,
                 form: connection.form,
-                value: value.into(),
+                value,
             },
             note: None,
-            snippet: None,
+        }
+    }
+
+    /// Rename a property the source's driver does not know to the one it reads.
+    pub(crate) fn rename(connection: &Connection, from: &str, to: &str, applicability: Applicability) -> Fix {
+        let change = Change::Rename {
+            from: from.to_string(),
+            to: to.to_string(),
+        };
+        Fix {
+            target: format!("connection property {from}"),
+            applicability,
+            snippet: source_snippet(connection, &[change], from),
+            edit: Edit::Rename {
+                from: from.to_string(),
+                to: to.to_string(),
+                form: connection.form,
+            },
+            note: None,
         }
     }
 
@@ -152,6 +243,8 @@ impl Fix {
             after: vec![],
             file_name: String::new(),
             order: 6,
+            then: vec![],
+            split: None,
         };
         Fix {
             target: target.to_string(),
@@ -195,6 +288,8 @@ impl Fix {
                     after: vec![],
                     file_name: String::new(),
                     order: 0,
+                    then: vec![],
+                    split: None,
                 },
             },
             note: None,
@@ -235,7 +330,7 @@ impl Fix {
 
     fn command_from(&self, written: bool) -> Option<String> {
         match &self.edit {
-            Edit::Field { .. } => None,
+            Edit::Field { .. } | Edit::Rename { .. } => None,
             Edit::Run { command } => Some(command.line(None)),
             Edit::Policy {
                 document,
@@ -265,8 +360,12 @@ impl Fix {
                     (_, Value::Null) => format!("remove {key}"),
                     (Form::Toml, v) => format!("{key} = {}", toml_value(v)),
                     (Form::Json | Form::Labels, v) => format!("\"{key}\": {v}"),
+                    // Another tool's source: the property as it is written there.
+                    (_, Value::String(v)) => format!("{key}={v}"),
+                    (_, v) => format!("{key}={v}"),
                 }
             }
+            Edit::Rename { from, to, .. } => format!("rename {from} to {to}"),
             Edit::Run { command } => command.line(None),
             Edit::Policy { statements, .. } => {
                 let sids: Vec<&str> = statements.iter().filter_map(|s| s.get("Sid")?.as_str()).collect();
@@ -297,6 +396,7 @@ impl Fix {
             }
             Edit::Policy { document, .. } => document.clone(),
             Edit::Run { .. } => Value::Null,
+            Edit::Rename { from, to, .. } => json!({ "rename": { "from": from, "to": to } }),
         }
     }
 
@@ -310,7 +410,7 @@ impl Fix {
             return vec![(Some(format!("{}:", snippet.instruction)), snippet.language, text)];
         }
         match &self.edit {
-            Edit::Field { .. } => vec![(None, "json", pretty(&self.payload()))],
+            Edit::Field { .. } | Edit::Rename { .. } => vec![(None, "json", pretty(&self.payload()))],
             // A document with a command is printed once, with its step
             // (`report::steps`), not once per finding; one without (`--fix-format
             // json`, the vendor's side) is printed here.
@@ -373,6 +473,12 @@ impl Fix {
             Edit::Run { .. } => {
                 out["kind"] = json!("command");
                 out["command"] = json!(self.command());
+            }
+            Edit::Rename { from, to, .. } => {
+                out["kind"] = json!("rename");
+                out["field"] = json!(from);
+                out["value"] = json!(to);
+                out["payload"] = self.payload();
             }
         }
         if let Some(note) = &self.note {

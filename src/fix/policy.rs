@@ -28,6 +28,11 @@ pub(crate) const OWN_POLICY: &str = "athena-doctor";
 struct Owner {
     kind: &'static str,
     name: Option<String>,
+    /// The partition and account a managed policy of the owner's would be
+    /// created in (the role ARN's, else the region's partition and the account
+    /// the facts know).
+    partition: String,
+    account: Option<String>,
 }
 
 impl Owner {
@@ -70,9 +75,34 @@ impl Owner {
                     }
                 }),
         });
+        let role_arn = conn
+            .value(FieldId::RoleArn)
+            .and_then(|a| Arn::parse(a.trim()).ok());
+        let caller = facts
+            .live
+            .as_ref()
+            .and_then(|l| l.probes.as_ref())
+            .known()
+            .ok()
+            .and_then(|p| p.credentials.known().ok())
+            .and_then(|a| Arn::parse(a).ok());
+        let region = conn.region();
+        let partition = match (&role_arn, &caller) {
+            (Some(a), _) | (None, Some(a)) => a.partition.clone(),
+            _ if region.starts_with("cn-") => "aws-cn".into(),
+            _ if region.starts_with("us-gov-") => "aws-us-gov".into(),
+            _ => "aws".into(),
+        };
+        let account = crate::permissions::account(conn).or_else(|| {
+            caller
+                .map(|a| a.account)
+                .filter(|a| crate::aws::arn::is_account_id(a))
+        });
         Owner {
             kind,
             name: name.filter(|n| !n.is_empty()),
+            partition,
+            account,
         }
     }
 
@@ -85,7 +115,7 @@ impl Owner {
     /// `put-role-policy`/`put-user-policy` of inline policy `policy`.
     fn put(&self, policy: &str, target: &str) -> Command {
         let kind = self.kind;
-        put_command(
+        let mut command = put_command(
             &[
                 "aws",
                 "iam",
@@ -99,7 +129,16 @@ impl Owner {
             &[],
             target,
             3,
-        )
+        );
+        command.split = self.name.as_ref().map(|name| super::Split {
+            kind,
+            name: name.clone(),
+            partition: self.partition.clone(),
+            account: self.account.clone(),
+            others: 0,
+            taken: vec![],
+        });
+        command
     }
 }
 
@@ -125,6 +164,8 @@ fn put_command(words: &[&str], after: &[&str], target: &str, order: u8) -> Comma
         after: after.iter().map(|w| w.to_string()).collect(),
         file_name: file_name(target),
         order,
+        then: vec![],
+        split: None,
     }
 }
 
@@ -464,6 +505,38 @@ impl Fix {
             .cloned()
             .collect();
         let mut to = destination(facts, policy, bucket);
+        // The principal's other inline policies count against the same quota.
+        if let Some(command) = to.command.as_mut()
+            && let Some(split) = command.split.as_mut()
+        {
+            let edited = command
+                .words
+                .iter()
+                .position(|w| w == "--policy-name")
+                .and_then(|i| command.words.get(i + 1))
+                .cloned();
+            split.others = facts
+                .identity_policies
+                .known()
+                .map(|list| {
+                    list.iter()
+                        .filter(|p| p.origin == Origin::InlinePolicy && p.name_of("group").is_none())
+                        .filter(|p| p.name_of("policy").map(str::to_string) != edited)
+                        .map(|p| crate::aws::quotas::size(&crate::aws::quotas::ROLE_INLINE, &p.json))
+                        .sum()
+                })
+                .unwrap_or(0);
+            split.taken = facts
+                .identity_policies
+                .known()
+                .map(|list| {
+                    list.iter()
+                        .filter(|p| p.origin == Origin::ManagedPolicy)
+                        .filter_map(|p| p.name_of("arn")?.rsplit('/').next().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
         if let Some(managed) = redirected {
             to.note = Some(format!(
                 "added as the {}'s own inline policy {OWN_POLICY}, not as a new version of {}: a managed policy \
@@ -525,6 +598,41 @@ impl Fix {
             with: vec![statement],
         }];
         Fix::change_policy(facts, Some(policy), bucket, changes, applicability)
+    }
+
+    /// Statements added to a document no AWS command changes (the session
+    /// policy a BI tool sends on AssumeRole): the corrected document shown, with
+    /// every statement of `policy` kept, and no command.
+    pub(crate) fn statements_into(target: &str, policy: &Policy, statements: Vec<Value>) -> Fix {
+        let mut fix = Fix::statements_for(target, statements);
+        if let Edit::Policy {
+            document,
+            base,
+            changes,
+            source,
+            statements,
+            ..
+        } = &mut fix.edit
+        {
+            *base = policy.json.clone();
+            *document = changed(base, changes);
+            *source = policy.path.clone();
+            // The statements as they stand in the corrected document (Sids made unique).
+            let before: std::collections::HashSet<String> = match base.get("Statement") {
+                Some(Value::Array(list)) => list.iter().map(Value::to_string).collect(),
+                Some(single) => std::iter::once(single.to_string()).collect(),
+                None => Default::default(),
+            };
+            *statements = document
+                .get("Statement")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|s| !before.contains(&s.to_string()))
+                .cloned()
+                .collect();
+        }
+        fix
     }
 
     /// Statements for a document that is not the customer's to change (the

@@ -1,8 +1,9 @@
 //! Policy evaluation, as AWS documents it: an explicit Deny anywhere wins; within
 //! one account, an Allow from an identity policy or the resource's policy; across
 //! accounts, both an identity-policy Allow and a resource-policy Allow; a
-//! permissions boundary must also allow; otherwise the request is implicitly
-//! denied. A role's trust policy and a KMS key's policy must allow even within
+//! permissions boundary must also allow, and so must a session policy (the one
+//! passed on AssumeRole), each except for a resource policy naming the session
+//! itself; otherwise the request is implicitly denied. A role's trust policy and a KMS key's policy must allow even within
 //! the account; `sts:GetCallerIdentity` needs no permission.
 
 use super::condition::{self, Substituted, Tri};
@@ -118,6 +119,10 @@ impl Request<'_> {
 pub(crate) struct PolicySet<'a> {
     pub identity: &'a [Policy],
     pub boundary: Option<&'a Policy>,
+    /// The session policy passed on AssumeRole, if any: "the resulting session's
+    /// permissions are the intersection of the role's identity-based policies and
+    /// the session policies" (IAM User Guide: "Session policies").
+    pub session: Option<&'a Policy>,
     /// The resource's own policy (a bucket policy), if it has one.
     pub resource: Option<&'a Policy>,
     /// Judge the identity side only: the caller knows the resource's own policy
@@ -180,6 +185,8 @@ pub(crate) enum ImplicitReason {
     NoAllow,
     /// An identity policy allows it, the permissions boundary does not.
     Boundary(Vec<StatementRef>),
+    /// An identity policy (and the boundary) allows it, the session policy does not.
+    Session(Vec<StatementRef>),
     /// Cross-account: one side allows it (its statements), the other does not
     /// (`identity` or `resource`, the side missing).
     OneSide {
@@ -399,6 +406,7 @@ pub(crate) fn denial(req: &Request, set: &PolicySet) -> (Tri, Vec<StatementRef>)
     }
     let mut all: Vec<&Policy> = set.identity.iter().collect();
     all.extend(set.boundary);
+    all.extend(set.session);
     all.extend(set.resource);
     find(&all, Effect::Deny, req, set.boundary.is_some())
 }
@@ -443,6 +451,7 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
     }
     let mut all: Vec<&Policy> = set.identity.iter().collect();
     all.extend(set.boundary);
+    all.extend(set.session);
     all.extend(set.resource);
     // 1. An explicit Deny in any policy decides.
     let (deny, deny_refs) = find(&all, Effect::Deny, req, set.boundary.is_some());
@@ -481,14 +490,34 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
         Some(b) => find(&[b], Effect::Allow, req, false),
         None => (Tri::Yes, Vec::new()),
     };
+    // The session policy caps as the boundary does, and is not a grant.
+    let session = match set.session {
+        Some(s) => find(&[s], Effect::Allow, req, false),
+        None => (Tri::Yes, Vec::new()),
+    };
     let bounded = |allow: (Tri, Vec<StatementRef>)| -> (Tri, Vec<StatementRef>) {
         let (bt, br) = boundary.clone();
+        let (st, sr) = session.clone();
         let (at, mut ar) = allow;
-        let t = at.and(|| bt);
+        let t = at.and(|| bt).and(|| st);
         if t != Tri::No {
             ar.extend(br);
+            ar.extend(sr);
         }
         (t, ar)
+    };
+    // What an identity policy allows but a cap does not: the boundary first.
+    let capped = |identity: &(Tri, Vec<StatementRef>)| -> Option<ImplicitReason> {
+        if identity.0 != Tri::Yes {
+            return None;
+        }
+        if set.boundary.is_some() && boundary.0 == Tri::No {
+            Some(ImplicitReason::Boundary(identity.1.clone()))
+        } else if set.session.is_some() && session.0 == Tri::No {
+            Some(ImplicitReason::Session(identity.1.clone()))
+        } else {
+            None
+        }
     };
     if let (Some(own), false) = (set.resource.filter(|_| own_policy.is_some()), req.cross_account()) {
         return own_policy_same_account(req, own, bounded(identity_allow.clone()), (deny, deny_refs));
@@ -498,11 +527,11 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
         // its identity policies (and boundary), the resource's through its policy.
         return match both(bounded(identity_allow.clone()), resource_allow) {
             Ok((allow, refs)) => conclude(allow, refs, deny, deny_refs),
-            Err(ImplicitReason::OneSide {
-                missing: "identity", ..
-            }) if set.boundary.is_some() && identity_allow.0 == Tri::Yes => {
-                Decision::ImplicitDeny(ImplicitReason::Boundary(identity_allow.1))
-            }
+            Err(
+                reason @ ImplicitReason::OneSide {
+                    missing: "identity", ..
+                },
+            ) => Decision::ImplicitDeny(capped(&identity_allow).unwrap_or(reason)),
             Err(reason) => Decision::ImplicitDeny(reason),
         };
     }
@@ -510,7 +539,9 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
     // a grant "directly to the IAM user or the session principal that is making
     // the request" (IAM User Guide: "How AWS enforcement code logic evaluates
     // requests — resource-based policies"): by the user's ARN or the session's,
-    // not by the role's ARN and not by `"AWS": "*"`.
+    // not by the role's ARN and not by `"AWS": "*"`. A session policy likewise:
+    // a resource policy naming the role's ARN is limited by it, one naming the
+    // session's ARN is not (IAM User Guide: "Session policies").
     let direct = if req.principal.is_role {
         req.principal.session.as_deref()
     } else {
@@ -524,13 +555,7 @@ pub(crate) fn evaluate(req: &Request, set: &PolicySet) -> Decision {
     };
     let (allow, refs) = or(bounded(or(identity_allow.clone(), resource_allow)), to_caller);
     match (allow, deny) {
-        (Tri::No, _) => {
-            if set.boundary.is_some() && identity_allow.0 == Tri::Yes {
-                Decision::ImplicitDeny(ImplicitReason::Boundary(identity_allow.1))
-            } else {
-                Decision::ImplicitDeny(ImplicitReason::NoAllow)
-            }
-        }
+        (Tri::No, _) => Decision::ImplicitDeny(capped(&identity_allow).unwrap_or(ImplicitReason::NoAllow)),
         (allow, deny) => conclude(allow, refs, deny, deny_refs),
     }
 }

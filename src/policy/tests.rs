@@ -102,6 +102,7 @@ fn decisions_name_their_statement_and_reason() {
     let set = PolicySet {
         identity: std::slice::from_ref(&allow),
         boundary: Some(&boundary),
+        session: None,
         resource: None,
         identity_side: false,
     };

@@ -227,7 +227,8 @@ fn finding(out: &mut String, report: &Report, check: &Check, n: usize) {
             .as_ref()
             .filter(|f| check.file.is_some() && matches!(f.edit, Edit::Policy { .. }));
         let known_as = match (field, policy) {
-            (Some(f), _) => format!("the connection form's field “{}” ", f.label()),
+            (Some(f), _) if report.form.is_omni() => format!("the connection form's field “{}” ", f.label()),
+            (Some(f), _) => format!("{}'s `{}` ", report.form.describe(), f.key_in(report.form)),
             (None, Some(fix)) => format!("{} ", fix.target),
             (None, None) => String::new(),
         };
@@ -256,7 +257,8 @@ fn finding(out: &mut String, report: &Report, check: &Check, n: usize) {
             }
             let _ = writeln!(out, "<pre class=\"{language}\">{}</pre>", escape_block(&body));
         }
-        if let Edit::Field { field, value, .. } = &fix.edit {
+        // Another tool's source has its corrected text above instead.
+        if let (Edit::Field { field, value, .. }, true) = (&fix.edit, report.form.is_omni()) {
             let what = match value {
                 Value::Null => format!("In the connection form, clear “{}”.", field.label()),
                 Value::String(v) => format!("In the connection form, set “{}” to {v}.", field.label()),

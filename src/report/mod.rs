@@ -46,6 +46,9 @@ pub(crate) struct Report {
     /// The catalogue the checks were judged against (every rule's metadata, in
     /// catalogue order), given where the report is built: SARIF describes it.
     pub catalogue: &'static [&'static RuleMeta],
+    /// How the connection was written (Omni's form, a JDBC URL…): how the
+    /// human faces name its fields.
+    pub form: crate::connection::Form,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -84,6 +87,7 @@ impl Report {
                 "offline"
             },
             generated: None,
+            form: conn.form,
             catalogue,
         }
     }

@@ -35,6 +35,7 @@ impl Simulation {
             Decision::Allowed(refs) => refs.iter().map(|r| ("allows", r)).collect(),
             Decision::ExplicitDeny(r) => vec![("denies", r)],
             Decision::ImplicitDeny(ImplicitReason::Boundary(refs))
+            | Decision::ImplicitDeny(ImplicitReason::Session(refs))
             | Decision::ImplicitDeny(ImplicitReason::OneSide { allowed_by: refs, .. }) => {
                 refs.iter().map(|r| ("allows", r)).collect()
             }
@@ -55,6 +56,9 @@ impl Simulation {
             Decision::ImplicitDeny(ImplicitReason::NoAllow) => format!("no statement allows {request}"),
             Decision::ImplicitDeny(ImplicitReason::Boundary(_)) => {
                 format!("an identity policy allows {request}, the permissions boundary does not")
+            }
+            Decision::ImplicitDeny(ImplicitReason::Session(_)) => {
+                format!("an identity policy allows {request}, the session policy does not")
             }
             Decision::ImplicitDeny(ImplicitReason::OneSide { missing, .. }) => {
                 // Both sides must allow across accounts, and for a KMS key.

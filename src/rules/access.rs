@@ -123,7 +123,7 @@ impl<'a> Env<'a> {
             },
             (Some(p), _) => p,
             (None, _) if conn.auth.auth_type.is_none() => {
-                return Err(skip("needs auth.type, which is not set"));
+                return Err(skip(&super::no_auth(conn)));
             }
             (None, _) if conn.auth.auth_type == Some(AuthType::CrossAccountRole) => {
                 return Err(skip("needs a role ARN that parses (ROLE001, ROLE002)"));
@@ -151,6 +151,11 @@ impl<'a> Env<'a> {
             identity,
             boundary: boundary(facts)?,
         })
+    }
+
+    /// The session policy the BI tool passes on AssumeRole, when given.
+    pub(super) fn session(&self) -> Option<&'a Policy> {
+        self.facts.guardrails.session.as_ref()
     }
 
     pub(super) fn bucket_policy(&self, need: &Need) -> Option<&'a Policy> {
@@ -216,6 +221,7 @@ impl<'a> Env<'a> {
         let set = PolicySet {
             identity: self.identity,
             boundary: self.boundary,
+            session: self.session(),
             resource: if with_resource_policy {
                 self.resource_policy(need)
             } else {
@@ -353,6 +359,9 @@ pub(super) fn check_needs(meta: &'static RuleMeta, facts: &Facts, none_reason: &
     Ok(checks)
 }
 
+/// Who changes a session policy: it is not stored in the account.
+const SESSION_OWNER: &str = "; the session policy is the BI tool's (sent with AssumeRole): change it in the BI tool's connection settings";
+
 pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -> Vec<Check> {
     let first = group[0];
     let resources: Vec<&str> = group.iter().map(|n| n.resource.as_str()).collect();
@@ -370,6 +379,8 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
     let mut allowed_by: Vec<StatementRef> = Vec::new();
     // Allowed by an identity policy but not by the permissions boundary.
     let mut bounded: Vec<&str> = Vec::new();
+    // Allowed by the identity policies (and boundary) but not by the session policy.
+    let mut sessioned: Vec<&str> = Vec::new();
     // Not allowed by the KMS key's policy, directly or through IAM.
     let mut key_missing: Vec<&str> = Vec::new();
     for need in group {
@@ -415,6 +426,11 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
                 Decision::ImplicitDeny(ImplicitReason::Boundary(_)) => {
                     if !bounded.contains(&action) {
                         bounded.push(action);
+                    }
+                }
+                Decision::ImplicitDeny(ImplicitReason::Session(_)) => {
+                    if !sessioned.contains(&action) {
+                        sessioned.push(action);
                     }
                 }
                 // The doctor's requests are within the connection's account.
@@ -508,6 +524,29 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
             )),
         );
     }
+    // The session policy is the BI tool's, sent with each AssumeRole: the fix is
+    // the statement to add to it there, shown (no AWS command changes it).
+    if let (false, Some(session)) = (sessioned.is_empty(), env.session()) {
+        let statement =
+            json!({"Sid": first.sid, "Effect": "Allow", "Action": sessioned, "Resource": resources});
+        checks.push(
+            meta.fail(
+                &subject,
+                format!(
+                    "{what}: {} allowed by the identity policies but not by the {}, which the BI tool passes on \
+                     AssumeRole and which caps the session{SESSION_OWNER}",
+                    plural_actions(&sessioned),
+                    session.name
+                ),
+            )
+            .in_file(session.path.as_deref(), crate::location::Location { line: 1, column: 1 })
+            .with_fix(Fix::statements_into(
+                &format!("{} (the BI tool's AssumeRole settings)", session.name),
+                session,
+                vec![statement],
+            )),
+        );
+    }
     if let (false, Some(key)) = (key_missing.is_empty(), env.key_policy(first)) {
         checks.push(key_policy_missing(
             meta,
@@ -531,10 +570,15 @@ pub(super) fn check_group(meta: &'static RuleMeta, env: &Env, group: &[&Need]) -
             .filter(|(_, b, _)| b == by)
             .map(|(a, _, _)| *a)
             .collect();
+        // A Deny of the session policy is the BI tool's to change.
+        let owner = match env.session() {
+            Some(s) if s.name == by.policy => SESSION_OWNER,
+            _ => "",
+        };
         let mut check = meta.fail(
             &subject,
             format!(
-                "{what}: {} on {} denied by {}",
+                "{what}: {} on {} denied by {}{owner}",
                 actions.join(", "),
                 need.resource,
                 by.cite()
@@ -780,6 +824,73 @@ pub(super) fn check_live_needs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A session policy caps the session: what it leaves out is a finding naming
+    /// it with the statement to add (display-only), and its Deny is a finding
+    /// saying the BI tool owns it; with none given, the same facts pass.
+    #[test]
+    fn a_session_policy_caps_the_permission_rules() {
+        use crate::engine::Status;
+        use crate::policy::PolicyKind;
+        let session = |text: &str| {
+            Policy::from_text(
+                "session policy (session.json)",
+                Some("session.json"),
+                text,
+                PolicyKind::Identity,
+            )
+            .unwrap()
+        };
+        let run = |facts: &Facts| crate::engine::run(&crate::rules::REGISTRY, facts);
+        let mut facts = crate::rules::unread::healthy();
+        let glue = |checks: &[Check]| -> Vec<Check> {
+            checks
+                .iter()
+                .filter(|c| c.code() == "ATHENA002")
+                .cloned()
+                .collect()
+        };
+        assert!(glue(&run(&facts)).iter().all(|c| c.status == Status::Pass));
+        facts.guardrails.session = Some(session(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:*", "athena:*", "kms:*"], "Resource": "*"}]}"#,
+        ));
+        let checks = glue(&run(&facts));
+        let fail = checks
+            .iter()
+            .find(|c| c.status == Status::Fail)
+            .expect("a finding");
+        assert!(
+            fail.message
+                .contains("not by the session policy (session.json), which the BI tool passes on AssumeRole"),
+            "{}",
+            fail.message
+        );
+        let fix = fail.fix.as_ref().unwrap();
+        assert_eq!(fix.applicability, crate::fix::Applicability::DisplayOnly);
+        assert!(
+            fix.payload().to_string().contains("glue:GetTables"),
+            "{}",
+            fix.payload()
+        );
+        facts.guardrails.session = Some(session(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+               {"Sid": "NoGlue", "Effect": "Deny", "Action": "glue:*", "Resource": "*"}]}"#,
+        ));
+        let checks = glue(&run(&facts));
+        let fail = checks
+            .iter()
+            .find(|c| c.status == Status::Fail)
+            .expect("a finding");
+        assert!(
+            fail.message
+                .contains("denied by statement 2 (Sid NoGlue) of session policy (session.json)")
+                && fail
+                    .message
+                    .contains("change it in the BI tool's connection settings"),
+            "{}",
+            fail.message
+        );
+    }
 
     /// Where additions go: the principal's own inline policy; else its one group's
     /// inline policy; with several groups, or managed policies only, nowhere it

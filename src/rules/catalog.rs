@@ -2,7 +2,7 @@
 //! Data Catalog's encryption key (CATALOG006) and S3 Tables catalogs (CATALOG007).
 
 use super::access::Env;
-use super::{named, needs};
+use super::named;
 use crate::connection::{Connection, FieldId, split_list};
 use crate::engine::{Check, Outcome, Rule, Skip, declare_rule};
 use crate::facts::Facts;
@@ -37,7 +37,7 @@ impl CatalogNotLowercase {
         let meta = Self::META;
         let Some(value) = conn.value(id) else {
             return match id {
-                FieldId::DataCatalog => meta.skipped(needs(id)),
+                FieldId::DataCatalog => meta.skipped(super::needs_in(conn, id)),
                 _ => meta.pass(id.key(), format!("{} is not set", named(conn, id))),
             };
         };
@@ -76,6 +76,13 @@ impl CatalogNotLowercase {
 
 impl Rule for CatalogNotLowercase {
     fn check(&self, facts: &Facts) -> Outcome {
+        // Omni lower-cases nothing and looks the name up as typed; a driver
+        // passes it to Athena, whose default catalog is `AwsDataCatalog`.
+        super::omni_only(
+            &facts.connection,
+            FieldId::DataCatalog.key(),
+            "passes the catalog to Athena as written (the 3.x driver's default is `AwsDataCatalog`)",
+        )?;
         Ok([FieldId::DataCatalog, FieldId::IncludeOtherDataCatalogs]
             .into_iter()
             .map(|id| self.check_field(&facts.connection, id))

@@ -1,6 +1,6 @@
 //! CONN rules: the connection form's fields, each read the way the vendor's UI reads it.
 
-use super::{named, needs};
+use super::{named, omni_only};
 use crate::aws::access_key::{self, KeyKind};
 use crate::connection::{AuthType, Connection, FieldId, split_list};
 use crate::engine::{Check, Outcome, Rule, Severity, Skip, declare_rule};
@@ -23,6 +23,7 @@ pub(super) static RULES: &[&dyn Rule] = &[
     &TimezoneInvalid,
     &AuthFieldsConflict,
     &CredentialsEmpty,
+    &UnknownProperty,
 ];
 
 /// The skip of rules about access keys when the connection uses a role, and the reverse.
@@ -33,7 +34,7 @@ fn only_for(conn: &Connection, wanted: AuthType, subject: FieldId) -> Result<(),
             subject.key(),
             format!("not applicable: the connection uses {}", t.label()),
         )),
-        None => Err(Skip::new(subject.key(), "needs auth.type, which is not set")),
+        None => Err(Skip::new(subject.key(), super::no_auth(conn))),
     }
 }
 
@@ -51,7 +52,21 @@ impl Rule for MissingRequiredField {
     fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
         let account = conn.value(FieldId::AccountId).unwrap_or("<ACCOUNT_ID>");
-        let mut required: Vec<(FieldId, Value, Applicability)> = vec![
+        let mut required: Vec<(FieldId, Value, Applicability)> = match conn.form {
+            // Omni's form requires these whatever the authentication.
+            f if f.is_omni() => Vec::new(),
+            // The Simba guide's URL always carries S3OutputLocation; the 3.x
+            // driver, PyAthena and ODBC take it from the workgroup when it is
+            // absent (ATHENA005 judges that), and use the default credentials
+            // when no keys are given.
+            crate::connection::Form::Jdbc2 => vec![(
+                FieldId::S3OutputBucket,
+                "s3://<results-bucket>/<prefix>/".into(),
+                Applicability::DisplayOnly,
+            )],
+            _ => Vec::new(),
+        };
+        let omni: Vec<(FieldId, Value, Applicability)> = vec![
             (
                 FieldId::DisplayName,
                 "<connection name>".into(),
@@ -69,7 +84,11 @@ impl Rule for MissingRequiredField {
             ),
             (FieldId::DatabaseTimezone, "UTC".into(), Applicability::Unsafe),
         ];
+        if conn.form.is_omni() {
+            required.extend(omni);
+        }
         match conn.auth.auth_type {
+            None if !conn.form.is_omni() => {}
             None => required.push((
                 FieldId::AuthType,
                 "cross_account_role".into(),
@@ -105,10 +124,15 @@ impl Rule for MissingRequiredField {
             })
             .collect();
         if conn.auth.auth_type == Some(AuthType::AccessKey) && facts.secret.is_none() {
+            // Omni's form names it by its label; another source by its property.
+            let secret = match conn.form.is_omni() {
+                true => "\"AWS Secret Access Key\"".to_string(),
+                false => named(conn, FieldId::SecretAccessKey),
+            };
             checks.push(Self::META.fail(
                 FieldId::SecretAccessKey.key(),
                 format!(
-                    "\"AWS Secret Access Key\" is required for an access-key connection but none was supplied; \
+                    "{secret} is required for an access-key connection but none was supplied; \
                      pass it with {SECRET_ENV}, --secret-file or --secret-stdin"
                 ),
             ));
@@ -152,7 +176,7 @@ impl Rule for AccessKeyIdMalformed {
             ]);
         }
         let Some(field) = conn.field(id).filter(|f| f.value().is_some()) else {
-            return Err(needs(id));
+            return Err(super::needs_in(conn, id));
         };
         let raw = field.raw.as_str();
         let at = field.location;
@@ -234,7 +258,7 @@ impl Rule for TemporaryAccessKey {
             return Err(Skip::new(id.key(), "the access key ID is malformed (CONN002)"));
         }
         let Some(value) = conn.value(id) else {
-            return Err(needs(id));
+            return Err(super::needs_in(conn, id));
         };
         let at = conn.location(id);
         match access_key::kind(strip_quotes(value)) {
@@ -345,7 +369,7 @@ impl Rule for OutputLocationMalformed {
         let conn = &facts.connection;
         let id = FieldId::S3OutputBucket;
         let Some(parsed) = conn.output_location() else {
-            return Err(needs(id));
+            return Err(super::needs_in(conn, id));
         };
         let at = conn.location(id);
         let raw = conn.value(id).unwrap_or_default();
@@ -452,6 +476,11 @@ impl ListFieldMalformed {
 
 impl Rule for ListFieldMalformed {
     fn check(&self, facts: &Facts) -> Outcome {
+        omni_only(
+            &facts.connection,
+            FieldId::IncludeSchemas.key(),
+            "has no Include Schemas or Include Other Data Catalogs list",
+        )?;
         Ok([FieldId::IncludeOtherDataCatalogs, FieldId::IncludeSchemas]
             .into_iter()
             .map(|id| self.check_field(&facts.connection, id))
@@ -472,6 +501,11 @@ declare_rule! {
 impl Rule for DefaultSchemaNotIncluded {
     fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
+        omni_only(
+            conn,
+            FieldId::DefaultSchema.key(),
+            "has no Include Schemas: its schema is the database queries run in",
+        )?;
         let id = FieldId::DefaultSchema;
         let meta = Self::META;
         let Some(default) = conn.value(id) else {
@@ -529,7 +563,7 @@ impl TimezoneInvalid {
         let meta = Self::META;
         let Some(value) = conn.value(id) else {
             return match id {
-                FieldId::DatabaseTimezone => meta.skipped(needs(id)),
+                FieldId::DatabaseTimezone => meta.skipped(super::needs_in(conn, id)),
                 _ => meta.pass(id.key(), format!("{} is not set", named(conn, id))),
             };
         };
@@ -575,6 +609,11 @@ impl TimezoneInvalid {
 
 impl Rule for TimezoneInvalid {
     fn check(&self, facts: &Facts) -> Outcome {
+        omni_only(
+            &facts.connection,
+            FieldId::DatabaseTimezone.key(),
+            "has no time zone settings",
+        )?;
         Ok([FieldId::DatabaseTimezone, FieldId::QueryTimezone]
             .into_iter()
             .map(|id| self.check_field(&facts.connection, id))
@@ -598,10 +637,7 @@ impl Rule for AuthFieldsConflict {
         let conn = &facts.connection;
         let meta = Self::META;
         let Some(auth_type) = conn.auth.auth_type else {
-            return Err(Skip::new(
-                FieldId::AuthType.key(),
-                "needs auth.type, which is not set",
-            ));
+            return Err(Skip::new(FieldId::AuthType.key(), super::no_auth(conn)));
         };
         let remove = |id: FieldId, why: String| {
             meta.fail(id.key(), why)
@@ -718,5 +754,76 @@ impl Rule for CredentialsEmpty {
             ));
         }
         Ok(checks)
+    }
+}
+
+declare_rule! {
+    pub(crate) struct UnknownProperty {
+        code: "CONN011",
+        name: "unknown-property",
+        severity: Error,
+        summary: "A property the source's driver does not read (the other driver's name, the wrong case, a typo)",
+        fixes: [Safe, Unsafe],
+    }
+}
+
+impl Rule for UnknownProperty {
+    fn check(&self, facts: &Facts) -> Outcome {
+        let conn = &facts.connection;
+        let meta = Self::META;
+        if conn.form.is_omni() {
+            return Err(Skip::new(
+                "connection",
+                "not applicable to this source: an unknown key in Omni's file is refused as bad input",
+            ));
+        }
+        if conn.unknown.is_empty() {
+            return Ok(vec![meta.pass(
+                "connection",
+                format!(
+                    "every property of {} is one its driver reads",
+                    conn.form.describe()
+                ),
+            )]);
+        }
+        Ok(conn
+            .unknown
+            .iter()
+            .map(|u| {
+                if u.unresolved {
+                    // Read by the tool, but its value is not in the file: unknown, not wrong.
+                    return meta
+                        .fail(
+                            u.name.clone(),
+                            format!(
+                                "{}: the doctor cannot see that value, so the rules that need it skip",
+                                u.why
+                            ),
+                        )
+                        .severity(Severity::Warning)
+                        .at(u.location);
+                }
+                // The reason may already name the right property.
+                let advice = match &u.rename {
+                    Some(to) if !u.why.contains(&format!("`{to}`")) => format!("; the driver reads `{to}`"),
+                    _ => String::new(),
+                };
+                let check = meta
+                    .fail(
+                        u.name.clone(),
+                        format!("{}: the driver ignores it{advice}", u.why),
+                    )
+                    .at(u.location);
+                match &u.rename {
+                    // A typo's correction is a guess; another driver's name or
+                    // the wrong case is not.
+                    Some(to) if u.typo => {
+                        check.with_fix(Fix::rename(conn, &u.name, to, Applicability::Unsafe))
+                    }
+                    Some(to) => check.with_fix(Fix::rename(conn, &u.name, to, Applicability::Safe)),
+                    None => check,
+                }
+            })
+            .collect())
     }
 }

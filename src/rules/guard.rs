@@ -26,7 +26,7 @@ impl Asker {
         let principal = match permissions::principal(conn) {
             Some(p) => p,
             None if conn.auth.auth_type.is_none() => {
-                return Err(Skip::new("policies", "needs auth.type, which is not set"));
+                return Err(Skip::new("policies", super::no_auth(conn)));
             }
             None if conn.auth.auth_type == Some(AuthType::CrossAccountRole) => {
                 return Err(Skip::new(

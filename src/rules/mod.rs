@@ -104,6 +104,35 @@ fn needs(id: FieldId) -> Skip {
     Skip::new(id.key(), format!("needs {}, which is not set", id.key()))
 }
 
+/// `needs`, naming the field as the connection's source does (`S3OutputLocation`).
+fn needs_in(conn: &Connection, id: FieldId) -> Skip {
+    match conn.form.is_omni() {
+        true => needs(id),
+        false => Skip::new(id.key(), format!("needs {}, which is not set", named(conn, id))),
+    }
+}
+
+/// Why a rule about the connection's credentials cannot run when none are
+/// named: Omni's form lacks its Authentication Type; another tool's source that
+/// names no keys or role uses the driver's default credentials.
+fn no_auth(conn: &Connection) -> String {
+    let profile = conn.value(FieldId::ProfileName);
+    match conn.form.is_omni() {
+        true => "needs auth.type, which is not set".to_string(),
+        false if profile.is_some() => format!(
+            "{} takes its credentials from the AWS profile `{}` ({}), which this run does not read",
+            conn.form.describe(),
+            profile.unwrap_or_default(),
+            named(conn, FieldId::ProfileName)
+        ),
+        false => format!(
+            "{} names no access key or role: the driver uses its default credentials (the AWS SDK's chain \
+             or a profile), which are not judged offline",
+            conn.form.describe()
+        ),
+    }
+}
+
 /// The live facts, or the skip saying why there are none (an offline run).
 fn live(facts: &Facts) -> Result<&LiveFacts, Skip> {
     facts.live.require("account").map(|l| &**l)
@@ -171,9 +200,26 @@ fn results_bucket(facts: &Facts) -> Result<String, Skip> {
         .ok_or_else(|| Skip::new("s3_output_bucket", "needs a valid s3_output_bucket"))
 }
 
+/// The skip of a rule about Omni's form (Include Schemas, the lowercase
+/// catalog, the time zones) on another tool's source, which has no such field
+/// or reads it another way.
+fn omni_only(conn: &Connection, subject: &str, why: &str) -> Result<(), Skip> {
+    match conn.form.is_omni() {
+        true => Ok(()),
+        false => Err(Skip::new(
+            subject,
+            format!("not applicable to this source: {} {why}", conn.form.describe()),
+        )),
+    }
+}
+
 /// How a field is named in messages: its form label, and its key where they differ.
 fn named(conn: &Connection, id: FieldId) -> String {
     let key = id.key_in(conn.form);
+    if !conn.form.is_omni() {
+        // Another tool's source: the property as that tool names it.
+        return format!("`{key}`");
+    }
     if id.label() == key || !id.label().contains(' ') {
         format!("`{key}`")
     } else {

@@ -2,13 +2,14 @@
 //! Guide: "Service control policies (SCPs)", "Resource control policies
 //! (RCPs)"). SCPs limit what the account's principals may do, RCPs what may be
 //! done to the account's resources; neither grants anything, and neither applies
-//! to the organization's management account (which the doctor cannot tell: the
-//! rule documents say so). SCPs never limit service-linked roles. Only the
+//! to the organization's management account (known when read live:
+//! `facts.guardrails.organization`; from files, the rule documents say so). SCPs
+//! never limit service-linked roles. Only the
 //! organization's administrators change them, in the management account: the
 //! fixes are the exception statements to hand them, display-only.
 
 use super::guard::{self, Asked, Asker, Verdicts};
-use crate::engine::{Check, Outcome, Rule, RuleMeta, declare_rule};
+use crate::engine::{Check, Outcome, Rule, RuleMeta, Skip, declare_rule};
 use crate::facts::Facts;
 use crate::fix::Fix;
 use crate::fix::policy::{add_condition, statement_json};
@@ -71,6 +72,14 @@ impl Kind {
         }
     }
 
+    /// The type as AWS Organizations names it.
+    fn policy_type(self) -> &'static str {
+        match self {
+            Kind::Scp => "SERVICE_CONTROL_POLICY",
+            Kind::Rcp => "RESOURCE_CONTROL_POLICY",
+        }
+    }
+
     fn plural(self) -> &'static str {
         match self {
             Kind::Scp => "the SCPs",
@@ -85,6 +94,9 @@ const OWNER: &str = "; only the organization's administrators can change it, in 
 impl Rule for ScpDenies {
     fn check(&self, facts: &Facts) -> Outcome {
         let levels = facts.guardrails.scps.require("organization")?;
+        if let Some(pass) = none_apply(Self::META, facts, levels, Kind::Scp)? {
+            return Ok(vec![pass]);
+        }
         let asker = Asker::of(facts)?;
         // "SCPs do not affect service-linked roles" (AWS Organizations User Guide:
         // "Service control policies (SCPs)").
@@ -101,8 +113,33 @@ impl Rule for ScpDenies {
 impl Rule for RcpDenies {
     fn check(&self, facts: &Facts) -> Outcome {
         let levels = facts.guardrails.rcps.require("organization")?;
+        if let Some(pass) = none_apply(Self::META, facts, levels, Kind::Rcp)? {
+            return Ok(vec![pass]);
+        }
         let asker = Asker::of(facts)?;
         check_org(Self::META, facts, &asker, levels, Kind::Rcp)
+    }
+}
+
+/// Read live, no policy of this kind applies to the account (the management
+/// account, the kind not enabled, no organization): the pass that says why. An
+/// empty list without that reason is nothing to judge.
+fn none_apply(
+    meta: &'static RuleMeta,
+    facts: &Facts,
+    levels: &[Vec<Policy>],
+    kind: Kind,
+) -> Result<Option<Check>, Skip> {
+    if !levels.is_empty() {
+        return Ok(None);
+    }
+    let organization = facts.guardrails.organization.as_ref();
+    match organization.and_then(|o| o.exempt(kind.policy_type(), kind.short())) {
+        Some(why) => Ok(Some(meta.pass("organization", why))),
+        None => Err(Skip::new(
+            "organization",
+            format!("no level of {} was given", kind.plural()),
+        )),
     }
 }
 
@@ -125,6 +162,10 @@ fn org_of(policy: &Policy) -> Option<&str> {
 
 /// The organization the given policies all belong to, if they say one.
 fn organization(facts: &Facts) -> Option<String> {
+    // Read live, the organization said its ID.
+    if let Some(id) = facts.guardrails.organization.as_ref().and_then(|o| o.id.clone()) {
+        return Some(id);
+    }
     let levels = [&facts.guardrails.scps, &facts.guardrails.rcps];
     let mut orgs: Vec<&str> = levels
         .iter()
@@ -355,6 +396,7 @@ mod tests {
     #[test]
     fn an_allow_everything_scp_passes_and_a_missing_one_skips() {
         let mut facts = crate::rules::unread::healthy();
+        facts.guardrails = Default::default();
         assert!(ScpDenies.check(&facts).is_err(), "no SCP given: a skip");
         facts.guardrails.scps = Observed::Known(vec![vec![scp(
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
@@ -413,6 +455,74 @@ mod tests {
         assert_eq!(checks[0].status, Status::Pass, "{checks:?}");
     }
 
+    fn read_live(id: Option<&str>, management: &str, enabled: &[&str]) -> crate::facts::Organization {
+        crate::facts::Organization {
+            account: "111122223333".into(),
+            id: id.map(str::to_string),
+            management_account: Some(management.into()).filter(|m: &String| !m.is_empty()),
+            enabled: enabled.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    /// Read live: the management account, a kind not enabled, or no organization
+    /// is a pass saying so; a list empty for no such reason is a skip.
+    #[test]
+    fn none_applies_to_the_management_account_or_when_not_enabled() {
+        let mut facts = crate::rules::unread::healthy();
+        facts.guardrails.scps = Observed::Known(Vec::new());
+        facts.guardrails.rcps = Observed::Known(Vec::new());
+        let cases = [
+            (
+                read_live(Some("o-a1b2c3d4e5"), "111122223333", &["SERVICE_CONTROL_POLICY"]),
+                "account 111122223333 is the management account of o-a1b2c3d4e5: SCPs do not apply to it",
+            ),
+            (
+                read_live(Some("o-a1b2c3d4e5"), "999999999999", &["RESOURCE_CONTROL_POLICY"]),
+                "SCPs are not enabled in the root of o-a1b2c3d4e5: none applies to account 111122223333",
+            ),
+            (
+                read_live(None, "", &[]),
+                "account 111122223333 is in no organization: no SCP applies to it",
+            ),
+        ];
+        for (organization, said) in cases {
+            facts.guardrails.organization = Some(organization);
+            let checks = run(&ScpDenies, &facts);
+            assert_eq!(checks.len(), 1, "{checks:?}");
+            assert_eq!(checks[0].status, Status::Pass);
+            assert_eq!(checks[0].message, said);
+        }
+        facts.guardrails.organization = Some(read_live(
+            Some("o-a1b2c3d4e5"),
+            "999999999999",
+            &["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"],
+        ));
+        assert!(ScpDenies.check(&facts).is_err(), "nothing to judge: a skip");
+        assert!(RcpDenies.check(&facts).is_err(), "nothing to judge: a skip");
+    }
+
+    /// A refused read (a member account) is a skip naming the read and who may make it.
+    #[test]
+    fn a_refused_read_skips_naming_it() {
+        let mut facts = crate::rules::unread::healthy();
+        facts.guardrails.scps = Observed::Failed(crate::facts::Failure {
+            kind: crate::facts::FailureKind::Denied,
+            action: "organizations:ListRoots".into(),
+            code: "AccessDeniedException".into(),
+            message: "AccessDeniedException: You don't have permissions to access this resource.; only the \
+                      organization's management account or a delegated administrator may read its policies"
+                .into(),
+        });
+        let skip = ScpDenies.check(&facts).unwrap_err();
+        assert!(
+            skip.reason
+                .contains("needs organizations:ListRoots, which was denied")
+                && skip.reason.contains("delegated administrator"),
+            "{}",
+            skip.reason
+        );
+    }
+
     const OUTSIDE_ORG: &str = r#"{"Version":"2012-10-17","Statement":[
         {"Sid":"EnforceOrgIdentities","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*",
          "Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"},
@@ -421,6 +531,8 @@ mod tests {
     #[test]
     fn an_rcp_on_the_organization_is_unknown_until_the_organization_is() {
         let mut facts = crate::rules::unread::healthy();
+        // Offline: only the policies' ARNs can name the organization.
+        facts.guardrails = Default::default();
         facts.guardrails.rcps = Observed::Known(vec![vec![rcp(OUTSIDE_ORG)]]);
         let checks = run(&RcpDenies, &facts);
         // A deny-only level: whether it is allowed is unknown, and so is the org.
@@ -453,6 +565,8 @@ mod tests {
             p
         };
         let mut facts = crate::rules::unread::healthy();
+        // Offline: only the policies' ARNs can name the organization.
+        facts.guardrails = Default::default();
         facts.guardrails.rcps = Observed::Known(vec![vec![described("o-a1b2c3d4e5")]]);
         let checks = run(&RcpDenies, &facts);
         assert!(checks.iter().all(|c| c.status == Status::Pass), "{checks:?}");

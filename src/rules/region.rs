@@ -89,6 +89,20 @@ declare_rule! {
     }
 }
 
+/// What the tool does without a region, where that is not Omni's default.
+fn unset_region(form: crate::connection::Form) -> &'static str {
+    use crate::connection::Form;
+    match form {
+        Form::Jdbc3 | Form::SqlAlchemy | Form::Grafana => {
+            " by the doctor (the driver takes the AWS SDK's default region: AWS_REGION or the profile's)"
+        }
+        Form::Jdbc2 | Form::OdbcIni | Form::OdbcReg => " by the doctor (the driver requires it)",
+        // dbt-athena's `region_name` and Metabase's `region` are required settings.
+        Form::Dbt | Form::Metabase => " by the doctor (the tool requires it)",
+        Form::Toml | Form::Json | Form::Labels => "",
+    }
+}
+
 impl Rule for RegionDefaulted {
     fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
@@ -118,9 +132,10 @@ impl Rule for RegionDefaulted {
             None => Ok(vec![Self::META.fail(
                 ID.key(),
                 format!(
-                    "{} is not set, so {DEFAULT_REGION} is assumed; set it to the region of the Athena \
+                    "{} is not set, so {DEFAULT_REGION} is assumed{}; set it to the region of the Athena \
                      workgroup and results bucket",
-                    named(conn, ID)
+                    named(conn, ID),
+                    unset_region(conn.form)
                 ),
             )
             .with_fix(Fix::field(conn, ID, DEFAULT_REGION, Applicability::Unsafe))]),

@@ -1,6 +1,6 @@
 //! ROLE rules: the AWS Role ARN of a cross-account role connection, read offline.
 
-use super::{named, needs};
+use super::named;
 use crate::aws::arn::{Arn, IamResource, is_account_id, is_iam_path, is_role_name};
 use crate::aws::regions;
 use crate::connection::{AuthType, Connection, FieldId};
@@ -23,9 +23,9 @@ const ID: FieldId = FieldId::RoleArn;
 fn role_arn(conn: &Connection) -> Result<&str, Skip> {
     let skip = |reason: &str| Skip::new(ID.key(), reason);
     match conn.auth.auth_type {
-        Some(AuthType::CrossAccountRole) => conn.value(ID).ok_or_else(|| needs(ID)),
+        Some(AuthType::CrossAccountRole) => conn.value(ID).ok_or_else(|| super::needs_in(conn, ID)),
         Some(AuthType::AccessKey) => Err(skip("not applicable: the connection uses an access key")),
-        None => Err(skip("needs auth.type, which is not set")),
+        None => Err(skip(&super::no_auth(conn))),
     }
 }
 

@@ -50,7 +50,7 @@ fn trust(facts: &Facts) -> Result<Trust<'_>, Skip> {
     let conn = &facts.connection;
     match conn.auth.auth_type {
         Some(AuthType::AccessKey) => return Err(skip("not applicable: the connection uses an access key")),
-        None => return Err(skip("needs auth.type, which is not set")),
+        None => return Err(skip(&super::no_auth(conn))),
         Some(AuthType::CrossAccountRole) => {}
     }
     let policy = match facts.trust_policy.known().map_err(|r| skip(&r))? {

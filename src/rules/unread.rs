@@ -178,7 +178,36 @@ pub(crate) fn healthy() -> Facts {
         blank_environment: Vec::new(),
         principal_site: None,
         declared: Default::default(),
-        guardrails: Default::default(),
+        // A member account's organization, read live: FullAWSAccess and
+        // RCPFullAWSAccess, as AWS attaches them, at the root and the account.
+        guardrails: {
+            let full = |name: &str, text: &str, kind| {
+                let mut p = Policy::from_text(name, None, text, kind).unwrap();
+                p.origin = crate::policy::decode::Origin::OrganizationPolicy;
+                p
+            };
+            let scp = full(
+                "SCP FullAWSAccess (p-FullAWSAccess)",
+                ALLOW_ALL,
+                PolicyKind::Identity,
+            );
+            let rcp = full(
+                "RCP RCPFullAWSAccess (p-RCPFullAWSAccess)",
+                r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}"#,
+                PolicyKind::Resource,
+            );
+            crate::facts::Guardrails {
+                scps: Observed::Known(vec![vec![scp.clone()], vec![scp]]),
+                rcps: Observed::Known(vec![vec![rcp.clone()], vec![rcp]]),
+                organization: Some(crate::facts::Organization {
+                    account: "111122223333".into(),
+                    id: Some("o-a1b2c3d4e5".into()),
+                    management_account: Some("999999999999".into()),
+                    enabled: vec!["SERVICE_CONTROL_POLICY".into(), "RESOURCE_CONTROL_POLICY".into()],
+                }),
+                ..Default::default()
+            }
+        },
     }
 }
 
@@ -310,6 +339,27 @@ const FAULTS: &[Fault] = &[
             n.streaming = Observed::Failed(e);
         }
     }),
+    // The organization's policies (`collect/live/org.rs`): a refused read is a
+    // skip, also where the organization would exempt the account.
+    (
+        "organizations:ListPoliciesForTarget",
+        &["ORG001", "ORG002"],
+        |f, e| {
+            f.guardrails.scps = Observed::Failed(e.clone());
+            f.guardrails.rcps = Observed::Failed(e);
+        },
+    ),
+    (
+        "organizations:DescribePolicy (management account)",
+        &["ORG001", "ORG002"],
+        |f, e| {
+            if let Some(o) = &mut f.guardrails.organization {
+                o.management_account = Some(o.account.clone());
+            }
+            f.guardrails.scps = Observed::Failed(e.clone());
+            f.guardrails.rcps = Observed::Failed(e);
+        },
+    ),
     // The boundary is read with the role: unknown, it caps nothing we can judge.
     (
         "iam:GetRole (boundary)",

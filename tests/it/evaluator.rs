@@ -15,6 +15,8 @@ struct Case {
     aws: String,
     identity: String,
     boundary: Option<String>,
+    /// The session policy passed on AssumeRole.
+    session: Option<String>,
     resource_policy: Option<String>,
     /// The caller, when not the connection's role: a role session, a user, an
     /// account root, a role of another account.
@@ -67,8 +69,13 @@ fn every_case_gets_the_decision_aws_documents() {
         let identity = document(&case.identity);
         let boundary = case.boundary.as_deref().map(document);
         let resource = case.resource_policy.as_deref().map(document);
-        let policies = Policies::parse(&[&identity], boundary.as_deref(), resource.as_deref())
+        let mut policies = Policies::parse(&[&identity], boundary.as_deref(), resource.as_deref())
             .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        if let Some(session) = &case.session {
+            policies = policies
+                .with_session(&document(session))
+                .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        }
         let account = case.resource_account.as_deref().or_else(|| {
             // The account field of the resource's ARN, when it has one.
             case.resource.split(':').nth(4).filter(|a| !a.is_empty())

@@ -163,6 +163,10 @@ fn the_calls_are_exactly_these_reads() {
         "iam:ListRolePolicies",
         "kms:DescribeKey",
         "kms:GetKeyPolicy",
+        // moto's default account is in no organization: DescribeOrganization
+        // answers AWSOrganizationsNotInUseException, and nothing more is read
+        // (GetCallerIdentity, already here, says it is the connection's account).
+        "organizations:DescribeOrganization",
         "s3:GetBucketEncryption",
         "s3:GetBucketLocation",
         "s3:GetBucketPolicy",

@@ -459,6 +459,150 @@ fn a_group_users_grants_and_a_regional_bucket_round_trip() {
     });
 }
 
+/// A role whose own inline policy is a few characters under the role's quota
+/// (10,240, white space not counted) and lacks the results bucket (S3002): the
+/// merged document would be over the quota, so the grant goes into a managed
+/// policy of its own, created and attached (the ARN from the role's account).
+/// No command puts a document over its quota; apply.sh clears the findings.
+#[test]
+fn a_grant_over_the_inline_quota_round_trips_as_a_managed_policy() {
+    if !moto::available() {
+        return;
+    }
+    let Some(aws) = aws_cli() else { return };
+    let id = common::moto::unique("rt4").replace('-', "");
+    let (role, results) = (format!("bi4-{id}"), format!("rt4-results-{id}"));
+    let mut statements = vec![serde_json::json!(
+        {"Sid": "Athena", "Effect": "Allow", "Action": ["athena:*", "glue:*"], "Resource": "*"})];
+    let counted = |v: &Value| v.to_string().chars().filter(|c| !c.is_whitespace()).count();
+    // Padding: grants on other buckets, up to 10,000 characters as IAM counts them.
+    while counted(&serde_json::json!({"Version": "2012-10-17", "Statement": statements})) < 10_000 {
+        let n = statements.len();
+        statements.push(serde_json::json!({"Sid": format!("Other{n}"), "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:ListBucket"],
+            "Resource": [format!("arn:aws:s3:::other-bucket-{n}-{id}"), format!("arn:aws:s3:::other-bucket-{n}-{id}/*")]}));
+    }
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
+    common::moto::runtime().block_on(async {
+        let aws = common::moto::aws().await;
+        let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{}:root", broken::VENDOR)}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": broken::EXTERNAL_ID}}}]});
+        aws.iam
+            .create_role()
+            .role_name(&role)
+            .assume_role_policy_document(trust.to_string())
+            .send()
+            .await
+            .unwrap();
+        aws.iam
+            .put_role_policy()
+            .role_name(&role)
+            .policy_name("athena")
+            .policy_document(policy.to_string())
+            .send()
+            .await
+            .unwrap();
+        aws.s3.create_bucket().bucket(&results).send().await.unwrap();
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let text = format!(
+        "display_name = \"quota\"\ns3_output_bucket = \"s3://{results}/omni/\"\ndata_catalog = \"awsdatacatalog\"\n\
+         database_timezone = \"UTC\"\nregion = \"us-east-1\"\n\n[auth]\ntype = \"cross_account_role\"\n\
+         role_arn = \"arn:aws:iam::{}:role/{role}\"\nexternal_id = \"{}\"\ntrusted_account_id = \"{}\"\n",
+        broken::ACCOUNT,
+        broken::EXTERNAL_ID,
+        broken::VENDOR
+    );
+    std::fs::write(tmp.path().join("connection.toml"), text).unwrap();
+    let before = run(
+        tmp.path(),
+        "connection.toml",
+        &["--write-fixes", "fixes", "--unsafe-fixes"],
+    );
+    let fixed: Vec<&Value> = failures(&before)
+        .into_iter()
+        .filter(|c| !c["fix"].is_null() && c["fix"]["applicability"] != "display-only")
+        .collect();
+    let s3 = fixed
+        .iter()
+        .find(|c| c["code"] == "S3002")
+        .unwrap_or_else(|| panic!("no S3002 finding with a fix:\n{before:#}"));
+    let command = s3["fix"]["command"].as_str().unwrap();
+    let name = format!("athena-doctor-{role}");
+    assert!(
+        command.starts_with(&format!(
+            "aws iam create-policy --policy-name {name} --policy-document file://fixes/"
+        )) && command.ends_with(&format!(
+            " && aws iam attach-role-policy --role-name {role} --policy-arn arn:aws:iam::{}:policy/{name}",
+            broken::ACCOUNT
+        )),
+        "{command}"
+    );
+    assert!(
+        s3["fix"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("over AWS's quota of 10240"),
+        "{:#}",
+        s3["fix"]
+    );
+    // Printed = applied: no runnable command puts a document over its quota.
+    for c in &fixed {
+        let Some(command) = c["fix"]["command"].as_str() else {
+            continue;
+        };
+        if command.contains("put-role-policy") {
+            assert!(counted(&c["fix"]["document"]) <= 10_240, "{command}");
+        }
+    }
+    let steps = before["apply"].as_array().expect("the report's steps");
+    for step in steps {
+        let line = step.to_string();
+        assert!(
+            !line.contains("put-role-policy") || !line.contains("Other0"),
+            "{line}"
+        );
+    }
+    // One step creates and attaches, and runs as printed.
+    let split = steps
+        .iter()
+        .find(|s| {
+            s["command"]
+                .as_str()
+                .is_some_and(|c| c.contains("attach-role-policy"))
+        })
+        .unwrap_or_else(|| panic!("no step attaches the policy: {steps:#?}"));
+    assert_eq!(split["runs_as_printed"], true, "{split:#}");
+    assert_eq!(split["command"], s3["fix"]["command"], "{split:#}");
+    apply_and_recheck(tmp.path(), &aws, &before);
+    // The role's inline policy is as it was; the managed policy is attached.
+    common::moto::runtime().block_on(async {
+        let aws = common::moto::aws().await;
+        let attached = aws
+            .iam
+            .list_attached_role_policies()
+            .role_name(&role)
+            .send()
+            .await
+            .unwrap();
+        let names: Vec<&str> = attached
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_name())
+            .collect();
+        assert_eq!(names, [name.as_str()]);
+        let inline = aws
+            .iam
+            .list_role_policies()
+            .role_name(&role)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(inline.policy_names(), ["athena"]);
+    });
+}
+
 /// IAM returns documents URL-encoded (RFC 3986); moto may not.
 fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();

@@ -7,6 +7,8 @@ use proptest::prelude::*;
 
 const SNAPSHOT: &str = include_str!("../../fixtures/snapshots/broken.json");
 const CONNECTION: &str = include_str!("../../fixtures/examples/acme.toml");
+const JDBC: &str = include_str!("../../fixtures/examples/acme.jdbc");
+const SQLALCHEMY: &str = include_str!("../../fixtures/examples/acme.url");
 const MESSAGES: &str = include_str!("../triage/corpus.toml");
 const PLAN: &str = include_str!("../../fixtures/iac/terraform/plan.json");
 const TEMPLATE: &str = include_str!("../../fixtures/iac/cloudformation/template.yaml");
@@ -59,6 +61,18 @@ proptest! {
         let _ = inputs::connection(&text);
     }
 
+    /// Other tools' sources, damaged anywhere, through every source reader.
+    #[test]
+    fn damaged_sources_never_panic(text in prop_oneof![spliced(JDBC), spliced(SQLALCHEMY)]) {
+        let _ = inputs::connection(&text);
+        let _ = inputs::connection_source(&text);
+    }
+
+    #[test]
+    fn arbitrary_sources_never_panic(text in "\\PC{0,200}") {
+        let _ = inputs::connection_source(&text);
+    }
+
     #[test]
     fn damaged_plans_never_panic(text in spliced(PLAN)) {
         let _ = inputs::iac(&text, true);
@@ -91,6 +105,8 @@ proptest! {
 fn the_unspliced_inputs_read() {
     assert!(inputs::snapshot(SNAPSHOT));
     assert!(inputs::connection(CONNECTION));
+    assert!(inputs::connection(JDBC) && inputs::connection_source(JDBC));
+    assert!(inputs::connection(SQLALCHEMY) && inputs::connection_source(SQLALCHEMY));
     assert!(inputs::arn("arn:aws:iam::111122223333:role/bi"));
     assert!(inputs::iac(PLAN, true));
     assert!(inputs::iac(TEMPLATE, false));

@@ -138,6 +138,10 @@ fn applying_each_fix_makes_its_check_pass() {
             }
             let copy = tmp.path().join(original.file_name().unwrap());
             match fix["kind"].as_str().unwrap() {
+                // Another tool's source: the fix prints the corrected source.
+                "field" | "rename" if fix["snippet"]["language"] == "text" => {
+                    std::fs::write(&copy, fix["snippet"]["text"].as_str().unwrap()).unwrap()
+                }
                 "field" => apply(&copy, &fix["payload"]),
                 // A policy fix: its corrected document replaces the file it was read from.
                 "policy" => {

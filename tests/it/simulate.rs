@@ -367,3 +367,48 @@ fn an_empty_or_malformed_action_or_resource_is_refused() {
         assert!(stderr.contains(named), "{action:?} {resource:?}: {stderr}");
     }
 }
+
+/// `--session-policy`: the session policy passed on AssumeRole caps what the
+/// role's policies allow, and the decision says which policy left it out.
+#[test]
+fn a_session_policy_caps_the_role() {
+    let session = root().join("fixtures/scenarios/session-policy-denies-glue/session.json");
+    let policy = root().join("fixtures/scenarios/session-policy-denies-glue/policy.json");
+    let base = [
+        "--principal",
+        "arn:aws:sts::111122223333:assumed-role/bi-athena/omni",
+        "--resource-account",
+        "111122223333",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--session-policy",
+        session.to_str().unwrap(),
+    ];
+    let run = |action: &str, resource: &str| {
+        let mut args = base.to_vec();
+        args.extend(["--action", action, "--resource", resource]);
+        simulate(&args)
+    };
+    let (report, code, _) = run(
+        "glue:GetTables",
+        "arn:aws:glue:us-east-1:111122223333:database/sales",
+    );
+    assert_eq!(
+        (report["decision"].as_str(), code),
+        (Some("implicit-deny"), 1),
+        "{report:#}"
+    );
+    assert!(
+        report.to_string().contains("the session policy does not"),
+        "{report:#}"
+    );
+    let (report, code, _) = run(
+        "athena:StartQueryExecution",
+        "arn:aws:athena:us-east-1:111122223333:workgroup/primary",
+    );
+    assert_eq!(
+        (report["decision"].as_str(), code),
+        (Some("allow"), 0),
+        "{report:#}"
+    );
+}

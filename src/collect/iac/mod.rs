@@ -7,7 +7,7 @@
 mod cloudformation;
 mod source;
 mod terraform;
-mod yaml;
+pub(crate) mod yaml;
 
 use crate::aws::arn::{Arn, IamResource};
 use crate::connection::{AuthType, Connection, FieldId};

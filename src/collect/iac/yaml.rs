@@ -10,7 +10,7 @@ use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 #[derive(Clone, Debug, PartialEq)]
-pub(super) struct Node {
+pub(crate) struct Node {
     pub value: Yaml,
     pub at: Location,
     /// `Sub` for `!Sub` (the suffix of a local `!` tag).
@@ -18,7 +18,7 @@ pub(super) struct Node {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub(super) enum Yaml {
+pub(crate) enum Yaml {
     /// A scalar, and whether it was quoted (a quoted `true` is a string).
     Scalar(String, bool),
     Seq(Vec<Node>),
@@ -26,12 +26,12 @@ pub(super) enum Yaml {
 }
 
 impl Node {
-    pub(super) fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|(_, v)| v)
     }
 
     /// The key and value of `key` in a mapping.
-    pub(super) fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+    pub(crate) fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
         match &self.value {
             Yaml::Map(entries) => entries
                 .iter()
@@ -42,21 +42,21 @@ impl Node {
         }
     }
 
-    pub(super) fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.value {
             Yaml::Scalar(s, _) if self.tag.is_none() => Some(s),
             _ => None,
         }
     }
 
-    pub(super) fn entries(&self) -> &[(Node, Node)] {
+    pub(crate) fn entries(&self) -> &[(Node, Node)] {
         match &self.value {
             Yaml::Map(entries) => entries,
             _ => &[],
         }
     }
 
-    pub(super) fn items(&self) -> &[Node] {
+    pub(crate) fn items(&self) -> &[Node] {
         match &self.value {
             Yaml::Seq(items) => items,
             _ => &[],
@@ -194,7 +194,7 @@ impl MarkedEventReceiver for Builder {
 }
 
 /// Parse the first document of `text`; an error says where.
-pub(super) fn parse(text: &str) -> Result<Node, (Location, String)> {
+pub(crate) fn parse(text: &str) -> Result<Node, (Location, String)> {
     let mut builder = Builder::new(text);
     Parser::new_from_str(text)
         .load(&mut builder, false)

@@ -9,6 +9,7 @@ mod history;
 mod iam;
 mod kms;
 mod network;
+mod org;
 mod probe;
 mod s3;
 
@@ -147,6 +148,7 @@ pub(crate) struct Clients {
     pub athena: aws_sdk_athena::Client,
     pub glue: aws_sdk_glue::Client,
     pub kms: aws_sdk_kms::Client,
+    pub organizations: aws_sdk_organizations::Client,
     pub reads: Arc<Reads>,
 }
 
@@ -163,6 +165,7 @@ impl Clients {
             athena: aws_sdk_athena::Client::new(config),
             glue: aws_sdk_glue::Client::new(config),
             kms: aws_sdk_kms::Client::new(config),
+            organizations: aws_sdk_organizations::Client::new(config),
             reads: Arc::default(),
         }
     }
@@ -175,6 +178,8 @@ pub(crate) struct Inspection {
     pub permissions_boundary: Observed<Option<crate::policy::Policy>>,
     pub trust_policy: Observed<crate::facts::TrustPolicy>,
     pub bucket_policies: BTreeMap<String, crate::policy::Policy>,
+    /// The organization's SCPs and RCPs above the connection's account.
+    pub organization: org::OrgPolicies,
 }
 
 /// Collect everything the account can tell about this connection.
@@ -516,10 +521,18 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
         (key, Box::pin(kms::keys(names, c, t)).await)
     });
     let catalog = Box::pin(athena::catalog(conn, &target, c, t));
-    let ((caller, principal), ((storage, catalog), (workgroup, catalog_key))) = both(
+    // Independent of the rest: off the critical path. Beside boxed futures only:
+    // a join moves its futures, and in debug builds `caller` and `principal`
+    // moved once more overflow the stack.
+    let organization = Box::pin(org::policies(target.account.as_deref(), c, t));
+    let ((caller, principal), ((storage, catalog), ((workgroup, catalog_key), organization))) = both(
         t,
         both(t, caller, principal),
-        both(t, both(t, storage, catalog), both(t, workgroup, catalog_key)),
+        both(
+            t,
+            both(t, storage, catalog),
+            both(t, both(t, workgroup, catalog_key), organization),
+        ),
     )
     .await;
     let (mut bucket_facts, bucket_policies, mut keys) = storage;
@@ -560,5 +573,6 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
         permissions_boundary: principal.boundary,
         trust_policy: principal.trust,
         bucket_policies,
+        organization,
     }
 }

@@ -1,9 +1,12 @@
 //! PROBE005: the calls made as the connection (S3, Glue, Athena…): each refusal
 //! decoded into principal, action, resource and reason, with the Allow to add or
-//! the Deny to narrow.
+//! the Deny to narrow. A refusal by a layer above the account's own policies
+//! names the rule that judges that layer (ORG001 the SCPs, ORG002 the RCPs,
+//! NET004 the VPC endpoint's policy) or the session policy, with the denying
+//! policy's ARN when AWS gave it.
 
 use super::{causes_among, denial_check, probes};
-use crate::aws::denial::{Denial, Reason};
+use crate::aws::denial::{Denial, PolicyType, Reason};
 use crate::engine::{Check, Outcome, Rule, Skip, declare_rule};
 use crate::facts::{Facts, FailureKind, Observed};
 use crate::rules::athena::{
@@ -11,6 +14,8 @@ use crate::rules::athena::{
     WorkgroupUnusable,
 };
 use crate::rules::catalog::{CrossAccountCatalog, PolicyResourceCase};
+use crate::rules::endpoint::EndpointPolicyDenies;
+use crate::rules::org::{RcpDenies, ScpDenies};
 use crate::rules::s3::{
     BucketLocationConditioned, BucketPolicyDenies, DataBucketAccess, KmsAccessMissing, OutputBucketAccess,
 };
@@ -36,6 +41,9 @@ declare_rule! {
             LakeFormationAccess,
             LakeFormationFiltered,
             LambdaCatalogInvoke,
+            ScpDenies,
+            RcpDenies,
+            EndpointPolicyDenies,
         ],
     }
 }
@@ -85,7 +93,13 @@ impl Rule for AccessDenied {
                     Observed::Failed(f) if f.kind == FailureKind::Denied => explained(
                         &f.message,
                         match Denial::parse(&f.message) {
-                            Some(denial) => denial_check(meta, facts, &subject, "", &denial),
+                            Some(denial) => {
+                                let mut check = denial_check(meta, facts, &subject, "", &denial);
+                                if let Some(layer) = guardrail(facts, &denial) {
+                                    check.message = format!("{}; {layer}", check.message);
+                                }
+                                check
+                            }
                             // S3 answers HEAD with a bare 403: the action and resource are ours.
                             None => {
                                 let denial = Denial {
@@ -109,6 +123,100 @@ impl Rule for AccessDenied {
             })
             .collect())
     }
+}
+
+/// The layer above the account's own policies that AWS says refused the call
+/// (IAM User Guide, "Troubleshoot access denied error messages": "with an
+/// explicit deny in a <type> policy", "because no <type> policy allows the
+/// <action> action"; since 2025 with the denying policy's ARN in the same
+/// account or organization), named with the rule that judges it and what that
+/// rule needs. `None` for the account's own policies (the finding's advice and
+/// fix speak for them).
+fn guardrail(facts: &Facts, denial: &Denial) -> Option<String> {
+    let (kind, arn) = match &denial.reason {
+        Reason::NoAllow(kind) => (*kind, None),
+        Reason::ExplicitDeny(kind, arn) => (*kind, arn.as_deref()),
+        Reason::Unstated => return None,
+    };
+    let g = &facts.guardrails;
+    // An organization policy's ARN ends with its id (`…/service_control_policy/p-…`).
+    let describe = |arn: &str| {
+        let id = arn.rsplit('/').next().unwrap_or(arn);
+        format!(
+            "the denying policy is {arn} ({} shows it)",
+            crate::shell::join(["aws", "organizations", "describe-policy", "--policy-id", id])
+        )
+    };
+    let org = |code: &str, what: &str, flag: &str, known: bool| {
+        let judged = if known {
+            format!(
+                "{code} judges the {what} the doctor read against each request (its finding names the statement)"
+            )
+        } else {
+            format!(
+                "{code} judges the {what} when they are known: pass {flag} FILE (the JSON `aws organizations \
+                 describe-policy` prints), or run live with organizations:ListPoliciesForTarget and DescribePolicy"
+            )
+        };
+        match arn {
+            Some(a) => format!("{judged}; {}", describe(a)),
+            None => judged,
+        }
+    };
+    Some(match kind {
+        PolicyType::ServiceControl => org(
+            "ORG001",
+            "organization's service control policies",
+            "--scp",
+            g.scps.known().is_ok(),
+        ),
+        PolicyType::ResourceControl => org(
+            "ORG002",
+            "organization's resource control policies",
+            "--rcp",
+            g.rcps.known().is_ok(),
+        ),
+        PolicyType::VpcEndpoint => {
+            let service = denial.action.split(':').next().unwrap_or_default();
+            match g.endpoints.known().ok().and_then(|e| e.get(service)) {
+                Some(p) => format!(
+                    "NET004 judges the {service} VPC endpoint's policy ({}) against each request",
+                    p.name
+                ),
+                None => format!(
+                    "NET004 judges the policy of the VPC endpoint the request went through when it is given: \
+                     pass --endpoint-policy {service}=FILE ({} shows it)",
+                    crate::shell::join([
+                        "aws",
+                        "ec2",
+                        "describe-vpc-endpoints",
+                        "--query",
+                        "VpcEndpoints[].[VpcEndpointId,ServiceName,PolicyDocument]"
+                    ])
+                ),
+            }
+        }
+        PolicyType::Session => {
+            let which = match arn {
+                Some(a) => {
+                    format!("the managed policy {a}, passed as a session policy (PolicyArns on AssumeRole)")
+                }
+                None => "the session policy passed on AssumeRole".to_string(),
+            };
+            match &g.session {
+                Some(p) => format!(
+                    "{which} caps the session: the session policy given ({}) is judged by ATHENA001, ATHENA002, \
+                     S3002 and S3003, whose findings name its statement",
+                    p.name
+                ),
+                None => format!(
+                    "{which} caps the session, whatever the role's policies allow: pass the policy the BI tool \
+                     sends as --session-policy FILE, and ATHENA001, ATHENA002, S3002 and S3003 judge it"
+                ),
+            }
+        }
+        PolicyType::Identity | PolicyType::Resource | PolicyType::Boundary => return None,
+    })
 }
 
 /// A denial's finding, explainable by the static rules `rules/errors.toml` names
@@ -205,6 +313,164 @@ mod tests {
             linked[0].message
         );
         assert!(!linked[0].message.contains("ATHENA002"), "{}", linked[0].message);
+    }
+
+    /// AWS's wordings for a refusal by a layer above the account's own
+    /// policies (IAM User Guide, "Troubleshoot access denied error messages",
+    /// https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html:
+    /// "with an explicit deny in a <type> policy", "because no <type> policy
+    /// allows the <action> action"; the denying policy's ARN after a colon, AWS
+    /// Security Blog, "Enhanced access denied error messages with policy ARNs"):
+    /// PROBE005 names the rule that judges the layer, what it needs, and the
+    /// ARN when given; the account's own policies name none.
+    #[test]
+    fn refusals_from_above_name_the_guardrail_rules() {
+        const WHO: &str =
+            "User: arn:aws:sts::111122223333:assumed-role/bi-athena/p is not authorized to perform: ";
+        let cases: &[(&str, &str, &str, &[&str])] = &[
+            (
+                "glue:GetDatabases",
+                "arn:aws:glue:us-east-1:111122223333:catalog",
+                "with an explicit deny in a service control policy: \
+                 arn:aws:organizations::999999999999:policy/o-a1b2c3d4e5/service_control_policy/p-a1b2c3d4",
+                &[
+                    "ORG001 judges",
+                    "--scp FILE",
+                    "the denying policy is arn:aws:organizations::999999999999:policy/o-a1b2c3d4e5/service_control_policy/p-a1b2c3d4",
+                    "aws organizations describe-policy --policy-id p-a1b2c3d4",
+                ],
+            ),
+            (
+                "athena:GetWorkGroup",
+                "arn:aws:athena:us-east-1:111122223333:workgroup/primary",
+                "because no service control policy allows the athena:GetWorkGroup action",
+                &["ORG001 judges", "--scp FILE"],
+            ),
+            (
+                "s3:GetObject",
+                "arn:aws:s3:::acme-data/x",
+                "with an explicit deny in a resource control policy",
+                &["ORG002 judges", "--rcp FILE"],
+            ),
+            (
+                "s3:PutObject",
+                "arn:aws:s3:::acme-athena-results/omni/x",
+                "because no VPC endpoint policy allows the s3:PutObject action",
+                &[
+                    "NET004 judges",
+                    "--endpoint-policy s3=FILE",
+                    "aws ec2 describe-vpc-endpoints",
+                ],
+            ),
+            (
+                "athena:StartQueryExecution",
+                "arn:aws:athena:us-east-1:111122223333:workgroup/primary",
+                "with an explicit deny in a VPC endpoint policy",
+                &["NET004 judges", "--endpoint-policy athena=FILE"],
+            ),
+            (
+                "glue:GetTables",
+                "arn:aws:glue:us-east-1:111122223333:database/sales",
+                "with an explicit deny in a session policy",
+                &[
+                    "the session policy passed on AssumeRole",
+                    "--session-policy FILE",
+                    "ATHENA002",
+                ],
+            ),
+            (
+                "glue:GetTables",
+                "arn:aws:glue:us-east-1:111122223333:database/sales",
+                "with an explicit deny in a session policy: arn:aws:iam::111122223333:policy/BiSession",
+                &[
+                    "the managed policy arn:aws:iam::111122223333:policy/BiSession, passed as a session policy",
+                ],
+            ),
+            (
+                "glue:GetTables",
+                "arn:aws:glue:us-east-1:111122223333:database/sales",
+                "because no session policy allows the glue:GetTables action",
+                &["the session policy passed on AssumeRole", "--session-policy FILE"],
+            ),
+        ];
+        for (action, resource, reason, says) in cases {
+            let message = format!("{WHO}{action} on resource: {resource} {reason}");
+            let calls = ProbeFacts {
+                calls: vec![ProbeCall {
+                    action: action.to_string(),
+                    resource: resource.to_string(),
+                    outcome: Observed::Failed(denied(action, "AccessDeniedException", &message)),
+                }],
+                ..probes()
+            };
+            let checks = AccessDenied.check(&facts(None, ALL_S3_READ, calls)).unwrap();
+            let said = &checks[0].message;
+            assert_eq!(checks[0].status, Status::Fail);
+            for s in *says {
+                assert!(said.contains(s), "{reason}: no {s:?} in {said}");
+            }
+        }
+        // The account's own policies: the advice and fix speak; no layer named.
+        for reason in [
+            "because no identity-based policy allows the glue:GetTables action",
+            "with an explicit deny in a permissions boundary",
+        ] {
+            let message = format!(
+                "{WHO}glue:GetTables on resource: arn:aws:glue:us-east-1:111122223333:catalog {reason}"
+            );
+            let calls = ProbeFacts {
+                calls: vec![ProbeCall {
+                    action: "glue:GetTables".into(),
+                    resource: "arn:aws:glue:us-east-1:111122223333:catalog".into(),
+                    outcome: Observed::Failed(denied("glue:GetTables", "AccessDeniedException", &message)),
+                }],
+                ..probes()
+            };
+            let said = &AccessDenied.check(&facts(None, ALL_S3_READ, calls)).unwrap()[0].message;
+            for code in ["ORG001", "ORG002", "NET004", "--session-policy"] {
+                assert!(!said.contains(code), "{reason}: {said}");
+            }
+        }
+    }
+
+    /// With the organization's SCPs known, the refusal says ORG001 judged them,
+    /// and cites ORG001's finding (the statement that denies), as the table
+    /// names it for the message.
+    #[test]
+    fn an_scp_refusal_cites_org001s_finding() {
+        let refused = "User: arn:aws:sts::111122223333:assumed-role/bi-athena/p is not authorized to perform: \
+                       glue:GetDatabases on resource: arn:aws:glue:us-east-1:111122223333:catalog with an \
+                       explicit deny in a service control policy";
+        let calls = ProbeFacts {
+            calls: vec![ProbeCall {
+                action: "glue:GetDatabases".into(),
+                resource: "arn:aws:glue:us-east-1:111122223333:catalog".into(),
+                outcome: Observed::Failed(denied("glue:GetDatabases", "AccessDeniedException", refused)),
+            }],
+            ..probes()
+        };
+        let mut f = facts(None, ALL_S3_READ, calls);
+        f.guardrails.scps = Observed::Known(vec![]);
+        let mut checks = AccessDenied.check(&f).unwrap();
+        assert!(
+            checks[0]
+                .message
+                .contains("ORG001 judges the organization's service control policies the doctor read"),
+            "{}",
+            checks[0].message
+        );
+        checks.push(
+            crate::rules::org::ScpDenies::META
+                .fail("glue:GetDatabases", "statement DenyGlue of p-1 denies it"),
+        );
+        let linked = crate::engine::link(checks);
+        assert!(
+            linked[0]
+                .message
+                .contains("ORG001 scp-denies: statement DenyGlue"),
+            "{}",
+            linked[0].message
+        );
     }
 
     /// A call that timed out is not a refusal: PROBE005 says the credentials or

@@ -38,13 +38,21 @@ pub fn scenarios() -> Vec<PathBuf> {
     dirs
 }
 
-/// The connection file of a scenario: connection.toml or connection.json.
+/// The connection file of a scenario: connection.toml or connection.json, or
+/// another tool's source (a JDBC or SQLAlchemy URL, an ODBC DSN).
 pub fn connection_file(dir: &Path) -> PathBuf {
-    ["connection.toml", "connection.json"]
-        .iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| panic!("{} has no connection file", dir.display()))
+    [
+        "connection.toml",
+        "connection.json",
+        "connection.jdbc",
+        "connection.url",
+        "connection.ini",
+        "connection.reg",
+    ]
+    .iter()
+    .map(|n| dir.join(n))
+    .find(|p| p.exists())
+    .unwrap_or_else(|| panic!("{} has no connection file", dir.display()))
 }
 
 /// The failing checks of a JSON report.
