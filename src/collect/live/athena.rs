@@ -19,7 +19,9 @@ const BUILT_IN: &str = "AwsDataCatalog";
 
 pub(super) async fn workgroup(name: &str, c: &Clients, t: &Tracker) -> Observed<Option<WorkgroupFacts>> {
     let answer = t
-        .call(
+        .read(
+            &c.reads,
+            name.to_string(),
             "athena:GetWorkGroup",
             "athena:GetWorkGroup",
             c.athena.get_work_group().work_group(name).send(),
@@ -92,7 +94,9 @@ fn settings(config: &aws_sdk_athena::types::WorkGroupConfiguration) -> Workgroup
 /// The Glue Data Catalog's encryption at rest: the KMS key a reader must be
 /// allowed to decrypt with (`None`: not encrypted, or through a service role).
 pub(super) async fn catalog_key(c: &Clients, t: &Tracker) -> Observed<Option<String>> {
-    t.call(
+    t.read(
+        &c.reads,
+        String::new(),
         "glue:GetDataCatalogEncryptionSettings",
         "glue:GetDataCatalogEncryptionSettings",
         c.glue.get_data_catalog_encryption_settings().send(),
@@ -110,7 +114,9 @@ pub(super) async fn catalog_key(c: &Clients, t: &Tracker) -> Observed<Option<Str
 
 async fn catalogs(target: &Target, c: &Clients, t: &Tracker) -> Observed<Vec<CatalogFacts>> {
     let listed = t
-        .call(
+        .read(
+            &c.reads,
+            String::new(),
             "athena:ListDataCatalogs",
             "athena:ListDataCatalogs",
             c.athena
@@ -157,7 +163,9 @@ async fn catalogs(target: &Target, c: &Clients, t: &Tracker) -> Observed<Vec<Cat
         wanted
             .iter()
             .map(|(name, _)| {
-                t.call(
+                t.read(
+                    &c.reads,
+                    name.clone(),
                     "athena:GetDataCatalog",
                     format!("athena:GetDataCatalog {name}"),
                     c.athena.get_data_catalog().name(name).send(),
@@ -203,7 +211,9 @@ async fn catalogs(target: &Target, c: &Clients, t: &Tracker) -> Observed<Vec<Cat
 
 async fn databases(catalog: &str, c: &Clients, t: &Tracker) -> Observed<Vec<String>> {
     if catalog.eq_ignore_ascii_case(BUILT_IN) {
-        t.call(
+        t.read(
+            &c.reads,
+            String::new(),
             "glue:GetDatabases",
             "glue:GetDatabases",
             c.glue.get_databases().into_paginator().send().try_collect(),
@@ -217,7 +227,9 @@ async fn databases(catalog: &str, c: &Clients, t: &Tracker) -> Observed<Vec<Stri
         )
         .await
     } else {
-        t.call(
+        t.read(
+            &c.reads,
+            catalog.to_string(),
             "athena:ListDatabases",
             format!("athena:ListDatabases {catalog}"),
             c.athena
@@ -241,7 +253,9 @@ async fn databases(catalog: &str, c: &Clients, t: &Tracker) -> Observed<Vec<Stri
 /// The tables of a Glue schema, as whoever `c` signs as (`who`, for the progress
 /// line) sees them.
 async fn tables(schema: &str, who: &str, c: &Clients, t: &Tracker) -> Observed<Vec<TableFacts>> {
-    t.call(
+    t.read(
+        &c.reads,
+        schema.to_string(),
         "glue:GetTables",
         format!("glue:GetTables {schema}{who}"),
         c.glue

@@ -1,13 +1,25 @@
 //! One AWS call: counted, shown as pending while it runs (on a terminal), and
-//! turned into a fact — its value, or a classified failure. Never a panic.
+//! turned into a fact — its value, or a classified failure. Never a panic. A call
+//! starts beside the network check and is answered as cut off if its service's
+//! endpoint turns out unreachable; a read made through shared clients (`Reads`)
+//! is sent once a run for every connection that asks it.
 
 use crate::facts::{Failure, FailureKind, Observed};
 use aws_sdk_sts::config::http::HttpResponse;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use std::collections::BTreeSet;
+use std::any::Any;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
-use std::sync::Mutex;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
+
+/// The services not to call, with why (their endpoint was not reached).
+pub(crate) type Cuts = Arc<BTreeMap<String, String>>;
+
+/// The network check's verdict as the calls see it: `None` while it runs.
+pub(crate) type Verdict = watch::Receiver<Option<Cuts>>;
 
 /// Counts calls and tracks the pending ones for the progress line.
 #[derive(Debug, Default)]
@@ -22,8 +34,9 @@ pub(crate) struct Tracker {
     /// a call still running then becomes a timed-out fact, so the report keeps
     /// what was read and the rest skips.
     deadline: Option<(std::time::Instant, u64)>,
-    /// Services not to call, with why (their endpoint was not reached).
-    cut_off: Mutex<std::collections::BTreeMap<String, String>>,
+    /// The network check's verdict, once the calls are to wait for it (`gate`);
+    /// without one, every service is called.
+    verdict: Mutex<Option<Verdict>>,
 }
 
 impl Tracker {
@@ -66,58 +79,133 @@ impl Tracker {
         self.draw(&pending);
     }
 
-    /// Make no more calls to `service` (`iam`): each becomes a failure saying why.
-    pub(crate) fn cut_off(&self, service: &str, why: String) {
-        self.cut_off
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(service.to_string(), why);
+    /// Answer every call to a service the network check (`verdict`) finds
+    /// unreachable as cut off. Calls do not wait for the check to start: each
+    /// runs beside it, and is dropped (or its answer set aside) once its
+    /// service is cut off, so the facts are what they were when the check ran
+    /// first, one round trip sooner.
+    pub(crate) fn gate(&self, verdict: Verdict) {
+        *self.verdict.lock().unwrap_or_else(|e| e.into_inner()) = Some(verdict);
     }
 
-    /// Run one call and keep its outcome as a fact.
-    pub(crate) async fn call<T, O, E, F>(
+    /// Run one call and keep its outcome as a fact. Boxed at once: what holds
+    /// it (`both`, `all`) holds a pointer, not the SDK's whole state machine
+    /// (in debug builds, nesting those by value overflows any stack).
+    pub(crate) fn call<T, O, E, F>(
         &self,
         action: &str,
         label: impl Into<String>,
         future: F,
         value: impl FnOnce(O) -> T,
-    ) -> Observed<T>
+    ) -> Pin<Box<impl Future<Output = Observed<T>>>>
     where
         F: Future<Output = Result<O, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let label = label.into();
+        Box::pin(async move { self.guarded(action, label, answer(action, future, value)).await })
+    }
+
+    /// `call` for a read whose answer the clients it is made with share (`Reads`):
+    /// the same request (`key`: the action and every parameter) with the same
+    /// credentials is sent once, and every connection of the run that asks it
+    /// gets that answer.
+    pub(crate) fn read<T, O, E, F>(
+        &self,
+        reads: &Reads,
+        key: String,
+        action: &str,
+        label: impl Into<String>,
+        future: F,
+        value: impl FnOnce(O) -> T,
+    ) -> Pin<Box<impl Future<Output = Observed<T>>>>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<O, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let label = label.into();
+        Box::pin(async move {
+            let work = reads.once(format!("{action} {key}"), answer(action, future, value));
+            self.guarded(action, label, work).await
+        })
+    }
+
+    /// A call's answer within the deadline, unless its service is cut off.
+    async fn guarded<T>(
+        &self,
+        action: &str,
+        label: String,
+        work: impl Future<Output = Observed<T>>,
+    ) -> Observed<T> {
         let service = action.split(':').next().unwrap_or_default();
-        let cut = self
-            .cut_off
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(service)
-            .cloned();
-        if let Some(why) = cut {
-            return Observed::Failed(Failure {
+        let verdict = self.verdict.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let cut = |why: String| {
+            Observed::Failed(Failure {
                 kind: FailureKind::Unreachable,
                 action: action.to_string(),
                 code: String::new(),
                 message: why,
-            });
+            })
+        };
+        let Some(mut verdict) = verdict else {
+            return self.timed(action, &label, work).await;
+        };
+        // Known already: a cut-off service is not called at all.
+        let known = verdict.borrow().clone();
+        if let Some(cuts) = known {
+            return match cuts.get(service) {
+                Some(why) => cut(why.clone()),
+                None => self.timed(action, &label, work).await,
+            };
         }
-        self.start(&label);
+        let decided = async move {
+            match verdict.wait_for(Option::is_some).await {
+                Ok(cuts) => cuts.as_ref().and_then(|c| c.get(service).cloned()),
+                // The check ended without a verdict: nothing is cut off.
+                Err(_) => None,
+            }
+        };
+        let work = self.timed(action, &label, work);
+        tokio::pin!(decided, work);
+        tokio::select! {
+            why = &mut decided => match why {
+                Some(why) => cut(why),
+                None => work.await,
+            },
+            answer = &mut work => match decided.await {
+                Some(why) => cut(why),
+                None => answer,
+            },
+        }
+    }
+
+    /// Count and show the call while it runs; a call still running at the
+    /// deadline is a timed-out fact.
+    async fn timed<T>(
+        &self,
+        action: &str,
+        label: &str,
+        work: impl Future<Output = Observed<T>>,
+    ) -> Observed<T> {
+        /// Off the pending line however the call ends (dropped when cut off too).
+        struct Pending<'a>(&'a Tracker, &'a str);
+        impl Drop for Pending<'_> {
+            fn drop(&mut self) {
+                self.0.finish(self.1);
+            }
+        }
+        self.start(label);
+        let pending = Pending(self, label);
         let result = match self.deadline {
-            Some((at, _)) => tokio::time::timeout_at(tokio::time::Instant::from_std(at), future)
+            Some((at, _)) => tokio::time::timeout_at(tokio::time::Instant::from_std(at), work)
                 .await
                 .ok(),
-            None => Some(future.await),
+            None => Some(work.await),
         };
-        self.finish(&label);
-        match result {
-            Some(Ok(output)) => Observed::Known(value(output)),
-            Some(Err(err)) => {
-                let mut failure = classify(action, &err);
-                failure.message = crate::secret::scrub(&failure.message);
-                Observed::Failed(failure)
-            }
-            None => Observed::Failed(Failure {
+        drop(pending);
+        result.unwrap_or_else(|| {
+            Observed::Failed(Failure {
                 kind: FailureKind::Timeout,
                 action: action.to_string(),
                 code: String::new(),
@@ -125,8 +213,82 @@ impl Tracker {
                     "not read before the --deadline of {} s",
                     self.deadline.map(|(_, secs)| secs).unwrap_or_default()
                 ),
-            }),
+            })
+        })
+    }
+}
+
+/// An SDK call's outcome as a fact.
+async fn answer<T, O, E, F>(action: &str, future: F, value: impl FnOnce(O) -> T) -> Observed<T>
+where
+    F: Future<Output = Result<O, SdkError<E, HttpResponse>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match future.await {
+        Ok(output) => Observed::Known(value(output)),
+        Err(err) => {
+            let mut failure = classify(action, &err);
+            failure.message = crate::secret::scrub(&failure.message);
+            Observed::Failed(failure)
         }
+    }
+}
+
+/// The most answers `Reads` keeps: past it, it starts again (reads in flight
+/// finish), so a fleet of any size holds a bounded number.
+const MAX_READS: usize = 2048;
+
+/// The answers of the reads made with one set of clients in a run, by request:
+/// the connections of a fleet that share the doctor's clients (one region) read
+/// the same role, bucket, workgroup or key once. A failure that may pass
+/// (throttled, timed out, unreachable, a server error) is handed to the calls
+/// waiting for it, and the next asks again.
+#[derive(Default)]
+pub(crate) struct Reads {
+    answers: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl Reads {
+    async fn once<T: Clone + Send + Sync + 'static>(
+        &self,
+        key: String,
+        work: impl Future<Output = Observed<T>>,
+    ) -> Observed<T> {
+        let cell = {
+            let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+            if answers.len() >= MAX_READS && !answers.contains_key(&key) {
+                answers.clear();
+            }
+            answers
+                .entry(key.clone())
+                .or_insert_with(|| Arc::new(tokio::sync::OnceCell::<Observed<T>>::new()))
+                .clone()
+                .downcast::<tokio::sync::OnceCell<Observed<T>>>()
+        };
+        // A key always names one action, so one type: never otherwise.
+        let Ok(cell) = cell else {
+            return work.await;
+        };
+        let answer = cell.get_or_init(|| work).await.clone();
+        if let Observed::Failed(f) = &answer
+            && matches!(
+                f.kind,
+                FailureKind::Throttled
+                    | FailureKind::Timeout
+                    | FailureKind::Unreachable
+                    | FailureKind::ServerError
+            )
+        {
+            let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+            if answers.get(&key).is_some_and(|a| {
+                a.clone()
+                    .downcast::<tokio::sync::OnceCell<Observed<T>>>()
+                    .is_ok_and(|a| Arc::ptr_eq(&a, &cell))
+            }) {
+                answers.remove(&key);
+            }
+        }
+        answer
     }
 }
 

@@ -56,64 +56,79 @@ fn parse(name: &str, text: &str, kind: PolicyKind, action: &str) -> Observed<Pol
     }
 }
 
-/// A managed policy's default version (`iam:GetPolicy` + `iam:GetPolicyVersion`).
+/// A managed policy's default version (`iam:GetPolicy` + `iam:GetPolicyVersion`),
+/// and beside them who else it is attached to.
 async fn managed(c: &Clients, t: &Tracker, arn: &str, kind: PolicyKind) -> Observed<Policy> {
-    let version = t
-        .call(
-            "iam:GetPolicy",
-            format!("iam:GetPolicy {arn}"),
-            c.iam.get_policy().policy_arn(arn).send(),
-            |o| {
-                o.policy()
-                    .and_then(|p| p.default_version_id())
-                    .map(str::to_string)
-            },
-        )
-        .await;
-    let version = match version {
-        Observed::Known(Some(v)) => v,
-        Observed::Known(None) => return Observed::NotCollected(format!("{arn} has no default version")),
-        Observed::Failed(f) => return Observed::Failed(f),
-        Observed::NotCollected(w) => return Observed::NotCollected(w),
+    let document = async {
+        let version = t
+            .read(
+                &c.reads,
+                arn.to_string(),
+                "iam:GetPolicy",
+                format!("iam:GetPolicy {arn}"),
+                c.iam.get_policy().policy_arn(arn).send(),
+                |o| {
+                    o.policy()
+                        .and_then(|p| p.default_version_id())
+                        .map(str::to_string)
+                },
+            )
+            .await;
+        let version = match version {
+            Observed::Known(Some(v)) => v,
+            Observed::Known(None) => {
+                return Err(Observed::NotCollected(format!("{arn} has no default version")));
+            }
+            Observed::Failed(f) => return Err(Observed::Failed(f)),
+            Observed::NotCollected(w) => return Err(Observed::NotCollected(w)),
+        };
+        let document = t
+            .read(
+                &c.reads,
+                format!("{arn} {version}"),
+                "iam:GetPolicyVersion",
+                format!("iam:GetPolicyVersion {arn}"),
+                c.iam
+                    .get_policy_version()
+                    .policy_arn(arn)
+                    .version_id(&version)
+                    .send(),
+                |o| o.policy_version().and_then(|v| v.document()).map(str::to_string),
+            )
+            .await;
+        Ok::<_, Observed<Policy>>((version, document))
     };
-    let document = t
-        .call(
-            "iam:GetPolicyVersion",
-            format!("iam:GetPolicyVersion {arn}"),
-            c.iam
-                .get_policy_version()
-                .policy_arn(arn)
-                .version_id(&version)
-                .send(),
-            |o| o.policy_version().and_then(|v| v.document()).map(str::to_string),
-        )
-        .await;
     // Who else a new version would change: a fix that rewrites the policy names them.
-    let attached = t
-        .call(
-            "iam:ListEntitiesForPolicy",
-            format!("iam:ListEntitiesForPolicy {arn}"),
-            c.iam.list_entities_for_policy().policy_arn(arn).send(),
-            |o| {
-                let roles = o
-                    .policy_roles()
-                    .iter()
-                    .filter_map(|r| r.role_name())
-                    .map(|n| format!("role {n}"));
-                let users = o
-                    .policy_users()
-                    .iter()
-                    .filter_map(|u| u.user_name())
-                    .map(|n| format!("user {n}"));
-                let groups = o
-                    .policy_groups()
-                    .iter()
-                    .filter_map(|g| g.group_name())
-                    .map(|n| format!("group {n}"));
-                roles.chain(users).chain(groups).collect::<Vec<_>>().join(", ")
-            },
-        )
-        .await;
+    let attached = t.read(
+        &c.reads,
+        arn.to_string(),
+        "iam:ListEntitiesForPolicy",
+        format!("iam:ListEntitiesForPolicy {arn}"),
+        c.iam.list_entities_for_policy().policy_arn(arn).send(),
+        |o| {
+            let roles = o
+                .policy_roles()
+                .iter()
+                .filter_map(|r| r.role_name())
+                .map(|n| format!("role {n}"));
+            let users = o
+                .policy_users()
+                .iter()
+                .filter_map(|u| u.user_name())
+                .map(|n| format!("user {n}"));
+            let groups = o
+                .policy_groups()
+                .iter()
+                .filter_map(|g| g.group_name())
+                .map(|n| format!("group {n}"));
+            roles.chain(users).chain(groups).collect::<Vec<_>>().join(", ")
+        },
+    );
+    let (document, attached) = super::both(t, document, attached).await;
+    let (version, document) = match document {
+        Ok(read) => read,
+        Err(unread) => return unread,
+    };
     let mut names = vec![("arn", arn.to_string())];
     if let Observed::Known(list) = attached {
         names.push(("attached", list));
@@ -194,7 +209,9 @@ async fn inline_all(
     let fetch = names.iter().map(|p| async move {
         let (doc, action, (kind, name)) = match owner {
             Owner::Role(name) => (
-                t.call(
+                t.read(
+                    &c.reads,
+                    format!("{name} {p}"),
                     "iam:GetRolePolicy",
                     format!("iam:GetRolePolicy {p}"),
                     c.iam.get_role_policy().role_name(name).policy_name(p).send(),
@@ -205,7 +222,9 @@ async fn inline_all(
                 ("role", name),
             ),
             Owner::User(name) => (
-                t.call(
+                t.read(
+                    &c.reads,
+                    format!("{name} {p}"),
                     "iam:GetUserPolicy",
                     format!("iam:GetUserPolicy {p}"),
                     c.iam.get_user_policy().user_name(name).policy_name(p).send(),
@@ -248,13 +267,17 @@ pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> IamFact
         Some(IamResource::Role { name, .. }) | Some(IamResource::AssumedRole { role: name, .. }) => name,
         _ => return IamFacts::not_collected("needs a role ARN that parses (ROLE001, ROLE002)"),
     };
-    let get_role = t.call(
+    let get_role = t.read(
+        &c.reads,
+        name.clone(),
         "iam:GetRole",
         "iam:GetRole",
         c.iam.get_role().role_name(&name).send(),
         |o| o.role().cloned(),
     );
-    let inline_names = t.call(
+    let inline_names = t.read(
+        &c.reads,
+        name.clone(),
         "iam:ListRolePolicies",
         "iam:ListRolePolicies",
         c.iam
@@ -270,7 +293,9 @@ pub(super) async fn role(conn: &Connection, c: &Clients, t: &Tracker) -> IamFact
                 .collect::<Vec<_>>()
         },
     );
-    let attached = t.call(
+    let attached = t.read(
+        &c.reads,
+        name.clone(),
         "iam:ListAttachedRolePolicies",
         "iam:ListAttachedRolePolicies",
         c.iam
@@ -388,7 +413,9 @@ pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> IamFact
         return IamFacts::not_collected("needs auth.access_key_id");
     };
     let user = t
-        .call(
+        .read(
+            &c.reads,
+            key.to_string(),
             "iam:GetAccessKeyLastUsed",
             "iam:GetAccessKeyLastUsed",
             c.iam.get_access_key_last_used().access_key_id(key).send(),
@@ -410,7 +437,9 @@ pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> IamFact
         }
         Observed::NotCollected(w) => return IamFacts::not_collected(&w),
     };
-    let inline_names = t.call(
+    let inline_names = t.read(
+        &c.reads,
+        name.clone(),
         "iam:ListUserPolicies",
         "iam:ListUserPolicies",
         c.iam
@@ -426,7 +455,9 @@ pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> IamFact
                 .collect::<Vec<_>>()
         },
     );
-    let attached = t.call(
+    let attached = t.read(
+        &c.reads,
+        name.clone(),
         "iam:ListAttachedUserPolicies",
         "iam:ListAttachedUserPolicies",
         c.iam
@@ -444,7 +475,9 @@ pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> IamFact
                 .collect::<Vec<_>>()
         },
     );
-    let get_user = t.call(
+    let get_user = t.read(
+        &c.reads,
+        name.clone(),
         "iam:GetUser",
         "iam:GetUser",
         c.iam.get_user().user_name(&name).send(),
@@ -455,13 +488,30 @@ pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> IamFact
                 .map(str::to_string)
         },
     );
-    let (inline_names, (attached, boundary_arn)) =
-        super::both(t, inline_names, super::both(t, attached, get_user)).await;
-    let name = &name;
-    let inline = inline_all(c, t, Owner::User(name), &inline_names);
-    let managed_docs = managed_all(c, t, &attached);
-    let ((inline, managed_docs), groups) =
-        super::both(t, super::both(t, inline, managed_docs), groups(name, c, t)).await;
+    // The groups' policies need only the user's name: read beside its own.
+    let own = async {
+        let (inline_names, (attached, boundary_arn)) =
+            super::both(t, inline_names, super::both(t, attached, get_user)).await;
+        let inline = inline_all(c, t, Owner::User(&name), &inline_names);
+        let managed_docs = managed_all(c, t, &attached);
+        let boundary = async {
+            match boundary_arn {
+                Observed::Known(Some(arn)) => match managed(c, t, &arn, PolicyKind::Boundary).await {
+                    Observed::Known(p) => Observed::Known(Some(p)),
+                    Observed::Failed(f) => Observed::Failed(f),
+                    Observed::NotCollected(w) => Observed::NotCollected(w),
+                },
+                Observed::Known(None) => Observed::Known(None),
+                Observed::Failed(f) => Observed::Failed(f),
+                Observed::NotCollected(w) => Observed::NotCollected(w),
+            }
+        };
+        let ((inline, managed_docs), boundary) =
+            super::both(t, super::both(t, inline, managed_docs), boundary).await;
+        (inline_names, attached, inline, managed_docs, boundary)
+    };
+    let ((inline_names, attached, inline, managed_docs, boundary), groups) =
+        super::both(t, own, groups(&name, c, t)).await;
     let identity = match (&inline_names, &attached, groups) {
         (Observed::Failed(f), _, _) | (_, Observed::Failed(f), _) => Observed::Failed(f.clone()),
         (_, _, Observed::Known(group_policies)) => gather(
@@ -474,16 +524,6 @@ pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> IamFact
         (_, _, Observed::Failed(f)) => Observed::Failed(f),
         (_, _, Observed::NotCollected(w)) => Observed::NotCollected(w),
     };
-    let boundary = match boundary_arn {
-        Observed::Known(Some(arn)) => match managed(c, t, &arn, PolicyKind::Boundary).await {
-            Observed::Known(p) => Observed::Known(Some(p)),
-            Observed::Failed(f) => Observed::Failed(f),
-            Observed::NotCollected(w) => Observed::NotCollected(w),
-        },
-        Observed::Known(None) => Observed::Known(None),
-        Observed::Failed(f) => Observed::Failed(f),
-        Observed::NotCollected(w) => Observed::NotCollected(w),
-    };
     IamFacts {
         role: Observed::NotCollected(no_role.into()),
         identity,
@@ -495,7 +535,9 @@ pub(super) async fn user(conn: &Connection, c: &Clients, t: &Tracker) -> IamFact
 /// The policies a user has through its groups: each group's inline and attached ones.
 async fn groups(user: &str, c: &Clients, t: &Tracker) -> Observed<Vec<Observed<Policy>>> {
     let names = t
-        .call(
+        .read(
+            &c.reads,
+            user.to_string(),
             "iam:ListGroupsForUser",
             "iam:ListGroupsForUser",
             c.iam
@@ -523,80 +565,86 @@ async fn groups(user: &str, c: &Clients, t: &Tracker) -> Observed<Vec<Observed<P
         names
             .iter()
             .map(|group| async move {
-                let inline = t
-                    .call(
-                        "iam:ListGroupPolicies",
-                        format!("iam:ListGroupPolicies {group}"),
-                        c.iam
-                            .list_group_policies()
-                            .group_name(group)
-                            .into_paginator()
-                            .send()
-                            .try_collect(),
-                        |pages| {
-                            pages
-                                .iter()
-                                .flat_map(|o| o.policy_names().to_vec())
-                                .collect::<Vec<_>>()
-                        },
-                    )
-                    .await;
-                let attached = t
-                    .call(
-                        "iam:ListAttachedGroupPolicies",
-                        format!("iam:ListAttachedGroupPolicies {group}"),
-                        c.iam
-                            .list_attached_group_policies()
-                            .group_name(group)
-                            .into_paginator()
-                            .send()
-                            .try_collect(),
-                        |pages| {
-                            pages
-                                .iter()
-                                .flat_map(|o| o.attached_policies())
-                                .filter_map(|p| p.policy_arn())
-                                .map(str::to_string)
-                                .collect::<Vec<_>>()
-                        },
-                    )
-                    .await;
-                let mut out: Vec<Observed<Policy>> = Vec::new();
-                match inline {
-                    Observed::Known(policies) => {
-                        for p in policies {
-                            let doc = t
-                                .call(
-                                    "iam:GetGroupPolicy",
-                                    format!("iam:GetGroupPolicy {group} {p}"),
-                                    c.iam.get_group_policy().group_name(group).policy_name(&p).send(),
-                                    |o| o.policy_document().to_string(),
+                let inline = t.read(
+                    &c.reads,
+                    group.clone(),
+                    "iam:ListGroupPolicies",
+                    format!("iam:ListGroupPolicies {group}"),
+                    c.iam
+                        .list_group_policies()
+                        .group_name(group)
+                        .into_paginator()
+                        .send()
+                        .try_collect(),
+                    |pages| {
+                        pages
+                            .iter()
+                            .flat_map(|o| o.policy_names().to_vec())
+                            .collect::<Vec<_>>()
+                    },
+                );
+                let attached = t.read(
+                    &c.reads,
+                    group.clone(),
+                    "iam:ListAttachedGroupPolicies",
+                    format!("iam:ListAttachedGroupPolicies {group}"),
+                    c.iam
+                        .list_attached_group_policies()
+                        .group_name(group)
+                        .into_paginator()
+                        .send()
+                        .try_collect(),
+                    |pages| {
+                        pages
+                            .iter()
+                            .flat_map(|o| o.attached_policies())
+                            .filter_map(|p| p.policy_arn())
+                            .map(str::to_string)
+                            .collect::<Vec<_>>()
+                    },
+                );
+                let (inline, attached) = super::both(t, inline, attached).await;
+                // Each group's inline and attached policies, all at once.
+                let inline_docs = async {
+                    match &inline {
+                        Observed::Known(policies) => {
+                            let docs = policies.iter().map(|p| async move {
+                                let doc = t
+                                    .read(
+                                        &c.reads,
+                                        format!("{group} {p}"),
+                                        "iam:GetGroupPolicy",
+                                        format!("iam:GetGroupPolicy {group} {p}"),
+                                        c.iam.get_group_policy().group_name(group).policy_name(p).send(),
+                                        |o| o.policy_document().to_string(),
+                                    )
+                                    .await;
+                                // Named, so that a fix edits this group's policy.
+                                labelled(
+                                    inline_doc(
+                                        doc,
+                                        &format!("inline policy {p} of group {group}"),
+                                        "iam:GetGroupPolicy",
+                                    ),
+                                    Origin::InlinePolicy,
+                                    vec![("group", group.clone()), ("policy", p.clone())],
                                 )
-                                .await;
-                            // Named, so that a fix edits this group's policy.
-                            out.push(labelled(
-                                inline_doc(
-                                    doc,
-                                    &format!("inline policy {p} of group {group}"),
-                                    "iam:GetGroupPolicy",
-                                ),
-                                Origin::InlinePolicy,
-                                vec![("group", group.clone()), ("policy", p.clone())],
-                            ));
+                            });
+                            all(t, docs.collect()).await
                         }
+                        Observed::Failed(f) => vec![Observed::Failed(f.clone())],
+                        Observed::NotCollected(w) => vec![Observed::NotCollected(w.clone())],
                     }
-                    Observed::Failed(f) => out.push(Observed::Failed(f)),
-                    Observed::NotCollected(w) => out.push(Observed::NotCollected(w)),
-                }
-                match attached {
-                    Observed::Known(arns) => {
-                        for arn in arns {
-                            out.push(managed(c, t, &arn, PolicyKind::Identity).await);
-                        }
+                };
+                let managed_docs = async {
+                    match &attached {
+                        Observed::Known(_) => managed_all(c, t, &attached).await,
+                        Observed::Failed(f) => vec![Observed::Failed(f.clone())],
+                        Observed::NotCollected(w) => vec![Observed::NotCollected(w.clone())],
                     }
-                    Observed::Failed(f) => out.push(Observed::Failed(f)),
-                    Observed::NotCollected(w) => out.push(Observed::NotCollected(w)),
-                }
+                };
+                let (mut out, managed_docs) = super::both(t, inline_docs, managed_docs).await;
+                out.extend(managed_docs);
                 out
             })
             .collect(),

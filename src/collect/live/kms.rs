@@ -14,22 +14,59 @@ use std::collections::BTreeMap;
 /// The only name a key policy has.
 const DEFAULT_POLICY: &str = "default";
 
+/// `GetKeyPolicy` of the key `id` (its ARN, as `DescribeKey` gives it).
+async fn key_policy(id: &str, c: &Clients, t: &Tracker) -> Observed<Option<String>> {
+    t.read(
+        &c.reads,
+        format!("{id} {DEFAULT_POLICY}"),
+        "kms:GetKeyPolicy",
+        format!("kms:GetKeyPolicy {id}"),
+        c.kms
+            .get_key_policy()
+            .key_id(id)
+            .policy_name(DEFAULT_POLICY)
+            .send(),
+        |o| o.policy().map(str::to_string),
+    )
+    .await
+}
+
+/// Whether `name` is a key's own ARN (`arn:aws:kms:region:account:key/id`), the
+/// ARN `DescribeKey` answers with: its policy can be read beside it.
+fn is_key_arn(name: &str) -> bool {
+    let parts: Vec<&str> = name.splitn(6, ':').collect();
+    parts.len() == 6 && parts[0] == "arn" && parts[2] == "kms" && parts[5].starts_with("key/")
+}
+
 async fn key(name: &str, c: &Clients, t: &Tracker) -> Observed<KmsKey> {
-    let described = t
-        .call(
-            "kms:DescribeKey",
-            format!("kms:DescribeKey {name}"),
-            c.kms.describe_key().key_id(name).send(),
-            |o| {
-                o.key_metadata().map(|m| {
-                    (
-                        m.arn().unwrap_or(m.key_id()).to_string(),
-                        m.key_manager() == Some(&aws_sdk_kms::types::KeyManagerType::Aws),
-                    )
-                })
-            },
-        )
-        .await;
+    let described = t.read(
+        &c.reads,
+        name.to_string(),
+        "kms:DescribeKey",
+        format!("kms:DescribeKey {name}"),
+        c.kms.describe_key().key_id(name).send(),
+        |o| {
+            o.key_metadata().map(|m| {
+                (
+                    m.arn().unwrap_or(m.key_id()).to_string(),
+                    m.key_manager() == Some(&aws_sdk_kms::types::KeyManagerType::Aws),
+                )
+            })
+        },
+    );
+    // Named by its ARN (as buckets and workgroups usually name a key), the key's
+    // policy is read beside DescribeKey rather than after it: the same request
+    // `GetKeyPolicy` would make with the ARN DescribeKey gives, one round trip
+    // sooner. Its answer is set aside when the key turns out AWS managed, or
+    // unreadable.
+    let early = async {
+        if is_key_arn(name) {
+            Some(key_policy(name, c, t).await)
+        } else {
+            None
+        }
+    };
+    let (described, early) = super::both(t, described, early).await;
     let (arn, aws_managed) = match described {
         Observed::Known(Some(found)) => found,
         Observed::Known(None) => {
@@ -41,18 +78,10 @@ async fn key(name: &str, c: &Clients, t: &Tracker) -> Observed<KmsKey> {
     let policy = if aws_managed {
         Observed::NotCollected("an AWS managed key: its policy is AWS's".into())
     } else {
-        let text = t
-            .call(
-                "kms:GetKeyPolicy",
-                format!("kms:GetKeyPolicy {arn}"),
-                c.kms
-                    .get_key_policy()
-                    .key_id(&arn)
-                    .policy_name(DEFAULT_POLICY)
-                    .send(),
-                |o| o.policy().map(str::to_string),
-            )
-            .await;
+        let text = match early {
+            Some(text) if arn == name => text,
+            _ => key_policy(&arn, c, t).await,
+        };
         // A policy that was read but does not parse is unknown, not "none".
         text.and_then(|text| match text {
             Some(text) => {

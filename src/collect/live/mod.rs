@@ -1,6 +1,7 @@
 //! Live collection: read the account through the AWS SDK for Rust, read-only
 //! (Get*, List*, Head*, sts:GetCallerIdentity), every independent call in flight at
-//! once, each answer — or refusal — kept as a fact.
+//! once — beside the network check, not after it — each answer or refusal kept
+//! as a fact. One HTTP client carries every call of a run.
 
 mod athena;
 mod call;
@@ -12,6 +13,7 @@ mod org;
 mod probe;
 mod s3;
 
+use call::Reads;
 pub(crate) use call::Tracker;
 pub(crate) use history::History;
 
@@ -21,7 +23,9 @@ use crate::facts::{LiveFacts, Observed};
 use crate::permissions::Target;
 use aws_config::BehaviorVersion;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// How to reach AWS.
 #[derive(Clone, Debug)]
@@ -84,8 +88,13 @@ fn check_endpoint_overrides() -> Result<(), Fatal> {
 }
 
 /// The SDK configuration: the standard credentials chain (without IMDS unless asked),
-/// the region, timeouts on every call and standard retries.
-async fn sdk_config(conn: &Connection, options: &LiveOptions) -> aws_config::SdkConfig {
+/// the region, timeouts on every call and standard retries, sending through `http`
+/// (`network::http_client`, one for the run).
+async fn sdk_config(
+    conn: &Connection,
+    options: &LiveOptions,
+    http: &aws_sdk_sts::config::SharedHttpClient,
+) -> aws_config::SdkConfig {
     use aws_config::meta::credentials::CredentialsProviderChain;
     let region = options
         .region
@@ -103,7 +112,7 @@ async fn sdk_config(conn: &Connection, options: &LiveOptions) -> aws_config::Sdk
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
     }
-    loader = network::with_ca_bundle(loader);
+    loader = loader.http_client(http.clone());
     if !options.imds {
         // The default chain minus IMDS: on a laptop, probing 169.254.169.254 only
         // costs seconds before failing.
@@ -129,7 +138,8 @@ async fn sdk_config(conn: &Connection, options: &LiveOptions) -> aws_config::Sdk
     loader.load().await
 }
 
-/// Clients for every service the doctor reads.
+/// Clients for every service the doctor reads, and the answers of the reads made
+/// with them (`Tracker::read`): whoever shares the clients shares those answers.
 #[derive(Clone)]
 pub(crate) struct Clients {
     pub sts: aws_sdk_sts::Client,
@@ -139,6 +149,7 @@ pub(crate) struct Clients {
     pub glue: aws_sdk_glue::Client,
     pub kms: aws_sdk_kms::Client,
     pub organizations: aws_sdk_organizations::Client,
+    pub reads: Arc<Reads>,
 }
 
 impl Clients {
@@ -155,6 +166,7 @@ impl Clients {
             glue: aws_sdk_glue::Client::new(config),
             kms: aws_sdk_kms::Client::new(config),
             organizations: aws_sdk_organizations::Client::new(config),
+            reads: Arc::default(),
         }
     }
 }
@@ -180,30 +192,32 @@ pub(crate) fn collect(
     check_endpoint_overrides()?;
     on_runtime(|runtime| {
         runtime.block_on(Box::pin(async {
-            let region = region_of(conn, options);
-            let network = network::check(&region, network_step(options), options.streaming_port).await;
-            let config = Box::pin(sdk_config(conn, options)).await;
+            let network = NetworkCheck::start(region_of(conn, options), options);
+            let config = Box::pin(sdk_config(conn, options, &network::http_client())).await;
             let clients = Clients::new(&config, !endpoint_overrides().is_empty());
             Box::pin(inspect(
-                conn, secret, options, tracker, &config, &clients, network,
+                conn, secret, options, tracker, &config, &clients, &network,
             ))
             .await
         }))
     })?
 }
 
-/// What the connections of a fleet share: one runtime, and per region the
-/// network check, the SDK configuration (one credentials cache) and the clients
-/// (one connection pool). The doctor's own credentials are the same for every
-/// connection of a run, so its clients are too.
+/// What the connections of a fleet share: one runtime, one HTTP client (one
+/// connection pool, one TLS configuration), and per region the network check,
+/// the SDK configuration (one credentials cache) and the clients with their
+/// answers (`Reads`). The doctor's own credentials are the same for every
+/// connection of a run, so its clients are too, and a read they make (the same
+/// role, bucket, workgroup or key) is made once for every connection asking it.
 pub(crate) struct Session {
     runtime: tokio::runtime::Runtime,
-    regions: std::sync::Mutex<BTreeMap<String, std::sync::Arc<tokio::sync::OnceCell<Regional>>>>,
+    http: aws_sdk_sts::config::SharedHttpClient,
+    regions: std::sync::Mutex<BTreeMap<String, Arc<tokio::sync::OnceCell<Regional>>>>,
 }
 
 #[derive(Clone)]
 struct Regional {
-    network: crate::facts::NetworkFacts,
+    network: NetworkCheck,
     config: aws_config::SdkConfig,
     clients: Clients,
 }
@@ -213,6 +227,7 @@ impl Session {
         check_endpoint_overrides()?;
         Ok(Session {
             runtime: runtime()?,
+            http: network::http_client(),
             regions: std::sync::Mutex::new(BTreeMap::new()),
         })
     }
@@ -237,9 +252,8 @@ impl Session {
         self.runtime.block_on(Box::pin(async {
             let shared = cell
                 .get_or_init(|| async {
-                    let network =
-                        network::check(&region, network_step(options), options.streaming_port).await;
-                    let config = Box::pin(sdk_config(conn, options)).await;
+                    let network = NetworkCheck::start(region.clone(), options);
+                    let config = Box::pin(sdk_config(conn, options, &self.http)).await;
                     let clients = Clients::new(&config, !endpoint_overrides().is_empty());
                     Regional {
                         network,
@@ -256,7 +270,7 @@ impl Session {
                 tracker,
                 &shared.config,
                 &shared.clients,
-                shared.network,
+                &shared.network,
             ))
             .await
         }))
@@ -278,8 +292,66 @@ fn network_step(options: &LiveOptions) -> Duration {
         .max(Duration::from_millis(500))
 }
 
-/// The calls, after the network check: a service whose endpoint could not be
-/// reached is not called, and the checks that needed it skip citing NET001.
+/// The network check, run beside the calls: the services it cuts off as soon as
+/// every endpoint is tried (`Tracker::gate`), then all its facts. The
+/// connections of a fleet in one region share one.
+#[derive(Clone)]
+struct NetworkCheck {
+    verdict: call::Verdict,
+    facts: watch::Receiver<Option<crate::facts::NetworkFacts>>,
+}
+
+impl NetworkCheck {
+    /// Start the check on the runtime this is called from.
+    fn start(region: String, options: &LiveOptions) -> NetworkCheck {
+        let (cuts, verdict) = watch::channel(None);
+        let (done, facts) = watch::channel(None);
+        let (step, port) = (network_step(options), options.streaming_port);
+        tokio::spawn(async move {
+            let found = network::check(&region, step, port, |endpoints| {
+                cuts.send_replace(Some(Arc::new(cut_off(endpoints))));
+            })
+            .await;
+            done.send_replace(Some(found));
+        });
+        NetworkCheck { verdict, facts }
+    }
+
+    async fn facts(&self) -> Observed<crate::facts::NetworkFacts> {
+        let mut facts = self.facts.clone();
+        match facts.wait_for(Option::is_some).await {
+            Ok(found) => found
+                .clone()
+                .map_or_else(|| Observed::NotCollected("not checked".into()), Observed::Known),
+            Err(_) => Observed::NotCollected("the network check stopped before it ended".into()),
+        }
+    }
+}
+
+/// A service whose endpoint could not be reached is not called, and the checks
+/// that needed it skip citing NET001.
+fn cut_off(endpoints: &[&crate::facts::EndpointFacts]) -> BTreeMap<String, String> {
+    endpoints
+        .iter()
+        .filter(|e| e.reach != crate::facts::Reach::Reached)
+        .map(|e| {
+            let why = format!(
+                "not called: the {} endpoint {}:{} could not be reached{} (NET001)",
+                e.service,
+                e.host,
+                e.port,
+                match (&e.proxy, e.no_proxy_exempts) {
+                    (Some(p), false) => format!(" through the proxy {p}"),
+                    _ => String::new(),
+                }
+            );
+            (e.service.clone(), why)
+        })
+        .collect()
+}
+
+/// The calls, beside the network check (`--sequential`: after it, as measured
+/// before it ran beside them).
 async fn inspect(
     conn: &Connection,
     secret: Option<&crate::secret::Secret>,
@@ -287,24 +359,11 @@ async fn inspect(
     tracker: &Tracker,
     config: &aws_config::SdkConfig,
     clients: &Clients,
-    network: crate::facts::NetworkFacts,
+    network: &NetworkCheck,
 ) -> Result<Inspection, Fatal> {
-    for e in &network.endpoints {
-        if e.reach != crate::facts::Reach::Reached {
-            tracker.cut_off(
-                &e.service,
-                format!(
-                    "not called: the {} endpoint {}:{} could not be reached{} (NET001)",
-                    e.service,
-                    e.host,
-                    e.port,
-                    match (&e.proxy, e.no_proxy_exempts) {
-                        (Some(p), false) => format!(" through the proxy {p}"),
-                        _ => String::new(),
-                    }
-                ),
-            );
-        }
+    tracker.gate(network.verdict.clone());
+    if tracker.sequential {
+        network.facts().await;
     }
     let path_style = !endpoint_overrides().is_empty();
     // Boxed: in debug builds these state machines are too large for any stack.
@@ -319,7 +378,7 @@ async fn inspect(
     let work = async {
         let (mut collected, probes) = both(tracker, inspection, Box::pin(probes)).await;
         collected.live.probes = probes;
-        collected.live.network = Observed::Known(network);
+        collected.live.network = network.facts().await;
         collected
     };
     // Every call ends by the deadline (`Tracker::call`); this backstop only
@@ -369,7 +428,7 @@ pub(crate) fn history(
     check_endpoint_overrides()?;
     on_runtime(|runtime| {
         runtime.block_on(Box::pin(async {
-            let config = Box::pin(sdk_config(conn, options)).await;
+            let config = Box::pin(sdk_config(conn, options, &network::http_client())).await;
             let athena = aws_sdk_athena::Client::new(&config);
             let cloudtrail = aws_sdk_cloudtrail::Client::new(&config);
             Box::pin(history::recent(conn, &athena, &cloudtrail, since, tracker)).await
@@ -396,7 +455,9 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
     let mut buckets: Vec<String> = target.results_bucket.iter().cloned().collect();
     buckets.extend(target.data_buckets.iter().cloned());
     buckets.dedup();
-    let caller = t.call(
+    let caller = t.read(
+        &c.reads,
+        String::new(),
         "sts:GetCallerIdentity",
         "sts:GetCallerIdentity",
         c.sts.get_caller_identity().send(),

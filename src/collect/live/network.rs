@@ -6,7 +6,9 @@
 //! answer for `http://` (an emulator; through a proxy, its answer to the absolute
 //! URL). Each step has a short timeout. Then TCP to Athena's host on the JDBC/ODBC
 //! streaming port. A failure is kept as the step that failed, with the addresses
-//! and the proxy settings for that host.
+//! and the proxy settings for that host. The check runs beside the first calls;
+//! a call to a service whose endpoint it could not reach is answered as cut off
+//! (`Tracker::gate`).
 
 use crate::facts::{EndpointFacts, NetworkFacts, Observed, Reach};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -217,35 +219,36 @@ fn ca_bundle_pem() -> Result<(Vec<u8>, Vec<CertificateDer<'static>>), crate::err
     Ok((bytes, certs))
 }
 
-/// The SDK's HTTP client when `AWS_CA_BUNDLE` is set: the client aws-config
-/// builds by default (rustls with aws-lc, proxies from the environment), with the
-/// bundle's CAs added to the system's roots — the AWS SDK for Rust does not read
-/// `AWS_CA_BUNDLE` itself, where the AWS CLI does. Without a bundle, the loader
-/// as it was (the default client).
-pub(crate) fn with_ca_bundle(loader: aws_config::ConfigLoader) -> aws_config::ConfigLoader {
+/// The one HTTP client every SDK client of a run sends through: one connection
+/// pool and one TLS configuration (the system's roots loaded once) for every
+/// service, region and set of credentials, where each SDK client would build its
+/// own. It is the client aws-config builds by default (rustls with aws-lc,
+/// proxies from the environment), with `AWS_CA_BUNDLE`'s CAs added to the
+/// system's roots when it is set — the AWS SDK for Rust does not read
+/// `AWS_CA_BUNDLE` itself, where the AWS CLI does.
+pub(crate) fn http_client() -> aws_sdk_sts::config::SharedHttpClient {
     use aws_smithy_http_client::{proxy::ProxyConfig, tls};
     // Refused before the first call when bad (`ca_bundle`); read bounded.
-    let pem = match ca_bundle_pem() {
-        Ok((pem, certs)) if !certs.is_empty() => pem,
-        _ => return loader,
+    let context = match ca_bundle_pem() {
+        Ok((pem, certs)) if !certs.is_empty() => {
+            let trust = tls::TrustStore::default().with_pem_certificate(pem);
+            tls::TlsContext::builder().with_trust_store(trust).build().ok()
+        }
+        _ => None,
     };
-    let trust = tls::TrustStore::default().with_pem_certificate(pem);
-    let Ok(context) = tls::TlsContext::builder().with_trust_store(trust).build() else {
-        return loader;
-    };
-    let client =
-        aws_smithy_http_client::Builder::new().build_with_connector_fn(move |settings, components| {
-            let mut builder = aws_smithy_http_client::Connector::builder()
-                .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc))
-                .tls_context(context.clone());
-            builder.set_connector_settings(settings.cloned());
-            if let Some(components) = components {
-                builder.set_sleep_impl(components.sleep_impl());
-            }
-            builder.set_proxy_config(Some(ProxyConfig::from_env()));
-            builder.build()
-        });
-    loader.http_client(client)
+    aws_smithy_http_client::Builder::new().build_with_connector_fn(move |settings, components| {
+        let mut builder = aws_smithy_http_client::Connector::builder()
+            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc));
+        if let Some(context) = &context {
+            builder = builder.tls_context(context.clone());
+        }
+        builder.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            builder.set_sleep_impl(components.sleep_impl());
+        }
+        builder.set_proxy_config(Some(ProxyConfig::from_env()));
+        builder.build()
+    })
 }
 
 /// The trusted roots: the machine's, plus `AWS_CA_BUNDLE`'s (checked before the
@@ -625,7 +628,14 @@ fn is_aws_host(host: &str) -> bool {
 }
 
 /// Check every endpoint at once, then the streaming port on Athena's host.
-pub(crate) async fn check(region: &str, timeout: Duration, streaming_port: u16) -> NetworkFacts {
+/// `endpoints` hears how each endpoint went as soon as all are tried (the calls
+/// waiting on it need not wait for the streaming port).
+pub(crate) async fn check(
+    region: &str,
+    timeout: Duration,
+    streaming_port: u16,
+    endpoints: impl FnOnce(&[&EndpointFacts]),
+) -> NetworkFacts {
     let roots = Arc::new(roots());
     let route = Route::from_env();
     let mut overridden = std::collections::BTreeMap::new();
@@ -636,6 +646,7 @@ pub(crate) async fn check(region: &str, timeout: Duration, streaming_port: u16) 
     });
     let checks: Vec<_> = checks.collect();
     let results = futures_util::future::join_all(checks).await;
+    endpoints(&results.iter().map(|(e, _)| e).collect::<Vec<_>>());
     let streaming = match results.iter().find(|(e, _)| e.service == "athena") {
         // An explicit --athena-streaming-port is tried wherever the endpoint is.
         Some((athena, _))

@@ -82,14 +82,19 @@ pub(super) async fn probe(
             target.account = Arn::parse(arn).ok().map(|a| a.account).filter(|a| !a.is_empty());
         }
     }
-    facts.calls = Box::pin(reads(&target, &clients, t)).await;
-    facts.tables = Box::pin(super::athena::table_names(
-        &target,
-        &clients,
+    // The reads and the tables the connection sees need nothing of each other.
+    let (calls, tables) = both(
         t,
-        " (as the connection)",
-    ))
+        Box::pin(reads(&target, &clients, t)),
+        Box::pin(super::athena::table_names(
+            &target,
+            &clients,
+            t,
+            " (as the connection)",
+        )),
+    )
     .await;
+    (facts.calls, facts.tables) = (calls, tables);
     if options.probe_query {
         let budget = options.deadline.mul_f32(0.75).saturating_sub(started.elapsed());
         facts.query = Box::pin(query(conn, &target, &clients, budget, t)).await;

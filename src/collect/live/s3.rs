@@ -18,25 +18,33 @@ pub(super) fn location_to_region(constraint: &str) -> String {
 }
 
 async fn bucket(name: &str, c: &Clients, t: &Tracker) -> (BucketFacts, Option<Policy>) {
-    let head = t.call(
+    let head = t.read(
+        &c.reads,
+        name.to_string(),
         "s3:HeadBucket",
         format!("s3:HeadBucket {name}"),
         c.s3.head_bucket().bucket(name).send(),
         |o| o.bucket_region().map(str::to_string),
     );
-    let location = t.call(
+    let location = t.read(
+        &c.reads,
+        name.to_string(),
         "s3:GetBucketLocation",
         format!("s3:GetBucketLocation {name}"),
         c.s3.get_bucket_location().bucket(name).send(),
         |o| location_to_region(o.location_constraint().map(|l| l.as_str()).unwrap_or_default()),
     );
-    let policy = t.call(
+    let policy = t.read(
+        &c.reads,
+        name.to_string(),
         "s3:GetBucketPolicy",
         format!("s3:GetBucketPolicy {name}"),
         c.s3.get_bucket_policy().bucket(name).send(),
         |o| o.policy().map(str::to_string),
     );
-    let encryption = t.call(
+    let encryption = t.read(
+        &c.reads,
+        name.to_string(),
         "s3:GetBucketEncryption",
         format!("s3:GetBucketEncryption {name}"),
         c.s3.get_bucket_encryption().bucket(name).send(),
@@ -48,7 +56,9 @@ async fn bucket(name: &str, c: &Clients, t: &Tracker) -> (BucketFacts, Option<Po
                 .map(|d| d.kms_master_key_id().unwrap_or("aws/s3").to_string())
         },
     );
-    let payment = t.call(
+    let payment = t.read(
+        &c.reads,
+        name.to_string(),
         "s3:GetBucketRequestPayment",
         format!("s3:GetBucketRequestPayment {name}"),
         c.s3.get_bucket_request_payment().bucket(name).send(),
@@ -119,7 +129,9 @@ async fn bucket(name: &str, c: &Clients, t: &Tracker) -> (BucketFacts, Option<Po
 /// it came: it means "another owner" only beside a plain `HeadBucket` that
 /// succeeded (`exists`), which `gather` decides once both are in.
 pub(super) async fn owned_by(bucket: &str, owner: &str, c: &Clients, t: &Tracker) -> Observed<bool> {
-    t.call(
+    t.read(
+        &c.reads,
+        format!("{bucket} {owner}"),
         "s3:HeadBucket",
         format!("s3:HeadBucket {bucket} (expected owner {owner})"),
         c.s3.head_bucket()
