@@ -31,6 +31,7 @@ mod shell;
 mod style;
 mod timezone;
 mod triage;
+mod yaml;
 
 pub use commands::main;
 

@@ -6,12 +6,12 @@
 //! condition, an import, a generated name — leaves its document unknown.
 //! (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html>)
 
-use super::yaml::{self, Node, Yaml};
 use super::{Declarations, Document, Principal};
 use crate::error::Fatal;
 use crate::facts::Observed;
 use crate::policy::PolicyKind;
 use crate::policy::site::{Language, Site};
+use crate::yaml::{self, Node, Yaml};
 use serde_json::{Map, Value};
 use std::path::Path;
 

@@ -7,7 +7,6 @@
 mod cloudformation;
 mod source;
 mod terraform;
-pub(crate) mod yaml;
 
 use crate::aws::arn::{Arn, IamResource};
 use crate::connection::{AuthType, Connection, FieldId};

@@ -16,9 +16,9 @@
 
 use super::tree::{self, Edits, Keys};
 use super::{Change, Reading};
-use crate::collect::iac::yaml::Node;
 use crate::connection::{FieldId, Form, Loaded};
 use crate::error::Fatal;
+use crate::yaml::Node;
 use std::path::Path;
 
 const KEYS: Keys = Keys {

@@ -16,9 +16,9 @@
 
 use super::tree::{self, Edits, Keys};
 use super::{Change, Reading};
-use crate::collect::iac::yaml::{Node, Yaml};
 use crate::connection::{FieldId, Form, Loaded};
 use crate::error::Fatal;
+use crate::yaml::{Node, Yaml};
 use std::path::Path;
 
 /// The plugin's type (`type` of the data source).

@@ -1,16 +1,16 @@
 //! YAML and JSON sources (dbt's `profiles.yml`, Grafana's provisioning file
 //! or API JSON, Metabase's API JSON) as the tree the CloudFormation reader
-//! uses (`collect::iac::yaml`: each node's line and column, aliases bounded),
+//! uses (`crate::yaml`: each node's line and column, aliases bounded),
 //! plus what their readers and rewriters share: a node's byte span as
 //! written, values that come from the environment, and in-place edits that
 //! keep every other byte (a block mapping gets a line at its keys'
 //! indentation, a JSON object an entry after its `{`).
 
 use super::{MASK, Reading, bad, nearest};
-use crate::collect::iac::yaml::{self, Node, Yaml};
 use crate::connection::FieldId;
 use crate::error::Fatal;
 use crate::location::Location;
+use crate::yaml::{self, Node, Yaml};
 use std::path::Path;
 
 /// Parse a YAML or JSON source; an error is bad input at its position.
