@@ -303,18 +303,7 @@ const SIMBA_SCHEME: &str = "jdbc:awsathena://";
 const AMAZON_SCHEME: &str = "jdbc:athena://";
 
 fn parse<'a>(path: &Path, text: &'a str) -> Result<Url<'a>, Fatal> {
-    // The URL is the first line that is not blank or a comment.
-    let mut offset = 0;
-    let mut line = "";
-    for l in text.split_inclusive('\n') {
-        let t = l.trim();
-        if !t.is_empty() && !t.starts_with('#') {
-            offset += l.len() - l.trim_start().len();
-            line = t;
-            break;
-        }
-        offset += l.len();
-    }
+    let (offset, line) = super::url_line(text);
     let lower = line.to_ascii_lowercase();
     let (form, scheme) = if lower.starts_with(SIMBA_SCHEME) {
         (Form::Jdbc2, SIMBA_SCHEME.len())

@@ -140,6 +140,20 @@ fn read_source(kind: SourceKind, path: &Path, text: &str) -> Result<Loaded, Fata
     }
 }
 
+/// A URL source's URL: the first line that is not blank or a `#` comment,
+/// trimmed, and its byte offset in `text` (positions count from the file).
+pub(crate) fn url_line(text: &str) -> (usize, &str) {
+    let mut offset = 0;
+    for l in text.split_inclusive('\n') {
+        let t = l.trim();
+        if !t.is_empty() && !t.starts_with('#') {
+            return (offset + l.len() - l.trim_start().len(), t);
+        }
+        offset += l.len();
+    }
+    (offset, "")
+}
+
 /// The property of `form`'s tool that holds `id`, if it has one.
 pub(crate) fn property_of(form: Form, id: FieldId) -> Option<&'static str> {
     match form {

@@ -86,17 +86,7 @@ struct Url<'a> {
 }
 
 fn parse<'a>(path: &Path, text: &'a str) -> Result<Url<'a>, Fatal> {
-    let mut offset = 0;
-    let mut line = "";
-    for l in text.split_inclusive('\n') {
-        let t = l.trim();
-        if !t.is_empty() && !t.starts_with('#') {
-            offset += l.len() - l.trim_start().len();
-            line = t;
-            break;
-        }
-        offset += l.len();
-    }
+    let (offset, line) = super::url_line(text);
     let Some(scheme_end) = line
         .find("://")
         .filter(|_| line.to_ascii_lowercase().starts_with("awsathena"))
