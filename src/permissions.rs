@@ -266,7 +266,12 @@ fn intern(action: &str) -> &'static str {
         .expect("interned from the matrix itself")
 }
 
-/// Network keys that Athena's own requests never carry.
+/// Network keys that Athena's own requests never carry: "requests to Amazon S3
+/// come from a private IPv4 address for Athena, not the source IP specified in
+/// `aws:SourceIp` … You also cannot restrict or allow access to Amazon S3
+/// resources based on the `aws:SourceVpc` or `aws:SourceVpce` condition keys"
+/// (Athena User Guide, "Control access to Amazon S3 from Athena"), whatever
+/// endpoint the BI tool's own traffic uses.
 pub(crate) const NETWORK_KEYS: &[&str] = &[
     "aws:SourceIp",
     "aws:SourceVpc",
@@ -307,6 +312,26 @@ pub(crate) fn context(target: &Target, principal: Option<&Principal>, via_athena
         ctx.absent("aws:CalledVia").set("aws:ViaAWSService", &["false"]);
     }
     ctx
+}
+
+/// The network keys of a request the BI tool makes itself through the VPC
+/// endpoint `endpoint` (its policy, given as one endpoint of `aws ec2
+/// describe-vpc-endpoints`, names `VpcEndpointId` and `VpcId`). The IAM User
+/// Guide's global condition keys page says `aws:SourceVpce` and `aws:SourceVpc`
+/// are in the request context only when the request goes through a VPC
+/// endpoint. Without an endpoint (`None`), or for an id the file does not name,
+/// the keys stay unknown: the doctor cannot tell whether the BI tool's traffic
+/// goes through one, and guessing "absent" would turn every `StringNotEquals
+/// aws:SourceVpce` Deny into a definite lock-out (see `NETWORK_KEYS` for the
+/// requests Athena makes itself, which never carry them).
+pub(crate) fn through_endpoint(ctx: &mut Context, endpoint: Option<&crate::policy::Policy>) {
+    let Some(policy) = endpoint else { return };
+    if let Some(id) = policy.name_of("endpoint") {
+        ctx.set("aws:SourceVpce", &[id]);
+    }
+    if let Some(vpc) = policy.name_of("vpc") {
+        ctx.set("aws:SourceVpc", &[vpc]);
+    }
 }
 
 /// The least-privilege permissions policy for a target: one statement per set of

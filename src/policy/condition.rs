@@ -103,6 +103,21 @@ pub(crate) fn substitute(text: &str, ctx: &Context, action: &str, enabled: bool)
     Substituted::Text(out)
 }
 
+/// The condition `described`, with why its key is unknown when the doctor can
+/// say how to make it known: the VPC keys are known once the endpoint the
+/// traffic uses is given (`permissions::through_endpoint`).
+fn unknown_key(key: &str, described: String) -> String {
+    if key.eq_ignore_ascii_case("aws:SourceVpce") || key.eq_ignore_ascii_case("aws:SourceVpc") {
+        format!("{described} ({VPC_UNKNOWN})")
+    } else {
+        described
+    }
+}
+
+/// Why a condition on `aws:SourceVpce`/`aws:SourceVpc` is unknown.
+pub(crate) const VPC_UNKNOWN: &str =
+    "the request's VPC endpoint is not known: pass --endpoint-policy s3=… from describe-vpc-endpoints";
+
 /// Evaluate one condition (one operator, one key, its values) for a request.
 pub(crate) fn evaluate(cond: &Condition, ctx: &Context, action: &str, variables: bool) -> Tri {
     let op = &cond.operator;
@@ -112,7 +127,7 @@ pub(crate) fn evaluate(cond: &Condition, ctx: &Context, action: &str, variables:
         // Null: "true" asks for the key to be absent, "false" for it to be present.
         let want_absent = cond.values.iter().any(|v| v.eq_ignore_ascii_case("true"));
         return match state {
-            KeyState::Unknown => Tri::Maybe(vec![describe()]),
+            KeyState::Unknown => Tri::Maybe(vec![unknown_key(&cond.key, describe())]),
             KeyState::Absent => Tri::from_bool(want_absent),
             KeyState::Present(_) => Tri::from_bool(!want_absent),
         };
@@ -127,7 +142,7 @@ pub(crate) fn evaluate(cond: &Condition, ctx: &Context, action: &str, variables:
         }
     }
     let context_values = match state {
-        KeyState::Unknown => return Tri::Maybe(vec![describe()]),
+        KeyState::Unknown => return Tri::Maybe(vec![unknown_key(&cond.key, describe())]),
         KeyState::Absent => {
             // AWS: IfExists and ForAllValues are true for a missing key; negated
             // operators are true for it; everything else is false.

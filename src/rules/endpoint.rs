@@ -4,7 +4,8 @@
 //! endpoints using endpoint policies"; IAM User Guide: "Policy evaluation
 //! logic"). The doctor takes `--endpoint-policy SERVICE=FILE` as saying the
 //! connection's requests to SERVICE go through that endpoint: the BI tool's own,
-//! so they carry the endpoint (`aws:SourceVpce`, when the file names it) and no
+//! so they carry the endpoint (`aws:SourceVpce`, `aws:SourceVpc`, when the file
+//! names them) and no
 //! `aws:CalledVia`.
 
 use super::access;
@@ -54,13 +55,10 @@ impl Rule for EndpointPolicyDenies {
                 ));
                 continue;
             }
-            let endpoint = policy.name_of("endpoint");
             let context = |_: &permissions::Need| {
                 let mut ctx = permissions::context(&asker.target, Some(&asker.principal), false);
                 ctx.set("aws:PrincipalIsAWSService", &["false"]);
-                if let Some(id) = endpoint {
-                    ctx.set("aws:SourceVpce", &[id]);
-                }
+                permissions::through_endpoint(&mut ctx, Some(policy));
                 ctx
             };
             let levels = vec![vec![policy]];

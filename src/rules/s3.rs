@@ -243,7 +243,8 @@ impl Rule for BucketPolicyDenies {
     }
 }
 
-/// The request context of `action` on `need`, with the canned ACL Athena
+/// The request context of `action` on `need` (with the VPC endpoint of the
+/// BI tool's own requests when given), with the canned ACL Athena
 /// writes result objects with when the workgroup's settings are known: `acl`
 /// (`Some(Some(acl))`), or none (`Some(None)`: the key is absent); unknown
 /// settings (`None`) leave `s3:x-amz-acl` unknown.
@@ -254,6 +255,15 @@ pub(super) fn acl_context(
     acl: Option<Option<&str>>,
 ) -> crate::policy::Context {
     let mut ctx = permissions::context(&env.target, Some(&env.principal), need.via_athena);
+    // The BI tool's own requests carry the VPC endpoint they go through, when
+    // `--endpoint-policy SERVICE=FILE` names it; Athena's requests to S3 never
+    // do (`permissions::NETWORK_KEYS`).
+    if !need.via_athena
+        && let Observed::Known(endpoints) = &env.facts.guardrails.endpoints
+    {
+        let service = action.split(':').next().unwrap_or_default();
+        permissions::through_endpoint(&mut ctx, endpoints.get(service));
+    }
     if action == "s3:PutObject" {
         match acl {
             Some(Some(acl)) => {
