@@ -105,18 +105,23 @@ pub(crate) fn substitute(text: &str, ctx: &Context, action: &str, enabled: bool)
 
 /// The condition `described`, with why its key is unknown when the doctor can
 /// say how to make it known: the VPC keys are known once the endpoint the
-/// traffic uses is given (`permissions::through_endpoint`).
-fn unknown_key(key: &str, described: String) -> String {
+/// traffic to the action's service uses is given (`permissions::through_endpoint`).
+fn unknown_key(key: &str, action: &str, described: String) -> String {
     if key.eq_ignore_ascii_case("aws:SourceVpce") || key.eq_ignore_ascii_case("aws:SourceVpc") {
-        format!("{described} ({VPC_UNKNOWN})")
+        let service = action.split(':').next().unwrap_or("s3");
+        format!("{described} ({})", vpc_unknown(service))
     } else {
         described
     }
 }
 
-/// Why a condition on `aws:SourceVpce`/`aws:SourceVpc` is unknown.
-pub(crate) const VPC_UNKNOWN: &str =
-    "the request's VPC endpoint is not known: pass --endpoint-policy s3=… from describe-vpc-endpoints";
+/// Why a condition on `aws:SourceVpce`/`aws:SourceVpc` of a request to
+/// `service` (`s3`) is unknown.
+pub(crate) fn vpc_unknown(service: &str) -> String {
+    format!(
+        "the request's VPC endpoint is not known: pass --endpoint-policy {service}=… from describe-vpc-endpoints"
+    )
+}
 
 /// Evaluate one condition (one operator, one key, its values) for a request.
 pub(crate) fn evaluate(cond: &Condition, ctx: &Context, action: &str, variables: bool) -> Tri {
@@ -127,7 +132,7 @@ pub(crate) fn evaluate(cond: &Condition, ctx: &Context, action: &str, variables:
         // Null: "true" asks for the key to be absent, "false" for it to be present.
         let want_absent = cond.values.iter().any(|v| v.eq_ignore_ascii_case("true"));
         return match state {
-            KeyState::Unknown => Tri::Maybe(vec![unknown_key(&cond.key, describe())]),
+            KeyState::Unknown => Tri::Maybe(vec![unknown_key(&cond.key, action, describe())]),
             KeyState::Absent => Tri::from_bool(want_absent),
             KeyState::Present(_) => Tri::from_bool(!want_absent),
         };
@@ -142,7 +147,7 @@ pub(crate) fn evaluate(cond: &Condition, ctx: &Context, action: &str, variables:
         }
     }
     let context_values = match state {
-        KeyState::Unknown => return Tri::Maybe(vec![unknown_key(&cond.key, describe())]),
+        KeyState::Unknown => return Tri::Maybe(vec![unknown_key(&cond.key, action, describe())]),
         KeyState::Absent => {
             // AWS: IfExists and ForAllValues are true for a missing key; negated
             // operators are true for it; everything else is false.

@@ -298,3 +298,64 @@ fn guards_deny_anywhere_and_must_allow_at_every_level() {
         Guarded::Allowed(_)
     ));
 }
+
+/// A bucket policy's Deny on `StringNotEquals aws:SourceVpce`, for a request whose
+/// endpoint the doctor does not know, is unknown and says how to make it known;
+/// with the endpoint the run was given (`--endpoint-policy`), it is decided.
+#[test]
+fn an_unknown_vpc_endpoint_is_unknown_with_its_reason() {
+    let identity = policy(r#"{"Effect": "Allow", "Action": "athena:*", "Resource": "*"}"#, PolicyKind::Identity);
+    let deny = policy(
+        r#"[{"Sid": "OnlyFromVpce", "Effect": "Deny", "Action": "athena:*", "Resource": "*",
+             "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}},
+            {"Sid": "OnlyFromVpc", "Effect": "Deny", "Action": "athena:*", "Resource": "*",
+             "Condition": {"StringNotEquals": {"aws:SourceVpc": "vpc-0abc"}}}]"#,
+        PolicyKind::Identity,
+    );
+    let set = PolicySet {
+        identity: &[identity, deny],
+        ..Default::default()
+    };
+    let who = principal();
+    let judge = |ctx: &Context| {
+        evaluate(
+            &Request {
+                action: "athena:StartQueryExecution",
+                resource: "*",
+                principal: &who,
+                context: ctx,
+                resource_account: None,
+            },
+            &set,
+        )
+    };
+    let Decision::Unknown { conditions, .. } = judge(&Context::default()) else {
+        panic!("not unknown")
+    };
+    assert!(
+        conditions
+            .iter()
+            .all(|c| c.contains(&format!("({})", super::condition::vpc_unknown("athena")))),
+        "{conditions:?}"
+    );
+    assert_eq!(conditions.len(), 2, "{conditions:?}");
+
+    let endpoint = |text: &str| {
+        let mut ctx = Context::default();
+        let p = Policy::from_text("vpce", None, text, PolicyKind::Resource).unwrap();
+        crate::permissions::through_endpoint(&mut ctx, Some(&p));
+        ctx
+    };
+    let doc = r#"{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"*\", \"Resource\": \"*\"}]}"#;
+    let ours = endpoint(&format!(
+        r#"{{"VpcEndpointId": "vpce-1a2b3c4d", "VpcId": "vpc-0abc", "ServiceName": "com.amazonaws.us-east-1.athena", "PolicyDocument": "{doc}"}}"#
+    ));
+    assert!(judge(&ours).is_allowed());
+    let other = endpoint(&format!(
+        r#"{{"VpcEndpointId": "vpce-9999", "VpcId": "vpc-0abc", "ServiceName": "com.amazonaws.us-east-1.athena", "PolicyDocument": "{doc}"}}"#
+    ));
+    assert!(matches!(judge(&other), Decision::ExplicitDeny(by) if by.statement == "statement 1 (Sid OnlyFromVpce)"));
+    // A bare document names no endpoint: the keys stay unknown.
+    let bare = endpoint(&doc.replace("\\\"", "\""));
+    assert!(matches!(judge(&bare), Decision::Unknown { .. }));
+}
