@@ -176,7 +176,11 @@ pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
             "/PolicyDocument",
             "PolicyDocument",
             Origin::VpcEndpoint,
-            &[("endpoint", "VpcEndpointId"), ("vpc", "VpcId"), ("service", "ServiceName")],
+            &[
+                ("endpoint", "VpcEndpointId"),
+                ("vpc", "VpcId"),
+                ("service", "ServiceName"),
+            ],
         ),
         ("/Role/AssumeRolePolicyDocument", "Role", Origin::Role, &[]),
     ];
@@ -225,7 +229,11 @@ pub(crate) fn extract(text: &str) -> Result<Extracted, DecodeError> {
             } else {
                 (
                     "/VpcEndpoints/0",
-                    &[("endpoint", "VpcEndpointId"), ("vpc", "VpcId"), ("service", "ServiceName")],
+                    &[
+                        ("endpoint", "VpcEndpointId"),
+                        ("vpc", "VpcId"),
+                        ("service", "ServiceName"),
+                    ],
                 )
             };
             for (what, key) in keys {

@@ -286,7 +286,8 @@ impl<'de> Deserialize<'de> for Policy {
         for (what, value) in stored.names {
             // Only the names fixes read are kept (they are `&'static str` keys).
             if let Some(key) = [
-                "role", "user", "group", "policy", "arn", "attached", "id", "type", "endpoint", "vpc", "service",
+                "role", "user", "group", "policy", "arn", "attached", "id", "type", "endpoint", "vpc",
+                "service",
             ]
             .into_iter()
             .find(|k| *k == what)

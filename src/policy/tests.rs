@@ -304,7 +304,10 @@ fn guards_deny_anywhere_and_must_allow_at_every_level() {
 /// with the endpoint the run was given (`--endpoint-policy`), it is decided.
 #[test]
 fn an_unknown_vpc_endpoint_is_unknown_with_its_reason() {
-    let identity = policy(r#"{"Effect": "Allow", "Action": "athena:*", "Resource": "*"}"#, PolicyKind::Identity);
+    let identity = policy(
+        r#"{"Effect": "Allow", "Action": "athena:*", "Resource": "*"}"#,
+        PolicyKind::Identity,
+    );
     let deny = policy(
         r#"[{"Sid": "OnlyFromVpce", "Effect": "Deny", "Action": "athena:*", "Resource": "*",
              "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}},
@@ -354,7 +357,9 @@ fn an_unknown_vpc_endpoint_is_unknown_with_its_reason() {
     let other = endpoint(&format!(
         r#"{{"VpcEndpointId": "vpce-9999", "VpcId": "vpc-0abc", "ServiceName": "com.amazonaws.us-east-1.athena", "PolicyDocument": "{doc}"}}"#
     ));
-    assert!(matches!(judge(&other), Decision::ExplicitDeny(by) if by.statement == "statement 1 (Sid OnlyFromVpce)"));
+    assert!(
+        matches!(judge(&other), Decision::ExplicitDeny(by) if by.statement == "statement 1 (Sid OnlyFromVpce)")
+    );
     // A bare document names no endpoint: the keys stay unknown.
     let bare = endpoint(&doc.replace("\\\"", "\""));
     assert!(matches!(judge(&bare), Decision::Unknown { .. }));
