@@ -153,7 +153,9 @@ pub(super) async fn policies(account: Option<&str>, c: &Clients, t: &Tracker) ->
         return OrgPolicies::none_apply(organization);
     }
     // The policy types enabled and the account's place in the tree, at once.
-    let roots = t.call(
+    let roots = t.read(
+        &c.reads,
+        String::new(),
         "organizations:ListRoots",
         "organizations:ListRoots",
         Box::pin(c.organizations.list_roots().send()),
@@ -263,7 +265,9 @@ async fn levels(kind: &PolicyType, path: &[(String, String)], c: &Clients, t: &T
         t,
         path.iter()
             .map(|(target, _)| {
-                t.call(
+                t.read(
+                    &c.reads,
+                    format!("{target} {}", kind.as_str()),
                     "organizations:ListPoliciesForTarget",
                     format!("organizations:ListPoliciesForTarget {target} {}", kind.as_str()),
                     Box::pin(
@@ -308,7 +312,9 @@ async fn levels(kind: &PolicyType, path: &[(String, String)], c: &Clients, t: &T
         t,
         ids.iter()
             .map(|id| {
-                t.call(
+                t.read(
+                    &c.reads,
+                    id.clone(),
                     "organizations:DescribePolicy",
                     format!("organizations:DescribePolicy {id}"),
                     Box::pin(c.organizations.describe_policy().policy_id(id).send()),
