@@ -5,6 +5,7 @@
 
 mod athena;
 mod call;
+mod ec2;
 mod history;
 mod iam;
 mod kms;
@@ -15,6 +16,7 @@ mod s3;
 
 use call::Reads;
 pub(crate) use call::Tracker;
+pub(crate) use ec2::Wanted as WantedEndpoints;
 pub(crate) use history::History;
 
 use crate::connection::{AuthType, Connection};
@@ -48,6 +50,10 @@ pub(crate) struct LiveOptions {
     pub session_duration: i32,
     /// The JDBC/ODBC streaming port NET003 tries on Athena's host.
     pub streaming_port: u16,
+    /// The VPC endpoints the BI tool's traffic goes through (`--vpc-endpoint`,
+    /// `--vpc`; `ec2.rs` reads their policies), and whether `--endpoint-policy`
+    /// gave them instead (then nothing is read).
+    pub endpoints: ec2::Wanted,
 }
 
 /// The `AWS_ENDPOINT_URL*` variables in effect (PROBE006), as facts keep them: a
@@ -180,6 +186,8 @@ pub(crate) struct Inspection {
     pub bucket_policies: BTreeMap<String, crate::policy::Policy>,
     /// The organization's SCPs and RCPs above the connection's account.
     pub organization: org::OrgPolicies,
+    /// The policies of the VPC endpoints the traffic goes through.
+    pub endpoints: ec2::Found,
 }
 
 /// Collect everything the account can tell about this connection.
@@ -375,10 +383,18 @@ async fn inspect(
         let probes = probe::probe(conn, secret, config, clients, options, path_style, tracker);
         Observed::Known(Box::pin(probes).await)
     };
+    // Once the network check says where the calls go (an interface endpoint's
+    // private addresses), unless the flags say it: off the critical path.
+    let endpoints = Box::pin(async {
+        let ec2 = ec2::Ec2::new(config, options.timeout);
+        ec2::endpoints(&ec2, &options.endpoints, network.facts(), tracker, &clients.reads).await
+    });
     let work = async {
-        let (mut collected, probes) = both(tracker, inspection, Box::pin(probes)).await;
+        let ((mut collected, probes), endpoints) =
+            both(tracker, both(tracker, inspection, Box::pin(probes)), endpoints).await;
         collected.live.probes = probes;
         collected.live.network = network.facts().await;
+        collected.endpoints = endpoints;
         collected
     };
     // Every call ends by the deadline (`Tracker::call`); this backstop only
@@ -574,5 +590,9 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
         trust_policy: principal.trust,
         bucket_policies,
         organization,
+        endpoints: ec2::Found {
+            policies: Observed::NotCollected("not read".into()),
+            unknown: BTreeMap::new(),
+        },
     }
 }
