@@ -120,7 +120,7 @@ pub(crate) enum Command {
         #[arg(long, value_name = "FILE")]
         secret_file: Option<PathBuf>,
         #[command(flatten)]
-        live: LiveArgs,
+        live: Box<LiveArgs>,
         /// The organization's and the endpoints' policies, kept in the snapshot.
         #[command(flatten)]
         guards: GuardArgs,

@@ -101,6 +101,10 @@ fn connection(dir: &Path, bucket: &str) -> std::path::PathBuf {
 
 /// The doctor live against `at` (moto, or a proxy in front of it), NET004 only.
 fn net004(at: &str, config: &Path, extra: &[&str]) -> Vec<Value> {
+    net004_within(at, config, "10", extra)
+}
+
+fn net004_within(at: &str, config: &Path, timeout: &str, extra: &[&str]) -> Vec<Value> {
     let output = doctor()
         .env("AWS_ENDPOINT_URL", at)
         .env("AWS_ACCESS_KEY_ID", "testing")
@@ -113,7 +117,7 @@ fn net004(at: &str, config: &Path, extra: &[&str]) -> Vec<Value> {
             "json",
             "--no-probes",
             "--timeout",
-            "10",
+            timeout,
             "--select",
             "NET004",
             "--config",
@@ -245,4 +249,31 @@ fn vpce_read_refused_leaves_the_policy_unknown() {
         .filter(|a| a.starts_with("ec2:"))
         .collect();
     assert_eq!(ec2_calls, ["ec2:DescribeVpcEndpoints"]);
+}
+
+/// A read that hangs, is reset, fails on AWS's side or is throttled (after the
+/// retries) is never a pass: the policy is unknown, naming the read.
+#[test]
+fn vpce_read_failing_is_never_a_pass() {
+    if !common::moto::available() {
+        return;
+    }
+    let bucket = unique("vpce-faults");
+    let (_, vpce, _) = gateway_denying_writes(&bucket);
+    let dir = tempfile::tempdir().unwrap();
+    let config = connection(dir.path(), &bucket);
+    for fault in Fault::FAILURES {
+        let proxy = proxy::start(
+            &endpoint(),
+            HashMap::from([("ec2:DescribeVpcEndpoints".to_string(), fault)]),
+        );
+        let checks = net004_within(&proxy.endpoint, &config, "2", &["--vpc-endpoint", &vpce]);
+        assert_eq!(checks.len(), 1, "{fault:?}: {checks:#?}");
+        assert_eq!(checks[0]["status"], "skip", "{fault:?}: {checks:#?}");
+        let message = checks[0]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("needs ec2:DescribeVpcEndpoints, which "),
+            "{fault:?}: {message}"
+        );
+    }
 }
