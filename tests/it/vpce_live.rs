@@ -277,3 +277,98 @@ fn vpce_read_failing_is_never_a_pass() {
         );
     }
 }
+
+/// Nothing names the network, but the Athena endpoint resolves to a private
+/// address: the doctor reads the region's interface endpoints of Athena,
+/// matches the address to the one whose network interface holds it, and
+/// judges its policy. moto gives the endpoint's interface a private address;
+/// `AWS_ENDPOINT_URL_ATHENA` points at it, as a VPC's private DNS would (it
+/// answers nothing here: NET001 fails for Athena, which NET004 does not need).
+#[test]
+fn vpce_private_address_is_matched_to_its_interface_endpoint() {
+    if !common::moto::available() {
+        return;
+    }
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "AllowAll", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+        {"Sid": "NoQueries", "Effect": "Deny", "Principal": "*", "Action": "athena:StartQueryExecution",
+         "Resource": "*"}]})
+    .to_string();
+    let vpc = first(
+        &ec2(&[("Action", "CreateVpc"), ("CidrBlock", "10.2.0.0/16")]),
+        "vpcId",
+    )
+    .to_string();
+    let subnet = first(
+        &ec2(&[
+            ("Action", "CreateSubnet"),
+            ("VpcId", &vpc),
+            ("CidrBlock", "10.2.1.0/24"),
+        ]),
+        "subnetId",
+    )
+    .to_string();
+    let created = ec2(&[
+        ("Action", "CreateVpcEndpoint"),
+        ("VpcId", &vpc),
+        ("ServiceName", "com.amazonaws.us-east-1.athena"),
+        ("VpcEndpointType", "Interface"),
+        ("SubnetId.1", &subnet),
+        ("PolicyDocument", &policy),
+    ]);
+    let vpce = first(&created, "vpcEndpointId").to_string();
+    let enis = &created[created.find("<networkInterfaceIdSet>").expect("an interface")..];
+    let eni = first(enis, "item").to_string();
+    let described = ec2(&[
+        ("Action", "DescribeNetworkInterfaces"),
+        ("NetworkInterfaceId.1", &eni),
+    ]);
+    let address = first(&described, "privateIpAddress").to_string();
+    let bucket = unique("vpce-private");
+    let dir = tempfile::tempdir().unwrap();
+    let config = connection(dir.path(), &bucket);
+    let proxy = proxy::start(&endpoint(), HashMap::new());
+    let output = doctor()
+        .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+        .env("AWS_ENDPOINT_URL_ATHENA", format!("http://{address}:9"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .args([
+            "doctor",
+            "--format",
+            "json",
+            "--no-probes",
+            "--timeout",
+            "2",
+            "--select",
+            "NET004",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let report = stdout_json(&output);
+    let checks = report["checks"].as_array().unwrap();
+    let fail = checks
+        .iter()
+        .find(|c| c["code"] == "NET004" && c["status"] == "fail")
+        .unwrap_or_else(|| panic!("no NET004 finding for {address}: {checks:#?}"));
+    let message = fail["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("policy of VPC endpoint {vpce} (athena)"))
+            && message.contains("Sid NoQueries")
+            && message.contains("athena:StartQueryExecution"),
+        "{message}"
+    );
+    let ec2_calls: Vec<String> = proxy
+        .actions()
+        .into_iter()
+        .filter(|a| a.starts_with("ec2:"))
+        .collect();
+    assert_eq!(
+        ec2_calls,
+        ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcEndpoints"]
+    );
+}
