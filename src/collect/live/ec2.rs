@@ -74,13 +74,21 @@ impl Found {
         }
     }
 
+    /// The failure with what to do about it, by what failed.
     fn failed(failure: Failure) -> Found {
+        let what = match failure.kind {
+            FailureKind::Denied => format!(
+                "let the doctor's credentials call {} (a read), or",
+                failure.action
+            ),
+            FailureKind::NotFound => "check the ID (another account's or region's endpoint?), or".to_string(),
+            _ => "try again, or".to_string(),
+        };
         Found {
             policies: Observed::Failed(Failure {
                 message: format!(
-                    "{}; the VPC endpoints' policies are unknown: let the doctor's credentials call {}, or pass \
-                     --endpoint-policy SERVICE=FILE",
-                    failure.message, failure.action
+                    "{}; the VPC endpoints' policies are unknown: {what} pass --endpoint-policy SERVICE=FILE",
+                    failure.message
                 ),
                 ..failure
             }),
