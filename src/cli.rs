@@ -502,7 +502,7 @@ pub(crate) struct TriageArgs {
     pub color: ColorChoice,
 }
 
-/// How live inspection reaches AWS. It only reads (Get*, List*, Head*,
+/// How live inspection reaches AWS. It only reads (Get*, List*, Head*, Describe*,
 /// sts:GetCallerIdentity) and probes (sts:AssumeRole; the reads again with the
 /// connection's own credentials); nothing is ever changed. `--probe-query` is the
 /// only option that makes AWS write anything.

@@ -1,5 +1,5 @@
 //! Live collection: read the account through the AWS SDK for Rust, read-only
-//! (Get*, List*, Head*, sts:GetCallerIdentity), every independent call in flight at
+//! (Get*, List*, Head*, Describe*, sts:GetCallerIdentity), every independent call in flight at
 //! once — beside the network check, not after it — each answer or refusal kept
 //! as a fact. One HTTP client carries every call of a run.
 
