@@ -372,3 +372,88 @@ fn vpce_private_address_is_matched_to_its_interface_endpoint() {
         ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcEndpoints"]
     );
 }
+
+/// The endpoint read live is the requests' `aws:SourceVpce`, as the same
+/// endpoint given with `--endpoint-policy` is (scenario
+/// `identity-deny-athena-outside-vpce-endpoint-known`): the role's Deny of
+/// Athena outside the endpoint does not apply to the BI tool's own requests
+/// through it; not named, the verdict is unknown, saying how to name it.
+#[test]
+fn vpce_read_live_is_the_requests_source_vpce() {
+    if !common::moto::available() {
+        return;
+    }
+    let vpc = first(
+        &ec2(&[("Action", "CreateVpc"), ("CidrBlock", "10.3.0.0/16")]),
+        "vpcId",
+    )
+    .to_string();
+    let created = ec2(&[
+        ("Action", "CreateVpcEndpoint"),
+        ("VpcId", &vpc),
+        ("ServiceName", "com.amazonaws.us-east-1.athena"),
+        ("VpcEndpointType", "Interface"),
+    ]);
+    let vpce = first(&created, "vpcEndpointId").to_string();
+    let scenario = common::root().join("fixtures/scenarios/identity-deny-athena-outside-vpce-endpoint-known");
+    let dir = tempfile::tempdir().unwrap();
+    let policy = std::fs::read_to_string(scenario.join("policy.json")).unwrap();
+    assert!(policy.contains("\"vpce-0f1e2d3c\""));
+    std::fs::write(
+        dir.path().join("policy.json"),
+        policy.replace("vpce-0f1e2d3c", &vpce),
+    )
+    .unwrap();
+    let config = scenario.join("connection.toml");
+    // The role is not in moto: its boundary, as IAM would answer, is given (none
+    // limiting), so that the policy file alone decides.
+    let boundary = dir.path().join("boundary.json");
+    std::fs::write(
+        &boundary,
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#,
+    )
+    .unwrap();
+    let athena001 = |extra: &[&str]| -> Vec<Value> {
+        let output = doctor()
+            .env("AWS_ENDPOINT_URL", endpoint())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .args([
+                "doctor",
+                "--format",
+                "json",
+                "--no-probes",
+                "--timeout",
+                "10",
+                "--select",
+                "ATHENA001",
+            ])
+            .arg("--config")
+            .arg(&config)
+            .arg("--policy")
+            .arg(dir.path().join("policy.json"))
+            .arg("--boundary")
+            .arg(&boundary)
+            .args(extra)
+            .output()
+            .unwrap();
+        let report = stdout_json(&output);
+        report["checks"].as_array().unwrap().clone()
+    };
+    let unnamed = athena001(&[]);
+    assert!(
+        unnamed.iter().any(|c| c["status"] == "fail"
+            && c["message"]
+                .as_str()
+                .unwrap()
+                .contains("the request's VPC endpoint is not known")),
+        "{unnamed:#?}"
+    );
+    let named = athena001(&["--vpc-endpoint", &vpce]);
+    assert!(
+        !named.is_empty() && named.iter().all(|c| c["status"] == "pass"),
+        "{named:#?}"
+    );
+}
