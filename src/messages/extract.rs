@@ -223,6 +223,11 @@ fn wrappers(text: &str, f: &mut Fields) {
     if let Some(c) = regex!(r"An error occurred \(([\w.]+)\) when calling the (\w+) operation").captures(text)
     {
         f.set("wrapper", "botocore (AWS CLI, boto3)");
+        // `An error occurred (403) when calling the HeadObject operation`: a
+        // service that answered without a body leaves botocore only the status.
+        if c[1].len() == 3 && c[1].bytes().all(|b| b.is_ascii_digit()) {
+            f.set("status", &c[1]);
+        }
         f.set("code", &c[1]);
         f.set("operation", &c[2]);
     }
@@ -323,6 +328,18 @@ fn wrappers(text: &str, f: &mut Fields) {
     if text.contains("System message:") {
         f.set("wrapper", "the BI tool's message");
     }
+    // The SDK for C++ as Apache Arrow (PyArrow, PyIceberg, DuckDB's peers) words
+    // it: `AWS Error ACCESS_DENIED during HeadObject operation: …`. Its codes are
+    // AWS's in upper snake case; the refusal is AWS's `AccessDenied`.
+    if let Some(c) = regex!(r"\bAWS Error ([A-Z][A-Z_]*) during (\w+) operation").captures(text) {
+        f.set("wrapper", "AWS SDK for C++ (Apache Arrow)");
+        let code = match &c[1] {
+            "ACCESS_DENIED" => "AccessDenied",
+            other => other,
+        };
+        f.set("code", code);
+        f.set("operation", &c[2]);
+    }
     // `CATALOG_NOT_FOUND: line 1:22: …`: Trino's error names (case matters).
     if let Some(c) = regex!(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+):").captures(text) {
         f.set("code", &c[1]);
@@ -338,6 +355,17 @@ fn wrappers(text: &str, f: &mut Fields) {
     }
     if let Some(c) = regex!(r"Error Code: ([\w.]+)|\bCode[:=] ?([A-Z]\w+)").captures(text) {
         f.set("code", c.get(1).or(c.get(2)).map_or("", |m| m.as_str()));
+    }
+    // The HTTP status, however the client words it: `(HTTP 403)`, `HTTP 403
+    // Forbidden`, `Forbidden_403` (DuckDB), `Status: 500.` (Grafana), `status
+    // code 403`. The SDK wrappers above, when present, said it first.
+    if let Some(c) = regex!(
+        r"(?i)\bHTTP[ /]?(?:1\.[01] )?([45]\d\d)\b|\b(?:Forbidden|Unauthorized|NotFound|BadRequest)_([45]\d\d)\b|\bstatus(?: ?code)?[:=]? ?\(?([45]\d\d)\b"
+    )
+    .captures(text)
+    {
+        let status = c.get(1).or(c.get(2)).or(c.get(3)).map_or("", |m| m.as_str());
+        f.set("status", status);
     }
     if let Some(op) = f.get("operation").map(str::to_string)
         && let Some(s) = service_of_operation(&op)
@@ -394,6 +422,15 @@ fn places(text: &str, f: &mut Fields) {
     if let Some(c) = regex!(r#"https?://([\w.-]+)"#).captures(text) {
         f.set("host", &c[1]);
     }
+    // An AWS endpoint named without a scheme (`Request to 'glue.<region>.
+    // amazonaws.com/iceberg/…'`, `Inaccessible host: athena.…`), its region
+    // perhaps masked or a placeholder.
+    if let Some(c) = regex!(r"\b([a-z][a-z0-9-]*(?:\.[\w<>-]+)*\.amazonaws\.com(?:\.cn)?)\b")
+        .find(text)
+        .map(|m| m.as_str())
+    {
+        f.set("host", c);
+    }
     if let Some(c) =
         regex!(r"\b(?:[\w-]+\.)?([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)\.amazonaws\.com").captures(text)
     {
@@ -420,6 +457,14 @@ fn places(text: &str, f: &mut Fields) {
     {
         f.set("service", s);
     }
+    // A service named in the client's own words: `S3 error: Access Denied`,
+    // `AmazonS3Exception`, a link into the S3 guide. Weaker than any of the
+    // above, so last.
+    if f.get("service").is_none()
+        && regex!(r"(?i)\bs3 (?:error|exception)\b|\bAmazonS3\b|\bS3_ERROR\b").is_match(text)
+    {
+        f.set("service", "s3");
+    }
 }
 
 /// A service as SDKs and hosts name it → its IAM prefix.
@@ -438,6 +483,9 @@ fn service_named(name: &str) -> Option<&'static str> {
         "kms" | "keymanagementservice" => "kms",
         "securitytoken" => "sts",
         "lakeformation" => "lakeformation",
+        // Athena's Java SDK names its Glue Data Catalog calls so.
+        "datacatalog" => "glue",
+        "s3tables" => "s3tables",
         "lambda" => "lambda",
         "iam" | "identitymanagement" => "iam",
         _ => return None,
@@ -460,6 +508,30 @@ fn service_of_operation(op: &str) -> Option<&'static str> {
         "GetDatabases" | "GetDatabase" | "GetTables" | "GetTable" | "GetPartitions" => "glue",
         "Decrypt" | "GenerateDataKey" | "DescribeKey" => "kms",
         "GetDataAccess" => "lakeformation",
+        // Lake Formation's credential vending and grants (before Glue's names:
+        // `GetTemporaryGlueTableCredentials` is Lake Formation's).
+        o if o.starts_with("GetTemporaryGlue")
+            || o.contains("LFTag")
+            || o.contains("DataLakeSettings")
+            || o == "GetEffectivePermissionsForPath"
+            || o == "StartQueryPlanning"
+            || o == "GetWorkUnits" =>
+        {
+            "lakeformation"
+        }
+        "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML" => "sts",
+        o if o.contains("Partition")
+            || o.contains("Crawler")
+            || o == "GetCatalog"
+            || o == "GetCatalogs"
+            || o == "CreateDatabase"
+            || o == "CreateTable"
+            || o == "UpdateTable"
+            || o == "DeleteTable"
+            || o.contains("UserDefinedFunction") =>
+        {
+            "glue"
+        }
         "Invoke" => "lambda",
         o if o.contains("Query")
             || o.contains("WorkGroup")
@@ -574,6 +646,53 @@ mod tests {
         );
         assert_eq!(shaded.get("service"), Some("glue"));
         assert_eq!(shaded.get("code"), Some("AccessDeniedException"));
+    }
+
+    #[test]
+    fn services_are_read_from_what_the_message_names() {
+        // Apache Arrow's wording of the SDK for C++: the operation names S3.
+        let arrow = fields(
+            "OSError: When getting information for key 'metadata/0.json' in bucket 'b': AWS Error \
+             ACCESS_DENIED during HeadObject operation: No response body.",
+        );
+        assert_eq!(arrow.get("service"), Some("s3"));
+        assert_eq!(arrow.get("code"), Some("AccessDenied"));
+        assert_eq!(arrow.get("operation"), Some("HeadObject"));
+        // An endpoint without a scheme, its region masked, and DuckDB's status.
+        let rest = fields(
+            "Request to 'glue.<region>.amazonaws.com/iceberg/v1/config?warehouse=<ACCOUNT>' returned a \
+             non-200 status code (Forbidden_403), with reason: ",
+        );
+        assert_eq!(rest.get("service"), Some("glue"));
+        assert_eq!(rest.get("status"), Some("403"));
+        let tables =
+            fields("Request to 's3tables.us-east-1.amazonaws.com/iceberg/v1/config' (Forbidden_403)");
+        assert_eq!(tables.get("service"), Some("s3tables"));
+        assert_eq!(tables.get("region"), Some("us-east-1"));
+        // Lake Formation's credential vending, though its name says Glue.
+        let vending = fields(
+            "botocore.errorfactory.AccessDeniedException: An error occurred (AccessDeniedException) when \
+             calling the GetTemporaryGlueTableCredentials operation: None",
+        );
+        assert_eq!(vending.get("service"), Some("lakeformation"));
+        // Athena's Java SDK names its Glue calls `AmazonDataCatalog`.
+        let catalog = fields(
+            "MetaException(message:Required Create Database on Catalog (Service: AmazonDataCatalog; \
+             Status Code: 400; Error Code: AccessDeniedException; Request ID: 1; Proxy: null))",
+        );
+        assert_eq!(catalog.get("service"), Some("glue"));
+        // The client's own words, and a bare status.
+        assert_eq!(fields("S3 error: Access Denied").get("service"), Some("s3"));
+        assert_eq!(
+            fields("Status: 500. Message: error executing query").get("status"),
+            Some("500")
+        );
+        assert_eq!(
+            fields("An error occurred (403) when calling the HeadObject operation: Forbidden").get("status"),
+            Some("403")
+        );
+        // A status that is not an error's is not read as one.
+        assert_eq!(fields("returned a non-200 status code").get("status"), None);
     }
 
     #[test]

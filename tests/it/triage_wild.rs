@@ -116,14 +116,12 @@ fn held_out_messages_are_explained_at_least_as_well_as_measured() {
         "tuning recall fell:\n{}",
         tuning.misses.join("\n")
     );
-    assert!(
-        held.recall() >= 0.68,
-        "held-out recall fell below 68%:\n{}",
-        held.misses.join("\n")
-    );
+    // The held-out misses are never printed: a pattern must not be written
+    // from one (the split's rule), so a failure says the figures alone.
+    assert!(held.recall() >= 0.68, "held-out recall fell: {}", held.line());
     assert!(
         held.quietness() >= 0.93,
-        "held-out non-connection messages given causes:\n{}",
-        held.misses.join("\n")
+        "held-out non-connection messages given causes: {}",
+        held.line()
     );
 }
