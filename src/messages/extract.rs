@@ -253,9 +253,10 @@ fn wrappers(text: &str, f: &mut Fields) {
     // SDK for Go v2: `operation error Athena: StartQueryExecution, https response
     // error StatusCode: 400, RequestID: …, InvalidRequestException: …`; newer
     // releases write `api error InvalidRequestException: …`, and a request retried
-    // to the end says so first (`exceeded maximum number of attempts, 3, https …`).
+    // to the end says so first (`exceeded maximum number of attempts, 3, https …`);
+    // S3 adds its `HostID: …,` after the request ID.
     if let Some(c) = regex!(
-        r"operation error ([\w ]+?): (\w+),(?: exceeded maximum number of attempts, \d+,)?(?: https response error StatusCode: (\d+), RequestID: ([\w-]*), (?:api error )?(\w+):)?"
+        r"operation error ([\w ]+?): (\w+),(?: exceeded maximum number of attempts, \d+,)?(?: https response error StatusCode: (\d+), RequestID: ([\w-]*),(?: HostID: [^,\s]*,)? (?:api error )?(\w+):)?"
     )
     .captures(text)
     {
@@ -457,11 +458,15 @@ fn places(text: &str, f: &mut Fields) {
     {
         f.set("service", s);
     }
-    // A service named in the client's own words: `S3 error: Access Denied`,
-    // `AmazonS3Exception`, a link into the S3 guide. Weaker than any of the
-    // above, so last.
+    // A service named in the client's own words (`S3 error: Access Denied`,
+    // `AmazonS3Exception`, a link into the S3 guide), or by what only S3 sends
+    // back: a host ID (`x-amz-id-2`), an extended request ID that is not `null`.
+    // Weaker than any of the above, so last.
     if f.get("service").is_none()
-        && regex!(r"(?i)\bs3 (?:error|exception)\b|\bAmazonS3\b|\bS3_ERROR\b").is_match(text)
+        && regex!(
+            r"(?i)\bs3 (?:error|exception)\b|\bAmazonS3\b|\bS3_ERROR\b|\bhost ?id: [\w+/=]{8,}|Extended Request ID: [\w+/=]{20,}"
+        )
+        .is_match(text)
     {
         f.set("service", "s3");
     }
@@ -612,6 +617,16 @@ mod tests {
         assert_eq!(go.get("service"), Some("athena"));
         assert_eq!(go.get("status"), Some("400"));
         assert_eq!(go.get("code"), Some("ThrottlingException"));
+        let s3 = fields(
+            "operation error S3: GetObject, https response error StatusCode: 403, RequestID: ABC, HostID: \
+             xyz=, api error AccessDenied: Access Denied",
+        );
+        assert_eq!(s3.get("service"), Some("s3"));
+        assert_eq!(
+            s3.get("code"),
+            Some("AccessDenied"),
+            "S3's host ID is not the code"
+        );
         // SDK for Go v1: the status after the message.
         let go1 = fields(
             "AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/r/s is not authorized to \

@@ -331,6 +331,20 @@ mod tests {
                 Some("region-missing"),
             ),
             ("config: region = \"<REDACTED>\"", None),
+            // Only S3 sends a host ID: the SDK for Go v1's bare refusal is S3's.
+            (
+                "AccessDenied: Access Denied status code: 403, request id: ABC, host id: dGhpcyBpcyBhIGhvc3Q=",
+                Some("evidence-s3-denied"),
+            ),
+            (
+                "An error occurred (AccessDenied) when calling the GetBucketLocation operation: Access Denied",
+                Some("s3-location-denied"),
+            ),
+            // A named profile the config files lack: no credentials to sign with.
+            (
+                "botocore.exceptions.ProfileNotFound: The config profile (analytics) could not be found",
+                Some("no-credentials"),
+            ),
         ];
         for (text, id) in cases {
             assert_eq!(recognise(text).0.map(|p| p.id.as_str()), id, "{text}");
