@@ -354,8 +354,21 @@ fn wrappers(text: &str, f: &mut Fields) {
     {
         f.set("code", code);
     }
-    if let Some(c) = regex!(r"Error Code: ([\w.]+)|\bCode[:=] ?([A-Z]\w+)").captures(text) {
-        f.set("code", c.get(1).or(c.get(2)).map_or("", |m| m.as_str()));
+    // Tableau's own `Error Code: E88DBC3B` (eight hex digits) is the BI tool's,
+    // not AWS's: it is read as the wrapper's code.
+    let tableau = regex!(r"\bError Code: ?([0-9A-F]{8})\b")
+        .captures(text)
+        .map(|c| c[1].to_string());
+    if let Some(code) = &tableau {
+        f.set("wrapper", "Tableau");
+        f.set("driver_code", code);
+    }
+    if let Some(code) = regex!(r"Error Code: ([\w.]+)|\bCode[:=] ?([A-Z]\w+)")
+        .captures_iter(text)
+        .filter_map(|c| c.get(1).or(c.get(2)).map(|m| m.as_str()))
+        .find(|code| Some(*code) != tableau.as_deref())
+    {
+        f.set("code", code);
     }
     // The HTTP status, however the client words it: `(HTTP 403)`, `HTTP 403
     // Forbidden`, `Forbidden_403` (DuckDB), `Status: 500.` (Grafana), `status
@@ -708,6 +721,24 @@ mod tests {
         );
         // A status that is not an error's is not read as one.
         assert_eq!(fields("returned a non-200 status code").get("status"), None);
+    }
+
+    #[test]
+    fn a_bi_tools_own_code_is_not_aws_code() {
+        let tableau = fields(
+            "An error occurred while communicating with Amazon Athena Invalid username or password. Error \
+             Code:E88DBC3B [Simba][AthenaJDBC](100071) An error has been thrown from the AWS Athena client.",
+        );
+        assert_eq!(
+            tableau.get("driver_code"),
+            Some("100071"),
+            "the driver's code, read first"
+        );
+        assert_eq!(tableau.get("code"), None);
+        let java = fields(
+            "Access Denied (Service: Amazon S3; Status Code: 403; Error Code: AccessDenied; Request ID: 1)",
+        );
+        assert_eq!(java.get("code"), Some("AccessDenied"));
     }
 
     #[test]
