@@ -223,6 +223,11 @@ fn wrappers(text: &str, f: &mut Fields) {
     if let Some(c) = regex!(r"An error occurred \(([\w.]+)\) when calling the (\w+) operation").captures(text)
     {
         f.set("wrapper", "botocore (AWS CLI, boto3)");
+        // `An error occurred (403) when calling the HeadObject operation`: a
+        // service that answered without a body leaves botocore only the status.
+        if c[1].len() == 3 && c[1].bytes().all(|b| b.is_ascii_digit()) {
+            f.set("status", &c[1]);
+        }
         f.set("code", &c[1]);
         f.set("operation", &c[2]);
     }
@@ -248,9 +253,10 @@ fn wrappers(text: &str, f: &mut Fields) {
     // SDK for Go v2: `operation error Athena: StartQueryExecution, https response
     // error StatusCode: 400, RequestID: …, InvalidRequestException: …`; newer
     // releases write `api error InvalidRequestException: …`, and a request retried
-    // to the end says so first (`exceeded maximum number of attempts, 3, https …`).
+    // to the end says so first (`exceeded maximum number of attempts, 3, https …`);
+    // S3 adds its `HostID: …,` after the request ID.
     if let Some(c) = regex!(
-        r"operation error ([\w ]+?): (\w+),(?: exceeded maximum number of attempts, \d+,)?(?: https response error StatusCode: (\d+), RequestID: ([\w-]*), (?:api error )?(\w+):)?"
+        r"operation error ([\w ]+?): (\w+),(?: exceeded maximum number of attempts, \d+,)?(?: https response error StatusCode: (\d+), RequestID: ([\w-]*),(?: HostID: [^,\s]*,)? (?:api error )?(\w+):)?"
     )
     .captures(text)
     {
@@ -323,6 +329,18 @@ fn wrappers(text: &str, f: &mut Fields) {
     if text.contains("System message:") {
         f.set("wrapper", "the BI tool's message");
     }
+    // The SDK for C++ as Apache Arrow (PyArrow, PyIceberg, DuckDB's peers) words
+    // it: `AWS Error ACCESS_DENIED during HeadObject operation: …`. Its codes are
+    // AWS's in upper snake case; the refusal is AWS's `AccessDenied`.
+    if let Some(c) = regex!(r"\bAWS Error ([A-Z][A-Z_]*) during (\w+) operation").captures(text) {
+        f.set("wrapper", "AWS SDK for C++ (Apache Arrow)");
+        let code = match &c[1] {
+            "ACCESS_DENIED" => "AccessDenied",
+            other => other,
+        };
+        f.set("code", code);
+        f.set("operation", &c[2]);
+    }
     // `CATALOG_NOT_FOUND: line 1:22: …`: Trino's error names (case matters).
     if let Some(c) = regex!(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+):").captures(text) {
         f.set("code", &c[1]);
@@ -336,8 +354,32 @@ fn wrappers(text: &str, f: &mut Fields) {
     {
         f.set("code", code);
     }
-    if let Some(c) = regex!(r"Error Code: ([\w.]+)|\bCode[:=] ?([A-Z]\w+)").captures(text) {
-        f.set("code", c.get(1).or(c.get(2)).map_or("", |m| m.as_str()));
+    // Tableau's own `Error Code: E88DBC3B` (eight hex digits) is the BI tool's,
+    // not AWS's: it is read as the wrapper's code.
+    let tableau = regex!(r"\bError Code: ?([0-9A-F]{8})\b")
+        .captures(text)
+        .map(|c| c[1].to_string());
+    if let Some(code) = &tableau {
+        f.set("wrapper", "Tableau");
+        f.set("driver_code", code);
+    }
+    if let Some(code) = regex!(r"Error Code: ([\w.]+)|\bCode[:=] ?([A-Z]\w+)")
+        .captures_iter(text)
+        .filter_map(|c| c.get(1).or(c.get(2)).map(|m| m.as_str()))
+        .find(|code| Some(*code) != tableau.as_deref())
+    {
+        f.set("code", code);
+    }
+    // The HTTP status, however the client words it: `(HTTP 403)`, `HTTP 403
+    // Forbidden`, `Forbidden_403` (DuckDB), `Status: 500.` (Grafana), `status
+    // code 403`. The SDK wrappers above, when present, said it first.
+    if let Some(c) = regex!(
+        r"(?i)\bHTTP[ /]?(?:1\.[01] )?([45]\d\d)\b|\b(?:Forbidden|Unauthorized|NotFound|BadRequest)_([45]\d\d)\b|\bstatus(?: ?code)?[:=]? ?\(?([45]\d\d)\b"
+    )
+    .captures(text)
+    {
+        let status = c.get(1).or(c.get(2)).or(c.get(3)).map_or("", |m| m.as_str());
+        f.set("status", status);
     }
     if let Some(op) = f.get("operation").map(str::to_string)
         && let Some(s) = service_of_operation(&op)
@@ -394,6 +436,15 @@ fn places(text: &str, f: &mut Fields) {
     if let Some(c) = regex!(r#"https?://([\w.-]+)"#).captures(text) {
         f.set("host", &c[1]);
     }
+    // An AWS endpoint named without a scheme (`Request to 'glue.<region>.
+    // amazonaws.com/iceberg/…'`, `Inaccessible host: athena.…`), its region
+    // perhaps masked or a placeholder.
+    if let Some(c) = regex!(r"\b([a-z][a-z0-9-]*(?:\.[\w<>-]+)*\.amazonaws\.com(?:\.cn)?)\b")
+        .find(text)
+        .map(|m| m.as_str())
+    {
+        f.set("host", c);
+    }
     if let Some(c) =
         regex!(r"\b(?:[\w-]+\.)?([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)\.amazonaws\.com").captures(text)
     {
@@ -420,6 +471,18 @@ fn places(text: &str, f: &mut Fields) {
     {
         f.set("service", s);
     }
+    // A service named in the client's own words (`S3 error: Access Denied`,
+    // `AmazonS3Exception`, a link into the S3 guide), or by what only S3 sends
+    // back: a host ID (`x-amz-id-2`), an extended request ID that is not `null`.
+    // Weaker than any of the above, so last.
+    if f.get("service").is_none()
+        && regex!(
+            r"(?i)\bs3 (?:error|exception)\b|\bAmazonS3\b|\bS3_ERROR\b|\bhost ?id: [\w+/=]{8,}|Extended Request ID: [\w+/=]{20,}"
+        )
+        .is_match(text)
+    {
+        f.set("service", "s3");
+    }
 }
 
 /// A service as SDKs and hosts name it → its IAM prefix.
@@ -438,6 +501,9 @@ fn service_named(name: &str) -> Option<&'static str> {
         "kms" | "keymanagementservice" => "kms",
         "securitytoken" => "sts",
         "lakeformation" => "lakeformation",
+        // Athena's Java SDK names its Glue Data Catalog calls so.
+        "datacatalog" => "glue",
+        "s3tables" => "s3tables",
         "lambda" => "lambda",
         "iam" | "identitymanagement" => "iam",
         _ => return None,
@@ -460,6 +526,30 @@ fn service_of_operation(op: &str) -> Option<&'static str> {
         "GetDatabases" | "GetDatabase" | "GetTables" | "GetTable" | "GetPartitions" => "glue",
         "Decrypt" | "GenerateDataKey" | "DescribeKey" => "kms",
         "GetDataAccess" => "lakeformation",
+        // Lake Formation's credential vending and grants (before Glue's names:
+        // `GetTemporaryGlueTableCredentials` is Lake Formation's).
+        o if o.starts_with("GetTemporaryGlue")
+            || o.contains("LFTag")
+            || o.contains("DataLakeSettings")
+            || o == "GetEffectivePermissionsForPath"
+            || o == "StartQueryPlanning"
+            || o == "GetWorkUnits" =>
+        {
+            "lakeformation"
+        }
+        "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML" => "sts",
+        o if o.contains("Partition")
+            || o.contains("Crawler")
+            || o == "GetCatalog"
+            || o == "GetCatalogs"
+            || o == "CreateDatabase"
+            || o == "CreateTable"
+            || o == "UpdateTable"
+            || o == "DeleteTable"
+            || o.contains("UserDefinedFunction") =>
+        {
+            "glue"
+        }
         "Invoke" => "lambda",
         o if o.contains("Query")
             || o.contains("WorkGroup")
@@ -540,6 +630,16 @@ mod tests {
         assert_eq!(go.get("service"), Some("athena"));
         assert_eq!(go.get("status"), Some("400"));
         assert_eq!(go.get("code"), Some("ThrottlingException"));
+        let s3 = fields(
+            "operation error S3: GetObject, https response error StatusCode: 403, RequestID: ABC, HostID: \
+             xyz=, api error AccessDenied: Access Denied",
+        );
+        assert_eq!(s3.get("service"), Some("s3"));
+        assert_eq!(
+            s3.get("code"),
+            Some("AccessDenied"),
+            "S3's host ID is not the code"
+        );
         // SDK for Go v1: the status after the message.
         let go1 = fields(
             "AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/r/s is not authorized to \
@@ -574,6 +674,71 @@ mod tests {
         );
         assert_eq!(shaded.get("service"), Some("glue"));
         assert_eq!(shaded.get("code"), Some("AccessDeniedException"));
+    }
+
+    #[test]
+    fn services_are_read_from_what_the_message_names() {
+        // Apache Arrow's wording of the SDK for C++: the operation names S3.
+        let arrow = fields(
+            "OSError: When getting information for key 'metadata/0.json' in bucket 'b': AWS Error \
+             ACCESS_DENIED during HeadObject operation: No response body.",
+        );
+        assert_eq!(arrow.get("service"), Some("s3"));
+        assert_eq!(arrow.get("code"), Some("AccessDenied"));
+        assert_eq!(arrow.get("operation"), Some("HeadObject"));
+        // An endpoint without a scheme, its region masked, and DuckDB's status.
+        let rest = fields(
+            "Request to 'glue.<region>.amazonaws.com/iceberg/v1/config?warehouse=<ACCOUNT>' returned a \
+             non-200 status code (Forbidden_403), with reason: ",
+        );
+        assert_eq!(rest.get("service"), Some("glue"));
+        assert_eq!(rest.get("status"), Some("403"));
+        let tables =
+            fields("Request to 's3tables.us-east-1.amazonaws.com/iceberg/v1/config' (Forbidden_403)");
+        assert_eq!(tables.get("service"), Some("s3tables"));
+        assert_eq!(tables.get("region"), Some("us-east-1"));
+        // Lake Formation's credential vending, though its name says Glue.
+        let vending = fields(
+            "botocore.errorfactory.AccessDeniedException: An error occurred (AccessDeniedException) when \
+             calling the GetTemporaryGlueTableCredentials operation: None",
+        );
+        assert_eq!(vending.get("service"), Some("lakeformation"));
+        // Athena's Java SDK names its Glue calls `AmazonDataCatalog`.
+        let catalog = fields(
+            "MetaException(message:Required Create Database on Catalog (Service: AmazonDataCatalog; \
+             Status Code: 400; Error Code: AccessDeniedException; Request ID: 1; Proxy: null))",
+        );
+        assert_eq!(catalog.get("service"), Some("glue"));
+        // The client's own words, and a bare status.
+        assert_eq!(fields("S3 error: Access Denied").get("service"), Some("s3"));
+        assert_eq!(
+            fields("Status: 500. Message: error executing query").get("status"),
+            Some("500")
+        );
+        assert_eq!(
+            fields("An error occurred (403) when calling the HeadObject operation: Forbidden").get("status"),
+            Some("403")
+        );
+        // A status that is not an error's is not read as one.
+        assert_eq!(fields("returned a non-200 status code").get("status"), None);
+    }
+
+    #[test]
+    fn a_bi_tools_own_code_is_not_aws_code() {
+        let tableau = fields(
+            "An error occurred while communicating with Amazon Athena Invalid username or password. Error \
+             Code:E88DBC3B [Simba][AthenaJDBC](100071) An error has been thrown from the AWS Athena client.",
+        );
+        assert_eq!(
+            tableau.get("driver_code"),
+            Some("100071"),
+            "the driver's code, read first"
+        );
+        assert_eq!(tableau.get("code"), None);
+        let java = fields(
+            "Access Denied (Service: Amazon S3; Status Code: 403; Error Code: AccessDenied; Request ID: 1)",
+        );
+        assert_eq!(java.get("code"), Some("AccessDenied"));
     }
 
     #[test]

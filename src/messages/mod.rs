@@ -295,6 +295,63 @@ mod tests {
     }
 
     #[test]
+    fn what_a_message_names_decides_when_nothing_else_does() {
+        let cases = [
+            // A refusal from a named service goes to that service's evidence,
+            // not to the guess across all services.
+            (
+                "software.amazon.awssdk.services.lakeformation.model.AccessDeniedException: Access is not \
+                 allowed. (Service: LakeFormation, Status Code: 400, Request ID: x)",
+                Some("evidence-lakeformation"),
+            ),
+            ("S3 error: Access Denied", Some("evidence-s3-denied")),
+            (
+                "Request to 's3tables.us-east-1.amazonaws.com/iceberg/v1/config' returned a non-200 status \
+                 code (Forbidden_403), with reason:",
+                Some("evidence-s3tables"),
+            ),
+            (
+                "Error running query: Access Denied",
+                Some("access-denied-unstated"),
+            ),
+            // S3's other failures are not a refusal.
+            ("S3 error: The specified key does not exist.", None),
+            // A connection setting sent empty, but not a tool's empty list.
+            (
+                "Invalid length for parameter QueryExecutionContext.Database, value: 0, valid min length: 1",
+                Some("parameter-empty"),
+            ),
+            (
+                "Invalid length for parameter QueryExecutionIds, value: 0, valid min length: 1",
+                None,
+            ),
+            // A placeholder left where the region goes; a masked value is not one.
+            (
+                "Could not connect: region_name='<YOUR_REGION>'",
+                Some("region-missing"),
+            ),
+            ("config: region = \"<REDACTED>\"", None),
+            // Only S3 sends a host ID: the SDK for Go v1's bare refusal is S3's.
+            (
+                "AccessDenied: Access Denied status code: 403, request id: ABC, host id: dGhpcyBpcyBhIGhvc3Q=",
+                Some("evidence-s3-denied"),
+            ),
+            (
+                "An error occurred (AccessDenied) when calling the GetBucketLocation operation: Access Denied",
+                Some("s3-location-denied"),
+            ),
+            // A named profile the config files lack: no credentials to sign with.
+            (
+                "botocore.exceptions.ProfileNotFound: The config profile (analytics) could not be found",
+                Some("no-credentials"),
+            ),
+        ];
+        for (text, id) in cases {
+            assert_eq!(recognise(text).0.map(|p| p.id.as_str()), id, "{text}");
+        }
+    }
+
+    #[test]
     fn a_broken_table_is_refused_with_its_reason() {
         let head = "version = 1\n[rule.S3001]\ncheck = \"c\"\nask = []\n";
         let bad = [

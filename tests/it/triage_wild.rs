@@ -108,22 +108,25 @@ fn held_out_messages_are_explained_at_least_as_well_as_measured() {
     }
     let tuning = &by_part["tuning"];
     let held = &by_part["heldout"];
-    // Floors: what this table measured (2026-12-06, round 3, after cid-framework
-    // moved to tuning: held out 33/48 and 62/66). The goal is 90% / 95%; the
-    // README's figures are these.
+    // Floors: what this table measured (2026-12-06, round 4: tuning 124/124 and
+    // 88/90 with r4.tuning.toml; held out 33/48 and 62/66, unchanged since round
+    // 3). The goal is 90% / 95%; the README's figures are these.
     assert!(
         tuning.recall() >= 0.99,
         "tuning recall fell:\n{}",
         tuning.misses.join("\n")
     );
     assert!(
-        held.recall() >= 0.68,
-        "held-out recall fell below 68%:\n{}",
-        held.misses.join("\n")
+        tuning.quietness() >= 0.97,
+        "tuning non-connection messages given causes:\n{}",
+        tuning.misses.join("\n")
     );
+    // The held-out misses are never printed: a pattern must not be written
+    // from one (the split's rule), so a failure says the figures alone.
+    assert!(held.recall() >= 0.68, "held-out recall fell: {}", held.line());
     assert!(
         held.quietness() >= 0.93,
-        "held-out non-connection messages given causes:\n{}",
-        held.misses.join("\n")
+        "held-out non-connection messages given causes: {}",
+        held.line()
     );
 }
