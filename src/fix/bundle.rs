@@ -90,7 +90,10 @@ pub(crate) fn plan(
                 about(check, fix),
                 fix.snippet.as_ref().map_or_else(
                     || "edit the AWS config file".to_string(),
-                    |s| comment(&s.instruction)
+                    |s| comment(&format!(
+                        "{}: `{}` (by hand: the AWS config file holds other profiles' keys)",
+                        s.instruction, s.text
+                    ))
                 )
             )),
             Edit::Field { field, value, .. } => {

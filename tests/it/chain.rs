@@ -191,6 +191,31 @@ fn a_wrong_external_id_in_the_second_hop_names_that_hop_and_its_fix_clears_it() 
         "{table}"
     );
 
+    // --write-fixes never rewrites the profile file (it holds the base keys):
+    // apply.sh says which line to write, by hand.
+    let out = doctor()
+        .current_dir(dir.path())
+        .args([
+            "doctor",
+            "--offline",
+            "-c",
+            "profiles.yml",
+            "--profile-file",
+            "config",
+        ])
+        .args(["--trust-policy", &format!("{R1}=r1.json")])
+        .args(["--trust-policy", &format!("{R2}=r2.json")])
+        .args(["--write-fixes", "fixes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let script = std::fs::read_to_string(dir.path().join("fixes/apply.sh")).unwrap();
+    assert!(
+        script.contains("(config:13:15) becomes: `external_id = prod-7d1f`"),
+        "{script}"
+    );
+    assert!(!dir.path().join("fixes/config").exists());
+
     apply(dir.path(), fix);
     let text = std::fs::read_to_string(dir.path().join("config")).unwrap();
     assert_eq!(text, config("mid-4k2p", "prod-7d1f"));

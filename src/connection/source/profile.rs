@@ -483,8 +483,38 @@ source_profile = nobody
         );
         assert_eq!(c.value(FieldId::ExternalId), Some("123456"));
         assert_eq!(c.auth.auth_type, Some(AuthType::CrossAccountRole));
+        // The filled values point into the profile file, never into profiles.yml.
+        assert_eq!(c.location(FieldId::RoleArn), None);
+        assert_eq!(
+            c.site(FieldId::ExternalId),
+            (Some("config"), Some(Location { line: 4, column: 15 }))
+        );
+        assert_eq!(c.site(FieldId::Region).0, None, "the source's own region");
+        let chain = c.auth.chain.as_ref().unwrap();
+        assert_eq!(chain.hops.len(), 1);
+        assert_eq!(chain.place(0), "hop 1 of 1");
+        assert_eq!(chain.assumed_by(0), None);
         let e = fill(Path::new("config"), CONFIG, "ghost", &mut loaded).unwrap_err();
         assert!(e.to_string().contains("config:23:18:"), "{e}");
+    }
+
+    #[test]
+    fn role_hops_are_kept_in_the_order_they_are_assumed() {
+        let config = "[profile prod]\nrole_arn = arn:aws:iam::444455556666:role/R2\nsource_profile = mid\n\
+                      [profile mid]\nrole_arn = arn:aws:iam::111122223333:role/R1\nsource_profile = base\n\
+                      external_id = m\n[profile base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n";
+        let text = "p:\n  outputs:\n    d:\n      type: athena\n      aws_profile_name: prod\n";
+        let mut loaded = super::super::dbt::read(Path::new("profiles.yml"), text).unwrap();
+        fill(Path::new("config"), config, "prod", &mut loaded).unwrap();
+        let chain = loaded.connection.auth.chain.unwrap();
+        let names: Vec<&str> = chain.hops.iter().map(|h| h.profile.as_str()).collect();
+        assert_eq!(names, ["mid", "prod"]);
+        assert_eq!(chain.assumed_by(1), Some("arn:aws:iam::111122223333:role/R1"));
+        assert_eq!(
+            chain.hops[0].external_id.as_ref().and_then(|f| f.location),
+            Some(Location { line: 7, column: 15 })
+        );
+        assert!(chain.starts_from.contains("base"));
     }
 
     #[test]
