@@ -155,6 +155,53 @@ fn single_id(s: &Statement) -> Option<&str> {
     }
 }
 
+/// The evaluator's verdict on statement `s` for `caller`'s `sts:AssumeRole`
+/// on the role `arn` of `account`. In the role's own account, a trust policy
+/// naming the account delegates to the caller's identity policies ("a role
+/// trust policy … specifying the account … the account's administrator must
+/// grant sts:AssumeRole", IAM User Guide: "Granting a user permissions to
+/// switch roles"), which the chain does not tell: unknown, said so.
+fn as_caller(
+    policy: &Policy,
+    s: &Statement,
+    caller: &Principal,
+    arn: &str,
+    account: Option<&str>,
+    ctx: &Context,
+) -> Tri {
+    let request = |resource_account: Option<&str>| {
+        applies(
+            policy,
+            s,
+            &Request {
+                action: ASSUME_ROLE,
+                resource: arn,
+                principal: caller,
+                context: ctx,
+                resource_account,
+            },
+        )
+    };
+    let direct = request(account);
+    let same_account = account == Some(caller.account.as_str());
+    if direct != Tri::No || !same_account || s.effect != Effect::Allow {
+        return direct;
+    }
+    // Judged as if across accounts, where naming the account admits its members.
+    let delegated = format!(
+        "the identity policy of {} allows sts:AssumeRole on {arn}",
+        caller.arn
+    );
+    match request(Some("")) {
+        Tri::Yes => Tri::Maybe(vec![delegated]),
+        Tri::Maybe(mut c) => {
+            c.push(delegated);
+            Tri::Maybe(c)
+        }
+        Tri::No => Tri::No,
+    }
+}
+
 fn judge_hop(
     facts: &Facts,
     chain: &ProfileChain,
@@ -191,17 +238,7 @@ fn judge_hop(
     // alone decides.
     let verdict = |s: &Statement| -> Tri {
         match &caller {
-            Some(c) => applies(
-                policy,
-                s,
-                &Request {
-                    action: ASSUME_ROLE,
-                    resource: arn,
-                    principal: c,
-                    context: &ctx,
-                    resource_account: account.as_deref(),
-                },
-            ),
+            Some(c) => as_caller(policy, s, c, arn, account.as_deref(), &ctx),
             None => id_holds(policy, s, &ctx),
         }
     };
@@ -282,19 +319,7 @@ fn judge_hop(
                 with_required.set(EXTERNAL_ID, &[id]);
             }
             match &caller {
-                Some(c) => {
-                    applies(
-                        policy,
-                        s,
-                        &Request {
-                            action: ASSUME_ROLE,
-                            resource: arn,
-                            principal: c,
-                            context: &with_required,
-                            resource_account: account.as_deref(),
-                        },
-                    ) != Tri::No
-                }
+                Some(c) => as_caller(policy, s, c, arn, account.as_deref(), &with_required) != Tri::No,
                 None => true,
             }
         })

@@ -368,7 +368,80 @@ fn live_each_hop_is_judged_with_the_trust_policy_getrole_returns() {
         "{check:#}"
     );
     assert_eq!(check["fix"]["snippet"]["text"], "external_id = prod-7d1f");
+    // A snapshot carries the roles' trust policies: replayed, the same finding.
+    let out = crate::common::doctor_at(&moto::endpoint())
+        .current_dir(dir.path())
+        .args(["snapshot", "-c", "profiles.yml", "--profile-file", "config"])
+        .args(["--no-probes", "-o", "snap.json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let replayed = doctor()
+        .current_dir(dir.path())
+        .args(["doctor", "--snapshot", "snap.json", "--format", "json"])
+        .output()
+        .unwrap();
+    let again = hops(&stdout_json(&replayed));
+    assert_eq!(
+        again.iter().map(|c| (&c.0, &c.1)).collect::<Vec<_>>(),
+        checks.iter().map(|c| (&c.0, &c.1)).collect::<Vec<_>>()
+    );
     apply(dir.path(), &check["fix"]);
     let checks = hops(&live(dir.path()));
     assert!(checks.iter().all(|c| c.0 == "pass"), "{checks:#?}");
+}
+
+/// Both roles in one account, R2 trusting the account: the trust policy
+/// delegates to R1's identity policies, which the chain does not tell. A wrong
+/// ID is still the finding (with its line); the right one passes, saying what
+/// it cannot know.
+#[test]
+fn a_same_account_hop_delegates_to_the_identity_policy() {
+    let same = R2.replace("444455556666", "111122223333");
+    let dir = setup(&config("mid-4k2p", "prod-7d1e").replace(R2, &same));
+    std::fs::write(
+        dir.path().join("r2.json"),
+        R2_TRUST.replace(
+            "arn:aws:iam::111122223333:role/R1",
+            "arn:aws:iam::111122223333:root",
+        ),
+    )
+    .unwrap();
+    let judged = |dir: &Path| {
+        let out = doctor()
+            .current_dir(dir)
+            .args([
+                "doctor",
+                "--offline",
+                "-c",
+                "profiles.yml",
+                "--profile-file",
+                "config",
+            ])
+            .args(["--trust-policy", &format!("{R1}=r1.json")])
+            .args(["--trust-policy", &format!("{same}=r2.json")])
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        hops(&stdout_json(&out))
+    };
+    let checks = judged(dir.path());
+    let (status, subject, check) = &checks[1];
+    assert_eq!(
+        (status.as_str(), subject.as_str()),
+        ("fail", "profile prod (hop 2 of 2)"),
+        "{check:#}"
+    );
+    assert_eq!(
+        check["fix"]["snippet"]["text"], "external_id = prod-7d1f",
+        "{check:#}"
+    );
+    apply(dir.path(), &check["fix"]);
+    let checks = judged(dir.path());
+    assert_eq!(checks[1].0, "pass", "{checks:#?}");
+    let message = checks[1].2["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("if the identity policy of {R1} allows sts:AssumeRole")),
+        "{message}"
+    );
 }

@@ -218,6 +218,12 @@ pub(crate) fn exercise(text: &str) -> bool {
         },
         Change::DropSecrets,
     ];
+    // The AWS config reader too: each profile's chain followed.
+    if let Ok(profiles) = profile::parse(text) {
+        for p in &profiles {
+            let _ = profile::chain(&profiles, &p.name);
+        }
+    }
     let mut any = false;
     for head in HEADS {
         let whole = format!("{head}{text}");
