@@ -445,3 +445,42 @@ fn a_same_account_hop_delegates_to_the_identity_policy() {
         "{message}"
     );
 }
+
+/// The same chain named by a SQLAlchemy (PyAthena) URL's `profile_name`: the
+/// same hop is named at the same line of the profile file.
+#[test]
+fn a_sqlalchemy_url_naming_the_profile_gets_the_same_finding() {
+    let dir = setup(&config("mid-4k2p", "prod-7d1e"));
+    std::fs::write(
+        dir.path().join("conn.url"),
+        "awsathena+rest://@athena.eu-west-1.amazonaws.com:443/sales?s3_staging_dir=s3%3A%2F%2Facme-results%2Fdbt%2F&profile_name=prod\n",
+    )
+    .unwrap();
+    let out = doctor()
+        .current_dir(dir.path())
+        .args([
+            "doctor",
+            "--offline",
+            "-c",
+            "conn.url",
+            "--profile-file",
+            "config",
+        ])
+        .args(["--trust-policy", &format!("{R1}=r1.json")])
+        .args(["--trust-policy", &format!("{R2}=r2.json")])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let checks = hops(&stdout_json(&out));
+    let failed: Vec<_> = checks.iter().filter(|c| c.0 == "fail").collect();
+    assert_eq!(failed.len(), 1, "{checks:#?}");
+    assert_eq!(failed[0].1, "profile prod (hop 2 of 2)");
+    assert!(
+        failed[0].2["fix"]["snippet"]["instruction"]
+            .as_str()
+            .unwrap()
+            .contains("config:13:15"),
+        "{:#}",
+        failed[0].2
+    );
+}
