@@ -120,7 +120,7 @@ pub(crate) enum Command {
         #[arg(long, value_name = "FILE")]
         secret_file: Option<PathBuf>,
         #[command(flatten)]
-        live: LiveArgs,
+        live: Box<LiveArgs>,
         /// The organization's and the endpoints' policies, kept in the snapshot.
         #[command(flatten)]
         guards: GuardArgs,
@@ -370,8 +370,9 @@ pub(crate) struct GuardArgs {
     pub rcps: Vec<PathBuf>,
     /// The policy of the VPC endpoint a service's traffic goes through
     /// (repeatable; SERVICE: s3, athena, glue, sts, kms): the document, or the
-    /// JSON of `aws ec2 describe-vpc-endpoints` for that one endpoint (never
-    /// read live).
+    /// JSON of `aws ec2 describe-vpc-endpoints` for that one endpoint. Live,
+    /// the endpoints are read instead (--vpc-endpoint, --vpc, or an endpoint
+    /// resolved to private addresses); given, this wins and nothing is read.
     #[arg(long = "endpoint-policy", value_name = "SERVICE=FILE")]
     pub endpoints: Vec<String>,
     /// The session policy the BI tool passes on AssumeRole (a policy
@@ -502,7 +503,7 @@ pub(crate) struct TriageArgs {
     pub color: ColorChoice,
 }
 
-/// How live inspection reaches AWS. It only reads (Get*, List*, Head*,
+/// How live inspection reaches AWS. It only reads (Get*, List*, Head*, Describe*,
 /// sts:GetCallerIdentity) and probes (sts:AssumeRole; the reads again with the
 /// connection's own credentials); nothing is ever changed. `--probe-query` is the
 /// only option that makes AWS write anything.
@@ -547,6 +548,42 @@ pub(crate) struct LiveArgs {
     /// over TCP 444 (another port only to test the check on loopback).
     #[arg(long, value_name = "PORT", default_value_t = 444)]
     pub athena_streaming_port: u16,
+    /// A VPC endpoint the BI tool's traffic goes through (repeatable,
+    /// `vpce-…`): read live (ec2:DescribeVpcEndpoints) and its policy judged
+    /// by NET004, for the service its ServiceName names. Without it (or
+    /// --vpc), the interface endpoints are read only when the network check
+    /// resolves an endpoint to private addresses; --endpoint-policy wins.
+    #[arg(long = "vpc-endpoint", value_name = "VPCE_ID", value_parser = vpce_id)]
+    pub vpc_endpoints: Vec<String>,
+    /// The VPC the BI tool's traffic leaves from (`vpc-…`): its VPC endpoints
+    /// of S3 (the gateway endpoint, else the interface endpoint with private
+    /// DNS), Athena, Glue, STS and KMS (the interface endpoint with private
+    /// DNS) are read live (ec2:DescribeVpcEndpoints) and judged by NET004.
+    #[arg(long, value_name = "VPC_ID", value_parser = vpc_id)]
+    pub vpc: Option<String>,
+}
+
+/// An AWS resource ID: `prefix-` and hexadecimal digits (EC2's IDs).
+fn ec2_id(value: &str, prefix: &str) -> Result<String, String> {
+    match value.strip_prefix(prefix) {
+        Some(hex)
+            if (1..=32).contains(&hex.len())
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
+        {
+            Ok(value.to_string())
+        }
+        _ => Err(format!("not an ID of the form {prefix}0123456789abcdef0")),
+    }
+}
+
+fn vpce_id(value: &str) -> Result<String, String> {
+    ec2_id(value, "vpce-")
+}
+
+fn vpc_id(value: &str) -> Result<String, String> {
+    ec2_id(value, "vpc-")
 }
 
 /// `--trust-policy` split: the connection's role's FILE, and `ROLE_ARN=FILE`s.
@@ -608,6 +645,11 @@ impl LiveArgs {
             probes: !self.no_probes,
             session_duration: self.session_duration,
             streaming_port: self.athena_streaming_port,
+            endpoints: crate::collect::WantedEndpoints {
+                endpoint_ids: self.vpc_endpoints.clone(),
+                vpc: self.vpc.clone(),
+                files: false,
+            },
         }
     }
 }

@@ -142,8 +142,8 @@ pub(crate) struct Facts {
 }
 
 /// What `--scp`, `--rcp` and `--endpoint-policy` tell, or, live, what the
-/// organization's own reads tell (`collect/live/org.rs`; the flags win, kind by
-/// kind). Endpoint policies are never read live (yet).
+/// organization's own reads (`collect/live/org.rs`) and EC2's VPC endpoints
+/// (`collect/live/ec2.rs`) tell; the flags win, kind by kind.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Guardrails {
     /// Service control policies, one list per level of the organization (the
@@ -152,8 +152,14 @@ pub(crate) struct Guardrails {
     pub scps: Observed<Vec<Vec<Policy>>>,
     /// Resource control policies of the resources' account, one list per level.
     pub rcps: Observed<Vec<Vec<Policy>>>,
-    /// VPC endpoint policies by service (`s3`, `athena`, `glue`, `sts`, `kms`).
+    /// VPC endpoint policies by service (`s3`, `athena`, `glue`, `sts`, `kms`):
+    /// from `--endpoint-policy`, or read live (`collect/live/ec2.rs`).
     pub endpoints: Observed<BTreeMap<String, Policy>>,
+    /// Services whose traffic goes through a VPC endpoint whose policy the live
+    /// read could not tell (which endpoint, or its policy), with why: NET004
+    /// skips each saying so, never passes it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub endpoints_unknown: BTreeMap<String, String>,
     /// The organization as the live reads saw it, when they did: why a kind's
     /// list is empty (the management account, the kind not enabled, no
     /// organization). Snapshots from before live reads hold none.
@@ -206,9 +212,6 @@ impl Organization {
     }
 }
 
-/// Why endpoint policies are unknown in a live run: nothing reads them from the account.
-pub(crate) const ENDPOINTS_NOT_LIVE: &str = "not read live: pass --endpoint-policy SERVICE=FILE";
-
 impl Guardrails {
     /// None given, each for `why`.
     pub(crate) fn unknown(why: &str) -> Guardrails {
@@ -216,6 +219,7 @@ impl Guardrails {
             scps: Observed::NotCollected(why.into()),
             rcps: Observed::NotCollected(why.into()),
             endpoints: Observed::NotCollected(why.into()),
+            endpoints_unknown: BTreeMap::new(),
             organization: None,
             session: None,
         }

@@ -7,7 +7,7 @@ mod live;
 mod offline;
 mod snapshot;
 
-pub(crate) use live::{History, LiveOptions, Session as LiveSession, Tracker};
+pub(crate) use live::{History, LiveOptions, Session as LiveSession, Tracker, WantedEndpoints};
 pub(crate) use offline::{
     Collected, GuardInputs, PolicyInputs, SecretInput, collect_loaded, collect_offline, read_guardrails,
     read_policy,
@@ -36,9 +36,12 @@ pub(crate) fn collect_live(
         options.deadline,
     );
     let (conn, secret) = (&collected.facts.connection, collected.secret.as_ref());
+    // `--endpoint-policy` wins: the endpoints are then not read.
+    let mut options = options.clone();
+    options.endpoints.files = !policies.guards.endpoints.is_empty();
     let live = match session {
-        Some(session) => session.collect(conn, secret, options, &tracker)?,
-        None => live::collect(conn, secret, options, &tracker)?,
+        Some(session) => session.collect(conn, secret, &options, &tracker)?,
+        None => live::collect(conn, secret, &options, &tracker)?,
     };
     // A plan or template that declares the role says what it will be: the
     // account's current policies do not replace it.
@@ -66,8 +69,8 @@ pub(crate) fn collect_live(
         facts.bucket_policies.entry(bucket).or_insert(policy);
     }
     facts.live = Observed::Known(Box::new(live.live));
-    // The organization's policies as read live, kind by kind, unless a file gave
-    // them (the files win); nothing reads the endpoints' policies live.
+    // The organization's and the VPC endpoints' policies as read live, kind by
+    // kind, unless a file gave them (the files win).
     let g = &mut facts.guardrails;
     let org = live.organization;
     if policies.guards.scps.is_empty() {
@@ -77,8 +80,9 @@ pub(crate) fn collect_live(
         g.rcps = org.rcps;
     }
     g.organization = org.organization;
-    if let Observed::NotCollected(why) = &mut g.endpoints {
-        *why = crate::facts::ENDPOINTS_NOT_LIVE.to_string();
+    if policies.guards.endpoints.is_empty() {
+        g.endpoints = live.endpoints.policies;
+        g.endpoints_unknown = live.endpoints.unknown;
     }
     facts.endpoint_overrides = live::endpoint_overrides();
     Ok((

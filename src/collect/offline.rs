@@ -185,6 +185,7 @@ pub(crate) fn read_guardrails(inputs: &GuardInputs) -> Result<Guardrails, Fatal>
         scps: org(&inputs.scps, true)?,
         rcps: org(&inputs.rcps, false)?,
         endpoints,
+        endpoints_unknown: BTreeMap::new(),
         organization: None,
         session: inputs
             .session

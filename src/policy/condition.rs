@@ -105,7 +105,8 @@ pub(crate) fn substitute(text: &str, ctx: &Context, action: &str, enabled: bool)
 
 /// The condition `described`, with why its key is unknown when the doctor can
 /// say how to make it known: the VPC keys are known once the endpoint the
-/// traffic to the action's service uses is given (`permissions::through_endpoint`).
+/// traffic to the action's service uses is given or read live
+/// (`permissions::through_endpoint`).
 fn unknown_key(key: &str, action: &str, described: String) -> String {
     if key.eq_ignore_ascii_case("aws:SourceVpce") || key.eq_ignore_ascii_case("aws:SourceVpc") {
         let service = action.split(':').next().unwrap_or("s3");
@@ -119,7 +120,8 @@ fn unknown_key(key: &str, action: &str, described: String) -> String {
 /// `service` (`s3`) is unknown.
 pub(crate) fn vpc_unknown(service: &str) -> String {
     format!(
-        "the request's VPC endpoint is not known: pass --endpoint-policy {service}=… from describe-vpc-endpoints"
+        "the request's VPC endpoint is not known: pass --endpoint-policy {service}=… from describe-vpc-endpoints, \
+         or live --vpc-endpoint ID"
     )
 }
 

@@ -2,11 +2,11 @@
 //! and every request through the endpoint must be allowed by it as well as by
 //! the account's own policies (AWS PrivateLink Guide: "Control access to VPC
 //! endpoints using endpoint policies"; IAM User Guide: "Policy evaluation
-//! logic"). The doctor takes `--endpoint-policy SERVICE=FILE` as saying the
+//! logic"). The doctor takes `--endpoint-policy SERVICE=FILE`, or the endpoint
+//! read live for SERVICE (`collect/live/ec2.rs`: the same model), as saying the
 //! connection's requests to SERVICE go through that endpoint: the BI tool's own,
 //! so they carry the endpoint (`aws:SourceVpce`, `aws:SourceVpc`, when the file
-//! names them) and no
-//! `aws:CalledVia`.
+//! or the read names them) and no `aws:CalledVia`.
 
 use super::access;
 use super::guard::{self, Asked, Asker};
@@ -42,7 +42,22 @@ impl Rule for EndpointPolicyDenies {
         let endpoints = facts.guardrails.endpoints.require("endpoints")?;
         let asker = Asker::of(facts)?;
         let needs = asker.needs(facts)?;
-        let mut checks = Vec::new();
+        // The live read found the traffic goes through an endpoint it could
+        // not tell (which one, or its policy): unknown, said, never passed.
+        let mut checks: Vec<Check> = facts
+            .guardrails
+            .endpoints_unknown
+            .iter()
+            .map(|(service, why)| meta.skip(format!("VPC endpoint of {service}"), why.clone()))
+            .collect();
+        if endpoints.is_empty() && checks.is_empty() {
+            // Only a live read knows of no endpoint (a file names one).
+            return Ok(vec![meta.pass(
+                "VPC endpoints",
+                "no VPC endpoint of the services the connection calls is in the way (read live with \
+                 ec2:DescribeVpcEndpoints): no endpoint policy applies",
+            )]);
+        }
         for (service, policy) in endpoints {
             let keep = |action: &str, _: &permissions::Need| service_of(action) == service;
             if !needs
@@ -256,6 +271,44 @@ mod tests {
                 .check(&crate::rules::unread::healthy())
                 .is_err()
         );
+    }
+
+    /// Read live: a refused read is a skip naming it; an endpoint the read
+    /// could not tell is a skip saying why, beside the judged ones; no endpoint
+    /// in the way is a pass that says so. Never a pass for what is unknown.
+    #[test]
+    fn a_live_read_unknown_or_refused_is_never_a_pass() {
+        let mut facts = crate::rules::unread::healthy();
+        facts.guardrails.endpoints = Observed::Failed(crate::facts::Failure {
+            kind: crate::facts::FailureKind::Denied,
+            action: "ec2:DescribeVpcEndpoints".into(),
+            code: "UnauthorizedOperation".into(),
+            message: "UnauthorizedOperation: You are not authorized to perform this operation.".into(),
+        });
+        let skip = EndpointPolicyDenies.check(&facts).unwrap_err();
+        assert!(
+            skip.reason
+                .starts_with("needs ec2:DescribeVpcEndpoints, which was denied: UnauthorizedOperation"),
+            "{skip:?}"
+        );
+        let mut facts = with(endpoint(DENY_PUT));
+        facts.guardrails.endpoints_unknown.insert(
+            "athena".into(),
+            "athena.us-east-1.amazonaws.com resolves to 10.0.2.9 …".into(),
+        );
+        let checks = EndpointPolicyDenies.check(&facts).unwrap();
+        let unknown = checks.iter().find(|c| c.status == Status::Skip).unwrap();
+        assert_eq!(unknown.subject, "VPC endpoint of athena");
+        assert!(unknown.message.contains("resolves to 10.0.2.9"));
+        assert!(checks.iter().any(|c| c.status == Status::Fail));
+        facts.guardrails.endpoints = Observed::Known(BTreeMap::new());
+        let checks = EndpointPolicyDenies.check(&facts).unwrap();
+        assert!(checks.iter().all(|c| c.status == Status::Skip), "{checks:?}");
+        facts.guardrails.endpoints_unknown.clear();
+        let checks = EndpointPolicyDenies.check(&facts).unwrap();
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0].status, Status::Pass);
+        assert!(checks[0].message.starts_with("no VPC endpoint of the services"));
     }
 
     #[test]

@@ -256,7 +256,7 @@ pub(super) fn acl_context(
 ) -> crate::policy::Context {
     let mut ctx = permissions::context(&env.target, Some(&env.principal), need.via_athena);
     // The BI tool's own requests carry the VPC endpoint they go through, when
-    // `--endpoint-policy SERVICE=FILE` names it; Athena's requests to S3 never
+    // `--endpoint-policy SERVICE=FILE` or the live read names it; Athena's requests to S3 never
     // do (`permissions::NETWORK_KEYS`).
     if !need.via_athena
         && let Observed::Known(endpoints) = &env.facts.guardrails.endpoints

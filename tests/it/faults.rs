@@ -3,7 +3,8 @@
 //! rules fail when their reads work; then each read the doctor makes is made to
 //! hang, reset, answer 500 or throttle in turn, and no failing finding may become a
 //! pass. The proxy also records every call: the exact set a default, `--no-probes`
-//! and `--probe-query` run makes is asserted, and all of it is read-only.
+//! and `--probe-query` run makes is asserted (and `--vpc`'s one EC2 read), and all
+//! of it is read-only.
 
 use crate::common;
 
@@ -144,6 +145,12 @@ fn the_calls_are_exactly_these_reads() {
     let (_, _, inspect, _) = run(&config, HashMap::new(), &["--no-probes"]);
     let (_, _, default, _) = run(&config, HashMap::new(), &[]);
     let (_, _, query, _) = run(&config, HashMap::new(), &["--probe-query"]);
+    // Naming the BI tool's VPC reads its endpoints: one EC2 Describe.
+    let (_, _, vpc, _) = run(
+        &config,
+        HashMap::new(),
+        &["--no-probes", "--vpc", "vpc-0123456789abcdef0"],
+    );
     let set = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
     let inspection = set(&[
         // The network check (NET001): one unsigned HEAD per endpoint, no AWS call.
@@ -175,6 +182,16 @@ fn the_calls_are_exactly_these_reads() {
         "sts:GetCallerIdentity",
     ]);
     assert_eq!(inspect, inspection, "--no-probes");
+    // With --vpc: the endpoints' read added, and nothing else (a subset: under
+    // load a read that timed out leaves out the reads that follow from it).
+    let with_endpoints: BTreeSet<String> = inspection
+        .union(&set(&["ec2:DescribeVpcEndpoints"]))
+        .cloned()
+        .collect();
+    assert!(
+        vpc.contains("ec2:DescribeVpcEndpoints") && vpc.is_subset(&with_endpoints),
+        "--vpc: {vpc:?}"
+    );
     let probes = set(&["sts:AssumeRole"]);
     let with_probes: BTreeSet<String> = inspection.union(&probes).cloned().collect();
     assert_eq!(default, with_probes, "default");
@@ -191,7 +208,7 @@ fn the_calls_are_exactly_these_reads() {
         "--probe-query: {polled:?}"
     );
     let reads = ["Get", "List", "Head", "Describe", "BatchGet"];
-    for action in default.iter().filter(|a| !a.starts_with("unsigned:")) {
+    for action in default.union(&vpc).filter(|a| !a.starts_with("unsigned:")) {
         let op = action.split(':').nth(1).unwrap();
         assert!(
             reads.iter().any(|r| op.starts_with(r)) || action == "sts:AssumeRole",

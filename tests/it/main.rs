@@ -39,5 +39,6 @@ mod sources_files;
 mod terminal;
 mod triage;
 mod triage_wild;
+mod vpce_live;
 mod workgroup_roundtrip;
 mod workgroup_settings;

@@ -131,6 +131,26 @@ impl Tracker {
         })
     }
 
+    /// `read` for a request the doctor makes by hand (EC2's Query API,
+    /// `ec2.rs`): `work` already turns its outcome into a fact.
+    pub(crate) fn made<T>(
+        &self,
+        reads: &Reads,
+        key: String,
+        action: &str,
+        label: impl Into<String>,
+        work: impl Future<Output = Observed<T>>,
+    ) -> Pin<Box<impl Future<Output = Observed<T>>>>
+    where
+        T: Clone + Send + Sync + 'static,
+    {
+        let label = label.into();
+        Box::pin(async move {
+            let work = reads.once(format!("{action} {key}"), work);
+            self.guarded(action, label, work).await
+        })
+    }
+
     /// A call's answer within the deadline, unless its service is cut off.
     async fn guarded<T>(
         &self,

@@ -1,10 +1,11 @@
 //! Live collection: read the account through the AWS SDK for Rust, read-only
-//! (Get*, List*, Head*, sts:GetCallerIdentity), every independent call in flight at
+//! (Get*, List*, Head*, Describe*, sts:GetCallerIdentity), every independent call in flight at
 //! once — beside the network check, not after it — each answer or refusal kept
 //! as a fact. One HTTP client carries every call of a run.
 
 mod athena;
 mod call;
+mod ec2;
 mod history;
 mod iam;
 mod kms;
@@ -15,6 +16,7 @@ mod s3;
 
 use call::Reads;
 pub(crate) use call::Tracker;
+pub(crate) use ec2::Wanted as WantedEndpoints;
 pub(crate) use history::History;
 
 use crate::connection::{AuthType, Connection};
@@ -48,6 +50,10 @@ pub(crate) struct LiveOptions {
     pub session_duration: i32,
     /// The JDBC/ODBC streaming port NET003 tries on Athena's host.
     pub streaming_port: u16,
+    /// The VPC endpoints the BI tool's traffic goes through (`--vpc-endpoint`,
+    /// `--vpc`; `ec2.rs` reads their policies), and whether `--endpoint-policy`
+    /// gave them instead (then nothing is read).
+    pub endpoints: ec2::Wanted,
 }
 
 /// The `AWS_ENDPOINT_URL*` variables in effect (PROBE006), as facts keep them: a
@@ -182,6 +188,8 @@ pub(crate) struct Inspection {
     pub organization: org::OrgPolicies,
     /// The trust policies of the profile chain's other roles, by ARN.
     pub chain_trust: BTreeMap<String, Observed<crate::facts::TrustPolicy>>,
+    /// The policies of the VPC endpoints the traffic goes through.
+    pub endpoints: ec2::Found,
 }
 
 /// Collect everything the account can tell about this connection.
@@ -377,10 +385,18 @@ async fn inspect(
         let probes = probe::probe(conn, secret, config, clients, options, path_style, tracker);
         Observed::Known(Box::pin(probes).await)
     };
+    // Once the network check says where the calls go (an interface endpoint's
+    // private addresses), unless the flags say it: off the critical path.
+    let endpoints = Box::pin(async {
+        let ec2 = ec2::Ec2::new(config, options.timeout);
+        ec2::endpoints(&ec2, &options.endpoints, network.facts(), tracker, &clients.reads).await
+    });
     let work = async {
-        let (mut collected, probes) = both(tracker, inspection, Box::pin(probes)).await;
+        let ((mut collected, probes), endpoints) =
+            both(tracker, both(tracker, inspection, Box::pin(probes)), endpoints).await;
         collected.live.probes = probes;
         collected.live.network = network.facts().await;
+        collected.endpoints = endpoints;
         collected
     };
     // Every call ends by the deadline (`Tracker::call`); this backstop only
@@ -590,5 +606,9 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
         bucket_policies,
         organization,
         chain_trust,
+        endpoints: ec2::Found {
+            policies: Observed::NotCollected("not read".into()),
+            unknown: BTreeMap::new(),
+        },
     }
 }
