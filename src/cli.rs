@@ -313,9 +313,10 @@ pub(crate) struct Sources {
     #[arg(long = "bucket-policy", value_name = "[BUCKET=]FILE")]
     pub bucket_policies: Vec<String>,
     /// The role's trust policy: a document, URL-encoded or not, or the JSON of
-    /// `aws iam get-role`.
-    #[arg(long, value_name = "FILE")]
-    pub trust_policy: Option<PathBuf>,
+    /// `aws iam get-role`. ROLE_ARN=FILE (repeatable) gives the trust policy of
+    /// a role of the AWS profile chain (`--profile-file`), judged hop by hop.
+    #[arg(long, value_name = "[ROLE_ARN=]FILE")]
+    pub trust_policy: Vec<String>,
     /// A Terraform plan as JSON (`terraform show -json PLAN > plan.json`): check
     /// the role, its policies and the bucket policies as they will be after
     /// apply. Findings point at the `.tf` lines beside the plan (see
@@ -585,7 +586,38 @@ fn vpc_id(value: &str) -> Result<String, String> {
     ec2_id(value, "vpc-")
 }
 
+/// `--trust-policy` split: the connection's role's FILE, and `ROLE_ARN=FILE`s.
+pub(crate) type TrustPolicies = (Option<PathBuf>, Vec<(String, PathBuf)>);
+
 impl Sources {
+    /// `--trust-policy`: the connection's role's FILE (at most one) and the
+    /// profile chain's `ROLE_ARN=FILE`s. An argument is `ROLE_ARN=FILE` when it
+    /// starts `arn:` and has a `=` (the first whose right side is a file, as a
+    /// role's name may hold `=` too); a plain FILE otherwise.
+    pub(crate) fn trust_policies(&self) -> Result<TrustPolicies, String> {
+        let mut plain: Option<PathBuf> = None;
+        let mut hops = Vec::new();
+        for arg in &self.trust_policy {
+            let splits: Vec<usize> = arg.match_indices('=').map(|(i, _)| i).collect();
+            let split = splits
+                .iter()
+                .find(|&&i| std::path::Path::new(&arg[i + 1..]).exists())
+                .or(splits.first())
+                .filter(|_| arg.starts_with("arn:"));
+            match split {
+                Some(&i) => hops.push((arg[..i].to_string(), PathBuf::from(&arg[i + 1..]))),
+                None if plain.is_some() => {
+                    return Err(format!(
+                        "--trust-policy {arg}: the connection's role has one trust policy; name another \
+                         role's as ROLE_ARN=FILE"
+                    ));
+                }
+                None => plain = Some(PathBuf::from(arg)),
+            }
+        }
+        Ok((plain, hops))
+    }
+
     /// The plan or template given, if any.
     pub(crate) fn iac(&self) -> Option<crate::collect::iac::IacInput> {
         use crate::collect::iac::IacInput;

@@ -133,6 +133,12 @@ pub(crate) struct Facts {
     /// from before these existed read as not given).
     #[serde(default)]
     pub guardrails: Guardrails,
+    /// The trust policies of the profile chain's roles (`Auth::chain`), by role
+    /// ARN: `--trust-policy ROLE_ARN=FILE`, or live `iam:GetRole` on each (the
+    /// connection's own role is `trust_policy`). A role missing here was not
+    /// looked at (TRUST007 skips its hop, saying so).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub chain_trust: BTreeMap<String, Observed<TrustPolicy>>,
 }
 
 /// What `--scp`, `--rcp` and `--endpoint-policy` tell, or, live, what the

@@ -53,8 +53,17 @@ pub(crate) fn collect_live(
     if policies.boundary.is_none() && !declared {
         facts.permissions_boundary = live.permissions_boundary;
     }
-    if policies.trust.is_none() && !declared {
+    // `--trust-policy ROLE_ARN=FILE` naming the connection's own role is a file too.
+    let own_given = facts
+        .connection
+        .value(crate::connection::FieldId::RoleArn)
+        .is_some_and(|arn| facts.chain_trust.contains_key(arn.trim()));
+    if policies.trust.is_none() && !declared && !own_given {
         facts.trust_policy = live.trust_policy;
+    }
+    // The chain's roles given as files win over what the account says.
+    for (arn, trust) in live.chain_trust {
+        facts.chain_trust.entry(arn).or_insert(trust);
     }
     for (bucket, policy) in live.bucket_policies {
         facts.bucket_policies.entry(bucket).or_insert(policy);

@@ -1,7 +1,7 @@
 //! Offline collection: the connection file and the secret, from files and the
 //! environment only.
 
-use crate::connection::{self, Loaded};
+use crate::connection::{self, FieldId, Loaded};
 use crate::error::Fatal;
 use crate::facts::{FACTS_VERSION, Facts, Guardrails, Observed, TrustPolicy};
 use crate::limits::Input;
@@ -31,6 +31,9 @@ pub(crate) struct PolicyInputs {
     pub buckets: Vec<String>,
     /// `--trust-policy FILE`: the role's trust policy.
     pub trust: Option<PathBuf>,
+    /// `--trust-policy ROLE_ARN=FILE`: the trust policies of the profile
+    /// chain's roles (a plain FILE is the connection's role's).
+    pub hop_trust: Vec<(String, PathBuf)>,
     /// `--terraform-plan` / `--cloudformation`: what infrastructure as code will
     /// make of the role and buckets (the files above win over it).
     pub iac: Option<super::iac::IacInput>,
@@ -324,12 +327,21 @@ pub(crate) fn collect_loaded(
         let label = format!("bucket policy of {bucket}");
         bucket_policies.insert(bucket, read_policy(&path, PolicyKind::Resource, Some(&label))?);
     }
+    let mut chain_trust = BTreeMap::new();
+    for (arn, path) in &policies.hop_trust {
+        chain_trust.insert(arn.clone(), Observed::Known(hop_trust_policy(arn, path)?));
+    }
+    let role_arn = connection.value(FieldId::RoleArn).map(str::trim);
     let trust_policy = match &policies.trust {
         Some(path) => Observed::Known(read_trust_policy(path)?),
-        None => Observed::NotCollected(
-            "needs the role's trust policy: --trust-policy FILE (a document, or `aws iam get-role` output)"
-                .into(),
-        ),
+        // `--trust-policy ROLE_ARN=FILE` naming the connection's own role.
+        None => match role_arn.and_then(|arn| chain_trust.get(arn)) {
+            Some(given) => given.clone(),
+            None => Observed::NotCollected(
+                "needs the role's trust policy: --trust-policy FILE (a document, or `aws iam get-role` output)"
+                    .into(),
+            ),
+        },
     };
     let mut collected = Collected {
         facts: Facts {
@@ -343,6 +355,7 @@ pub(crate) fn collect_loaded(
             live: Observed::NotCollected("needs live inspection: run without --offline".into()),
             endpoint_overrides: Vec::new(),
             blank_environment: blank_environment(),
+            chain_trust,
             principal_site: None,
             declared: Default::default(),
             guardrails: read_guardrails(&policies.guards)?,
@@ -481,6 +494,21 @@ fn read_trust_policy(path: &Path) -> Result<TrustPolicy, Fatal> {
             },
         },
     )
+}
+
+/// The trust policy of a role of the profile chain (`--trust-policy
+/// ROLE_ARN=FILE`), named after the role so its fix's command names it.
+fn hop_trust_policy(arn: &str, path: &Path) -> Result<TrustPolicy, Fatal> {
+    let mut read = read_trust_policy(path)?;
+    if let TrustPolicy::Valid(p) = &mut read
+        && p.name_of("role").is_none()
+        && let Some(name) = arn
+            .rsplit_once(":role/")
+            .map(|(_, r)| r.rsplit('/').next().unwrap_or(r))
+    {
+        p.names.push(("role", name.to_string()));
+    }
+    Ok(read)
 }
 
 /// `BUCKET=FILE`, or a plain `FILE` for the results bucket.

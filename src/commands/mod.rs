@@ -190,11 +190,15 @@ fn gather(
         stdin: sources.secret_stdin,
         ignore_environment: false,
     };
+    let (trust, hop_trust) = sources
+        .trust_policies()
+        .map_err(|e| Fatal::input(config, None, e))?;
     let policies = collect::PolicyInputs {
         identity: sources.policies.clone(),
         boundary: sources.boundary.clone(),
         buckets: sources.bucket_policies.clone(),
-        trust: sources.trust_policy.clone(),
+        trust,
+        hop_trust,
         iac: sources.iac(),
         iac_role: sources.iac_role.clone(),
         guards,
@@ -270,7 +274,6 @@ fn inputs_of(args: &DoctorArgs) -> Vec<PathBuf> {
     .into_iter()
     .flatten()
     .chain(&sources.policies)
-    .chain(sources.trust_policy.as_ref())
     .chain(sources.secret_file.as_ref())
     .chain(&sources.guards.scps)
     .chain(&sources.guards.rcps)
@@ -282,6 +285,12 @@ fn inputs_of(args: &DoctorArgs) -> Vec<PathBuf> {
             .iter()
             .chain(&sources.guards.endpoints)
             .map(|b| PathBuf::from(b.split_once('=').map_or(b.as_str(), |(_, f)| f))),
+    )
+    .chain(
+        sources
+            .trust_policies()
+            .into_iter()
+            .flat_map(|(plain, hops)| plain.into_iter().chain(hops.into_iter().map(|(_, f)| f))),
     )
     .filter_map(|p| p.canonicalize().ok())
     .collect()

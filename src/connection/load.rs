@@ -444,6 +444,7 @@ fn build(path: &Path, text: &str, raw: Nested, form: Form) -> Result<Loaded, Fat
             access_key_id_holds_secret,
             secret_in_file,
             secret_blank,
+            chain: None,
         },
         doctor,
         text: None,

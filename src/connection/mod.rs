@@ -77,6 +77,10 @@ pub(crate) enum Form {
     Grafana,
     /// Metabase's Athena database: the JSON of `GET /api/database/:id`.
     Metabase,
+    /// An AWS shared config file (`--profile-file`): never a connection's own
+    /// form, the file a value of the profile chain is written in and its
+    /// fix corrects (`region`, `role_arn`, `external_id` of a profile).
+    AwsConfig,
 }
 
 impl Form {
@@ -98,6 +102,7 @@ impl Form {
             Form::Dbt => "the dbt-athena profile (profiles.yml)",
             Form::Grafana => "the Grafana Athena data source",
             Form::Metabase => "the Metabase Athena database",
+            Form::AwsConfig => "the AWS shared config file",
         }
     }
 }
@@ -332,6 +337,10 @@ pub(crate) struct Auth {
     /// Where the secret access key field is present but empty or whitespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_blank: Option<Location>,
+    /// The AWS profile chain the source's named profile follows through
+    /// `--profile-file`: its roles hop by hop, and the fields it filled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<source::profile::ProfileChain>,
 }
 
 impl Connection {
@@ -362,8 +371,12 @@ impl Connection {
         self.field(id).and_then(Field::value)
     }
 
-    /// Where a field is written, for findings that point at it.
+    /// Where a field is written in the connection's own file, for findings
+    /// that point at it: `None` for a value the profile file gave (`site`).
     pub(crate) fn location(&self, id: FieldId) -> Option<Location> {
+        if self.filled(id).is_some() {
+            return None;
+        }
         match id {
             FieldId::AuthType => self.auth.type_location,
             FieldId::SecretAccessKey => self.auth.secret_in_file,
@@ -375,6 +388,25 @@ impl Connection {
                 .and_then(|f| f.location)
                 .or(self.auth.access_key_id_holds_secret),
             _ => self.field(id).and_then(|f| f.location),
+        }
+    }
+
+    /// Whence a field's value came when the AWS profile file gave it: the
+    /// chain (its file) and the profile's setting.
+    pub(crate) fn filled(
+        &self,
+        id: FieldId,
+    ) -> Option<(&source::profile::ProfileChain, &source::profile::Filled)> {
+        let chain = self.auth.chain.as_ref()?;
+        Some((chain, chain.filled(id)?))
+    }
+
+    /// Where a field is written: in the connection's file (`None` for the
+    /// file), or in the profile file that gave it.
+    pub(crate) fn site(&self, id: FieldId) -> (Option<&str>, Option<Location>) {
+        match self.filled(id) {
+            Some((chain, f)) => (Some(chain.file.as_str()), Some(f.location)),
+            None => (None, self.location(id)),
         }
     }
 

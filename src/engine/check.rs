@@ -138,6 +138,15 @@ impl Check {
         self
     }
 
+    /// Point at where a connection field is written (`Connection::site`): the
+    /// connection's file, or the AWS profile file that gave the value.
+    pub(crate) fn at_site(self, site: (Option<&str>, Option<Location>)) -> Check {
+        match site {
+            (Some(file), Some(at)) => self.in_file(Some(file), at),
+            (_, at) => self.at(at),
+        }
+    }
+
     /// Point at the plan's or template's declaration, when there is one.
     pub(crate) fn in_declaration(self, site: Option<&crate::policy::site::Site>) -> Check {
         match site {

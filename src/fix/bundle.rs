@@ -80,6 +80,22 @@ pub(crate) fn plan(
         };
         let use_it = applied(fix.applicability, unsafe_fixes);
         match &fix.edit {
+            // A profile's setting is written in the AWS config file, which
+            // the bundle never rewrites (it holds other profiles' keys): said.
+            Edit::Field {
+                form: crate::connection::Form::AwsConfig,
+                ..
+            } => field_notes.push(format!(
+                "{}\n#   not applied: {}",
+                about(check, fix),
+                fix.snippet.as_ref().map_or_else(
+                    || "edit the AWS config file".to_string(),
+                    |s| comment(&format!(
+                        "{}: `{}` (by hand: the AWS config file holds other profiles' keys)",
+                        s.instruction, s.text
+                    ))
+                )
+            )),
             Edit::Field { field, value, .. } => {
                 if use_it {
                     fields.push((*field, value.clone()));
@@ -372,7 +388,8 @@ fn corrected_connection(conn: &ConnectionText, fields: &[(FieldId, Value)]) -> R
         | Form::OdbcReg
         | Form::Dbt
         | Form::Grafana
-        | Form::Metabase => {
+        | Form::Metabase
+        | Form::AwsConfig => {
             unreachable!("another tool's source is corrected by corrected_source")
         }
         Form::Json | Form::Labels => {

@@ -59,7 +59,7 @@ impl Fix {
     /// property it names (what `compose::compose_source` merges).
     pub(crate) fn source_change(&self) -> Option<(Change, String)> {
         match &self.edit {
-            Edit::Field { field, form, value } if !form.is_omni() => Some((
+            Edit::Field { field, form, value } if !form.is_omni() && *form != Form::AwsConfig => Some((
                 Change::Set(*field, field_text(value)),
                 field.key_in(*form).to_string(),
             )),
@@ -234,6 +234,20 @@ impl Fix {
         applicability: Applicability,
     ) -> Fix {
         let value = value.into();
+        // A value the AWS profile file gave is corrected there.
+        if let Some((chain, filled)) = connection.filled(field)
+            && let Value::String(v) = &value
+        {
+            return Fix::profile_setting(
+                &chain.file,
+                &filled.profile,
+                field,
+                v,
+                Some(filled.location),
+                None,
+                applicability,
+            );
+        }
         let key = field.key_in(connection.form);
         Fix {
             target: format!("connection field {key}"),
@@ -243,6 +257,46 @@ impl Fix {
                 field,
                 form: connection.form,
                 value,
+            },
+            note: None,
+        }
+    }
+
+    /// Set `field`'s setting (`external_id`, `role_arn`, `region`) of
+    /// `profile` in the AWS shared config `file`: the corrected line, at the
+    /// line it replaces (`at`), else added under the profile's header
+    /// (`section`). The bundle never rewrites that file (it holds other
+    /// profiles' keys): the fix is the line to write.
+    pub(crate) fn profile_setting(
+        file: &str,
+        profile: &str,
+        field: FieldId,
+        value: &str,
+        at: Option<crate::location::Location>,
+        section: Option<crate::location::Location>,
+        applicability: Applicability,
+    ) -> Fix {
+        let setting = field.key_in(Form::AwsConfig);
+        let instruction = match (at, section) {
+            (Some(at), _) => format!(
+                "In {file}, profile `{profile}`, line {} ({file}:{at}) becomes",
+                at.line
+            ),
+            (None, Some(s)) => format!("In {file}, add under `[profile {profile}]` (line {})", s.line),
+            (None, None) => format!("In {file}, add to profile `{profile}`"),
+        };
+        Fix {
+            target: format!("profile {profile} setting {setting} in {file}"),
+            applicability,
+            snippet: Some(iac::Snippet {
+                language: "ini",
+                instruction,
+                text: format!("{setting} = {value}"),
+            }),
+            edit: Edit::Field {
+                field,
+                form: Form::AwsConfig,
+                value: Value::String(value.to_string()),
             },
             note: None,
         }
@@ -396,6 +450,7 @@ impl Fix {
                     (_, Value::Null) => format!("remove {key}"),
                     (Form::Toml, v) => format!("{key} = {}", toml_value(v)),
                     (Form::Json | Form::Labels, v) => format!("\"{key}\": {v}"),
+                    (Form::AwsConfig, Value::String(v)) => format!("{key} = {v}"),
                     // Another tool's source: the property as it is written there.
                     (_, Value::String(v)) => format!("{key}={v}"),
                     (_, v) => format!("{key}={v}"),

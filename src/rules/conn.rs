@@ -179,8 +179,8 @@ impl Rule for AccessKeyIdMalformed {
             return Err(super::needs_in(conn, id));
         };
         let raw = field.raw.as_str();
-        let at = field.location;
-        let fail = |message: String| meta.fail(id.key(), message).at(at);
+        let at = conn.site(id);
+        let fail = |message: String| meta.fail(id.key(), message).at_site(at);
         let fixed = |value: &str| Fix::field(conn, id, value, Applicability::Safe);
         let trimmed = raw.trim();
         let unquoted = strip_quotes(trimmed);
@@ -188,7 +188,7 @@ impl Rule for AccessKeyIdMalformed {
         if access_key::is_well_formed(raw) {
             return Ok(vec![
                 meta.pass(id.key(), format!("`{raw}` is a well-formed access key ID"))
-                    .at(at),
+                    .at_site(at),
             ]);
         }
         if access_key::is_well_formed(&squeezed) {
@@ -260,7 +260,7 @@ impl Rule for TemporaryAccessKey {
         let Some(value) = conn.value(id) else {
             return Err(super::needs_in(conn, id));
         };
-        let at = conn.location(id);
+        let at = conn.site(id);
         match access_key::kind(strip_quotes(value)) {
             Some(KeyKind::Temporary) => Ok(vec![
                 Self::META
@@ -270,11 +270,13 @@ impl Rule for TemporaryAccessKey {
                          token the form cannot take and expire within hours; create a long-term access key \
                          (AKIA…) for a dedicated IAM user",
                     )
-                    .at(at)
+                    .at_site(at)
                     .with_fix(Fix::field(conn, id, "AKIA…", Applicability::DisplayOnly)),
             ]),
             Some(KeyKind::LongTerm) => Ok(vec![
-                Self::META.pass(id.key(), "a long-term access key (AKIA…)").at(at),
+                Self::META
+                    .pass(id.key(), "a long-term access key (AKIA…)")
+                    .at_site(at),
             ]),
             None => Ok(vec![
                 Self::META.skip(id.key(), "the access key ID is malformed (CONN002)"),
@@ -371,12 +373,14 @@ impl Rule for OutputLocationMalformed {
         let Some(parsed) = conn.output_location() else {
             return Err(super::needs_in(conn, id));
         };
-        let at = conn.location(id);
+        let at = conn.site(id);
         let raw = conn.value(id).unwrap_or_default();
         if parsed.problems.is_empty() {
             let loc = parsed.suggestion().unwrap_or_default();
             return Ok(vec![
-                Self::META.pass(id.key(), format!("results go to {loc}")).at(at),
+                Self::META
+                    .pass(id.key(), format!("results go to {loc}"))
+                    .at_site(at),
             ]);
         }
         let severity = if parsed.problems.iter().any(|p| p.fatal) {
@@ -391,7 +395,7 @@ impl Rule for OutputLocationMalformed {
                 format!("{} `{raw}`: {}", named(conn, id), problems.join("; ")),
             )
             .severity(severity)
-            .at(at);
+            .at_site(at);
         if let Some(suggestion) = parsed.suggestion() {
             check = check.with_fix(Fix::field(conn, id, suggestion, Applicability::Safe));
         } else {
@@ -422,7 +426,7 @@ impl ListFieldMalformed {
         let Some(raw) = conn.value(id) else {
             return meta.pass(id.key(), format!("{} is not set", named(conn, id)));
         };
-        let at = conn.location(id);
+        let at = conn.site(id);
         let mut faults = Vec::new();
         if raw.contains(';') {
             faults.push("uses `;` where the form splits on `,`".to_string());
@@ -463,13 +467,13 @@ impl ListFieldMalformed {
                     id.key(),
                     format!("{} lists {}", named(conn, id), split_list(raw).join(", ")),
                 )
-                .at(at);
+                .at_site(at);
         }
         meta.fail(
             id.key(),
             format!("{} `{raw}` {}", named(conn, id), faults.join("; ")),
         )
-        .at(at)
+        .at_site(at)
         .with_fix(Fix::field(conn, id, cleaned.join(", "), Applicability::Safe))
     }
 }
@@ -512,18 +516,18 @@ impl Rule for DefaultSchemaNotIncluded {
             return Ok(vec![meta.pass(id.key(), "no default schema is set")]);
         };
         let included = conn.list(FieldId::IncludeSchemas);
-        let at = conn.location(id);
+        let at = conn.site(id);
         if included.is_empty() {
             return Ok(vec![
                 meta.pass(id.key(), "Include Schemas is empty: every schema is included")
-                    .at(at),
+                    .at_site(at),
             ]);
         }
         let clean = |s: &str| s.trim_matches(['"', '\'', '`']).trim().to_ascii_lowercase();
         if included.iter().any(|s| clean(s) == clean(default)) {
             return Ok(vec![
                 meta.pass(id.key(), format!("`{default}` is among the included schemas"))
-                    .at(at),
+                    .at_site(at),
             ]);
         }
         let mut fixed: Vec<&str> = included.clone();
@@ -537,7 +541,7 @@ impl Rule for DefaultSchemaNotIncluded {
                     included.join(", ")
                 ),
             )
-            .at(at)
+            .at_site(at)
             .with_fix(Fix::field(
                 conn,
                 FieldId::IncludeSchemas,
@@ -567,18 +571,18 @@ impl TimezoneInvalid {
                 _ => meta.pass(id.key(), format!("{} is not set", named(conn, id))),
             };
         };
-        let at = conn.location(id);
+        let at = conn.site(id);
         match timezone::check(value) {
             Verdict::Valid => meta
                 .pass(id.key(), format!("`{value}` is an IANA time zone"))
-                .at(at),
+                .at_site(at),
             Verdict::Legacy { suggestion, why } => meta
                 .fail(
                     id.key(),
                     format!("{} {why}; did you mean `{suggestion}`?", named(conn, id)),
                 )
                 .severity(Severity::Warning)
-                .at(at)
+                .at_site(at)
                 .with_fix(Fix::field(conn, id, suggestion, Applicability::Unsafe)),
             Verdict::Invalid { suggestion } => {
                 let check = meta.fail(
@@ -601,7 +605,7 @@ impl TimezoneInvalid {
                         Applicability::DisplayOnly,
                     ),
                 };
-                check.at(at).with_fix(fix)
+                check.at_site(at).with_fix(fix)
             }
         }
     }

@@ -7,6 +7,7 @@
 mod access;
 mod athena;
 mod catalog;
+mod chain;
 mod conn;
 mod endpoint;
 mod guard;

@@ -36,11 +36,11 @@ impl Rule for RegionInvalid {
                 meta.pass(ID.key(), format!("not set: {DEFAULT_REGION} is used")),
             ]);
         };
-        let at = conn.location(ID);
+        let at = conn.site(ID);
         if let Some(region) = regions::find(value) {
             return Ok(vec![
                 meta.pass(ID.key(), format!("{} is {}", region.code, region.name))
-                    .at(at),
+                    .at_site(at),
             ]);
         }
         let check = meta
@@ -48,7 +48,7 @@ impl Rule for RegionInvalid {
                 ID.key(),
                 format!("{} `{value}` is not a region code", named(conn, ID)),
             )
-            .at(at);
+            .at_site(at);
         match regions::suggest(value) {
             Some(region) => {
                 // Case and availability-zone suffixes are unambiguous; a spelling guess is not.
@@ -99,7 +99,7 @@ fn unset_region(form: crate::connection::Form) -> &'static str {
         Form::Jdbc2 | Form::OdbcIni | Form::OdbcReg => " by the doctor (the driver requires it)",
         // dbt-athena's `region_name` and Metabase's `region` are required settings.
         Form::Dbt | Form::Metabase => " by the doctor (the tool requires it)",
-        Form::Toml | Form::Json | Form::Labels => "",
+        Form::Toml | Form::Json | Form::Labels | Form::AwsConfig => "",
     }
 }
 
@@ -319,7 +319,7 @@ impl Rule for OptInRegion {
         let meta = Self::META;
         let conn = &facts.connection;
         let region = conn.region();
-        let at = conn.location(ID);
+        let at = conn.site(ID);
         // Which STS endpoint answered this run (live), when the network was checked.
         let sts = super::live(facts)
             .ok()
@@ -330,7 +330,7 @@ impl Rule for OptInRegion {
         if !regions::is_opt_in(region) {
             return Ok(vec![
                 meta.pass(ID.key(), format!("{region} is enabled in every account{sts}"))
-                    .at(at),
+                    .at_site(at),
             ]);
         }
         Ok(vec![
@@ -344,7 +344,7 @@ impl Rule for OptInRegion {
                      (aws iam set-security-token-service-preferences --global-endpoint-token-version v2Token){sts}"
                 ),
             )
-            .at(at),
+            .at_site(at),
         ])
     }
 }

@@ -129,13 +129,13 @@ impl Rule for RoleArnMalformed {
     fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
         let value = role_arn(conn)?;
-        let at = conn.location(ID);
+        let at = conn.site(ID);
         let account = conn.value(FieldId::AccountId).filter(|a| is_account_id(a));
         match Self::diagnose(value, account) {
             None => Ok(vec![
                 Self::META
                     .pass(ID.key(), format!("`{value}` is a well-formed ARN"))
-                    .at(at),
+                    .at_site(at),
             ]),
             Some((why, fixed)) => {
                 let fix = match fixed {
@@ -153,7 +153,7 @@ impl Rule for RoleArnMalformed {
                 Ok(vec![
                     Self::META
                         .fail(ID.key(), format!("{} `{value}` {why}", named(conn, ID)))
-                        .at(at)
+                        .at_site(at)
                         .with_fix(fix),
                 ])
             }
@@ -175,13 +175,13 @@ impl Rule for RoleArnWrongType {
     fn check(&self, facts: &Facts) -> Outcome {
         let conn = &facts.connection;
         let arn = parsed(conn)?;
-        let at = conn.location(ID);
+        let at = conn.site(ID);
         let role = |name: &str| format!("arn:{}:iam::{}:role/{name}", arn.partition, arn.account);
         let resource = arn.iam_resource();
         let (why, fix) = match &resource {
             IamResource::Role { .. } if arn.service == "iam" => {
                 return Ok(vec![
-                    Self::META.pass(ID.key(), "the ARN names an IAM role").at(at),
+                    Self::META.pass(ID.key(), "the ARN names an IAM role").at_site(at),
                 ]);
             }
             IamResource::AssumedRole { role: name, session } => (
@@ -215,7 +215,7 @@ impl Rule for RoleArnWrongType {
         Ok(vec![
             Self::META
                 .fail(ID.key(), format!("{} {why}", named(conn, ID)))
-                .at(at)
+                .at_site(at)
                 .with_fix(fix),
         ])
     }
@@ -243,7 +243,7 @@ impl Rule for RoleNotFound {
         }
         let l = super::live(facts)?;
         let configured = conn.value(FieldId::RoleArn).unwrap_or_default();
-        let at = conn.location(FieldId::RoleArn);
+        let at = conn.site(FieldId::RoleArn);
         match &l.role {
             Observed::Known(role) => {
                 let is_role_arn = Arn::parse(configured)
@@ -251,7 +251,7 @@ impl Rule for RoleNotFound {
                 if !is_role_arn || role.arn == configured {
                     Ok(vec![
                         meta.pass("auth.role_arn", format!("the role {} exists", role.arn))
-                            .at(at),
+                            .at_site(at),
                     ])
                 } else {
                     Ok(vec![
@@ -263,7 +263,7 @@ impl Rule for RoleNotFound {
                                 role.arn, role.path
                             ),
                         )
-                        .at(at)
+                        .at_site(at)
                         .with_fix(Fix::field(conn, FieldId::RoleArn, role.arn.clone(), Applicability::Safe)),
                     ])
                 }
@@ -276,7 +276,7 @@ impl Rule for RoleNotFound {
                         f.message
                     ),
                 )
-                .at(at),
+                .at_site(at),
             ]),
             other => Ok(vec![
                 meta.skip("auth.role_arn", other.known().err().unwrap_or_default()),
@@ -301,7 +301,7 @@ impl Rule for RolePartitionMismatch {
         let Some(region) = regions::find(conn.region()) else {
             return Err(Skip::new(ID.key(), "the region is not a region code (REGION001)"));
         };
-        let at = conn.location(ID);
+        let at = conn.site(ID);
         if arn.partition == region.partition {
             return Ok(vec![
                 Self::META
@@ -312,7 +312,7 @@ impl Rule for RolePartitionMismatch {
                             region.code, region.partition
                         ),
                     )
-                    .at(at),
+                    .at_site(at),
             ]);
         }
         let regions_of: Vec<&str> = regions::REGIONS
@@ -333,6 +333,6 @@ impl Rule for RolePartitionMismatch {
                 arn.partition, region.code, region.partition
             ),
         )
-        .at(at)])
+        .at_site(at)])
     }
 }

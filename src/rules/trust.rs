@@ -25,6 +25,7 @@ pub(super) static RULES: &[&dyn Rule] = &[
     &TrustTooBroad,
     &TrustPolicyInvalid,
     &TrustDeniesVendor,
+    &super::chain::ChainHopRefused,
 ];
 
 const ASSUME_ROLE: &str = "sts:AssumeRole";

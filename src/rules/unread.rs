@@ -176,6 +176,7 @@ pub(crate) fn healthy() -> Facts {
         })),
         endpoint_overrides: Vec::new(),
         blank_environment: Vec::new(),
+        chain_trust: Default::default(),
         principal_site: None,
         declared: Default::default(),
         // A member account's organization, read live: FullAWSAccess and

@@ -97,7 +97,7 @@ fn every_catalogued_rule_reports_and_offline_probes_say_why_they_skip() {
     let checks = report["checks"].as_array().unwrap();
     let codes: std::collections::BTreeSet<&str> =
         checks.iter().map(|c| c["code"].as_str().unwrap()).collect();
-    assert_eq!(codes.len(), 68);
+    assert_eq!(codes.len(), 69);
     let probe = checks.iter().find(|c| c["code"] == "PROBE001").unwrap();
     assert_eq!(probe["status"], "skip");
     assert_eq!(
@@ -135,7 +135,7 @@ fn table_shows_fixes_and_a_summary_without_colour_when_piped() {
         .stdout(contains(
             "CATALOG001 connection field data_catalog (safe): data_catalog = \"awsdatacatalog\"",
         ))
-        .stdout(contains("4 errors, 3 warnings, 11 passed, 53 skipped"))
+        .stdout(contains("4 errors, 3 warnings, 11 passed, 54 skipped"))
         .stdout(contains("\x1b[").not());
 }
 
@@ -305,7 +305,7 @@ fn explain_prints_every_rules_own_document() {
     let output = doctor().args(["rules", "--format", "json"]).output().unwrap();
     let rules = stdout_json(&output);
     let rules = rules.as_array().unwrap();
-    assert_eq!(rules.len(), 68);
+    assert_eq!(rules.len(), 69);
     for rule in rules {
         let (code, name) = (rule["code"].as_str().unwrap(), rule["name"].as_str().unwrap());
         let doc = std::fs::read_to_string(root().join(format!("rules/{code}-{name}.md")))
@@ -346,7 +346,7 @@ fn rules_lists_the_catalogue_and_explain_prints_a_doc() {
         .assert()
         .success()
         .stdout(contains("CATALOG001"))
-        .stdout(contains("68 rules"));
+        .stdout(contains("69 rules"));
     doctor()
         .args(["explain", "CATALOG001"])
         .assert()

@@ -6,6 +6,7 @@ mod common;
 
 mod bad_input;
 mod bounded;
+mod chain;
 mod cli;
 mod evaluator;
 mod explain_truth;

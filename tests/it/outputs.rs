@@ -60,7 +60,7 @@ fn sarif_validates_against_the_2_1_0_schema() {
             errors.join("\n")
         );
         let driver = &sarif["runs"][0]["tool"]["driver"];
-        assert_eq!(driver["rules"].as_array().unwrap().len(), 68);
+        assert_eq!(driver["rules"].as_array().unwrap().len(), 69);
         assert!(driver["informationUri"].as_str().unwrap().starts_with("https://"));
         let trust = driver["rules"]
             .as_array()

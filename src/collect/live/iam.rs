@@ -1,5 +1,6 @@
 //! IAM: the connection principal's policies (inline, attached, group), its
-//! permissions boundary and, for a role, the role itself and its trust policy.
+//! permissions boundary and, for a role, the role itself and its trust policy;
+//! and the trust policies of the AWS profile chain's other roles (TRUST007).
 
 use super::Clients;
 use super::call::Tracker;
@@ -9,6 +10,7 @@ use crate::facts::{Failure, FailureKind, Observed, RoleFacts, TrustPolicy};
 use crate::policy::decode::Origin;
 use crate::policy::{Policy, PolicyKind};
 use futures_util::future::join_all;
+use std::collections::BTreeMap;
 use std::future::Future;
 
 /// What IAM tells about the principal.
@@ -651,4 +653,98 @@ async fn groups(user: &str, c: &Clients, t: &Tracker) -> Observed<Vec<Observed<P
     )
     .await;
     Observed::Known(per_group.into_iter().flatten().collect())
+}
+
+/// The trust policy of each role of the profile chain (`Auth::chain`) other
+/// than the connection's own (read with the principal): `iam:GetRole` by name,
+/// only in `account`, the account the doctor's credentials are in (GetRole
+/// takes a name, so a role of another account would be a namesake here);
+/// a role elsewhere is not collected, saying which flag gives it.
+pub(super) async fn chain_trust(
+    conn: &Connection,
+    account: Option<&str>,
+    c: &Clients,
+    t: &Tracker,
+) -> BTreeMap<String, Observed<TrustPolicy>> {
+    let Some(chain) = conn.auth.chain.as_ref() else {
+        return BTreeMap::new();
+    };
+    let own = conn.value(FieldId::RoleArn).map(str::trim);
+    let mut wanted: Vec<(String, Option<String>, String)> = Vec::new();
+    for hop in &chain.hops {
+        let Some(arn) = hop.role_arn.value().map(str::trim) else {
+            continue;
+        };
+        if Some(arn) == own || wanted.iter().any(|(a, ..)| a == arn) {
+            continue;
+        }
+        let parsed = Arn::parse(arn).ok();
+        let name = match parsed.as_ref().map(Arn::iam_resource) {
+            Some(IamResource::Role { name, .. }) => Some(name),
+            _ => None,
+        };
+        let role_account = parsed.map(|a| a.account).unwrap_or_default();
+        wanted.push((arn.to_string(), name, role_account));
+    }
+    let reads = wanted.iter().map(|(arn, name, role_account)| async move {
+        let why = match (name, account) {
+            (None, _) => Some(format!("{arn} is not a role ARN")),
+            (_, None) => Some("the doctor's own account is not known (sts:GetCallerIdentity)".to_string()),
+            (_, Some(a)) if a != role_account => Some(format!(
+                "the role is in account {role_account}, the doctor reads {a}: give --trust-policy {arn}=FILE"
+            )),
+            _ => None,
+        };
+        let observed = match (why, name) {
+            (Some(why), _) => Observed::NotCollected(why),
+            (None, None) => Observed::NotCollected(format!("{arn} is not a role ARN")),
+            (None, Some(name)) => {
+                let read = t
+                    .read(
+                        &c.reads,
+                        name.clone(),
+                        "iam:GetRole",
+                        "iam:GetRole",
+                        c.iam.get_role().role_name(name).send(),
+                        |o| {
+                            o.role()
+                                .and_then(|r| r.assume_role_policy_document().map(str::to_string))
+                        },
+                    )
+                    .await;
+                match read {
+                    Observed::Known(Some(doc)) => {
+                        match Policy::from_text(
+                            &format!("trust policy of role {name}"),
+                            None,
+                            &doc,
+                            PolicyKind::Trust,
+                        ) {
+                            Ok(mut p) => {
+                                if p.name_of("role").is_none() {
+                                    p.names.push(("role", name.clone()));
+                                }
+                                Observed::Known(TrustPolicy::Valid(Box::new(p)))
+                            }
+                            Err(e) => Observed::Known(TrustPolicy::Invalid {
+                                path: format!("role {name}"),
+                                location: Some(e.location),
+                                message: e.to_string(),
+                            }),
+                        }
+                    }
+                    Observed::Known(None) => Observed::Failed(Failure {
+                        kind: FailureKind::NotFound,
+                        action: "iam:GetRole".into(),
+                        code: "NoSuchEntity".into(),
+                        message: format!("The role with name {name} cannot be found."),
+                    }),
+                    Observed::Failed(f) => Observed::Failed(f),
+                    Observed::NotCollected(w) => Observed::NotCollected(w),
+                }
+            }
+        };
+        (arn.clone(), observed)
+    });
+    all(t, reads.collect()).await.into_iter().collect()
 }

@@ -186,6 +186,8 @@ pub(crate) struct Inspection {
     pub bucket_policies: BTreeMap<String, crate::policy::Policy>,
     /// The organization's SCPs and RCPs above the connection's account.
     pub organization: org::OrgPolicies,
+    /// The trust policies of the profile chain's other roles, by ARN.
+    pub chain_trust: BTreeMap<String, Observed<crate::facts::TrustPolicy>>,
     /// The policies of the VPC endpoints the traffic goes through.
     pub endpoints: ec2::Found,
 }
@@ -479,6 +481,18 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
         c.sts.get_caller_identity().send(),
         |o| o.arn().unwrap_or_default().to_string(),
     );
+    // The profile chain's other roles, read once the doctor's own account is
+    // known (iam:GetRole names a role of that account only).
+    let caller = Box::pin(async {
+        let caller = caller.await;
+        let account = caller
+            .known()
+            .ok()
+            .and_then(|arn| crate::aws::arn::Arn::parse(arn).ok())
+            .map(|a| a.account);
+        let chain = Box::pin(iam::chain_trust(conn, account.as_deref(), c, t)).await;
+        (caller, chain)
+    });
     let principal = async {
         match conn.auth.auth_type {
             Some(AuthType::CrossAccountRole) => iam::role(conn, c, t).await,
@@ -551,6 +565,7 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
         ),
     )
     .await;
+    let (caller, chain_trust) = caller;
     let (mut bucket_facts, bucket_policies, mut keys) = storage;
     let (catalogs, databases, tables) = catalog;
     let (workgroup, workgroup_keys, owner) = workgroup;
@@ -590,6 +605,7 @@ async fn gather(conn: &Connection, c: &Clients, t: &Tracker) -> Inspection {
         trust_policy: principal.trust,
         bucket_policies,
         organization,
+        chain_trust,
         endpoints: ec2::Found {
             policies: Observed::NotCollected("not read".into()),
             unknown: BTreeMap::new(),

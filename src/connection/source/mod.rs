@@ -165,6 +165,7 @@ pub(crate) fn property_of(form: Form, id: FieldId) -> Option<&'static str> {
         Form::Dbt => dbt::property_of(id),
         Form::Grafana => grafana::property_of(id),
         Form::Metabase => metabase::property_of(id),
+        Form::AwsConfig => profile::property_of(id),
     }
 }
 
@@ -188,6 +189,9 @@ pub(crate) fn rewrite(form: Form, text: &str, changes: &[Change]) -> Result<Stri
         Form::Dbt => dbt::rewrite(text, changes),
         Form::Grafana => grafana::rewrite(text, changes),
         Form::Metabase => metabase::rewrite(text, changes),
+        Form::AwsConfig => {
+            Err("a profile's setting is corrected line by line (fix::Fix::profile_setting)".into())
+        }
         Form::Toml | Form::Json | Form::Labels => Err("Omni's file is rewritten by fix::bundle".into()),
     }
 }
@@ -214,6 +218,12 @@ pub(crate) fn exercise(text: &str) -> bool {
         },
         Change::DropSecrets,
     ];
+    // The AWS config reader too: each profile's chain followed.
+    if let Ok(profiles) = profile::parse(text) {
+        for p in &profiles {
+            let _ = profile::chain(&profiles, &p.name);
+        }
+    }
     let mut any = false;
     for head in HEADS {
         let whole = format!("{head}{text}");

@@ -17,13 +17,18 @@
 //! role with neither or both of `source_profile` / `credential_source`) is bad
 //! input at its `file:line:column` (exit 2, as the tool itself fails); else
 //! the named profile's `region`, `role_arn` and `external_id` fill the fields
-//! the source leaves blank (their positions are in the profile file, so the
-//! connection's copies carry none). Not built: each hop's trust policy judged
-//! (the TRUST rules judge the role assumed last, the named profile's).
+//! the source leaves blank, each at its position in the profile file, and the
+//! chain is kept in the model (`Auth::chain`, [`ProfileChain`]): its role hops
+//! in the order assumed, and which fields it filled. `Connection::site` points
+//! a filled field into the profile file (its `location` in the source is
+//! none), and its fix is the profile's corrected line
+//! (`fix::Fix::profile_setting`). TRUST007 (`rules/chain.rs`) judges each hop
+//! with its role's trust policy.
 
 use crate::connection::{AuthType, Field, FieldId, Loaded};
 use crate::error::Fatal;
 use crate::location::Location;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -54,28 +59,157 @@ fn fill(file: &Path, text: &str, name: &str, loaded: &mut Loaded) -> Result<(), 
             format!("profile `{}`: {}", b.profile, b.why),
         ));
     }
+    let path = file.display().to_string();
     let c = &mut loaded.connection;
-    let field = |raw: String| Some(Field { raw, location: None });
+    let mut filled = Vec::new();
+    // The value as the model holds it: its position is in the profile file,
+    // which `Filled` names (so `Connection::location` never puts it in the source).
+    let mut take = |id: FieldId, profile: &str, setting: &str, entry: Option<(String, Location)>| {
+        let (raw, at) = entry?;
+        filled.push(Filled {
+            field: id.key().to_string(),
+            profile: profile.to_string(),
+            setting: setting.to_string(),
+            location: at,
+        });
+        Some(Field {
+            raw,
+            location: Some(at),
+        })
+    };
     // The source's own value wins (the SDKs read an explicit setting before the shared config).
     if c.region.is_none() {
-        c.region = chain.region.map(|(r, _)| r).and_then(field);
+        c.region = take(FieldId::Region, name, "region", chain.region.clone());
     }
-    if let Some(first) = chain
-        .hops
-        .first()
-        .filter(|_| c.auth.auth_type != Some(AuthType::AccessKey))
-    {
+    // The named profile's role is the one assumed last: the connection's role.
+    let last = chain.hops.first().filter(|h| h.role_arn.is_some());
+    let roles = c.auth.auth_type != Some(AuthType::AccessKey);
+    if let Some(last) = last.filter(|_| roles) {
         if c.auth.role_arn.is_none() {
-            c.auth.role_arn = first.role_arn.clone().map(|(r, _)| r).and_then(field);
+            c.auth.role_arn = take(FieldId::RoleArn, &last.profile, "role_arn", last.role_arn.clone());
         }
         if c.auth.external_id.is_none() {
-            c.auth.external_id = first.external_id.clone().map(|(e, _)| e).and_then(field);
+            c.auth.external_id = take(
+                FieldId::ExternalId,
+                &last.profile,
+                "external_id",
+                last.external_id.clone(),
+            );
         }
         if c.auth.role_arn.is_some() && c.auth.auth_type.is_none() {
             c.auth.auth_type = Some(AuthType::CrossAccountRole);
         }
     }
+    // The role hops in the order they are assumed: the named profile's is last.
+    let hops: Vec<ChainHop> = chain
+        .hops
+        .iter()
+        .rev()
+        .filter_map(|h| {
+            let (arn, at) = h.role_arn.clone()?;
+            Some(ChainHop {
+                profile: h.profile.clone(),
+                role_arn: Field {
+                    raw: arn,
+                    location: Some(at),
+                },
+                external_id: h.external_id.clone().map(|(raw, at)| Field {
+                    raw,
+                    location: Some(at),
+                }),
+                section: profiles
+                    .iter()
+                    .rev()
+                    .find(|p| p.name == h.profile)
+                    .and_then(|p| p.at),
+            })
+        })
+        .collect();
+    if !hops.is_empty() || !filled.is_empty() {
+        c.auth.chain = Some(ProfileChain {
+            file: path,
+            profile: name.to_string(),
+            hops,
+            starts_from: chain.starts_from.unwrap_or_default(),
+            filled,
+        });
+    }
     Ok(())
+}
+
+/// The chain of profiles a connection's named profile follows, as the
+/// connection model keeps it (`Auth::chain`): what TRUST007 judges hop by hop,
+/// and where in the profile file each value the connection took from it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ProfileChain {
+    /// The shared config file (`--profile-file`), as given.
+    pub file: String,
+    /// The profile the source names.
+    pub profile: String,
+    /// The roles in the order they are assumed: the first with the starting
+    /// credentials, each next one with the session of the one before; the
+    /// last is the named profile's (the connection's role).
+    pub hops: Vec<ChainHop>,
+    /// What the first role is assumed with, in words.
+    pub starts_from: String,
+    /// The connection's fields whose value the profile file gave.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filled: Vec<Filled>,
+}
+
+/// One role of the chain: its profile, its ARN and the External ID it is
+/// assumed with, each at its position in the profile file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ChainHop {
+    pub profile: String,
+    pub role_arn: Field,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<Field>,
+    /// Where the profile's `[profile NAME]` header is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<Location>,
+}
+
+/// A connection field filled from the profile file: which (its key), from
+/// which profile's setting, written where.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Filled {
+    pub field: String,
+    pub profile: String,
+    pub setting: String,
+    pub location: Location,
+}
+
+impl ProfileChain {
+    /// Whence the field `id` came, when the profile file gave it.
+    pub(crate) fn filled(&self, id: FieldId) -> Option<&Filled> {
+        self.filled.iter().find(|f| f.field == id.key())
+    }
+
+    /// `hop 2 of 2`: a hop's place, 0-based `index`, in words.
+    pub(crate) fn place(&self, index: usize) -> String {
+        format!("hop {} of {}", index + 1, self.hops.len())
+    }
+
+    /// Who assumes hop `index`: the role of the hop before (its session), or
+    /// the credentials the chain starts from (`None`: not knowable offline).
+    pub(crate) fn assumed_by(&self, index: usize) -> Option<&str> {
+        index
+            .checked_sub(1)
+            .and_then(|i| self.hops.get(i))
+            .and_then(|h| h.role_arn.value())
+    }
+}
+
+/// The setting of a profile that holds `id`.
+pub(crate) fn property_of(id: FieldId) -> Option<&'static str> {
+    match id {
+        FieldId::Region => Some("region"),
+        FieldId::RoleArn => Some("role_arn"),
+        FieldId::ExternalId => Some("external_id"),
+        FieldId::ProfileName => Some("source_profile"),
+        _ => None,
+    }
 }
 
 /// One profile as written: each setting's value and position. A secret's
@@ -349,8 +483,38 @@ source_profile = nobody
         );
         assert_eq!(c.value(FieldId::ExternalId), Some("123456"));
         assert_eq!(c.auth.auth_type, Some(AuthType::CrossAccountRole));
+        // The filled values point into the profile file, never into profiles.yml.
+        assert_eq!(c.location(FieldId::RoleArn), None);
+        assert_eq!(
+            c.site(FieldId::ExternalId),
+            (Some("config"), Some(Location { line: 4, column: 15 }))
+        );
+        assert_eq!(c.site(FieldId::Region).0, None, "the source's own region");
+        let chain = c.auth.chain.as_ref().unwrap();
+        assert_eq!(chain.hops.len(), 1);
+        assert_eq!(chain.place(0), "hop 1 of 1");
+        assert_eq!(chain.assumed_by(0), None);
         let e = fill(Path::new("config"), CONFIG, "ghost", &mut loaded).unwrap_err();
         assert!(e.to_string().contains("config:23:18:"), "{e}");
+    }
+
+    #[test]
+    fn role_hops_are_kept_in_the_order_they_are_assumed() {
+        let config = "[profile prod]\nrole_arn = arn:aws:iam::444455556666:role/R2\nsource_profile = mid\n\
+                      [profile mid]\nrole_arn = arn:aws:iam::111122223333:role/R1\nsource_profile = base\n\
+                      external_id = m\n[profile base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n";
+        let text = "p:\n  outputs:\n    d:\n      type: athena\n      aws_profile_name: prod\n";
+        let mut loaded = super::super::dbt::read(Path::new("profiles.yml"), text).unwrap();
+        fill(Path::new("config"), config, "prod", &mut loaded).unwrap();
+        let chain = loaded.connection.auth.chain.unwrap();
+        let names: Vec<&str> = chain.hops.iter().map(|h| h.profile.as_str()).collect();
+        assert_eq!(names, ["mid", "prod"]);
+        assert_eq!(chain.assumed_by(1), Some("arn:aws:iam::111122223333:role/R1"));
+        assert_eq!(
+            chain.hops[0].external_id.as_ref().and_then(|f| f.location),
+            Some(Location { line: 7, column: 15 })
+        );
+        assert!(chain.starts_from.contains("base"));
     }
 
     #[test]

@@ -72,7 +72,7 @@ impl Rule for AssumeRoleDenied {
         let p = probes(facts)?;
         let conn = &facts.connection;
         let role = conn.value(FieldId::RoleArn).unwrap_or_default().trim();
-        let at = conn.location(FieldId::RoleArn);
+        let at = conn.site(FieldId::RoleArn);
         let subject = "auth.role_arn";
         if let Some(why) = not_the_vendor(facts) {
             let outcome = match &p.assume_with_id {
@@ -94,7 +94,7 @@ impl Rule for AssumeRoleDenied {
                         subject,
                         format!("AssumeRole with the External ID succeeds: the session is {arn}"),
                     )
-                    .at(at),
+                    .at_site(at),
                 ]);
             }
             Observed::Failed(f) => f,
@@ -126,7 +126,7 @@ impl Rule for AssumeRoleDenied {
                         ])
                     ),
                 )
-                .at(at),
+                .at_site(at),
             ]);
         }
         if f.kind != FailureKind::Denied {
@@ -171,7 +171,7 @@ impl Rule for AssumeRoleDenied {
                     f.message
                 ),
             )
-            .at(at)
+            .at_site(at)
             .explainable(
                 Self::META.explained_by,
                 format!(

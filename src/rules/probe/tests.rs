@@ -102,6 +102,7 @@ pub(super) fn facts(trust_policy: Option<&str>, policy: &str, probes: ProbeFacts
         })),
         endpoint_overrides: Vec::new(),
         blank_environment: Vec::new(),
+        chain_trust: Default::default(),
         principal_site: None,
         declared: Default::default(),
         guardrails: Default::default(),
