@@ -216,6 +216,11 @@ fn omni_only(conn: &Connection, subject: &str, why: &str) -> Result<(), Skip> {
 
 /// How a field is named in messages: its form label, and its key where they differ.
 fn named(conn: &Connection, id: FieldId) -> String {
+    // A value the AWS profile gave (`--profile-file`): named as the profile
+    // file writes it, since that is the line to change, not the source's.
+    if let Some((_, filled)) = conn.filled(id) {
+        return format!("`{}` (profile `{}`)", filled.setting, filled.profile);
+    }
     let key = id.key_in(conn.form);
     if !conn.form.is_omni() {
         // Another tool's source: the property as that tool names it.

@@ -34,6 +34,7 @@ mod secrets;
 mod simulate;
 mod snapshot_secret;
 mod snapshots;
+mod source_examples;
 mod sources;
 mod sources_files;
 mod terminal;
