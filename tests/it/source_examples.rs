@@ -102,6 +102,11 @@ fn examples() -> PathBuf {
 
 /// README's first command on `config`, in JSON, with the examples' profile file.
 fn judge(config: &Path) -> (Value, String) {
+    judge_with(config, &examples().join("sources/aws-config"))
+}
+
+/// As [`judge`], with `profiles` as the `--profile-file`.
+fn judge_with(config: &Path, profiles: &Path) -> (Value, String) {
     let e = examples();
     let out = doctor()
         .args(["doctor", "--offline", "--format", "json", "--config"])
@@ -111,7 +116,7 @@ fn judge(config: &Path) -> (Value, String) {
         .arg("--policy")
         .arg(e.join("acme-policy.json"))
         .arg("--profile-file")
-        .arg(e.join("sources/aws-config"))
+        .arg(profiles)
         .output()
         .unwrap();
     let text = format!(
@@ -281,7 +286,9 @@ fn each_broken_examples_fixes_in_its_own_format_clear_its_findings() {
         let copy = tmp.path().join(&name);
         let original = std::fs::read_to_string(examples().join("sources").join(&name)).unwrap();
         std::fs::write(&copy, &original).unwrap();
-        let (report, text) = judge(&copy);
+        let profiles = tmp.path().join(format!("{name}.aws-config"));
+        std::fs::copy(examples().join("sources/aws-config"), &profiles).unwrap();
+        let (report, text) = judge_with(&copy, &profiles);
         // The safe fixes first, then the unsafe ones: each unsafe fix's text
         // holds the safe tier too, but a safe one's never holds an unsafe
         // change (it is what `--write-fixes` writes), so a safe fix shown after
@@ -306,7 +313,36 @@ fn each_broken_examples_fixes_in_its_own_format_clear_its_findings() {
             );
             std::fs::write(&copy, fixed).unwrap();
         }
-        let (after, text) = judge(&copy);
+        // A value the profile gave is fixed in the profile file: its line,
+        // written as the fix prints it (`role_arn = …`, `external_id = …`).
+        let mut codes = codes;
+        if way.role == Role::Profile {
+            let mut lines: Vec<String> = std::fs::read_to_string(&profiles)
+                .unwrap()
+                .lines()
+                .map(str::to_string)
+                .collect();
+            for c in failures(&report)
+                .into_iter()
+                .filter(|c| c["fix"]["snippet"]["language"] == "ini")
+            {
+                let snippet = &c["fix"]["snippet"];
+                let instruction = snippet["instruction"].as_str().unwrap();
+                let line: usize = instruction
+                    .split_once(", line ")
+                    .and_then(|(_, rest)| rest.split(' ').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| panic!("{name}: no line in {instruction}"));
+                lines[line - 1] = snippet["text"].as_str().unwrap().to_string();
+                codes.push(c["code"].as_str().unwrap());
+            }
+            assert!(
+                codes.contains(&"ROLE002") && codes.contains(&"TRUST007"),
+                "{name}: the role and External ID are fixed in the profile: {text}"
+            );
+            std::fs::write(&profiles, lines.join("\n") + "\n").unwrap();
+        }
+        let (after, text) = judge_with(&copy, &profiles);
         for code in &codes {
             assert!(
                 failures(&after).iter().all(|c| c["code"] != *code),
