@@ -211,4 +211,13 @@ impl crate::fix::Finding for Check {
     fn fix_mut(&mut self) -> Option<&mut Fix> {
         self.fix.as_mut()
     }
+
+    fn shown_rank(&self) -> u8 {
+        // `Report::worst_first`: errors, then warnings, then infos.
+        match self.severity {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Info => 2,
+        }
+    }
 }

@@ -282,8 +282,9 @@ fn managed(split: &Split, base: &Value, merged: &Value) -> Result<Moved, String>
 /// every change of its tier made — the same text `--write-fixes` writes — and
 /// pasting the fixes in the order shown leaves the last one's text, which holds
 /// them all. The unsafe fixes left out carry the first tier with all of theirs;
-/// a display-only one the first tier with its own. Omni's file needs nothing:
-/// its fixes are one line each.
+/// a display-only one (a value to fill in) prints its own line. A fix whose
+/// text would undo a change of a text shown above it prints its own line too. Omni's file
+/// needs nothing: its fixes are one line each.
 pub(crate) fn compose_source(checks: &mut [impl Finding], connection: &Connection, unsafe_fixes: bool) {
     if connection.form.is_omni() {
         return;
@@ -306,15 +307,34 @@ pub(crate) fn compose_source(checks: &mut [impl Finding], connection: &Connectio
             tiers[tier(fix.applicability)].push(change);
         }
     }
-    for check in checks.iter_mut().filter(|c| c.failed()) {
-        let Some(fix) = check.fix_mut() else { continue };
+    // The changes of every whole text printed so far, in the order shown.
+    let mut printed: Vec<crate::connection::source::Change> = Vec::new();
+    // In the order the faces show the fixes: worst first, stable.
+    let mut shown: Vec<usize> = (0..checks.len()).filter(|&i| checks[i].failed()).collect();
+    shown.sort_by_key(|&i| checks[i].shown_rank());
+    for i in shown {
+        let Some(fix) = checks[i].fix_mut() else { continue };
         let Some(own) = fix.source_change() else { continue };
         let merged: Vec<_> = match tier(fix.applicability) {
             0 => tiers[0].clone(),
             1 => tiers[0].iter().chain(&tiers[1]).cloned().collect(),
-            _ => tiers[0].iter().cloned().chain([own]).collect(),
+            _ => vec![own],
         };
         let changes: Vec<_> = merged.iter().map(|(c, _)| c.clone()).collect();
+        // A display-only fix holds a value to fill in: its own line says which,
+        // and no whole text of it is shown to be pasted over the others.
+        if tier(fix.applicability) == 2 {
+            fix.snippet = None;
+            continue;
+        }
+        // A whole text pasted after one shown above must keep that one's
+        // changes: a safe fix shown after an unsafe one (whose text holds the
+        // safe tier too) would undo the unsafe change. Such a fix prints its
+        // own line only (`region_name=us-east-1`), which undoes nothing.
+        if printed.iter().any(|c| !changes.contains(c)) {
+            fix.snippet = None;
+            continue;
+        }
         let mut keys: Vec<&str> = Vec::new();
         for (_, key) in &merged {
             if !keys.contains(&key.as_str()) {
@@ -324,6 +344,7 @@ pub(crate) fn compose_source(checks: &mut [impl Finding], connection: &Connectio
         // A tier the source cannot take at once keeps the fix's own text.
         if let Some(snippet) = source_snippet(connection, &changes, &keys) {
             fix.snippet = Some(snippet);
+            printed = changes;
         }
     }
 }

@@ -84,6 +84,11 @@ pub(crate) trait Finding {
     fn name(&self) -> &'static str;
     fn fix(&self) -> Option<&Fix>;
     fn fix_mut(&mut self) -> Option<&mut Fix>;
+    /// Where the human faces show it among the failures (they list the worst
+    /// first, stable): lower first. Those without a severity keep their order.
+    fn shown_rank(&self) -> u8 {
+        0
+    }
 }
 
 /// How safely a fix can be applied without a person reading it (as in ruff).

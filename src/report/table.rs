@@ -106,7 +106,9 @@ pub(crate) fn render(report: &Report, options: &Options) -> String {
             let fix = check.fix.as_ref().expect("only checks with a fix are numbered");
             // A field's fix is its title (the line to write, in the file's own
             // syntax); the fragment as JSON says it again, so only `-v` shows it.
-            let short = matches!(fix.edit, Edit::Field { .. }) && fix.snippet.is_none() && !options.verbose;
+            let short = matches!(fix.edit, Edit::Field { .. } | Edit::Rename { .. })
+                && fix.snippet.is_none()
+                && !options.verbose;
             let title = if short {
                 format!(": {}", printable(&fix.title()))
             } else {

@@ -117,10 +117,30 @@ impl Rule for MissingRequiredField {
                 } else {
                     "is not set"
                 };
-                Self::META
-                    .fail(id.key(), format!("{} is required but {state}", named(conn, id)))
-                    .at(conn.location(id))
-                    .with_fix(Fix::field(conn, id, value, applicability))
+                // The value is there under a name this driver does not read
+                // (a 3.x `OutputLocation` given to Simba): CONN011's rename is
+                // the fix; a second property beside it would be one too many.
+                let misnamed = id.property(conn.form).and_then(|p| {
+                    conn.unknown
+                        .iter()
+                        .find(|u| u.rename.as_deref().is_some_and(|to| to.eq_ignore_ascii_case(p)))
+                });
+                let message = format!("{} is required but {state}", named(conn, id));
+                match misnamed {
+                    Some(u) => Self::META
+                        .fail(
+                            id.key(),
+                            format!(
+                                "{message}: its value is in `{}`, which this driver ignores (CONN011 renames it)",
+                                u.name
+                            ),
+                        )
+                        .at(conn.location(id)),
+                    None => Self::META
+                        .fail(id.key(), message)
+                        .at(conn.location(id))
+                        .with_fix(Fix::field(conn, id, value, applicability)),
+                }
             })
             .collect();
         if conn.auth.auth_type == Some(AuthType::AccessKey) && facts.secret.is_none() {
@@ -807,8 +827,23 @@ impl Rule for UnknownProperty {
                         .severity(Severity::Warning)
                         .at(u.location);
                 }
+                // The right property set too: a rename would give the source
+                // the property twice (which the driver, like the doctor,
+                // refuses), and the driver already reads the other one.
+                let taken = u.rename.as_deref().is_some_and(|to| {
+                    FieldId::ALL.into_iter().any(|f| {
+                        f.property(conn.form).is_some_and(|p| p.eq_ignore_ascii_case(to))
+                            && conn.value(f).is_some()
+                    })
+                });
                 // The reason may already name the right property.
                 let advice = match &u.rename {
+                    Some(to) if taken => {
+                        format!(
+                            "; `{to}` is set too, and the driver reads that one: remove `{}`",
+                            u.name
+                        )
+                    }
                     Some(to) if !u.why.contains(&format!("`{to}`")) => format!("; the driver reads `{to}`"),
                     _ => String::new(),
                 };
@@ -819,6 +854,8 @@ impl Rule for UnknownProperty {
                     )
                     .at(u.location);
                 match &u.rename {
+                    // Removing a property by hand: no rename to print.
+                    Some(_) if taken => check,
                     // A typo's correction is a guess; another driver's name or
                     // the wrong case is not.
                     Some(to) if u.typo => {
