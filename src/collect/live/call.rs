@@ -125,8 +125,30 @@ impl Tracker {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let label = label.into();
+        self.read_while(reads, key, action, label, future, value, |_| true)
+    }
+
+    /// `read` for an answer that goes stale (a session's credentials expire):
+    /// a kept answer `fresh` says no to is asked again.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn read_while<T, O, E, F>(
+        &self,
+        reads: &Reads,
+        key: String,
+        action: &str,
+        label: impl Into<String>,
+        future: F,
+        value: impl FnOnce(O) -> T,
+        fresh: impl Fn(&T) -> bool,
+    ) -> Pin<Box<impl Future<Output = Observed<T>>>>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<O, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let label = label.into();
         Box::pin(async move {
-            let work = reads.once(format!("{action} {key}"), answer(action, future, value));
+            let work = reads.once(format!("{action} {key}"), answer(action, future, value), fresh);
             self.guarded(action, label, work).await
         })
     }
@@ -234,30 +256,53 @@ where
     }
 }
 
-/// The most answers `Reads` keeps: past it, it starts again (reads in flight
-/// finish), so a fleet of any size holds a bounded number.
-const MAX_READS: usize = 2048;
+/// The most answers a `Reads` of reads keeps: past it, it starts again (reads in
+/// flight finish), so a fleet of any size holds a bounded number.
+pub(crate) const MAX_READS: usize = 2048;
 
 /// The answers of the reads made with one set of clients in a run, by request:
 /// the connections of a fleet that share the doctor's clients (one region) read
 /// the same role, bucket, workgroup or key once. A failure that may pass
 /// (throttled, timed out, unreachable, a server error) is handed to the calls
 /// waiting for it, and the next asks again.
-#[derive(Default)]
 pub(crate) struct Reads {
     answers: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
+    /// The most answers kept (`MAX_READS`, or fewer for large answers).
+    cap: usize,
+}
+
+impl Default for Reads {
+    fn default() -> Reads {
+        Reads::new(MAX_READS)
+    }
 }
 
 impl Reads {
+    pub(crate) fn new(cap: usize) -> Reads {
+        Reads {
+            answers: Mutex::default(),
+            cap: cap.max(1),
+        }
+    }
+
     async fn once<T: Clone + Send + Sync + 'static>(
         &self,
         key: String,
         work: impl Future<Output = Observed<T>>,
+        fresh: impl Fn(&T) -> bool,
     ) -> Observed<T> {
         let cell = {
             let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-            if answers.len() >= MAX_READS && !answers.contains_key(&key) {
+            if answers.len() >= self.cap && !answers.contains_key(&key) {
                 answers.clear();
+            }
+            let stale = answers.get(&key).is_some_and(|a| {
+                a.clone()
+                    .downcast::<tokio::sync::OnceCell<Observed<T>>>()
+                    .is_ok_and(|a| matches!(a.get(), Some(Observed::Known(v)) if !fresh(v)))
+            });
+            if stale {
+                answers.remove(&key);
             }
             answers
                 .entry(key.clone())

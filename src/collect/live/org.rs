@@ -116,21 +116,28 @@ pub(super) async fn policies(account: Option<&str>, c: &Clients, t: &Tracker) ->
         // The doctor's own account is in no organization: the connection's is
         // in none either when it is that account.
         Observed::Failed(f) if f.code == "AWSOrganizationsNotInUseException" => {
+            // The same read as the connection's caller (`gather`), so made once:
+            // its ARN names the account.
             let caller = t
-                .call(
+                .read(
+                    &c.reads,
+                    String::new(),
                     "sts:GetCallerIdentity",
                     "sts:GetCallerIdentity (organization)",
                     Box::pin(c.sts.get_caller_identity().send()),
-                    |o| o.account().unwrap_or_default().to_string(),
+                    |o| o.arn().unwrap_or_default().to_string(),
                 )
                 .await;
+            let caller_account = |arn: &str| arn.split(':').nth(4).map(str::to_string);
             return match caller {
-                Observed::Known(a) if a == account => OrgPolicies::none_apply(Organization {
-                    account: account.to_string(),
-                    id: None,
-                    management_account: None,
-                    enabled: Vec::new(),
-                }),
+                Observed::Known(arn) if caller_account(&arn).as_deref() == Some(account) => {
+                    OrgPolicies::none_apply(Organization {
+                        account: account.to_string(),
+                        id: None,
+                        management_account: None,
+                        enabled: Vec::new(),
+                    })
+                }
                 _ => OrgPolicies::failed(
                     f,
                     &format!(
