@@ -582,7 +582,14 @@ fn live(endpoint: &str) {
             Some(proxy::Fault::Latency(delay)),
             true,
         );
-        live_fleet(&cached, &state, wall, delay_ms, ", moto's answers replayed", false);
+        live_fleet(
+            &cached,
+            &state,
+            wall,
+            delay_ms,
+            ", moto's answers replayed",
+            false,
+        );
         // One role named by every connection (one account, no --per-account
         // queue): what the run shares, AssumeRole and the reads as the role.
         live_fleet(&p, &state, wall, delay_ms, "", true);
@@ -657,7 +664,11 @@ fn live_fleet(p: &proxy::Proxy, state: &State, one: Duration, delay_ms: u64, how
             "  +{delay_ms} ms: a fleet of 100 live connections ({}{}{how}): {}, peak RSS {}{rss}, {ratio:.1}× one connection \
              (target ≤ 3: {}); the proxy answered {} requests, {:.0} a second, {} each beyond the delay on average",
             jobs.map_or("default --jobs 16".into(), |j| format!("--jobs {j}")),
-            if one_role { ", one role, --per-account 100" } else { "" },
+            if one_role {
+                ", one role, --per-account 100"
+            } else {
+                ""
+            },
             ms(r.wall),
             mb(r.rss_kb),
             if ratio <= 3.0 { "met" } else { "NOT met" },

@@ -467,3 +467,101 @@ where
         message,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().build().unwrap()
+    }
+
+    /// Asks `reads` for `key`, counting the times the work really runs.
+    async fn ask(
+        reads: &Reads,
+        key: &str,
+        ran: &AtomicUsize,
+        answer: Observed<u32>,
+        fresh: bool,
+    ) -> Observed<u32> {
+        let work = async {
+            ran.fetch_add(1, Ordering::SeqCst);
+            answer
+        };
+        reads.once(key.to_string(), work, |_| fresh).await
+    }
+
+    fn failed(kind: FailureKind) -> Observed<u32> {
+        Observed::Failed(Failure {
+            kind,
+            action: "sts:AssumeRole".into(),
+            code: String::new(),
+            message: String::new(),
+        })
+    }
+
+    #[test]
+    fn one_request_is_made_once_and_a_different_one_again() {
+        runtime().block_on(async {
+            let (reads, ran) = (Reads::default(), AtomicUsize::new(0));
+            assert_eq!(
+                ask(&reads, "a", &ran, Observed::Known(1), true).await,
+                Observed::Known(1)
+            );
+            // The kept answer, not this one: the work does not run.
+            assert_eq!(
+                ask(&reads, "a", &ran, Observed::Known(2), true).await,
+                Observed::Known(1)
+            );
+            assert_eq!(
+                ask(&reads, "b", &ran, Observed::Known(3), true).await,
+                Observed::Known(3)
+            );
+            assert_eq!(ran.load(Ordering::SeqCst), 2);
+        });
+    }
+
+    #[test]
+    fn a_stale_answer_is_asked_again() {
+        runtime().block_on(async {
+            let (reads, ran) = (Reads::default(), AtomicUsize::new(0));
+            ask(&reads, "a", &ran, Observed::Known(1), false).await;
+            assert_eq!(
+                ask(&reads, "a", &ran, Observed::Known(2), false).await,
+                Observed::Known(2)
+            );
+            assert_eq!(ran.load(Ordering::SeqCst), 2);
+        });
+    }
+
+    #[test]
+    fn a_failure_that_may_pass_is_asked_again_and_a_refusal_is_kept() {
+        runtime().block_on(async {
+            let (reads, ran) = (Reads::default(), AtomicUsize::new(0));
+            ask(&reads, "t", &ran, failed(FailureKind::Throttled), true).await;
+            assert_eq!(
+                ask(&reads, "t", &ran, Observed::Known(1), true).await,
+                Observed::Known(1)
+            );
+            ask(&reads, "d", &ran, failed(FailureKind::Denied), true).await;
+            let again = ask(&reads, "d", &ran, Observed::Known(1), true).await;
+            assert!(matches!(again, Observed::Failed(f) if f.kind == FailureKind::Denied));
+            assert_eq!(ran.load(Ordering::SeqCst), 3);
+        });
+    }
+
+    #[test]
+    fn the_answers_kept_are_bounded() {
+        runtime().block_on(async {
+            let (reads, ran) = (Reads::new(4), AtomicUsize::new(0));
+            for i in 0..10 {
+                ask(&reads, &i.to_string(), &ran, Observed::Known(i), true).await;
+                assert!(reads.answers.lock().unwrap().len() <= 4);
+            }
+            // "0" was let go: asked again.
+            ask(&reads, "0", &ran, Observed::Known(0), true).await;
+            assert_eq!(ran.load(Ordering::SeqCst), 11);
+        });
+    }
+}

@@ -32,24 +32,25 @@ const SESSION_MARGIN: Duration = Duration::from_secs(60);
 
 /// A session a probe obtained, as the connections of a run share it: who it is,
 /// clients signing with its credentials (when they are kept), and until when
-/// they may be handed to a connection starting now.
+/// they may be handed to a connection starting now (`None`: a key, which does not
+/// expire within a run).
 #[derive(Clone)]
 struct Session {
     arn: String,
     clients: Option<Clients>,
-    until: Instant,
+    until: Option<Instant>,
 }
 
 impl Session {
     fn fresh(&self) -> bool {
-        self.clients.is_none() || Instant::now() < self.until
+        self.clients.is_none() || self.until.is_none_or(|until| Instant::now() < until)
     }
 }
 
 /// When a session of `seconds` obtained now stops being handed out.
-fn usable_until(seconds: i32, options: &LiveOptions) -> Instant {
+fn usable_until(seconds: i32, options: &LiveOptions) -> Option<Instant> {
     let length = Duration::from_secs(u64::try_from(seconds).unwrap_or_default());
-    Instant::now() + length.saturating_sub(options.deadline.saturating_add(SESSION_MARGIN))
+    Some(Instant::now() + length.saturating_sub(options.deadline.saturating_add(SESSION_MARGIN)))
 }
 
 /// A value that must not appear in a key as it is (a secret, an External ID):
@@ -197,11 +198,10 @@ async fn access_key(
         "sts:GetCallerIdentity",
         "sts:GetCallerIdentity (connection key)",
         call,
-        // A key does not expire within a run.
         |o| Session {
             arn: o.arn().unwrap_or_default().to_string(),
             clients: Some(Clients::new(&config, how.path_style)),
-            until: Instant::now(),
+            until: None,
         },
     ))
     .await;
