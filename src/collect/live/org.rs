@@ -91,8 +91,12 @@ pub(super) async fn policies(account: Option<&str>, c: &Clients, t: &Tracker) ->
              policies: pass --scp/--rcp FILE",
         );
     };
+    // The doctor's own organization: one request whatever the connection, so
+    // read once a run (the same for every connection sharing the clients).
     let described = t
-        .call(
+        .read(
+            &c.reads,
+            String::new(),
             "organizations:DescribeOrganization",
             "organizations:DescribeOrganization",
             Box::pin(c.organizations.describe_organization().send()),
