@@ -573,7 +573,7 @@ fn live(endpoint: &str) {
             println!("    the reads: {}", actions.join(", "));
             cli_runbook(&p.endpoint, &state, wall);
         }
-        live_fleet(&p, &state, wall, delay_ms, "");
+        live_fleet(&p, &state, wall, delay_ms, "", false);
         // The same fleet with moto's answers replayed: what the doctor does when
         // the other end keeps up (as AWS, spread over accounts and services, does).
         let cached = proxy::start_with(
@@ -582,25 +582,45 @@ fn live(endpoint: &str) {
             Some(proxy::Fault::Latency(delay)),
             true,
         );
-        live_fleet(&cached, &state, wall, delay_ms, ", moto's answers replayed");
+        live_fleet(
+            &cached,
+            &state,
+            wall,
+            delay_ms,
+            ", moto's answers replayed",
+            false,
+        );
+        // One role named by every connection (one account, no --per-account
+        // queue): what the run shares, AssumeRole and the reads as the role.
+        live_fleet(&p, &state, wall, delay_ms, "", true);
     }
     let _ = one_at_50;
 }
 
 /// 100 connections, each in an account of its own (so `--per-account` does not
-/// serialise them), as one fleet at +50 ms.
-fn live_fleet(p: &proxy::Proxy, state: &State, one: Duration, delay_ms: u64, how: &str) {
+/// serialise them), as one fleet at +50 ms; or (`one_role`) all naming the one
+/// role, with `--per-account 100` and `--jobs 100`.
+fn live_fleet(p: &proxy::Proxy, state: &State, one: Duration, delay_ms: u64, how: &str, one_role: bool) {
     let proxy = p.endpoint.as_str();
     let dir = tempfile::tempdir().unwrap();
     for i in 0..100 {
-        let account = format!("{:012}", 100_000_000_000u64 + i);
+        let account = if one_role {
+            "123456789012".to_string()
+        } else {
+            format!("{:012}", 100_000_000_000u64 + i)
+        };
         std::fs::write(
             dir.path().join(format!("c{i:03}.toml")),
             connection_text(state, &account),
         )
         .unwrap();
     }
-    for jobs in [None, Some(32), Some(100)] {
+    let runs: &[Option<u16>] = if one_role {
+        &[Some(100)]
+    } else {
+        &[None, Some(32), Some(100)]
+    };
+    for &jobs in runs {
         p.timeline.lock().unwrap().clear();
         let mut cmd = doctor();
         cmd.env("AWS_ENDPOINT_URL", proxy)
@@ -617,6 +637,9 @@ fn live_fleet(p: &proxy::Proxy, state: &State, one: Duration, delay_ms: u64, how
             .arg(dir.path());
         if let Some(j) = jobs {
             cmd.args(["--jobs", &j.to_string()]);
+        }
+        if one_role {
+            cmd.args(["--per-account", "100"]);
         }
         let r = run(&mut cmd);
         let ratio = r.wall.as_secs_f64() / one.as_secs_f64();
@@ -638,9 +661,14 @@ fn live_fleet(p: &proxy::Proxy, state: &State, one: Duration, delay_ms: u64, how
             String::new()
         };
         println!(
-            "  +{delay_ms} ms: a fleet of 100 live connections ({}{how}): {}, peak RSS {}{rss}, {ratio:.1}× one connection \
+            "  +{delay_ms} ms: a fleet of 100 live connections ({}{}{how}): {}, peak RSS {}{rss}, {ratio:.1}× one connection \
              (target ≤ 3: {}); the proxy answered {} requests, {:.0} a second, {} each beyond the delay on average",
             jobs.map_or("default --jobs 16".into(), |j| format!("--jobs {j}")),
+            if one_role {
+                ", one role, --per-account 100"
+            } else {
+                ""
+            },
             ms(r.wall),
             mb(r.rss_kb),
             if ratio <= 3.0 { "met" } else { "NOT met" },

@@ -602,3 +602,230 @@ fn a_fleets_secrets_are_never_printed() {
     let summary = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
     assert!(summary.contains("a fleet of 1") && !summary.contains(canary));
 }
+
+/// A check with the account-wide counts in its message ("3 databases on the
+/// first page", "2 catalogs") masked: moto is one account for every test, and
+/// tests running beside this one create databases between its runs.
+fn counted(check: &Value) -> Value {
+    let mut c = check.clone();
+    if let Some(message) = c["message"].as_str() {
+        let count = regex::Regex::new(r"\(\d+ (databases on the first page|catalogs)\)").unwrap();
+        c["message"] = Value::from(count.replace_all(message, "(N $1)").into_owned());
+    }
+    c
+}
+
+/// Live, against moto through a counting proxy: connections naming one role with
+/// one External ID share its AssumeRole calls and the reads made as it, and those
+/// that differ in anything the request says (the External ID or none, the role,
+/// the region; a connection key's id or secret) share nothing they should not.
+/// Each member's findings are those of a single run of that connection.
+#[test]
+fn a_live_fleet_shares_identical_sessions_and_finds_what_single_runs_find() {
+    if !common::moto::available() {
+        return;
+    }
+    let id = common::moto::unique("fs").replace('-', "");
+    let (role, other, bucket, workgroup, schema) = (
+        format!("bi-{id}"),
+        format!("bi2-{id}"),
+        format!("fs-results-{id}"),
+        format!("wg-{id}"),
+        format!("sales_{id}"),
+    );
+    common::moto::runtime().block_on(async {
+        let aws = common::moto::aws().await;
+        let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::999988887777:root"}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "omni-share"}}}]});
+        let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:*", "athena:*", "glue:*"], "Resource": "*"}]});
+        for name in [&role, &other] {
+            aws.iam
+                .create_role()
+                .role_name(name)
+                .assume_role_policy_document(trust.to_string())
+                .send()
+                .await
+                .unwrap();
+            aws.iam
+                .put_role_policy()
+                .role_name(name)
+                .policy_name("athena")
+                .policy_document(policy.to_string())
+                .send()
+                .await
+                .unwrap();
+        }
+        aws.s3.create_bucket().bucket(&bucket).send().await.unwrap();
+        aws.athena
+            .create_work_group()
+            .name(&workgroup)
+            .send()
+            .await
+            .unwrap();
+        // No Glue database: another test beside this one
+        // (`a_live_fleet_finds_what_live_single_runs_find`) counts the
+        // account's databases between its runs.
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let common_part = |region: &str| {
+        format!(
+            "s3_output_bucket = \"s3://{bucket}/omni/\"\ndata_catalog = \"awsdatacatalog\"\n\
+             include_schemas = \"{schema}\"\nworkgroup = \"{workgroup}\"\ndatabase_timezone = \"UTC\"\n\
+             region = \"{region}\"\n"
+        )
+    };
+    let mut files = Vec::new();
+    let mut write = |name: &str, text: String, secret: Option<&str>| {
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, format!("display_name = \"{name}\"\n{text}")).unwrap();
+        if let Some(secret) = secret {
+            std::fs::write(dir.path().join(format!("{name}.secret")), format!("{secret}\n")).unwrap();
+        }
+        let secret = secret.map(|_| dir.path().join(format!("{name}.secret")));
+        files.push((path, secret));
+    };
+    let role_conn = |region: &str, role: &str, external_id: Option<&str>| {
+        format!(
+            "{}[auth]\ntype = \"cross_account_role\"\nrole_arn = \"arn:aws:iam::123456789012:role/{role}\"\n\
+             {}trusted_account_id = \"999988887777\"\n",
+            common_part(region),
+            external_id.map_or_else(String::new, |id| format!("external_id = \"{id}\"\n"))
+        )
+    };
+    let key_conn = |key: &str| {
+        format!(
+            "{}[auth]\ntype = \"access_key\"\naccess_key_id = \"{key}\"\n",
+            common_part("us-east-1")
+        )
+    };
+    for i in 0..5 {
+        write(
+            &format!("same-{i}"),
+            role_conn("us-east-1", &role, Some("omni-share")),
+            None,
+        );
+    }
+    write(
+        "other-id",
+        role_conn("us-east-1", &role, Some("omni-other")),
+        None,
+    );
+    write("no-id", role_conn("us-east-1", &role, None), None);
+    write(
+        "other-role",
+        role_conn("us-east-1", &other, Some("omni-share")),
+        None,
+    );
+    write(
+        "missing",
+        role_conn("us-east-1", &format!("{role}-gone"), Some("omni-share")),
+        None,
+    );
+    write("eu", role_conn("eu-west-1", &role, Some("omni-share")), None);
+    let (secret_a, secret_b) = (
+        "fsSecretAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "fsSecretBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+    );
+    write("key-a", key_conn("AKIAFLEETSHAREAAAAAA"), Some(secret_a));
+    write("key-a-again", key_conn("AKIAFLEETSHAREAAAAAA"), Some(secret_a));
+    write(
+        "key-a-other-secret",
+        key_conn("AKIAFLEETSHAREAAAAAA"),
+        Some(secret_b),
+    );
+    write("key-c", key_conn("AKIAFLEETSHARECCCCCC"), Some(secret_a));
+
+    let proxy = common::proxy::start(&common::moto::endpoint(), Default::default());
+    let live = |args: &[&str], path: &Path, secret: Option<&Path>| {
+        let mut cmd = doctor();
+        cmd.env("AWS_ENDPOINT_URL", &proxy.endpoint)
+            .args(["doctor", "--format", "json", "--timeout", "10"]);
+        if let Some(secret) = secret {
+            cmd.arg("--secret-file").arg(secret);
+        }
+        let out = cmd.args(args).arg(path).output().unwrap();
+        stdout_json(&out)
+    };
+    // Each single run, and the requests it made.
+    let (singles, alone): (Vec<Value>, Vec<Vec<String>>) = files
+        .iter()
+        .map(|(path, secret)| {
+            let report = live(&["--config"], path, secret.as_deref());
+            (report, proxy.calls.lock().unwrap().drain(..).collect())
+        })
+        .unzip();
+
+    // Everything at once: sharing is decided by the request, not by timing.
+    let fleet = live(
+        &["--per-account", "20", "--jobs", "20", "--connections"],
+        dir.path(),
+        None,
+    );
+    let calls: Vec<String> = proxy.calls.lock().unwrap().clone();
+    let by_key = entries(&fleet);
+    assert_eq!(by_key.len(), files.len(), "{fleet:#}");
+    for ((file, _), single) in files.iter().zip(&singles) {
+        let key = file.file_name().unwrap().to_string_lossy().to_string();
+        let entry = &by_key[&key];
+        assert_eq!(entry["mode"], "live", "{key}: {entry:#}");
+        let checks: Vec<Value> = entry["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| counted(&comparable(c)))
+            .collect();
+        let alone: Vec<Value> = single["checks"].as_array().unwrap().iter().map(counted).collect();
+        assert_eq!(checks, alone, "{key}");
+        assert_eq!(entry["ran_as"], single["ran_as"], "{key}");
+        assert_eq!(entry["summary"], single["summary"], "{key}");
+    }
+    let count = |calls: &[String], action: &str| calls.iter().filter(|c| *c == action).count();
+    let alone_all: Vec<String> = alone.concat();
+    // Alone: two AssumeRoles a role connection with an External ID, one without.
+    assert_eq!(count(&alone_all, "sts:AssumeRole"), 10 * 2 - 1, "{alone_all:?}");
+    // The fleet: one per distinct request. In us-east-1, with the ID: the role
+    // with "omni-share", with "omni-other", the other role, the missing role;
+    // without it: the role (shared by `no-id`), the other role, the missing one.
+    // In eu-west-1: the role with and without the ID.
+    assert_eq!(count(&calls, "sts:AssumeRole"), 4 + 3 + 2, "{calls:?}");
+    // The doctor's caller once a region; a connection key once for each key and
+    // secret (`key-a-again` shares `key-a`'s).
+    assert_eq!(count(&calls, "sts:GetCallerIdentity"), 2 + 3, "{calls:?}");
+    // The reads made as a session: once for the members sharing it. A single
+    // run reads the workgroup once with the doctor's credentials (the fleet:
+    // once a region) and once as its session, if it obtained one.
+    let groups = [
+        "same-0",
+        "other-id",
+        "no-id",
+        "other-role",
+        "missing",
+        "eu",
+        "key-a",
+        "key-a-other-secret",
+        "key-c",
+    ];
+    let as_session = |name: &str| {
+        let at = files
+            .iter()
+            .position(|(p, _)| p.file_stem().unwrap() == name)
+            .unwrap();
+        count(&alone[at], "athena:GetWorkGroup") - 1
+    };
+    let sessions: usize = groups.iter().map(|g| as_session(g)).sum();
+    assert!(as_session("same-0") == 1 && as_session("key-a") == 1, "{alone:?}");
+    assert_eq!(count(&calls, "athena:GetWorkGroup"), 2 + sessions, "{calls:?}");
+    // The five sharing one session are judged alike (where each points aside).
+    let same: Vec<Vec<Value>> = (0..5)
+        .map(|i| {
+            let checks = by_key[&format!("same-{i}.toml")]["checks"]
+                .as_array()
+                .unwrap()
+                .iter();
+            checks.map(comparable).collect()
+        })
+        .collect();
+    assert!(same.windows(2).all(|w| w[0] == w[1]), "{same:?}");
+}

@@ -125,8 +125,30 @@ impl Tracker {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let label = label.into();
+        self.read_while(reads, key, action, label, future, value, |_| true)
+    }
+
+    /// `read` for an answer that goes stale (a session's credentials expire):
+    /// a kept answer `fresh` says no to is asked again.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn read_while<T, O, E, F>(
+        &self,
+        reads: &Reads,
+        key: String,
+        action: &str,
+        label: impl Into<String>,
+        future: F,
+        value: impl FnOnce(O) -> T,
+        fresh: impl Fn(&T) -> bool,
+    ) -> Pin<Box<impl Future<Output = Observed<T>>>>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<O, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let label = label.into();
         Box::pin(async move {
-            let work = reads.once(format!("{action} {key}"), answer(action, future, value));
+            let work = reads.once(format!("{action} {key}"), answer(action, future, value), fresh);
             self.guarded(action, label, work).await
         })
     }
@@ -254,30 +276,53 @@ where
     }
 }
 
-/// The most answers `Reads` keeps: past it, it starts again (reads in flight
-/// finish), so a fleet of any size holds a bounded number.
-const MAX_READS: usize = 2048;
+/// The most answers a `Reads` of reads keeps: past it, it starts again (reads in
+/// flight finish), so a fleet of any size holds a bounded number.
+pub(crate) const MAX_READS: usize = 2048;
 
 /// The answers of the reads made with one set of clients in a run, by request:
 /// the connections of a fleet that share the doctor's clients (one region) read
 /// the same role, bucket, workgroup or key once. A failure that may pass
 /// (throttled, timed out, unreachable, a server error) is handed to the calls
 /// waiting for it, and the next asks again.
-#[derive(Default)]
 pub(crate) struct Reads {
     answers: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
+    /// The most answers kept (`MAX_READS`, or fewer for large answers).
+    cap: usize,
+}
+
+impl Default for Reads {
+    fn default() -> Reads {
+        Reads::new(MAX_READS)
+    }
 }
 
 impl Reads {
+    pub(crate) fn new(cap: usize) -> Reads {
+        Reads {
+            answers: Mutex::default(),
+            cap: cap.max(1),
+        }
+    }
+
     async fn once<T: Clone + Send + Sync + 'static>(
         &self,
         key: String,
         work: impl Future<Output = Observed<T>>,
+        fresh: impl Fn(&T) -> bool,
     ) -> Observed<T> {
         let cell = {
             let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-            if answers.len() >= MAX_READS && !answers.contains_key(&key) {
+            if answers.len() >= self.cap && !answers.contains_key(&key) {
                 answers.clear();
+            }
+            let stale = answers.get(&key).is_some_and(|a| {
+                a.clone()
+                    .downcast::<tokio::sync::OnceCell<Observed<T>>>()
+                    .is_ok_and(|a| matches!(a.get(), Some(Observed::Known(v)) if !fresh(v)))
+            });
+            if stale {
+                answers.remove(&key);
             }
             answers
                 .entry(key.clone())
@@ -441,4 +486,102 @@ where
         code: tag("Code").unwrap_or_default(),
         message,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().build().unwrap()
+    }
+
+    /// Asks `reads` for `key`, counting the times the work really runs.
+    async fn ask(
+        reads: &Reads,
+        key: &str,
+        ran: &AtomicUsize,
+        answer: Observed<u32>,
+        fresh: bool,
+    ) -> Observed<u32> {
+        let work = async {
+            ran.fetch_add(1, Ordering::SeqCst);
+            answer
+        };
+        reads.once(key.to_string(), work, |_| fresh).await
+    }
+
+    fn failed(kind: FailureKind) -> Observed<u32> {
+        Observed::Failed(Failure {
+            kind,
+            action: "sts:AssumeRole".into(),
+            code: String::new(),
+            message: String::new(),
+        })
+    }
+
+    #[test]
+    fn one_request_is_made_once_and_a_different_one_again() {
+        runtime().block_on(async {
+            let (reads, ran) = (Reads::default(), AtomicUsize::new(0));
+            assert_eq!(
+                ask(&reads, "a", &ran, Observed::Known(1), true).await,
+                Observed::Known(1)
+            );
+            // The kept answer, not this one: the work does not run.
+            assert_eq!(
+                ask(&reads, "a", &ran, Observed::Known(2), true).await,
+                Observed::Known(1)
+            );
+            assert_eq!(
+                ask(&reads, "b", &ran, Observed::Known(3), true).await,
+                Observed::Known(3)
+            );
+            assert_eq!(ran.load(Ordering::SeqCst), 2);
+        });
+    }
+
+    #[test]
+    fn a_stale_answer_is_asked_again() {
+        runtime().block_on(async {
+            let (reads, ran) = (Reads::default(), AtomicUsize::new(0));
+            ask(&reads, "a", &ran, Observed::Known(1), false).await;
+            assert_eq!(
+                ask(&reads, "a", &ran, Observed::Known(2), false).await,
+                Observed::Known(2)
+            );
+            assert_eq!(ran.load(Ordering::SeqCst), 2);
+        });
+    }
+
+    #[test]
+    fn a_failure_that_may_pass_is_asked_again_and_a_refusal_is_kept() {
+        runtime().block_on(async {
+            let (reads, ran) = (Reads::default(), AtomicUsize::new(0));
+            ask(&reads, "t", &ran, failed(FailureKind::Throttled), true).await;
+            assert_eq!(
+                ask(&reads, "t", &ran, Observed::Known(1), true).await,
+                Observed::Known(1)
+            );
+            ask(&reads, "d", &ran, failed(FailureKind::Denied), true).await;
+            let again = ask(&reads, "d", &ran, Observed::Known(1), true).await;
+            assert!(matches!(again, Observed::Failed(f) if f.kind == FailureKind::Denied));
+            assert_eq!(ran.load(Ordering::SeqCst), 3);
+        });
+    }
+
+    #[test]
+    fn the_answers_kept_are_bounded() {
+        runtime().block_on(async {
+            let (reads, ran) = (Reads::new(4), AtomicUsize::new(0));
+            for i in 0..10 {
+                ask(&reads, &i.to_string(), &ran, Observed::Known(i), true).await;
+                assert!(reads.answers.lock().unwrap().len() <= 4);
+            }
+            // "0" was let go: asked again.
+            ask(&reads, "0", &ran, Observed::Known(0), true).await;
+            assert_eq!(ran.load(Ordering::SeqCst), 11);
+        });
+    }
 }

@@ -145,7 +145,9 @@ async fn sdk_config(
 }
 
 /// Clients for every service the doctor reads, and the answers of the reads made
-/// with them (`Tracker::read`): whoever shares the clients shares those answers.
+/// with them (`Tracker::read`): whoever shares the clients shares those answers,
+/// and the sessions obtained with their credentials (`probe`: AssumeRole, a
+/// connection's own key), each with clients of its own that share its reads.
 #[derive(Clone)]
 pub(crate) struct Clients {
     pub sts: aws_sdk_sts::Client,
@@ -156,7 +158,12 @@ pub(crate) struct Clients {
     pub kms: aws_sdk_kms::Client,
     pub organizations: aws_sdk_organizations::Client,
     pub reads: Arc<Reads>,
+    pub sessions: Arc<Reads>,
 }
+
+/// The most sessions one set of clients keeps (each holds clients and their
+/// answers): far fewer than answers, so a fleet of distinct roles holds little.
+const MAX_SESSIONS: usize = 64;
 
 impl Clients {
     fn new(config: &aws_config::SdkConfig, path_style: bool) -> Clients {
@@ -173,6 +180,7 @@ impl Clients {
             kms: aws_sdk_kms::Client::new(config),
             organizations: aws_sdk_organizations::Client::new(config),
             reads: Arc::default(),
+            sessions: Arc::new(Reads::new(MAX_SESSIONS)),
         }
     }
 }

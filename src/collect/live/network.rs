@@ -237,6 +237,14 @@ pub(crate) fn http_client() -> aws_sdk_sts::config::SharedHttpClient {
         _ => None,
     };
     aws_smithy_http_client::Builder::new().build_with_connector_fn(move |settings, components| {
+        // Without settings and components, the SDK only validates a client it
+        // builds (seven for the doctor's credentials, seven for each session)
+        // and drops the connector: building the TLS one loads and parses every
+        // root certificate, most of a fleet member's CPU. The connectors that
+        // send are built with both, once a run for each timeout (cached).
+        if settings.is_none() && components.is_none() {
+            return aws_smithy_http_client::Connector::builder().build_http();
+        }
         let mut builder = aws_smithy_http_client::Connector::builder()
             .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc));
         if let Some(context) = &context {

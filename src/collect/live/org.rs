@@ -91,8 +91,12 @@ pub(super) async fn policies(account: Option<&str>, c: &Clients, t: &Tracker) ->
              policies: pass --scp/--rcp FILE",
         );
     };
+    // The doctor's own organization: one request whatever the connection, so
+    // read once a run (the same for every connection sharing the clients).
     let described = t
-        .call(
+        .read(
+            &c.reads,
+            String::new(),
             "organizations:DescribeOrganization",
             "organizations:DescribeOrganization",
             Box::pin(c.organizations.describe_organization().send()),
@@ -116,21 +120,28 @@ pub(super) async fn policies(account: Option<&str>, c: &Clients, t: &Tracker) ->
         // The doctor's own account is in no organization: the connection's is
         // in none either when it is that account.
         Observed::Failed(f) if f.code == "AWSOrganizationsNotInUseException" => {
+            // The same read as the connection's caller (`gather`), so made once:
+            // its ARN names the account.
             let caller = t
-                .call(
+                .read(
+                    &c.reads,
+                    String::new(),
                     "sts:GetCallerIdentity",
                     "sts:GetCallerIdentity (organization)",
                     Box::pin(c.sts.get_caller_identity().send()),
-                    |o| o.account().unwrap_or_default().to_string(),
+                    |o| o.arn().unwrap_or_default().to_string(),
                 )
                 .await;
+            let caller_account = |arn: &str| arn.split(':').nth(4).map(str::to_string);
             return match caller {
-                Observed::Known(a) if a == account => OrgPolicies::none_apply(Organization {
-                    account: account.to_string(),
-                    id: None,
-                    management_account: None,
-                    enabled: Vec::new(),
-                }),
+                Observed::Known(arn) if caller_account(&arn).as_deref() == Some(account) => {
+                    OrgPolicies::none_apply(Organization {
+                        account: account.to_string(),
+                        id: None,
+                        management_account: None,
+                        enabled: Vec::new(),
+                    })
+                }
                 _ => OrgPolicies::failed(
                     f,
                     &format!(

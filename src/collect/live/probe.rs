@@ -3,6 +3,14 @@
 //! credentials — then a few reads with the credentials that gives, and, opt-in,
 //! `SELECT 1`. Session credentials are used here and dropped; only identities and
 //! outcomes become facts.
+//!
+//! The connections of a run share what is the same request from the same
+//! credentials: the doctor's clients (one set per region, one credentials chain a
+//! run) keep each AssumeRole by role, External ID, session name and length, and
+//! each connection key by its id and a hash of its secret, with clients signing
+//! as that session whose reads are kept in turn; so 100 connections naming one
+//! role assume it once, and read as it once, and each gets the facts it would
+//! alone. A kept session is used only while its credentials outlast a deadline.
 
 use super::{Clients, LiveOptions, Tracker, both};
 use crate::aws::arn::Arn;
@@ -18,18 +26,53 @@ const SESSION_NAME: &str = "athena-doctor-probe";
 /// The shortest session AWS grants; the probe without the ID asks for it so that a
 /// MaxSessionDuration problem cannot hide its answer.
 const MIN_SESSION: i32 = 900;
+/// How long before its credentials expire a kept session is no longer handed
+/// out, beyond the `--deadline` its next user's calls may take.
+const SESSION_MARGIN: Duration = Duration::from_secs(60);
+
+/// A session a probe obtained, as the connections of a run share it: who it is,
+/// clients signing with its credentials (when they are kept), and until when
+/// they may be handed to a connection starting now (`None`: a key, which does not
+/// expire within a run).
+#[derive(Clone)]
+struct Session {
+    arn: String,
+    clients: Option<Clients>,
+    until: Option<Instant>,
+}
+
+impl Session {
+    fn fresh(&self) -> bool {
+        self.clients.is_none() || self.until.is_none_or(|until| Instant::now() < until)
+    }
+}
+
+/// When a session of `seconds` obtained now stops being handed out.
+fn usable_until(seconds: i32, options: &LiveOptions) -> Option<Instant> {
+    let length = Duration::from_secs(u64::try_from(seconds).unwrap_or_default());
+    Some(Instant::now() + length.saturating_sub(options.deadline.saturating_add(SESSION_MARGIN)))
+}
+
+/// A value that must not appear in a key as it is (a secret, an External ID):
+/// its SHA-256, in hex.
+fn hashed(value: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(value.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 fn not_collected<T>(why: &str) -> Observed<T> {
     Observed::NotCollected(why.to_string())
 }
 
-/// Clients that sign with `credentials` instead of the doctor's own.
-fn clients_with(config: &aws_config::SdkConfig, credentials: Credentials, path_style: bool) -> Clients {
-    let config = config
+/// The configuration that signs with `credentials` instead of the doctor's own.
+fn signing_with(config: &aws_config::SdkConfig, credentials: Credentials) -> aws_config::SdkConfig {
+    config
         .to_builder()
         .credentials_provider(SharedCredentialsProvider::new(credentials))
-        .build();
-    Clients::new(&config, path_style)
+        .build()
 }
 
 /// Run every probe that applies to the connection.
@@ -56,10 +99,22 @@ pub(super) async fn probe(
     };
     let effective = match conn.auth.auth_type {
         Some(AuthType::AccessKey) => {
-            Box::pin(access_key(conn, secret, config, path_style, t, &mut facts)).await
+            let how = Obtain {
+                config,
+                ambient,
+                options,
+                path_style,
+            };
+            Box::pin(access_key(conn, secret, &how, t, &mut facts)).await
         }
         Some(AuthType::CrossAccountRole) => {
-            Box::pin(assume(conn, config, ambient, path_style, t, &mut facts)).await
+            let how = Obtain {
+                config,
+                ambient,
+                options,
+                path_style,
+            };
+            Box::pin(assume(conn, &how, t, &mut facts)).await
         }
         None => {
             facts.credentials = not_collected("needs auth.type");
@@ -102,12 +157,21 @@ pub(super) async fn probe(
     facts
 }
 
-/// `sts:GetCallerIdentity` signed with the connection's own key and secret.
+/// What obtaining a session needs: the doctor's configuration and clients (whose
+/// `sessions` keep what a run obtained), the options, the addressing style.
+struct Obtain<'a> {
+    config: &'a aws_config::SdkConfig,
+    ambient: &'a Clients,
+    options: &'a LiveOptions,
+    path_style: bool,
+}
+
+/// `sts:GetCallerIdentity` signed with the connection's own key and secret, once a
+/// run for one key and secret (kept by the key's id and the secret's hash).
 async fn access_key(
     conn: &Connection,
     secret: Option<&Secret>,
-    config: &aws_config::SdkConfig,
-    path_style: bool,
+    how: &Obtain<'_>,
     t: &Tracker,
     facts: &mut ProbeFacts,
 ) -> Option<Clients> {
@@ -121,83 +185,117 @@ async fn access_key(
         );
         return None;
     };
-    let credentials = Credentials::new(key.trim(), secret.expose().trim(), None, None, "connection");
-    let clients = clients_with(config, credentials, path_style);
-    facts.credentials = Box::pin(t.call(
+    let (key, secret) = (key.trim(), secret.expose().trim());
+    let config = signing_with(
+        how.config,
+        Credentials::new(key, secret, None, None, "connection"),
+    );
+    // Only STS until the key is known good; the other clients once a run.
+    let call = aws_sdk_sts::Client::new(&config).get_caller_identity().send();
+    let session = Box::pin(t.read(
+        &how.ambient.sessions,
+        format!("connection key {key} secret {}", hashed(secret)),
         "sts:GetCallerIdentity",
         "sts:GetCallerIdentity (connection key)",
-        clients.sts.get_caller_identity().send(),
-        |o| o.arn().unwrap_or_default().to_string(),
+        call,
+        |o| Session {
+            arn: o.arn().unwrap_or_default().to_string(),
+            clients: Some(Clients::new(&config, how.path_style)),
+            until: None,
+        },
     ))
     .await;
-    matches!(facts.credentials, Observed::Known(_)).then_some(clients)
+    let (arn, clients) = split(session);
+    facts.credentials = arn;
+    clients
 }
 
 /// AssumeRole with the External ID (the BI tool's call) and without it (the check
-/// AWS recommends to vendors), both from the doctor's own credentials.
-async fn assume(
-    conn: &Connection,
-    config: &aws_config::SdkConfig,
-    ambient: &Clients,
-    path_style: bool,
-    t: &Tracker,
-    facts: &mut ProbeFacts,
-) -> Option<Clients> {
+/// AWS recommends to vendors), both from the doctor's own credentials; each once a
+/// run for the same request (the doctor's clients are one set per region and
+/// credentials, so their `sessions` key by what else the request says).
+async fn assume(conn: &Connection, how: &Obtain<'_>, t: &Tracker, facts: &mut ProbeFacts) -> Option<Clients> {
     let Some(role) = conn.value(FieldId::RoleArn).map(str::trim) else {
         facts.assume_with_id = not_collected("needs auth.role_arn");
         facts.assume_without_id = not_collected("needs auth.role_arn");
         return None;
     };
     let request = || {
-        ambient
+        how.ambient
             .sts
             .assume_role()
             .role_arn(role)
             .role_session_name(SESSION_NAME)
     };
-    let keep = |o: aws_sdk_sts::operation::assume_role::AssumeRoleOutput| {
-        let arn = o
-            .assumed_role_user()
-            .map(|u| u.arn().to_string())
-            .unwrap_or_default();
-        let credentials = o.credentials().map(|c| {
-            Credentials::new(
-                c.access_key_id(),
-                c.secret_access_key(),
-                Some(c.session_token().to_string()),
-                None,
-                "assumed-role",
-            )
-        });
-        (arn, credentials)
+    // Every parameter the request sends, the External ID hashed; no session policy.
+    let key = |duration: i32, external_id: Option<&str>| {
+        format!(
+            "{role} session {SESSION_NAME} seconds {duration} policy - external-id {}",
+            external_id.map_or_else(|| "-".to_string(), hashed)
+        )
+    };
+    // The credentials of the call without the ID are never used: not kept.
+    let keep = |duration: i32, use_credentials: bool| {
+        move |o: aws_sdk_sts::operation::assume_role::AssumeRoleOutput| {
+            let arn = o
+                .assumed_role_user()
+                .map(|u| u.arn().to_string())
+                .unwrap_or_default();
+            let clients = o.credentials().filter(|_| use_credentials).map(|c| {
+                let credentials = Credentials::new(
+                    c.access_key_id(),
+                    c.secret_access_key(),
+                    Some(c.session_token().to_string()),
+                    None,
+                    "assumed-role",
+                );
+                Clients::new(&signing_with(how.config, credentials), how.path_style)
+            });
+            Session {
+                arn,
+                clients,
+                until: usable_until(duration, how.options),
+            }
+        }
     };
     let duration = facts.session_duration;
     let with_id = Box::pin(async {
         match conn.value(FieldId::ExternalId).map(str::trim) {
             Some(id) => {
                 let call = request().external_id(id).duration_seconds(duration).send();
-                Box::pin(t.call("sts:AssumeRole", "sts:AssumeRole (with External ID)", call, keep)).await
+                Box::pin(t.read_while(
+                    &how.ambient.sessions,
+                    key(duration, Some(id)),
+                    "sts:AssumeRole",
+                    "sts:AssumeRole (with External ID)",
+                    call,
+                    keep(duration, true),
+                    Session::fresh,
+                ))
+                .await
             }
             None => not_collected("needs auth.external_id (the External ID the vendor issued)"),
         }
     });
-    let without_id = Box::pin(t.call(
+    let without_id = Box::pin(t.read(
+        &how.ambient.sessions,
+        key(MIN_SESSION, None),
         "sts:AssumeRole",
         "sts:AssumeRole (without External ID)",
         request().duration_seconds(MIN_SESSION).send(),
-        keep,
+        keep(MIN_SESSION, false),
     ));
     let (with_id, without_id) = both(t, with_id, without_id).await;
     facts.assume_without_id = split(without_id).0;
-    let (arn, credentials) = split(with_id);
+    let (arn, clients) = split(with_id);
     facts.assume_with_id = arn;
-    credentials.map(|c| clients_with(config, c, path_style))
+    clients
 }
 
-/// An AssumeRole outcome as a fact, and the credentials it gave (if any).
-fn split(outcome: Observed<(String, Option<Credentials>)>) -> (Observed<String>, Option<Credentials>) {
+/// A session's outcome as a fact, and the clients signing as it (if any).
+fn split(outcome: Observed<Session>) -> (Observed<String>, Option<Clients>) {
     match outcome {
-        Observed::Known((arn, credentials)) => (Observed::Known(arn), credentials),
+        Observed::Known(session) => (Observed::Known(session.arn), session.clients),
         Observed::NotCollected(why) => (Observed::NotCollected(why), None),
         Observed::Failed(f) => (Observed::Failed(f), None),
     }
@@ -207,19 +305,27 @@ fn split(outcome: Observed<(String, Option<Credentials>)>) -> (Observed<String>,
 async fn reads(target: &Target, c: &Clients, t: &Tracker) -> Vec<ProbeCall> {
     let (p, region) = (&target.partition, &target.region);
     let account = target.account.as_deref().unwrap_or("*");
-    let workgroup = Box::pin(t.call(
+    // Read through the session's clients: every connection holding the same
+    // session (`assume`) reads each once.
+    let workgroup = Box::pin(t.read(
+        &c.reads,
+        target.workgroup.clone(),
         "athena:GetWorkGroup",
         "athena:GetWorkGroup (as the connection)",
         c.athena.get_work_group().work_group(&target.workgroup).send(),
         |_| "allowed".to_string(),
     ));
-    let catalogs = Box::pin(t.call(
+    let catalogs = Box::pin(t.read(
+        &c.reads,
+        String::new(),
         "athena:ListDataCatalogs",
         "athena:ListDataCatalogs (as the connection)",
         c.athena.list_data_catalogs().send(),
         |o| format!("allowed ({} catalogs)", o.data_catalogs_summary().len()),
     ));
-    let databases = Box::pin(t.call(
+    let databases = Box::pin(t.read(
+        &c.reads,
+        String::new(),
         "glue:GetDatabases",
         "glue:GetDatabases (as the connection)",
         c.glue.get_databases().send(),
@@ -234,7 +340,9 @@ async fn reads(target: &Target, c: &Clients, t: &Tracker) -> Vec<ProbeCall> {
         match &target.results_bucket {
             Some(b) => Some((
                 b.clone(),
-                t.call(
+                t.read(
+                    &c.reads,
+                    b.clone(),
                     "s3:ListBucket",
                     format!("s3:HeadBucket {b} (as the connection)"),
                     c.s3.head_bucket().bucket(b).send(),
