@@ -545,8 +545,12 @@ fn a_live_fleet_finds_what_live_single_runs_find() {
             .unwrap()
             .iter()
             .map(comparable)
+            .map(|c| counted(&c))
             .collect();
-        assert_eq!(&checks, single["checks"].as_array().unwrap(), "{key}");
+        // Counts masked: tests beside this one (live.rs) create databases in
+        // moto's one account between the fleet run and the single runs.
+        let single: Vec<Value> = single["checks"].as_array().unwrap().iter().map(counted).collect();
+        assert_eq!(checks, single, "{key}");
     }
     let role_check = |key: &str| {
         by_key[key]["checks"]

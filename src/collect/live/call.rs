@@ -168,7 +168,7 @@ impl Tracker {
     {
         let label = label.into();
         Box::pin(async move {
-            let work = reads.once(format!("{action} {key}"), work);
+            let work = reads.once(format!("{action} {key}"), work, |_| true);
             self.guarded(action, label, work).await
         })
     }
