@@ -7,13 +7,18 @@
 //! by its profile, its place (`hop 2 of 3`) and where its `external_id` or
 //! `role_arn` is written in the profile file.
 //!
+//! A tool that assumes its role itself (PyAthena's `role_arn` and
+//! `external_id`, Grafana's `jsonData.assumeRoleArn` and `externalId`) is a
+//! chain of one hop from the tool's own credentials, judged the same way and
+//! fixed in the source's own format.
+//!
 //! The TRUST001–006 rules judge the connection's role in the vendor's terms
 //! (an issued External ID, the vendor's account); this rule judges every hop in
 //! the profile file's terms: the trust policy says which ID it accepts, so a
 //! wrong ID is corrected in the profile's `external_id` line.
 
-use crate::connection::FieldId;
 use crate::connection::source::profile::{ChainHop, ProfileChain};
+use crate::connection::{AuthType, FieldId};
 use crate::engine::{Check, Outcome, Rule, Skip, declare_rule};
 use crate::facts::{Facts, Observed, TrustPolicy};
 use crate::fix::policy::statement_json;
@@ -27,6 +32,8 @@ use serde_json::json;
 const ASSUME_ROLE: &str = "sts:AssumeRole";
 const EXTERNAL_ID: &str = "sts:ExternalId";
 const SUBJECT: &str = "profile chain";
+/// The subject of the role a tool assumes itself (a chain of one hop).
+const OWN_SUBJECT: &str = "connection role";
 
 declare_rule! {
     pub(crate) struct ChainHopRefused {
@@ -41,11 +48,38 @@ declare_rule! {
 impl Rule for ChainHopRefused {
     fn check(&self, facts: &Facts) -> Outcome {
         let meta = Self::META;
-        let Some(chain) = facts.connection.auth.chain.as_ref() else {
-            return Err(Skip::new(
-                SUBJECT,
-                "not applicable: the connection names no AWS profile followed through --profile-file",
-            ));
+        let conn = &facts.connection;
+        // A tool that assumes the role itself (PyAthena's `role_arn`, Grafana's
+        // `jsonData.assumeRoleArn`) is a chain of one hop from its own
+        // credentials: Omni's form is judged in the vendor's terms instead
+        // (TRUST001–006), which these sources cannot hold.
+        let own_chain;
+        let (chain, own) = match conn.auth.chain.as_ref() {
+            Some(chain) => (chain, false),
+            None if !conn.form.is_omni()
+                && conn.auth.auth_type == Some(AuthType::CrossAccountRole)
+                && let Some(role) = conn.auth.role_arn.clone() =>
+            {
+                own_chain = ProfileChain {
+                    file: conn.path.clone(),
+                    hops: vec![ChainHop {
+                        profile: String::new(),
+                        role_arn: role,
+                        external_id: conn.auth.external_id.clone(),
+                        section: None,
+                    }],
+                    starts_from: "the tool's own credentials (who they are is not knowable offline)".into(),
+                    ..ProfileChain::default()
+                };
+                (&own_chain, true)
+            }
+            None => {
+                return Err(Skip::new(
+                    SUBJECT,
+                    "not applicable: the connection names no AWS profile followed through --profile-file, \
+                     and no role the tool assumes itself",
+                ));
+            }
         };
         if chain.hops.is_empty() {
             return Err(Skip::new(
@@ -58,7 +92,10 @@ impl Rule for ChainHopRefused {
         }
         let mut checks = Vec::new();
         for (i, hop) in chain.hops.iter().enumerate() {
-            let subject = format!("profile {} ({})", hop.profile, chain.place(i));
+            let subject = match own {
+                true => OWN_SUBJECT.to_string(),
+                false => format!("profile {} ({})", hop.profile, chain.place(i)),
+            };
             let policy = match trust_of(facts, chain, i) {
                 Ok(p) => p,
                 Err(reason) => {
@@ -66,7 +103,7 @@ impl Rule for ChainHopRefused {
                     continue;
                 }
             };
-            checks.push(judge_hop(facts, chain, i, hop, policy, subject));
+            checks.push(judge_hop(facts, chain, i, hop, policy, subject, own));
         }
         Ok(checks)
     }
@@ -209,6 +246,7 @@ fn judge_hop(
     hop: &ChainHop,
     policy: &Policy,
     subject: String,
+    own: bool,
 ) -> Check {
     let meta = ChainHopRefused::META;
     let arn = hop.role_arn.value().unwrap_or_default();
@@ -225,9 +263,14 @@ fn judge_hop(
         (None, _) => "the hop before (its role ARN does not parse)".to_string(),
     };
     let given = hop.external_id.as_ref().and_then(|f| f.value());
+    let conn = &facts.connection;
+    let id_setting = match own {
+        true => super::named(conn, FieldId::ExternalId),
+        false => "external_id".to_string(),
+    };
     let passes = match given {
-        Some(id) => format!("external_id `{id}`"),
-        None => "no external_id".to_string(),
+        Some(id) => format!("{id_setting} `{id}`"),
+        None => format!("no {id_setting}"),
     };
     let ctx = context(caller.as_ref(), given);
     let statements = &policy.document.statements;
@@ -248,6 +291,8 @@ fn judge_hop(
         .and_then(|f| f.location)
         .or(hop.role_arn.location);
     let at = |check: Check, loc: Option<crate::location::Location>| match loc {
+        // The source's own setting: where the connection's file has it.
+        _ if own => check.at(loc),
         Some(l) => check.in_file(Some(&chain.file), l),
         None => check,
     };
@@ -259,11 +304,17 @@ fn judge_hop(
             policy.location(s.offset).line
         )
     };
-    let head = format!(
-        "profile `{}` ({}, role {arn}) is assumed by {by} with {passes}",
-        hop.profile,
-        chain.place(i)
-    );
+    let head = match own {
+        true => format!(
+            "{} {arn} is assumed by {by} with {passes}",
+            super::named(conn, FieldId::RoleArn)
+        ),
+        false => format!(
+            "profile `{}` ({}, role {arn}) is assumed by {by} with {passes}",
+            hop.profile,
+            chain.place(i)
+        ),
+    };
     // An explicit Deny decides first.
     if caller.is_some()
         && let Some(s) = statements
@@ -331,7 +382,10 @@ fn judge_hop(
         ids
     };
     let place = chain.place(i);
-    let stops = format!("STS refuses the hop with AccessDenied, and the tool fails at {place}");
+    let stops = match own {
+        true => "STS refuses the AssumeRole with AccessDenied".to_string(),
+        false => format!("STS refuses the hop with AccessDenied, and the tool fails at {place}"),
+    };
     if let ([id], Some(s)) = (
         required.as_slice(),
         naming.iter().find(|s| single_id(s).is_some()),
@@ -342,18 +396,26 @@ fn judge_hop(
                 format!("`{g}` differs from `{id}` only in case, and StringEquals is case-sensitive")
             }
             Some(g) => format!("`{g}` is not `{id}`"),
+            None if own => "the source passes none".to_string(),
             None => "the profile passes none".to_string(),
         };
         let line = hop.external_id.as_ref().and_then(|f| f.location);
-        let fix = Fix::profile_setting(
-            &chain.file,
-            &hop.profile,
-            FieldId::ExternalId,
-            id,
-            line,
-            hop.section,
-            Applicability::Safe,
-        );
+        let fix = match own {
+            // Written in the source's own format, as its other field fixes.
+            // Unsafe: with no vendor issuing the ID, either side may be the
+            // stale one (a trust policy holding a placeholder), so a person
+            // confirms the source should take the policy's.
+            true => Fix::field(conn, FieldId::ExternalId, json!(id), Applicability::Unsafe),
+            false => Fix::profile_setting(
+                &chain.file,
+                &hop.profile,
+                FieldId::ExternalId,
+                id,
+                line,
+                hop.section,
+                Applicability::Safe,
+            ),
+        };
         let check = meta
             .fail(
                 subject,

@@ -196,12 +196,12 @@ fn expected(name: &str, way: &Way, omni: &Verdict, profile: &str, report: &Value
                 ));
             }
             // A tool that assumes the role itself (PyAthena, Grafana) has no
-            // setting for the account that assumes it: which account that is
-            // depends on the host's credentials, so the trust policy's
-            // External ID is not judged offline. A known gap, asserted so
-            // that closing it shows here.
+            // setting for the account that assumes it (the host's
+            // credentials): TRUST007 judges it as a chain of one hop, the
+            // same External ID refused, named at the source's own setting.
             (Role::InSource(_), "TRUST002") => {
                 skipped(name, report, code, "needs auth.trusted_account_id");
+                want.push(("TRUST007".into(), "connection role".into(), severity.clone()));
             }
             _ => want.push((code.clone(), subject.clone(), severity.clone())),
         }
@@ -224,7 +224,14 @@ fn names_its_words(name: &str, way: &Way, report: &Value, profile: &str) {
     starts("CONN005", way.output);
     starts("REGION001", way.region);
     match way.role {
-        Role::InSource(property) => starts("ROLE002", property),
+        Role::InSource(property) => {
+            starts("ROLE002", property);
+            let m = message(report, "TRUST007");
+            assert!(
+                m.starts_with(&format!("`{property}`")) && m.contains("`omni-4f2a9c`"),
+                "{name}: {m}"
+            );
+        }
         Role::Profile => {
             let m = message(report, "ROLE002");
             assert!(
