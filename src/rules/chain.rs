@@ -17,6 +17,7 @@
 //! the profile file's terms: the trust policy says which ID it accepts, so a
 //! wrong ID is corrected in the profile's `external_id` line.
 
+use super::trust::{ASSUME_ROLE, EXTERNAL_ID};
 use crate::connection::source::profile::{ChainHop, ProfileChain};
 use crate::connection::{AuthType, FieldId};
 use crate::engine::{Check, Outcome, Rule, Skip, declare_rule};
@@ -29,8 +30,6 @@ use crate::policy::model::{OpKind, SetOp, Statement, Version};
 use crate::policy::{Context, Effect, Policy};
 use serde_json::json;
 
-const ASSUME_ROLE: &str = "sts:AssumeRole";
-const EXTERNAL_ID: &str = "sts:ExternalId";
 const SUBJECT: &str = "profile chain";
 /// The subject of the role a tool assumes itself (a chain of one hop).
 const OWN_SUBJECT: &str = "connection role";

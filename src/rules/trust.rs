@@ -28,8 +28,8 @@ pub(super) static RULES: &[&dyn Rule] = &[
     &super::chain::ChainHopRefused,
 ];
 
-const ASSUME_ROLE: &str = "sts:AssumeRole";
-const EXTERNAL_ID: &str = "sts:ExternalId";
+pub(super) const ASSUME_ROLE: &str = "sts:AssumeRole";
+pub(super) const EXTERNAL_ID: &str = "sts:ExternalId";
 /// An ID that is certainly not the issued one, to see whether any ID gets in.
 const OTHER_ID: &str = "athena-doctor-not-the-issued-id";
 
