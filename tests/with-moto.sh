@@ -3,7 +3,8 @@
 # installs moto[server] and the AWS CLI (which the fix round trips run apply.sh
 # with) into a venv under target/, starts moto on 127.0.0.1, waits for it, runs
 # `cargo test` with MOTO_ENDPOINT set, and stops it on exit. `bench ARGS…` runs
-# `cargo bench ARGS…` instead (the live figures of `--bench fleet`).
+# `cargo bench ARGS…` instead (the live figures of `--bench fleet`);
+# `--install-only` installs the venv and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,9 @@ venv="target/moto-venv"
 if [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/aws" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5' 'awscli==1.45.11'
+fi
+if [ "${1:-}" = --install-only ]; then
+  exit 0
 fi
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -34,6 +38,11 @@ export MOTO_ENDPOINT="$endpoint" ATHENA_DOCTOR_REQUIRE_MOTO=1 ATHENA_DOCTOR_AWS_
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing
 export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_ENDPOINT_URL
+# The integration tests mostly wait: on the doctor's processes, on moto, on
+# sockets that time out on purpose. Four at a time on two cores (not cargo's
+# one a core) keeps the cores busy while they wait; RUST_TEST_THREADS set by
+# the caller wins.
+export RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}"
 if [ "${1:-}" = bench ]; then
   shift
   cargo bench --locked "$@"

@@ -445,6 +445,7 @@ fn build(path: &Path, text: &str, raw: Nested, form: Form) -> Result<Loaded, Fat
             secret_in_file,
             secret_blank,
             chain: None,
+            sign_in: None,
         },
         doctor,
         text: None,

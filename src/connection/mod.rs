@@ -61,9 +61,14 @@ pub(crate) enum Form {
     /// A Simba Athena JDBC 2.x URL (`jdbc:awsathena://…`).
     #[serde(rename = "jdbc2")]
     Jdbc2,
-    /// An Amazon Athena JDBC 3.x (or 4.x) URL (`jdbc:athena://…`).
+    /// An Amazon Athena JDBC 3.x URL (`jdbc:athena://…`); one that names
+    /// nothing only 4.x takes reads the same under the 4.x driver.
     #[serde(rename = "jdbc3")]
     Jdbc3,
+    /// An Amazon Athena JDBC 4.x URL: `jdbc:athena://…` naming a property only
+    /// the 4.x driver takes (`EngineVersion`, `IdpHostName`…).
+    #[serde(rename = "jdbc4")]
+    Jdbc4,
     /// A SQLAlchemy / PyAthena URL (`awsathena+rest://…`).
     #[serde(rename = "sqlalchemy")]
     SqlAlchemy,
@@ -96,6 +101,7 @@ impl Form {
             Form::Toml | Form::Json | Form::Labels => "the Omni connection",
             Form::Jdbc2 => "the Simba Athena JDBC 2.x URL",
             Form::Jdbc3 => "the Athena JDBC 3.x URL",
+            Form::Jdbc4 => "the Athena JDBC 4.x URL",
             Form::SqlAlchemy => "the SQLAlchemy (PyAthena) URL",
             Form::OdbcIni => "the ODBC DSN (odbc.ini)",
             Form::OdbcReg => "the ODBC DSN (registry export)",
@@ -337,6 +343,11 @@ pub(crate) struct Auth {
     /// Where the secret access key field is present but empty or whitespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_blank: Option<Location>,
+    /// The identity provider or token a driver signs in with (a JDBC
+    /// `CredentialsProvider=Okta`, `JWT`…): what it gets is not judged, as the
+    /// doctor never signs in to an identity provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in: Option<Field>,
     /// The AWS profile chain the source's named profile follows through
     /// `--profile-file`: its roles hop by hop, and the fields it filled.
     #[serde(default, skip_serializing_if = "Option::is_none")]

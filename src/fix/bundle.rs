@@ -383,6 +383,7 @@ fn corrected_connection(conn: &ConnectionText, fields: &[(FieldId, Value)]) -> R
         }
         Form::Jdbc2
         | Form::Jdbc3
+        | Form::Jdbc4
         | Form::SqlAlchemy
         | Form::OdbcIni
         | Form::OdbcReg

@@ -94,6 +94,14 @@ pub(crate) fn render(report: &Report) -> String {
         escape(&report.path),
         escape(report.mode)
     );
+    if !report.form.is_omni() {
+        // Another tool's source: the findings name its properties, so say whose.
+        let _ = writeln!(
+            out,
+            "<dt>Written as</dt><dd id=\"source\">{}</dd>",
+            escape(report.form.describe())
+        );
+    }
     if let Some(when) = &report.generated {
         let _ = writeln!(out, "<dt>Made</dt><dd id=\"generated\">{}</dd>", escape(when));
     }

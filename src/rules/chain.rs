@@ -17,7 +17,7 @@
 //! the profile file's terms: the trust policy says which ID it accepts, so a
 //! wrong ID is corrected in the profile's `external_id` line.
 
-use super::trust::{ASSUME_ROLE, EXTERNAL_ID};
+use super::trust::{ASSUME_ROLE, EXTERNAL_ID, is_external_id};
 use crate::connection::source::profile::{ChainHop, ProfileChain};
 use crate::connection::{AuthType, FieldId};
 use crate::engine::{Check, Outcome, Rule, Skip, declare_rule};
@@ -157,10 +157,6 @@ fn context(caller: Option<&Principal>, external_id: Option<&str>) -> Context {
         None => ctx.absent(EXTERNAL_ID),
     };
     ctx
-}
-
-fn is_external_id(key: &str) -> bool {
-    key.eq_ignore_ascii_case(EXTERNAL_ID)
 }
 
 /// Whether the statement's External ID conditions hold in `ctx` (the rest of

@@ -120,6 +120,11 @@ fn no_auth(conn: &Connection) -> String {
     let profile = conn.value(FieldId::ProfileName);
     match conn.form.is_omni() {
         true => "needs auth.type, which is not set".to_string(),
+        false if let Some(provider) = conn.auth.sign_in.as_ref().and_then(|f| f.value()) => format!(
+            "{} signs in through `{provider}` (its credentials provider): the doctor never signs in to an \
+             identity provider, so the credentials it would get are not judged",
+            conn.form.describe()
+        ),
         false if profile.is_some() => format!(
             "{} takes its credentials from the AWS profile `{}` ({}), which this run does not read",
             conn.form.describe(),

@@ -93,7 +93,7 @@ declare_rule! {
 fn unset_region(form: crate::connection::Form) -> &'static str {
     use crate::connection::Form;
     match form {
-        Form::Jdbc3 | Form::SqlAlchemy | Form::Grafana => {
+        Form::Jdbc3 | Form::Jdbc4 | Form::SqlAlchemy | Form::Grafana => {
             " by the doctor (the driver takes the AWS SDK's default region: AWS_REGION or the profile's)"
         }
         Form::Jdbc2 | Form::OdbcIni | Form::OdbcReg => " by the doctor (the driver requires it)",

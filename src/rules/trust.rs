@@ -130,8 +130,9 @@ fn covers(s: &Statement, vendor: &str) -> Covers {
     }
 }
 
-fn is_external_id(c: &Condition) -> bool {
-    c.key.eq_ignore_ascii_case(EXTERNAL_ID)
+/// Whether a condition key is `sts:ExternalId` (keys are case-insensitive).
+pub(super) fn is_external_id(key: &str) -> bool {
+    key.eq_ignore_ascii_case(EXTERNAL_ID)
 }
 
 /// Keys that look like the External ID but are not `sts:ExternalId`.
@@ -142,7 +143,7 @@ fn is_wrong_external_id_key(c: &Condition) -> bool {
         .chars()
         .filter(|ch| ch.is_ascii_alphanumeric())
         .collect();
-    k.contains("externalid") && !is_external_id(c)
+    k.contains("externalid") && !is_external_id(&c.key)
 }
 
 /// The vendor's request, with the issued ID, another ID, or none.
@@ -163,7 +164,7 @@ fn holds(policy: &Policy, s: &Statement, ctx: &Context, only_external_id: bool) 
     let variables = policy.document.version == Version::V2012;
     s.conditions
         .iter()
-        .filter(|c| !only_external_id || is_external_id(c))
+        .filter(|c| !only_external_id || is_external_id(&c.key))
         .fold(Tri::Yes, |acc, c| {
             acc.and(|| condition::evaluate(c, ctx, ASSUME_ROLE, variables))
         })
@@ -437,7 +438,7 @@ impl Rule for ExternalIdMissing {
         };
         if let Some((s, _)) = admits
             .iter()
-            .find(|(s, _)| s.conditions.iter().any(is_external_id))
+            .find(|(s, _)| s.conditions.iter().any(|c| is_external_id(&c.key)))
         {
             return Ok(vec![meta.pass(
                 "trust policy",
@@ -553,7 +554,7 @@ impl Rule for ExternalIdMismatch {
         let with_ids: Vec<&Statement> = admits
             .iter()
             .map(|(s, _)| *s)
-            .filter(|s| s.conditions.iter().any(is_external_id))
+            .filter(|s| s.conditions.iter().any(|c| is_external_id(&c.key)))
             .collect();
         if with_ids.is_empty() {
             return Err(Skip::new(
@@ -573,7 +574,7 @@ impl Rule for ExternalIdMismatch {
         }
         let s = with_ids[0];
         let mut reasons: Vec<String> = Vec::new();
-        for c in s.conditions.iter().filter(|c| is_external_id(c)) {
+        for c in s.conditions.iter().filter(|c| is_external_id(&c.key)) {
             let ignore_case = matches!(c.operator.kind, OpKind::StringEqualsIgnoreCase);
             for v in &c.values {
                 let reason = describe_mismatch(v, issued, ignore_case);
@@ -684,7 +685,7 @@ fn too_broad(t: &Trust, s: &Statement, covered: Covers, id_required_elsewhere: b
                 .into(),
         );
     }
-    let ids: Vec<&Condition> = s.conditions.iter().filter(|c| is_external_id(c)).collect();
+    let ids: Vec<&Condition> = s.conditions.iter().filter(|c| is_external_id(&c.key)).collect();
     if let Some(c) = ids.iter().find(|c| c.operator.set != SetOp::None) {
         return Some(format!(
             "uses `{}` on sts:ExternalId, a single-valued key: set operators are for multivalued keys and \
@@ -747,7 +748,7 @@ impl Rule for TrustTooBroad {
         }
         let id_required = admits
             .iter()
-            .any(|(s, _)| s.conditions.iter().any(is_external_id));
+            .any(|(s, _)| s.conditions.iter().any(|c| is_external_id(&c.key)));
         let mut checks = Vec::new();
         for (s, covered) in &admits {
             let Some(why) = too_broad(&t, s, *covered, id_required) else {

@@ -70,27 +70,30 @@ fn setup(config_text: &str) -> tempfile::TempDir {
     dir
 }
 
-fn run(dir: &Path, format: &str) -> std::process::Output {
-    let out = doctor()
-        .current_dir(dir)
-        .args([
-            "doctor",
-            "--offline",
-            "-c",
-            "profiles.yml",
-            "--profile-file",
-            "config",
-        ])
-        .args(["--trust-policy", &format!("{R1}=r1.json")])
-        .args(["--trust-policy", &format!("{R2}=r2.json")])
-        .args(["--format", format])
-        .output()
-        .unwrap();
+/// `doctor --offline -c CONN --profile-file config`, each `--trust-policy`
+/// given, then `extra`; the secret is never printed.
+fn judge(dir: &Path, conn: &str, trust: &[String], extra: &[&str]) -> std::process::Output {
+    let mut cmd = doctor();
+    cmd.current_dir(dir)
+        .args(["doctor", "--offline", "-c", conn, "--profile-file", "config"]);
+    for t in trust {
+        cmd.args(["--trust-policy", t]);
+    }
+    let out = cmd.args(extra).output().unwrap();
     for stream in [&out.stdout, &out.stderr] {
         let s = String::from_utf8_lossy(stream);
         assert!(!s.contains(SECRET), "the secret was printed: {s}");
     }
     out
+}
+
+/// Both hops' trust policies, as `--trust-policy ARN=FILE`.
+fn both() -> [String; 2] {
+    [format!("{R1}=r1.json"), format!("{R2}=r2.json")]
+}
+
+fn run(dir: &Path, format: &str) -> std::process::Output {
+    judge(dir, "profiles.yml", &both(), &["--format", format])
 }
 
 /// TRUST007's checks: (status, subject, the whole check).
@@ -193,21 +196,7 @@ fn a_wrong_external_id_in_the_second_hop_names_that_hop_and_its_fix_clears_it() 
 
     // --write-fixes never rewrites the profile file (it holds the base keys):
     // apply.sh says which line to write, by hand.
-    let out = doctor()
-        .current_dir(dir.path())
-        .args([
-            "doctor",
-            "--offline",
-            "-c",
-            "profiles.yml",
-            "--profile-file",
-            "config",
-        ])
-        .args(["--trust-policy", &format!("{R1}=r1.json")])
-        .args(["--trust-policy", &format!("{R2}=r2.json")])
-        .args(["--write-fixes", "fixes"])
-        .output()
-        .unwrap();
+    let out = judge(dir.path(), "profiles.yml", &both(), &["--write-fixes", "fixes"]);
     assert_eq!(out.status.code(), Some(1));
     let script = std::fs::read_to_string(dir.path().join("fixes/apply.sh")).unwrap();
     assert!(
@@ -246,19 +235,12 @@ fn a_wrong_external_id_in_the_first_hop_names_mid() {
 #[test]
 fn a_hop_whose_trust_policy_is_not_given_is_a_skip_naming_the_flag() {
     let dir = setup(&config("mid-4k2p", "prod-7d1f"));
-    let out = doctor()
-        .current_dir(dir.path())
-        .args([
-            "doctor",
-            "--offline",
-            "-c",
-            "profiles.yml",
-            "--profile-file",
-            "config",
-        ])
-        .args(["--trust-policy", "r2.json", "--format", "json"])
-        .output()
-        .unwrap();
+    let out = judge(
+        dir.path(),
+        "profiles.yml",
+        &["r2.json".to_string()],
+        &["--format", "json"],
+    );
     let checks = hops(&stdout_json(&out));
     // R1's is not given; a plain FILE is the connection's role's (prod's, R2).
     assert_eq!(checks[0].0, "skip", "{checks:#?}");
@@ -408,21 +390,8 @@ fn a_same_account_hop_delegates_to_the_identity_policy() {
     )
     .unwrap();
     let judged = |dir: &Path| {
-        let out = doctor()
-            .current_dir(dir)
-            .args([
-                "doctor",
-                "--offline",
-                "-c",
-                "profiles.yml",
-                "--profile-file",
-                "config",
-            ])
-            .args(["--trust-policy", &format!("{R1}=r1.json")])
-            .args(["--trust-policy", &format!("{same}=r2.json")])
-            .args(["--format", "json"])
-            .output()
-            .unwrap();
+        let trust = [format!("{R1}=r1.json"), format!("{same}=r2.json")];
+        let out = judge(dir, "profiles.yml", &trust, &["--format", "json"]);
         hops(&stdout_json(&out))
     };
     let checks = judged(dir.path());
@@ -456,21 +425,7 @@ fn a_sqlalchemy_url_naming_the_profile_gets_the_same_finding() {
         "awsathena+rest://@athena.eu-west-1.amazonaws.com:443/sales?s3_staging_dir=s3%3A%2F%2Facme-results%2Fdbt%2F&profile_name=prod\n",
     )
     .unwrap();
-    let out = doctor()
-        .current_dir(dir.path())
-        .args([
-            "doctor",
-            "--offline",
-            "-c",
-            "conn.url",
-            "--profile-file",
-            "config",
-        ])
-        .args(["--trust-policy", &format!("{R1}=r1.json")])
-        .args(["--trust-policy", &format!("{R2}=r2.json")])
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
+    let out = judge(dir.path(), "conn.url", &both(), &["--format", "json"]);
     let checks = hops(&stdout_json(&out));
     let failed: Vec<_> = checks.iter().filter(|c| c.0 == "fail").collect();
     assert_eq!(failed.len(), 1, "{checks:#?}");

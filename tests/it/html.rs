@@ -99,7 +99,11 @@ fn the_shipped_examples_render_in_a_browser_with_every_finding_and_fix() {
         "--policy",
         policy.to_str().unwrap(),
     ];
-    for (name, config) in [("acme", "acme.toml"), ("acme-healthy", "acme-healthy.toml")] {
+    for (name, config) in [
+        ("acme", "acme.toml"),
+        ("acme-healthy", "acme-healthy.toml"),
+        ("acme-jdbc", "acme.jdbc"),
+    ] {
         let (dom, report) = render(&browser, dir.path(), name, &examples.join(config), &policies);
         assert!(
             select(&dom, "script").is_empty()
@@ -161,6 +165,19 @@ fn the_shipped_examples_render_in_a_browser_with_every_finding_and_fix() {
                         "{name} {code}: the step's document is the fix's"
                     );
                 }
+                // Another tool's source shows its corrected text, as the
+                // report has it, in the snippet's language.
+                if let Some(snippet) = fix.get("snippet") {
+                    let language = snippet["language"].as_str().unwrap();
+                    let body = snippet["text"].as_str().unwrap().trim_end();
+                    assert!(
+                        select_in(article, &format!("pre.{language}"))
+                            .iter()
+                            .any(|p| text(p) == body),
+                        "{name} {code}: the corrected source, copyable as is:\n{body}"
+                    );
+                    continue;
+                }
                 // The JSON shown is the JSON of the report, as is: a field's
                 // fragment, a policy's statements.
                 let body = match fix["kind"].as_str() {
@@ -186,6 +203,12 @@ fn the_shipped_examples_render_in_a_browser_with_every_finding_and_fix() {
             assert_eq!(rows.to_string(), report["summary"][kind].to_string());
         }
         assert_eq!(text(&select(&dom, "#mode")[0]), "offline");
+        // Another tool's source is named, as its findings name its properties.
+        let source: Vec<String> = select(&dom, "#source").iter().map(text).collect();
+        match config {
+            "acme.jdbc" => assert_eq!(source, ["the Athena JDBC 3.x URL"], "{name}"),
+            _ => assert!(source.is_empty(), "{name}: {source:?}"),
+        }
     }
 }
 

@@ -186,6 +186,86 @@ fn a_3x_url_with_a_2x_only_property_gets_its_finding_and_the_rename_clears_it() 
     assert_eq!(check(&report, "CONN011")[0]["status"], "pass");
 }
 
+/// Amazon's 4.x driver: its own names are no finding, the findings name the
+/// 4.x URL, and a typo of a 4.x-only name is renamed to it; with an identity
+/// provider `User`/`Password` are no access key (the credential rules skip,
+/// saying why), and the Okta password is never echoed.
+#[test]
+fn a_4x_url_is_judged_with_the_4x_drivers_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let conn = write(
+        tmp.path(),
+        "four.jdbc",
+        "jdbc:athena://Region=us-east-1;EngineVersion=DuckDB;OutputLocation=s3://acme-athena-results/bi/;\
+         WorkGroup=primary;CredentialsProvider=Okta;IdpHostName=acme.okta.com;OktaAppId=0oa1;\
+         User=ana@example.com;PWD=hunter2-okta;FetchSize=5000;NumRetries=3;StreamingEndpont=https://x\n",
+    );
+    let (code, report, text) = judge(&conn, &[]);
+    assert_eq!(code, 1, "{text}");
+    let found = failed(&report, "CONN011");
+    let subjects: Vec<&str> = found.iter().map(|c| c["subject"].as_str().unwrap()).collect();
+    assert_eq!(subjects, ["StreamingEndpont"], "{text}");
+    assert!(
+        found[0]["message"].as_str().unwrap().contains("the 4.x driver"),
+        "{}",
+        found[0]
+    );
+    let url = corrected(&found[0]["fix"]);
+    assert!(url.contains(";StreamingEndpoint=https://x"), "{url}");
+    assert!(url.contains("PWD=****"), "{url}");
+    // No access key: the key rules skip, naming the identity provider.
+    for code in ["CONN002", "CONN003", "CONN004"] {
+        let c = &check(&report, code)[0];
+        assert_eq!(c["status"], "skip", "{c}");
+        assert!(
+            c["message"].as_str().unwrap().contains("signs in through `Okta`"),
+            "{c}"
+        );
+    }
+    assert!(!text.contains("hunter2"), "{text}");
+    // The corrected URL, written back, clears the finding.
+    write(
+        tmp.path(),
+        "four.jdbc",
+        &url.replace("PWD=****", "PWD=hunter2-okta"),
+    );
+    let (_, again, text) = judge(&conn, &[]);
+    assert!(failed(&again, "CONN011").is_empty(), "{text}");
+}
+
+/// A 3.x URL kept from the Simba driver names its credentials class, which
+/// the 3.x driver cannot load (DBeaver #39947: `Credentials provider
+/// "com.simba…" not found`): CONN011 says what to write instead.
+#[test]
+fn a_simba_credentials_class_in_a_3x_url_is_a_finding() {
+    let tmp = tempfile::tempdir().unwrap();
+    let conn = write(
+        tmp.path(),
+        "kept.jdbc",
+        "jdbc:athena://Region=us-east-1;OutputLocation=s3://acme-athena-results/bi/;\
+         AwsCredentialsProviderClass=com.simba.athena.amazonaws.auth.profile.ProfileCredentialsProvider;\
+         AwsCredentialsProviderArguments=bi\n",
+    );
+    let (code, report, text) = judge(&conn, &[]);
+    assert_eq!(code, 1, "{text}");
+    let found = failed(&report, "CONN011");
+    assert_eq!(found.len(), 1, "{text}");
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("cannot load") && message.contains("CredentialsProvider=ProfileCredentials"),
+        "{message}"
+    );
+    // Written as the message says, the finding clears.
+    write(
+        tmp.path(),
+        "kept.jdbc",
+        "jdbc:athena://Region=us-east-1;OutputLocation=s3://acme-athena-results/bi/;\
+         CredentialsProvider=ProfileCredentials;ProfileName=bi\n",
+    );
+    let (_, again, text) = judge(&conn, &[]);
+    assert!(failed(&again, "CONN011").is_empty(), "{text}");
+}
+
 #[test]
 fn a_3x_url_given_to_the_simba_driver_is_corrected_by_write_fixes() {
     let tmp = tempfile::tempdir().unwrap();

@@ -15,7 +15,7 @@ use crate::common;
 
 use common::moto::{endpoint, unique};
 use common::proxy::{self, Fault};
-use common::{doctor, stdout_json};
+use common::stdout_json;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -104,28 +104,18 @@ fn net004(at: &str, config: &Path, extra: &[&str]) -> Vec<Value> {
     net004_within(at, config, "10", extra)
 }
 
+/// The doctor live against `at`, judging NET004 alone within `timeout` seconds.
+fn net004_command(at: &str, config: &Path, timeout: &str) -> assert_cmd::Command {
+    let mut cmd = crate::common::doctor_at(at);
+    cmd.env_remove("AWS_PROFILE")
+        .args(["doctor", "--format", "json", "--no-probes", "--timeout", timeout])
+        .args(["--select", "NET004", "--config"])
+        .arg(config);
+    cmd
+}
+
 fn net004_within(at: &str, config: &Path, timeout: &str, extra: &[&str]) -> Vec<Value> {
-    let output = doctor()
-        .env("AWS_ENDPOINT_URL", at)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .args([
-            "doctor",
-            "--format",
-            "json",
-            "--no-probes",
-            "--timeout",
-            timeout,
-            "--select",
-            "NET004",
-            "--config",
-        ])
-        .arg(config)
-        .args(extra)
-        .output()
-        .unwrap();
+    let output = net004_command(at, config, timeout).args(extra).output().unwrap();
     let report = stdout_json(&output);
     report["checks"]
         .as_array()
@@ -328,25 +318,8 @@ fn vpce_private_address_is_matched_to_its_interface_endpoint() {
     let dir = tempfile::tempdir().unwrap();
     let config = connection(dir.path(), &bucket);
     let proxy = proxy::start(&endpoint(), HashMap::new());
-    let output = doctor()
-        .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+    let output = net004_command(&proxy.endpoint, &config, "2")
         .env("AWS_ENDPOINT_URL_ATHENA", format!("http://{address}:9"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .args([
-            "doctor",
-            "--format",
-            "json",
-            "--no-probes",
-            "--timeout",
-            "2",
-            "--select",
-            "NET004",
-            "--config",
-        ])
-        .arg(&config)
         .output()
         .unwrap();
     let report = stdout_json(&output);
@@ -414,11 +387,7 @@ fn vpce_read_live_is_the_requests_source_vpce() {
     )
     .unwrap();
     let athena001 = |extra: &[&str]| -> Vec<Value> {
-        let output = doctor()
-            .env("AWS_ENDPOINT_URL", endpoint())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
+        let output = common::doctor_at(&endpoint())
             .env_remove("AWS_PROFILE")
             .args([
                 "doctor",

@@ -8,22 +8,32 @@
 //!   — `jdbc:awsathena://AwsRegion=[Region];User=[AccessKey];Password=[SecretKey];S3OutputLocation=[Output];…`,
 //!   an endpoint host form (`jdbc:awsathena://athena.[Region].amazonaws.com:443;…`),
 //!   and "Properties are case-sensitive. Do not duplicate properties".
-//! - Athena JDBC 3.x "Basic connection parameters":
+//! - Athena JDBC 3.x connection parameters, every page: basic
 //!   <https://docs.aws.amazon.com/athena/latest/ug/jdbc-v3-driver-basic-connection-parameters.html>
-//!   — `Region` (alias `AwsRegion`, deprecated), `Catalog` (default `AwsDataCatalog`),
-//!   `Database` (alias `Schema`, default `default`), `WorkGroup` (default `primary`),
-//!   `OutputLocation` (alias `S3OutputLocation`, deprecated).
-//! - 3.x "IAM credentials": <https://docs.aws.amazon.com/athena/latest/ug/jdbc-v3-driver-iam-credentials.html>
-//!   — `User` (alias `AccessKeyId`), `Password` (alias `SecretAccessKey`), `SessionToken`;
-//!   "AWS configuration profile credentials" — `CredentialsProvider` (alias
-//!   `AWSCredentialsProviderClass`, deprecated) `=ProfileCredentials` with `ProfileName`;
-//!   "Custom credentials" — `CredentialsProviderArguments` (alias `AwsCredentialsProviderArguments`).
-//!   4.x adds `PWD` as a deprecated alias of `Password`.
+//!   (`Region` alias `AwsRegion`, `Catalog` default `AwsDataCatalog`, `Database`
+//!   alias `Schema` default `default`, `WorkGroup` default `primary`,
+//!   `OutputLocation` alias `S3OutputLocation`, and `s3_staging_dir` since 3.8.0),
+//!   advanced (`…-advanced-connection-parameters.html`) and authentication
+//!   (`…-authentication-connection-parameters.html` and each credentials page:
+//!   IAM `User`/`Password` alias `AccessKeyId`/`SecretAccessKey`; the identity
+//!   providers' `User`/`Password` alias `UID`/`PWD` are their user's, not a key).
 //! - 3.x "Get started" sets `Workgroup` where the parameter table says
-//!   `WorkGroup`: the 3.x driver reads names without regard to case.
+//!   `WorkGroup`: the driver reads names without regard to case (no page says
+//!   so outright; an assumption kept from that example).
 //!   <https://docs.aws.amazon.com/athena/latest/ug/jdbc-v3-driver-getting-started.html>
-//!   The 3.x driver has no role parameters for IAM credentials (a role comes from
-//!   an AWS profile, or `JwtRoleArn` with JWT credentials).
+//! - Athena JDBC 4.x: same prefix and driver class as 3.x
+//!   (<https://docs.aws.amazon.com/athena/latest/ug/jdbc-v4-driver.html>); its
+//!   migration page removes no 3.x parameter; what only 4.x takes:
+//!   `EngineVersion` (release notes), `IdpHostName` (the authentication page's
+//!   "Identity provider host and port"), the aliases `Endpoint`,
+//!   `StreamingEndpoint`, `query_results_encryption_option`,
+//!   `aws_credentials_provider_arguments` and `Host` (parameter names and aliases
+//!   page, <https://docs.aws.amazon.com/athena/latest/ug/jdbc-v4-driver-parameter-aliases.html>),
+//!   `GlueEndpoint` and `LegacyModes` (advanced page). A URL naming none of them
+//!   reads the same under either driver and is called 3.x.
+//! - A name the 3.x driver does not know is logged and ignored: `The connection
+//!   parameter "…" is unknown or unsupported and will be ignored` (a driver log
+//!   in <https://github.com/metabase/metabase/issues/72532>; no page documents it).
 
 use super::{Change, Reading, bad, nearest, region_of_host};
 use crate::connection::{FieldId, Form, Loaded};
@@ -39,152 +49,218 @@ struct Property {
     secret: bool,
 }
 
-const fn p(name: &'static str, field: Option<FieldId>) -> Property {
+const fn a(name: &'static str, aliases: &'static [&'static str], field: Option<FieldId>) -> Property {
     Property {
         name,
-        aliases: &[],
+        aliases,
         field,
         secret: false,
+    }
+}
+
+/// A property whose value is a secret (masked, never echoed).
+const fn s(name: &'static str, aliases: &'static [&'static str]) -> Property {
+    Property {
+        name,
+        aliases,
+        field: None,
+        secret: true,
     }
 }
 
 /// The Simba 2.x properties the doctor reads, and the others the guide lists
 /// that it only recognises (so that they are not taken for unknown ones).
 const SIMBA: &[Property] = &[
-    p("AwsRegion", Some(FieldId::Region)),
-    p("S3OutputLocation", Some(FieldId::S3OutputBucket)),
-    p("Workgroup", Some(FieldId::Workgroup)),
-    p("Catalog", Some(FieldId::DataCatalog)),
-    p("Schema", Some(FieldId::DefaultSchema)),
-    p("User", Some(FieldId::AccessKeyId)),
+    a("AwsRegion", &[], Some(FieldId::Region)),
+    a("S3OutputLocation", &[], Some(FieldId::S3OutputBucket)),
+    a("Workgroup", &[], Some(FieldId::Workgroup)),
+    a("Catalog", &[], Some(FieldId::DataCatalog)),
+    a("Schema", &[], Some(FieldId::DefaultSchema)),
+    a("User", &[], Some(FieldId::AccessKeyId)),
     Property {
         name: "Password",
         aliases: &[],
         field: Some(FieldId::SecretAccessKey),
         secret: true,
     },
-    Property {
-        name: "SessionToken",
-        aliases: &[],
-        field: None,
-        secret: true,
-    },
-    p("AwsCredentialsProviderClass", None),
-    p("AwsCredentialsProviderArguments", None),
-    p("S3OutputEncOption", None),
-    p("S3OutputEncKMSKey", None),
-    p("LogLevel", None),
-    p("LogPath", None),
-    p("MaxErrorRetry", None),
-    p("ConnectionTimeout", None),
-    p("SocketTimeout", None),
-    p("UseResultsetStreaming", None),
-    p("MetadataRetrievalMethod", None),
-    p("ProxyHost", None),
-    p("ProxyPort", None),
-    p("ProxyUID", None),
-    Property {
-        name: "ProxyPWD",
-        aliases: &[],
-        field: None,
-        secret: true,
-    },
-    p("EndpointOverride", None),
-    p("StsEndpointOverride", None),
-    p("LakeFormationEnabled", None),
+    s("SessionToken", &[]),
+    a("AwsCredentialsProviderClass", &[], None),
+    a("AwsCredentialsProviderArguments", &[], None),
+    a("S3OutputEncOption", &[], None),
+    a("S3OutputEncKMSKey", &[], None),
+    a("LogLevel", &[], None),
+    a("LogPath", &[], None),
+    a("MaxErrorRetry", &[], None),
+    a("ConnectionTimeout", &[], None),
+    a("SocketTimeout", &[], None),
+    a("UseResultsetStreaming", &[], None),
+    a("MetadataRetrievalMethod", &[], None),
+    a("ProxyHost", &[], None),
+    a("ProxyPort", &[], None),
+    a("ProxyUID", &[], None),
+    s("ProxyPWD", &[]),
+    a("EndpointOverride", &[], None),
+    a("StsEndpointOverride", &[], None),
+    a("LakeFormationEnabled", &[], None),
 ];
 
-/// The 3.x properties the doctor reads or recognises, with their aliases.
+/// Every property of Amazon's Athena JDBC 3.x driver (the 3.8 documentation:
+/// basic, advanced and authentication connection parameters with every
+/// credentials page), with the aliases each page lists. The 4.x driver takes
+/// all of them too (its migration page removes none); what only 4.x takes is
+/// `ONLY_4X`.
 const AMAZON: &[Property] = &[
-    Property {
-        name: "Region",
-        aliases: &["AwsRegion"],
-        field: Some(FieldId::Region),
-        secret: false,
-    },
-    p("Catalog", Some(FieldId::DataCatalog)),
-    Property {
-        name: "Database",
-        aliases: &["Schema"],
-        field: Some(FieldId::DefaultSchema),
-        secret: false,
-    },
-    p("WorkGroup", Some(FieldId::Workgroup)),
-    Property {
-        name: "OutputLocation",
-        aliases: &["S3OutputLocation"],
-        field: Some(FieldId::S3OutputBucket),
-        secret: false,
-    },
-    Property {
-        name: "User",
-        aliases: &["AccessKeyId"],
-        field: Some(FieldId::AccessKeyId),
-        secret: false,
-    },
+    // Basic.
+    a("Region", &["AwsRegion"], Some(FieldId::Region)),
+    a("Catalog", &[], Some(FieldId::DataCatalog)),
+    a("Database", &["Schema"], Some(FieldId::DefaultSchema)),
+    a("WorkGroup", &[], Some(FieldId::Workgroup)),
+    // `s3_staging_dir`: an alias since 3.8.0 (release notes).
+    a(
+        "OutputLocation",
+        &["S3OutputLocation", "s3_staging_dir"],
+        Some(FieldId::S3OutputBucket),
+    ),
+    // Advanced.
+    a("EncryptionOption", &["S3OutputEncOption"], None),
+    a("KmsKey", &["S3OutputEncKMSKey"], None),
+    a("ResultFetcher", &[], None),
+    a("FetchSize", &["RowsToFetchPerBlock"], None),
+    a("ExpectedBucketOwner", &[], None),
+    a("AclOption", &[], None),
+    a("EnableResultReuseByAge", &[], None),
+    a("MaxResultReuseAgeInMinutes", &[], None),
+    a(
+        "MinQueryExecutionPollingIntervalMillis",
+        &["MinQueryExecutionPollingInterval"],
+        None,
+    ),
+    a(
+        "MaxQueryExecutionPollingIntervalMillis",
+        &["MaxQueryExecutionPollingInterval"],
+        None,
+    ),
+    a("QueryExecutionPollingIntervalMultiplier", &[], None),
+    a("AthenaEndpoint", &["EndpointOverride"], None),
+    a("AthenaStreamingEndpoint", &["StreamingEndpointOverride"], None),
+    a("LakeFormationEndpoint", &["LfEndpointOverride"], None),
+    a("S3Endpoint", &[], None),
+    a("StsEndpoint", &["StsEndpointOverride"], None),
+    a("SsoOidcEndpoint", &[], None),
+    a("SsoAdminEndpoint", &[], None),
+    a("SsoEndpoint", &[], None),
+    a("ProxyHost", &[], None),
+    a("ProxyPort", &[], None),
+    a("ProxyUsername", &["ProxyUID"], None),
+    s("ProxyPassword", &["ProxyPWD"]),
+    a("ProxyExemptHosts", &["NonProxyHosts"], None),
+    a("ProxyEnabledForIdP", &["UseProxyForIdP"], None),
+    a("LogLevel", &[], None),
+    a("LogPath", &[], None),
+    a("ApplicationName", &[], None),
+    a("ConnectionTest", &[], None),
+    a("NumRetries", &["MaxErrorRetry"], None),
+    a("NetworkTimeoutMillis", &[], None),
+    // Authentication. `User`/`Password` are an access key pair only with IAM
+    // (and SageMaker IAM) credentials; with an identity provider they are its
+    // user name and password (`read` tells them apart).
+    a("CredentialsProvider", &["AWSCredentialsProviderClass"], None),
+    a(
+        "CredentialsProviderArguments",
+        &["AwsCredentialsProviderArguments"],
+        None,
+    ),
+    a("User", &["AccessKeyId", "UID"], Some(FieldId::AccessKeyId)),
     Property {
         name: "Password",
         aliases: &["SecretAccessKey", "PWD"],
         field: Some(FieldId::SecretAccessKey),
         secret: true,
     },
-    Property {
-        name: "SessionToken",
-        aliases: &[],
-        field: None,
-        secret: true,
-    },
-    Property {
-        name: "CredentialsProvider",
-        aliases: &["AWSCredentialsProviderClass"],
-        field: None,
-        secret: false,
-    },
-    Property {
-        name: "CredentialsProviderArguments",
-        aliases: &["AwsCredentialsProviderArguments"],
-        field: None,
-        secret: false,
-    },
-    p("ProfileName", Some(FieldId::ProfileName)),
-    Property {
-        name: "EncryptionOption",
-        aliases: &["S3OutputEncOption"],
-        field: None,
-        secret: false,
-    },
-    Property {
-        name: "KmsKey",
-        aliases: &["S3OutputEncKMSKey"],
-        field: None,
-        secret: false,
-    },
-    p("ExpectedBucketOwner", None),
-    p("AclOption", None),
-    p("ResultFetcher", None),
-    p("LogLevel", None),
-    p("LogPath", None),
-    p("ConnectionTimeout", None),
-    p("SocketTimeout", None),
-    p("MaxErrorRetry", None),
-    p("ProxyHost", None),
-    p("ProxyPort", None),
-    p("ProxyUsername", None),
-    Property {
-        name: "ProxyPassword",
-        aliases: &[],
-        field: None,
-        secret: true,
-    },
-    p("JwtRoleArn", None),
+    s("SessionToken", &[]),
+    a("ProfileName", &[], Some(FieldId::ProfileName)),
     // A bearer token: masked like a secret, never echoed.
-    Property {
-        name: "JwtWebIdentityToken",
-        aliases: &["web_identity_token"],
-        field: None,
-        secret: true,
-    },
-    p("JwtRoleSessionName", None),
+    s("JwtWebIdentityToken", &["web_identity_token"]),
+    a("JwtRoleArn", &["role_arn"], None),
+    a("JwtRoleSessionName", &["role_session_name"], None),
+    a("RoleSessionDuration", &["Duration"], None),
+    a("WorkGroupArn", &[], None),
+    a("ApplicationRoleArn", &[], None),
+    a("AccessRoleArn", &[], None),
+    a("CustomerIdcApplicationArn", &[], None),
+    a("IdpWellKnownConfigurationUrl", &[], None),
+    a("OidcClientId", &[], None),
+    s("OidcClientSecret", &[]),
+    a("Scope", &[], None),
+    a("IdpPortNumber", &[], None),
+    a("IdpResponseTimeout", &["idp_response_timeout"], None),
+    a("EnableTokenCaching", &[], None),
+    a("AzureAdTenantId", &["tenant_id"], None),
+    a("AzureAdClientId", &["client_id"], None),
+    s("AzureAdClientSecret", &["client_secret"]),
+    a("PreferredRole", &["preferred_role"], None),
+    a("LakeFormationEnabled", &[], None),
+    // `IdP_Host` is the deprecated name of the Okta, Ping and AD FS host alike,
+    // `IdP_Port` of the Ping and AD FS port: kept once (none fills a field).
+    a("OktaHostName", &["IdP_Host"], None),
+    a("OktaAppId", &["App_ID"], None),
+    a("OktaAppName", &["App_Name"], None),
+    a("OktaMfaType", &["okta_mfa_type"], None),
+    a("OktaPhoneNumber", &["okta_phone_number"], None),
+    a("OktaMfaWaitTime", &["okta_mfa_wait_time"], None),
+    a("PingHostName", &[], None),
+    a("PingPortNumber", &["IdP_Port"], None),
+    a("PingPartnerSpId", &["Partner_SPID"], None),
+    a("AdfsHostName", &[], None),
+    a("AdfsPortNumber", &[], None),
+    a("AdfsRelyingParty", &["LoginToRP"], None),
+    a("AdfsWiaEnabled", &[], None),
+    a("SsoLoginUrl", &["login_url"], None),
+    a("ListenPort", &["listen_port"], None),
+    a("SsoStartUrl", &["sso_oidc_start_url"], None),
+    a("SsoOidcRegion", &["sso_oidc_region"], None),
+    a("SsoOidcAccountId", &["sso_oidc_account_id"], None),
+    a("SsoOidcRoleName", &["sso_oidc_role_name"], None),
+    a("DataZoneDomainId", &[], None),
+    a("DataZoneProjectId", &[], None),
+    a("DataZoneEnvironmentId", &[], None),
+    a("DataZoneDomainRegion", &[], None),
+    a("IdentityCenterIssuerUrl", &[], None),
+    a("DataZoneEndpointOverride", &[], None),
+];
+
+/// What only the 4.x driver takes (its release notes, the parameter aliases
+/// page, the authentication page's "Identity provider host and port"): a URL
+/// that names one of these is a 4.x URL.
+const ONLY_4X: &[Property] = &[
+    a("EngineVersion", &[], None),
+    a("Host", &[], None),
+    a("Endpoint", &[], None),
+    a("StreamingEndpoint", &[], None),
+    a("GlueEndpoint", &[], None),
+    a("LegacyModes", &[], None),
+    a("IdpHostName", &[], None),
+    a("query_results_encryption_option", &[], None),
+    a("aws_credentials_provider_arguments", &[], None),
+];
+
+/// The `CredentialsProvider` values that sign in through an identity provider
+/// or a token (the 3.x/4.x credentials pages): `User`/`Password` are then the
+/// identity provider's, not an access key, and the doctor judges no
+/// credentials it would have to sign in for.
+const SIGN_IN: &[&str] = &[
+    "AzureAD",
+    "Okta",
+    "Ping",
+    "ADFS",
+    "BrowserAzureAD",
+    "BrowserSaml",
+    "BrowserSSOOIDC",
+    "BrowserOidcTip",
+    "JWT",
+    "JWT_TIP",
+    "DataZoneIdc",
+    "SageMakerBrowserIdc",
 ];
 
 /// Names of one driver that the other does not take, with what to write instead.
@@ -193,18 +269,32 @@ const NOT_IN_AMAZON: &[(&str, Option<&str>, &str)] = &[
     (
         "UseResultsetStreaming",
         None,
-        "is a Simba 2.x property; the 3.x driver chooses how results are fetched with `ResultFetcher` \
-         (its own values, `auto` by default: remove this one, or set `ResultFetcher`)",
+        "is a Simba 2.x property; Amazon's 3.x and 4.x drivers choose how results are fetched with `ResultFetcher` \
+         (their own values, `auto` by default: remove this one, or set `ResultFetcher`)",
+    ),
+    (
+        "ConnectionTimeout",
+        None,
+        "is a Simba 2.x property; Amazon's 3.x and 4.x drivers ignore it (their network timeout is \
+         `NetworkTimeoutMillis`, in milliseconds: remove this one, or set that)",
+    ),
+    (
+        "SocketTimeout",
+        None,
+        "is a Simba 2.x property; Amazon's 3.x and 4.x drivers ignore it (their network timeout is \
+         `NetworkTimeoutMillis`, in milliseconds: remove this one, or set that)",
     ),
     (
         "RoleArn",
         None,
-        "is not a 3.x property: the driver assumes a role from an AWS profile (`CredentialsProvider=ProfileCredentials;ProfileName=…` with `role_arn` in the profile)",
+        "is not a property of Amazon's 3.x or 4.x driver: the driver assumes a role from an AWS profile \
+         (`CredentialsProvider=ProfileCredentials;ProfileName=…` with `role_arn` in the profile)",
     ),
     (
         "ExternalId",
         None,
-        "is not a 3.x property: the External ID goes in the AWS profile that assumes the role (`external_id`)",
+        "is not a property of Amazon's 3.x or 4.x driver: the External ID goes in the AWS profile that \
+         assumes the role (`external_id`)",
     ),
 ];
 
@@ -251,14 +341,18 @@ const NOT_IN_SIMBA: &[(&str, Option<&str>, &str)] = &[
     ),
 ];
 
-fn table(form: Form) -> &'static [Property] {
-    match form {
-        Form::Jdbc2 => SIMBA,
-        _ => AMAZON,
-    }
+/// The properties `form`'s driver takes. A URL read as 4.x (it names a
+/// property only 4.x takes) also takes `ONLY_4X`.
+fn table(form: Form) -> impl Iterator<Item = &'static Property> {
+    let (own, more): (&[Property], &[Property]) = match form {
+        Form::Jdbc2 => (SIMBA, &[]),
+        Form::Jdbc4 => (AMAZON, ONLY_4X),
+        _ => (AMAZON, &[]),
+    };
+    own.iter().chain(more)
 }
 
-/// Whether `written` names `property` for this driver (3.x: any case, any alias).
+/// Whether `written` names `property` for this driver (Amazon's: any case, any alias).
 fn names(form: Form, property: &Property, written: &str) -> bool {
     match form {
         Form::Jdbc2 => property.name == written,
@@ -269,14 +363,19 @@ fn names(form: Form, property: &Property, written: &str) -> bool {
 }
 
 fn lookup(form: Form, written: &str) -> Option<&'static Property> {
-    table(form).iter().find(|p| names(form, p, written))
+    table(form).find(|p| names(form, p, written))
+}
+
+/// Whether a name is one only the 4.x driver takes.
+fn only_4x(written: &str) -> bool {
+    ONLY_4X.iter().any(|p| p.name.eq_ignore_ascii_case(written))
 }
 
 pub(super) fn property_of(form: Form, id: FieldId) -> Option<&'static str> {
     if id == FieldId::ProfileName && form == Form::Jdbc2 {
         return Some("AwsCredentialsProviderArguments");
     }
-    table(form).iter().find(|p| p.field == Some(id)).map(|p| p.name)
+    table(form).find(|p| p.field == Some(id)).map(|p| p.name)
 }
 
 /// One `Name=Value` of the URL, with byte offsets into the file.
@@ -314,7 +413,7 @@ fn parse<'a>(path: &Path, text: &'a str) -> Result<Url<'a>, Fatal> {
             path,
             text,
             offset,
-            "not an Athena JDBC URL: expected `jdbc:awsathena://` (Simba 2.x) or `jdbc:athena://` (3.x)",
+            "not an Athena JDBC URL: expected `jdbc:awsathena://` (Simba 2.x) or `jdbc:athena://` (3.x and 4.x)",
         ));
     };
     let mut url = Url {
@@ -375,6 +474,12 @@ fn parse<'a>(path: &Path, text: &'a str) -> Result<Url<'a>, Fatal> {
             end: start + segment.len(),
         });
     }
+    // The 3.x and 4.x drivers share the prefix and the driver class: a URL is
+    // 4.x when it names what only 4.x takes; otherwise it reads the same under
+    // either (4.x removed no 3.x name).
+    if form == Form::Jdbc3 && url.pairs.iter().any(|p| only_4x(p.name)) {
+        url.form = Form::Jdbc4;
+    }
     Ok(url)
 }
 
@@ -395,16 +500,33 @@ pub(super) fn read(path: &Path, text: &str) -> Result<Loaded, Fatal> {
     let mut reading = Reading::new(path, text, form);
     let mut provider: Option<&str> = None;
     let mut arguments: Option<(&str, usize)> = None;
+    // Signing in through an identity provider or a token: `User`/`Password`
+    // are then its user name and password, never an access key.
+    let sign_in = url.pairs.iter().find(|p| {
+        form != Form::Jdbc2
+            && lookup(form, p.name).is_some_and(|q| q.name == "CredentialsProvider")
+            && SIGN_IN.iter().any(|v| v.eq_ignore_ascii_case(p.value.trim()))
+    });
+    if let Some(pair) = sign_in {
+        reading.sign_in(pair.value.trim().to_string(), pair.value_at);
+    }
     for pair in &url.pairs {
         match lookup(form, pair.name) {
             Some(property) => {
+                let keys = matches!(
+                    property.field,
+                    Some(FieldId::AccessKeyId | FieldId::SecretAccessKey)
+                );
                 if property.secret {
                     match property.field {
-                        Some(FieldId::SecretAccessKey) => {
+                        Some(FieldId::SecretAccessKey) if sign_in.is_none() => {
                             reading.secret(pair.value.to_string(), pair.value_at, pair.value.len())
                         }
                         _ => reading.mask(pair.value_at, pair.value.len()),
                     }
+                    continue;
+                }
+                if keys && sign_in.is_some() {
                     continue;
                 }
                 match property.name {
@@ -420,6 +542,30 @@ pub(super) fn read(path: &Path, text: &str) -> Result<Loaded, Fatal> {
             }
             None => unknown(&mut reading, form, pair),
         }
+    }
+    // An Amazon driver told to load a class of the Simba driver cannot: it
+    // fails with `Credentials provider "com.simba…" not found`.
+    if form != Form::Jdbc2
+        && let Some(pair) = url.pairs.iter().find(|p| {
+            lookup(form, p.name).is_some_and(|q| q.name == "CredentialsProvider")
+                && p.value.trim().starts_with("com.simba.")
+        })
+    {
+        reading.unknown(
+            pair.name,
+            None,
+            format!(
+                "`{}={}` names a class of the Simba 2.x driver, which Amazon's 3.x and 4.x drivers cannot load \
+                 (they fail with `Credentials provider \"{}\" not found`): write their own provider instead, \
+                 e.g. `CredentialsProvider=ProfileCredentials;ProfileName=…` for a profile, or \
+                 `CredentialsProvider=DefaultChain`",
+                pair.name,
+                pair.value.trim(),
+                pair.value.trim()
+            ),
+            pair.value_at,
+        );
+        provider = None;
     }
     // A profile named through the credentials provider's arguments.
     if let (Some(class), Some((name, at))) = (provider, arguments) {
@@ -440,7 +586,8 @@ pub(super) fn read(path: &Path, text: &str) -> Result<Loaded, Fatal> {
 fn unknown(reading: &mut Reading, form: Form, pair: &Pair) {
     let (other, driver) = match form {
         Form::Jdbc2 => (NOT_IN_SIMBA, "the Simba 2.x driver"),
-        _ => (NOT_IN_AMAZON, "the 3.x driver"),
+        Form::Jdbc4 => (NOT_IN_AMAZON, "the 4.x driver"),
+        _ => (NOT_IN_AMAZON, "Amazon's 3.x or 4.x driver"),
     };
     let exact = |n: &str| match form {
         Form::Jdbc2 => n == pair.name,
@@ -468,8 +615,14 @@ fn unknown(reading: &mut Reading, form: Form, pair: &Pair) {
             return;
         }
     }
+    // A near miss of a 4.x name counts in a URL read as 3.x too: the driver
+    // may be 4.x, and the name was then meant.
+    let more: &[Property] = match form {
+        Form::Jdbc3 => ONLY_4X,
+        _ => &[],
+    };
     let known = table(form)
-        .iter()
+        .chain(more)
         .flat_map(|p| std::iter::once(p.name).chain(p.aliases.iter().copied()));
     if let Some(near) = nearest(pair.name, known) {
         let near = lookup(form, near).map_or(near, |p| p.name);
@@ -486,9 +639,12 @@ fn unknown(reading: &mut Reading, form: Form, pair: &Pair) {
 
 pub(super) fn rewrite(form: Form, text: &str, changes: &[Change]) -> Result<String, String> {
     let url = parse(Path::new("url"), text).map_err(|e| e.to_string())?;
-    if url.form != form {
+    // 3.x and 4.x are one driver family: a rename may add a 4.x-only name.
+    let family = |f: Form| matches!(f, Form::Jdbc3 | Form::Jdbc4);
+    if url.form != form && !(family(url.form) && family(form)) {
         return Err("the URL's driver changed".into());
     }
+    let form = url.form;
     // (start, end, replacement), applied from the end so offsets hold.
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
     let mut appended: Vec<String> = Vec::new();
@@ -638,6 +794,106 @@ mod tests {
         assert_eq!(c.unknown[0].rename.as_deref(), Some("AwsRegion"));
         assert!(c.unknown[0].why.contains("case-sensitive"));
         assert_eq!(c.unknown[1].rename.as_deref(), Some("S3OutputLocation"));
+    }
+
+    #[test]
+    fn documented_3x_properties_are_never_flagged() {
+        // From the 3.x advanced and authentication parameter pages: names the
+        // doctor does not read but must not take for mistakes (FetchSize was a
+        // near miss of nothing, NumRetries of nothing; MaxErrorRetry is its alias).
+        let url = "jdbc:athena://Region=us-east-1;FetchSize=1000;NumRetries=3;MaxErrorRetry=2;\
+                   NetworkTimeoutMillis=5000;AthenaEndpoint=https://vpce.example;ProxyUID=u;\
+                   s3_staging_dir=s3://r/p/";
+        let err = read(Path::new("u.jdbc"), url).unwrap_err().to_string();
+        // NumRetries and MaxErrorRetry are one property: set twice.
+        assert!(err.contains("set twice"), "{err}");
+        let url = "jdbc:athena://Region=us-east-1;FetchSize=1000;NumRetries=3;NetworkTimeoutMillis=5000;\
+                   AthenaEndpoint=https://vpce.example;ProxyUID=u;s3_staging_dir=s3://r/p/;PreferredRole=arn:aws:iam::1:role/r";
+        let c = read(Path::new("u.jdbc"), url).unwrap().connection;
+        assert_eq!(c.form, Form::Jdbc3);
+        assert!(c.unknown.is_empty(), "{:?}", c.unknown);
+        assert_eq!(c.value(FieldId::S3OutputBucket), Some("s3://r/p/"));
+    }
+
+    #[test]
+    fn a_url_naming_what_only_4x_takes_is_read_as_4x() {
+        // From the 4.x pages: `EngineVersion` (release notes), `IdpHostName`
+        // (authentication, "Identity provider host and port"), `Endpoint` (aliases).
+        let url = "jdbc:athena://Region=us-east-1;EngineVersion=DuckDB;WorkGroup=duck;\
+                   Endpoint=https://athena.us-east-1.amazonaws.com;EngineVerison=x";
+        let c = read(Path::new("u.jdbc"), url).unwrap().connection;
+        assert_eq!(c.form, Form::Jdbc4);
+        assert_eq!(c.form.describe(), "the Athena JDBC 4.x URL");
+        // Only the typo is flagged, with 4.x's name as the correction.
+        let flagged: Vec<_> = c
+            .unknown
+            .iter()
+            .map(|u| (u.name.as_str(), u.rename.as_deref()))
+            .collect();
+        assert_eq!(flagged, [("EngineVerison", Some("EngineVersion"))]);
+        assert!(
+            c.unknown[0].why.contains("the 4.x driver"),
+            "{}",
+            c.unknown[0].why
+        );
+        // A near miss of a 4.x name in a URL otherwise 3.x is flagged as well.
+        let c = read(Path::new("u.jdbc"), "jdbc:athena://Region=us-east-1;IdpHostNam=x")
+            .unwrap()
+            .connection;
+        assert_eq!(c.form, Form::Jdbc3);
+        assert_eq!(c.unknown[0].rename.as_deref(), Some("IdpHostName"));
+        // A rename into a 4.x name keeps the driver family.
+        let out = rewrite(
+            Form::Jdbc3,
+            "jdbc:athena://Region=us-east-1;IdpHostNam=x",
+            &[Change::Rename {
+                from: "IdpHostNam".into(),
+                to: "IdpHostName".into(),
+            }],
+        )
+        .unwrap();
+        assert_eq!(out, "jdbc:athena://Region=us-east-1;IdpHostName=x");
+    }
+
+    #[test]
+    fn an_identity_providers_user_and_password_are_not_an_access_key() {
+        // The 3.x Okta page: `User` is "The email address of the Okta user",
+        // `Password` its password (alias `PWD`).
+        let url = "jdbc:athena://Region=us-east-1;CredentialsProvider=Okta;User=ana@example.com;\
+                   PWD=hunter2-okta;OktaHostName=acme.okta.com;OktaAppId=0oa1;OutputLocation=s3://r/";
+        let loaded = read(Path::new("u.jdbc"), url).unwrap();
+        let c = &loaded.connection;
+        assert_eq!(c.value(FieldId::AccessKeyId), None);
+        assert!(loaded.file_secret.is_none());
+        assert_eq!(c.auth.auth_type, None);
+        assert_eq!(c.auth.sign_in.as_ref().and_then(|f| f.value()), Some("Okta"));
+        assert!(c.unknown.is_empty(), "{:?}", c.unknown);
+        let shown = format!("{loaded:?} {}", serde_json::to_string(c).unwrap());
+        assert!(!shown.contains("hunter2"), "{shown}");
+        // With IAM credentials the same names are the key pair.
+        let c = read(
+            Path::new("u.jdbc"),
+            "jdbc:athena://Region=us-east-1;User=AKIAIOSFODNN7EXAMPLE;Password=x",
+        )
+        .unwrap()
+        .connection;
+        assert_eq!(c.value(FieldId::AccessKeyId), Some("AKIAIOSFODNN7EXAMPLE"));
+        assert_eq!(c.auth.sign_in, None);
+    }
+
+    #[test]
+    fn a_simba_class_given_to_amazons_driver_is_found() {
+        // DBeaver with the 3.x driver and a connection kept from the Simba
+        // driver: `Credentials provider "com.simba…" not found`.
+        let url = "jdbc:athena://Region=us-east-1;\
+                   AwsCredentialsProviderClass=com.simba.athena.amazonaws.auth.profile.ProfileCredentialsProvider;\
+                   AwsCredentialsProviderArguments=bi";
+        let c = read(Path::new("u.jdbc"), url).unwrap().connection;
+        assert_eq!(c.unknown.len(), 1, "{:?}", c.unknown);
+        assert!(c.unknown[0].why.contains("cannot load"), "{}", c.unknown[0].why);
+        assert!(c.unknown[0].why.contains("ProfileCredentials"));
+        // The profile is not taken as named: the driver never reads it.
+        assert_eq!(c.value(FieldId::ProfileName), None);
     }
 
     #[test]

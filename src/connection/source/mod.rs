@@ -159,7 +159,7 @@ pub(crate) fn property_of(form: Form, id: FieldId) -> Option<&'static str> {
     match form {
         Form::Toml | Form::Json => Some(id.key()),
         Form::Labels => Some(id.label()),
-        Form::Jdbc2 | Form::Jdbc3 => jdbc::property_of(form, id),
+        Form::Jdbc2 | Form::Jdbc3 | Form::Jdbc4 => jdbc::property_of(form, id),
         Form::SqlAlchemy => sqlalchemy::property_of(id),
         Form::OdbcIni | Form::OdbcReg => odbc::property_of(id),
         Form::Dbt => dbt::property_of(id),
@@ -183,7 +183,7 @@ pub(crate) enum Change {
 /// `text` (a source of `form`) with `changes` made, every other byte kept.
 pub(crate) fn rewrite(form: Form, text: &str, changes: &[Change]) -> Result<String, String> {
     match form {
-        Form::Jdbc2 | Form::Jdbc3 => jdbc::rewrite(form, text, changes),
+        Form::Jdbc2 | Form::Jdbc3 | Form::Jdbc4 => jdbc::rewrite(form, text, changes),
         Form::SqlAlchemy => sqlalchemy::rewrite(text, changes),
         Form::OdbcIni | Form::OdbcReg => odbc::rewrite(form, text, changes),
         Form::Dbt => dbt::rewrite(text, changes),
@@ -350,6 +350,15 @@ impl<'a> Reading<'a> {
     pub(super) fn auth(&mut self, auth: AuthType, offset: usize) {
         self.connection.auth.auth_type = Some(auth);
         self.connection.auth.type_location = Some(self.at(offset));
+    }
+
+    /// The identity provider or token the driver signs in with (its value
+    /// written at `offset`): credentials the doctor never signs in for.
+    pub(super) fn sign_in(&mut self, provider: String, offset: usize) {
+        self.connection.auth.sign_in = Some(Field {
+            raw: provider,
+            location: Some(self.at(offset)),
+        });
     }
 
     /// A property the driver does not know.
