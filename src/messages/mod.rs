@@ -250,6 +250,53 @@ mod tests {
     }
 
     #[test]
+    fn shapes_of_the_fifth_collection_are_recognised() {
+        // Quoted from tests/triage/wild/r5.tuning.toml (each cites its page).
+        let cases = [
+            (
+                "Aws::Athena::Errors::IncompleteSignatureException: '\"rH------------------------D1\"' not a valid \
+                 key=value pair (missing equal-sign) in Authorization header",
+                "signature-incomplete",
+            ),
+            (
+                "failed to get database on copy from 'amit_glue_hive_demo': InvalidParameter: 1 validation error(s) \
+                 found. - minimum field size of 1, GetDatabaseInput.CatalogId.",
+                "parameter-empty",
+            ),
+            (
+                "Both queryExecutionContext.catalog and queryExecutionContext.database are null or empty \
+                 (Service: AmazonAthena; Status Code: 400; Error Code: InvalidRequestException)",
+                "parameter-empty",
+            ),
+            (
+                "The Create Table As Select query failed because it was submitted with an 'external_location' \
+                 property to an Athena Workgroup that enforces a centralized output location for all queries.",
+                "workgroup-enforces-location",
+            ),
+            (
+                "** (RuntimeError) athena not supported in region us-west-1 for partition aws",
+                "region-unsupported",
+            ),
+            (
+                "at internalConnectMultiple (node:net:1114:18)",
+                "endpoint-unreachable",
+            ),
+        ];
+        for (text, id) in cases {
+            assert_eq!(recognise(text).0.map(|p| p.id.as_str()), Some(id), "{text}");
+        }
+        // Not a region problem: a placeholder region keeps its own reading.
+        assert_eq!(
+            recognise(
+                "This service may not be available in the '<AWS REGION STRING, e.g. us-east-1>' region"
+            )
+            .0
+            .map(|p| p.id.as_str()),
+            Some("region-missing")
+        );
+    }
+
+    #[test]
     fn shapes_of_this_round_are_recognised() {
         let cases = [
             (

@@ -2,7 +2,10 @@
 //! table; a wrapper line without a message of its own (`[Simba]…(100071) An error
 //! has been thrown…` above the AWS message) lends its fields to the message that
 //! follows it in the same paragraph; repeats (retries, `Caused by:` chains) are
-//! counted once. Secrets pasted along are masked before anything reads the line.
+//! counted once. A message wrapped over a few lines (a terminal's or a tracker's
+//! hard wrap: `… is not authorized` / `to perform: glue:GetTable …`) is also read
+//! whole, its lines joined. Secrets pasted along are masked before anything
+//! reads the line.
 
 use super::{Fields, Pattern, recognise};
 use crate::limits::TRIAGE_LINE_BYTES;
@@ -38,6 +41,11 @@ const LENT: &[&str] = &[
     "execution_id",
     "region",
 ];
+
+/// The most lines of a paragraph read again as one wrapped message. A message
+/// wraps over a few lines; a longer paragraph is a log or a stack trace, whose
+/// lines are separate records that must not be read as one sentence.
+const WRAPPED_LINES: usize = 4;
 
 /// The longest line a report quotes, in characters.
 const QUOTE: usize = 400;
@@ -125,9 +133,57 @@ fn bounded(line: &str) -> std::borrow::Cow<'_, str> {
     format!("{}…{}", &line[..head], &line[tail..]).into()
 }
 
+/// The lines of the paragraph being read, for [`Paragraph::wrapped`].
+#[derive(Default)]
+struct Paragraph {
+    /// Its first line's number, 1-based.
+    first: usize,
+    /// Its lines (masked, bounded), stack frames left out.
+    lines: Vec<String>,
+    /// How many lines it has in all.
+    count: usize,
+    /// The patterns its lines were recognised by, one by one.
+    seen: Vec<&'static str>,
+}
+
+impl Paragraph {
+    fn push(&mut self, number: usize, line: &str) {
+        if self.count == 0 {
+            self.first = number;
+        }
+        self.count += 1;
+        // A stack frame is never part of the sentence above it.
+        if !line.starts_with("at ") && self.count <= WRAPPED_LINES {
+            self.lines.push(line.to_string());
+        }
+    }
+
+    /// The paragraph read as one message, when it is short enough to be one
+    /// wrapped message and, joined, says something none of its lines said
+    /// alone: that error, from its first line.
+    fn wrapped(self) -> Option<Found> {
+        if self.count < 2 || self.count > WRAPPED_LINES || self.lines.len() < 2 {
+            return None;
+        }
+        let joined = self.lines.join(" ");
+        let line = bounded(&joined);
+        let (pattern, fields) = recognise(&line);
+        let pattern = pattern.filter(|p| !self.seen.contains(&p.id.as_str()))?;
+        Some(Found {
+            line: self.first,
+            origin: None,
+            text: quote(&line),
+            pattern: Some(pattern),
+            fields,
+            count: 1,
+        })
+    }
+}
+
 /// Each error of `text`, in order, to `add`.
 fn scan_into(text: &str, add: &mut dyn FnMut(Found)) {
     let mut pending: Option<Found> = None;
+    let mut paragraph = Paragraph::default();
     for (i, raw) in text.lines().enumerate() {
         // The one masker (`secret::mask`, linear in the line): fields, asks and
         // quotes are cut from the masked line, so nothing after this sees a
@@ -139,9 +195,16 @@ fn scan_into(text: &str, add: &mut dyn FnMut(Found)) {
             if let Some(p) = pending.take() {
                 add(p);
             }
+            if let Some(whole) = std::mem::take(&mut paragraph).wrapped() {
+                add(whole);
+            }
             continue;
         }
+        paragraph.push(i + 1, &line);
         let (pattern, mut fields) = recognise(&line);
+        if let Some(p) = pattern {
+            paragraph.seen.push(p.id.as_str());
+        }
         let lower = line.to_ascii_lowercase();
         let looks_like_error = pattern.is_some()
             || fields.get("code").is_some()
@@ -175,6 +238,9 @@ fn scan_into(text: &str, add: &mut dyn FnMut(Found)) {
     if let Some(p) = pending {
         add(p);
     }
+    if let Some(whole) = paragraph.wrapped() {
+        add(whole);
+    }
 }
 
 /// The line as a report quotes it: at most `QUOTE` characters, a cut marked `…`
@@ -189,6 +255,38 @@ fn quote(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wrapped_message_is_read_whole() {
+        // Quoted from tests/triage/wild/r5.tuning.toml (apache/gravitino#12990),
+        // as its poster's tracker wrapped it.
+        let text = "\
+Caused by: AccessDeniedException: User: arn:aws:iam::...:user/... is not authorized\n\
+to perform: glue:CreateDatabase on resource: arn:aws:glue:...:database/drop_me3\n\
+because no identity-based policy allows the glue:CreateDatabase action\n";
+        let ids: Vec<Option<&str>> = scan(text)
+            .iter()
+            .map(|f| f.pattern.map(|p| p.id.as_str()))
+            .collect();
+        // "… because no identity-based policy allows …": the caller's own account.
+        assert!(ids.contains(&Some("glue-denied-same-account")), "{ids:?}");
+        // A paragraph longer than a wrapped message (a log, a stack trace) is
+        // read line by line only: its lines are separate records.
+        let long: String = (0..5)
+            .map(|i| {
+                if i == 0 {
+                    "ERROR not authorized\n"
+                } else {
+                    "to perform: glue:GetTable\n"
+                }
+            })
+            .collect();
+        assert!(
+            scan(&long)
+                .iter()
+                .all(|f| !f.pattern.is_some_and(|p| p.id.starts_with("glue-denied")))
+        );
+    }
 
     #[test]
     fn a_log_holds_several_errors_counted_once_each() {

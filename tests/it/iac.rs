@@ -45,20 +45,17 @@ fn temp(name: &str) -> PathBuf {
 
 /// (code, file, line) of each failure, as code scanning reads them (SARIF).
 fn placed(dir: &Path, args: &[&str]) -> Vec<(String, String, u64)> {
+    placed_as(dir, "connection.toml", args)
+}
+
+/// [`placed`] for the connection file `config`.
+fn placed_as(dir: &Path, config: &str, args: &[&str]) -> Vec<(String, String, u64)> {
     // Its own directory: tests run in parallel in one process.
     let scratch = tempfile::tempdir().unwrap();
     let sarif = scratch.path().join("placed.sarif");
     doctor()
         .current_dir(dir)
-        .args([
-            "doctor",
-            "--offline",
-            "-c",
-            "connection.toml",
-            "-f",
-            "json",
-            "--sarif",
-        ])
+        .args(["doctor", "--offline", "-c", config, "-f", "json", "--sarif"])
         .arg(&sarif)
         .args(args)
         .output()
@@ -1188,4 +1185,51 @@ fn declared_workgroup_settings_are_judged() {
         );
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Another tool's source in a Terraform run: the same plan judged for a
+/// Grafana data source that assumes the plan's role itself. The role's
+/// permissions are the plan's (the same ATHENA002 at the same line), and its
+/// trust policy is read from the plan for the source's own hop (TRUST007),
+/// cited at the `assume_role_policy` line.
+#[test]
+fn another_tools_source_is_judged_against_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/iac/terraform"), dir.path());
+    std::fs::write(
+        dir.path().join("grafana.yaml"),
+        "apiVersion: 1\ndatasources:\n  - name: Acme analytics\n    type: grafana-athena-datasource\n    \
+         jsonData:\n      authType: default\n      assumeRoleArn: arn:aws:iam::111122223333:role/bi-athena\n      \
+         externalId: omni-4f2a9c\n      defaultRegion: us-east-1\n      catalog: awsdatacatalog\n      \
+         database: sales\n      outputLocation: s3://acme-athena-results/omni/\n",
+    )
+    .unwrap();
+    let output = doctor()
+        .current_dir(dir.path())
+        .args(["doctor", "--offline", "-c", "grafana.yaml", "-f", "json"])
+        .args(["--terraform-plan", "plan.json"])
+        .output()
+        .unwrap();
+    let report = stdout_json(&output);
+    let codes: Vec<&str> = failures(&report)
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["ATHENA002"], "{report}");
+    assert_eq!(
+        placed_as(dir.path(), "grafana.yaml", &["--terraform-plan", "plan.json"]),
+        vec![("ATHENA002".into(), "modules/athena_role/main.tf".into(), 22)]
+    );
+    let hop = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "TRUST007")
+        .unwrap();
+    let message = hop["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("`jsonData.assumeRoleArn`")
+            && message.contains("module.athena_role.aws_iam_role.this assume_role_policy (line 11)"),
+        "{hop}"
+    );
 }
