@@ -272,7 +272,7 @@ pub(crate) struct FleetArgs {
         "snapshot", "policies", "boundary", "bucket_policies", "trust_policy",
         "secret_file", "secret_stdin", "write_fixes", "terraform_plan", "cloudformation"])]
     pub connections: Option<PathBuf>,
-    /// How many connections at once (default: the machine's cores offline, 16 live).
+    /// How many connections at once (default: the machine's cores offline, 32 live: live work waits on AWS).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Live: at most N connections of one AWS account at once, so one customer's

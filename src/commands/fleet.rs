@@ -22,7 +22,7 @@ use std::sync::{Condvar, Mutex};
 const WINDOW_PER_JOB: usize = 8;
 
 /// Live, the connections in flight by default: the work is waiting on AWS.
-const LIVE_JOBS: usize = 16;
+const LIVE_JOBS: usize = 32;
 
 pub(super) fn doctor(args: &DoctorArgs, root: &Path) -> Result<ExitCode, Fatal> {
     if args.write_fixes.is_some() {

@@ -189,7 +189,7 @@ fn scan_into(text: &str, add: &mut dyn FnMut(Found)) {
         // quotes are cut from the masked line, so nothing after this sees a
         // secret. Masked before the cut to head and tail, so a secret the cut
         // falls inside is never left as two unmasked halves.
-        let masked = crate::secret::mask(raw.trim());
+        let masked = crate::secret::mask(unescaped(raw.trim()).trim());
         let line = bounded(&masked).into_owned();
         if line.is_empty() {
             if let Some(p) = pending.take() {
@@ -243,6 +243,56 @@ fn scan_into(text: &str, add: &mut dyn FnMut(Found)) {
     }
 }
 
+/// The line as the tool meant it: a message copied out of a JSON log or API
+/// answer keeps its escapes (`\"`, and Go's `\u003c`/`\u003e`/`\u0026`/`\u0027`
+/// for `<`, `>`, `&`, `'`), one copied out of a web page its entities (`&quot;`,
+/// `&#39;`); the table's sentences are written unescaped. Escaped line breaks
+/// and tabs read as spaces. Unescaped once, left to right (`\\"` stays `\"`).
+fn unescaped(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains('\\') && !line.contains('&') {
+        return line.into();
+    }
+    const FORMS: &[(&str, &str)] = &[
+        ("\\\\", "\\"),
+        ("\\\"", "\""),
+        ("\\'", "'"),
+        ("\\n", " "),
+        ("\\r", " "),
+        ("\\t", " "),
+        ("\\u0027", "'"),
+        ("\\u0022", "\""),
+        ("\\u003c", "<"),
+        ("\\u003e", ">"),
+        ("\\u0026", "&"),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&#x27;", "'"),
+        ("&apos;", "'"),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&amp;", "&"),
+    ];
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    'scan: while let Some(c) = rest.chars().next() {
+        if c == '\\' || c == '&' {
+            for (form, plain) in FORMS {
+                if rest.len() >= form.len()
+                    && rest.is_char_boundary(form.len())
+                    && rest[..form.len()].eq_ignore_ascii_case(form)
+                {
+                    out.push_str(plain);
+                    rest = &rest[form.len()..];
+                    continue 'scan;
+                }
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out.into()
+}
+
 /// The line as a report quotes it: at most `QUOTE` characters, a cut marked `…`
 /// (a line cut at `TRIAGE_LINE_BYTES` is longer than that, so is marked too).
 fn quote(line: &str) -> String {
@@ -255,6 +305,34 @@ fn quote(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escapes_of_json_and_html_are_read_through() {
+        assert_eq!(
+            unescaped(r#"a \"b\" \u003cc\u003e \u0026 d\'s\ne"#),
+            r#"a "b" <c> & d's e"#
+        );
+        assert_eq!(
+            unescaped("&quot;x&quot; &#39;y&#39; &lt;z&gt; &amp;amp;"),
+            "\"x\" 'y' <z> &amp;"
+        );
+        assert_eq!(unescaped(r#"C:\\path \\" é\"#), r#"C:\path \" é\"#);
+        // The same message, as a Go service's JSON answer writes it: read as
+        // the message itself.
+        let plain = "User: arn:aws:iam::111122223333:user/bi is not authorized to perform: \
+                     glue:GetTable on resource: arn:aws:glue:us-east-1:111122223333:table/sales/orders";
+        let json = r#"{"message":"error executing query: User: arn:aws:iam::111122223333:user/bi is not authorized to perform: glue:GetTable on resource: arn:aws:glue:us-east-1:111122223333:table/sales/orders \u003cnil\u003e"}"#;
+        let id = |t: &str| scan(t).first().and_then(|f| f.pattern).map(|p| p.id.as_str());
+        assert!(
+            id(plain).is_some_and(|i| i.starts_with("glue-denied")),
+            "{:?}",
+            id(plain)
+        );
+        assert_eq!(id(json), id(plain));
+        let quoted = r#"{"error":"Schema \u0027analytics\u0027 does not exist"}"#;
+        assert_eq!(id(quoted), Some("schema-not-found"));
+        assert_eq!(scan(quoted)[0].fields.get("database"), Some("analytics"));
+    }
 
     #[test]
     fn a_wrapped_message_is_read_whole() {
