@@ -352,6 +352,12 @@ mod tests {
                 Some("evidence-lakeformation"),
             ),
             ("S3 error: Access Denied", Some("evidence-s3-denied")),
+            // An error code alone, in a client's own class name: what it names.
+            (
+                "Aws::Athena::Errors::SomeSignatureException: rejected",
+                Some("evidence-signature"),
+            ),
+            ("Error code: BadSessionTokenFault", Some("evidence-token")),
             (
                 "Request to 's3tables.us-east-1.amazonaws.com/iceberg/v1/config' returned a non-200 status \
                  code (Forbidden_403), with reason:",
