@@ -249,6 +249,13 @@ mod tests {
         assert_eq!(fields.get("service"), None);
     }
 
+    /// Each text is recognised by the entry named beside it.
+    fn recognised_as(cases: &[(&str, &str)]) {
+        for &(text, id) in cases {
+            assert_eq!(recognise(text).0.map(|p| p.id.as_str()), Some(id), "{text}");
+        }
+    }
+
     #[test]
     fn shapes_of_the_fifth_collection_are_recognised() {
         // Quoted from tests/triage/wild/r5.tuning.toml (each cites its page).
@@ -282,9 +289,7 @@ mod tests {
                 "endpoint-unreachable",
             ),
         ];
-        for (text, id) in cases {
-            assert_eq!(recognise(text).0.map(|p| p.id.as_str()), Some(id), "{text}");
-        }
+        recognised_as(&cases);
         // Not a region problem: a placeholder region keeps its own reading.
         assert_eq!(
             recognise(
@@ -336,9 +341,7 @@ mod tests {
                 "region-null-pointer",
             ),
         ];
-        for (text, id) in cases {
-            assert_eq!(recognise(text).0.map(|p| p.id.as_str()), Some(id), "{text}");
-        }
+        recognised_as(&cases);
     }
 
     #[test]

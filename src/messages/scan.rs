@@ -147,22 +147,30 @@ struct Paragraph {
 }
 
 impl Paragraph {
-    fn push(&mut self, number: usize, line: &str) {
+    /// One more line, with the pattern it was recognised by alone. Only the
+    /// first `WRAPPED_LINES` are kept: a longer paragraph is never joined.
+    fn push(&mut self, number: usize, line: &str, pattern: Option<&'static str>) {
         if self.count == 0 {
             self.first = number;
         }
         self.count += 1;
+        if self.count > WRAPPED_LINES {
+            return;
+        }
+        self.seen.extend(pattern);
         // A stack frame is never part of the sentence above it.
-        if !line.starts_with("at ") && self.count <= WRAPPED_LINES {
+        if !line.starts_with("at ") {
             self.lines.push(line.to_string());
         }
     }
 
     /// The paragraph read as one message, when it is short enough to be one
     /// wrapped message and, joined, says something none of its lines said
-    /// alone: that error, from its first line.
+    /// alone (a wrapped refusal may hold no word of an error on any one line:
+    /// `… is not authorized` / `to perform: glue:GetTable`): that error, from
+    /// its first line.
     fn wrapped(self) -> Option<Found> {
-        if self.count < 2 || self.count > WRAPPED_LINES || self.lines.len() < 2 {
+        if self.count > WRAPPED_LINES || self.lines.len() < 2 {
             return None;
         }
         let joined = self.lines.join(" ");
@@ -200,16 +208,13 @@ fn scan_into(text: &str, add: &mut dyn FnMut(Found)) {
             }
             continue;
         }
-        paragraph.push(i + 1, &line);
         let (pattern, mut fields) = recognise(&line);
-        if let Some(p) = pattern {
-            paragraph.seen.push(p.id.as_str());
-        }
         let lower = line.to_ascii_lowercase();
         let looks_like_error = pattern.is_some()
             || fields.get("code").is_some()
             || fields.get("wrapper").is_some()
             || ["error", "exception", "denied"].iter().any(|w| lower.contains(w));
+        paragraph.push(i + 1, &line, pattern.map(|p| p.id.as_str()));
         if !looks_like_error {
             continue;
         }
@@ -346,6 +351,15 @@ because no identity-based policy allows the glue:CreateDatabase action\n";
             .iter()
             .map(|f| f.pattern.map(|p| p.id.as_str()))
             .collect();
+        // No line says "error", yet the two together are a refusal.
+        let bare = "User: arn:aws:iam::111122223333:user/bi is not authorized\nto perform: glue:GetTable on resource: x\n";
+        assert!(
+            scan(bare)
+                .iter()
+                .any(|f| f.pattern.is_some_and(|p| p.id.starts_with("glue-denied"))),
+            "{:?}",
+            scan(bare)
+        );
         // "… because no identity-based policy allows …": the caller's own account.
         assert!(ids.contains(&Some("glue-denied-same-account")), "{ids:?}");
         // A paragraph longer than a wrapped message (a log, a stack trace) is

@@ -1220,12 +1220,7 @@ fn another_tools_source_is_judged_against_the_plan() {
         placed_as(dir.path(), "grafana.yaml", &["--terraform-plan", "plan.json"]),
         vec![("ATHENA002".into(), "modules/athena_role/main.tf".into(), 22)]
     );
-    let hop = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == "TRUST007")
-        .unwrap();
+    let hop = common::check(&report, "TRUST007");
     let message = hop["message"].as_str().unwrap();
     assert!(
         message.starts_with("`jsonData.assumeRoleArn`")

@@ -11,7 +11,7 @@
 
 use crate::common;
 
-use common::{doctor, failures, root, stdout_json};
+use common::{check, doctor, failures, root, stdout_json};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -141,15 +141,6 @@ fn verdict(report: &Value) -> Verdict {
         .collect();
     got.sort();
     got
-}
-
-fn check<'a>(report: &'a Value, code: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == code)
-        .unwrap_or_else(|| panic!("no {code} in {report}"))
 }
 
 fn message(report: &Value, code: &str) -> String {

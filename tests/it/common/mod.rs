@@ -55,6 +55,16 @@ pub fn connection_file(dir: &Path) -> PathBuf {
     .unwrap_or_else(|| panic!("{} has no connection file", dir.display()))
 }
 
+/// The first check of `code` in a JSON report (a failing test names the report).
+pub fn check<'a>(report: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {report}"))
+}
+
 /// The failing checks of a JSON report.
 pub fn failures(report: &serde_json::Value) -> Vec<&serde_json::Value> {
     report["checks"]
