@@ -326,6 +326,31 @@ fn wrappers(text: &str, f: &mut Fields) {
             f.set("code", class);
         }
     }
+    // SDK for Ruby: `Aws::STS::Errors::AccessDenied`, and its log line
+    // `[Aws::STS::Client 403 0.29 0 retries] assume_role(…)` (status, operation
+    // in snake case).
+    if let Some(c) = regex!(r"\bAws::(\w+)::(?:Errors::(\w+)|Client\b)").captures(text) {
+        f.set("wrapper", "AWS SDK for Ruby");
+        if let Some(s) = service_named(&c[1]) {
+            f.set("service", s);
+        }
+        if let Some(code) = c.get(2) {
+            f.set("code", code.as_str());
+        }
+    }
+    if let Some(c) = regex!(r"\[Aws::\w+::Client (\d{3}) [\d.]+ \d+ retries\] ([a-z_]+)\(").captures(text) {
+        f.set("status", &c[1]);
+        f.set("operation", camel_case(&c[2]));
+    }
+    // SDK for PHP: `Error executing "AssumeRole" on "https://sts…"; AWS HTTP error: …`.
+    if let Some(c) = regex!(r#"Error executing "(\w+)" on "https?://"#).captures(text) {
+        f.set("wrapper", "AWS SDK for PHP");
+        f.set("operation", &c[1]);
+    }
+    // An STS answer's XML names its service by its namespace.
+    if text.contains("xmlns=\"https://sts.amazonaws.com/doc/") {
+        f.set("service", "sts");
+    }
     if text.contains("System message:") {
         f.set("wrapper", "the BI tool's message");
     }
@@ -483,6 +508,19 @@ fn places(text: &str, f: &mut Fields) {
     {
         f.set("service", "s3");
     }
+}
+
+/// `assume_role` → `AssumeRole`: an operation as snake-case SDKs name it.
+fn camel_case(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
 }
 
 /// A service as SDKs and hosts name it → its IAM prefix.
@@ -678,6 +716,21 @@ mod tests {
 
     #[test]
     fn services_are_read_from_what_the_message_names() {
+        // The SDKs for Ruby and PHP (tests/triage/wild/r6.tuning.toml).
+        let ruby = fields(
+            "[Aws::STS::Client 403 0.297658 0 retries] assume_role(role_arn:\"arn:aws:iam::111122223333:role/A\",\
+             role_session_name:\"test\") Aws::STS::Errors::AccessDenied Access denied",
+        );
+        assert_eq!(ruby.get("service"), Some("sts"));
+        assert_eq!(ruby.get("code"), Some("AccessDenied"));
+        assert_eq!(ruby.get("status"), Some("403"));
+        assert_eq!(ruby.get("operation"), Some("AssumeRole"));
+        let php = fields(
+            "Error executing \"AssumeRole\" on \"https://sts.eu-west-1.amazonaws.com\"; AWS HTTP error: Client \
+             error: `POST https://sts.eu-west-1.amazonaws.com` resulted in a `403 Forbidden` response",
+        );
+        assert_eq!(php.get("operation"), Some("AssumeRole"));
+        assert_eq!(php.get("service"), Some("sts"));
         // Apache Arrow's wording of the SDK for C++: the operation names S3.
         let arrow = fields(
             "OSError: When getting information for key 'metadata/0.json' in bucket 'b': AWS Error \

@@ -257,6 +257,55 @@ mod tests {
     }
 
     #[test]
+    fn shapes_of_the_sixth_collection_are_recognised() {
+        // Quoted from tests/triage/wild/r6.tuning.toml (each cites its page).
+        recognised_as(&[
+            ("AccessDenied: Not authorized to perform sts:AssumeRole", "assume-role-denied"),
+            (
+                "aws-vault: error: Failed to get credentials for read-only (source profile for admin): \
+                 AccessDenied: Access denied",
+                "profile-chain-refused",
+            ),
+            (
+                "{\"Error\":{\"Code\":\"AccessDenied\",\"Message\":\"Roles may not be assumed by root accounts.\"",
+                "assume-role-root",
+            ),
+            (
+                "service error: InvalidIdentityTokenException: Couldn't retrieve verification key from your \
+                 identity provider",
+                "web-identity-refused",
+            ),
+            (
+                "caused by: Post https://sts.amazonaws.com/: x509: certificate signed by unknown authority",
+                "tls-untrusted",
+            ),
+            (
+                "DispatchFailure(DispatchFailure { source: ConnectorError { kind: Other(None), source: \
+                 TimedOutError(5s), connection: Unknown } })",
+                "endpoint-unreachable",
+            ),
+            (
+                "Amazon.Runtime.AmazonClientException: 'No RegionEndpoint or ServiceURL configured'",
+                "region-missing",
+            ),
+            (
+                "Aws::Errors::MissingCredentialsError: unable to sign request without credentials set",
+                "no-credentials",
+            ),
+            (
+                "com.amazonaws.SdkClientException: Unable to execute HTTP request: Timeout waiting for \
+                 connection from pool",
+                "client-pool-exhausted",
+            ),
+            (
+                "GENERIC_USER_ERROR: Encountered an exception[java.lang.NumberFormatException] from your \
+                 LambdaFunction",
+                "lambda-connector-bug",
+            ),
+        ]);
+    }
+
+    #[test]
     fn shapes_of_the_fifth_collection_are_recognised() {
         // Quoted from tests/triage/wild/r5.tuning.toml (each cites its page).
         let cases = [
