@@ -260,7 +260,10 @@ mod tests {
     fn shapes_of_the_sixth_collection_are_recognised() {
         // Quoted from tests/triage/wild/r6.tuning.toml (each cites its page).
         recognised_as(&[
-            ("AccessDenied: Not authorized to perform sts:AssumeRole", "assume-role-denied"),
+            (
+                "AccessDenied: Not authorized to perform sts:AssumeRole",
+                "assume-role-denied",
+            ),
             (
                 "aws-vault: error: Failed to get credentials for read-only (source profile for admin): \
                  AccessDenied: Access denied",
