@@ -31,9 +31,11 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A finished process: its wall time, peak RSS and exit code.
+/// A finished process: its wall time, CPU time (user and system), peak RSS and
+/// exit code.
 struct Ran {
     wall: Duration,
+    cpu: Duration,
     rss_kb: u64,
     code: i32,
 }
@@ -56,8 +58,13 @@ fn run(cmd: &mut Command) -> Ran {
     let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert_eq!(waited, pid, "wait4");
     let wall = start.elapsed();
+    let time = |t: libc::timeval| {
+        Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
+            + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
+    };
     Ran {
         wall,
+        cpu: time(usage.ru_utime) + time(usage.ru_stime),
         rss_kb: u64::try_from(usage.ru_maxrss).unwrap_or(0),
         code: if libc::WIFEXITED(status) {
             libc::WEXITSTATUS(status)
@@ -661,7 +668,7 @@ fn live_fleet(p: &proxy::Proxy, state: &State, one: Duration, delay_ms: u64, how
             String::new()
         };
         println!(
-            "  +{delay_ms} ms: a fleet of 100 live connections ({}{}{how}): {}, peak RSS {}{rss}, {ratio:.1}× one connection \
+            "  +{delay_ms} ms: a fleet of 100 live connections ({}{}{how}): {}, CPU {}, peak RSS {}{rss}, {ratio:.1}× one connection \
              (target ≤ 3: {}); the proxy answered {} requests, {:.0} a second, {} each beyond the delay on average",
             jobs.map_or("default --jobs 32".into(), |j| format!("--jobs {j}")),
             if one_role {
@@ -670,6 +677,7 @@ fn live_fleet(p: &proxy::Proxy, state: &State, one: Duration, delay_ms: u64, how
                 ""
             },
             ms(r.wall),
+            ms(r.cpu),
             mb(r.rss_kb),
             if ratio <= 3.0 { "met" } else { "NOT met" },
             timeline.len(),

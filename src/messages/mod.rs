@@ -309,6 +309,26 @@ mod tests {
     }
 
     #[test]
+    fn a_connection_that_failed_without_a_reason_is_read_as_evidence() {
+        // The issue's examples of a BI tool's own words (issue 32).
+        recognised_as(&[
+            ("Failed to connect to Database", "evidence-connect-failed"),
+            ("Error: Test connection failed", "evidence-connect-failed"),
+            ("Authentication failed", "bi-credentials-refused"),
+        ]);
+        let (p, _) = recognise("Failed to connect to Database");
+        assert!(p.is_some_and(|p| p.evidence && p.unstated));
+        // A reason in the same words is read first.
+        recognised_as(&[("Failed to connect to Athena: Invalid endpoint", "region-missing")]);
+        // A query that failed is not a connection that failed.
+        assert!(
+            recognise("SYNTAX_ERROR: line 1:8: Column 'connection' cannot be resolved")
+                .0
+                .is_none_or(|p| p.id != "evidence-connect-failed")
+        );
+    }
+
+    #[test]
     fn shapes_of_the_fifth_collection_are_recognised() {
         // Quoted from tests/triage/wild/r5.tuning.toml (each cites its page).
         let cases = [

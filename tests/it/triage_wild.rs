@@ -109,8 +109,8 @@ fn held_out_messages_are_explained_at_least_as_well_as_measured() {
     let tuning = &by_part["tuning"];
     let held = &by_part["heldout"];
     // Floors: what this table measured (2026-12-06, round 6: tuning 172/173 and
-    // 126/130 with r6.tuning.toml; held out 33/48 and 62/66, unchanged since round
-    // 3). The goal is 90% / 95%; the README's figures are these. Round 5's two
+    // 126/130 with r6.tuning.toml; held out 36/48 and 62/66 — 33/48 from round 3
+    // until a connection failure that states no reason became evidence). The goal is 90% / 95%; the README's figures are these. Round 5's two
     // missing-table messages labelled "not a connection problem" are answered
     // with the causes that hide a table (Lake Formation), as the corpus written
     // with the table asks (`tests/triage/corpus.toml`): the tuning floor moved
@@ -127,7 +127,7 @@ fn held_out_messages_are_explained_at_least_as_well_as_measured() {
     );
     // The held-out misses are never printed: a pattern must not be written
     // from one (the split's rule), so a failure says the figures alone.
-    assert!(held.recall() >= 0.68, "held-out recall fell: {}", held.line());
+    assert!(held.recall() >= 0.75, "held-out recall fell: {}", held.line());
     assert!(
         held.quietness() >= 0.93,
         "held-out non-connection messages given causes: {}",
