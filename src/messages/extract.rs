@@ -256,7 +256,7 @@ fn wrappers(text: &str, f: &mut Fields) {
     // to the end says so first (`exceeded maximum number of attempts, 3, https …`);
     // S3 adds its `HostID: …,` after the request ID.
     if let Some(c) = regex!(
-        r"operation error ([\w ]+?): (\w+),(?: exceeded maximum number of attempts, \d+,)?(?: https response error StatusCode: (\d+), RequestID: ([\w-]*),(?: HostID: [^,\s]*,)? (?:api error )?(\w+):)?"
+        r"operation error ([\w ]+?): (\w+),(?: exceeded maximum number of attempts, \d+,)?(?: https response error StatusCode: (\d+), RequestID: ([\w-]*)(?:,(?: HostID: [^,\s]*,)? (?:api error )?(\w+):)?)?"
     )
     .captures(text)
     {
@@ -397,8 +397,10 @@ fn wrappers(text: &str, f: &mut Fields) {
     }
     // The HTTP status, however the client words it: `(HTTP 403)`, `HTTP 403
     // Forbidden`, `Forbidden_403` (DuckDB), `Status: 500.` (Grafana), `status
-    // code 403`. The SDK wrappers above, when present, said it first.
-    if let Some(c) = regex!(
+    // code 403`. The SDK wrappers above, when present, said it first, and theirs
+    // is AWS's (Grafana's `Status: 500.` wraps the SDK's `StatusCode: 400`).
+    if f.get("status").is_none()
+        && let Some(c) = regex!(
         r"(?i)\bHTTP[ /]?(?:1\.[01] )?([45]\d\d)\b|\b(?:Forbidden|Unauthorized|NotFound|BadRequest)_([45]\d\d)\b|\bstatus(?: ?code)?[:=]? ?\(?([45]\d\d)\b"
     )
     .captures(text)

@@ -320,6 +320,35 @@ mod tests {
         assert!(p.is_some_and(|p| p.evidence && p.unstated));
         // A reason in the same words is read first.
         recognised_as(&[("Failed to connect to Athena: Invalid endpoint", "region-missing")]);
+        // What else a tool's own words name, when they say no more.
+        recognised_as(&[
+            (
+                "Status: 500. Message: error executing query: operation error Athena: StartQueryExecution, \
+                 https response error StatusCode: 400, RequestID: 1",
+                "evidence-athena-request",
+            ),
+            (
+                "Could not read s3://acme-results/query-results/",
+                "evidence-s3-unreadable",
+            ),
+            (
+                "Error: could not list tables in database sales",
+                "evidence-catalog-unreadable",
+            ),
+            (
+                "unable to verify output bucket acme-results",
+                "output-bucket-unverifiable",
+            ),
+        ]);
+        // Creating a workgroup is not a call a connection makes.
+        assert!(
+            recognise(
+                "Error: creating Athena WorkGroup (primary): operation error Athena: CreateWorkGroup, https \
+                 response error StatusCode: 400, RequestID: 2, InvalidRequestException: exists"
+            )
+            .0
+            .is_none_or(|p| p.id != "evidence-athena-request")
+        );
         // A query that failed is not a connection that failed.
         assert!(
             recognise("SYNTAX_ERROR: line 1:8: Column 'connection' cannot be resolved")
