@@ -604,6 +604,37 @@ fn live(endpoint: &str) {
     let _ = one_at_50;
 }
 
+/// With `ATHENA_DOCTOR_BENCH_PROFILER` set (a command and its arguments, e.g.
+/// `heaptrack -o /tmp/fleet` or `perf record -g -o /tmp/fleet.data`), the run
+/// `this` is true for (the default jobs, replayed, +50 ms) is run once more under
+/// it, after the measured run, so the figures are never the profiler's.
+fn profile(cmd: &Command, this: bool) {
+    let Some(profiler) = std::env::var("ATHENA_DOCTOR_BENCH_PROFILER")
+        .ok()
+        .filter(|_| this)
+    else {
+        return;
+    };
+    let words: Vec<&str> = profiler.split_whitespace().collect();
+    let Some((program, args)) = words.split_first() else {
+        return;
+    };
+    let mut under = Command::new(program);
+    under.args(args).arg(cmd.get_program()).args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => under.env(k, v),
+            None => under.env_remove(k),
+        };
+    }
+    let r = run(&mut under);
+    println!(
+        "    (run again under `{profiler}`: exit {}, {})",
+        r.code,
+        ms(r.wall)
+    );
+}
+
 /// 100 connections, each in an account of its own (so `--per-account` does not
 /// serialise them), as one fleet at +50 ms; or (`one_role`) all naming the one
 /// role, with `--per-account 100` and `--jobs 100`.
@@ -649,6 +680,10 @@ fn live_fleet(p: &proxy::Proxy, state: &State, one: Duration, delay_ms: u64, how
             cmd.args(["--per-account", "100"]);
         }
         let r = run(&mut cmd);
+        profile(
+            &cmd,
+            jobs.is_none() && !one_role && !how.is_empty() && delay_ms > 0,
+        );
         let ratio = r.wall.as_secs_f64() / one.as_secs_f64();
         // Where the time went: how long moto took per request under this load,
         // and how many requests it answered a second.
