@@ -26,7 +26,16 @@ pub(super) struct Env<'a> {
     pub principal: Principal,
     pub identity: &'a [Policy],
     pub boundary: Option<&'a Policy>,
+    /// Made from `target` and `principal`: a new target needs new ones.
+    pub contexts: Contexts,
 }
+
+/// The request contexts of the BI tool's own requests and of Athena's on its
+/// behalf (`permissions::context`), made once an environment: a rule decides
+/// a hundred actions with them, and each decision only adds to them
+/// (`s3::acl_context`).
+#[derive(Default)]
+pub(super) struct Contexts([std::sync::OnceLock<crate::policy::Context>; 2]);
 
 /// The identity policy that fixes adding statements go into, where the
 /// principal's other grants live: its own first inline (or given) policy; else,
@@ -150,6 +159,7 @@ impl<'a> Env<'a> {
             principal,
             identity,
             boundary: boundary(facts)?,
+            contexts: Contexts::default(),
         })
     }
 
@@ -199,11 +209,18 @@ impl<'a> Env<'a> {
             target: self.target.clone(),
             principal: self.principal.clone(),
             boundary: self.boundary,
+            contexts: Contexts::default(),
         };
         !matches!(
             env.decide(need, action, resource, false),
             Decision::ImplicitDeny(ImplicitReason::NoAllow)
         )
+    }
+
+    /// The context of a request the BI tool makes itself, or Athena on its behalf.
+    pub(super) fn base_context(&self, via_athena: bool) -> &crate::policy::Context {
+        self.contexts.0[usize::from(via_athena)]
+            .get_or_init(|| crate::permissions::context(&self.target, Some(&self.principal), via_athena))
     }
 
     /// Decide one action on one resource, with or without the resource's own

@@ -285,7 +285,11 @@ fn grants(meta: &'static crate::engine::RuleMeta, facts: &Facts, new: &str, pref
     let mut target = env.target.clone();
     target.results_bucket = Some(new.to_string());
     target.results_prefix = prefix.to_string();
-    let env = super::access::Env { target, ..env };
+    let env = super::access::Env {
+        target,
+        contexts: super::access::Contexts::default(),
+        ..env
+    };
     let (needs, _) = crate::permissions::needs(&env.target);
     needs
         .iter()

@@ -248,34 +248,39 @@ impl Rule for BucketPolicyDenies {
 /// writes result objects with when the workgroup's settings are known: `acl`
 /// (`Some(Some(acl))`), or none (`Some(None)`: the key is absent); unknown
 /// settings (`None`) leave `s3:x-amz-acl` unknown.
-pub(super) fn acl_context(
-    env: &Env,
+pub(super) fn acl_context<'e>(
+    env: &'e Env,
     need: &Need,
     action: &str,
     acl: Option<Option<&str>>,
-) -> crate::policy::Context {
-    let mut ctx = permissions::context(&env.target, Some(&env.principal), need.via_athena);
+) -> std::borrow::Cow<'e, crate::policy::Context> {
+    let base = env.base_context(need.via_athena);
     // The BI tool's own requests carry the VPC endpoint they go through, when
     // `--endpoint-policy SERVICE=FILE` or the live read names it; Athena's requests to S3 never
     // do (`permissions::NETWORK_KEYS`).
-    if !need.via_athena
-        && let Observed::Known(endpoints) = &env.facts.guardrails.endpoints
-    {
+    let endpoints = match &env.facts.guardrails.endpoints {
+        Observed::Known(endpoints) if !need.via_athena => Some(endpoints),
+        _ => None,
+    };
+    let acl = acl.filter(|_| action == "s3:PutObject");
+    if endpoints.is_none() && acl.is_none() {
+        return std::borrow::Cow::Borrowed(base);
+    }
+    let mut ctx = base.clone();
+    if let Some(endpoints) = endpoints {
         let service = action.split(':').next().unwrap_or_default();
         permissions::through_endpoint(&mut ctx, endpoints.get(service));
     }
-    if action == "s3:PutObject" {
-        match acl {
-            Some(Some(acl)) => {
-                ctx.set("s3:x-amz-acl", &[acl]);
-            }
-            Some(None) => {
-                ctx.absent("s3:x-amz-acl");
-            }
-            None => {}
+    match acl {
+        Some(Some(acl)) => {
+            ctx.set("s3:x-amz-acl", &[acl]);
         }
+        Some(None) => {
+            ctx.absent("s3:x-amz-acl");
+        }
+        None => {}
     }
-    ctx
+    std::borrow::Cow::Owned(ctx)
 }
 
 /// Whether `policy` definitely denies `action` on `need` with the context `ctx`.
@@ -424,12 +429,11 @@ impl Rule for BucketLocationConditioned {
                 ));
                 continue;
             }
-            let ctx = permissions::context(&env.target, Some(&env.principal), need.via_athena);
             let req = Request {
                 action: GET_BUCKET_LOCATION,
                 resource: &need.resource,
                 principal: &env.principal,
-                context: &ctx,
+                context: env.base_context(need.via_athena),
                 resource_account: None,
             };
             // Allow statements that would grant it, but for a condition on a key
