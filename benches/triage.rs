@@ -7,7 +7,7 @@
 //! `cargo bench --bench triage`, never asserted in a test.
 //!
 //! First it prints how well triage explains the corpus from the wild
-//! (`tests/triage/wild/`), the tuning part and the held-out part, with the
+//! (`tests/triage/wild/`), the tuning part, the held-out part and a fresh set when there is one, with the
 //! split's rule: scored as `tests/it/triage_wild.rs` scores it (one module,
 //! `tests/it/common/wild.rs`), the causes asked of the library.
 
@@ -34,8 +34,18 @@ fn wild_figures() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     println!("triage on messages from the wild (tests/triage/wild/), split by source project:");
     println!("  (held out: never tuned on; a project's messages are all on one side)");
-    for (part, name) in [("tuning", "tuning  "), ("heldout", "held out")] {
+    // `fresh`: messages from projects in neither part, collected after the last
+    // change and measured as they came (`*.fresh.toml`); they join the tuning part
+    // when a pattern is first written for them.
+    for (part, name) in [
+        ("tuning", "tuning  "),
+        ("heldout", "held out"),
+        ("fresh", "fresh   "),
+    ] {
         let cases = wild::cases(root, part);
+        if cases.is_empty() {
+            continue;
+        }
         let found: Vec<Vec<String>> = cases
             .iter()
             .map(|c| {

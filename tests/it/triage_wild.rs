@@ -52,6 +52,9 @@ fn measure(part: &str) -> Figures {
 #[test]
 fn the_corpus_cites_its_sources_and_is_split_by_project() {
     let (tuning, held_out) = (cases(&root(), "tuning"), cases(&root(), "heldout"));
+    // A fresh set (`*.fresh.toml`: measured as it came, never tuned on) is held
+    // to the same citations, from projects on neither side.
+    let fresh = cases(&root(), "fresh");
     assert!(
         tuning.len() + held_out.len() >= 250,
         "the corpus holds {}",
@@ -67,7 +70,7 @@ fn the_corpus_cites_its_sources_and_is_split_by_project() {
         .iter()
         .map(|r| r["code"].as_str().unwrap())
         .collect();
-    for case in tuning.iter().chain(&held_out) {
+    for case in tuning.iter().chain(&held_out).chain(&fresh) {
         assert!(
             case.source.starts_with("https://"),
             "{}: no page cited",
@@ -96,6 +99,12 @@ fn the_corpus_cites_its_sources_and_is_split_by_project() {
         .cloned()
         .collect();
     assert!(both.is_empty(), "projects on both sides of the split: {both:?}");
+    let seen: BTreeSet<String> = projects(&tuning).union(&projects(&held_out)).cloned().collect();
+    let again: Vec<String> = projects(&fresh).intersection(&seen).cloned().collect();
+    assert!(
+        again.is_empty(),
+        "a fresh set from projects already seen: {again:?}"
+    );
 }
 
 #[test]
