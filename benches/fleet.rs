@@ -605,14 +605,11 @@ fn live(endpoint: &str) {
 }
 
 /// With `ATHENA_DOCTOR_BENCH_PROFILER` set (a command and its arguments, e.g.
-/// `heaptrack -o /tmp/fleet` or `perf record -g -o /tmp/fleet.data`), the run
-/// `this` is true for (the default jobs, replayed, +50 ms) is run once more under
-/// it, after the measured run, so the figures are never the profiler's.
-fn profile(cmd: &Command, this: bool) {
-    let Some(profiler) = std::env::var("ATHENA_DOCTOR_BENCH_PROFILER")
-        .ok()
-        .filter(|_| this)
-    else {
+/// `heaptrack -o /tmp/fleet` or `perf record -g -o /tmp/fleet.data`), `cmd` is
+/// run once more under it, after its measured run, so the figures are never the
+/// profiler's.
+fn profile(cmd: &Command) {
+    let Ok(profiler) = std::env::var("ATHENA_DOCTOR_BENCH_PROFILER") else {
         return;
     };
     let words: Vec<&str> = profiler.split_whitespace().collect();
@@ -680,10 +677,10 @@ fn live_fleet(p: &proxy::Proxy, state: &State, one: Duration, delay_ms: u64, how
             cmd.args(["--per-account", "100"]);
         }
         let r = run(&mut cmd);
-        profile(
-            &cmd,
-            jobs.is_none() && !one_role && !how.is_empty() && delay_ms > 0,
-        );
+        // The run the issue asks to profile: the default jobs, replayed, +50 ms.
+        if jobs.is_none() && !one_role && !how.is_empty() && delay_ms > 0 {
+            profile(&cmd);
+        }
         let ratio = r.wall.as_secs_f64() / one.as_secs_f64();
         // Where the time went: how long moto took per request under this load,
         // and how many requests it answered a second.
